@@ -212,3 +212,13 @@ class Course:
     @property
     def reference_dirs(self) -> list[Path]:
         return [root / "reference" for root in self.roots]
+
+
+def sibling(anchor_file: str, name: str) -> ModuleType:
+    """Load another reference module from the same directory (references build on each
+    other: the transformer block reuses attention), under a private name."""
+    path = Path(anchor_file).resolve().parent / f"{name}.py"
+    key = f"_grader_reference_{name}@{path.parent}"
+    if key in sys.modules:
+        return sys.modules[key]
+    return load_module_from_path(key, path)

@@ -1,0 +1,182 @@
+"""The `grader` command. Thin: each command calls into plain modules."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.markdown import Markdown
+from rich.table import Table
+
+from .course import Course, CourseError
+from .workspace import Workspace
+
+console = Console()
+err_console = Console(stderr=True)
+
+USAGE_ERROR = 2
+
+
+def fail(message: str) -> None:
+    err_console.print(f"[bold red]error:[/bold red] {message}")
+    sys.exit(USAGE_ERROR)
+
+
+def load_course(ctx: click.Context) -> Course:
+    try:
+        return Course(ctx.obj.get("course"))
+    except CourseError as exc:
+        fail(str(exc))
+
+
+def get_problem(course: Course, slug: str):
+    try:
+        return course.get(slug)
+    except CourseError as exc:
+        fail(str(exc))
+
+
+def require_workspace() -> Workspace:
+    ws = Workspace.find()
+    if ws is None:
+        fail("no workspace here: run `grader init DIR` and work inside DIR, or pass --file PATH")
+    return ws
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--course", "course_dir", type=click.Path(file_okay=False), envvar="GRADER_COURSE",
+              help="An instructor's course directory (problems/ and reference/) extending the shipped one.")
+@click.version_option(package_name="llm-puzzles-grader")
+@click.pass_context
+def main(ctx: click.Context, course_dir: str | None) -> None:
+    """Build the pieces of a language model in PyTorch; the grader tells you whether they are right."""
+    ctx.ensure_object(dict)
+    ctx.obj["course"] = course_dir
+
+
+@main.command()
+@click.argument("slug")
+@click.option("--file", "file_", type=click.Path(dir_okay=False), help="Check this file instead of the workspace's.")
+@click.option("--seed", type=int, default=None, help="Case seed (default: the public seed 0).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
+@click.pass_context
+def check(ctx: click.Context, slug: str, file_: str | None, seed: int | None, as_json: bool) -> None:
+    """Check your solution to SLUG. Exit 0 passed, 1 not passed, 2 usage error."""
+    from .cases import PUBLIC_SEED
+    from .report import render, to_json
+    from .runner import check_problem
+    from .sandbox import Sandbox
+
+    sandbox = Sandbox()
+    sandbox.start()  # before any reference is loaded: children must not inherit it
+    try:
+        course = load_course(ctx)
+        problem = get_problem(course, slug)
+        ws = Workspace.find()
+        if file_ is not None:
+            path = Path(file_)
+            workspace = ws.root if ws is not None and path.resolve().parent == ws.root else path.resolve().parent
+        else:
+            if ws is None:
+                fail("no workspace here: run `grader init DIR` and work inside DIR, or pass --file PATH")
+            path, workspace = ws.file_for(problem), ws.root
+        if not path.exists():
+            fail(f"no file at {path}" + ("" if file_ else f"; run `grader reset {problem.slug}` to get the stub"))
+        try:
+            report = check_problem(course, problem, file=path, workspace=workspace,
+                                   seed=PUBLIC_SEED if seed is None else seed, sandbox=sandbox)
+        except CourseError as exc:
+            fail(str(exc))
+    finally:
+        sandbox.close()
+    if ws is not None and path.resolve() == ws.file_for(problem).resolve():
+        ws.record(report)
+    if as_json:
+        click.echo(to_json(report))
+    else:
+        render(report, console)
+    sys.exit(0 if report.passed else 1)
+
+
+@main.command("list")
+@click.pass_context
+def list_(ctx: click.Context) -> None:
+    """The problems in learning order, with your progress."""
+    course = load_course(ctx)
+    ws = Workspace.find()
+    state = ws.load() if ws else {}
+    table = Table(title="Problems", title_justify="left")
+    table.add_column("#", justify="right", style="dim")
+    table.add_column("slug", style="bold cyan")
+    table.add_column("title")
+    table.add_column("status")
+    table.add_column("last verdict", style="dim")
+    styles = {"solved": "green", "attempted": "yellow", "started": "blue", "untouched": "dim"}
+    for i, problem in enumerate(course, 1):
+        if ws is None:
+            table.add_row(str(i), problem.slug, problem.title, "", "")
+            continue
+        st = ws.status(problem, state)
+        table.add_row(str(i), problem.slug, problem.title, f"[{styles[st['status']]}]{st['status']}",
+                      f"{st.get('last_verdict', '')} {st.get('last_checked', '')}".strip())
+    console.print(table)
+    if ws is None:
+        console.print("[dim]No workspace found: `grader init DIR` creates one with every stub.[/dim]")
+
+
+@main.command()
+@click.argument("slug")
+@click.pass_context
+def show(ctx: click.Context, slug: str) -> None:
+    """The statement of SLUG."""
+    problem = get_problem(load_course(ctx), slug)
+    console.print(Markdown(problem.statement_path.read_text(encoding="utf-8")))
+
+
+@main.command()
+@click.argument("directory", default=".", type=click.Path(file_okay=False))
+@click.pass_context
+def init(ctx: click.Context, directory: str) -> None:
+    """Create (or refresh) a workspace in DIRECTORY with every stub; never overwrites your changes."""
+    course = load_course(ctx)
+    ws = Workspace(Path(directory))
+    for name, action in ws.init(course):
+        style = "yellow" if action.startswith("kept") else "green"
+        console.print(f"  [{style}]{action:>22}[/]  {name}")
+    console.print(f"Workspace ready in [bold]{ws.root}[/bold]. Next: `cd {directory}` then "
+                  f"`grader show {next(iter(course)).slug}`.")
+
+
+@main.command()
+@click.argument("slug")
+@click.pass_context
+def hint(ctx: click.Context, slug: str) -> None:
+    """The next hint for SLUG (one more each time)."""
+    problem = get_problem(load_course(ctx), slug)
+    ws = require_workspace()
+    got = ws.next_hint(problem)
+    if got is None:
+        console.print("This problem has no hints.")
+        return
+    n, text = got
+    console.print(f"[bold]Hint {n}/{len(problem.hints)}[/bold]")
+    console.print(Markdown(text))
+
+
+@main.command()
+@click.argument("slug")
+@click.pass_context
+def reset(ctx: click.Context, slug: str) -> None:
+    """Put the stub for SLUG back; your file is kept as a backup."""
+    problem = get_problem(load_course(ctx), slug)
+    ws = require_workspace()
+    backup = ws.reset(problem)
+    console.print(f"Stub restored: {ws.file_for(problem).name}")
+    if backup:
+        console.print(f"Your previous file is in {backup}")
+
+
+if __name__ == "__main__":
+    main()

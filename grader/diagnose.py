@@ -1,0 +1,42 @@
+"""Naming the mistake: run the problem's known mistakes on the same inputs and name one
+only if it explains the learner's output on every case that produced one, and the
+output is really wrong. A mistake that no variant explains is reported as such."""
+
+from __future__ import annotations
+
+from .compare import close
+from .judge import case_tolerance
+
+
+def _outputs_of(problem, mistake, case):
+    try:
+        return mistake.fn(**case.pristine_inputs())
+    except Exception:
+        return None
+
+
+def matching_mistakes(problem, cases, values: dict) -> list:
+    mistakes = list(getattr(problem.reference, "MISTAKES", []))
+    judged = [c for c in cases if c.name in values and "output" in values[c.name]]
+    if not judged:
+        return []
+    found = []
+    for mistake in mistakes:
+        if all(close(_outputs_of(problem, mistake, c), values[c.name]["output"], *case_tolerance(problem, c))
+               for c in judged):
+            found.append(mistake)
+    return found
+
+
+def diagnose_report(problem, report, cases, values: dict) -> None:
+    failing = {c.name for c in report.cases if not c.passed}
+    if not failing or not any(name in values for name in failing):
+        return
+    found = matching_mistakes(problem, cases, values)
+    if not found:
+        return
+    mistake = found[0]
+    report.diagnosis = mistake.to_dict()
+    for result in report.cases:
+        if not result.passed and result.name in values:
+            result.diagnosis = mistake.to_dict()

@@ -1,0 +1,49 @@
+"""The verdict data: one result per case, one report per check. Plain, JSON-ready."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+from .violations import Violation
+
+
+@dataclass
+class CaseResult:
+    name: str
+    passed: bool
+    message: str = ""
+    about: str = ""
+    status: str = "ok"  # what happened in the sandbox (ok, exception, timeout, ...)
+    max_abs_error: float | None = None
+    details: dict = field(default_factory=dict)
+    traceback: str = ""
+    output: str = ""  # what the learner's code printed, truncated
+    output_truncated: int = 0
+    elapsed: float = 0.0
+    diagnosis: dict | None = None  # the known mistake this output matches, if any
+
+
+@dataclass
+class Report:
+    problem: str
+    title: str
+    file: str
+    seed: int
+    passed: bool = False
+    score: float = 0.0
+    cases: list[CaseResult] = field(default_factory=list)
+    violations: list[Violation] = field(default_factory=list)
+    error: str | None = None  # a failure before any case ran (syntax error, missing file)
+    error_kind: str | None = None
+    diagnosis: dict | None = None  # the mistake named across failing cases
+    localisation: list[dict] = field(default_factory=list)  # where the output goes wrong
+    elapsed: float = 0.0
+
+    @property
+    def first_failure(self) -> CaseResult | None:
+        return next((c for c in self.cases if not c.passed), None)
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["violations"] = [v.to_dict() for v in self.violations]
+        return data

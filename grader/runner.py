@@ -1,0 +1,107 @@
+"""One check, start to finish: static scan, each case in the sandbox, judging, diagnosis."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from .banned import build_spec
+from .cases import PUBLIC_SEED, Case
+from .course import Course, Problem
+from .judge import judge
+from .results import CaseResult, Report
+from .sandbox import Job, Limits, Sandbox
+from .static import scan_file, scan_source
+
+
+def load_cases(problem: Problem, seed: int) -> list[Case]:
+    if problem.has_reference:
+        return list(problem.reference.cases(seed))
+    from .fixtures import load_fixture_cases  # a learner bundle: public cases with expected outputs
+
+    return load_fixture_cases(problem, seed)
+
+
+def check_problem(course: Course, problem: Problem, *, file: str | Path | None = None,
+                  source: str | None = None, source_name: str = "<notebook>",
+                  workspace: str | Path | None = None, seed: int = PUBLIC_SEED,
+                  sandbox: Sandbox | None = None, diagnose: bool = True) -> Report:
+    """Grade one learner file (or source text) against one problem.
+
+    Start the sandbox before calling this with a fresh process: the zygote must be
+    forked before the reference is loaded, so that no child inherits it.
+    """
+    started = time.monotonic()
+    display = Path(file).name if file else source_name
+    report = Report(problem=problem.slug, title=problem.title, file=str(file or source_name), seed=seed)
+    banned = course.banned_names(problem)
+    banned_aten = course.banned_aten(problem)
+    spec = build_spec(banned, banned_aten)
+
+    if file is not None:
+        file = Path(file).resolve()
+        if not file.exists():
+            report.error, report.error_kind = f"no file at {file}", "missing-file"
+            return report
+        workspace = Path(workspace).resolve() if workspace else file.parent
+        violations, syntax = scan_file(file, spec, workspace)
+    else:
+        violations, syntax = scan_source(source or "", spec, source_name)
+    report.violations = violations
+    if syntax is not None:
+        where = f"{display}:{syntax.lineno}" if syntax.lineno else display
+        text = (syntax.text or "").rstrip()
+        report.error = f"syntax error at {where}: {syntax.msg}" + (f"\n    {text}" if text else "")
+        report.error_kind = "syntax-error"
+        report.elapsed = time.monotonic() - started
+        return report
+
+    values: dict[str, dict] = {}
+    cases: list[Case] = []
+    own_sandbox = sandbox is None
+    sandbox = sandbox or Sandbox()
+    try:
+        sandbox.start()
+        cases = load_cases(problem, seed)
+        limits = Limits.from_config(problem.limits)
+        values: dict[str, dict] = {}  # learner outputs by case, kept for diagnosis only
+        for case in cases:
+            job = Job(entry=problem.entry, inputs=case.inputs, module_name=problem.module_name,
+                      learner_file=str(file) if file else None, learner_source=source,
+                      workspace=str(workspace) if workspace else None,
+                      probe_path=str(problem.probe_path) if problem.probe_path else None,
+                      banned=banned, banned_aten=banned_aten,
+                      blocked_dirs=[str(d) for d in course.reference_dirs],
+                      limits=limits, options={**case.options, "source_name": source_name})
+            outcome = sandbox.run(job)
+            for v in outcome.violations:
+                if v not in report.violations:
+                    report.violations.append(v)
+            result = judge(problem, case, outcome)
+            if outcome.status == "ok" and outcome.value is not None:
+                values[case.name] = outcome.value
+            report.cases.append(result)
+            if result.status == "exception" and result.traceback.rstrip().splitlines()[-1:] and \
+                    result.traceback.rstrip().splitlines()[-1].startswith("NotImplementedError"):
+                report.error = f"not implemented yet: {outcome.message}"
+                report.error_kind = "not-implemented"
+                break
+            if result.status in ("missing-entry", "import-error", "syntax-error"):
+                # Every other case would fail the same way: say it once.
+                report.error, report.error_kind = result.message, result.status
+                break
+    finally:
+        if own_sandbox:
+            sandbox.close()
+
+    passed_cases = sum(c.passed for c in report.cases)
+    total = len(report.cases) if report.error is None else max(len(report.cases), 1)
+    report.passed = bool(report.cases) and passed_cases == len(report.cases) and not report.violations \
+        and report.error is None
+    report.score = 0.0 if report.violations or not report.cases else round(passed_cases / total, 4)
+    if diagnose and not report.passed and problem.has_reference:
+        from .diagnose import diagnose_report
+
+        diagnose_report(problem, report, cases, values)
+    report.elapsed = time.monotonic() - started
+    return report

@@ -1,0 +1,145 @@
+"""The learner's workspace: stub files with importable names, and progress that persists.
+
+Layout: `<dir>/<module_name>.py` for each problem, and `<dir>/.grader/state.json`
+holding, per problem, the stub's hash (to know whether the learner changed the file),
+hints shown, attempts, and the last verdict.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import time
+from pathlib import Path
+
+from .course import Course, Problem
+
+STATE_DIR = ".grader"
+STATE_FILE = "state.json"
+
+
+def sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+class WorkspaceError(Exception):
+    pass
+
+
+class Workspace:
+    def __init__(self, root: Path):
+        self.root = Path(root).resolve()
+
+    # -- finding -------------------------------------------------------------------
+    @classmethod
+    def find(cls, start: Path | None = None) -> "Workspace | None":
+        env = os.environ.get("GRADER_WORKSPACE")
+        if env:
+            return cls(Path(env))
+        here = Path(start or Path.cwd()).resolve()
+        for d in (here, *here.parents):
+            if (d / STATE_DIR / STATE_FILE).exists():
+                return cls(d)
+        return None
+
+    # -- state ----------------------------------------------------------------------
+    @property
+    def state_path(self) -> Path:
+        return self.root / STATE_DIR / STATE_FILE
+
+    def load(self) -> dict:
+        try:
+            return json.loads(self.state_path.read_text())
+        except (OSError, ValueError):
+            return {"problems": {}}
+
+    def save(self, state: dict) -> None:
+        self.state_path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.state_path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(state, indent=2, sort_keys=True))
+        tmp.replace(self.state_path)
+
+    def entry(self, state: dict, slug: str) -> dict:
+        return state.setdefault("problems", {}).setdefault(slug, {})
+
+    # -- files ------------------------------------------------------------------------
+    def file_for(self, problem: Problem) -> Path:
+        return self.root / f"{problem.module_name}.py"
+
+    def is_untouched(self, problem: Problem, state: dict | None = None) -> bool:
+        path = self.file_for(problem)
+        if not path.exists():
+            return True
+        state = state if state is not None else self.load()
+        known = self.entry(state, problem.slug).get("stub_sha")
+        return sha(path) in {known, sha(problem.stub_path)}
+
+    def init(self, course: Course) -> list[tuple[str, str]]:
+        """Copy every stub in; never overwrite a file the learner changed. Returns (file, action)."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        state = self.load()
+        actions = []
+        for problem in course:
+            target = self.file_for(problem)
+            if target.exists() and not self.is_untouched(problem, state):
+                actions.append((target.name, "kept (you changed it)"))
+                continue
+            existed = target.exists()
+            shutil.copyfile(problem.stub_path, target)
+            self.entry(state, problem.slug)["stub_sha"] = sha(problem.stub_path)
+            actions.append((target.name, "updated" if existed else "created"))
+        self.save(state)
+        return actions
+
+    def reset(self, problem: Problem) -> Path | None:
+        """Put the stub back; keep the learner's file as a timestamped backup."""
+        target = self.file_for(problem)
+        backup = None
+        if target.exists() and not self.is_untouched(problem):
+            backup = self.root / STATE_DIR / "backups" / f"{problem.module_name}.{time.strftime('%Y%m%d-%H%M%S')}.py"
+            backup.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(target, backup)
+        shutil.copyfile(problem.stub_path, target)
+        state = self.load()
+        self.entry(state, problem.slug)["stub_sha"] = sha(problem.stub_path)
+        self.save(state)
+        return backup
+
+    # -- progress ---------------------------------------------------------------------
+    def record(self, report) -> None:
+        state = self.load()
+        e = self.entry(state, report.problem)
+        e["attempts"] = e.get("attempts", 0) + 1
+        e["last_verdict"] = "passed" if report.passed else (report.error_kind or "failed")
+        e["last_score"] = report.score
+        e["last_checked"] = time.strftime("%Y-%m-%dT%H:%M:%S")
+        if report.passed:
+            e["solved"] = True
+        self.save(state)
+
+    def next_hint(self, problem: Problem) -> tuple[int, str] | None:
+        hints = problem.hints
+        if not hints:
+            return None
+        state = self.load()
+        e = self.entry(state, problem.slug)
+        shown = min(e.get("hints_shown", 0) + 1, len(hints))
+        e["hints_shown"] = shown
+        self.save(state)
+        return shown, hints[shown - 1]
+
+    def status(self, problem: Problem, state: dict | None = None) -> dict:
+        state = state if state is not None else self.load()
+        e = dict(state.get("problems", {}).get(problem.slug, {}))
+        if e.get("solved"):
+            label = "solved"
+        elif e.get("attempts"):
+            label = "attempted"
+        elif not self.is_untouched(problem, state):
+            label = "started"
+        else:
+            label = "untouched"
+        e["status"] = label
+        return e

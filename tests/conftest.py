@@ -1,0 +1,58 @@
+"""Shared fixtures: one sandbox zygote for the whole session, started before any
+reference is loaded, and a `grade` helper that checks source text in-process."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from grader.course import Course
+from grader.runner import check_problem
+from grader.sandbox import Sandbox
+
+_SANDBOX: Sandbox | None = None
+
+
+def pytest_configure(config):
+    global _SANDBOX
+    _SANDBOX = Sandbox()
+    _SANDBOX.start()
+
+
+def pytest_unconfigure(config):
+    if _SANDBOX is not None:
+        _SANDBOX.close()
+
+
+@pytest.fixture(scope="session")
+def sandbox() -> Sandbox:
+    return _SANDBOX
+
+
+@pytest.fixture(scope="session")
+def course() -> Course:
+    return Course()
+
+
+@pytest.fixture
+def grade(tmp_path, course, sandbox):
+    """grade(slug, source, seed=0, extra_files={}) -> Report, the file named as in a workspace."""
+
+    def run(slug: str, source: str, seed: int = 0, extra_files: dict | None = None, **kwargs):
+        problem = course.get(slug)
+        for name, text in (extra_files or {}).items():
+            (tmp_path / name).write_text(textwrap.dedent(text))
+        path = tmp_path / f"{problem.module_name}.py"
+        path.write_text(textwrap.dedent(source))
+        return check_problem(course, problem, file=path, workspace=tmp_path, seed=seed, sandbox=sandbox, **kwargs)
+
+    return run
+
+
+def failing_messages(report) -> str:
+    return "\n".join(f"{c.name}: {c.message}" for c in report.cases if not c.passed) + (report.error or "")
+
+
+REPO = Path(__file__).resolve().parent.parent
