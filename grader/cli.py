@@ -178,5 +178,22 @@ def reset(ctx: click.Context, slug: str) -> None:
         console.print(f"Your previous file is in {backup}")
 
 
+def _register_extensions() -> None:
+    """Commands that live in their own modules (learner loop, instructor workflow)."""
+    import importlib
+
+    for name in ("grader.commands_learner", "grader.commands_instructor"):
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue
+        module.register(main)
+
+
+_register_extensions()
+
+
 if __name__ == "__main__":
     main()
