@@ -25,7 +25,8 @@ def load_cases(problem: Problem, seed: int) -> list[Case]:
 def check_problem(course: Course, problem: Problem, *, file: str | Path | None = None,
                   source: str | None = None, source_name: str = "<notebook>",
                   workspace: str | Path | None = None, seed: int = PUBLIC_SEED,
-                  sandbox: Sandbox | None = None, diagnose: bool = True) -> Report:
+                  sandbox: Sandbox | None = None, diagnose: bool = True,
+                  limits: Limits | None = None) -> Report:
     """Grade one learner file (or source text) against one problem.
 
     Start the sandbox before calling this with a fresh process: the zygote must be
@@ -63,9 +64,9 @@ def check_problem(course: Course, problem: Problem, *, file: str | Path | None =
     try:
         sandbox.start()
         cases = load_cases(problem, seed)
-        limits = Limits.from_config(problem.limits)
+        limits = limits or Limits.from_config(problem.limits)
         values: dict[str, dict] = {}  # learner outputs by case, kept for diagnosis only
-        for case in cases:
+        for i, case in enumerate(cases):
             job = Job(entry=problem.entry, inputs=case.inputs, module_name=problem.module_name,
                       learner_file=str(file) if file else None, learner_source=source,
                       workspace=str(workspace) if workspace else None,
@@ -85,6 +86,12 @@ def check_problem(course: Course, problem: Problem, *, file: str | Path | None =
                     result.traceback.rstrip().splitlines()[-1].startswith("NotImplementedError"):
                 report.error = f"not implemented yet: {outcome.message}"
                 report.error_kind = "not-implemented"
+                break
+            if result.status in ("timeout", "cpu-limit"):
+                # A loop that never ends would cost the limit on every case: stop here.
+                for rest in cases[i + 1:]:
+                    report.cases.append(CaseResult(rest.name, False, "not run: an earlier case exceeded the time limit",
+                                                   about=rest.about, status="skipped"))
                 break
             if result.status in ("missing-entry", "import-error", "syntax-error"):
                 # Every other case would fail the same way: say it once.

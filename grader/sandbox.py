@@ -200,6 +200,9 @@ def _warm_up() -> None:
     with Guard(build_spec([]), LearnerFrames([])):
         a = torch.randn(4, 4, dtype=torch.float64)
         (torch.softmax(a @ a.T, -1).float().mean(-1, keepdim=True) * 2).sum()
+    from .child import sanitize
+
+    torch.save(sanitize({"a": a, "b": [a.float()]}), io.BytesIO())
 
 
 def _zygote_loop(job_r: int, res_w: int) -> None:
