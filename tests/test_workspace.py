@@ -1,0 +1,30 @@
+"""The workspace keeps the learner's work: init never overwrites a changed file."""
+
+from grader.workspace import Workspace
+
+
+def test_init_keeps_changed_files_and_refreshes_untouched_ones(tmp_path, course):
+    ws = Workspace(tmp_path)
+    ws.init(course)
+    mine = tmp_path / "layer_norm.py"
+    mine.write_text("def layer_norm(x, eps=1e-5):\n    return x  # my work\n")
+    actions = dict(ws.init(course))
+    assert actions["layer_norm.py"].startswith("kept")
+    assert "my work" in mine.read_text()
+
+
+def test_status_moves_from_untouched_to_started(tmp_path, course):
+    ws = Workspace(tmp_path)
+    ws.init(course)
+    problem = course.get("layer-norm")
+    assert ws.status(problem)["status"] == "untouched"
+    ws.file_for(problem).write_text("def layer_norm(x, eps=1e-5):\n    return x\n")
+    assert ws.status(problem)["status"] == "started"
+
+
+def test_hints_advance_and_stop_at_the_last(tmp_path, course):
+    ws = Workspace(tmp_path)
+    ws.init(course)
+    problem = course.get("layer-norm")
+    seen = [ws.next_hint(problem)[0] for _ in range(len(problem.hints) + 2)]
+    assert seen == list(range(1, len(problem.hints) + 1)) + [len(problem.hints)] * 2
