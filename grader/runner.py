@@ -26,11 +26,14 @@ def check_problem(course: Course, problem: Problem, *, file: str | Path | None =
                   source: str | None = None, source_name: str = "<notebook>",
                   workspace: str | Path | None = None, seed: int = PUBLIC_SEED,
                   sandbox: Sandbox | None = None, diagnose: bool = True,
-                  limits: Limits | None = None) -> Report:
+                  limits: Limits | None = None, module_name: str | None = None,
+                  localise: bool = True) -> Report:
     """Grade one learner file (or source text) against one problem.
 
     Start the sandbox before calling this with a fresh process: the zygote must be
     forked before the reference is loaded, so that no child inherits it.
+    `module_name` is the name the learner's file is imported under (default: the
+    problem's); `localise` says where a wrong output goes wrong (grader/localise.py).
     """
     started = time.monotonic()
     display = Path(file).name if file else source_name
@@ -67,7 +70,7 @@ def check_problem(course: Course, problem: Problem, *, file: str | Path | None =
         limits = limits or Limits.from_config(problem.limits)
         values: dict[str, dict] = {}  # learner outputs by case, kept for diagnosis only
         for i, case in enumerate(cases):
-            job = Job(entry=problem.entry, inputs=case.inputs, module_name=problem.module_name,
+            job = Job(entry=problem.entry, inputs=case.inputs, module_name=module_name or problem.module_name,
                       learner_file=str(file) if file else None, learner_source=source,
                       workspace=str(workspace) if workspace else None,
                       probe_path=str(problem.probe_path) if problem.probe_path else None,
@@ -97,6 +100,12 @@ def check_problem(course: Course, problem: Problem, *, file: str | Path | None =
                 # Every other case would fail the same way: say it once.
                 report.error, report.error_kind = result.message, result.status
                 break
+        if localise and problem.has_reference and report.error is None and not report.violations \
+                and any(not c.passed for c in report.cases):
+            from .localise import localise_report  # needs the sandbox: stages and probes run learner code
+
+            localise_report(course, problem, report, cases, values, file=file, source=source,
+                            source_name=source_name, workspace=workspace, seed=seed, sandbox=sandbox)
     finally:
         if own_sandbox:
             sandbox.close()
