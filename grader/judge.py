@@ -9,6 +9,8 @@ comparison (a property, a count of work, a statistical test); it returns one or 
 
 from __future__ import annotations
 
+import warnings
+
 import torch
 
 from .cases import Case
@@ -46,7 +48,9 @@ def expected_output(problem, case: Case):
     if case.expected is not None:
         return case.expected
     reference = problem.reference
-    return getattr(reference, problem.entry)(**case.pristine_inputs())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the reference's warnings are not the learner's business
+        return getattr(reference, problem.entry)(**case.pristine_inputs())
 
 
 def judge(problem, case: Case, outcome: Outcome) -> CaseResult:
@@ -61,7 +65,9 @@ def judge(problem, case: Case, outcome: Outcome) -> CaseResult:
     tol = case_tolerance(problem, case)
     custom = getattr(problem.reference, "judge", None) if problem.has_reference else None
     if custom is not None:
-        verdicts = custom(case, value, tol)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            verdicts = custom(case, value, tol)
         verdicts = [verdicts] if isinstance(verdicts, Comparison) else list(verdicts)
     else:
         verdicts = [compare_tensors(expected_output(problem, case), value.get("output"), *tol)]

@@ -55,7 +55,7 @@ def render(report: Report, console: Console | None = None, hint_command: bool = 
         table.add_column("result")
         for c in report.cases:
             mark = Text("✓", style="green") if c.passed else Text("✗", style="red")
-            msg = Text(c.about, style="dim") if c.passed else Text(c.message.split("\n")[0][:160], style="red")
+            msg = Text(c.about, style="dim") if c.passed else Text(_short(c.message), style="red")
             table.add_row(mark, escape(c.name), _fmt_err(c.max_abs_error), msg)
         console.print(table)
 
@@ -83,6 +83,14 @@ def render(report: Report, console: Console | None = None, hint_command: bool = 
                             title_align="left"))
     if not ok and hint_command:
         console.print(f"[dim]Stuck? `grader hint {report.problem}` shows the next hint.[/dim]")
+
+
+def _short(message: str) -> str:
+    """The first clause of a message, for the case table; the panel below has the rest."""
+    first = message.split("\n")[0]
+    if "values differ" in first:
+        first = first.split(";")[0]
+    return first[:140]
 
 
 def _failure_panel(c) -> Panel:
