@@ -37,7 +37,7 @@ class Limits:
     cpu_seconds: int = 10
     memory_mb: int = 2048  # on top of what the child already uses after fork
     output_bytes: int = 8192  # kept of stdout+stderr; the rest is counted, not kept
-    result_mb: int = 512
+    result_mb: int = 256
 
     @classmethod
     def from_config(cls, config: dict) -> "Limits":
