@@ -9,6 +9,9 @@ from .banned import build_spec
 from .cases import PUBLIC_SEED, Case
 from .course import Course, Problem
 from .judge import judge
+# References import grader.mistakes: load it before any zygote forks, so that `grader validate`
+# can run a reference as a learner file (the sandbox refuses grader modules not yet loaded).
+from . import mistakes as _mistakes  # noqa: F401
 from .results import CaseResult, Report
 from .sandbox import Job, Limits, Sandbox
 from .static import scan_file, scan_source
@@ -27,13 +30,14 @@ def check_problem(course: Course, problem: Problem, *, file: str | Path | None =
                   workspace: str | Path | None = None, seed: int = PUBLIC_SEED,
                   sandbox: Sandbox | None = None, diagnose: bool = True,
                   limits: Limits | None = None, module_name: str | None = None,
-                  localise: bool = True) -> Report:
+                  localise: bool = True, cases: list[Case] | None = None) -> Report:
     """Grade one learner file (or source text) against one problem.
 
     Start the sandbox before calling this with a fresh process: the zygote must be
     forked before the reference is loaded, so that no child inherits it.
     `module_name` is the name the learner's file is imported under (default: the
     problem's); `localise` says where a wrong output goes wrong (grader/localise.py).
+    `cases`: precomputed cases, e.g. with `expected` filled once per class (grader/batch.py).
     """
     started = time.monotonic()
     display = Path(file).name if file else source_name
@@ -61,12 +65,12 @@ def check_problem(course: Course, problem: Problem, *, file: str | Path | None =
         return report
 
     values: dict[str, dict] = {}
-    cases: list[Case] = []
+    given_cases, cases = cases, []
     own_sandbox = sandbox is None
     sandbox = sandbox or Sandbox()
     try:
         sandbox.start()
-        cases = load_cases(problem, seed)
+        cases = list(given_cases) if given_cases is not None else load_cases(problem, seed)
         limits = limits or Limits.from_config(problem.limits)
         values: dict[str, dict] = {}  # learner outputs by case, kept for diagnosis only
         for i, case in enumerate(cases):
@@ -119,5 +123,9 @@ def check_problem(course: Course, problem: Problem, *, file: str | Path | None =
         from .diagnose import diagnose_report
 
         diagnose_report(problem, report, cases, values)
+    elif diagnose and not report.passed and cases:
+        from .fixtures import diagnose_from_fixtures  # a learner bundle ships the mistakes' outputs
+
+        diagnose_from_fixtures(problem, report, cases, values)
     report.elapsed = time.monotonic() - started
     return report

@@ -1,0 +1,165 @@
+"""Public fixtures: what a learner's bundle ships instead of the hidden reference.
+
+`grader export student` writes `problems/<slug>/fixtures.pt` (torch.save; read back with
+`weights_only=True`, so it can hold only plain data) for the public seed:
+
+    {"format": 1, "slug": ..., "seed": 0, "mode": "outputs" | "instructor-only", "reason": ...,
+     "cases": [{"name", "about", "inputs", "tolerance", "options", "expected"}],
+     "mistakes": [{"name", "explanation", "hint", "outputs": {case name: tensor or None}}]}
+
+With it, `grader check` works where no reference is present: the runner fills each
+`Case.expected` from here and the default judge compares against it; the known
+mistakes' outputs on the same public inputs let the check name a mistake offline, as
+the reference would.
+
+A problem whose reference defines a custom `judge` (a property, a count of work, a
+statistical test) cannot be judged from plain expected outputs: its fixtures say
+"instructor-only", and checking it from the bundle stops with a message saying so.
+The same happens when a case's inputs are not plain data (a generator, a module).
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+import torch
+
+from .cases import PUBLIC_SEED, Case
+from .compare import close
+from .course import CourseError, Problem
+
+FORMAT = 1
+
+
+# --------------------------------------------------------------------------- writing
+def _plain(value, depth: int = 0) -> bool:
+    """Only what `torch.load(weights_only=True)` reads back as it was."""
+    if depth > 8:
+        return False
+    if type(value) is torch.Tensor:
+        return True
+    if value is None or type(value) in (bool, int, float, str):
+        return True
+    if type(value) in (list, tuple):
+        return all(_plain(v, depth + 1) for v in value)
+    if type(value) is dict:
+        return all(type(k) is str and _plain(v, depth + 1) for k, v in value.items())
+    return False
+
+
+def _first_line(text: str | None) -> str:
+    return (text or "").strip().splitlines()[0].strip() if (text or "").strip() else ""
+
+
+def build_fixtures(problem: Problem, seed: int = PUBLIC_SEED) -> dict:
+    """The fixtures of one problem, computed from its reference (instructor side)."""
+    from .judge import expected_output
+
+    reference = problem.reference
+    data = {"format": FORMAT, "slug": problem.slug, "seed": seed, "mode": "outputs", "reason": "",
+            "cases": [], "mistakes": []}
+    custom = getattr(reference, "judge", None)
+    if custom is not None:
+        what = _first_line(custom.__doc__)
+        data["mode"] = "instructor-only"
+        data["reason"] = ("its checks are more than a comparison of outputs (a custom judge"
+                          + (f": {what}" if what else "") + "), so they need the hidden reference.")
+        return data
+    cases = list(reference.cases(seed))
+    for case in cases:
+        if not _plain(case.inputs):
+            kinds = sorted({type(v).__name__ for v in case.inputs.values() if not _plain(v)})
+            data["mode"] = "instructor-only"
+            data["reason"] = (f"case {case.name!r} has inputs that are not plain tensors or numbers "
+                              f"({', '.join(kinds)}), so they cannot be shipped as fixtures.")
+            data["cases"] = []
+            return data
+        expected = expected_output(problem, case)
+        data["cases"].append({"name": case.name, "about": case.about, "inputs": case.inputs,
+                              "tolerance": tuple(case.tolerance) if case.tolerance is not None else None,
+                              "options": dict(case.options), "expected": expected})
+    for mistake in getattr(reference, "MISTAKES", []):
+        outputs = {}
+        for case in cases:
+            try:
+                out = mistake.fn(**case.pristine_inputs())
+            except Exception:
+                out = None
+            outputs[case.name] = out if type(out) is torch.Tensor else None
+        data["mistakes"].append({"name": mistake.name, "explanation": mistake.explanation,
+                                 "hint": mistake.hint, "outputs": outputs})
+    return data
+
+
+def write_fixtures(problem: Problem, path: Path | None = None, seed: int = PUBLIC_SEED) -> dict:
+    """Write fixtures.pt (default: beside the problem's statement). Returns the data."""
+    data = build_fixtures(problem, seed)
+    path = Path(path) if path is not None else problem.fixtures_path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    torch.save(data, path)
+    return data
+
+
+# --------------------------------------------------------------------------- reading
+@functools.lru_cache(maxsize=32)
+def _read(path: str, mtime_ns: int, size: int) -> dict:
+    try:
+        data = torch.load(path, weights_only=True)
+    except Exception as exc:
+        raise CourseError(f"{path}: unreadable fixtures ({type(exc).__name__}: {exc}); "
+                          "ask your instructor for a fresh bundle") from exc
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise CourseError(f"{path}: fixtures of an unknown format; ask your instructor for a fresh bundle")
+    return data
+
+
+def read_fixtures(problem: Problem) -> dict:
+    path = problem.fixtures_path
+    if not path.exists():
+        raise CourseError(f"{problem.slug}: no hidden reference and no fixtures at {path}. A learner's bundle "
+                          "ships fixtures.pt beside each statement; instructors make one with "
+                          "`grader export student DIR`.")
+    stat = path.stat()
+    return _read(str(path), stat.st_mtime_ns, stat.st_size)
+
+
+def load_fixture_cases(problem: Problem, seed: int) -> list[Case]:
+    """The public cases with their expected outputs, for a check without the reference."""
+    data = read_fixtures(problem)
+    if data.get("mode") != "outputs":
+        raise CourseError(f"{problem.slug} cannot be checked from this bundle: {data.get('reason', '')} "
+                          "Submit it to your instructor's grader (Gradescope or `grader grade`) for a verdict.")
+    if seed != data.get("seed", PUBLIC_SEED):
+        raise CourseError(f"{problem.slug}: this bundle holds the public cases (seed {data.get('seed')}) only; "
+                          f"other seeds need the instructor's grader. Run the check without --seed.")
+    return [Case(name=c["name"], inputs=c["inputs"], about=c.get("about", ""),
+                 tolerance=tuple(c["tolerance"]) if c.get("tolerance") is not None else None,
+                 options=dict(c.get("options") or {}), expected=c["expected"])
+            for c in data["cases"]]
+
+
+def diagnose_from_fixtures(problem: Problem, report, cases: list[Case], values: dict) -> None:
+    """Name a known mistake from the outputs the bundle ships, by the same rule as
+    grader.diagnose: it must explain the learner's output on every case that gave one."""
+    from .judge import case_tolerance
+
+    failing = {c.name for c in report.cases if not c.passed}
+    if not failing or not any(name in values for name in failing):
+        return
+    try:
+        mistakes = read_fixtures(problem).get("mistakes", [])
+    except CourseError:
+        return
+    judged = [c for c in cases if c.name in values and "output" in values[c.name]]
+    if not judged:
+        return
+    for mistake in mistakes:
+        outputs = mistake.get("outputs", {})
+        if all(close(outputs.get(c.name), values[c.name]["output"], *case_tolerance(problem, c)) for c in judged):
+            found = {"name": mistake["name"], "explanation": mistake["explanation"], "hint": mistake.get("hint", "")}
+            report.diagnosis = found
+            for result in report.cases:
+                if not result.passed and result.name in values:
+                    result.diagnosis = dict(found)
+            return
