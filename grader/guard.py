@@ -116,6 +116,12 @@ class _FunctionMode(TorchFunctionMode):
 
 
 class _DispatchMode(TorchDispatchMode):
+    @classmethod
+    def _should_skip_dynamo(cls) -> bool:
+        # Otherwise torch wraps __torch_dispatch__ in a lazy `_disable_dynamo`, whose first
+        # call imports torch._dynamo: 1.3 s per check, for a mode that never compiles.
+        return False
+
     def __init__(self, guard: Guard):
         super().__init__()
         self.guard = guard
