@@ -115,6 +115,10 @@ class Workspace:
         e["last_verdict"] = "passed" if report.passed else (report.error_kind or "failed")
         e["last_score"] = report.score
         e["last_checked"] = time.strftime("%Y-%m-%dT%H:%M:%S")
+        e["last_cases"] = f"{sum(c.passed for c in report.cases)}/{len(report.cases)}"
+        e["last_diagnosis"] = (report.diagnosis or {}).get("name")
+        stage = next((loc for loc in getattr(report, "localisation", []) if loc.get("kind") == "stage"), None)
+        e["last_wrong_stage"] = stage.get("stage") if stage else None
         if report.passed:
             e["solved"] = True
         self.save(state)

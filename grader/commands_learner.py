@@ -1,0 +1,98 @@
+"""The learner's loop on the command line: `grader watch` and `grader progress`.
+
+Thin: the work is in grader/watch.py and grader/workspace.py."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+from rich.table import Table
+
+STATUS_STYLES = {"solved": "green", "attempted": "yellow", "started": "blue", "untouched": "dim"}
+
+
+def progress_rows(ws, course) -> list[dict]:
+    """One dict per problem, in course order: slug, title, status and the last verdict."""
+    state = ws.load()
+    rows = []
+    for problem in course:
+        st = ws.status(problem, state)
+        rows.append({"slug": problem.slug, "title": problem.title, "status": st["status"],
+                     "attempts": st.get("attempts", 0), "last_verdict": st.get("last_verdict"),
+                     "last_cases": st.get("last_cases"), "last_diagnosis": st.get("last_diagnosis"),
+                     "last_wrong_stage": st.get("last_wrong_stage"), "last_checked": st.get("last_checked")})
+    return rows
+
+
+def _verdict_text(row: dict) -> str:
+    if not row["last_verdict"]:
+        return ""
+    text = row["last_verdict"] + (f" {row['last_cases']}" if row.get("last_cases") else "")
+    if row.get("last_diagnosis"):
+        text += f" · {row['last_diagnosis']}"
+    if row.get("last_wrong_stage"):
+        text += f" · first wrong block: {row['last_wrong_stage']}"
+    return text
+
+
+def register(main: click.Group) -> None:
+    @main.command()
+    @click.argument("slug", required=False)
+    @click.option("--interval", type=float, default=0.5, show_default=True, help="Seconds between looks at your files.")
+    @click.option("--clear/--no-clear", default=True, help="Clear the screen before each report.")
+    @click.pass_context
+    def watch(ctx: click.Context, slug: str | None, interval: float, clear: bool) -> None:
+        """Check on every save; move on to the next unsolved problem when this one passes."""
+        from .cli import console, get_problem, load_course, require_workspace
+        from .sandbox import Sandbox
+        from .watch import watch_loop
+
+        sandbox = Sandbox()
+        sandbox.start()  # before any reference is loaded: children must not inherit it
+        try:
+            course = load_course(ctx)
+            if slug:
+                slug = get_problem(course, slug).slug
+            ws = require_workspace()
+            try:
+                watch_loop(ws, course, slug, sandbox=sandbox, console=console, interval=interval, clear=clear)
+            except KeyboardInterrupt:
+                console.print("\n[dim]Stopped watching.[/dim]")
+        finally:
+            sandbox.close()
+
+    @main.command()
+    @click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
+    @click.pass_context
+    def progress(ctx: click.Context, as_json: bool) -> None:
+        """Solved, attempted, started and untouched problems, with the last verdict of each."""
+        from .cli import console, load_course, require_workspace
+        from .watch import next_unsolved
+
+        course = load_course(ctx)
+        ws = require_workspace()
+        rows = progress_rows(ws, course)
+        counts = {k: sum(r["status"] == k for r in rows) for k in STATUS_STYLES}
+        following = next_unsolved(ws, course)
+        if as_json:
+            click.echo(json.dumps({"problems": rows, "counts": counts,
+                                   "next": following.slug if following else None}, indent=2))
+            return
+        table = Table(title="Progress", title_justify="left")
+        table.add_column("#", justify="right", style="dim")
+        table.add_column("slug", style="bold cyan")
+        table.add_column("status")
+        table.add_column("tries", justify="right", style="dim")
+        table.add_column("last verdict")
+        for i, row in enumerate(rows, 1):
+            table.add_row(str(i), row["slug"], f"[{STATUS_STYLES[row['status']]}]{row['status']}",
+                          str(row["attempts"] or ""), _verdict_text(row))
+        console.print(table)
+        console.print(f"[green]{counts['solved']} solved[/green] of {len(rows)} · "
+                      f"[yellow]{counts['attempted']} attempted[/yellow] · [blue]{counts['started']} started[/blue] · "
+                      f"[dim]{counts['untouched']} untouched[/dim]")
+        if following is not None:
+            console.print(f"Next: [bold]{following.slug}[/bold] — `grader watch {following.slug}`")
+        sys.stdout.flush()

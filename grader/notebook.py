@@ -1,0 +1,271 @@
+"""Checking a function defined in a notebook (or any Python session).
+
+    from grader import check
+    check("gelu", my_gelu)          # same cases, limits and banned-API checks as `grader check`
+
+The function's source is read with `inspect`, together with what it relies on from the
+caller's globals: the modules it names (`torch`, `F`, `math`), the helper functions and
+classes defined in the notebook (their source, recursively) and simple constants. That
+source is checked exactly like a file: static scan, then each case in the sandbox.
+
+The sandbox in a session. `grader check` forks its zygote before loading any hidden
+reference, so no child can find the reference in its memory. A notebook kernel is a
+long-lived process that may already have run multi-threaded matmuls (a forked child of
+such a process can hang in OpenMP) and loads the reference on the first check. So here
+the zygote is *spawned*: a fresh interpreter (`python -m grader.zygote`), started on the
+first `check` call, before any reference is loaded in the kernel, and reused for every
+later call. It never holds a reference or the kernel's state, and the kernel keeps its
+thread settings. The first call pays for starting it (about 2 s); later calls cost what
+`grader check` costs.
+
+Honesty note: in a notebook the reference is loaded in the kernel itself (to compute
+expected outputs), so a learner who wants to read it can. The sandbox still enforces the
+limits and the banned APIs and keeps a crash or an endless loop out of the kernel; grading
+that must be tamper-proof uses `grader check` on files (or the instructor's tools).
+"""
+
+from __future__ import annotations
+
+import ast
+import atexit
+import builtins
+import inspect
+import os
+import subprocess
+import sys
+import textwrap
+import types
+from dataclasses import fields
+
+from .course import Course
+from .results import Report
+from .sandbox import Sandbox
+
+_SANDBOX: Sandbox | None = None
+_HINTS_SHOWN: dict[str, int] = {}
+SIMPLE_CONSTANTS = (int, float, complex, bool, str, bytes, type(None))
+
+
+class SpawnedSandbox(Sandbox):
+    """A sandbox whose zygote is a fresh interpreter rather than a fork of this process."""
+
+    def start(self) -> None:
+        if self.pid is not None:
+            return
+        job_r, job_w = os.pipe()
+        res_r, res_w = os.pipe()
+        from .course import PACKAGE_DIR
+
+        env = dict(os.environ, OMP_NUM_THREADS="1")
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (str(PACKAGE_DIR.parent), env.get("PYTHONPATH")) if p)
+        self._proc = subprocess.Popen([sys.executable, "-m", "grader.zygote", str(job_r), str(res_w)],
+                                      pass_fds=(job_r, res_w), stdin=subprocess.DEVNULL, env=env,
+                                      close_fds=True)
+        os.close(job_r)
+        os.close(res_w)
+        self.pid, self._to_zygote, self._from_zygote = self._proc.pid, job_w, res_r
+
+    def close(self) -> None:
+        proc = getattr(self, "_proc", None)
+        if self.pid is None or proc is None:
+            return
+        for fd in (self._to_zygote, self._from_zygote):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        try:
+            proc.wait(timeout=2)  # the zygote exits when its job pipe closes
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        self.pid = None
+
+
+def session_sandbox() -> Sandbox:
+    """The session's zygote, started once (before this call loads any reference)."""
+    global _SANDBOX
+    if _SANDBOX is None or _SANDBOX.pid is None:
+        _SANDBOX = SpawnedSandbox()
+        _SANDBOX.start()
+        atexit.register(_SANDBOX.close)
+    return _SANDBOX
+
+
+# --------------------------------------------------------------------------- source
+class SourceError(Exception):
+    """The solution's source cannot be collected (a lambda, a built-in, no source)."""
+
+
+def _names_in(source: str) -> list[str]:
+    seen: dict[str, None] = {}
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Name):
+            seen.setdefault(node.id, None)
+    return list(seen)
+
+
+def _import_line(name: str, value) -> str | None:
+    """An import statement that binds `name` to `value` in a fresh module, if one does."""
+    if isinstance(value, types.ModuleType):
+        mod = value.__name__
+        if name == mod:
+            return f"import {mod}"
+        return f"import {mod} as {name}"
+    module, qualname = getattr(value, "__module__", None), getattr(value, "__qualname__", None)
+    candidates = [module] if module else []
+    if module and module.startswith("torch._C"):
+        candidates.append("torch")
+    for mod in candidates:
+        target = sys.modules.get(mod)
+        if target is None or not qualname or "." in qualname or "<" in qualname:
+            continue
+        if getattr(target, qualname, None) is value:
+            return f"from {mod} import {qualname}" + ("" if qualname == name else f" as {name}")
+    for mod in ("torch", "torch.nn.functional", "math"):
+        target = sys.modules.get(mod)
+        if target is not None and getattr(target, name, None) is value:
+            return f"from {mod} import {name}"
+    return None
+
+
+def _is_local(value, home: str) -> bool:
+    return isinstance(value, (types.FunctionType, type)) and getattr(value, "__module__", None) == home
+
+
+def collect_source(obj, entry: str | None = None) -> tuple[str, list[str]]:
+    """(module source defining `obj` as `entry` with what it uses, warnings)."""
+    if not isinstance(obj, (types.FunctionType, type)):
+        raise SourceError(f"expected a function or a class, got {type(obj).__name__}")
+    if getattr(obj, "__name__", "") == "<lambda>":
+        raise SourceError("a lambda has no source of its own: define the function with `def`")
+    home = obj.__module__
+    env = getattr(obj, "__globals__", None) or vars(sys.modules.get(home, types.ModuleType(home)))
+    imports: list[str] = []
+    blocks: list[str] = []
+    warnings: list[str] = []
+    done: set[int] = set()
+
+    def add(value, name):
+        if id(value) in done:
+            return
+        done.add(id(value))
+        try:
+            src = textwrap.dedent(inspect.getsource(value))
+        except (OSError, TypeError) as exc:
+            raise SourceError(f"cannot read the source of `{name}` ({exc}); define it in a cell or a file")
+        for dep in _names_in(src):
+            if dep == getattr(value, "__name__", None) or dep not in env:
+                continue
+            dep_value = env[dep]
+            if getattr(builtins, dep, object()) is dep_value:
+                continue
+            if _is_local(dep_value, home):
+                add(dep_value, dep)
+                if dep_value.__name__ != dep:
+                    blocks.append(f"{dep} = {dep_value.__name__}\n")
+            elif (line := _import_line(dep, dep_value)) is not None:
+                if line not in imports:
+                    imports.append(line)
+            elif type(dep_value) in SIMPLE_CONSTANTS or (isinstance(dep_value, tuple) and
+                                                          all(type(v) in SIMPLE_CONSTANTS for v in dep_value)):
+                line = f"{dep} = {dep_value!r}\n"
+                if line not in blocks:
+                    blocks.insert(0, line)
+            elif callable(dep_value) or isinstance(dep_value, (dict, list, set)) or hasattr(dep_value, "shape"):
+                warnings.append(f"`{dep}` ({type(dep_value).__name__}) comes from your session and is not "
+                                f"sent to the grader: define or compute it inside your code")
+        blocks.append(src if src.endswith("\n") else src + "\n")
+
+    add(obj, obj.__name__)
+    if entry and obj.__name__ != entry:
+        blocks.append(f"{entry} = {obj.__name__}\n")
+    source = "\n".join(imports) + ("\n\n" if imports else "") + "\n\n".join(blocks)
+    return source, warnings
+
+
+# --------------------------------------------------------------------------- the API
+class NotebookReport(Report):
+    """A Report with a one-line repr, so a notebook does not print the whole dataclass
+    after the rendered report."""
+
+    def __repr__(self) -> str:
+        n_ok = sum(c.passed for c in self.cases)
+        verdict = "passed" if self.passed else (self.error_kind or "failed")
+        extra = f", likely mistake: {self.diagnosis['name']}" if self.diagnosis else ""
+        return f"<Report {self.problem}: {verdict}, {n_ok}/{len(self.cases)} cases{extra}>"
+
+    def _repr_pretty_(self, printer, cycle) -> None:
+        printer.text(repr(self))
+
+    def show(self, console=None) -> None:
+        """Render the full report again (rich renders it in Jupyter too)."""
+        from .report import render
+
+        render(self, console, hint_command=False)
+
+
+def _caller_globals(depth: int) -> dict:
+    frame = inspect.currentframe()
+    for _ in range(depth + 1):
+        frame = frame.f_back if frame is not None else None
+    return frame.f_globals if frame is not None else {}
+
+
+def check(problem: str, solution=None, *, seed: int | None = None, show: bool = True, course=None,
+          sandbox: Sandbox | None = None, console=None) -> NotebookReport:
+    """Check `solution` (a function or class, or source text) against `problem`.
+
+    With no solution, the problem's entry name is looked up in the caller's globals.
+    Renders the report (unless show=False) and returns it.
+    """
+    from .cases import PUBLIC_SEED
+    from .runner import check_problem
+
+    sandbox = sandbox or session_sandbox()  # before any reference is loaded in this process
+    course = course if isinstance(course, Course) else Course(course)
+    prob = course.get(problem)
+    if solution is None:
+        solution = _caller_globals(1).get(prob.entry)
+        if solution is None:
+            raise NameError(f"no `{prob.entry}` defined here: define it, or pass it: check({problem!r}, your_function)")
+    warnings: list[str] = []
+    if isinstance(solution, str):
+        source = textwrap.dedent(solution)
+    else:
+        source, warnings = collect_source(solution, prob.entry)
+    name = f"<notebook: {prob.entry}>"
+    report = check_problem(course, prob, source=source, source_name=name,
+                           seed=PUBLIC_SEED if seed is None else seed, sandbox=sandbox)
+    result = NotebookReport(**{f.name: getattr(report, f.name) for f in fields(Report)})
+    if warnings:
+        result.localisation.insert(0, {"title": "not sent to the grader", "kind": "source",
+                                       "text": "\n".join(warnings)})
+    if show:
+        from rich.console import Console
+
+        result.show(console or Console())
+        if not result.passed and prob.hints:
+            (console or Console()).print(f"[dim]Stuck? grader.hint({prob.slug!r}) shows the next hint.[/dim]")
+    return result
+
+
+def hint(problem: str, course=None) -> str | None:
+    """The next hint for `problem` in this session (one more each call)."""
+    from rich.console import Console
+    from rich.markdown import Markdown
+
+    prob = (course if isinstance(course, Course) else Course(course)).get(problem)
+    if not prob.hints:
+        return None
+    n = min(_HINTS_SHOWN.get(prob.slug, 0) + 1, len(prob.hints))
+    _HINTS_SHOWN[prob.slug] = n
+    Console().print(f"[bold]Hint {n}/{len(prob.hints)}[/bold]")
+    Console().print(Markdown(prob.hints[n - 1]))
+    return prob.hints[n - 1]
+
+
+# Start the session's zygote as soon as the notebook API is imported: it loads torch in
+# the background while the learner writes code, and no reference has been loaded yet.
+if os.environ.get("GRADER_NOTEBOOK_EAGER", "1") != "0":
+    session_sandbox()

@@ -1,0 +1,1 @@
+"""Probes the grader itself provides (loaded by path inside the sandbox child)."""
