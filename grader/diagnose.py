@@ -39,6 +39,14 @@ def diagnose_report(problem, report, cases, values: dict) -> None:
     found = matching_mistakes(problem, cases, values)
     if not found:
         return
+    names = list(dict.fromkeys(m.name for m in found))  # one mistake may have several variants
+    if len(names) > 1:
+        # Different mistakes explain every output equally well: naming one would be a guess.
+        report.localisation.append({
+            "title": "several known mistakes fit", "kind": "ambiguous", "candidates": names,
+            "text": "Your output matches each of these on every case, so the grader cannot tell which one "
+                    "it is:\n" + "\n".join(f"  - {n}" for n in names)})
+        return
     mistake = found[0]
     report.diagnosis = mistake.to_dict()
     for result in report.cases:
