@@ -147,6 +147,7 @@ def test_in_place_edit_of_input_fails(grade):
     """)
     assert not report.passed
     assert "in place" in failing_messages(report)
+    assert report.diagnosis is None  # the output itself is right
 
 
 BANNED = [
