@@ -1,0 +1,602 @@
+"""`grader validate`: is a problem complete, consistent and fair?
+
+For each problem: the scaffold's placeholders are gone; the config parses, names an
+entry point and banned APIs that resolve; the statement and hints exist; the stub
+defines the entry point, is not itself flagged, and fails as "not implemented"; the
+reference loads, its cases are deterministic per seed and change with the seed; the
+reference, run as if it were a learner's file, passes its own check in the sandbox
+(so the probe, limits, tolerances and judge agree with it); every known mistake is
+rejected on at least one case of every seed tried (run in-process through the
+problem's probe and judge); and the reference uses no banned API. Every finding says
+what to fix, and where.
+
+Run with a sandbox started before any reference is loaded (the CLI does).
+"""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import shutil
+import tempfile
+import time
+import traceback
+import warnings
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import torch
+
+from .banned import aten_ops_available, build_spec
+from .cases import Case
+from .course import Course, Problem, load_module_from_path
+from .judge import expected_output, judge
+from .mistakes import Mistake
+from .runner import check_problem
+from .sandbox import Limits, Outcome, Sandbox
+from .static import scan_file, scan_source
+
+SCAFFOLD_MARK = "TODO(grader new)"
+KNOWN_KEYS = {"title", "order", "entry", "banned", "inherit_banned", "banned_aten", "mutable_inputs", "hints",
+              "tolerance", "limits"}
+DEFAULT_SEEDS = (0, 1)
+
+CHECKS = ["scaffold", "config", "statement", "stub", "reference", "cases", "own check", "stub fails", "mistakes",
+          "reference bans"]
+
+
+@dataclass
+class Finding:
+    level: str  # "error" or "warning"
+    check: str  # one of CHECKS
+    message: str
+
+
+@dataclass
+class Validation:
+    slug: str
+    title: str
+    source: str  # the course root the problem came from
+    findings: list[Finding] = field(default_factory=list)
+    ran: list[str] = field(default_factory=list)  # checks that ran
+    elapsed: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.level == "error"]
+
+    @property
+    def warnings(self) -> list[Finding]:
+        return [f for f in self.findings if f.level == "warning"]
+
+    def status(self, check: str) -> str:
+        """"ok", "error", "warning" or "skipped"."""
+        if check not in self.ran:
+            return "skipped"
+        levels = {f.level for f in self.findings if f.check == check}
+        return "error" if "error" in levels else "warning" if "warning" in levels else "ok"
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["ok"] = self.ok
+        return data
+
+
+# --------------------------------------------------------------------------- helpers
+def same_value(a, b) -> bool:
+    """Exact equality of case inputs (NaN equals NaN), through containers, generators, modules."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, torch.Tensor):
+        if a.shape != b.shape or a.dtype != b.dtype:
+            return False
+        if a.is_floating_point() or a.is_complex():
+            return bool(torch.equal(torch.nan_to_num(a), torch.nan_to_num(b))) and \
+                bool(torch.equal(a.isnan(), b.isnan()))
+        return bool(torch.equal(a, b))
+    if isinstance(a, torch.Generator):
+        return bool(torch.equal(a.get_state(), b.get_state()))
+    if isinstance(a, torch.nn.Module):
+        return same_value(dict(a.state_dict()), dict(b.state_dict()))
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(same_value(a[k], b[k]) for k in a)
+    if isinstance(a, (list, tuple)):
+        return len(a) == len(b) and all(same_value(x, y) for x, y in zip(a, b))
+    try:
+        return bool(a == b)
+    except Exception:
+        return False
+
+
+def _where(exc: BaseException, path: Path) -> str:
+    """` (line N)` of the deepest frame in `path`, if any."""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if Path(f.filename).resolve() == path.resolve()]
+    return f" (line {frames[-1].lineno})" if frames else ""
+
+
+def _exc(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"
+
+
+class _LocalContext:
+    """What a probe gets in-process (trusted code only: reference and known mistakes)."""
+
+    job = None
+    guard = None
+
+    def __init__(self, options: dict):
+        self.options = options
+
+    def call(self, fn, *args, **kwargs):
+        return fn(*args, **kwargs)
+
+
+def _load_probe(problem: Problem):
+    from .child import _default_probe
+
+    if problem.probe_path is None:
+        return _default_probe
+    module = load_module_from_path(f"_grader_probe_{problem.module_name}", problem.probe_path)
+    return module.probe
+
+
+def run_in_process(problem: Problem, probe, fn, case: Case) -> dict:
+    """What the sandbox would send back for `fn` as the entry point (no isolation: trusted fn)."""
+    from .child import sanitize
+
+    value = probe(fn, case.pristine_inputs(), _LocalContext(case.options))
+    return sanitize(value)
+
+
+# --------------------------------------------------------------------------- the checks
+class _Validator:
+    def __init__(self, course: Course, problem: Problem, sandbox: Sandbox, seeds: tuple[int, ...]):
+        self.course, self.problem, self.sandbox = course, problem, sandbox
+        self.seeds = tuple(dict.fromkeys(seeds)) or DEFAULT_SEEDS
+        self.v = Validation(problem.slug, problem.title, str(problem.root))
+        self.spec = None
+        self.reference = None
+        self.cases_by_seed: dict[int, list[Case]] = {}
+
+    # -- recording ---------------------------------------------------------------
+    def error(self, check: str, message: str) -> None:
+        self.v.findings.append(Finding("error", check, message))
+
+    def warn(self, check: str, message: str) -> None:
+        self.v.findings.append(Finding("warning", check, message))
+
+    def rel(self, path: Path) -> str:
+        try:
+            return str(Path(path).resolve().relative_to(self.problem.root.resolve()))
+        except ValueError:
+            return str(path)
+
+    def run(self) -> Validation:
+        started = time.monotonic()
+        steps = [("scaffold", self.check_scaffold), ("config", self.check_config),
+                 ("statement", self.check_statement), ("stub", self.check_stub),
+                 ("reference", self.check_reference), ("cases", self.check_cases),
+                 ("own check", self.check_own), ("stub fails", self.check_stub_fails),
+                 ("mistakes", self.check_mistakes), ("reference bans", self.check_reference_bans)]
+        for name, step in steps:
+            if name in ("cases", "own check", "stub fails", "mistakes", "reference bans") and self.reference is None:
+                continue  # nothing to run without a reference that loads
+            if name in ("own check", "stub fails", "mistakes") and not self.cases_by_seed:
+                continue  # nor without cases
+            if name in ("own check", "stub fails", "reference bans") and self.spec is None:
+                continue  # nor without a config that resolves
+            if name == "mistakes" and any(f.check == "own check" and f.level == "error" for f in self.v.findings):
+                continue  # mistakes are measured against a reference that passes
+            self.v.ran.append(name)
+            try:
+                step()
+            except Exception as exc:  # a check that crashes is a finding, not a crash of validate
+                self.error(name, f"the check itself failed: {_exc(exc)}")
+        self.v.elapsed = time.monotonic() - started
+        return self.v
+
+    # -- scaffold ------------------------------------------------------------------
+    def check_scaffold(self) -> None:
+        p = self.problem
+        paths = [p.dir / "problem.toml", p.statement_path, p.stub_path, p.reference_path]
+        if p.probe_path:
+            paths.append(p.probe_path)
+        for path in paths:
+            if not path.exists():
+                continue
+            for lineno, line in enumerate(path.read_text(encoding="utf-8", errors="replace").splitlines(), 1):
+                if SCAFFOLD_MARK in line:
+                    what = line.split(SCAFFOLD_MARK, 1)[1].lstrip(":").strip().rstrip('",').strip()
+                    self.error("scaffold", f"{self.rel(path)}:{lineno}: fill in the scaffold's placeholder: {what}")
+
+    # -- config --------------------------------------------------------------------
+    def check_config(self) -> None:
+        p, cfg, toml = self.problem, self.problem.config, f"{self.rel(self.problem.dir / 'problem.toml')}"
+        for key in sorted(set(cfg) - KNOWN_KEYS):
+            self.warn("config", f"{toml}: unknown key `{key}` (known: {', '.join(sorted(KNOWN_KEYS))}); a typo?")
+        entry = cfg.get("entry")
+        if not isinstance(entry, str) or not entry.isidentifier():
+            self.error("config", f"{toml}: `entry` must be the Python name of the function or class the learner "
+                       f"writes, e.g. entry = \"{p.module_name}\"; got {entry!r}")
+        if "title" not in cfg:
+            self.warn("config", f"{toml}: no `title`: learners see the slug instead")
+        if "order" not in cfg:
+            self.warn("config", f"{toml}: no `order`: the problem is listed last")
+        elif not isinstance(cfg["order"], (int, float)) or isinstance(cfg["order"], bool):
+            self.error("config", f"{toml}: `order` must be a number, got {cfg['order']!r}")
+        for key in ("banned", "inherit_banned", "banned_aten", "mutable_inputs", "hints"):
+            value = cfg.get(key, [])
+            if not isinstance(value, list) or not all(isinstance(x, str) for x in value):
+                self.error("config", f"{toml}: `{key}` must be a list of strings, got {value!r}")
+                return
+        unknown = [s for s in cfg.get("inherit_banned", []) if s not in self.course.problems]
+        for slug in unknown:
+            self.error("config", f"{toml}: inherit_banned names unknown problem {slug!r} "
+                       f"(known: {', '.join(self.course.problems)})")
+        if unknown:
+            return
+        names = self.course.banned_names(p)
+        own = set(cfg.get("banned", []))
+        spec = build_spec(names, self.course.banned_aten(p))
+        for name in spec.unresolved:
+            origin = "" if name in own else " (inherited through inherit_banned)"
+            self.error("config", f"{toml}: banned name `{name}`{origin} does not resolve to a Python object: "
+                       "write its public dotted path, e.g. `torch.nn.functional.gelu` or `torch.nn.LayerNorm`")
+        available = aten_ops_available()
+        for op in self.course.banned_aten(p):
+            if op.removeprefix("aten.") not in available:
+                self.error("config", f"{toml}: banned_aten `{op}` is not an aten op in this torch "
+                           f"({torch.__version__}); see `dir(torch.ops.aten)`")
+        tolerance = cfg.get("tolerance", {})
+        if not isinstance(tolerance, dict):
+            self.error("config", f"{toml}: [tolerance] must be a table like float32 = {{ atol = 1e-5, rtol = 1e-4 }}")
+        else:
+            for dtype, tol in tolerance.items():
+                if not isinstance(getattr(torch, dtype, None), torch.dtype):
+                    self.error("config", f"{toml}: [tolerance] key `{dtype}` is not a torch dtype name (float32, float64...)")
+                elif not isinstance(tol, dict) or set(tol) - {"atol", "rtol"} or not all(
+                        isinstance(x, (int, float)) and not isinstance(x, bool) and x >= 0 for x in tol.values()):
+                    self.error("config", f"{toml}: [tolerance] {dtype} must be {{ atol = ..., rtol = ... }} with "
+                               f"numbers >= 0, got {tol!r}")
+        limits = cfg.get("limits", {})
+        fields = set(Limits.__dataclass_fields__)
+        if not isinstance(limits, dict):
+            self.error("config", f"{toml}: [limits] must be a table (keys: {', '.join(sorted(fields))})")
+        else:
+            for key, value in limits.items():
+                if key not in fields:
+                    self.error("config", f"{toml}: [limits] unknown key `{key}` (known: {', '.join(sorted(fields))})")
+                elif not isinstance(value, (int, float)) or isinstance(value, bool) or value <= 0:
+                    self.error("config", f"{toml}: [limits] {key} must be a positive number, got {value!r}")
+        if not any(f.level == "error" and f.check == "config" for f in self.v.findings):
+            self.spec = spec
+
+    # -- statement and hints -------------------------------------------------------------
+    def check_statement(self) -> None:
+        p = self.problem
+        path = p.statement_path
+        text = path.read_text(encoding="utf-8", errors="replace") if path.exists() else ""
+        if not text.strip():
+            self.error("statement", f"{self.rel(path)}: write the statement (shapes, conventions, the math, how it "
+                       "is checked, what is banned and why)")
+        elif isinstance(p.config.get("entry"), str) and p.config["entry"] not in text:
+            self.warn("statement", f"{self.rel(path)}: the statement never names the entry point "
+                      f"`{p.config['entry']}`")
+        hints = p.config.get("hints", [])
+        if not hints:
+            self.error("statement", f"{self.rel(p.dir / 'problem.toml')}: add `hints = [...]`, at least one "
+                       "(progressive: the first gentle, the last nearly the answer)")
+        for i, hint in enumerate(hints if isinstance(hints, list) else [], 1):
+            if not isinstance(hint, str) or not hint.strip():
+                self.error("statement", f"{self.rel(p.dir / 'problem.toml')}: hint {i} is empty")
+
+    # -- stub --------------------------------------------------------------------------
+    def check_stub(self) -> None:
+        p = self.problem
+        path = p.stub_path
+        if not path.exists():
+            self.error("stub", f"{self.rel(path)}: missing; the learner starts from it")
+            return
+        source = path.read_text(encoding="utf-8", errors="replace")
+        try:
+            tree = ast.parse(source, filename=str(path))
+        except SyntaxError as exc:
+            self.error("stub", f"{self.rel(path)}:{exc.lineno}: syntax error: {exc.msg}")
+            return
+        entry = p.config.get("entry")
+        defined = {n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
+        if isinstance(entry, str) and entry not in defined:
+            self.error("stub", f"{self.rel(path)}: does not define `{entry}` at top level (it defines: "
+                       f"{', '.join(sorted(defined)) or 'nothing'})")
+        if self.spec is not None:
+            violations, _ = scan_source(source, self.spec, self.rel(path))
+            for v in violations:
+                self.error("stub", f"{v.file}:{v.line}: the stub itself is flagged ({v.api}: {v.how}); every "
+                           "learner would start with this violation")
+
+    # -- reference ----------------------------------------------------------------------
+    def check_reference(self) -> None:
+        p = self.problem
+        path = p.reference_path
+        if not path.exists():
+            self.error("reference", f"{self.rel(path)}: missing; write the solution `{p.config.get('entry')}`, "
+                       "`cases(seed)` and `MISTAKES` there")
+            return
+        try:
+            ref = p.reference
+        except Exception as exc:
+            self.error("reference", f"{self.rel(path)} does not load{_where(exc, path)}: {_exc(exc)}")
+            return
+        entry = p.config.get("entry")
+        ok = True
+        if not callable(getattr(ref, str(entry), None)):
+            self.error("reference", f"{self.rel(path)}: defines no `{entry}` (the reference solution, under the "
+                       "entry point's name)")
+            ok = False
+        if not callable(getattr(ref, "cases", None)):
+            self.error("reference", f"{self.rel(path)}: defines no `cases(seed) -> list[Case]`")
+            ok = False
+        judge_fn = getattr(ref, "judge", None)
+        if judge_fn is not None and not callable(judge_fn):
+            self.error("reference", f"{self.rel(path)}: `judge` must be a function judge(case, value, tolerance)")
+            ok = False
+        mistakes = getattr(ref, "MISTAKES", None)
+        if mistakes is None or (isinstance(mistakes, (list, tuple)) and not mistakes):
+            self.warn("reference", f"{self.rel(path)}: no known mistakes (`MISTAKES = [Mistake(...)]`): the "
+                      "check will never name what a learner got wrong")
+        elif not isinstance(mistakes, (list, tuple)) or not all(isinstance(m, Mistake) for m in mistakes):
+            self.error("reference", f"{self.rel(path)}: `MISTAKES` must be a list of grader.mistakes.Mistake")
+            ok = False
+        else:
+            for m in mistakes:  # one name may cover several variants of the same mistake
+                if not callable(m.fn):
+                    self.error("reference", f"{self.rel(path)}: mistake {m.name!r}: `fn` is not callable")
+                    ok = False
+        if ok:
+            self.reference = ref
+
+    # -- cases ----------------------------------------------------------------------------
+    def _cases(self, seed: int) -> list[Case] | None:
+        path = self.problem.reference_path
+        try:
+            cases = self.reference.cases(seed)
+        except Exception as exc:
+            self.error("cases", f"{self.rel(path)}: cases({seed}) raised{_where(exc, path)}: {_exc(exc)}")
+            return None
+        if not isinstance(cases, (list, tuple)) or not all(isinstance(c, Case) for c in cases):
+            self.error("cases", f"{self.rel(path)}: cases({seed}) must return a list of grader.cases.Case")
+            return None
+        return list(cases)
+
+    def check_cases(self) -> None:
+        p, path = self.problem, self.problem.reference_path
+        first, other = self.seeds[0], next((s for s in self.seeds[1:]), self.seeds[0] + 1)
+        a, again, b = self._cases(first), self._cases(first), self._cases(other)
+        if a is None or again is None or b is None:
+            return
+        if not a:
+            self.error("cases", f"{self.rel(path)}: cases({first}) returned no cases")
+            return
+        names = [c.name for c in a]
+        for name in sorted({n for n in names if names.count(n) > 1}):
+            self.error("cases", f"{self.rel(path)}: two cases are named {name!r}; case names are their stable ids")
+        bad_inputs = [c.name for c in a if not isinstance(c.inputs, dict)]
+        for name in bad_inputs:
+            self.error("cases", f"{self.rel(path)}: case {name!r}: `inputs` must be a dict of keyword arguments")
+        if bad_inputs:
+            return
+        if [c.name for c in again] != names:
+            self.error("cases", f"{self.rel(path)}: cases({first}) returns different case names on a second call")
+            return
+        unstable = [c.name for c, d in zip(a, again)
+                    if not (same_value(c.inputs, d.inputs) and same_value(c.options, d.options)
+                            and c.tolerance == d.tolerance)]
+        for name in unstable:
+            self.error("cases", f"{self.rel(path)}: case {name!r} is not deterministic: the same seed gave different "
+                       "inputs; draw every random value from `generator(seed, name)` (never the global RNG)")
+        by_name = {c.name: c for c in b}
+        if all(c.name in by_name and same_value(c.inputs, by_name[c.name].inputs) for c in a):
+            self.error("cases", f"{self.rel(path)}: cases({first}) and cases({other}) are identical: hidden seeds "
+                       "would grade the public cases; seed the random inputs with `generator(seed, name)`")
+        if p.probe_path is None:
+            entry = getattr(self.reference, p.entry)
+            try:
+                signature = inspect.signature(entry)
+            except (TypeError, ValueError):
+                signature = None
+            for case in a if signature else []:
+                try:
+                    signature.bind(**case.inputs)
+                except TypeError as exc:
+                    self.error("cases", f"{self.rel(path)}: case {case.name!r}: its inputs do not fit "
+                               f"`{p.entry}{signature}`: {exc}")
+        every_input = {k for c in a for k in c.inputs}
+        for name in p.mutable_inputs:
+            if name not in every_input:
+                self.warn("cases", f"problem.toml: mutable_inputs names `{name}`, which no case has")
+        floats = [v for c in a for v in c.inputs.values() if isinstance(v, torch.Tensor) and v.is_floating_point()]
+        if floats and not any(v.dtype == torch.float64 for v in floats):
+            self.warn("cases", f"{self.rel(path)}: no float64 case: a solution that silently casts to float32 "
+                      "would pass")
+        self.cases_by_seed = {first: a, other: b}
+        for seed in self.seeds:
+            if seed not in self.cases_by_seed:
+                got = self._cases(seed)
+                if got is not None:
+                    self.cases_by_seed[seed] = got
+
+    # -- the reference passes its own check --------------------------------------------
+    def _workspace(self, tmp: Path, source: Path, with_siblings: bool) -> Path:
+        """A workspace holding `source` under the learner's file name (and the reference's
+        sibling modules, which references load with `sibling(__file__, ...)`)."""
+        ws = tmp / ("reference" if with_siblings else "stub")
+        ws.mkdir()
+        if with_siblings:
+            for sib in source.parent.glob("*.py"):
+                shutil.copyfile(sib, ws / sib.name)
+        target = ws / f"{self.problem.module_name}.py"
+        shutil.copyfile(source, target)
+        return target
+
+    def check_own(self) -> None:
+        """In the sandbox at the first seed (isolation, limits, probe, serialisation, judge);
+        in-process through the probe and judge at the other seeds (cheap, and catches
+        seed-dependent trouble such as ties at a boundary)."""
+        p = self.problem
+        seed = self.seeds[0]
+        with tempfile.TemporaryDirectory(prefix="grader-validate-") as tmp:
+            file = self._workspace(Path(tmp), p.reference_path, with_siblings=True)
+            report = check_problem(self.course, p, file=file, workspace=file.parent, seed=seed,
+                                   sandbox=self.sandbox, diagnose=False, localise=False)
+        where = f"(seed {seed}, the reference run as a learner's file in the sandbox)"
+        for v in report.violations:
+            if v.kind == "banned":
+                self.error("own check", f"the reference calls banned `{v.api}` at {v.file}:{v.line} ({v.how}) {where}")
+        if report.error:
+            first = report.first_failure
+            tb = f"\n{first.traceback}" if first is not None and first.traceback else ""
+            self.error("own check", f"the reference fails its own check {where}: {report.error}{tb}")
+            return
+        else:
+            self._failed_cases([(c.name, c.message + (f"\n{c.traceback}" if c.traceback else ""))
+                                for c in report.cases if not c.passed], where)
+        limits = Limits.from_config(p.limits)
+        for c in report.cases:
+            if c.passed and c.elapsed > 0.5 * limits.wall_seconds:
+                self.warn("own check", f"case {c.name!r} took {c.elapsed:.1f} s of the {limits.wall_seconds:g} s "
+                          f"wall-clock limit {where}: a slower correct solution may time out; raise [limits] "
+                          "wall_seconds or shrink the case")
+        probe, entry = _load_probe(p), getattr(self.reference, p.entry)
+        for seed, cases in self.cases_by_seed.items():
+            if seed == self.seeds[0] or seed not in self.seeds:
+                continue
+            failed = []
+            for case in cases:
+                try:
+                    value = run_in_process(p, probe, entry, case)
+                except Exception as exc:
+                    failed.append((case.name, f"raised {_exc(exc)}"))
+                    continue
+                result = judge(p, case, Outcome("ok", value=value))
+                if not result.passed:
+                    failed.append((case.name, result.message))
+            self._failed_cases(failed, f"(seed {seed}, in-process through the probe and judge)")
+
+    def _failed_cases(self, failed: list[tuple[str, str]], where: str) -> None:
+        for name, message in failed[:3]:
+            self.error("own check", f"the reference fails its own case {name!r} {where}: {message}")
+        if len(failed) > 3:
+            self.error("own check", f"... and {len(failed) - 3} more failing cases {where}")
+
+    # -- the stub fails --------------------------------------------------------------------
+    def check_stub_fails(self) -> None:
+        p = self.problem
+        if not p.stub_path.exists():
+            return
+        with tempfile.TemporaryDirectory(prefix="grader-validate-") as tmp:
+            file = self._workspace(Path(tmp), p.stub_path, with_siblings=False)
+            report = check_problem(self.course, p, file=file, workspace=file.parent, seed=self.seeds[0],
+                                   sandbox=self.sandbox, diagnose=False, localise=False)
+        stub = self.rel(p.stub_path)
+        if report.passed:
+            self.error("stub fails", f"{stub} passes the checks as shipped: it must raise "
+                       f"NotImplementedError(\"{p.slug}: ...\") until the learner writes it")
+        elif report.error_kind != "not-implemented":
+            first = report.first_failure
+            what = report.error or (f"case {first.name!r}: {first.message}" if first else "no case ran")
+            self.error("stub fails", f"{stub} should fail by raising NotImplementedError(\"{p.slug}: ...\"); "
+                       f"instead: {what}")
+        elif p.slug not in (report.error or ""):
+            self.warn("stub fails", f"{stub}: start the NotImplementedError message with the slug "
+                      f"(\"{p.slug}: implement ...\") so learners know which problem it is")
+
+    # -- every known mistake is rejected -----------------------------------------------------
+    def check_mistakes(self) -> None:
+        ref = self.reference
+        mistakes = list(getattr(ref, "MISTAKES", []) or [])
+        if not mistakes:
+            return
+        probe = _load_probe(self.problem)
+        custom = getattr(ref, "judge", None)
+        outputs: list[dict] = [{} for _ in mistakes]  # by mistake, then case name (first seed)
+        first_seed = next(iter(self.cases_by_seed))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # mistakes are wrong on purpose; torch may say so
+            self._reject_mistakes(mistakes, probe, custom, outputs, first_seed)
+        self._indistinguishable(mistakes, outputs, self.cases_by_seed[first_seed])
+
+    def _reject_mistakes(self, mistakes, probe, custom, outputs: list[dict], first_seed: int) -> None:
+        p = self.problem
+        for seed, cases in self.cases_by_seed.items():
+            if custom is None:
+                cases = [Case(c.name, c.inputs, c.about, c.tolerance, c.options, expected_output(p, c)) for c in cases]
+            for mistake, seen in zip(mistakes, outputs):
+                rejected = False
+                for case in cases:
+                    try:
+                        value = run_in_process(p, probe, mistake.fn, case)
+                    except Exception:
+                        rejected = True  # the learner's code would raise here: the case fails
+                        continue
+                    if seed == first_seed and isinstance(value, dict):
+                        seen[case.name] = value.get("output")
+                    if not rejected and not judge(p, case, Outcome("ok", value=value)).passed:
+                        rejected = True
+                if not rejected:
+                    self.error("mistakes", f"known mistake {mistake.name!r} passes every case at seed {seed}: add a "
+                               "case where its output differs from the reference's beyond the tolerance (or drop it)")
+
+    def _indistinguishable(self, mistakes: list[Mistake], outputs: list[dict], cases: list[Case]) -> None:
+        from .compare import close
+        from .judge import case_tolerance
+
+        tol = {c.name: case_tolerance(self.problem, c) for c in cases}
+        for i, a in enumerate(mistakes):
+            for j in range(i + 1, len(mistakes)):
+                b, out_a, out_b = mistakes[j], outputs[i], outputs[j]
+                if a.name == b.name:
+                    continue  # variants of one mistake
+                common = [n for n in out_a if n in out_b and isinstance(out_a[n], torch.Tensor)]
+                if common and all(close(out_a[n], out_b[n], *tol[n]) for n in common):
+                    self.warn("mistakes", f"known mistakes {a.name!r} and {b.name!r} give the same output on every "
+                              f"case: a learner making the second is told the first; add a case that tells them apart")
+
+    # -- nothing in the reference uses a banned API ------------------------------------------
+    def check_reference_bans(self) -> None:
+        p = self.problem
+        violations, _ = scan_file(p.reference_path, self.spec, p.reference_path.parent)
+        for v in violations:
+            if v.kind == "banned":
+                self.error("reference bans", f"{self.rel(p.reference_path)}:{v.line}: the reference uses banned "
+                           f"`{v.api}` ({v.how}); learners may not, so neither may the reference")
+
+
+def validate_problem(course: Course, problem: Problem, sandbox: Sandbox,
+                     seeds: tuple[int, ...] = DEFAULT_SEEDS) -> Validation:
+    return _Validator(course, problem, sandbox, seeds).run()
+
+
+def validate_course(course: Course, slugs: list[str] | None, sandbox: Sandbox,
+                    seeds: tuple[int, ...] = DEFAULT_SEEDS, on_start=None) -> list[Validation]:
+    """Validate the named problems (default: all), in learning order."""
+    problems = [course.get(s) for s in slugs] if slugs else list(course)
+    results = []
+    for problem in problems:
+        if on_start is not None:
+            on_start(problem)
+        results.append(validate_problem(course, problem, sandbox, seeds))
+    by_order: dict[float, list[str]] = {}
+    for problem in course:
+        if "order" in problem.config:
+            by_order.setdefault(problem.order, []).append(problem.slug)
+    for v in results:
+        problem = course.get(v.slug)
+        twins = [s for s in by_order.get(problem.order, []) if s != v.slug] if "order" in problem.config else []
+        if twins:
+            v.findings.append(Finding("warning", "config", f"order {problem.order:g} is shared with "
+                                      f"{', '.join(twins)}: the listing order between them is by slug"))
+    return results

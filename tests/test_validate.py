@@ -1,0 +1,74 @@
+"""grader validate: each kind of flaw in a problem is found and says what to fix.
+The problem under test is the rms-norm of docs/authoring.md, broken one way at a time."""
+
+import pytest
+
+from test_authoring import doc_files
+from grader.course import Course
+from grader.validate import validate_course, validate_problem
+
+
+def course_with(root, edits: dict[str, tuple[str, str]] | None = None) -> Course:
+    """The walkthrough's rms-norm in a course at `root`, with `old -> new` edits per file."""
+    for rel, text in doc_files().items():
+        if rel in (edits or {}):
+            old, new = edits[rel]
+            assert old in text, f"{old!r} not in {rel}"
+            text = text.replace(old, new)
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+    return Course(root)
+
+
+def errors(course, sandbox, check: str) -> list[str]:
+    [v] = validate_course(course, ["rms-norm"], sandbox)
+    return [f.message for f in v.errors if f.check == check]
+
+
+REF = "reference/rms_norm.py"
+
+
+def test_shipped_layer_norm_is_valid(sandbox):
+    course = Course()
+    v = validate_problem(course, course.get("layer-norm"), sandbox)
+    assert v.ok, [f.message for f in v.errors]
+
+
+def test_a_mistake_that_equals_the_reference_is_reported(tmp_path, sandbox):
+    course = course_with(tmp_path, {REF: ("    return x / torch.sqrt((x * x).mean() + eps)",
+                                          "    return rms_norm(x, eps)")})
+    found = errors(course, sandbox, "mistakes")
+    assert any("'normalised over all elements' passes every case at seed 0" in m for m in found), found
+
+
+def test_cases_from_the_global_rng_are_not_deterministic(tmp_path, sandbox):
+    course = course_with(tmp_path, {REF: ('{"x": randn(g("1d"), 32)}', '{"x": torch.randn(32)}')})
+    found = errors(course, sandbox, "cases")
+    assert any("case '1-D vector' is not deterministic" in m and "generator(seed, name)" in m for m in found), found
+
+
+def test_cases_that_ignore_the_seed_are_reported(tmp_path, sandbox):
+    course = course_with(tmp_path, {REF: ("        return generator(seed, name)", "        return generator(0, name)")})
+    found = errors(course, sandbox, "cases")
+    assert any("cases(0) and cases(1) are identical" in m for m in found), found
+
+
+def test_a_misspelt_banned_name_is_reported(tmp_path, sandbox):
+    course = course_with(tmp_path, {"problems/rms-norm/problem.toml": ('banned = ["torch.rms_norm"]',
+                                                                      'banned = ["torch.rms_normm"]')})
+    found = errors(course, sandbox, "config")
+    assert any("banned name `torch.rms_normm` does not resolve" in m for m in found), found
+
+
+def test_a_reference_using_a_banned_api_is_reported(tmp_path, sandbox):
+    course = course_with(tmp_path, {REF: ("    ms = (x * x).mean(dim=-1, keepdim=True)  # mean of squares over the last dimension\n"
+                                          "    return x / torch.sqrt(ms + eps)",
+                                          "    return torch.nn.functional.rms_norm(x, x.shape[-1:], eps=eps)")})
+    assert any("uses banned `torch.nn.functional.rms_norm`" in m for m in errors(course, sandbox, "reference bans"))
+
+
+def test_a_stub_that_does_not_raise_not_implemented_is_reported(tmp_path, sandbox):
+    course = course_with(tmp_path, {"problems/rms-norm/stub.py": ('    raise NotImplementedError("rms-norm: implement rms_norm(x, eps)")',
+                                                                  "    return x")})
+    found = errors(course, sandbox, "stub fails")
+    assert any("should fail by raising NotImplementedError" in m for m in found), found
