@@ -146,7 +146,8 @@ def stage_problems(course: Course, problem: Problem, names: dict[str, str]) -> l
             except CourseError:
                 continue  # a stage this course does not ship
     return [p for p in candidates
-            if p.slug != problem.slug and p.entry != problem.entry and p.entry in names and p.has_reference]
+            if p.slug != problem.slug and p.entry != problem.entry and p.entry in names
+            and (p.has_reference or p.fixtures_path.exists())]  # a learner bundle ships fixtures
 
 
 def first_wrong_stage(course: Course, problem: Problem, *, file=None, source=None, source_name="<notebook>",
@@ -350,7 +351,7 @@ def position_entry(case, expected, actual, cfg: dict, tol) -> dict:
 def influence_entries(course: Course, problem: Problem, report, cases, *, file=None, source=None,
                       source_name="<notebook>", workspace=None, seed=0, sandbox=None, module_name=None) -> list[dict]:
     spec = settings(problem).get("influence")
-    if not spec or sandbox is None:
+    if not spec or sandbox is None or not problem.has_reference:  # the grid runs the reference
         return []
     name, axis = spec["input"], int(spec.get("axis", 1))
     out_axis = int(spec.get("output_axis", axis))

@@ -104,7 +104,8 @@ def check_problem(course: Course, problem: Problem, *, file: str | Path | None =
                 # Every other case would fail the same way: say it once.
                 report.error, report.error_kind = result.message, result.status
                 break
-        if localise and problem.has_reference and report.error is None and not report.violations \
+        if localise and (problem.has_reference or problem.fixtures_path.exists()) and report.error is None \
+                and not report.violations \
                 and any(not c.passed for c in report.cases):
             from .localise import localise_report  # needs the sandbox: stages and probes run learner code
 
