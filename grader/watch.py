@@ -75,7 +75,7 @@ def watch_loop(ws: Workspace, course: Course, slug: str | None = None, *, sandbo
         return reports
     _announce(current, ws, console)
     seen: dict | None = None
-    intro_shown_for: tuple | None = None
+    intro_shown_for: str | None = None
     polls = 0
     while not (stop is not None and stop.is_set()):
         now = snapshot(ws.root)
@@ -86,7 +86,7 @@ def watch_loop(ws: Workspace, course: Course, slug: str | None = None, *, sandbo
                 console.print(f"[yellow]No file {path.name} in the workspace: `grader init {ws.root}` "
                               f"adds the stubs of new problems.[/yellow]")
             elif ws.is_untouched(current):
-                key = (current.slug, now.get(path.name))
+                key = current.slug
                 if intro_shown_for != key:
                     console.print(f"[dim]{path.name} is still the stub: waiting for your first save.[/dim]")
                     intro_shown_for = key
