@@ -115,7 +115,133 @@ def register(main: click.Group) -> None:
 
 
 def _register_grading(main: click.Group) -> None:
-    pass
+    from .cli import console, err_console, fail, load_course
+
+    @main.command()
+    @click.argument("submissions", type=click.Path(exists=True, file_okay=False))
+    @click.option("--problem", "slugs", multiple=True, metavar="SLUG",
+                  help="Grade these problems (repeatable; default: every problem any learner has a file for).")
+    @click.option("--seed", type=int, default=None,
+                  help="Case seed (default: the one this gradebook already used, else a fresh random one).")
+    @click.option("--workers", type=int, default=None, help="Sandboxes graded in parallel (default: CPU count).")
+    @click.option("--gradebook", "gradebook_path", type=click.Path(dir_okay=False),
+                  help="SQLite gradebook (default: SUBMISSIONS/gradebook.sqlite).")
+    @click.option("--regrade", is_flag=True, help="Grade again what the gradebook already holds.")
+    @click.option("--localise", is_flag=True, help="Also say where wrong outputs go wrong (slower).")
+    @click.option("--csv", "csv_path", type=click.Path(dir_okay=False), help="Then export the gradebook as CSV.")
+    @click.option("--json", "json_path", type=click.Path(dir_okay=False), help="Then export the gradebook as JSON.")
+    @click.pass_context
+    def grade(ctx, submissions, slugs, seed, workers, gradebook_path, regrade, localise, csv_path, json_path) -> None:
+        """Grade every learner's files in SUBMISSIONS (one folder per learner, files named
+        by slug) against hidden seeds; results go to a gradebook that survives interruptions
+        (re-running grades only what is new or changed)."""
+        import os
+
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, \
+            TimeRemainingColumn
+
+        from .batch import SandboxPool, choose_seed, find_submissions, grade_class
+        from .gradebook import Gradebook
+
+        pool = SandboxPool(workers or os.cpu_count() or 1)
+        pool.start()  # before any reference is loaded: no child may inherit it
+        try:
+            course = load_course(ctx)
+            try:
+                found = find_submissions(submissions, course, list(slugs) or None)
+            except CourseError as exc:
+                fail(str(exc))
+            if not found.learners:
+                fail(f"no learner folders in {submissions} (expected SUBMISSIONS/<learner>/<slug>.py)")
+            for note in found.notes:
+                err_console.print(f"[yellow]note:[/] {escape(note)}")
+            book = Gradebook(gradebook_path or Path(submissions) / "gradebook.sqlite")
+            seed = choose_seed(seed, book.seed)
+            if book.seed is not None and seed != book.seed and not regrade and book.graded():
+                err_console.print(f"[yellow]note:[/] results already in the gradebook were graded with seed "
+                                  f"{book.seed}; they keep it unless you pass --regrade")
+            console.print(f"Grading {len(found.learners)} learner(s) x {len(found.slugs)} problem(s) "
+                          f"({', '.join(found.slugs)}) with seed [bold]{seed}[/bold], {len(pool)} worker(s)")
+            progress = Progress(TextColumn("[bold]grading"), BarColumn(), MofNCompleteColumn(),
+                                TextColumn("[green]{task.fields[passed]} passed[/] [red]{task.fields[failed]} not[/]"),
+                                TimeElapsedColumn(), TimeRemainingColumn(), console=console, transient=False)
+            task = progress.add_task("grading", total=None, passed=0, failed=0)
+            counts = {"passed": 0, "failed": 0}
+
+            def on_result(outcome, verdict):
+                counts["passed" if verdict == "passed" else "failed"] += 1
+                progress.update(task, advance=1, **counts)
+
+            with progress:
+                summary = grade_class(course, found, book, pool, seed=seed, regrade=regrade, localise=localise,
+                                      on_total=lambda n: progress.update(task, total=n), on_result=on_result)
+        finally:
+            pool.close()
+        verdicts = ", ".join(f"{v} {n}" for v, n in sorted(summary.verdicts.items(), key=lambda kv: -kv[1]))
+        console.print(f"Graded {summary.graded} in {summary.elapsed:.1f} s"
+                      + (f" ({summary.elapsed / summary.graded:.3f} s each)" if summary.graded else "")
+                      + f"; {summary.skipped} already in the gradebook; {summary.missing} missing"
+                      + (f"; {verdicts}" if verdicts else ""))
+        console.print(f"Gradebook: {book.path}  (seed {seed})")
+        if summary.interrupted:
+            console.print("[yellow]Interrupted.[/] Everything graded so far is saved; run the same command again "
+                          "to grade the rest.")
+        _export(book, csv_path, json_path, console)
+        book.close()
+        sys.exit(130 if summary.interrupted else 0)
+
+    @main.group()
+    def gradebook() -> None:
+        """Read a class gradebook (made by `grader grade`)."""
+
+    @gradebook.command("export")
+    @click.argument("path", type=click.Path(exists=True, dir_okay=False))
+    @click.option("--csv", "csv_path", type=click.Path(dir_okay=False), help="One row per learner and problem.")
+    @click.option("--json", "json_path", type=click.Path(dir_okay=False), help="Nested by learner, then problem.")
+    def gradebook_export(path, csv_path, json_path) -> None:
+        """Export the gradebook at PATH as CSV and/or JSON."""
+        from .gradebook import Gradebook
+
+        if not csv_path and not json_path:
+            fail("say where: --csv PATH and/or --json PATH")
+        with Gradebook(path) as book:
+            _export(book, csv_path, json_path, console)
+
+    @gradebook.command("show")
+    @click.argument("path", type=click.Path(exists=True, dir_okay=False))
+    def gradebook_show(path) -> None:
+        """Scores per learner and problem."""
+        from rich.table import Table
+
+        from .gradebook import Gradebook
+
+        with Gradebook(path) as book:
+            data = book.to_json()
+        table = Table(title=f"{path} (seed {data['seed']})", title_justify="left")
+        table.add_column("learner", style="bold")
+        for slug in data["problems"]:
+            table.add_column(slug, justify="right")
+        table.add_column("total", justify="right", style="bold")
+        for learner, entry in data["learners"].items():
+            cells = []
+            for slug in data["problems"]:
+                r = entry["problems"].get(slug)
+                if r is None:
+                    cells.append("")
+                    continue
+                style = "green" if r["passed"] else "red" if r["score"] == 0 else "yellow"
+                cells.append(f"[{style}]{r['score']:.2f}[/] [dim]{r['verdict'] if not r['passed'] else ''}[/]")
+            table.add_row(escape(learner), *cells, f"{entry['total']:.2f}/{entry['max']}")
+        console.print(table)
+
+
+def _export(book, csv_path, json_path, console) -> None:
+    if csv_path:
+        n = book.export_csv(csv_path)
+        console.print(f"CSV: {csv_path} ({n} rows)")
+    if json_path:
+        n = book.export_json(json_path)
+        console.print(f"JSON: {json_path} ({n} learners)")
 
 
 def _register_export(main: click.Group) -> None:

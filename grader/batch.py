@@ -1,0 +1,275 @@
+"""Grading a class: every learner's files, against hidden seeds, with a pool of sandboxes.
+
+Layout: SUBMISSIONS_DIR/<learner>/<file>.py, one folder per learner, each problem's file
+named by its slug or module name (`layer-norm.py` or `layer_norm.py`); the learner's
+folder is the workspace (their own helper modules import as in `grader check`).
+
+Speed without giving up isolation: N sandboxes (each a zygote that imported torch once
+and forks a child per case) are started before any reference is loaded and driven by N
+threads of this process. Each problem's cases, and their expected outputs when the
+default judge compares outputs, are computed once per class in this process, not once
+per submission. The checks are those of `grader check`: same static scan, run-time
+guard, limits, judge and diagnosis.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import queue
+import secrets
+import signal
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .banned import build_spec
+from .cases import Case
+from .course import Course, CourseError, Problem
+from .judge import expected_output
+from .runner import check_problem, load_cases
+from .sandbox import Sandbox
+
+
+@dataclass
+class Submission:
+    learner: str
+    slug: str
+    path: Path | None  # None: the learner has no file for this problem
+    sha256: str | None = None
+
+
+@dataclass
+class Found:
+    submissions: list[Submission] = field(default_factory=list)
+    learners: list[str] = field(default_factory=list)
+    slugs: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # ignored or ambiguous files
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def find_submissions(root: str | Path, course: Course, slugs: list[str] | None = None) -> Found:
+    """Every learner folder under `root` and its file per problem. Problems graded: `slugs`,
+    else every problem at least one learner has a file for (others get "missing")."""
+    root = Path(root).resolve()
+    found = Found()
+    files: dict[str, dict[str, Path]] = {}
+    for folder in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))):
+        mine: dict[str, Path] = {}
+        for path in sorted(folder.glob("*.py")):
+            slug = path.stem.replace("_", "-")
+            if slug not in course.problems:
+                continue  # a helper module of the learner's: it stays importable from the workspace
+            problem = course.problems[slug]
+            if slug in mine:  # both layer-norm.py and layer_norm.py: the importable name wins
+                keep = path if path.stem == problem.module_name else mine[slug]
+                found.notes.append(f"{folder.name}: both {mine[slug].name} and {path.name}; grading {keep.name}")
+                mine[slug] = keep
+            else:
+                mine[slug] = path
+        files[folder.name] = mine
+    found.learners = list(files)
+    wanted = [course.get(s).slug for s in slugs] if slugs else \
+        [p.slug for p in course if any(p.slug in mine for mine in files.values())]
+    found.slugs = wanted
+    for learner, mine in files.items():
+        for slug in wanted:
+            path = mine.get(slug)
+            found.submissions.append(Submission(learner, slug, path, _sha(path) if path else None))
+    return found
+
+
+def prepare_cases(problem: Problem, seed: int) -> list[Case]:
+    """The problem's cases at `seed`, with expected outputs computed once for the class
+    (when the default judge compares outputs; a custom judge computes its own)."""
+    cases = load_cases(problem, seed)
+    if problem.has_reference and getattr(problem.reference, "judge", None) is None:
+        for case in cases:
+            if case.expected is None:
+                case.expected = expected_output(problem, case)
+    return cases
+
+
+class _PooledSandbox(Sandbox):
+    """A sandbox that restarts (after a crash) one fork at a time, and never once the
+    pool is stopping."""
+
+    def __init__(self, stopping: threading.Event, fork_lock: threading.Lock):
+        super().__init__()
+        self._stopping, self._fork_lock = stopping, fork_lock
+
+    def start(self) -> None:
+        if self.pid is not None:
+            return
+        if self._stopping.is_set():
+            raise RuntimeError("grading was interrupted")
+        with self._fork_lock:
+            super().start()
+
+
+class SandboxPool:
+    """N sandboxes, one per worker thread. Start it before loading any reference."""
+
+    def __init__(self, size: int):
+        self.stopping = threading.Event()
+        lock = threading.Lock()
+        self.sandboxes = [_PooledSandbox(self.stopping, lock) for _ in range(max(1, size))]
+        self.free: queue.Queue = queue.Queue()
+
+    def start(self) -> "SandboxPool":
+        """Start every zygote (again, after `kill`)."""
+        if self.stopping.is_set():
+            self.close()
+            self.stopping.clear()
+        self.free = queue.Queue()
+        for sandbox in self.sandboxes:
+            sandbox.start()
+            self.free.put(sandbox)
+        return self
+
+    def acquire(self) -> Sandbox:
+        return self.free.get()
+
+    def release(self, sandbox: Sandbox) -> None:
+        self.free.put(sandbox)
+
+    def kill(self) -> None:
+        """Stop every zygote now (an interrupt): jobs in flight end at once, unrecorded."""
+        self.stopping.set()
+        for sandbox in self.sandboxes:
+            if sandbox.pid is not None:
+                try:
+                    os.kill(sandbox.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+
+    def close(self) -> None:
+        for sandbox in self.sandboxes:
+            sandbox.close()
+
+    def __enter__(self) -> "SandboxPool":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def __len__(self) -> int:
+        return len(self.sandboxes)
+
+
+def choose_seed(explicit: int | None, recorded: int | None) -> int:
+    """--seed, else the seed the gradebook already graded with, else a fresh hidden one (never 0)."""
+    if explicit is not None:
+        return explicit
+    if recorded is not None:
+        return recorded
+    return secrets.randbelow(2**31 - 2) + 1
+
+
+@dataclass
+class Outcome:
+    submission: Submission
+    report: object | None = None  # grader.results.Report
+    error: str | None = None  # the grader itself failed on this submission
+
+
+def grade_submissions(course: Course, submissions: list[Submission], seed: int, pool: SandboxPool,
+                      localise: bool = False):
+    """Yield an Outcome per submission (with a file) as each finishes, in completion order."""
+    prepared: dict[str, list[Case] | str] = {}
+    for slug in dict.fromkeys(s.slug for s in submissions):
+        problem = course.get(slug)
+        build_spec(course.banned_names(problem), course.banned_aten(problem))  # once, before the threads
+        try:
+            prepared[slug] = prepare_cases(problem, seed)
+        except Exception as exc:  # a broken reference fails its problem, not the whole class
+            prepared[slug] = f"the cases of {slug} could not be built: {type(exc).__name__}: {exc}"
+
+    def one(sub: Submission) -> Outcome:
+        cases = prepared[sub.slug]
+        if isinstance(cases, str):
+            return Outcome(sub, error=cases)
+        sandbox = pool.acquire()
+        try:
+            report = check_problem(course, course.get(sub.slug), file=sub.path, workspace=sub.path.parent, seed=seed,
+                                   sandbox=sandbox, cases=cases, localise=localise)
+            return Outcome(sub, report=report)
+        except Exception as exc:
+            return Outcome(sub, error=f"{type(exc).__name__}: {exc}")
+        finally:
+            pool.release(sandbox)
+
+    executor = ThreadPoolExecutor(max_workers=len(pool), thread_name_prefix="grader-worker")
+    futures = [executor.submit(one, sub) for sub in submissions]
+    try:
+        for future in as_completed(futures):
+            yield future.result()
+    except BaseException:
+        for future in futures:
+            future.cancel()
+        pool.kill()  # jobs in flight return at once (sandbox error) and are not recorded
+        raise
+    finally:
+        executor.shutdown(wait=True, cancel_futures=True)
+
+
+@dataclass
+class Summary:
+    seed: int
+    graded: int = 0
+    skipped: int = 0
+    missing: int = 0
+    errors: int = 0
+    verdicts: dict[str, int] = field(default_factory=dict)
+    elapsed: float = 0.0
+    interrupted: bool = False
+
+
+def grade_class(course: Course, found: Found, gradebook, pool: SandboxPool, *, seed: int, regrade: bool = False,
+                localise: bool = False, on_total=None, on_result=None) -> Summary:
+    """Grade what the gradebook does not hold yet (or everything with `regrade`), recording
+    each result as it comes. `on_total(n)` and `on_result(outcome, verdict)` drive a progress bar."""
+    from .gradebook import verdict_of
+
+    started = time.monotonic()
+    summary = Summary(seed=seed)
+    gradebook.set_meta("seed", seed)
+    done = gradebook.graded()
+    todo = []
+    for sub in found.submissions:
+        key = (sub.learner, sub.slug)
+        if not regrade and key in done and done[key] == sub.sha256:
+            summary.skipped += 1
+        elif sub.path is None:
+            gradebook.record(sub.learner, sub.slug, None, seed=seed, verdict="missing",
+                             error=f"no {sub.slug}.py or {sub.slug.replace('-', '_')}.py in the learner's folder")
+            summary.missing += 1
+        else:
+            todo.append(sub)
+    if on_total is not None:
+        on_total(len(todo))
+    try:
+        for outcome in grade_submissions(course, todo, seed, pool, localise=localise):
+            sub = outcome.submission
+            if outcome.report is not None:
+                verdict = verdict_of(outcome.report)
+                gradebook.record(sub.learner, sub.slug, outcome.report, file=str(sub.path), sha256=sub.sha256)
+            else:
+                verdict = "grader-error"
+                summary.errors += 1
+                gradebook.record(sub.learner, sub.slug, None, file=str(sub.path), sha256=None, seed=seed,
+                                 verdict=verdict, error=outcome.error)
+            summary.graded += 1
+            summary.verdicts[verdict] = summary.verdicts.get(verdict, 0) + 1
+            if on_result is not None:
+                on_result(outcome, verdict)
+    except KeyboardInterrupt:
+        summary.interrupted = True
+    summary.elapsed = time.monotonic() - started
+    return summary
+
