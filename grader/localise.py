@@ -42,10 +42,12 @@ import torch
 
 from .course import Course, CourseError, Problem
 from .judge import case_tolerance, expected_output
+from .probes import batch as batch_probe
 from .probes import influence as influence_probe
 from .sandbox import Job, Limits
 
 PROBE_PATH = Path(influence_probe.__file__).resolve()
+BATCH_PROBE_PATH = Path(batch_probe.__file__).resolve()
 YES, NO, OFF = "●", "·", " "
 RIGHT, WRONG, ABSENT = "✓", "✗", "·"
 MAX_GRID_COLUMNS = 48
@@ -158,8 +160,15 @@ def first_wrong_stage(course: Course, problem: Problem, *, file=None, source=Non
     names = defined_names(file, source)
     fine, skipped = [], []
     for stage in stage_problems(course, problem, names):
-        sub = check_problem(course, stage, file=file, source=source, source_name=source_name, workspace=workspace,
-                            seed=seed, sandbox=sandbox, module_name=module_name_for(file, problem), localise=False)
+        sub = None
+        if stage.probe_path is None and stage.has_reference:
+            sub = quick_check(course, stage, file=file, source=source, source_name=source_name,
+                              workspace=workspace, seed=seed, sandbox=sandbox,
+                              module_name=module_name_for(file, problem))
+        if sub is None:  # a problem with its own probe: the full check
+            sub = check_problem(course, stage, file=file, source=source, source_name=source_name,
+                                workspace=workspace, seed=seed, sandbox=sandbox,
+                                module_name=module_name_for(file, problem), localise=False)
         if sub.error_kind == "missing-entry":
             continue
         wrong = [c for c in sub.cases if not c.passed and c.status not in SKIPPED_STATUSES]
@@ -171,6 +180,52 @@ def first_wrong_stage(course: Course, problem: Problem, *, file=None, source=Non
             continue
         return stage, sub, fine, skipped
     return None, None, fine, skipped
+
+
+def quick_check(course: Course, stage: Problem, *, file=None, source=None, source_name="<notebook>",
+                workspace=None, seed=0, sandbox=None, module_name=None):
+    """A stage's cases in one sandbox child (grader/probes/batch.py), judged and diagnosed
+    as `check_problem` would. None when that is not possible (the full check is used)."""
+    from .diagnose import diagnose_report
+    from .judge import judge
+    from .results import Report
+    from .sandbox import Outcome
+
+    cases = load_cases_quietly(stage, seed)
+    if not cases or sandbox is None:
+        return None
+    limits = Limits.from_config(stage.limits)
+    limits.wall_seconds = min(limits.wall_seconds * len(cases), 60.0)
+    limits.cpu_seconds = int(min(limits.cpu_seconds * len(cases), 60))
+    job = Job(entry=stage.entry, inputs={"cases": [c.inputs for c in cases]}, module_name=module_name,
+              learner_file=str(file) if file else None, learner_source=source,
+              workspace=str(workspace) if workspace else None, probe_path=str(BATCH_PROBE_PATH),
+              banned=course.banned_names(stage), banned_aten=course.banned_aten(stage),
+              blocked_dirs=[str(d) for d in course.reference_dirs], limits=limits,
+              options={"source_name": source_name})
+    outcome = sandbox.run(job)
+    report = Report(problem=stage.slug, title=stage.title, file=str(file or source_name), seed=seed)
+    report.violations = list(outcome.violations)
+    if outcome.status != "ok":
+        report.error, report.error_kind = outcome.message or outcome.status, outcome.status
+        return report
+    results = (outcome.value or {}).get("results")
+    if not isinstance(results, list) or len(results) != len(cases):
+        return None
+    values = {}
+    for case, got in zip(cases, results):
+        got = got if isinstance(got, dict) else {}
+        status = str(got.get("status", "bad-output"))
+        one = Outcome(status, value=got.get("value") if status == "ok" else None, message=str(got.get("message", "")))
+        if status == "ok" and not isinstance(one.value, dict):
+            one.status = "bad-output"
+        if one.status == "ok":
+            values[case.name] = one.value
+        report.cases.append(judge(stage, case, one))
+    report.passed = all(c.passed for c in report.cases) and not report.violations
+    if not report.passed:
+        diagnose_report(stage, report, cases, values)
+    return report
 
 
 def _case_count(sub) -> str:
