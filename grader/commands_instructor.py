@@ -245,4 +245,59 @@ def _export(book, csv_path, json_path, console) -> None:
 
 
 def _register_export(main: click.Group) -> None:
-    pass
+    from .cli import console, fail, load_course
+
+    @main.group()
+    def export() -> None:
+        """Hand the course to other tools: Gradescope, or the learner's bundle."""
+
+    @export.command("gradescope")
+    @click.argument("out_zip", type=click.Path(dir_okay=False))
+    @click.option("--problem", "slugs", multiple=True, metavar="SLUG", help="Problems to grade (default: all).")
+    @click.option("--seed", type=int, default=None, help="The hidden case seed (default: a fresh random one).")
+    @click.option("--points", "points", multiple=True, metavar="SLUG=POINTS", help="Points for a problem (default 1).")
+    @click.option("--visibility", type=click.Choice(["visible", "hidden", "after_due_date", "after_published"]),
+                  default="visible", show_default=True, help="When learners see the results.")
+    @click.pass_context
+    def export_gradescope_cmd(ctx, out_zip, slugs, seed, points, visibility) -> None:
+        """Build a Gradescope autograder zip (setup.sh, run_autograder, the course and the grader)."""
+        from .export import export_gradescope
+
+        try:
+            weights = {}
+            for item in points:
+                slug, _, value = item.partition("=")
+                weights[slug.strip()] = float(value)
+        except ValueError:
+            fail("--points takes SLUG=POINTS, e.g. --points layer-norm=2")
+        try:
+            config = export_gradescope(load_course(ctx), out_zip, list(slugs) or None, seed=seed, points=weights,
+                                       visibility=visibility)
+        except CourseError as exc:
+            fail(str(exc))
+        console.print(f"Wrote {out_zip}: {len(config['problems'])} problem(s), hidden seed {config['seed']}, "
+                      f"{sum(config['points'].values()):g} point(s), results {visibility}.")
+        console.print("Upload it as the autograder of a Gradescope programming assignment (base image with "
+                      "Python 3.11+); learners upload their <module>.py files.")
+
+    @export.command("student")
+    @click.argument("out_dir", type=click.Path(file_okay=False))
+    @click.option("--problem", "slugs", multiple=True, metavar="SLUG", help="Problems to include (default: all).")
+    @click.option("--force", is_flag=True, help="Replace problems already in OUT_DIR.")
+    @click.option("--title", default="LLM puzzles", show_default=True, help="The bundle's README title.")
+    @click.pass_context
+    def export_student_cmd(ctx, out_dir, slugs, force, title) -> None:
+        """Build the learner's bundle: statements, stubs, hints and public fixtures; no reference."""
+        from .export import export_student
+
+        try:
+            bundled = export_student(load_course(ctx), out_dir, list(slugs) or None, force=force, title=title)
+        except CourseError as exc:
+            fail(str(exc))
+        for b in bundled:
+            if b.mode == "outputs":
+                console.print(f"  [green]{b.slug:<20}[/] {b.cases} public cases with expected outputs")
+            else:
+                console.print(f"  [yellow]{b.slug:<20}[/] instructor's grader only: {escape(b.reason)}")
+        console.print(f"Bundle in [bold]{out_dir}[/bold] (no references). Learners: "
+                      f"`grader --course {out_dir} init my-work`.")

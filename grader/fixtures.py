@@ -21,6 +21,7 @@ The same happens when a case's inputs are not plain data (a generator, a module)
 from __future__ import annotations
 
 import functools
+import warnings
 from pathlib import Path
 
 import torch
@@ -83,7 +84,9 @@ def build_fixtures(problem: Problem, seed: int = PUBLIC_SEED) -> dict:
         outputs = {}
         for case in cases:
             try:
-                out = mistake.fn(**case.pristine_inputs())
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")  # mistakes are wrong on purpose; torch may say so
+                    out = mistake.fn(**case.pristine_inputs())
             except Exception:
                 out = None
             outputs[case.name] = out if type(out) is torch.Tensor else None

@@ -1,0 +1,208 @@
+"""Handing a course to other tools: a Gradescope autograder zip, and the learner's bundle.
+
+The Gradescope zip holds setup.sh, run_autograder, gradescope.json (problems, hidden
+seed, points, visibility) and src/ (this package's source, with the course, references
+included, bundled as grader/course_data). Gradescope keeps the zip's contents in
+/autograder/source; run_autograder grades /autograder/submission and writes
+/autograder/results/results.json (see grader/gradescope.py).
+
+The learner's bundle holds, per problem, the statement, stub, config (with its hints),
+probe if any, and fixtures.pt (public cases with expected outputs, see
+grader/fixtures.py), and never the references.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+import shutil
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from .course import PACKAGE_DIR, Course, CourseError, Problem
+from .fixtures import write_fixtures
+
+VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
+
+SETUP_SH = """#!/usr/bin/env bash
+# Gradescope runs this once, when it builds the autograder image. Choose a base image
+# with Python 3.11 or later (Ubuntu 24.04 has 3.12).
+set -euo pipefail
+apt-get update -qq
+apt-get install -y -qq python3 python3-venv python3-pip > /dev/null
+python3 -c 'import sys; assert sys.version_info >= (3, 11), "the grader needs Python 3.11+: pick a newer base image"'
+python3 -m venv /autograder/venv
+# A CPU-only torch build keeps the image small: set PIP_INDEX_URL or PIP_EXTRA_INDEX_URL
+# to a CPU wheel index here if you have one.
+/autograder/venv/bin/pip install --quiet "torch>=2.2,<3" "numpy>=1.24" "click>=8.1" "rich>=13"
+"""
+
+RUN_AUTOGRADER = """#!/usr/bin/env bash
+# Gradescope runs this for every submission (as /autograder/run_autograder).
+# GRADER_AUTOGRADER_ROOT moves the /autograder tree and GRADER_PYTHON picks the
+# interpreter: that is how the grader's own tests run this file in a temporary tree.
+ROOT="${GRADER_AUTOGRADER_ROOT:-/autograder}"
+PYTHON="${GRADER_PYTHON:-}"
+if [ -z "$PYTHON" ]; then
+  if [ -x "$ROOT/venv/bin/python" ]; then PYTHON="$ROOT/venv/bin/python"; else PYTHON=python3; fi
+fi
+unset GRADER_COURSE GRADER_WORKSPACE
+cd "$ROOT/source" || exit 1
+export PYTHONPATH="$ROOT/source/src"
+exec "$PYTHON" -m grader.gradescope --root "$ROOT"
+"""
+
+STUDENT_README = """# {title}
+
+Problems, in order: {problems}.
+
+Each `problems/<slug>/` holds the statement (README.md), the stub you start from
+(stub.py), the hints, and `fixtures.pt`: the public cases with their expected outputs,
+so that `grader check` works without the instructor's hidden reference.
+
+    pip install llm-puzzles-grader        # or whatever your instructor says
+    export GRADER_COURSE="$PWD"           # this folder (or: grader --course THIS_FOLDER ...)
+    grader init my-work && cd my-work
+    grader show {first}
+    grader check {first}
+
+Checks from this bundle use the public cases (seed 0) only; your instructor grades on
+hidden cases too.{limited}
+"""
+
+
+def selected_problems(course: Course, slugs: list[str] | None) -> tuple[list[Problem], list[str]]:
+    """The named problems (default: all) plus those they inherit banned lists from.
+    Returns (problems in course order, slugs added for inheritance)."""
+    wanted = {course.get(s).slug for s in slugs} if slugs else set(course.problems)
+    added = []
+    pending = list(wanted)
+    while pending:
+        for parent in course.get(pending.pop()).config.get("inherit_banned", []):
+            parent = course.get(parent).slug
+            if parent not in wanted:
+                wanted.add(parent)
+                added.append(parent)
+                pending.append(parent)
+    return [p for p in course if p.slug in wanted], added
+
+
+def reference_files(problem: Problem) -> list[Path]:
+    """The problem's reference and the sibling modules it loads, transitively."""
+    files, pending = [], [problem.reference_path]
+    while pending:
+        path = pending.pop()
+        if path in files or not path.exists():
+            continue
+        files.append(path)
+        for name in re.findall(r"sibling\(\s*__file__\s*,\s*[\"'](\w+)[\"']\s*\)", path.read_text(encoding="utf-8")):
+            pending.append(path.parent / f"{name}.py")
+    return files
+
+
+def _ignore(_dir, names):
+    return [n for n in names if n == "__pycache__" or n.endswith(".pyc") or n == "fixtures.pt"]
+
+
+# --------------------------------------------------------------------------- Gradescope
+def export_gradescope(course: Course, out_zip: str | Path, slugs: list[str] | None = None, *,
+                      seed: int | None = None, points: dict[str, float] | None = None,
+                      visibility: str = "visible") -> dict:
+    """Write the autograder zip. Returns its gradescope.json."""
+    problems, _ = selected_problems(course, slugs)
+    graded = [p.slug for p in problems if not slugs or p.slug in {course.get(s).slug for s in slugs}]
+    missing = [p.slug for p in problems if not p.has_reference]
+    if missing:
+        raise CourseError(f"no reference for {', '.join(missing)}: a Gradescope autograder needs the references")
+    if visibility not in VISIBILITIES:
+        raise CourseError(f"visibility must be one of {', '.join(VISIBILITIES)}")
+    unknown = set(points or {}) - set(graded)
+    if unknown:
+        raise CourseError(f"--points names problems not exported: {', '.join(sorted(unknown))}")
+    config = {"format": 1, "problems": graded, "seed": seed if seed is not None else secrets.randbelow(2**31 - 2) + 1,
+              "points": {s: float((points or {}).get(s, 1.0)) for s in graded}, "visibility": visibility}
+    out_zip = Path(out_zip)
+    out_zip.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(out_zip, "w", zipfile.ZIP_DEFLATED) as zf:
+        _add_text(zf, "setup.sh", SETUP_SH, executable=True)
+        _add_text(zf, "run_autograder", RUN_AUTOGRADER, executable=True)
+        _add_text(zf, "gradescope.json", json.dumps(config, indent=2) + "\n")
+        for path in sorted(PACKAGE_DIR.rglob("*.py")):
+            rel = path.relative_to(PACKAGE_DIR)
+            if rel.parts[0] == "course_data" or "__pycache__" in rel.parts:
+                continue
+            zf.write(path, f"src/grader/{rel.as_posix()}")
+        data = "src/grader/course_data"
+        written: dict[str, Path] = {}
+        for problem in problems:
+            for path in sorted(problem.dir.rglob("*")):
+                if path.is_file() and not _ignore(None, [path.name]) and "__pycache__" not in path.parts:
+                    zf.write(path, f"{data}/problems/{problem.slug}/{path.relative_to(problem.dir).as_posix()}")
+            for path in reference_files(problem):
+                if path.name in written and written[path.name] != path and \
+                        written[path.name].read_bytes() != path.read_bytes():
+                    raise CourseError(f"two different reference/{path.name} in the course roots "
+                                      f"({written[path.name]} and {path}): rename one")
+                if path.name not in written:
+                    zf.write(path, f"{data}/reference/{path.name}")
+                    written[path.name] = path
+    return config
+
+
+def _add_text(zf: zipfile.ZipFile, name: str, text: str, executable: bool = False) -> None:
+    info = zipfile.ZipInfo(name)
+    info.external_attr = (0o100755 if executable else 0o100644) << 16
+    info.compress_type = zipfile.ZIP_DEFLATED
+    zf.writestr(info, text)
+
+
+# --------------------------------------------------------------------------- learner's bundle
+@dataclass
+class BundledProblem:
+    slug: str
+    mode: str  # "outputs": checkable from fixtures; "instructor-only": needs the instructor's grader
+    reason: str = ""
+    cases: int = 0
+
+
+def export_student(course: Course, out_dir: str | Path, slugs: list[str] | None = None,
+                   force: bool = False, title: str = "LLM puzzles") -> list[BundledProblem]:
+    """Write the learner's bundle into out_dir: problems/<slug>/ with statement, stub, config,
+    probe and fixtures.pt, a README, and no reference."""
+    out = Path(out_dir)
+    problems, added = selected_problems(course, slugs)
+    if (out / "reference").exists():
+        raise CourseError(f"{out / 'reference'} exists: a learner's bundle must not hold references; "
+                          "choose an empty directory")
+    clashes = [p.slug for p in problems if (out / "problems" / p.slug).exists()]
+    if clashes and not force:
+        raise CourseError(f"{out} already has {', '.join(clashes)}: pass --force to replace them")
+    bundled = []
+    for problem in problems:
+        target = out / "problems" / problem.slug
+        if target.exists():
+            shutil.rmtree(target)
+        shutil.copytree(problem.dir, target, ignore=_ignore)
+        if problem.has_reference:
+            data = write_fixtures(problem, target / "fixtures.pt")
+        elif problem.fixtures_path.exists():  # re-bundling a bundle
+            shutil.copyfile(problem.fixtures_path, target / "fixtures.pt")
+            from .fixtures import read_fixtures
+
+            data = read_fixtures(problem)
+        else:
+            raise CourseError(f"{problem.slug}: neither a reference nor fixtures to bundle")
+        bundled.append(BundledProblem(problem.slug, data["mode"], data.get("reason", ""), len(data["cases"])))
+    limited = [b for b in bundled if b.mode != "outputs"]
+    note = ""
+    if limited:
+        note = "\n\nThese problems cannot be checked from this bundle (submit them to your instructor's grader):\n" + \
+               "\n".join(f"- {b.slug}: {b.reason}" for b in limited)
+    if added:
+        note += f"\n\n({', '.join(added)} included because other problems inherit their banned lists.)"
+    (out / "README.md").write_text(STUDENT_README.format(title=title, problems=", ".join(p.slug for p in problems),
+                                                         first=problems[0].slug if problems else "SLUG",
+                                                         limited=note), encoding="utf-8")
+    return bundled
