@@ -259,7 +259,8 @@ def stage_entry(stage: Problem, sub, fine, skipped, file=None) -> dict:
 
 
 def fine_stages_entry(fine, skipped) -> dict:
-    names = ", ".join(f"`{p.entry}`" for p, _ in fine)
+    listed = [f"`{p.entry}`" for p, _ in fine]
+    names = listed[0] if len(listed) == 1 else ", ".join(listed[:-1]) + " and " + listed[-1]
     lines = [f"Your {names} pass their own problems' cases:"]
     lines += [f"  {RIGHT} {p.entry} ({p.slug}): {_case_count(r)}" for p, r in fine]
     lines += [f"  ? {p.entry} ({p.slug}): signature differs from the contract's, not checked" for p, _ in skipped]
@@ -312,7 +313,8 @@ def describe_2d(bad: torch.Tensor, present: torch.Tensor | None, row_name: str, 
     present = present if present is not None else torch.ones_like(bad)
     total, n_bad = int(present.sum()), int((bad & present).sum())
     if n_bad == total:
-        return f"Wrong at every {col_name} of every {row_name}: the error is not confined to some positions."
+        where = f"every {col_name} of every {row_name}" if bool(present.all()) else f"every {col_name} in the output"
+        return f"Wrong at {where}: the error is not confined to some positions."
     per_row = [[j for j in range(bad.shape[1]) if bad[i, j] and present[i, j]] for i in range(bad.shape[0])]
     if present.all() and all(r == per_row[0] for r in per_row):
         right = [j for j in range(bad.shape[1]) if j not in per_row[0]]
