@@ -52,6 +52,8 @@ YES, NO, OFF = "●", "·", " "
 RIGHT, WRONG, ABSENT = "✓", "✗", "·"
 MAX_GRID_COLUMNS = 48
 SKIPPED_STATUSES = ("wrong-signature", "skipped")
+# A stage that could not run says nothing about whether it is right.
+NOT_COMPARABLE = ("timeout", "cpu-limit", "memory-limit", "sandbox-error", "crashed", "exited", "bad-output")
 
 
 def settings(problem: Problem) -> dict:
@@ -154,7 +156,7 @@ def stage_problems(course: Course, problem: Problem, names: dict[str, str]) -> l
 
 def first_wrong_stage(course: Course, problem: Problem, *, file=None, source=None, source_name="<notebook>",
                       workspace=None, seed=0, sandbox=None):
-    """(stage, its report, [(stage, report) that passed], [(stage, report) not comparable])."""
+    """(stage, its report, [(stage, report) that passed], [(stage, report, why) not comparable])."""
     from .runner import check_problem
 
     names = defined_names(file, source)
@@ -171,12 +173,15 @@ def first_wrong_stage(course: Course, problem: Problem, *, file=None, source=Non
                                 module_name=module_name_for(file, problem), localise=False)
         if sub.error_kind == "missing-entry":
             continue
+        if sub.error_kind in NOT_COMPARABLE:
+            skipped.append((stage, sub, f"could not be checked ({sub.error_kind})"))
+            continue
         wrong = [c for c in sub.cases if not c.passed and c.status not in SKIPPED_STATUSES]
         if sub.error is None and not wrong:
-            checked = [c for c in sub.cases if c.status not in SKIPPED_STATUSES]
-            (fine if checked else skipped).append((stage, sub))
-            continue
-        if sub.violations and not wrong and sub.error is None:
+            if any(c.status not in SKIPPED_STATUSES for c in sub.cases):
+                fine.append((stage, sub))
+            else:
+                skipped.append((stage, sub, "its signature differs from the contract's, not checked"))
             continue
         return stage, sub, fine, skipped
     return None, None, fine, skipped
@@ -195,8 +200,8 @@ def quick_check(course: Course, stage: Problem, *, file=None, source=None, sourc
     if not cases or sandbox is None:
         return None
     limits = Limits.from_config(stage.limits)
-    limits.wall_seconds = min(limits.wall_seconds * len(cases), 60.0)
-    limits.cpu_seconds = int(min(limits.cpu_seconds * len(cases), 60))
+    limits.wall_seconds = min(limits.wall_seconds * len(cases), 30.0)
+    limits.cpu_seconds = int(min(limits.cpu_seconds * len(cases), 30))
     job = Job(entry=stage.entry, inputs={"cases": [c.inputs for c in cases]}, module_name=module_name,
               learner_file=str(file) if file else None, learner_source=source,
               workspace=str(workspace) if workspace else None, probe_path=str(BATCH_PROBE_PATH),
@@ -239,8 +244,8 @@ def stage_entry(stage: Problem, sub, fine, skipped, file=None) -> dict:
              f"against its own problem's cases, in course order."]
     for p, r in fine:
         lines.append(f"  {RIGHT} {p.entry} ({p.slug}): {_case_count(r)}")
-    for p, r in skipped:
-        lines.append(f"  ? {p.entry} ({p.slug}): its signature differs from the contract's, not checked")
+    for p, _, why in skipped:
+        lines.append(f"  ? {p.entry} ({p.slug}): {why}")
     lines.append(f"  {WRONG} {stage.entry} ({stage.slug}): "
                  + (sub.error if sub.error else f"{sum(not c.passed for c in sub.cases)} of {len(sub.cases)} cases fail"))
     first = next((c for c in sub.cases if not c.passed and c.status not in SKIPPED_STATUSES), None)
@@ -263,7 +268,7 @@ def fine_stages_entry(fine, skipped) -> dict:
     names = listed[0] if len(listed) == 1 else ", ".join(listed[:-1]) + " and " + listed[-1]
     lines = [f"Your {names} pass their own problems' cases:"]
     lines += [f"  {RIGHT} {p.entry} ({p.slug}): {_case_count(r)}" for p, r in fine]
-    lines += [f"  ? {p.entry} ({p.slug}): signature differs from the contract's, not checked" for p, _ in skipped]
+    lines += [f"  ? {p.entry} ({p.slug}): {why}" for p, _, why in skipped]
     lines.append("So the error is in how they are put together, or in code that is not one of them.")
     return {"title": "building blocks checked", "kind": "stages-pass", "passed_stages": [p.slug for p, _ in fine],
             "text": "\n".join(lines)}

@@ -112,3 +112,14 @@ def test_correct_solution_gets_no_localisation(grade):
     report = grade("transformer-block", CORRECT_BLOCK)
     assert report.passed, [c.message for c in report.cases if not c.passed]
     assert report.localisation == [] and report.diagnosis is None
+
+
+def test_helper_with_a_narrower_signature_is_not_blamed(grade):
+    source = CORRECT_BLOCK.replace("def layer_norm(x, eps=1e-5):", "def layer_norm(x):") \
+        .replace("+ eps)", "+ 1e-5)") \
+        .replace("return x + gelu(layer_norm(x) @ w_mlp1) @ w_mlp2", "return x + gelu(x @ w_mlp1) @ w_mlp2")
+    report = grade("transformer-block", source)
+    assert not report.passed and not entries(report, "stage")
+    fine = entries(report, "stages-pass")[0]
+    assert fine["passed_stages"] == ["layer-norm", "gelu", "attention"]
+    assert "not comparable: different signature" in fine["text"]  # the custom-eps case
