@@ -130,3 +130,15 @@ def test_progress_command_json(ws, course):
     data = json.loads(result.output)
     assert data["counts"]["started"] == 1 and data["next"] == "layer-norm"
     assert [p["slug"] for p in data["problems"]][:2] == ["layer-norm", "gelu"]
+
+
+def test_notebook_check_reads_functions_defined_in_ipython_cells(sandbox):
+    shell_module = pytest.importorskip("IPython.core.interactiveshell")
+    shell = shell_module.InteractiveShell.instance()
+    shell.user_ns["grader_sandbox"] = sandbox
+    for cell in ("import math, torch\nfrom grader import check",
+                 "def cube(x):\n    return x ** 3",
+                 "def gelu(x):\n    return 0.5 * x * (1 + torch.tanh(math.sqrt(2 / math.pi) * (x + 0.044715 * cube(x))))",
+                 "report = check('gelu', show=False, sandbox=grader_sandbox)"):
+        assert shell.run_cell(cell).success
+    assert shell.user_ns["report"].passed
