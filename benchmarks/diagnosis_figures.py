@@ -16,7 +16,9 @@ ways of writing the same mistake apart; the part before it is the expected name.
 Also counted per problem: known mistakes (distinct names in MISTAKES) and how often
 localisation pointed at a building block ("stage") for wrong solutions.
 
-    python benchmarks/diagnosis_figures.py [--json] [--only SLUG] [--no-localise]
+    python benchmarks/diagnosis_figures.py [--json] [--only SLUG] [--no-localise] [--seed N]
+
+Other seeds draw other cases: the rule "never name a wrong mistake" must hold for them too.
 
 Exit status 1 if anything is misnamed, a correct solution is diagnosed, or fewer than
 80% of the wrong solutions are named.
@@ -69,6 +71,7 @@ def main(argv=None) -> int:
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--only", help="one problem slug")
     parser.add_argument("--no-localise", action="store_true", help="skip localisation (faster)")
+    parser.add_argument("--seed", type=int, default=0, help="case seed (0: the public cases)")
     parser.add_argument("--verbose", "-v", action="store_true", help="print every non-named case")
     args = parser.parse_args(argv)
 
@@ -100,7 +103,7 @@ def main(argv=None) -> int:
                 def grade(source):
                     path.write_text(textwrap.dedent(source))
                     return check_problem(course, problem, file=path, workspace=tmp, sandbox=sandbox,
-                                         localise=not args.no_localise)
+                                         localise=not args.no_localise, seed=args.seed)
 
                 for expected, source in wrong.items():
                     if not isinstance(source, str):
