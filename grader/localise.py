@@ -70,6 +70,8 @@ def localise_report(course: Course, problem: Problem, report, cases, values: dic
     cfg = settings(problem)
     if cfg.get("enabled", True) is False:
         return
+    if any(c.status in ("timeout", "cpu-limit", "memory-limit") for c in report.cases):
+        return  # running the code again (stages, probes) would only make the learner wait longer
     where = dict(file=file, source=source, source_name=source_name, workspace=workspace)
     try:
         stage, sub, fine, skipped = first_wrong_stage(course, problem, seed=seed, sandbox=sandbox, **where)
