@@ -1,0 +1,155 @@
+"""Samplers for the `sample` problem, as a learner would write them: correct ones in
+different styles, and wrong ones with the known mistake each should be named as
+(None: it must fail, but no distribution-level mistake explains it). Shared by
+tests/test_sample.py and benchmarks/sampling_power.py."""
+
+CORRECT = {
+    "cumsum-searchsorted": """
+        import torch
+        def sample(probs, generator):
+            cdf = probs.cumsum(dim=-1)
+            u = torch.rand(probs.shape[0], 1, generator=generator, dtype=probs.dtype)
+            idx = torch.searchsorted(cdf, u, right=True).squeeze(-1)
+            return idx.clamp(max=probs.shape[-1] - 1)
+    """,
+    "gumbel-max": """
+        import torch
+        def sample(probs, generator):
+            u = torch.rand(probs.shape, generator=generator, dtype=torch.float64).clamp_min(1e-300)
+            gumbel = -torch.log(-torch.log(u))
+            return (probs.double().log() + gumbel).argmax(dim=-1)
+    """,
+    "python-loop-over-rows": """
+        import torch
+        def sample(probs, generator):
+            us = torch.rand(probs.shape[0], generator=generator, dtype=torch.float64).tolist()
+            out = []
+            for row, u in zip(probs.tolist(), us):
+                u *= sum(row)
+                acc, pick = 0.0, None
+                for i, p in enumerate(row):
+                    acc += p
+                    if p > 0:
+                        pick = i
+                        if acc > u:
+                            break
+                out.append(pick)
+            return torch.tensor(out, dtype=torch.int64)
+    """,
+    "count-below-u": """
+        import torch
+        def sample(probs, generator):
+            cdf = probs.double().cumsum(-1)
+            u = torch.rand(probs.shape[0], 1, generator=generator, dtype=torch.float64) * cdf[:, -1:]
+            return (cdf <= u).sum(dim=-1)
+    """,
+}
+
+WRONG = {
+    "argmax": ("argmax instead of a draw", """
+        import torch
+        def sample(probs, generator):
+            return probs.argmax(dim=-1)
+    """),
+    "off-by-one: exclusive cumsum": ("inverse CDF one token late", """
+        import torch
+        def sample(probs, generator):
+            starts = probs.cumsum(dim=-1) - probs          # where each token's interval starts
+            u = torch.rand(probs.shape[0], 1, generator=generator, dtype=probs.dtype)
+            return (u > starts).sum(dim=-1)
+    """),
+    "off-by-one: minus one": ("inverse CDF one token early", """
+        import torch
+        def sample(probs, generator):
+            cdf = probs.cumsum(dim=-1)
+            u = torch.rand(probs.shape[0], 1, generator=generator, dtype=probs.dtype)
+            return torch.searchsorted(cdf, u).squeeze(-1) - 1
+    """),
+    "flipped comparison": ("distribution flipped", """
+        import torch
+        def sample(probs, generator):
+            cdf = probs.cumsum(dim=-1)
+            u = torch.rand(probs.shape[0], 1, generator=generator, dtype=probs.dtype)
+            return (u < cdf).sum(dim=-1) - 1
+    """),
+    "ignores the last token": ("last token never drawn", """
+        import torch
+        def sample(probs, generator):
+            cdf = probs[:, :-1].cumsum(dim=-1)
+            u = torch.rand(probs.shape[0], 1, generator=generator, dtype=probs.dtype) * cdf[:, -1:]
+            return (cdf <= u).sum(dim=-1)
+    """),
+    "uniform over the support": ("uniform over the allowed tokens", """
+        import torch
+        def sample(probs, generator):
+            scores = torch.rand(probs.shape, generator=generator) * (probs > 0)
+            return scores.argmax(dim=-1)
+    """),
+    "global RNG (torch.rand without generator)": (None, """
+        import torch
+        def sample(probs, generator):
+            cdf = probs.cumsum(dim=-1)
+            u = torch.rand(probs.shape[0], 1, dtype=probs.dtype)
+            return torch.searchsorted(cdf, u, right=True).squeeze(-1).clamp(max=probs.shape[-1] - 1)
+    """),
+    "fixed seed instead of the generator": (None, """
+        import torch
+        def sample(probs, generator):
+            mine = torch.Generator().manual_seed(1234)
+            cdf = probs.cumsum(dim=-1)
+            u = torch.rand(probs.shape[0], 1, generator=mine, dtype=probs.dtype)
+            return torch.searchsorted(cdf, u, right=True).squeeze(-1).clamp(max=probs.shape[-1] - 1)
+    """),
+    "one random number for the whole batch": (None, """
+        import torch
+        def sample(probs, generator):
+            cdf = probs.cumsum(dim=-1)
+            u = torch.rand(1, generator=generator, dtype=probs.dtype).expand(probs.shape[0], 1).contiguous()
+            return torch.searchsorted(cdf, u, right=True).squeeze(-1).clamp(max=probs.shape[-1] - 1)
+    """),
+    "numpy's global RNG": (None, """
+        import numpy as np
+        import torch
+        def sample(probs, generator):
+            cdf = probs.double().cumsum(dim=-1)
+            u = torch.from_numpy(np.random.rand(probs.shape[0], 1)) * cdf[:, -1:]
+            return (cdf <= u).sum(dim=-1)
+    """),
+    "returns shape (N, 1)": (None, """
+        import torch
+        def sample(probs, generator):
+            cdf = probs.cumsum(dim=-1)
+            u = torch.rand(probs.shape[0], 1, generator=generator, dtype=probs.dtype)
+            return torch.searchsorted(cdf, u, right=True).clamp(max=probs.shape[-1] - 1)
+    """),
+}
+
+# Each is refused by a ban (static scan, run-time guard or both), whatever it draws.
+BANNED = {
+    "torch.multinomial": """
+        import torch
+        def sample(probs, generator):
+            return torch.multinomial(probs, 1, generator=generator).squeeze(-1)
+    """,
+    "Tensor.multinomial (run time)": """
+        import torch
+        def sample(probs, generator):
+            return probs.multinomial(1, generator=generator).squeeze(-1)
+    """,
+    "torch.ops.aten.multinomial": """
+        import torch
+        def sample(probs, generator):
+            return torch.ops.aten.multinomial(probs, 1, generator=generator).squeeze(-1)
+    """,
+    "torch.distributions": """
+        import torch
+        def sample(probs, generator):
+            return torch.distributions.Categorical(probs=probs).sample()
+    """,
+    "random": """
+        import random
+        import torch
+        def sample(probs, generator):
+            return torch.tensor([random.choices(range(len(r)), weights=r)[0] for r in probs.tolist()])
+    """,
+}
