@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -116,6 +117,8 @@ def main() -> None:
         if done.returncode != 0:
             sys.exit(f"grader grade failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
         data = json.loads(out.read_text())
+        with sqlite3.connect(book) as db:  # each file's own check time inside the pool
+            inside = [row[0] for row in db.execute("SELECT elapsed FROM results WHERE report IS NOT NULL")]
         graded = sum(len(e["problems"]) for e in data["learners"].values())
         verdicts: dict[str, int] = {}
         for entry in data["learners"].values():
@@ -139,6 +142,8 @@ def main() -> None:
     print(f"  verdicts: {', '.join(f'{k} {v}' for k, v in sorted(verdicts.items(), key=lambda kv: -kv[1]))}")
     print(f"  grader grade (one process, pool):  {pool_wall:7.2f} s wall for {graded} files = "
           f"{per_pool * 1000:7.1f} ms per file (start-up included)")
+    print(f"    (median time of one file's check inside the pool: {statistics.median(inside) * 1000:.1f} ms; "
+          f"{args.workers} run at once)")
     print(f"  grader check (fresh process each): median {fresh_median * 1000:7.1f} ms per file "
           f"(min {min(fresh) * 1000:.0f}, max {max(fresh) * 1000:.0f}; sample of {len(fresh)})")
     print(f"  speed-up per file: {fresh_median / per_pool:5.1f}x  (target >= 10x)")

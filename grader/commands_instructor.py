@@ -68,7 +68,11 @@ def register(main: click.Group) -> None:
         sandbox.start()  # before any reference is loaded
         started = time.monotonic()
         try:
-            course = load_course(ctx)
+            try:
+                course = Course(ctx.obj.get("course"))
+            except CourseError as exc:  # a problem.toml that does not parse: nothing else can load
+                console.print(f"[bold red]FAIL[/] the course does not load: {escape(str(exc))}")
+                sys.exit(1)
             try:
                 for slug in slugs:
                     course.get(slug)
@@ -98,8 +102,10 @@ def register(main: click.Group) -> None:
         marks = {"ok": "[green]✓[/]", "error": "[red]✗[/]", "warning": "[yellow]![/]", "skipped": "[dim]-[/]"}
         for v in results:
             head = "[bold green]ok  [/]" if v.ok else "[bold red]FAIL[/]"
-            checks = " ".join(f"{marks[v.status(c)]}{c.replace(' ', '-')}" for c in CHECKS)
-            console.print(f"{head} [bold cyan]{v.slug:<20}[/] [dim]{v.elapsed:5.1f} s[/]  {checks}")
+            flagged = [c for c in CHECKS if v.status(c) != "ok"]
+            checks = " ".join(f"{marks[v.status(c)]}{c.replace(' ', '-')}" for c in flagged) or \
+                f"[green]all {len(CHECKS)} checks passed[/]"
+            console.print(f"{head} [bold cyan]{v.slug:<18}[/] [dim]{v.elapsed:5.1f} s[/]  {checks}")
             for f in v.findings:
                 style = "red" if f.level == "error" else "yellow"
                 text = escape(f.message).replace("\n", "\n        ")

@@ -38,7 +38,7 @@ from .static import scan_file, scan_source
 
 SCAFFOLD_MARK = "TODO(grader new)"
 KNOWN_KEYS = {"title", "order", "entry", "banned", "inherit_banned", "banned_aten", "mutable_inputs", "hints",
-              "tolerance", "limits"}
+              "tolerance", "limits", "localise"}  # localise: read by grader/localise.py
 DEFAULT_SEEDS = (0, 1)
 
 CHECKS = ["scaffold", "config", "statement", "stub", "reference", "cases", "own check", "stub fails", "mistakes",

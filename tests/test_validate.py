@@ -1,15 +1,20 @@
 """grader validate: each kind of flaw in a problem is found and says what to fix.
 The problem under test is the rms-norm of docs/authoring.md, broken one way at a time."""
 
-import pytest
+from click.testing import CliRunner
 
 from test_authoring import doc_files
+from grader.cli import main
 from grader.course import Course
 from grader.validate import validate_course, validate_problem
 
 
 def course_with(root, edits: dict[str, tuple[str, str]] | None = None) -> Course:
     """The walkthrough's rms-norm in a course at `root`, with `old -> new` edits per file."""
+    return Course(write_course(root, edits))
+
+
+def write_course(root, edits: dict[str, tuple[str, str]] | None = None):
     for rel, text in doc_files().items():
         if rel in (edits or {}):
             old, new = edits[rel]
@@ -17,7 +22,7 @@ def course_with(root, edits: dict[str, tuple[str, str]] | None = None) -> Course
             text = text.replace(old, new)
         (root / rel).parent.mkdir(parents=True, exist_ok=True)
         (root / rel).write_text(text)
-    return Course(root)
+    return root
 
 
 def errors(course, sandbox, check: str) -> list[str]:
@@ -72,3 +77,10 @@ def test_a_stub_that_does_not_raise_not_implemented_is_reported(tmp_path, sandbo
                                                                   "    return x")})
     found = errors(course, sandbox, "stub fails")
     assert any("should fail by raising NotImplementedError" in m for m in found), found
+
+
+def test_a_config_that_does_not_parse_fails_validate_with_its_path(tmp_path):
+    write_course(tmp_path, {"problems/rms-norm/problem.toml": ('title = "RMS normalisation"', 'title = "RMS')})
+    result = CliRunner().invoke(main, ["--course", str(tmp_path), "validate", "rms-norm"])
+    assert result.exit_code == 1
+    assert "problems/rms-norm/problem.toml: invalid TOML" in result.output.replace("\n", "")
