@@ -24,10 +24,11 @@ def register(main: click.Group) -> None:
     @click.option("--title", help="The problem's title (default: from the slug).")
     @click.option("--entry", help="The function or class the learner writes (default: the slug with _).")
     @click.option("--order", type=float, help="Position in the learning order (default: after the last).")
-    @click.option("--copy-of", "copy_of", metavar="SLUG",
-                  help="Start from a copy of an existing problem (e.g. a shipped one) instead of the blank scaffold.")
+    @click.option("--copy", "copy", is_flag=True,
+                  help="Start from a copy of the existing problem SLUG (a shipped one, say): in your course, "
+                       "the copy replaces it.")
     @click.pass_context
-    def new(ctx: click.Context, slug: str, title, entry, order, copy_of) -> None:
+    def new(ctx: click.Context, slug: str, title, entry, order, copy) -> None:
         """Scaffold problem SLUG in a course: config, statement, stub, reference.
 
         Writes into --course DIR (or GRADER_COURSE; created if missing), else into the
@@ -38,8 +39,8 @@ def register(main: click.Group) -> None:
 
         try:
             root = target_course(ctx.obj.get("course"))
-            if copy_of:
-                written = copy_problem(Course(ctx.obj.get("course")), copy_of, root)
+            if copy:
+                written = copy_problem(Course(ctx.obj.get("course")), slug, root)
             else:
                 written = new_problem(root, slug, title=title, entry=entry,
                                       order=int(order) if order is not None and order == int(order) else order,
@@ -48,9 +49,8 @@ def register(main: click.Group) -> None:
             fail(str(exc))
         for path in written:
             console.print(f"  [green]created[/]  {path}")
-        shown = copy_of or slug
-        console.print(f"Next: fill in every [bold]TODO(grader new)[/bold], then "
-                      f"`grader --course {root} validate {shown}` (see docs/authoring.md).")
+        first = "edit the copy" if copy else "fill in every [bold]TODO(grader new)[/bold]"
+        console.print(f"Next: {first}, then `grader --course {root} validate {slug}` (see docs/authoring.md).")
 
     @main.command()
     @click.argument("slugs", nargs=-1)
