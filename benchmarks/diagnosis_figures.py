@@ -13,8 +13,11 @@ ways of writing the same mistake apart; the part before it is the expected name.
   correct solutions: diagnosed  a correct solution got a diagnosis -- must be 0
                      failed     a correct solution failed
 
-Also counted per problem: known mistakes (distinct names in MISTAKES) and how often
-localisation pointed at a building block ("stage") for wrong solutions.
+Also counted per problem: known mistakes (distinct names in MISTAKES); "self-named":
+how many of them, run as if they were the learner's code, are named as themselves and
+nothing else on the same cases (the rest are indistinguishable from another mistake on
+these cases: the report lists both and names neither; "-" for problems with their own
+judge or probe); and how often localisation pointed at a building block ("stage").
 
     python benchmarks/diagnosis_figures.py [--json] [--only SLUG] [--no-localise] [--seed N]
 
@@ -66,6 +69,34 @@ def collect(only: str | None = None) -> list[tuple[str, str, dict, dict]]:
     return found
 
 
+def self_identification(problem, seed: int) -> tuple[int, list[str]]:
+    """Each known mistake's own outputs, diagnosed: (how many distinct mistakes are named
+    as themselves and nothing else, notes on the others). No sandbox: the outputs are the
+    mistakes' own, computed here. Problems with a custom judge or probe are skipped."""
+    from grader.diagnose import _outputs_of, matching_mistakes
+    from grader.runner import load_cases
+
+    if problem.probe_path is not None or hasattr(problem.reference, "judge"):
+        return -1, []
+    cases = load_cases(problem, seed)
+    first = {}
+    for m in getattr(problem.reference, "MISTAKES", []):
+        first.setdefault(m.name, m)
+    named, notes = 0, []
+    for name, mistake in first.items():
+        values = {}
+        for case in cases:
+            out = _outputs_of(problem, mistake, case)
+            if out is not None:
+                values[case.name] = {"output": out}
+        found = list(dict.fromkeys(m.name for m in matching_mistakes(problem, cases, values)))
+        if found == [name]:
+            named += 1
+        else:
+            notes.append(f"{problem.slug}: {name!r} -> {found}")
+    return named, notes
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--json", action="store_true")
@@ -96,6 +127,8 @@ def main(argv=None) -> int:
                    "known_mistakes": len({m.name for m in getattr(problem.reference, "MISTAKES", [])}),
                    "wrong": 0, "named": 0, "unexplained": 0, "ambiguous": 0, "misnamed": 0, "passed": 0,
                    "stage_localised": 0, "correct": 0, "correct_diagnosed": 0, "correct_failed": 0, "seconds": 0.0}
+            row["self_named"], notes = self_identification(problem, args.seed)
+            details += [{"problem": slug, "outcome": "mistake not self-identified", "note": n} for n in notes]
             t0 = time.monotonic()
             with tempfile.TemporaryDirectory() as tmp:
                 path = Path(tmp) / f"{problem.module_name}.py"
@@ -153,6 +186,7 @@ def main(argv=None) -> int:
     total = {k: sum(r[k] for r in rows) for k in ("known_mistakes", "wrong", "named", "unexplained", "ambiguous",
                                                     "misnamed", "passed", "stage_localised", "correct",
                                                     "correct_diagnosed", "correct_failed")}
+    total["self_named"] = sum(r["self_named"] for r in rows if r["self_named"] >= 0)
     total["named_rate"] = round(total["named"] / total["wrong"], 3) if total["wrong"] else None
     total["seconds"] = round(time.monotonic() - started, 1)
     if args.json:
@@ -162,15 +196,17 @@ def main(argv=None) -> int:
         from rich.table import Table
 
         table = Table(title="Diagnosis on the wrong solutions in tests/", title_justify="left")
-        for col in ("problem", "known", "wrong", "named", "unexplained", "(ambiguous)", "misnamed", "passed!",
-                    "stage", "correct", "corr. diagnosed", "s"):
+        for col in ("problem", "known", "self-named", "wrong", "named", "unexplained", "(ambiguous)", "misnamed",
+                    "passed!", "stage", "correct", "corr. diagnosed", "s"):
             table.add_column(col, justify="left" if col == "problem" else "right")
         for r in rows + [{"problem": "total", **total}]:
-            table.add_row(r["problem"], str(r["known_mistakes"]), str(r["wrong"]), str(r["named"]),
+            self_named = r.get("self_named", "")
+            table.add_row(r["problem"], str(r["known_mistakes"]), "-" if self_named == -1 else str(self_named),
+                          str(r["wrong"]), str(r["named"]),
                           str(r["unexplained"]), str(r["ambiguous"]), str(r["misnamed"]), str(r["passed"]),
                           str(r["stage_localised"]), str(r["correct"]), str(r["correct_diagnosed"]),
                           str(r["seconds"]))
-        console = Console(width=max(Console().width, 130))
+        console = Console(width=max(Console().width, 150))
         console.print(table)
         console.print(f"named {total['named']}/{total['wrong']} = {100 * (total['named_rate'] or 0):.1f}%   "
                       f"misnamed {total['misnamed']}   correct solutions diagnosed {total['correct_diagnosed']}")
