@@ -91,8 +91,11 @@ class Guard:
                 guard.hit(__public, "run time: constructed")
                 return __base(self_, *args, **kwargs)
 
+            try:
+                type.__setattr__(cls, "__init__", patched)
+            except TypeError:
+                continue  # an immutable C type (numpy's Generator): the static scan covers it
             self._patched.append((cls, original))
-            type.__setattr__(cls, "__init__", patched)
 
     def _unpatch_classes(self) -> None:
         for cls, original in reversed(self._patched):

@@ -127,3 +127,16 @@ def test_builtin_samplers_are_refused(grade, label):
 def test_multinomial_is_caught_at_run_time(grade, label, how):
     report = grade("sample", BANNED[label])
     assert any(v.api == "torch.multinomial" and v.how == how for v in report.violations), report.violations
+
+
+def test_numpy_random_is_banned_and_the_guard_survives_it(grade):
+    source = """
+        import numpy as np
+        import torch
+        def sample(probs, generator):
+            u = torch.from_numpy(np.random.rand(probs.shape[0], 1)).to(probs.dtype)
+            return torch.searchsorted(probs.cumsum(-1), u, right=True).clamp(max=probs.shape[-1] - 1).squeeze(-1)
+    """
+    report = grade("sample", source, localise=False)
+    assert not report.passed
+    assert [(v.api, v.line) for v in report.violations if v.kind == "banned"] == [("numpy.random", 5)]
