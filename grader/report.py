@@ -68,7 +68,8 @@ def render(report: Report, console: Console | None = None, hint_command: bool = 
         if d.get("hint"):
             body += f"\n[dim]hint:[/dim] {escape(d['hint'])}"
         console.print(Panel(body, title="[bold yellow]likely mistake", border_style="yellow", title_align="left"))
-    elif failure is not None and failure.status == "ok" and report.cases:
+    elif failure is not None and failure.status == "ok" and report.cases \
+            and not any(loc.get("kind") == "ambiguous" for loc in report.localisation):
         console.print("[dim]No known mistake explains this output.[/dim]")
     for loc in report.localisation:
         console.print(Panel(escape(loc.get("text", "")), title=f"[bold magenta]{escape(loc.get('title', 'where it goes wrong'))}",

@@ -123,3 +123,26 @@ def test_helper_with_a_narrower_signature_is_not_blamed(grade):
     fine = entries(report, "stages-pass")[0]
     assert fine["passed_stages"] == ["layer-norm", "gelu", "attention"]
     assert "not comparable: different signature" in fine["text"]  # the custom-eps case
+
+
+def test_two_different_mistakes_that_fit_are_listed_not_named():
+    from types import SimpleNamespace
+
+    from grader.diagnose import diagnose_report
+    from grader.mistakes import Mistake
+    from grader.results import CaseResult, Report
+
+    double = Mistake("doubled", lambda x: 2 * x, "twice")
+    added = Mistake("added to itself", lambda x: x + x, "x + x")
+    also_doubled = Mistake("doubled", lambda x: x * 2.0, "twice, another way")
+    problem = SimpleNamespace(reference=SimpleNamespace(MISTAKES=[double, also_doubled, added]),
+                              tolerance=lambda dtype: (1e-5, 1e-4))
+    case = Case("c", {"x": torch.arange(4.0)})
+    report = Report("p", "P", "f", 0, cases=[CaseResult("c", False)])
+    diagnose_report(problem, report, [case], {"c": {"output": 2 * torch.arange(4.0)}})
+    assert report.diagnosis is None
+    assert entries(report, "ambiguous")[0]["candidates"] == ["doubled", "added to itself"]
+    problem.reference.MISTAKES = [double, also_doubled]  # two variants of one mistake: named
+    report = Report("p", "P", "f", 0, cases=[CaseResult("c", False)])
+    diagnose_report(problem, report, [case], {"c": {"output": 2 * torch.arange(4.0)}})
+    assert report.diagnosis["name"] == "doubled"
