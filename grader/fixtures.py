@@ -157,12 +157,20 @@ def diagnose_from_fixtures(problem: Problem, report, cases: list[Case], values: 
     judged = [c for c in cases if c.name in values and "output" in values[c.name]]
     if not judged:
         return
-    for mistake in mistakes:
-        outputs = mistake.get("outputs", {})
-        if all(close(outputs.get(c.name), values[c.name]["output"], *case_tolerance(problem, c)) for c in judged):
-            found = {"name": mistake["name"], "explanation": mistake["explanation"], "hint": mistake.get("hint", "")}
-            report.diagnosis = found
-            for result in report.cases:
-                if not result.passed and result.name in values:
-                    result.diagnosis = dict(found)
-            return
+    found = [m for m in mistakes
+             if all(close(m.get("outputs", {}).get(c.name), values[c.name]["output"], *case_tolerance(problem, c))
+                    for c in judged)]
+    names = list(dict.fromkeys(m["name"] for m in found))  # one mistake may have several variants
+    if len(names) > 1:  # as grader.diagnose: several different mistakes fitting is not a diagnosis
+        report.localisation.append({
+            "title": "several known mistakes fit", "kind": "ambiguous", "candidates": names,
+            "text": "Your output matches each of these on every case, so the grader cannot tell which one "
+                    "it is:\n" + "\n".join(f"  - {n}" for n in names)})
+        return
+    if found:
+        mistake = found[0]
+        diagnosis = {"name": mistake["name"], "explanation": mistake["explanation"], "hint": mistake.get("hint", "")}
+        report.diagnosis = diagnosis
+        for result in report.cases:
+            if not result.passed and result.name in values:
+                result.diagnosis = dict(diagnosis)

@@ -563,7 +563,8 @@ class _Validator:
                 common = [n for n in out_a if n in out_b and isinstance(out_a[n], torch.Tensor)]
                 if common and all(close(out_a[n], out_b[n], *tol[n]) for n in common):
                     self.warn("mistakes", f"known mistakes {a.name!r} and {b.name!r} give the same output on every "
-                              f"case: a learner making the second is told the first; add a case that tells them apart")
+                              "case: a learner making either is told only that several mistakes fit; add a case "
+                              "that tells them apart")
 
     # -- nothing in the reference uses a banned API ------------------------------------------
     def check_reference_bans(self) -> None:

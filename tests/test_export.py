@@ -36,12 +36,14 @@ def autograder_tree(tmp_path, zip_path, files: dict[str, str]):
 def test_gradescope_zip_runs_and_writes_results_json(tmp_path, course):
     config = export_gradescope(course, tmp_path / "ag.zip", ["layer-norm"], seed=31, points={"layer-norm": 2})
     root = autograder_tree(tmp_path, tmp_path / "ag.zip", {"layer_norm.py": UNBIASED})
+    toml = root / "source" / "src" / "grader" / "course_data" / "problems" / "layer-norm" / "problem.toml"
+    toml.write_text(toml.read_text().replace('title = "Layer normalisation"', 'title = "From the zip"'))
     env = {k: v for k, v in os.environ.items() if not k.startswith("GRADER_")}
     env.update(GRADER_AUTOGRADER_ROOT=str(root), GRADER_PYTHON=sys.executable)
     subprocess.run(["bash", str(root / "run_autograder")], env=env, cwd=tmp_path, check=True, timeout=300)
     results = json.loads((root / "results" / "results.json").read_text())
     [test] = results["tests"]
-    assert config["seed"] == 31 and test["name"] == "Layer normalisation (layer-norm)"
+    assert config["seed"] == 31 and test["name"] == "From the zip (layer-norm)"  # the zip's own grader and course
     assert (test["status"], test["max_score"]) == ("failed", 2.0)
     assert 0 < test["score"] < 2 and results["score"] == test["score"]
     assert "unbiased variance" in test["output"] and test["visibility"] == "visible"
