@@ -77,7 +77,9 @@ def localise_report(course: Course, problem: Problem, report, cases, values: dic
         stage, sub, fine, skipped = first_wrong_stage(course, problem, seed=seed, sandbox=sandbox, **where)
         entries: list[dict] = []
         if stage is not None:
-            entries.append(stage_entry(stage, sub, fine, skipped, file=file))
+            how = defined_names(file, source).get(stage.entry, "")
+            entries.append(stage_entry(stage, sub, fine, skipped, file=file,
+                                       origin=how if how.startswith("imported") else ""))
             stage_cases = [c for c in load_cases_quietly(stage, seed)]
             entries += influence_entries(course, stage, sub, stage_cases, seed=seed, sandbox=sandbox,
                                          module_name=module_name_for(file, stage), **where)
@@ -241,14 +243,14 @@ def _case_count(sub) -> str:
     return f"{sum(c.passed for c in checked)}/{len(checked)} cases{note}"
 
 
-def stage_entry(stage: Problem, sub, fine, skipped, file=None) -> dict:
+def stage_entry(stage: Problem, sub, fine, skipped, file=None, origin: str = "") -> dict:
     lines = [f"Your file also defines the building blocks under their contract names; each was checked "
              f"against its own problem's cases, in course order."]
     for p, r in fine:
         lines.append(f"  {RIGHT} {p.entry} ({p.slug}): {_case_count(r)}")
     for p, _, why in skipped:
         lines.append(f"  ? {p.entry} ({p.slug}): {why}")
-    lines.append(f"  {WRONG} {stage.entry} ({stage.slug}): "
+    lines.append(f"  {WRONG} {stage.entry} ({stage.slug}{', ' + origin if origin else ''}): "
                  + (sub.error if sub.error else f"{sum(not c.passed for c in sub.cases)} of {len(sub.cases)} cases fail"))
     first = next((c for c in sub.cases if not c.passed and c.status not in SKIPPED_STATUSES), None)
     if first is not None and not sub.error:

@@ -146,3 +146,12 @@ def test_two_different_mistakes_that_fit_are_listed_not_named():
     report = Report("p", "P", "f", 0, cases=[CaseResult("c", False)])
     diagnose_report(problem, report, [case], {"c": {"output": 2 * torch.arange(4.0)}})
     assert report.diagnosis["name"] == "doubled"
+
+
+def test_a_building_block_imported_from_the_workspace_is_checked_there(grade):
+    helper = CORRECT_BLOCK.replace("unbiased=False", "unbiased=True")  # the bug lives in layer_norm.py
+    block = CORRECT_BLOCK.replace("    import torch\n", "    import torch\n    from layer_norm import layer_norm\n") \
+        .replace("def layer_norm(", "def _unused_layer_norm(")
+    report = grade("transformer-block", block, extra_files={"layer_norm.py": helper})
+    stage = entries(report, "stage")[0]
+    assert stage["stage"] == "layer-norm" and "imported from layer_norm" in stage["text"]
