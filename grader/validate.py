@@ -537,6 +537,8 @@ class _Validator:
             for mistake, seen in zip(mistakes, outputs):
                 rejected = False
                 for case in cases:
+                    if rejected and seed != first_seed:
+                        break  # rejected; only the first seed's outputs are kept (to compare mistakes)
                     try:
                         value = run_in_process(p, probe, mistake.fn, case)
                     except Exception:
