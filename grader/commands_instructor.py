@@ -39,6 +39,10 @@ def register(main: click.Group) -> None:
 
         try:
             root = target_course(ctx.obj.get("course"))
+            existing = Course(ctx.obj.get("course")).problems.get(slug)
+            if existing is not None and not copy and existing.root != root:
+                err_console.print(f"[yellow]note:[/] {slug} exists in {existing.root}; the new one replaces it "
+                                  "in this course (`--copy` starts from a copy of it instead)")
             if copy:
                 written = copy_problem(Course(ctx.obj.get("course")), slug, root)
             else:
