@@ -162,15 +162,17 @@ def check_flops(inputs, flops, indices, tol_factor=FLOP_FACTOR) -> Comparison:
     max_len = inputs["max_len"]
     if not isinstance(flops, list) or len(flops) != len(indices):
         return Comparison(False, "the FLOP count of your steps was not recorded")
+    # Attending over every cache slot (masked) is allowed: the budget counts max_len keys.
+    budget = tol_factor * cached_flops(N, d, num_blocks, vocab, max_len)
     for t, f in zip(indices, flops):
-        # Attending over every cache slot (masked) is allowed: budget with max_len keys.
-        budget = tol_factor * cached_flops(N, d, num_blocks, vocab, max_len)
         if not isinstance(f, (int, float)) or f > budget:
             need = cached_flops(N, d, num_blocks, vocab, t + 1)
             redo = recompute_flops(N, d, num_blocks, vocab, t)
             last, f_last = indices[-1], flops[-1]
-            later = (f"; at index {last} it did {f_last:,.0f} against a cached {cached_flops(N, d, num_blocks, vocab, last + 1):,}"
-                     if last != t and isinstance(f_last, (int, float)) else "")
+            later = ""
+            if last != t and isinstance(f_last, (int, float)):
+                later = f"; at index {last} it did {f_last:,.0f} against a cached " \
+                        f"{cached_flops(N, d, num_blocks, vocab, last + 1):,}"
             return Comparison(False, f"the step at index {t} did {f:,.0f} FLOPs in matrix multiplies, {f / need:.1f}x "
                               f"what a cached step needs ({need:,}; the budget is {budget:,.0f}), "
                               + ("about what " if 0.7 * redo <= f <= 1.5 * redo else "while ")

@@ -10,6 +10,30 @@ from torch.utils.flop_counter import FlopCounterMode
 from conftest import failing_messages
 
 
+class _Ctx:
+    """Stands in for the sandbox's ProbeContext: runs the probe in-process."""
+
+    def __init__(self, options):
+        self.options = options
+
+    def call(self, fn, *args, **kwargs):
+        return fn(*args, **kwargs)
+
+
+def _judged(problem, entry):
+    """Every case's verdicts when `entry` runs through the problem's probe and judge."""
+    from grader.child import sanitize
+    from grader.course import load_module_from_path
+    from grader.judge import case_tolerance
+
+    probe = load_module_from_path(f"_probe_{problem.module_name}", problem.probe_path)
+    out = {}
+    for case in problem.reference.cases(0):
+        value = sanitize(probe.probe(entry, case.pristine_inputs(), _Ctx(case.options)))  # as the child sends it
+        out[case.name] = problem.reference.judge(case, value, case_tolerance(problem, case))
+    return out
+
+
 def test_reference_step_matches_the_full_forward(course):
     ref = course.get("kv-cache").reference
     for case in ref.cases(0) + ref.cases(5):
@@ -70,6 +94,13 @@ def test_every_mistake_differs_from_the_reference_somewhere(course):
                 continue
             differs |= not torch.allclose(got, ref.drive(ref.causal_lm_step, **case.pristine_inputs()), atol=1e-3)
         assert differs, mistake.name
+
+
+def test_reference_passes_its_own_probe_and_judge(course):
+    problem = course.get("kv-cache")
+    ref = problem.reference
+    for name, verdicts in _judged(problem, ref.causal_lm_step).items():
+        assert all(v.passed for v in verdicts), (name, [v.message for v in verdicts if not v.passed])
 
 
 def test_stub_fails_as_not_implemented(grade, course):

@@ -9,6 +9,30 @@ from torch import nn
 from conftest import failing_messages
 
 
+class _Ctx:
+    """Stands in for the sandbox's ProbeContext: runs the probe in-process."""
+
+    def __init__(self, options):
+        self.options = options
+
+    def call(self, fn, *args, **kwargs):
+        return fn(*args, **kwargs)
+
+
+def _judged(problem, entry):
+    """Every case's verdicts when `entry` runs through the problem's probe and judge."""
+    from grader.child import sanitize
+    from grader.course import load_module_from_path
+    from grader.judge import case_tolerance
+
+    probe = load_module_from_path(f"_probe_{problem.module_name}", problem.probe_path)
+    out = {}
+    for case in problem.reference.cases(0):
+        value = sanitize(probe.probe(entry, case.pristine_inputs(), _Ctx(case.options)))  # as the child sends it
+        out[case.name] = problem.reference.judge(case, value, case_tolerance(problem, case))
+    return out
+
+
 def test_reference_is_tied(course):
     ref = course.get("reverse-embedding").reference
     emb = nn.Embedding(7, 3)
@@ -31,6 +55,13 @@ def test_expected_gradient_is_the_sum_of_both_uses(course):
     both, embedding_only = ref.expected_uses(inputs)
     torch.testing.assert_close(emb.weight.grad, both, atol=1e-5, rtol=1e-5)
     assert (both - embedding_only).abs().max() > 1.0  # the head's share is large enough to see
+
+
+def test_reference_passes_its_own_probe_and_judge(course):
+    problem = course.get("reverse-embedding")
+    ref = problem.reference
+    for name, verdicts in _judged(problem, ref.ReverseEmbedding).items():
+        assert all(v.passed for v in verdicts), (name, [v.message for v in verdicts if not v.passed])
 
 
 def test_stub_fails_as_not_implemented(grade, course):

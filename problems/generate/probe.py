@@ -1,0 +1,38 @@
+"""generate probe (runs in the sandbox).
+
+Greedy cases: one call; the output is compared token for token in the parent.
+Sampling cases: the generator is built here from the case's seed. The call runs once
+with the global RNG seeded one way, again with the same generator seed and the global
+RNG seeded another way (the output must not change), and once with another generator
+seed. The parent tests the samples statistically; no seeded token is ever compared.
+"""
+
+import torch
+
+
+def _generator(seed):
+    g = torch.Generator()
+    g.manual_seed(seed)
+    return g
+
+
+def _run(entry, inputs, ctx, seed=None):
+    args = {k: v.clone() if type(v) is torch.Tensor else v for k, v in inputs.items()}
+    if seed is not None:
+        args["generator"] = _generator(seed)
+    return ctx.call(entry, **args)
+
+
+def probe(entry, inputs, ctx):
+    opts = ctx.options
+    after = {k: v for k, v in inputs.items() if type(v) is torch.Tensor}
+    if not opts.get("sampling"):
+        return {"output": ctx.call(entry, **inputs), "inputs_after": after}
+    torch.manual_seed(opts["global_seeds"][0])
+    args = dict(inputs, generator=_generator(opts["seed"]))
+    samples = ctx.call(entry, **args)
+    torch.manual_seed(opts["global_seeds"][1])
+    again = _run(entry, inputs, ctx, opts["seed"])
+    other = _run(entry, inputs, ctx, opts["other_seed"])
+    # No "output" key: a sampled sequence is never compared with a known mistake's.
+    return {"samples": samples, "samples_again": again, "samples_other_seed": other, "inputs_after": after}

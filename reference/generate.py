@@ -1,0 +1,410 @@
+"""Hidden reference for generate: the decoding loop, its cases, a judge (exact for
+greedy, statistical for sampling) and the known greedy mistakes.
+
+Greedy cases are compared token for token; their end token is one that greedy decoding
+really emits, picked so that rows end at different steps. Sampling cases never compare
+a seeded token: many copies of a few prompts decode at once, and the parent checks what
+every correct sampler satisfies (prompt kept, ids in range, nothing outside the top-k,
+end tokens propagated, same generator seed -> same output whatever the global RNG) and
+tests the first new token's frequencies against top_k_probs with a chi-square test.
+"""
+
+import torch
+
+from grader.cases import Case, generator, randint, randn
+from grader.compare import Comparison, compare_tensors
+from grader.course import sibling
+from grader.mistakes import Mistake
+
+M = sibling(__file__, "_model")
+S = sibling(__file__, "sample")  # the sampler and its chi-square test
+K = sibling(__file__, "top_k")
+
+
+def next_token_probs(logits, temperature, top_k):
+    if top_k is None:
+        return torch.softmax(logits / temperature, dim=-1)
+    return K.top_k_probs(logits, temperature, top_k)
+
+
+def generate(prompt_ids, max_new_tokens, end_token_id, w_emb, pos_embed, blocks_weights, num_heads,
+             temperature=0.0, top_k=None, generator=None):
+    ids = prompt_ids
+    done = torch.zeros(ids.shape[0], dtype=torch.bool)  # rows that have emitted end_token_id
+    for _ in range(max_new_tokens):
+        logits = M.causal_lm_forward(ids, w_emb, pos_embed, blocks_weights, num_heads)[:, -1]  # (N, V)
+        if temperature == 0:
+            nxt = logits.argmax(dim=-1)
+        else:
+            nxt = S.sample(next_token_probs(logits, temperature, top_k), generator)
+        nxt = torch.where(done, torch.full_like(nxt, end_token_id), nxt)
+        done |= nxt == end_token_id
+        ids = torch.cat([ids, nxt[:, None]], dim=1)
+    return ids
+
+
+# --------------------------------------------------------------------------- cases
+def _weights(g, V, d, rows, num_blocks, dtype=torch.float32, emb_scale=1.0, block_scale=2.0):
+    """Larger block weights than the other problems' cases: greedy decoding then wanders
+    through many tokens instead of repeating the last one."""
+    return {"w_emb": randn(g, V, d, dtype=dtype, scale=emb_scale), "pos_embed": randn(g, rows, d, dtype=dtype),
+            "blocks_weights": randn(g, num_blocks, 6, d, d, dtype=dtype, scale=block_scale * d ** -0.5)}
+
+
+def greedy_margin(prompt_ids, max_new_tokens, end_token_id, w_emb, pos_embed, blocks_weights, num_heads, **_):
+    """The smallest gap between the best and second-best logit over every greedy step of
+    every row still decoding: cases keep it far above rounding, so argmax has no ties."""
+    ids, done, margin = prompt_ids, torch.zeros(prompt_ids.shape[0], dtype=torch.bool), float("inf")
+    for _ in range(max_new_tokens):
+        logits = M.causal_lm_forward(ids, w_emb, pos_embed, blocks_weights, num_heads)[:, -1]
+        top = logits.double().topk(2, dim=-1).values
+        if (~done).any():
+            margin = min(margin, float((top[:, 0] - top[:, 1])[~done].min()))
+        nxt = torch.where(done, torch.full_like(top[:, 0], end_token_id, dtype=torch.int64), logits.argmax(-1))
+        done |= nxt == end_token_id
+        ids = torch.cat([ids, nxt[:, None]], dim=1)
+    return margin
+
+
+def pick_end_token(new_tokens, prompt_ids, min_score=2):
+    """A token greedy decoding emits, chosen so that rows end at different steps (some
+    never) and a row that ends would otherwise have gone on with other tokens."""
+    best, best_score = None, min_score - 1
+    steps = new_tokens.shape[1]
+    for e in range(1, 1 + int(new_tokens.max())):
+        hits = new_tokens == e
+        first = [int(h.nonzero()[0]) if h.any() else None for h in hits]
+        ended = [f for f in first if f is not None]
+        if not ended or (prompt_ids == e).any() or min(ended) >= steps - 1:
+            continue
+        # after some row's end token, greedy would have produced something else
+        goes_on = any(f is not None and f + 1 < steps and (new_tokens[r, f + 1:] != e).any() for r, f in enumerate(first))
+        if not goes_on:
+            continue
+        score = len(set(ended)) + 2 * (len(ended) < len(first))
+        if score > best_score:
+            best, best_score = e, score
+    return best
+
+
+def _greedy_case(seed, name, about, *, N, T0, new, V, d, num_heads, num_blocks, rows=None, dtype=torch.float32,
+                 end_in_prompt=False, extra=None):
+    for attempt in range(100):
+        g = generator(seed, f"{name}#{attempt}")
+        inputs = {"prompt_ids": randint(g, V, N, T0), "max_new_tokens": new, "end_token_id": -1,
+                  **_weights(g, V, d, rows or T0 + new + 3, num_blocks, dtype), "num_heads": num_heads}
+        inputs.update(extra or {})
+        if new == 0:
+            inputs["end_token_id"] = 1
+            return Case(name, inputs, about)
+        free = generate(**inputs)[:, T0:]
+        end = pick_end_token(free, inputs["prompt_ids"], min_score=2 if N > 1 else 1)
+        if end is None:
+            continue
+        inputs["end_token_id"] = end
+        if end_in_prompt:  # the end token inside row 0's prompt must not stop it
+            inputs["prompt_ids"][0, T0 // 2] = end
+            if (generate(**inputs)[:, T0:] == end).sum() == 0:
+                continue
+        if greedy_margin(**inputs) >= 1e-3:
+            return Case(name, inputs, about)
+    raise AssertionError(f"{name}: no case without near-ties")  # pragma: no cover
+
+
+def _sampling_case(seed, name, about, *, copies, prompts, T0, new, V, d, temperature, top_k, emb_scale,
+                   end_rank=None):
+    """`copies` rows of each of `prompts` prompts. Chosen so the first new token's
+    distribution is spread out (no token above 0.65; at least 8% of the plain softmax
+    mass outside the top-k) and far from the one without temperature (a chi-square
+    noncentrality of 100 or more: ignoring the temperature fails with p < 1e-15)."""
+    for attempt in range(200):
+        g = generator(seed, f"{name}#{attempt}")
+        weights = _weights(g, V, d, T0 + new, 1, emb_scale=emb_scale, block_scale=1.0)
+        distinct = randint(g, V, prompts, T0)
+        logits = M.causal_lm_forward(distinct, weights["w_emb"], weights["pos_embed"], weights["blocks_weights"],
+                                     2)[:, -1]
+        probs = next_token_probs(logits, temperature, top_k)
+        no_temperature = next_token_probs(logits, 1.0, top_k)
+        n = copies
+        power = float((n * (no_temperature - probs) ** 2 / probs.clamp(min=1e-12))[probs > 0].sum())
+        if probs.max() > 0.65 or power < 100:
+            continue
+        if top_k is not None:
+            if K.boundary_gap(logits, temperature, top_k) < 1e-2:
+                continue
+            plain = torch.softmax(logits / temperature, dim=-1)
+            if float((plain * (probs == 0)).sum(-1).min()) < 0.08:
+                continue
+        end = 1 if end_rank is None else int(probs[0].argsort(descending=True)[end_rank])
+        if (distinct == end).any():  # the greedy cases test an end token inside a prompt
+            continue
+        inputs = {"prompt_ids": distinct.repeat(copies, 1), "max_new_tokens": new, "end_token_id": end, **weights,
+                  "num_heads": 2, "temperature": temperature, "top_k": top_k}
+        opts = {"sampling": True, "prompts": prompts, "seed": _seed(g), "global_seeds": [_seed(g), _seed(g)],
+                "other_seed": _seed(g)}
+        return Case(name, inputs, about, options=opts)
+    raise AssertionError(f"{name}: no spread-out distribution found")  # pragma: no cover
+
+
+def _seed(g) -> int:
+    return int(torch.randint(0, 2**62, (1,), generator=g))
+
+
+def cases(seed: int) -> list[Case]:
+    shape = dict(V=24, d=16, num_heads=2, num_blocks=2)
+    return [
+        _greedy_case(seed, "greedy: rows end at different steps", "an end token that greedy emits: rows stop "
+                     "independently and stay ended", N=5, T0=3, new=10, rows=16, **shape),
+        _greedy_case(seed, "greedy: end token inside a prompt", "an end token in the prompt does not stop its row",
+                     N=4, T0=4, new=8, end_in_prompt=True, **shape),
+        _greedy_case(seed, "greedy: N = 1", "one sequence", N=1, T0=3, new=7, **shape),
+        _greedy_case(seed, "greedy: up to max_len", "T0 + max_new_tokens = max_len: the last position is used",
+                     N=3, T0=2, new=10, rows=12, extra={"temperature": 0.0}, **shape),
+        _greedy_case(seed, "greedy: prompt of one token", "T0 = 1", N=4, T0=1, new=8, **shape),
+        _greedy_case(seed, "greedy: num_blocks = 0", "embedding + position, ln_f and the tied head", N=4, T0=3, new=6,
+                     V=24, d=16, num_heads=2, num_blocks=0),
+        _greedy_case(seed, "greedy: top_k ignored at temperature 0", "temperature 0 means argmax whatever top_k is",
+                     N=3, T0=3, new=6, extra={"temperature": 0.0, "top_k": 2}, **shape),
+        _greedy_case(seed, "greedy: float64", "float64 weights; the ids are int64", N=3, T0=3, new=7,
+                     dtype=torch.float64, **shape),
+        _greedy_case(seed, "edge: max_new_tokens = 0", "the prompt comes back unchanged", N=2, T0=4, new=0, **shape),
+        _sampling_case(seed, "sampling: top_k = 4, temperature 0.7", "2 prompts x 1500 rows: the first new token "
+                       "follows top_k_probs; later tokens stay in the top 4; ended rows stay ended", copies=1500,
+                       prompts=2, T0=3, new=3, V=12, d=16, temperature=0.7, top_k=4, emb_scale=0.3, end_rank=1),
+        _sampling_case(seed, "sampling: temperature 1.5, no top_k", "3000 rows of one prompt: the first new token "
+                       "follows softmax(logits / 1.5)", copies=3000, prompts=1, T0=4, new=1, V=12, d=16,
+                       temperature=1.5, top_k=None, emb_scale=0.5),
+    ]
+
+
+# --------------------------------------------------------------------------- judge
+def judge(case, value, tol):
+    inputs = case.pristine_inputs()
+    if case.options.get("sampling"):
+        return judge_sampling(case, inputs, value)
+    expected = generate(**inputs)
+    got = value.get("output")
+    verdict = compare_tensors(expected, got, *tol, label="generated ids")
+    if not verdict.passed:
+        verdict.message += _explain(inputs, expected, got)
+    return [verdict, _inputs_unchanged(inputs, value.get("inputs_after") or {})]
+
+
+def _explain(inputs, expected, got) -> str:
+    """Where greedy output first goes wrong, in the learner's terms."""
+    prompt, end = inputs["prompt_ids"], inputs["end_token_id"]
+    N, T0 = prompt.shape
+    if type(got) is not torch.Tensor or got.dim() != 2 or got.shape[0] != N:
+        return ""
+    if got.shape != expected.shape:
+        return _shape_hint(inputs, got)
+    wrong = (got != expected).nonzero()
+    if not len(wrong):
+        return ""
+    r, t = (int(v) for v in wrong[0])
+    if t < T0:
+        return f" (row {r}'s prompt was changed: the output starts with the prompt, unchanged)"
+    ended = (expected[r, T0:t] == end).nonzero()
+    if len(ended):
+        p = T0 + int(ended[0])
+        return (f" (row {r} emitted the end token {end} at position {p}; every later token of that row must be "
+                f"{end})")
+    if int(got[r, t]) == end:
+        if (prompt[r] == end).any():
+            return f" (row {r}'s prompt contains the end token {end}, but only a generated end token stops a row)"
+        return f" (row {r} has not emitted the end token yet: rows stop independently)"
+    return ""
+
+
+def _shape_hint(inputs, got) -> str:
+    T0, new = inputs["prompt_ids"].shape[1], inputs["max_new_tokens"]
+    if got.dim() != 2 or got.shape[1] == T0 + new:
+        return ""
+    if got.shape[1] == new:
+        return " (the prompt must come first: return the prompt followed by the new tokens)"
+    if got.shape[1] < T0 + new:
+        return (" (every row gets max_new_tokens new tokens: a row that has ended continues with end_token_id "
+                "until the others are done)")
+    return ""
+
+
+def _inputs_unchanged(inputs, after) -> Comparison:
+    for name in ("prompt_ids", "w_emb", "pos_embed", "blocks_weights"):
+        now = after.get(name)
+        if now is not None and (type(now) is not torch.Tensor or now.shape != inputs[name].shape
+                                or not torch.equal(now, inputs[name])):
+            return Comparison(False, f"your function changed its input `{name}` in place")
+    return Comparison(True, "")
+
+
+def _check_ids(out, inputs, label) -> Comparison:
+    prompt = inputs["prompt_ids"]
+    N, T0 = prompt.shape
+    shape = (N, T0 + inputs["max_new_tokens"])
+    if type(out) is not torch.Tensor:
+        return compare_tensors(torch.zeros(shape, dtype=torch.int64), out, 0, 0, label=label)
+    if out.dtype != torch.int64 or tuple(out.shape) != shape:
+        verdict = compare_tensors(torch.zeros(shape, dtype=torch.int64), out, 0, 0, label=label)
+        verdict.message += _shape_hint(inputs, out) if out.dtype == torch.int64 else ""
+        return verdict
+    if not torch.equal(out[:, :T0], prompt):
+        r = int((out[:, :T0] != prompt).any(1).nonzero()[0])
+        return Comparison(False, f"{label}: row {r} does not start with its prompt: return the prompt followed by the "
+                          "new tokens")
+    V = inputs["w_emb"].shape[0]
+    bad = (out < 0) | (out >= V)
+    if bad.any():
+        r, t = (int(v) for v in bad.nonzero()[0])
+        return Comparison(False, f"{label}: token {int(out[r, t])} at row {r}, position {t} is not an id in 0..{V - 1}")
+    return Comparison(True, "")
+
+
+def judge_sampling(case, inputs, value):
+    opts, end = case.options, inputs["end_token_id"]
+    out = value.get("samples")
+    check = _check_ids(out, inputs, "generated ids")
+    if not check.passed:
+        return [check]
+    prompt, T, k = inputs["prompt_ids"], inputs["temperature"], inputs["top_k"]
+    N, T0 = prompt.shape
+    new = out[:, T0:]
+    verdicts = []
+
+    # Ended rows stay ended.
+    ended = (new == end).int().cumsum(dim=1) > 0
+    after_end = torch.zeros_like(ended)
+    after_end[:, 1:] = ended[:, :-1]
+    broken = after_end & (new != end)
+    if broken.any():
+        r, s = (int(v) for v in broken.nonzero()[0])
+        first = int((new[r] == end).nonzero()[0])
+        verdicts.append(Comparison(False, f"row {r} emitted the end token {end} at position {T0 + first} but went on "
+                                   f"with token {int(new[r, s])} at position {T0 + s}: once a row emits "
+                                   "end_token_id, the rest of that row is end_token_id"))
+
+    # Nothing outside the top-k of its own context (a margin keeps rounding out of it).
+    logits = M.causal_lm_forward(out[:, :-1], inputs["w_emb"], inputs["pos_embed"], inputs["blocks_weights"],
+                                 inputs["num_heads"])[:, T0 - 1:]  # (N, new, V): the logits each new token follows
+    if k is not None:
+        scaled = logits.double() / T
+        kth = scaled.topk(k, dim=-1).values[..., -1]
+        drawn = scaled.gather(-1, new[..., None])[..., 0]
+        outside = (drawn < kth - 1e-3) & ~after_end
+        if outside.any():
+            r, s = (int(v) for v in outside.nonzero()[0])
+            verdicts.append(Comparison(False, f"row {r} drew token {int(new[r, s])} at position {T0 + s}, which is not "
+                                       f"among the top_k = {k} tokens of its logits: sample from "
+                                       "top_k_probs(logits, temperature, top_k)"))
+
+    # The first new token of each prompt's copies follows the distribution.
+    R = opts["prompts"]
+    probs = next_token_probs(logits[:R, 0].double(), T, k)  # (R, V): rows 0..R-1 are the distinct prompts
+    n = N // R
+    first = new[:, 0].reshape(n, R)
+    counts = torch.stack([torch.bincount(first[:, r], minlength=probs.shape[-1]) for r in range(R)])
+    what = f"top_k_probs(logits, {T:g}, {k})" if k is not None else f"softmax(logits / {T:g})"
+    fit = S.fit(counts, probs, n, label=f"the first new tokens (of {n} copies of each prompt)")
+    if not fit.passed:
+        fit.message = fit.message.replace("the given probabilities", what)
+    verdicts.append(fit)
+
+    # All randomness from the generator.
+    again = value.get("samples_again")
+    if type(again) is not torch.Tensor or again.shape != out.shape or not torch.equal(again, out):
+        verdicts.append(Comparison(False, "the same generator seed gave a different output after the global RNG was "
+                                   "reseeded: take every random number from `generator` (torch.rand(..., "
+                                   "generator=generator)), never from the global RNG"))
+    other = value.get("samples_other_seed")
+    if type(other) is torch.Tensor and torch.equal(other, out):
+        verdicts.append(Comparison(False, f"two different generator seeds gave the same {N} rows: draw from the "
+                                   "generator you are given, not from one you seed yourself"))
+    verdicts.append(_inputs_unchanged(inputs, value.get("inputs_after") or {}))
+    return verdicts
+
+
+# --------------------------------------------------------------------------- known mistakes (greedy)
+def _forward_last(ids, w_emb, pos_embed, blocks_weights, num_heads):
+    return M.causal_lm_forward(ids, w_emb, pos_embed, blocks_weights, num_heads)[:, -1]
+
+
+def _loop(prompt_ids, max_new_tokens, end_token_id, w_emb, pos_embed, blocks_weights, num_heads, *,
+          propagate=True, stop_all=False, shorten=False, keep_prompt=True, position0=False, last_only=False,
+          prompt_stops=False, pad=None, **_):
+    """The greedy loop with one realistic error switched on."""
+    ids = prompt_ids
+    done = (prompt_ids == end_token_id).any(dim=1) if prompt_stops else torch.zeros(ids.shape[0], dtype=torch.bool)
+    steps = 0
+    for _ in range(max_new_tokens):
+        context = ids[:, -1:] if last_only else ids
+        logits = M.causal_lm_forward(context, w_emb, pos_embed, blocks_weights, num_heads)
+        nxt = logits[:, 0 if position0 else -1].argmax(dim=-1)
+        if propagate:
+            nxt = torch.where(done, torch.full_like(nxt, end_token_id if pad is None else pad), nxt)
+            done |= nxt == end_token_id
+        ids = torch.cat([ids, nxt[:, None]], dim=1)
+        steps += 1
+        if stop_all and (nxt == end_token_id).any():
+            break
+    if stop_all and not shorten:  # the rest of every row filled with the end token
+        ids = torch.cat([ids, torch.full((ids.shape[0], max_new_tokens - steps), end_token_id)], dim=1)
+    return ids if keep_prompt else ids[:, prompt_ids.shape[1]:]
+
+
+def _cached_without_offset(prompt_ids, max_new_tokens, end_token_id, w_emb, pos_embed, blocks_weights, num_heads,
+                           **_):
+    """Prefill the prompt through a KV cache, then decode new token s at index s
+    instead of T0 + s (overwriting the prompt's keys and values)."""
+    N, T0 = prompt_ids.shape
+    d = w_emb.shape[1]
+    cache = torch.zeros(blocks_weights.shape[0], 2, N, num_heads, pos_embed.shape[0], d // num_heads,
+                        dtype=w_emb.dtype)
+    for t in range(T0):
+        logits, cache = M.causal_lm_step(prompt_ids[:, t], t, cache, w_emb, pos_embed, blocks_weights, num_heads)
+    ids, done = prompt_ids, torch.zeros(N, dtype=torch.bool)
+    for s in range(max_new_tokens):
+        nxt = torch.where(done, torch.full((N,), end_token_id), logits.argmax(dim=-1))
+        done |= nxt == end_token_id
+        ids = torch.cat([ids, nxt[:, None]], dim=1)
+        if s + 1 < max_new_tokens:
+            logits, cache = M.causal_lm_step(nxt, s, cache, w_emb, pos_embed, blocks_weights, num_heads)
+    return ids
+
+
+def _mistake(**switches):
+    def fn(**inputs):
+        return _loop(**inputs, **switches)
+
+    return fn
+
+
+_STOP_ALL = ("The loop stops every row as soon as one row emits the end token; rows must stop independently.",
+             "Track a `finished` flag per row; stop early only when every row has finished, and still return "
+             "max_new_tokens new tokens per row.")
+
+MISTAKES = [
+    Mistake("end token not propagated", _mistake(propagate=False),
+            "A row that emitted the end token keeps generating: its later tokens are whatever argmax gives.",
+            "Keep a per-row `finished` mask; for finished rows, append end_token_id instead of the argmax."),
+    Mistake("all rows stop when one ends", _mistake(stop_all=True), *_STOP_ALL),
+    Mistake("all rows stop when one ends", _mistake(stop_all=True, shorten=True), *_STOP_ALL),
+    Mistake("prompt dropped", _mistake(keep_prompt=False),
+            "Only the new tokens are returned; the output is the prompt followed by the new tokens.",
+            "Return the whole sequence: torch.cat([prompt_ids, new_tokens], dim=1)."),
+    Mistake("logits of position 0", _mistake(position0=True),
+            "The next token is chosen from the logits at position 0 (the first token's prediction) instead of the "
+            "last position's.",
+            "The next token follows the last position: logits[:, -1]."),
+    Mistake("only the last token fed to the model", _mistake(last_only=True),
+            "Each step runs the model on the last token alone, so it sits at position 0 with no context.",
+            "Run the model on the whole sequence so far (or keep a KV cache and step at index T0 + s)."),
+    Mistake("end token in the prompt stops the row", _mistake(prompt_stops=True),
+            "A row whose prompt contains the end token is treated as finished before generating anything.",
+            "Start with every row unfinished; only a generated end token finishes a row."),
+    Mistake("finished rows padded with 0", _mistake(pad=0),
+            "After a row ends, the code appends 0 (a padding id) instead of end_token_id.",
+            "Append end_token_id to finished rows."),
+    Mistake("cached decoding without the prompt's offset", _cached_without_offset,
+            "With a KV cache, new token s is stepped at index s instead of T0 + s: it gets the wrong position "
+            "embedding and overwrites the prompt's keys and values.",
+            "The first new token is at position T0 (the prompt occupies 0..T0-1): step at index T0 + s."),
+]
