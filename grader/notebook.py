@@ -49,37 +49,8 @@ SIMPLE_CONSTANTS = (int, float, complex, bool, str, bytes, type(None))
 class SpawnedSandbox(Sandbox):
     """A sandbox whose zygote is a fresh interpreter rather than a fork of this process."""
 
-    def start(self) -> None:
-        if self.pid is not None:
-            return
-        job_r, job_w = os.pipe()
-        res_r, res_w = os.pipe()
-        from .course import PACKAGE_DIR
-
-        env = dict(os.environ, OMP_NUM_THREADS="1")
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (str(PACKAGE_DIR.parent), env.get("PYTHONPATH")) if p)
-        self._proc = subprocess.Popen([sys.executable, "-m", "grader.zygote", str(job_r), str(res_w)],
-                                      pass_fds=(job_r, res_w), stdin=subprocess.DEVNULL, env=env,
-                                      close_fds=True)
-        os.close(job_r)
-        os.close(res_w)
-        self.pid, self._to_zygote, self._from_zygote = self._proc.pid, job_w, res_r
-
-    def close(self) -> None:
-        proc = getattr(self, "_proc", None)
-        if self.pid is None or proc is None:
-            return
-        for fd in (self._to_zygote, self._from_zygote):
-            try:
-                os.close(fd)
-            except OSError:
-                pass
-        try:
-            proc.wait(timeout=2)  # the zygote exits when its job pipe closes
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        self.pid = None
+    def __init__(self):
+        super().__init__(spawn=True)
 
 
 def session_sandbox() -> Sandbox:

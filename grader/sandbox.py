@@ -18,6 +18,7 @@ import pickle
 import select
 import signal
 import struct
+import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
@@ -109,12 +110,20 @@ def _read_frame(fd: int) -> bytes:
 
 # --------------------------------------------------------------------------- parent side
 class Sandbox:
-    """Owns a zygote. Start it before loading any reference; reuse it for many jobs."""
+    """Owns a zygote. Start it before loading any reference; reuse it for many jobs.
 
-    def __init__(self):
+    The zygote is normally forked from this process (cheap, torch already imported).
+    With `spawn=True`, or when a zygote has to be replaced after it died (by then this
+    process may hold references), it is a fresh interpreter instead: `python -m grader.zygote`.
+    """
+
+    def __init__(self, spawn: bool = False):
+        self.spawn = spawn
         self.pid: int | None = None
+        self._proc: subprocess.Popen | None = None
         self._to_zygote: int | None = None
         self._from_zygote: int | None = None
+        self._started_before = False
 
     def __enter__(self) -> "Sandbox":
         self.start()
@@ -126,6 +135,13 @@ class Sandbox:
     def start(self) -> None:
         if self.pid is not None:
             return
+        if self.spawn or self._started_before:
+            self._spawn_zygote()
+        else:
+            self._fork_zygote()
+        self._started_before = True
+
+    def _fork_zygote(self) -> None:
         torch.set_num_threads(1)  # a forked child hangs in OpenMP if the parent used threads
         job_r, job_w = os.pipe()
         res_r, res_w = os.pipe()
@@ -145,6 +161,18 @@ class Sandbox:
         os.close(job_r)
         os.close(res_w)
         self.pid, self._to_zygote, self._from_zygote = pid, job_w, res_r
+
+    def _spawn_zygote(self) -> None:
+        job_r, job_w = os.pipe()
+        res_r, res_w = os.pipe()
+        env = dict(os.environ, OMP_NUM_THREADS="1")
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (str(Path(__file__).resolve().parent.parent),
+                                                         env.get("PYTHONPATH")) if p)
+        self._proc = subprocess.Popen([sys.executable, "-m", "grader.zygote", str(job_r), str(res_w)],
+                                      pass_fds=(job_r, res_w), stdin=subprocess.DEVNULL, env=env, close_fds=True)
+        os.close(job_r)
+        os.close(res_w)
+        self.pid, self._to_zygote, self._from_zygote = self._proc.pid, job_w, res_r
 
     def run(self, job: Job) -> Outcome:
         if self.pid is None:
@@ -176,14 +204,22 @@ class Sandbox:
                 os.close(fd)
             except OSError:
                 pass
-        try:
-            os.kill(self.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        try:
-            os.waitpid(self.pid, 0)
-        except ChildProcessError:
-            pass
+        if self._proc is not None:
+            try:
+                self._proc.wait(timeout=2)  # the zygote exits when its job pipe closes
+            except subprocess.TimeoutExpired:
+                self._proc.kill()
+                self._proc.wait()
+            self._proc = None
+        else:
+            try:
+                os.kill(self.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            try:
+                os.waitpid(self.pid, 0)
+            except ChildProcessError:
+                pass
         self.pid = None
 
 

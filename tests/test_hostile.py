@@ -153,3 +153,27 @@ def test_wrong_signature_is_named(grade):
     assert not report.passed
     bad = [c for c in report.cases if c.status == "wrong-signature"]
     assert bad and "eps" in bad[0].message
+
+
+def test_a_dead_zygote_is_replaced_by_a_fresh_interpreter(course):
+    # After start-up this process may hold references: a replacement must not be a fork of it.
+    import os
+    import signal
+
+    from grader.runner import check_problem
+    from grader.sandbox import Sandbox
+
+    sandbox = Sandbox()
+    sandbox.start()
+    try:
+        os.kill(sandbox.pid, signal.SIGKILL)
+        problem = course.get("layer-norm")
+        first = check_problem(course, problem, source="def layer_norm(x, eps=1e-5):\n    return x\n",
+                              sandbox=sandbox, localise=False)
+        assert first.cases[0].status == "sandbox-error" and not first.passed
+        second = check_problem(course, problem, source="def layer_norm(x, eps=1e-5):\n    return x\n",
+                               sandbox=sandbox, localise=False)
+        assert sandbox._proc is not None  # spawned, not forked
+        assert second.cases[0].status == "ok" and not second.passed
+    finally:
+        sandbox.close()
