@@ -13,6 +13,9 @@ class Comparison:
     message: str
     max_abs_error: float | None = None
     details: dict = field(default_factory=dict)
+    # A custom judge that recognises the mistake from a property (draws that ignore the
+    # generator, a copied weight) names it here: {"name", "explanation", "hint"}.
+    mistake: dict | None = None
 
 
 def _describe(value) -> str:

@@ -32,7 +32,19 @@ def matching_mistakes(problem, cases, values: dict) -> list:
     return found
 
 
+def _judged_mistake(report) -> dict | None:
+    """A mistake the problem's own judge recognised, if every failing case that named one
+    named the same one."""
+    named = [c.diagnosis for c in report.cases if not c.passed and c.diagnosis]
+    names = {d["name"] for d in named}
+    return named[0] if len(names) == 1 else None
+
+
 def diagnose_report(problem, report, cases, values: dict) -> None:
+    judged = _judged_mistake(report)
+    if judged is not None:
+        report.diagnosis = judged
+        return
     failing = {c.name for c in report.cases if not c.passed}
     if not failing or not any(name in values for name in failing):
         return

@@ -78,6 +78,8 @@ def judge(problem, case: Case, outcome: Outcome) -> CaseResult:
     result.message = main.message
     result.max_abs_error = verdicts[0].max_abs_error
     result.details = main.details
+    if failed and main.mistake:
+        result.diagnosis = dict(main.mistake)
     return result
 
 

@@ -111,6 +111,20 @@ def fit(counts: torch.Tensor, rows: torch.Tensor, n: int, label: str = "draws") 
                       f"got {o} ({o / n:.2%})", None, details)
 
 
+GLOBAL_RNG = {
+    "name": "global RNG instead of the generator",
+    "explanation": "The random numbers come from torch's global RNG (torch.rand without generator=...), so the "
+                   "same generator seed does not give the same draws.",
+    "hint": "Pass generator=generator to every random call.",
+}
+OWN_SEED = {
+    "name": "a fixed seed instead of the generator",
+    "explanation": "The draws come from a generator the code makes itself with a fixed seed, so every generator "
+                   "gives the same draws.",
+    "hint": "Use the generator you are given; do not create or seed one.",
+}
+
+
 def judge(case: Case, value: dict, tolerance) -> list[Comparison]:
     rows, n, opts = case.inputs["probs"], case.options["draws"], case.options
     check, counts = validate(value.get("draws"), rows, n, "draws")
@@ -132,13 +146,15 @@ def _reproducibility(case: Case, value: dict, counts) -> list[Comparison]:
         differ = int((again != draws).sum())
         check = Comparison(False, f"the same generator seed gave different draws ({differ} of {draws.numel()} "
                            "differ) after the global RNG was reseeded: take every random number from `generator` "
-                           "(e.g. torch.rand(..., generator=generator)), never from the global RNG")
+                           "(e.g. torch.rand(..., generator=generator)), never from the global RNG",
+                           mistake=GLOBAL_RNG)
     out.append(check)
     other = value.get("draws_other_seed")
     check, _ = validate(other, rows, n, "draws (other seed)")
     if check.passed and torch.equal(other, draws):
         check = Comparison(False, f"two different generator seeds gave identical draws on {draws.numel()} rows: the "
-                           "draws must come from the generator you are given, not from a fixed seed")
+                           "draws must come from the generator you are given, not from a fixed seed",
+                           mistake=OWN_SEED)
     out.append(check)
     check, _ = validate(value.get("one_row"), rows[:1], 1, "a single row")
     out.append(check)

@@ -85,14 +85,14 @@ WRONG = {
             scores = torch.rand(probs.shape, generator=generator) * (probs > 0)
             return scores.argmax(dim=-1)
     """),
-    "global RNG (torch.rand without generator)": (None, """
+    "global RNG (torch.rand without generator)": ("global RNG instead of the generator", """
         import torch
         def sample(probs, generator):
             cdf = probs.cumsum(dim=-1)
             u = torch.rand(probs.shape[0], 1, dtype=probs.dtype)
             return torch.searchsorted(cdf, u, right=True).squeeze(-1).clamp(max=probs.shape[-1] - 1)
     """),
-    "fixed seed instead of the generator": (None, """
+    "fixed seed instead of the generator": ("a fixed seed instead of the generator", """
         import torch
         def sample(probs, generator):
             mine = torch.Generator().manual_seed(1234)
@@ -107,7 +107,7 @@ WRONG = {
             u = torch.rand(1, generator=generator, dtype=probs.dtype).expand(probs.shape[0], 1).contiguous()
             return torch.searchsorted(cdf, u, right=True).squeeze(-1).clamp(max=probs.shape[-1] - 1)
     """),
-    "numpy's global RNG": (None, """
+    "numpy's global RNG": ("global RNG instead of the generator", """
         import numpy as np
         import torch
         def sample(probs, generator):
