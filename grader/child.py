@@ -201,6 +201,19 @@ def sanitize(value, depth: int = 0):
     return {"__bad_type__": type(value).__name__}
 
 
+def _show_warnings_at_learner_lines(frames: LearnerFrames, display) -> None:
+    """A warning raised inside torch is filed under the grader's frame that called it
+    (the guard); show it at the learner's line instead, or with no location."""
+    import warnings
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        where = frames.innermost()
+        place = f"{display(where[0])}:{where[1]}: " if where else ""
+        sys.stderr.write(f"{place}{category.__name__}: {message}\n")
+
+    warnings.showwarning = show
+
+
 def child_main(job, out_w: int, res_w: int) -> None:
     header: dict = {"status": "ok"}
     payload = b""
@@ -220,6 +233,7 @@ def child_main(job, out_w: int, res_w: int) -> None:
         torch.default_generator.manual_seed(0)  # cheaper than torch.manual_seed (no lazy CUDA hooks)
         _redirect_output(out_w)
         set_limits(job.limits)
+        _show_warnings_at_learner_lines(frames, display)
         spec = build_spec(job.banned, job.banned_aten)
         guard = Guard(spec, frames, display)
         probe = _load_probe(job.probe_path)

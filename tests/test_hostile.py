@@ -177,3 +177,12 @@ def test_a_dead_zygote_is_replaced_by_a_fresh_interpreter(course):
         assert second.cases[0].status == "ok" and not second.passed
     finally:
         sandbox.close()
+
+
+def test_warnings_from_torch_are_shown_at_the_learner_line(grade):
+    report, _ = run(grade, "import torch\ndef layer_norm(x, eps=1e-5):\n"
+                           "    v = x.var(-1, keepdim=True)\n"
+                           "    return (x - x.mean(-1, keepdim=True)) / torch.sqrt(v + eps)\n")
+    printed = "".join(c.output for c in report.cases)
+    assert "layer_norm.py:3: UserWarning: var()" in printed
+    assert "grader" not in printed
