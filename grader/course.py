@@ -176,38 +176,28 @@ class Course:
             raise CourseError(f"unknown problem {slug!r}; known problems: {known}")
         return self.problems[slug]
 
+    def _inherited(self, problem: Problem, key: str) -> list[str]:
+        """`key`'s list from the problem and every problem it inherits bans from, parents first."""
+        out: list[str] = []
+        seen: set[str] = set()
+
+        def add(p: Problem):
+            if p.slug in seen:
+                return
+            seen.add(p.slug)
+            for parent in p.config.get("inherit_banned", []):
+                add(self.get(parent))
+            out.extend(v for v in p.config.get(key, []) if v not in out)
+
+        add(problem)
+        return out
+
     def banned_names(self, problem: Problem) -> list[str]:
         """The problem's banned public names plus those of the problems it inherits from."""
-        names: list[str] = []
-        seen: set[str] = set()
-
-        def add(p: Problem):
-            if p.slug in seen:
-                return
-            seen.add(p.slug)
-            for parent in p.config.get("inherit_banned", []):
-                add(self.get(parent))
-            for name in p.config.get("banned", []):
-                if name not in names:
-                    names.append(name)
-
-        add(problem)
-        return names
+        return self._inherited(problem, "banned")
 
     def banned_aten(self, problem: Problem) -> list[str]:
-        extra: list[str] = []
-        seen: set[str] = set()
-
-        def add(p: Problem):
-            if p.slug in seen:
-                return
-            seen.add(p.slug)
-            for parent in p.config.get("inherit_banned", []):
-                add(self.get(parent))
-            extra.extend(p.config.get("banned_aten", []))
-
-        add(problem)
-        return extra
+        return self._inherited(problem, "banned_aten")
 
     @property
     def reference_dirs(self) -> list[Path]:

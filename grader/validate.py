@@ -27,6 +27,7 @@ from pathlib import Path
 
 import torch
 
+from .inprocess import load_probe, run_in_process
 from .banned import aten_ops_available, build_spec
 from .cases import Case
 from .course import Course, Problem, load_module_from_path
@@ -120,36 +121,6 @@ def _where(exc: BaseException, path: Path) -> str:
 
 def _exc(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
-
-
-class _LocalContext:
-    """What a probe gets in-process (trusted code only: reference and known mistakes)."""
-
-    job = None
-    guard = None
-
-    def __init__(self, options: dict):
-        self.options = options
-
-    def call(self, fn, *args, **kwargs):
-        return fn(*args, **kwargs)
-
-
-def _load_probe(problem: Problem):
-    from .child import _default_probe
-
-    if problem.probe_path is None:
-        return _default_probe
-    module = load_module_from_path(f"_grader_probe_{problem.module_name}", problem.probe_path)
-    return module.probe
-
-
-def run_in_process(problem: Problem, probe, fn, case: Case) -> dict:
-    """What the sandbox would send back for `fn` as the entry point (no isolation: trusted fn)."""
-    from .child import sanitize
-
-    value = probe(fn, case.pristine_inputs(), _LocalContext(case.options))
-    return sanitize(value)
 
 
 # --------------------------------------------------------------------------- the checks
@@ -470,7 +441,7 @@ class _Validator:
                 self.warn("own check", f"case {c.name!r} took {c.elapsed:.1f} s of the {limits.wall_seconds:g} s "
                           f"wall-clock limit {where}: a slower correct solution may time out; raise [limits] "
                           "wall_seconds or shrink the case")
-        probe, entry = _load_probe(p), getattr(self.reference, p.entry)
+        probe, entry = load_probe(p), getattr(self.reference, p.entry)
         for seed, cases in self.cases_by_seed.items():
             if seed == self.seeds[0] or seed not in self.seeds:
                 continue
@@ -520,7 +491,7 @@ class _Validator:
         mistakes = list(getattr(ref, "MISTAKES", []) or [])
         if not mistakes:
             return
-        probe = _load_probe(self.problem)
+        probe = load_probe(self.problem)
         custom = getattr(ref, "judge", None)
         outputs: list[dict] = [{} for _ in mistakes]  # by mistake, then case name (first seed)
         first_seed = next(iter(self.cases_by_seed))

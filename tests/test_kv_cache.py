@@ -8,30 +8,11 @@ import torch
 from torch.utils.flop_counter import FlopCounterMode
 
 from conftest import failing_messages
-
-
-class _Ctx:
-    """Stands in for the sandbox's ProbeContext: runs the probe in-process."""
-
-    def __init__(self, options):
-        self.options = options
-
-    def call(self, fn, *args, **kwargs):
-        return fn(*args, **kwargs)
+from grader.inprocess import judge_in_process
 
 
 def _judged(problem, entry):
-    """Every case's verdicts when `entry` runs through the problem's probe and judge."""
-    from grader.child import sanitize
-    from grader.course import load_module_from_path
-    from grader.judge import case_tolerance
-
-    probe = load_module_from_path(f"_probe_{problem.module_name}", problem.probe_path)
-    out = {}
-    for case in problem.reference.cases(0):
-        value = sanitize(probe.probe(entry, case.pristine_inputs(), _Ctx(case.options)))  # as the child sends it
-        out[case.name] = problem.reference.judge(case, value, case_tolerance(problem, case))
-    return out
+    return judge_in_process(problem, entry)
 
 
 def test_reference_step_matches_the_full_forward(course):

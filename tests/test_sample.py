@@ -8,17 +8,8 @@ import pytest
 import torch
 
 from conftest import failing_messages
+from grader.inprocess import LocalContext
 from sampling_solutions import BANNED, CORRECT, WRONG
-
-
-class _Ctx:
-    """What the probe gets in the sandbox, in-process (trusted code only)."""
-
-    def __init__(self, options):
-        self.options = options
-
-    def call(self, fn, *args, **kwargs):
-        return fn(*args, **kwargs)
 
 
 def test_chi_square_p_value_matches_the_closed_form(course):
@@ -48,7 +39,7 @@ def test_reference_passes_its_own_judge_in_process(course):
 
     probe = load_module_from_path("_sample_probe_test", problem.probe_path)
     for case in ref.cases(3):
-        value = probe.probe(ref.sample, case.pristine_inputs(), _Ctx(case.options))
+        value = probe.probe(ref.sample, case.pristine_inputs(), LocalContext(case.options))
         verdicts = ref.judge(case, value, case.tolerance)
         assert all(v.passed for v in verdicts), (case.name, [v.message for v in verdicts])
 
@@ -63,7 +54,7 @@ def test_each_mistake_as_a_sampler_fails_and_is_named_as_itself(course):
     probe = load_module_from_path("_sample_probe_test2", problem.probe_path)
     cases = ref.cases(11)
     for mistake in ref.MISTAKES:
-        values = {c.name: probe.probe(mistake.fn, c.pristine_inputs(), _Ctx(c.options)) for c in cases}
+        values = {c.name: probe.probe(mistake.fn, c.pristine_inputs(), LocalContext(c.options)) for c in cases}
         assert not all(all(v.passed for v in ref.judge(c, values[c.name], c.tolerance)) for c in cases), mistake.name
         assert [m.name for m in matching_mistakes(problem, cases, values)] == [mistake.name]
 

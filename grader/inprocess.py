@@ -1,0 +1,47 @@
+"""Running trusted code (a reference, a known mistake, a test's solution) through a
+problem's probe and judge in this process, as the sandbox would, without isolation.
+For validation and tests; never for learner code."""
+
+from __future__ import annotations
+
+from .cases import Case
+from .course import Problem, load_module_from_path
+
+
+class LocalContext:
+    """What a probe gets in-process: calls go straight through."""
+
+    job = None
+    guard = None
+
+    def __init__(self, options: dict):
+        self.options = options
+
+    def call(self, fn, *args, **kwargs):
+        return fn(*args, **kwargs)
+
+
+def load_probe(problem: Problem):
+    from .child import _default_probe
+
+    if problem.probe_path is None:
+        return _default_probe
+    module = load_module_from_path(f"_grader_probe_{problem.module_name}", problem.probe_path)
+    return module.probe
+
+
+def run_in_process(problem: Problem, probe, fn, case: Case) -> dict:
+    """What the sandbox would send back for `fn` as the entry point."""
+    from .child import sanitize
+
+    return sanitize(probe(fn, case.pristine_inputs(), LocalContext(case.options)))
+
+
+def judge_in_process(problem: Problem, fn, seed: int = 0) -> dict:
+    """{case name: the judge's verdicts} for `fn` run through the probe and the judge."""
+    from .judge import case_tolerance
+
+    probe = load_probe(problem)
+    judge = problem.reference.judge
+    return {case.name: judge(case, run_in_process(problem, probe, fn, case), case_tolerance(problem, case))
+            for case in problem.reference.cases(seed)}
