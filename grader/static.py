@@ -12,6 +12,7 @@ frame inspection) is refused with the file and line.
 from __future__ import annotations
 
 import ast
+import types
 from pathlib import Path
 
 from .banned import BannedSpec, resolve_dotted
@@ -52,7 +53,12 @@ FORBIDDEN_ATTRS = {
     "__loader__", "__spec__", "__self__", "__func__", "__wrapped__", "__reduce__",
     "__reduce_ex__", "__setattr__", "__delattr__", "__torch_function__", "__torch_dispatch__",
     "f_back", "f_globals", "f_locals", "f_builtins", "tb_frame", "gi_frame", "cr_frame",
-    "ag_frame", "f_code",
+    "ag_frame", "f_code", "__getattr__",
+}
+# Like getattr, these reach attributes by a name held in a string.
+FORBIDDEN_FUNCTIONS = {
+    "operator.attrgetter": "attrgetter reaches attributes by name, like getattr",
+    "operator.methodcaller": "methodcaller reaches methods by name, like getattr",
 }
 FORBIDDEN_NAMES = {"__builtins__", "__import__", "__loader__", "__spec__"}
 
@@ -109,6 +115,8 @@ class _Scanner(ast.NodeVisitor):
         self.violations: list[Violation] = []
         self.imported_local: set[str] = set()
         self._seen: set[tuple] = set()
+        self._approved: set[int] = set()  # ids of Name nodes already judged as a call
+        self.bound: set[str] = set()  # names the file binds itself (its own `def getattr` is its own)
 
     # -- recording ---------------------------------------------------------------
     def add(self, api: str, node: ast.AST, how: str, kind: str = "banned") -> None:
@@ -153,6 +161,19 @@ class _Scanner(ast.NodeVisitor):
         for prefix, why in FORBIDDEN_TORCH.items():
             if path == prefix or path.startswith(prefix + "."):
                 self.add(prefix, node, why, "forbidden")
+                return True
+        for prefix, why in FORBIDDEN_FUNCTIONS.items():
+            if path == prefix:
+                self.add(prefix, node, why, "forbidden")
+                return True
+        if "." in path:
+            # torch.sys, torch.os, F.warnings: modules re-exported by allowed ones.
+            try:
+                obj = resolve_dotted(path)
+            except Exception:
+                obj = None
+            if isinstance(obj, types.ModuleType) and obj.__name__.split(".")[0] not in ALLOWED_MODULES:
+                self.add(path, node, f"reaches the module {obj.__name__}, which solutions may not import", "forbidden")
                 return True
         return False
 
@@ -222,10 +243,14 @@ class _Scanner(ast.NodeVisitor):
     def visit_Name(self, node: ast.Name) -> None:
         if node.id in FORBIDDEN_NAMES:
             self.add(node.id, node, "reaches interpreter internals", "forbidden")
+        elif node.id in FORBIDDEN_CALLS and id(node) not in self._approved and node.id not in self.bound:
+            # `g = getattr` then `g(F, name)`: the builtin escapes as a value.
+            self.add(f"{node.id}()", node, FORBIDDEN_CALLS[node.id], "forbidden")
 
     def visit_Call(self, node: ast.Call) -> None:
         func = node.func
-        if isinstance(func, ast.Name) and func.id in FORBIDDEN_CALLS and func.id not in self.aliases:
+        if isinstance(func, ast.Name) and func.id in FORBIDDEN_CALLS and func.id not in self.bound:
+            self._approved.add(id(func))
             if func.id == "getattr" and len(node.args) >= 2:
                 name = _const_str(node.args[1])
                 target = _dotted(node.args[0])
@@ -246,8 +271,17 @@ class _Scanner(ast.NodeVisitor):
         self.generic_visit(node)
 
 
-def _module_names(path: Path) -> str:
-    return path.stem
+def _bound_names(tree: ast.AST) -> set[str]:
+    """Names the file defines itself: functions, classes, arguments, assignment targets."""
+    bound: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            bound.add(node.name)
+        elif isinstance(node, ast.arg):
+            bound.add(node.arg)
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            bound.add(node.id)
+    return bound
 
 
 def scan_file(path: Path, spec: BannedSpec, workspace: Path | None = None,
@@ -267,6 +301,7 @@ def scan_file(path: Path, spec: BannedSpec, workspace: Path | None = None,
         return [], exc
     display = path.name if path.parent == workspace else str(path)
     scanner = _Scanner(path, display, spec, local_modules - {path.stem})
+    scanner.bound = _bound_names(tree)
     scanner.visit(tree)
     violations = list(scanner.violations)
     for name in sorted(scanner.imported_local):
@@ -281,5 +316,6 @@ def scan_source(source: str, spec: BannedSpec, display: str = "<notebook>") -> t
     except SyntaxError as exc:
         return [], exc
     scanner = _Scanner(Path(display), display, spec, set())
+    scanner.bound = _bound_names(tree)
     scanner.visit(tree)
     return scanner.violations, None

@@ -58,6 +58,12 @@ def test_banned_api_found_with_line(tmp_path, source, line):
     ("def f():\n    try:\n        1 / 0\n    except Exception as e:\n        return e.__traceback__.tb_frame.f_back", "__traceback__"),
     ("import torch\ng = getattr(torch, name)", "getattr()"),
     ("from . import sibling", "relative import"),
+    ("import torch\ng = getattr\nz = g(torch.nn.functional, 'gelu')", "getattr()"),
+    ("import operator, torch\nf = operator.attrgetter('_C._DisableTorchDispatch')(torch)", "operator.attrgetter"),
+    ("from operator import methodcaller", "operator.methodcaller"),
+    ("import torch\nm = torch.sys.modules", "torch.sys"),
+    ("import torch.nn.functional as F\nw = F.warnings", "torch.nn.functional.warnings"),
+    ("import torch\nd = torch.nn.functional.__getattr__", "__getattr__"),
 ])
 def test_escape_hatches_are_forbidden(tmp_path, source, api):
     violations = scan(tmp_path, source)
@@ -95,6 +101,10 @@ def test_allowed_code_is_never_flagged(tmp_path):
             return p @ v, getattr(h := Head(nn.Embedding(3, 2)), "emb"), y
     """
     assert scan(tmp_path, source) == []
+
+
+def test_own_function_named_like_a_builtin_is_not_flagged(tmp_path):
+    assert scan(tmp_path, "def compile(x):\n    return x\ny = compile(3)\nf = compile\n") == []
 
 
 def test_imported_workspace_module_is_scanned(tmp_path):
