@@ -15,6 +15,7 @@ import io
 import json
 import os
 import pickle
+import re
 import select
 import signal
 import struct
@@ -81,6 +82,15 @@ class Outcome:
     elapsed: float = 0.0
     exit_code: int | None = None
     signal: int | None = None
+
+
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """Learner output shown in a terminal: no escape sequences, carriage returns or
+    bidi overrides that could clear the screen or redraw the verdict."""
+    return _CONTROL.sub("\ufffd", text)
 
 
 # --------------------------------------------------------------------------- framing
@@ -310,7 +320,7 @@ def _supervise(job: Job) -> tuple[dict, bytes | None]:
     elapsed = time.monotonic() - start
     os.close(out_r)
     os.close(res_r)
-    meta = dict(output=output.decode("utf-8", errors="replace"), output_truncated=dropped, elapsed=elapsed)
+    meta = dict(output=printable(output.decode("utf-8", errors="replace")), output_truncated=dropped, elapsed=elapsed)
     if os.WIFSIGNALED(status):
         meta["signal"] = os.WTERMSIG(status)
     else:

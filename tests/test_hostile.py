@@ -186,3 +186,10 @@ def test_warnings_from_torch_are_shown_at_the_learner_line(grade):
     printed = "".join(c.output for c in report.cases)
     assert "layer_norm.py:3: UserWarning: var()" in printed
     assert "grader" not in printed
+
+
+def test_terminal_escape_sequences_in_output_are_neutralised(grade):
+    report, _ = run(grade, hostile("", "    print('\\x1b[2J\\x1b[H\\rPASSED \\u202e')\n"))
+    printed = report.cases[0].output
+    assert "PASSED" in printed
+    assert not any(ch in printed for ch in "\x1b\r\u202e")
