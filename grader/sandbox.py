@@ -359,8 +359,8 @@ def _parse_child_result(raw: bytes) -> tuple[dict, bytes | None]:
         raise ValueError("header")
     clean = {
         "status": str(header.get("status", "bad-output")),
-        "message": str(header.get("message", ""))[:4000],
-        "traceback": str(header.get("traceback", ""))[:8000],
+        "message": printable(str(header.get("message", ""))[:4000]),
+        "traceback": printable(str(header.get("traceback", ""))[:8000]),
         "violations": [
             Violation(str(v["api"]), str(v["file"]), int(v["line"]), str(v["how"]), str(v.get("kind", "banned")))
             for v in header.get("violations", [])[:100]
