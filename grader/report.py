@@ -86,12 +86,14 @@ def render(report: Report, console: Console | None = None, hint_command: bool = 
         console.print(f"[dim]Stuck? `grader hint {report.problem}` shows the next hint.[/dim]")
 
 
-def _short(message: str) -> str:
+def _short(message: str, limit: int = 120) -> str:
     """The first clause of a message, for the case table; the panel below has the rest."""
     first = message.split("\n")[0]
     if "values differ" in first:
         first = first.split(";")[0]
-    return first[:140]
+    if len(first) > limit:
+        first = first[:limit].rsplit(" ", 1)[0].rstrip(",;:") + " …"
+    return first
 
 
 def _failure_panel(c) -> Panel:
