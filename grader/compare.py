@@ -30,6 +30,15 @@ def _fmt_index(index: tuple) -> str:
     return "[" + ", ".join(str(i) for i in index) + "]"
 
 
+def _unravel(flat: int, shape) -> tuple[int, ...]:
+    """torch.unravel_index, without the 0.4 s sympy import it triggers on first use."""
+    index = []
+    for size in reversed(shape):
+        flat, i = divmod(flat, size)
+        index.append(i)
+    return tuple(reversed(index))
+
+
 def compare_tensors(expected: torch.Tensor, actual, atol: float, rtol: float, label: str = "output") -> Comparison:
     """Type, dtype, shape, finiteness, then values within atol + rtol * |expected|."""
     details = {"expected_shape": list(expected.shape), "expected_dtype": str(expected.dtype).removeprefix("torch.")}
@@ -68,7 +77,7 @@ def compare_tensors(expected: torch.Tensor, actual, atol: float, rtol: float, la
     allowed = atol + rtol * exp64.abs().masked_fill(~torch.isfinite(exp64), 0.0)
     wrong = diff > allowed
     flat = int(diff.argmax())
-    index = tuple(int(i) for i in torch.unravel_index(torch.tensor(flat), diff.shape))
+    index = _unravel(flat, diff.shape)
     max_err = float(diff.reshape(-1)[flat])
     details.update(index=list(index), expected_value=float(exp64[index]), actual_value=float(act64[index]),
                    mismatched=int(wrong.sum()), total=expected.numel(), atol=atol, rtol=rtol)

@@ -241,7 +241,6 @@ def _warm_up() -> None:
     from .guard import Guard, LearnerFrames
 
     aten_ops_available()
-    import torch.utils.flop_counter  # noqa: F401  (probes count work with it)
 
     with Guard(build_spec([]), LearnerFrames([])):
         a = torch.randn(4, 4, dtype=torch.float64)
