@@ -10,6 +10,7 @@ never the learner's.
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -33,9 +34,11 @@ class LearnerFrames:
         self.files = set(files)
 
     def is_learner(self, filename: str) -> bool:
+        """The learner's files are the workspace's top-level modules (a virtualenv or a
+        package inside the workspace is not the learner's code)."""
         if filename in self.files:
             return True
-        return any(filename.startswith(d + "/") for d in self.dirs)
+        return os.path.dirname(filename) in self.dirs
 
     def innermost(self) -> tuple[str, int] | None:
         frame = sys._getframe(2)

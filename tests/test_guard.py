@@ -77,3 +77,9 @@ def test_classes_are_restored_after_the_guard():
     with guard():
         pass
     assert torch.nn.GELU(approximate="tanh")(torch.zeros(1)).item() == 0.0
+
+
+def test_only_top_level_workspace_files_are_the_learners(tmp_path):
+    frames = LearnerFrames([tmp_path])
+    assert frames.is_learner(str(tmp_path / "layer_norm.py"))
+    assert not frames.is_learner(str(tmp_path / ".venv" / "lib" / "site-packages" / "torch" / "functional.py"))
