@@ -27,7 +27,9 @@ def render(report: Report, console: Console | None = None, hint_command: bool = 
     head = Text()
     head.append("PASSED" if ok else "FAILED", style="bold green" if ok else "bold red")
     head.append(f"  {report.title}  ", style="bold")
-    if report.cases:
+    if report.error_kind == "not-implemented":
+        head.append("not implemented yet", style="yellow")
+    elif report.cases:
         n_ok = sum(c.passed for c in report.cases)
         head.append(f"{n_ok}/{len(report.cases)} cases", style="green" if ok else "yellow")
     head.append(f"   score {report.score:.2f}   {report.file}", style="dim")
