@@ -7,8 +7,9 @@ included, bundled as grader/course_data). Gradescope keeps the zip's contents in
 /autograder/results/results.json (see grader/gradescope.py).
 
 The learner's bundle holds, per problem, the statement, stub, config (with its hints),
-probe if any, and fixtures.pt (public cases with expected outputs, see
-grader/fixtures.py), and never the references.
+probe and public judge (judge.py) if any, and fixtures.pt (public cases with expected
+outputs or, for a public judge, the data it needs; see grader/fixtures.py), and never
+the references.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .course import PACKAGE_DIR, Course, CourseError, Problem
-from .fixtures import write_fixtures
+from .fixtures import CHECKABLE, write_fixtures
 
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
 
@@ -59,8 +60,9 @@ STUDENT_README = """# {title}
 Problems, in order: {problems}.
 
 Each `problems/<slug>/` holds the statement (README.md), the stub you start from
-(stub.py), the hints, and `fixtures.pt`: the public cases with their expected outputs,
-so that `grader check` works without the instructor's hidden reference.
+(stub.py), the hints, and `fixtures.pt`: the public cases with their expected outputs
+(and, for some problems, `judge.py`: how they are judged), so that `grader check` works
+without the instructor's hidden reference.
 
     pip install llm-puzzles-grader        # or whatever your instructor says
     export GRADER_COURSE="$PWD"           # this folder (or: grader --course THIS_FOLDER ...)
@@ -100,6 +102,19 @@ def reference_files(problem: Problem) -> list[Path]:
         for name in re.findall(r"sibling\(\s*__file__\s*,\s*[\"'](\w+)[\"']\s*\)", path.read_text(encoding="utf-8")):
             pending.append(path.parent / f"{name}.py")
     return files
+
+
+def public_judge_files(problem: Problem) -> list[tuple[str, Path]]:
+    """(slug, path) of other problems' public judges the reference files load with
+    `public_module(__file__, "slug")` (generate's reference reuses sample's chi-square test)."""
+    found = []
+    for ref in reference_files(problem):
+        for slug in re.findall(r"public_module\(\s*__file__\s*,\s*[\"']([\w-]+)[\"']\s*\)",
+                               ref.read_text(encoding="utf-8")):
+            path = ref.parent.parent / "problems" / slug / "judge.py"
+            if path.exists() and (slug, path) not in found:
+                found.append((slug, path))
+    return found
 
 
 def _ignore(_dir, names):
@@ -148,6 +163,12 @@ def export_gradescope(course: Course, out_zip: str | Path, slugs: list[str] | No
                 if path.name not in written:
                     zf.write(path, f"{data}/reference/{path.name}")
                     written[path.name] = path
+        exported = {p.slug for p in problems}
+        for problem in problems:
+            for slug, path in public_judge_files(problem):
+                name = f"{data}/problems/{slug}/judge.py"
+                if slug not in exported and name not in zf.namelist():
+                    zf.write(path, name)
     return config
 
 
@@ -162,7 +183,7 @@ def _add_text(zf: zipfile.ZipFile, name: str, text: str, executable: bool = Fals
 @dataclass
 class BundledProblem:
     slug: str
-    mode: str  # "outputs": checkable from fixtures; "instructor-only": needs the instructor's grader
+    mode: str  # "outputs" or "public-judge": checkable from fixtures; "instructor-only": needs the instructor's grader
     reason: str = ""
     cases: int = 0
 
@@ -170,7 +191,7 @@ class BundledProblem:
 def export_student(course: Course, out_dir: str | Path, slugs: list[str] | None = None,
                    force: bool = False, title: str = "LLM puzzles") -> list[BundledProblem]:
     """Write the learner's bundle into out_dir: problems/<slug>/ with statement, stub, config,
-    probe and fixtures.pt, a README, and no reference."""
+    probe, public judge and fixtures.pt, a README, and no reference."""
     out = Path(out_dir)
     problems, added = selected_problems(course, slugs)
     if (out / "reference").exists():
@@ -195,7 +216,7 @@ def export_student(course: Course, out_dir: str | Path, slugs: list[str] | None 
         else:
             raise CourseError(f"{problem.slug}: neither a reference nor fixtures to bundle")
         bundled.append(BundledProblem(problem.slug, data["mode"], data.get("reason", ""), len(data["cases"])))
-    limited = [b for b in bundled if b.mode != "outputs"]
+    limited = [b for b in bundled if b.mode not in CHECKABLE]
     note = ""
     if limited:
         note = "\n\nThese problems cannot be checked from this bundle (submit them to your instructor's grader):\n" + \

@@ -3,19 +3,22 @@
 `grader export student` writes `problems/<slug>/fixtures.pt` (torch.save; read back with
 `weights_only=True`, so it can hold only plain data) for the public seed:
 
-    {"format": 1, "slug": ..., "seed": 0, "mode": "outputs" | "instructor-only", "reason": ...,
-     "cases": [{"name", "about", "inputs", "tolerance", "options", "expected"}],
+    {"format": 1, "slug": ..., "seed": 0, "mode": "outputs" | "public-judge" | "instructor-only",
+     "reason": ..., "cases": [{"name", "about", "inputs", "tolerance", "options", "expected"}],
      "mistakes": [{"name", "explanation", "hint", "outputs": {case name: tensor or None}}]}
 
 With it, `grader check` works where no reference is present: the runner fills each
-`Case.expected` from here and the default judge compares against it; the known
-mistakes' outputs on the same public inputs let the check name a mistake offline, as
-the reference would.
+`Case.expected` from here and the judge uses it; the known mistakes' outputs on the
+same public inputs let the check name a mistake offline, as the reference would.
 
-A problem whose reference defines a custom `judge` (a property, a count of work, a
-statistical test) cannot be judged from plain expected outputs: its fixtures say
-"instructor-only", and checking it from the bundle stops with a message saying so.
-The same happens when a case's inputs are not plain data (a generator, a module).
+- "outputs": the default judge; `expected` is the entry's output on the case.
+- "public-judge": the problem ships `problems/<slug>/judge.py` (grader/judge.py), and
+  `expected` is the plain data the reference's `expected(case)` computed from the case's
+  inputs (None when the reference defines none). A grader older than this mode says the
+  problem cannot be checked from the bundle rather than misjudging it.
+- "instructor-only": the reference's own `judge` decides (it needs the reference at check
+  time, e.g. on states the learner's code produced), or a case's inputs are not plain
+  data (a generator, a module); checking it from the bundle stops with a message saying so.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from .compare import close
 from .course import CourseError, Problem
 
 FORMAT = 1
+CHECKABLE = ("outputs", "public-judge")  # modes `grader check` can judge from a bundle
 
 
 # --------------------------------------------------------------------------- writing
@@ -49,23 +53,26 @@ def _plain(value, depth: int = 0) -> bool:
     return False
 
 
-def _first_line(text: str | None) -> str:
-    return (text or "").strip().splitlines()[0].strip() if (text or "").strip() else ""
+def _first_paragraph(text: str | None) -> str:
+    """A docstring's first paragraph on one line."""
+    paragraph = (text or "").strip().split("\n\n")[0]
+    return " ".join(paragraph.split())
 
 
 def build_fixtures(problem: Problem, seed: int = PUBLIC_SEED) -> dict:
     """The fixtures of one problem, computed from its reference (instructor side)."""
-    from .judge import expected_output
+    from .judge import expected_output, judge_kind
 
     reference = problem.reference
-    data = {"format": FORMAT, "slug": problem.slug, "seed": seed, "mode": "outputs", "reason": "",
-            "cases": [], "mistakes": []}
-    custom = getattr(reference, "judge", None)
-    if custom is not None:
-        what = _first_line(custom.__doc__)
+    kind = judge_kind(problem)
+    data = {"format": FORMAT, "slug": problem.slug, "seed": seed,
+            "mode": "public-judge" if kind == "public" else "outputs", "reason": "", "cases": [], "mistakes": []}
+    if kind == "reference":
+        what = _first_paragraph(reference.judge.__doc__)
         data["mode"] = "instructor-only"
-        data["reason"] = ("its checks are more than a comparison of outputs (a custom judge"
-                          + (f": {what}" if what else "") + "), so they need the hidden reference.")
+        data["reason"] = "its judge is part of the hidden reference" + (f": {what}" if what else ".")
+        if not data["reason"].endswith("."):
+            data["reason"] += "."
         return data
     cases = list(reference.cases(seed))
     for case in cases:
@@ -77,6 +84,11 @@ def build_fixtures(problem: Problem, seed: int = PUBLIC_SEED) -> dict:
             data["cases"] = []
             return data
         expected = expected_output(problem, case)
+        if not _plain(expected):
+            data.update(mode="instructor-only", cases=[],
+                        reason=f"the expected data of case {case.name!r} is not plain tensors or numbers "
+                               f"({type(expected).__name__}), so it cannot be shipped as fixtures.")
+            return data
         data["cases"].append({"name": case.name, "about": case.about, "inputs": case.inputs,
                               "tolerance": tuple(case.tolerance) if case.tolerance is not None else None,
                               "options": dict(case.options), "expected": expected})
@@ -130,7 +142,10 @@ def read_fixtures(problem: Problem) -> dict:
 def load_fixture_cases(problem: Problem, seed: int) -> list[Case]:
     """The public cases with their expected outputs, for a check without the reference."""
     data = read_fixtures(problem)
-    if data.get("mode") != "outputs":
+    if data.get("mode") == "public-judge" and not (problem.dir / "judge.py").exists():
+        raise CourseError(f"{problem.slug}: this bundle's fixtures need the public judge {problem.dir / 'judge.py'}, "
+                          "which is missing; ask your instructor for a fresh bundle")
+    if data.get("mode") not in CHECKABLE:
         raise CourseError(f"{problem.slug} cannot be checked from this bundle: {data.get('reason', '')} "
                           "Submit it to your instructor's grader (Gradescope or `grader grade`) for a verdict.")
     if seed != data.get("seed", PUBLIC_SEED):
@@ -147,6 +162,12 @@ def diagnose_from_fixtures(problem: Problem, report, cases: list[Case], values: 
     grader.diagnose: it must explain the learner's output on every case that gave one."""
     from .judge import case_tolerance
 
+    from .diagnose import _judged_mistake
+
+    judged_mistake = _judged_mistake(report)  # named by the (public) judge itself, as grader.diagnose does
+    if judged_mistake is not None:
+        report.diagnosis = judged_mistake
+        return
     failing = {c.name for c in report.cases if not c.passed}
     if not failing or not any(name in values for name in failing):
         return

@@ -39,9 +39,9 @@ def run_in_process(problem: Problem, probe, fn, case: Case) -> dict:
 
 def judge_in_process(problem: Problem, fn, seed: int = 0) -> dict:
     """{case name: the judge's verdicts} for `fn` run through the probe and the judge."""
-    from .judge import case_tolerance
+    from .judge import case_tolerance, case_verdicts
 
     probe = load_probe(problem)
-    judge = problem.reference.judge
-    return {case.name: judge(case, run_in_process(problem, probe, fn, case), case_tolerance(problem, case))
+    return {case.name: case_verdicts(problem, case, run_in_process(problem, probe, fn, case),
+                                     case_tolerance(problem, case))
             for case in problem.reference.cases(seed)}

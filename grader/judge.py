@@ -1,20 +1,33 @@
 """Turning what the sandbox sent back into a verdict for one case.
 
 The expected value is computed here, in the parent, from a pristine copy of the
-case's inputs, after the child has finished. A reference module may define
-`judge(case, value, tolerance)` for problems whose verdict is more than one
-comparison (a property, a count of work, a statistical test); it returns one or more
-`Comparison`s.
+case's inputs, after the child has finished. Three kinds of judge, first found wins:
+
+- a PUBLIC judge, `problems/<slug>/judge.py` defining `judge(case, value, tolerance,
+  expected)`: `expected` is plain data the hidden side computes from the case's pristine
+  inputs alone (the reference's optional `expected(case)`; None without one), so a
+  learner's bundle can ship it in fixtures.pt and check the problem offline. The file
+  may import only torch, math and grader's public helpers, never the reference;
+- the reference's own `judge(case, value, tolerance)`, for verdicts that need the
+  reference at check time (e.g. recomputed from states the learner's code produced);
+- the default: the entry's output against the reference's, and no input edited in place.
+
+The custom judges return one or more `Comparison`s.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import sys
 import warnings
+from pathlib import Path
+from types import ModuleType
 
 import torch
 
 from .cases import Case
 from .compare import Comparison, compare_tensors
+from .course import CourseError, load_module_from_path
 from .results import CaseResult
 from .sandbox import Outcome
 
@@ -44,9 +57,58 @@ def case_tolerance(problem, case: Case) -> tuple[float, float]:
     return problem.tolerance("float32")
 
 
+PUBLIC_JUDGE_FILE = "judge.py"
+
+
+def _load_public(path: Path) -> ModuleType:
+    path = path.resolve()
+    key = f"_grader_public_judge_{path.parent.name.replace('-', '_')}@{path.parent}"
+    if key in sys.modules:
+        return sys.modules[key]
+    return load_module_from_path(key, path)
+
+
+def public_judge_module(problem) -> ModuleType | None:
+    """The problem's public judge module (problems/<slug>/judge.py), or None."""
+    path = problem.dir / PUBLIC_JUDGE_FILE
+    return _load_public(path) if path.exists() else None
+
+
+def has_public_judge(problem) -> bool:
+    return (problem.dir / PUBLIC_JUDGE_FILE).exists()
+
+
+def public_module(anchor_file: str, slug: str) -> ModuleType:
+    """For a reference: the public judge module of problem `slug` in the same course root
+    (reference/x.py -> problems/<slug>/judge.py), e.g. to reuse a statistical test."""
+    path = Path(anchor_file).resolve().parent.parent / "problems" / slug / PUBLIC_JUDGE_FILE
+    if not path.exists():
+        raise CourseError(f"{anchor_file}: no public judge at {path}")
+    return _load_public(path)
+
+
+def judge_kind(problem) -> str:
+    """"public", "reference" or "default": which judge decides this problem's cases."""
+    if has_public_judge(problem):
+        return "public"
+    if problem.has_reference and getattr(problem.reference, "judge", None) is not None:
+        return "reference"
+    return "default"
+
+
 def expected_output(problem, case: Case):
+    """What the judge compares against: the entry's output on the pristine inputs, or, for
+    a problem with a public judge, the reference's `expected(case)` (None without one).
+    A case from fixtures carries it already."""
     if case.expected is not None:
         return case.expected
+    if has_public_judge(problem):
+        make = getattr(problem.reference, "expected", None) if problem.has_reference else None
+        if make is None:
+            return None
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return make(dataclasses.replace(case, inputs=case.pristine_inputs()))
     reference = problem.reference
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the reference's warnings are not the learner's business
@@ -61,17 +123,7 @@ def judge(problem, case: Case, outcome: Outcome) -> CaseResult:
         title = STATUS_TITLES.get(outcome.status, outcome.status)
         result.message = f"{title}: {outcome.message}" if outcome.message else title
         return result
-    value = outcome.value
-    tol = case_tolerance(problem, case)
-    custom = getattr(problem.reference, "judge", None) if problem.has_reference else None
-    if custom is not None:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            verdicts = custom(case, value, tol)
-        verdicts = [verdicts] if isinstance(verdicts, Comparison) else list(verdicts)
-    else:
-        verdicts = [compare_tensors(expected_output(problem, case), value.get("output"), *tol)]
-        verdicts.append(check_inputs_unchanged(case, value, problem.mutable_inputs))
+    verdicts = case_verdicts(problem, case, outcome.value, case_tolerance(problem, case))
     failed = [v for v in verdicts if not v.passed]
     main = failed[0] if failed else verdicts[0]
     result.passed = not failed
@@ -81,6 +133,21 @@ def judge(problem, case: Case, outcome: Outcome) -> CaseResult:
     if failed and main.mistake:
         result.diagnosis = dict(main.mistake)
     return result
+
+
+def case_verdicts(problem, case: Case, value: dict, tol: tuple[float, float]) -> list[Comparison]:
+    """Every verdict on one case's value, from whichever judge the problem has."""
+    kind = judge_kind(problem)
+    if kind == "default":
+        return [compare_tensors(expected_output(problem, case), value.get("output"), *tol),
+                check_inputs_unchanged(case, value, problem.mutable_inputs)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        if kind == "public":
+            verdicts = public_judge_module(problem).judge(case, value, tol, expected_output(problem, case))
+        else:
+            verdicts = problem.reference.judge(case, value, tol)
+    return [verdicts] if isinstance(verdicts, Comparison) else list(verdicts)
 
 
 def check_inputs_unchanged(case: Case, value: dict, mutable: list[str]) -> Comparison:

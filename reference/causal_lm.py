@@ -1,12 +1,11 @@
-"""Hidden reference for causal-lm: the solution, its cases, its known mistakes, and a
-judge that checks causality itself (problems/causal-lm/probe.py runs the learner a
-second time with the future tokens changed)."""
+"""Hidden reference for causal-lm: the solution, its cases, its known mistakes, and the
+expected logits for the public judge (problems/causal-lm/judge.py), which checks them and
+causality itself (problems/causal-lm/probe.py runs the learner a second time with the
+future tokens changed)."""
 
 import torch
 
-from grader.compare import Comparison, compare_tensors
 from grader.course import sibling
-from grader.judge import check_inputs_unchanged
 from grader.mistakes import Mistake
 
 M = sibling(__file__, "_model")
@@ -50,42 +49,9 @@ def cases(seed: int) -> list:
     ]
 
 
-def check_causality(case, value, tol) -> Comparison:
-    """Positions < t must not move when the tokens from t on change."""
-    t = case.options.get("causality")
-    if t is None:
-        return Comparison(True, "")
-    before, after = value.get("output"), value.get("changed_future_output")
-    if type(before) is not torch.Tensor or type(after) is not torch.Tensor or before.shape != after.shape \
-            or before.dim() != 3:
-        return Comparison(True, "")  # the value comparison already says what is wrong with the output
-    atol, rtol = tol
-    moved = (after[:, :t].double() - before[:, :t].double()).abs() > atol + rtol * before[:, :t].double().abs()
-    moved |= torch.isnan(after[:, :t]) != torch.isnan(before[:, :t])
-    if not moved.any():
-        return Comparison(True, "")
-    where = moved.any(dim=2).nonzero()  # (sequence, position) pairs, sorted by sequence
-    position = int(where[:, 1].min())
-    sequence = int(where[where[:, 1] == position][0, 0])
-    change = float((after[sequence, position].double() - before[sequence, position].double()).abs().max())
-    last = before.shape[1] - 1
-    which = f"token {t}" if t == last else f"tokens {t}..{last}"
-    return Comparison(False, f"causality: position {position}'s logits changed (by up to {change:.3g}, sequence "
-                      f"{sequence}) when {which} changed: the attention mask lets positions see the future; "
-                      f"position {position} may only attend to positions 0..{position}",
-                      details={"leaking_position": position, "changed_from": t, "sequence": sequence})
-
-
-def judge(case, value, tol):
-    """values against the reference, and causality: logits before t unchanged when tokens from t on change."""
-    expected = causal_lm_forward(**case.pristine_inputs())
-    values = compare_tensors(expected, value.get("output"), *tol)
-    causal = check_causality(case, value, tol)
-    unchanged = check_inputs_unchanged(case, value, [])
-    if not causal.passed:  # the sharper message first; the size of the error stays the headline number
-        causal.max_abs_error = values.max_abs_error
-        return [causal, values, unchanged]
-    return [values, causal, unchanged]
+def expected(case):
+    """What the public judge (problems/causal-lm/judge.py) compares the logits with."""
+    return causal_lm_forward(**case.pristine_inputs())
 
 
 def _variant(**switch):

@@ -17,7 +17,7 @@ from grader.course import sibling
 from grader.mistakes import Mistake
 
 M = sibling(__file__, "_model")
-S = sibling(__file__, "sample")  # the sampler and its chi-square test
+S = sibling(__file__, "sample")  # the sampler (its chi-square test is sample's public judge: see judge_sampling)
 K = sibling(__file__, "top_k")
 
 
@@ -179,6 +179,10 @@ def cases(seed: int) -> list[Case]:
 
 # --------------------------------------------------------------------------- judge
 def judge(case, value, tol):
+    """in the sampling cases, the top-k and chi-square checks run the reference model on the
+    very tokens your code drew, so what they compare against exists only once your code has run
+    and cannot be shipped in advance.
+    """
     inputs = case.pristine_inputs()
     if case.options.get("sampling"):
         return judge_sampling(case, inputs, value)
@@ -303,7 +307,9 @@ def judge_sampling(case, inputs, value):
     first = new[:, 0].reshape(n, R)
     counts = torch.stack([torch.bincount(first[:, r], minlength=probs.shape[-1]) for r in range(R)])
     what = f"top_k_probs(logits, {T:g}, {k})" if k is not None else f"softmax(logits / {T:g})"
-    fit = S.fit(counts, probs, n, label=f"the first new tokens (of {n} copies of each prompt)")
+    from grader.judge import public_module  # sample's chi-square test, in its public judge
+
+    fit = public_module(__file__, "sample").fit(counts, probs, n, label=f"the first new tokens (of {n} copies of each prompt)")
     if not fit.passed:
         fit.message = fit.message.replace("the given probabilities", what)
     verdicts.append(fit)

@@ -9,6 +9,7 @@ import torch
 import torch.nn.functional as F
 
 from conftest import failing_messages
+from grader.judge import case_verdicts
 from lm_solutions import BLOCKS, D_MODEL_SCALE, ERF_GELU, POST_LN, indistinguishable_pairs, line_of, variant
 
 SLUG = "causal-lm"
@@ -227,12 +228,13 @@ def test_mask_hiding_the_diagonal_fails_with_nan(grade):
 
 def test_correct_values_with_a_leak_on_the_second_run_still_fail(course):
     # The judge alone: the first run is exactly right, the changed-future run moved position 2.
-    ref = course.get(SLUG).reference
-    case = ref.cases(0)[0]
-    output = ref.causal_lm_forward(**case.pristine_inputs())
+    problem = course.get(SLUG)
+    case = problem.reference.cases(0)[0]
+    output = problem.reference.causal_lm_forward(**case.pristine_inputs())
     leaked = output.clone()
     leaked[1, 2] += 0.5
-    verdicts = ref.judge(case, {"output": output, "changed_future_output": leaked, "inputs_after": {}}, (1e-4, 1e-4))
+    value = {"output": output, "changed_future_output": leaked, "inputs_after": {}}
+    verdicts = case_verdicts(problem, case, value, (1e-4, 1e-4))  # the public judge, problems/causal-lm/judge.py
     failed = [v for v in verdicts if not v.passed]
     assert len(failed) == 1 and failed[0] is verdicts[0]
     assert failed[0].message.startswith("causality: position 2's logits changed (by up to 0.5, sequence 1)")

@@ -9,11 +9,12 @@ import torch
 
 from conftest import failing_messages
 from grader.inprocess import LocalContext
+from grader.judge import case_verdicts, public_judge_module
 from sampling_solutions import BANNED, CORRECT, WRONG
 
 
 def test_chi_square_p_value_matches_the_closed_form(course):
-    ref = course.get("sample").reference
+    ref = public_judge_module(course.get("sample"))  # the statistical test is public: problems/sample/judge.py
     # df = 2: the chi-square survival function is exp(-x / 2).
     counts = torch.tensor([[380, 310, 310]])
     probs = torch.tensor([[1 / 3, 1 / 3, 1 / 3]], dtype=torch.float64)
@@ -23,7 +24,7 @@ def test_chi_square_p_value_matches_the_closed_form(course):
 
 
 def test_chi_square_pools_bins_with_few_expected_draws(course):
-    ref = course.get("sample").reference
+    ref = public_judge_module(course.get("sample"))
     probs = torch.tensor([[0.5, 0.4, 0.04, 0.03, 0.03]], dtype=torch.float64)
     test = ref.chi_square(torch.tensor([[50, 40, 0, 0, 10]]), probs)  # expected 4, 3, 3: one pool of 10
     assert test["df"] == 2 and test["stat"] == pytest.approx(0.0)
@@ -40,7 +41,7 @@ def test_reference_passes_its_own_judge_in_process(course):
     probe = load_module_from_path("_sample_probe_test", problem.probe_path)
     for case in ref.cases(3):
         value = probe.probe(ref.sample, case.pristine_inputs(), LocalContext(case.options))
-        verdicts = ref.judge(case, value, case.tolerance)
+        verdicts = case_verdicts(problem, case, value, case.tolerance)
         assert all(v.passed for v in verdicts), (case.name, [v.message for v in verdicts])
 
 
@@ -55,7 +56,8 @@ def test_each_mistake_as_a_sampler_fails_and_is_named_as_itself(course):
     cases = ref.cases(11)
     for mistake in ref.MISTAKES:
         values = {c.name: probe.probe(mistake.fn, c.pristine_inputs(), LocalContext(c.options)) for c in cases}
-        assert not all(all(v.passed for v in ref.judge(c, values[c.name], c.tolerance)) for c in cases), mistake.name
+        assert not all(all(v.passed for v in case_verdicts(problem, c, values[c.name], c.tolerance)) for c in cases), \
+            mistake.name
         assert [m.name for m in matching_mistakes(problem, cases, values)] == [mistake.name]
 
 

@@ -1,0 +1,157 @@
+"""Public judge for sample (runs in the grader's process, not the sandbox; shipped in the
+learner's bundle): it needs only the case's probabilities and the draws the probe sent
+back, never the reference.
+
+A correct sampler's draws depend on how it spends the generator's random numbers, so
+no seeded token is ever compared. Instead the probe draws a large batch of rows with
+known distributions and this judge tests the draws: ids in range, no token of
+probability 0, a chi-square goodness-of-fit test at level ALPHA per case, and (in one
+case) reproducibility under a fixed generator seed whatever the global RNG. The
+chi-square helpers (`validate`, `fit`) are reused by generate's hidden reference.
+"""
+
+import torch
+
+from grader.compare import Comparison
+
+
+# --------------------------------------------------------------------------- the test
+ALPHA = 1e-7  # per chi-square test; at most len(cases) = 6 tests a run, so < 1e-6 a run
+MIN_EXPECTED = 5.0  # bins expecting fewer draws are pooled
+
+
+def chi_square(counts: torch.Tensor, probs: torch.Tensor) -> dict:
+    """Pearson's test of (R, V) counts against (R, V) probabilities, one joint statistic
+    over the R rows. Tokens of probability 0 are left out (the support check covers
+    them); bins expecting fewer than MIN_EXPECTED draws are pooled into one bin, and a
+    pool still below it joins the smallest remaining bin."""
+    stat, df = 0.0, 0
+    worst = None  # (z, row, token, expected, observed): the largest deviation, for the message
+    for r in range(probs.shape[0]):
+        n = float(counts[r].sum())
+        support = (probs[r] > 0).nonzero().flatten()
+        expected = n * probs[r, support].double() / float(probs[r, support].double().sum())
+        observed = counts[r, support].double()
+        z = (observed - expected).abs() / expected.clamp(min=MIN_EXPECTED).sqrt()  # rare tokens cannot dominate
+        i = int(z.argmax())
+        if worst is None or float(z[i]) > worst[0]:
+            worst = (float(z[i]), r, int(support[i]), float(expected[i]), int(observed[i]))
+        small = expected < MIN_EXPECTED
+        if small.any():
+            e = torch.cat([expected[~small], expected[small].sum().reshape(1)])
+            o = torch.cat([observed[~small], observed[small].sum().reshape(1)])
+            if e[-1] < MIN_EXPECTED and len(e) > 1:
+                j = int(e[:-1].argmin())
+                e[j], o[j] = e[j] + e[-1], o[j] + o[-1]
+                e, o = e[:-1], o[:-1]
+            expected, observed = e, o
+        stat += float(((observed - expected) ** 2 / expected).sum())
+        df += len(expected) - 1
+    if df == 0:
+        p_value = 1.0
+    else:
+        p_value = float(torch.special.gammaincc(torch.tensor(df / 2, dtype=torch.float64),
+                                                torch.tensor(stat / 2, dtype=torch.float64)))
+    return {"stat": stat, "df": df, "p_value": p_value, "worst": worst}
+
+
+def validate(draws, rows: torch.Tensor, n: int, label: str):
+    """Type, dtype, shape, range and support of the draws for a batch of n copies of
+    `rows` (row i follows rows[i % R]). Returns (Comparison, counts (R, V) or None)."""
+    R, V = rows.shape
+    if isinstance(draws, dict) and "__bad_type__" in draws:
+        return Comparison(False, f"{label}: expected a torch.Tensor, got {draws['__bad_type__']}"), None
+    if type(draws) is not torch.Tensor:
+        return Comparison(False, f"{label}: expected a torch.Tensor of token ids, got a {type(draws).__name__}"), None
+    details = {"expected_shape": [R * n], "expected_dtype": "int64", "actual_shape": list(draws.shape),
+               "actual_dtype": str(draws.dtype).removeprefix("torch.")}
+    if draws.dtype != torch.int64:
+        return Comparison(False, f"{label}: dtype is {draws.dtype}, expected torch.int64 token ids", None, details), None
+    if tuple(draws.shape) != (R * n,):
+        return Comparison(False, f"{label}: shape is {tuple(draws.shape)}, expected ({R * n},): one token id per row "
+                          f"of probs", None, details), None
+    bad = (draws < 0) | (draws >= V)
+    if bad.any():
+        i = int(bad.nonzero()[0])
+        return Comparison(False, f"{label}: {int(bad.sum())} of {R * n} ids are outside 0..{V - 1} (the first, at row "
+                          f"{i}, is {int(draws[i])}); an off-by-one in the inverse CDF?", None, details), None
+    by_row = draws.reshape(n, R)
+    counts = torch.stack([torch.bincount(by_row[:, r], minlength=V) for r in range(R)])  # (R, V)
+    zero = (counts > 0) & (rows == 0)
+    if zero.any():
+        r, j = (int(v) for v in zero.nonzero()[0])
+        where = f"token {j}" + (f" of distribution {r}" if R > 1 else "")
+        return Comparison(False, f"{label}: drew {where}, which has probability 0, {int(counts[r, j])} times "
+                          f"(a token of probability 0 must never be drawn)", None, details), None
+    return Comparison(True, ""), counts
+
+
+def fit(counts: torch.Tensor, rows: torch.Tensor, n: int, label: str = "draws") -> Comparison:
+    """The chi-square verdict on valid counts."""
+    test = chi_square(counts, rows)
+    details = {"chi_square": test["stat"], "df": test["df"], "p_value": test["p_value"], "alpha": ALPHA, "draws": n}
+    if test["p_value"] >= ALPHA:
+        return Comparison(True, "", None, details)
+    _, r, j, e, o = test["worst"]
+    where = f"token {j}" + (f" of distribution {r}" if rows.shape[0] > 1 else "")
+    details.update(index=[r, j] if rows.shape[0] > 1 else [j], expected_value=e / n, actual_value=o / n)
+    p_value = f"{test['p_value']:.2g}" if test["p_value"] > 0 else "below 1e-300"
+    return Comparison(False, f"{label} do not follow the given probabilities: chi-square {test['stat']:.1f} on "
+                      f"{test['df']} degrees of freedom, p-value {p_value} < {ALPHA:g} ({n} draws per "
+                      f"distribution); furthest off: {where}, expected about {e:.0f} draws ({e / n:.2%}), "
+                      f"got {o} ({o / n:.2%})", None, details)
+
+
+GLOBAL_RNG = {
+    "name": "global RNG instead of the generator",
+    "explanation": "The random numbers come from torch's global RNG (torch.rand without generator=...), so the "
+                   "same generator seed does not give the same draws.",
+    "hint": "Pass generator=generator to every random call.",
+}
+OWN_SEED = {
+    "name": "a fixed seed instead of the generator",
+    "explanation": "The draws come from a generator the code makes itself with a fixed seed, so every generator "
+                   "gives the same draws.",
+    "hint": "Use the generator you are given; do not create or seed one.",
+}
+
+
+def judge(case, value: dict, tolerance, expected=None) -> list[Comparison]:
+    """Draws in range, never a token of probability 0, a chi-square fit, and (one case)
+    reproducibility: from the case's probabilities and the draws alone (`expected` is None)."""
+    rows, n, opts = case.inputs["probs"], case.options["draws"], case.options
+    check, counts = validate(value.get("draws"), rows, n, "draws")
+    if counts is None:
+        return [check]
+    verdicts = [fit(counts, rows, n)]
+    if opts.get("reproducible"):
+        verdicts += _reproducibility(case, value, counts)
+    return verdicts
+
+
+def _reproducibility(case, value: dict, counts) -> list[Comparison]:
+    rows, n = case.inputs["probs"], case.options["draws"]
+    draws = value["draws"]
+    out = []
+    again = value.get("draws_again")
+    check, _ = validate(again, rows, n, "draws (second run)")
+    if check.passed and not torch.equal(again, draws):
+        differ = int((again != draws).sum())
+        check = Comparison(False, f"the same generator seed gave different draws ({differ} of {draws.numel()} "
+                           "differ) after the global RNG was reseeded: take every random number from `generator` "
+                           "(e.g. torch.rand(..., generator=generator)), never from the global RNG",
+                           mistake=GLOBAL_RNG)
+    out.append(check)
+    other = value.get("draws_other_seed")
+    check, _ = validate(other, rows, n, "draws (other seed)")
+    if check.passed and torch.equal(other, draws):
+        check = Comparison(False, f"two different generator seeds gave identical draws on {draws.numel()} rows: the "
+                           "draws must come from the generator you are given, not from a fixed seed",
+                           mistake=OWN_SEED)
+    out.append(check)
+    check, _ = validate(value.get("one_row"), rows[:1], 1, "a single row")
+    out.append(check)
+    after = value.get("probs_after")
+    if type(after) is torch.Tensor and not torch.equal(after, rows.repeat(n, 1)):
+        out.append(Comparison(False, "your function changed its input `probs` in place; compute into new tensors"))
+    return out
