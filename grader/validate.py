@@ -7,7 +7,9 @@ reference loads, its cases are deterministic per seed and change with the seed; 
 reference, run as if it were a learner's file, passes its own check in the sandbox
 (so the probe, limits, tolerances and judge agree with it); every known mistake is
 rejected on at least one case of every seed tried (run in-process through the
-problem's probe and judge); and the reference uses no banned API. Every finding says
+problem's probe and judge); the reference uses no banned API; and a public judge
+(problems/<slug>/judge.py) imports nothing but torch, math and grader's public helpers
+(never the reference) and gets plain data from the reference's `expected(case)`. Every finding says
 what to fix, and where.
 
 Run with a sandbox started before any reference is loaded (the CLI does).
@@ -31,7 +33,7 @@ from .inprocess import load_probe, run_in_process
 from .banned import aten_ops_available, build_spec
 from .cases import Case
 from .course import Course, Problem, load_module_from_path
-from .judge import expected_output, judge
+from .judge import PUBLIC_JUDGE_FILE, expected_output, has_public_judge, judge, public_judge_module
 from .mistakes import Mistake
 from .runner import check_problem
 from .sandbox import Limits, Outcome, Sandbox
@@ -42,8 +44,13 @@ KNOWN_KEYS = {"title", "order", "entry", "banned", "inherit_banned", "banned_ate
               "tolerance", "limits", "localise"}  # localise: read by grader/localise.py
 DEFAULT_SEEDS = (0, 1)
 
-CHECKS = ["scaffold", "config", "statement", "stub", "reference", "cases", "own check", "stub fails", "mistakes",
-          "reference bans"]
+CHECKS = ["scaffold", "config", "statement", "stub", "reference", "cases", "public judge", "own check", "stub fails",
+          "mistakes", "reference bans"]
+# What a public judge (shipped to learners, run in the grader's process) may import: never the reference.
+PUBLIC_JUDGE_IMPORTS = {"__future__", "math", "torch", "grader.compare", "grader.cases", "grader.mistakes"}
+PUBLIC_JUDGE_FROM_GRADER_JUDGE = {"check_inputs_unchanged", "case_tolerance"}
+PUBLIC_JUDGE_FORBIDDEN_NAMES = {"sibling", "public_module", "load_module_from_path", "__import__", "importlib",
+                                "exec", "eval", "open", "reference"}
 
 
 @dataclass
@@ -119,6 +126,10 @@ def _where(exc: BaseException, path: Path) -> str:
     return f" (line {frames[-1].lineno})" if frames else ""
 
 
+def _public_import(module: str) -> bool:
+    return any(module == m or module.startswith(m + ".") for m in PUBLIC_JUDGE_IMPORTS - {"grader.judge"})
+
+
 def _exc(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
@@ -151,7 +162,7 @@ class _Validator:
         steps = [("scaffold", self.check_scaffold), ("config", self.check_config),
                  ("statement", self.check_statement), ("stub", self.check_stub),
                  ("reference", self.check_reference), ("cases", self.check_cases),
-                 ("own check", self.check_own), ("stub fails", self.check_stub_fails),
+                 ("public judge", self.check_public_judge), ("own check", self.check_own), ("stub fails", self.check_stub_fails),
                  ("mistakes", self.check_mistakes), ("reference bans", self.check_reference_bans)]
         for name, step in steps:
             if name in ("cases", "own check", "stub fails", "mistakes", "reference bans") and self.reference is None:
@@ -315,6 +326,18 @@ class _Validator:
         if judge_fn is not None and not callable(judge_fn):
             self.error("reference", f"{self.rel(path)}: `judge` must be a function judge(case, value, tolerance)")
             ok = False
+        public = has_public_judge(p)
+        if judge_fn is not None and public:
+            self.error("reference", f"{self.rel(path)} defines `judge` and the problem has a public judge "
+                       f"({self.rel(p.dir / PUBLIC_JUDGE_FILE)}), which wins: move what the reference's judge "
+                       "checks into the public one (reference data through `expected(case)`) and delete it")
+        expected_fn = getattr(ref, "expected", None)
+        if expected_fn is not None and not callable(expected_fn):
+            self.error("reference", f"{self.rel(path)}: `expected` must be a function expected(case) -> plain data")
+            ok = False
+        elif expected_fn is not None and not public:
+            self.warn("reference", f"{self.rel(path)} defines `expected(case)`, which only a public judge "
+                      f"({self.rel(p.dir / PUBLIC_JUDGE_FILE)}) uses; this problem has none")
         mistakes = getattr(ref, "MISTAKES", None)
         if mistakes is None or (isinstance(mistakes, (list, tuple)) and not mistakes):
             self.warn("reference", f"{self.rel(path)}: no known mistakes (`MISTAKES = [Mistake(...)]`): the "
@@ -399,6 +422,73 @@ class _Validator:
                 got = self._cases(seed)
                 if got is not None:
                     self.cases_by_seed[seed] = got
+
+    # -- the public judge ----------------------------------------------------------------
+    def check_public_judge(self) -> None:
+        """It is shipped to learners: it must not need (or leak) the reference, and what the
+        reference precomputes for it must fit in fixtures.pt."""
+        from .fixtures import _plain
+
+        p = self.problem
+        if not has_public_judge(p):
+            return  # nothing shipped, nothing to check
+        path = p.dir / PUBLIC_JUDGE_FILE
+        where = self.rel(path)
+        try:
+            tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+        except SyntaxError as exc:
+            self.error("public judge", f"{where}:{exc.lineno}: syntax error: {exc.msg}")
+            return
+        for node in ast.walk(tree):
+            line = getattr(node, "lineno", 0)
+            if isinstance(node, ast.Import):
+                for alias in node.names:
+                    if not _public_import(alias.name):
+                        self.error("public judge", f"{where}:{line}: imports `{alias.name}`; a public judge may "
+                                   f"import only {', '.join(sorted(PUBLIC_JUDGE_IMPORTS - {'__future__'}))} and "
+                                   "grader.judge.check_inputs_unchanged; reference data comes in `expected`")
+            elif isinstance(node, ast.ImportFrom):
+                module = "." * node.level + (node.module or "")
+                names = [a.name for a in node.names]
+                allowed = _public_import(module) or (
+                    module == "grader.judge" and set(names) <= PUBLIC_JUDGE_FROM_GRADER_JUDGE)
+                if not allowed:
+                    self.error("public judge", f"{where}:{line}: `from {module} import {', '.join(names)}`: a public "
+                               "judge may import only torch, math and grader's public helpers (grader.compare, "
+                               "grader.cases, grader.mistakes, grader.judge.check_inputs_unchanged); reference "
+                               "data comes in `expected`")
+            elif isinstance(node, (ast.Name, ast.Attribute)):
+                name = node.id if isinstance(node, ast.Name) else node.attr
+                if name in PUBLIC_JUDGE_FORBIDDEN_NAMES:
+                    self.error("public judge", f"{where}:{line}: uses `{name}`: a public judge is shipped without "
+                               "the reference and must not load code or files; reference data comes in `expected`")
+        try:
+            module = public_judge_module(p)
+        except Exception as exc:
+            self.error("public judge", f"{where} does not load{_where(exc, path)}: {_exc(exc)}")
+            return
+        fn = getattr(module, "judge", None)
+        if not callable(fn):
+            self.error("public judge", f"{where}: defines no `judge(case, value, tolerance, expected)`")
+            return
+        try:
+            inspect.signature(fn).bind(None, None, None, None)
+        except (TypeError, ValueError):
+            self.error("public judge", f"{where}: `judge` must take (case, value, tolerance, expected)")
+        if self.reference is None or not self.cases_by_seed:
+            return
+        for case in next(iter(self.cases_by_seed.values())):
+            try:
+                data = expected_output(p, case)
+            except Exception as exc:
+                self.error("public judge", f"{self.rel(p.reference_path)}: expected(case) raised on case "
+                           f"{case.name!r}{_where(exc, p.reference_path)}: {_exc(exc)}")
+                return
+            if not _plain(data):
+                self.error("public judge", f"{self.rel(p.reference_path)}: expected(case) on case {case.name!r} "
+                           f"returned a {type(data).__name__} holding more than plain tensors, numbers, strings, "
+                           "lists and dicts: it could not be shipped in a learner's fixtures.pt")
+                return
 
     # -- the reference passes its own check --------------------------------------------
     def _workspace(self, tmp: Path, source: Path, with_siblings: bool) -> Path:

@@ -1,6 +1,7 @@
 """Course tools: the Gradescope zip runs and writes results.json as Gradescope reads it;
 the learner's bundle holds no reference, and `grader check` works from its fixtures."""
 
+import ast
 import json
 import os
 import subprocess
@@ -111,3 +112,87 @@ def test_a_custom_judge_problem_needs_the_instructors_grader(tmp_path, sandbox):
     (tmp_path / "rms_norm.py").write_text("def rms_norm(x, eps=1e-5):\n    return x\n")
     with pytest.raises(CourseError, match="cannot be checked from this bundle"):
         check_problem(bundle, bundle.get("rms-norm"), file=tmp_path / "rms_norm.py", sandbox=sandbox)
+
+
+# --------------------------------------------------------------------------- public judges, offline
+PUBLIC = ["sample", "causal-lm", "reverse-embedding"]
+
+
+@pytest.fixture(scope="module")
+def public_bundle(tmp_path_factory, course):
+    """One bundle of the three public-judge problems (plus the problems they inherit bans from)."""
+    out = tmp_path_factory.mktemp("public") / "bundle"
+    bundled = {b.slug: b for b in export_student(course, out, PUBLIC + ["kv-cache", "generate"])}
+    return out, bundled
+
+
+def check_in_bundle(bundle_dir, tmp_path, sandbox, slug, source):
+    bundle = Course(bundle_dir)
+    problem = bundle.get(slug)
+    assert not problem.has_reference
+    path = tmp_path / slug / f"{problem.module_name}.py"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(textwrap.dedent(source))
+    return check_problem(bundle, problem, file=path, sandbox=sandbox, localise=False)
+
+
+def test_public_judges_ship_without_the_reference(public_bundle):
+    out, bundled = public_bundle
+    assert not (out / "reference").exists()
+    for slug in PUBLIC:
+        assert bundled[slug].mode == "public-judge" and (out / "problems" / slug / "judge.py").exists()
+        tree = ast.parse((out / "problems" / slug / "judge.py").read_text())
+        imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)} | \
+            {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+        assert imported <= {"torch", "grader.compare", "grader.judge"}, imported  # never the reference
+    data = read_fixtures(Course(out).get("causal-lm"))
+    assert type(data["cases"][0]["expected"]) is torch.Tensor  # the reference's logits, precomputed
+    assert data["cases"][0]["expected"].shape[-1] == data["cases"][0]["inputs"]["w_emb"].shape[0]
+    assert read_fixtures(Course(out).get("sample"))["cases"][0]["expected"] is None  # sample needs no reference data
+
+
+def test_sample_from_the_bundle(public_bundle, tmp_path, sandbox):
+    from sampling_solutions import CORRECT as SAMPLERS, WRONG as BIASED
+
+    out, _ = public_bundle
+    right = check_in_bundle(out, tmp_path, sandbox, "sample", SAMPLERS["cumsum-searchsorted"])
+    assert right.passed and len(right.cases) == 6 and right.diagnosis is None
+    late = check_in_bundle(out, tmp_path, sandbox, "sample", BIASED["off-by-one: exclusive cumsum"][1])
+    assert not late.passed and late.diagnosis["name"] == "inverse CDF one token late"  # from the bundled outputs
+    global_rng = check_in_bundle(out, tmp_path, sandbox, "sample", BIASED["global RNG (torch.rand without generator)"][1])
+    assert not global_rng.passed and global_rng.diagnosis["name"] == "global RNG instead of the generator"  # by the judge
+
+
+def test_causal_lm_from_the_bundle(public_bundle, tmp_path, sandbox):
+    from test_causal_lm import CORRECT as FORWARDS, WRONG as MASKS
+
+    out, _ = public_bundle
+    right = check_in_bundle(out, tmp_path, sandbox, "causal-lm", FORWARDS["own-helpers"])
+    assert right.passed and len(right.cases) == 11 and right.diagnosis is None
+    leak = check_in_bundle(out, tmp_path, sandbox, "causal-lm", MASKS["mask off by one: sees the next token"])
+    assert not leak.passed
+    assert leak.cases[0].message.startswith("causality: position ")
+    assert leak.diagnosis["name"] == "mask off by one: sees the next token"
+
+
+def test_reverse_embedding_from_the_bundle(public_bundle, tmp_path, sandbox):
+    from test_reverse_embedding import CORRECT as HEADS, NOT_TIED
+
+    out, _ = public_bundle
+    right = check_in_bundle(out, tmp_path, sandbox, "reverse-embedding", HEADS["submodule"])
+    assert right.passed and len(right.cases) == 7
+    source, words = NOT_TIED["a cloned tensor"]
+    cloned = check_in_bundle(out, tmp_path, sandbox, "reverse-embedding", source)
+    assert not cloned.passed and words in cloned.first_failure.message
+
+
+@pytest.mark.parametrize("slug", ["kv-cache", "generate"])
+def test_judges_on_the_learners_own_states_stay_instructor_only(public_bundle, tmp_path, sandbox, slug):
+    out, bundled = public_bundle
+    assert bundled[slug].mode == "instructor-only"
+    assert "exists only once your code has run" in bundled[slug].reason
+    bundle = Course(out)
+    path = tmp_path / f"{bundle.get(slug).module_name}.py"
+    path.write_text("x = 1\n")
+    with pytest.raises(CourseError, match="cannot be checked from this bundle: its judge is part of the hidden"):
+        check_problem(bundle, bundle.get(slug), file=path, sandbox=sandbox)

@@ -84,3 +84,28 @@ def test_a_config_that_does_not_parse_fails_validate_with_its_path(tmp_path):
     result = CliRunner().invoke(main, ["--course", str(tmp_path), "validate", "rms-norm"])
     assert result.exit_code == 1
     assert "problems/rms-norm/problem.toml: invalid TOML" in result.output.replace("\n", "")
+
+
+def test_a_public_judge_that_loads_the_reference_is_reported(tmp_path, sandbox):
+    course = course_with(tmp_path)
+    (tmp_path / "problems" / "rms-norm" / "judge.py").write_text(
+        "from grader.compare import compare_tensors\n"
+        "from grader.course import sibling\n\n\n"
+        "def judge(case, value, tol, expected):\n"
+        "    ref = sibling(__file__, 'rms_norm')\n"
+        "    return compare_tensors(ref.rms_norm(**case.pristine_inputs()), value['output'], *tol)\n")
+    found = errors(course, sandbox, "public judge")
+    assert any("`from grader.course import sibling`" in m for m in found), found
+    assert any(":6: uses `sibling`" in m for m in found), found
+
+
+def test_a_clean_public_judge_passes_and_gets_the_references_expected(tmp_path, sandbox):
+    course = course_with(tmp_path, {REF: ("\n\ndef _centred", "\n\ndef expected(case):\n"
+                                          "    return {'y': rms_norm(**case.pristine_inputs())}\n\n\ndef _centred")})
+    (tmp_path / "problems" / "rms-norm" / "judge.py").write_text(
+        "from grader.compare import compare_tensors\n\n\n"
+        "def judge(case, value, tol, expected):\n"
+        "    return compare_tensors(expected['y'], value['output'], *tol)\n")
+    [v] = validate_course(course, ["rms-norm"], sandbox)
+    assert v.ok and v.status("public judge") == "ok", [f.message for f in v.errors]
+    assert v.status("mistakes") == "ok"  # every known mistake still rejected, through the public judge
