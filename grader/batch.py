@@ -27,7 +27,7 @@ from pathlib import Path
 
 from .banned import build_spec
 from .cases import Case
-from .course import Course, CourseError, Problem
+from .course import Course, Problem
 from .judge import expected_output
 from .runner import check_problem, load_cases
 from .sandbox import Sandbox

@@ -137,6 +137,13 @@ def load_module_from_path(name: str, path: Path) -> ModuleType:
     return module
 
 
+def cached_module(key: str, path: Path) -> ModuleType:
+    """`load_module_from_path` once per process: later calls get the same module."""
+    if key in sys.modules:
+        return sys.modules[key]
+    return load_module_from_path(key, path)
+
+
 def _read_config(path: Path) -> dict:
     try:
         with open(path, "rb") as fh:
@@ -208,7 +215,4 @@ def sibling(anchor_file: str, name: str) -> ModuleType:
     """Load another reference module from the same directory (references build on each
     other: the transformer block reuses attention), under a private name."""
     path = Path(anchor_file).resolve().parent / f"{name}.py"
-    key = f"_grader_reference_{name}@{path.parent}"
-    if key in sys.modules:
-        return sys.modules[key]
-    return load_module_from_path(key, path)
+    return cached_module(f"_grader_reference_{name}@{path.parent}", path)

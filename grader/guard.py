@@ -14,7 +14,6 @@ import os
 import sys
 from pathlib import Path
 
-import torch
 from torch.overrides import TorchFunctionMode
 from torch.utils._python_dispatch import TorchDispatchMode
 

@@ -5,7 +5,7 @@ For validation and tests; never for learner code."""
 from __future__ import annotations
 
 from .cases import Case
-from .course import Problem, load_module_from_path
+from .course import Problem
 
 
 class LocalContext:
@@ -22,12 +22,10 @@ class LocalContext:
 
 
 def load_probe(problem: Problem):
-    from .child import _default_probe
+    """The probe the sandbox would run: the problem's probe.py, or the default one."""
+    from .child import _load_probe
 
-    if problem.probe_path is None:
-        return _default_probe
-    module = load_module_from_path(f"_grader_probe_{problem.module_name}", problem.probe_path)
-    return module.probe
+    return _load_probe(str(problem.probe_path) if problem.probe_path else None)
 
 
 def run_in_process(problem: Problem, probe, fn, case: Case) -> dict:

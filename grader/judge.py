@@ -18,7 +18,6 @@ The custom judges return one or more `Comparison`s.
 from __future__ import annotations
 
 import dataclasses
-import sys
 import warnings
 from pathlib import Path
 from types import ModuleType
@@ -27,7 +26,7 @@ import torch
 
 from .cases import Case
 from .compare import Comparison, compare_tensors
-from .course import CourseError, load_module_from_path
+from .course import CourseError, cached_module
 from .results import CaseResult
 from .sandbox import Outcome
 
@@ -62,10 +61,7 @@ PUBLIC_JUDGE_FILE = "judge.py"
 
 def _load_public(path: Path) -> ModuleType:
     path = path.resolve()
-    key = f"_grader_public_judge_{path.parent.name.replace('-', '_')}@{path.parent}"
-    if key in sys.modules:
-        return sys.modules[key]
-    return load_module_from_path(key, path)
+    return cached_module(f"_grader_public_judge_{path.parent.name.replace('-', '_')}@{path.parent}", path)
 
 
 def public_judge_module(problem) -> ModuleType | None:

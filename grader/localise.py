@@ -244,8 +244,8 @@ def _case_count(sub) -> str:
 
 
 def stage_entry(stage: Problem, sub, fine, skipped, file=None, origin: str = "") -> dict:
-    lines = [f"Your file also defines the building blocks under their contract names; each was checked "
-             f"against its own problem's cases, in course order."]
+    lines = ["Your file also defines the building blocks under their contract names; each was checked "
+             "against its own problem's cases, in course order."]
     for p, r in fine:
         lines.append(f"  {RIGHT} {p.entry} ({p.slug}): {_case_count(r)}")
     for p, _, why in skipped:

@@ -31,7 +31,6 @@ import atexit
 import builtins
 import inspect
 import os
-import subprocess
 import sys
 import textwrap
 import types

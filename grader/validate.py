@@ -32,7 +32,7 @@ import torch
 from .inprocess import load_probe, run_in_process
 from .banned import aten_ops_available, build_spec
 from .cases import Case
-from .course import Course, Problem, load_module_from_path
+from .course import Course, Problem
 from .judge import PUBLIC_JUDGE_FILE, expected_output, has_public_judge, judge, public_judge_module
 from .mistakes import Mistake
 from .runner import check_problem

@@ -2,7 +2,6 @@
 Hugging Face's GPT-2; correct styles pass; mistakes fail and are named; the causality
 check names the first position that sees the future; banned layers are flagged."""
 
-import math
 
 import pytest
 import torch
