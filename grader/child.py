@@ -1,19 +1,22 @@
-"""What runs inside the sandboxed child: limits, isolation, the guard, the probe.
+"""What runs inside the confined child: confinement, the guard, the probe, each case.
 
-Everything here runs after fork, in the process that will execute learner code; it
-returns plain data only (a JSON header and `torch.save` bytes).
+Everything here runs after fork, in the process that will execute learner code. In
+order: a trusted phase that reads what the child will need while it still can (the
+learner's workspace files, the probe), then confinement (grader/confine.py), then
+learner code, case after case. It sends back plain data only: per case a JSON header
+and `torch.save` bytes, framed by grader/wire.py.
 """
 
 from __future__ import annotations
 
 import importlib.abc
 import importlib.machinery
+import importlib.util
 import inspect
 import io
-import json
 import os
 import resource
-import struct
+import signal
 import sys
 import traceback
 import types
@@ -21,11 +24,16 @@ from pathlib import Path
 
 import torch
 
+from . import confine, wire
 from .banned import build_spec
+from .confine import Isolation
 from .guard import BannedAPIError, Guard, LearnerFrames
 
 MiB = 1024 * 1024
 _MEMORY_MARKERS = ("can't allocate memory", "cannot allocate memory", "out of memory", "not enough memory")
+CPU_LIMIT_EXIT = 128 + 24  # as if killed by SIGXCPU: the exit status that says "CPU limit"
+WORKSPACE_FILES_CAP = 128
+WORKSPACE_FILE_BYTES = 1 * MiB
 
 
 class ChildFailure(Exception):
@@ -34,24 +42,78 @@ class ChildFailure(Exception):
         self.status, self.message, self.tb = status, message, tb
 
 
-# --------------------------------------------------------------------------- isolation
+# --------------------------------------------------------------------------- trusted phase
 def _address_space() -> int:
     with open("/proc/self/statm") as fh:
         pages = int(fh.read().split()[0])
     return pages * os.sysconf("SC_PAGE_SIZE")
 
 
-def set_limits(limits) -> None:
-    cpu = max(1, int(limits.cpu_seconds))
-    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
-    budget = _address_space() + limits.memory_mb * MiB
-    resource.setrlimit(resource.RLIMIT_AS, (budget, budget))
-    resource.setrlimit(resource.RLIMIT_FSIZE, (MiB, MiB))
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+def _shadows_real_module(name: str) -> bool:
+    if name in sys.stdlib_module_names or name in sys.builtin_module_names or name in sys.modules:
+        return True
+    try:
+        return importlib.machinery.PathFinder.find_spec(name) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def read_workspace(spec: dict) -> dict[str, tuple[str, str]]:
+    """module name -> (path, source) of the learner's file and of the workspace's other
+    top-level modules, read before confinement: the child never sees the workspace
+    itself (another learner's files, `.grader/state.json`), only these texts. A file
+    named like a real module (sys.py, torch.py) is not served."""
+    sources: dict[str, tuple[str, str]] = {}
+    workspace = spec.get("workspace")
+    if workspace:
+        for path in sorted(Path(workspace).glob("*.py"))[:WORKSPACE_FILES_CAP]:
+            name = path.stem
+            if not name.isidentifier() or _shadows_real_module(name):
+                continue
+            try:
+                if path.stat().st_size <= WORKSPACE_FILE_BYTES:
+                    sources[name] = (str(path.resolve()), path.read_text(encoding="utf-8", errors="replace"))
+            except OSError:
+                continue
+    name = spec["module_name"]
+    if spec.get("learner_source") is not None:
+        sources[name] = (spec.get("source_name") or f"<{name}>", spec["learner_source"])
+    elif spec.get("learner_file"):
+        path = Path(spec["learner_file"]).resolve()
+        sources[name] = (str(path), path.read_text(encoding="utf-8", errors="replace"))
+    return sources
+
+
+class _WorkspaceLoader(importlib.abc.InspectLoader):
+    """Learner modules from memory, under their real file names (tracebacks, the guard)."""
+
+    def __init__(self, path: str, source: str):
+        self.path, self.source = path, source
+
+    def get_source(self, fullname):
+        return self.source
+
+    def get_filename(self, fullname):
+        return self.path
+
+    def exec_module(self, module):
+        module.__file__ = self.path
+        exec(compile(self.source, self.path, "exec", dont_inherit=True), module.__dict__)
+
+
+class _WorkspaceFinder(importlib.abc.MetaPathFinder):
+    def __init__(self, sources: dict[str, tuple[str, str]]):
+        self.sources = sources
+
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname not in self.sources:
+            return None
+        file, source = self.sources[fullname]
+        return importlib.util.spec_from_loader(fullname, _WorkspaceLoader(file, source), origin=file)
 
 
 class _BlockReferences(importlib.abc.MetaPathFinder):
-    """Refuses any import whose source lies in a reference directory, and the grader itself."""
+    """Second net: refuses the grader, the references and anything under a hidden path."""
 
     def __init__(self, blocked: list[str]):
         self.blocked = [str(Path(b).resolve()) for b in blocked]
@@ -72,6 +134,7 @@ class _BlockReferences(importlib.abc.MetaPathFinder):
 
 
 def _install_audit_hook(blocked: list[str]) -> None:
+    """Second net, for the levels without a private file system."""
     blocked = [str(Path(b).resolve()) for b in blocked]
     refused = ("os.system", "os.exec", "os.posix_spawn", "os.spawn", "os.fork", "os.forkpty",
                "subprocess.Popen", "socket.connect", "socket.bind", "pty.spawn", "os.kill", "os.killpg")
@@ -100,6 +163,30 @@ def _redirect_output(out_w: int) -> None:
     sys.stderr = sys.stdout
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)
+    os.close(devnull)
+
+
+def confine_self(spec: dict, level: Isolation, res_w: int, n_cases: int) -> None:
+    """Everything between the trusted phase and the first line of learner code."""
+    limits = spec["limits"]
+    address_space = _address_space() + int(limits["memory_mb"]) * MiB
+    if level is Isolation.NAMESPACES:
+        confine.build_root(confine.Plan(level, tuple(spec["hidden"]), int(limits.get("scratch_mb", 64))))
+    elif level is Isolation.UID:
+        confine.drop_uid()
+        os.chdir("/")
+    confine.close_other_fds({res_w})
+    cpu = max(1, int(limits["cpu_seconds"]))
+    confine.set_limits(cpu, cpu * (n_cases + 1), address_space, MiB,
+                       max_processes=64 if level is Isolation.UID else None)
+    if level is Isolation.NAMESPACES:
+        confine.drop_capabilities()
+    # As init of a pid namespace the child ignores signals it has no handler for,
+    # SIGXCPU included: exit with the status that says so.
+    signal.signal(signal.SIGXCPU, lambda *_: os._exit(CPU_LIMIT_EXIT))
+    if confine.seccomp_available():
+        confine.install_seccomp(os.getpid(), writable_scratch=level is Isolation.NAMESPACES)
+    sys.dont_write_bytecode = True
 
 
 # --------------------------------------------------------------------------- learner code
@@ -122,27 +209,6 @@ def _is_memory_error(exc: BaseException) -> bool:
     return isinstance(exc, RuntimeError) and any(m in text for m in _MEMORY_MARKERS)
 
 
-def _load_learner(job, frames: LearnerFrames, display):
-    name = job.module_name
-    if job.learner_source is not None:
-        filename = job.options.get("source_name", f"<{name}>")
-        try:
-            code = compile(job.learner_source, filename, "exec")
-        except SyntaxError as exc:
-            raise ChildFailure("syntax-error", f"line {exc.lineno}: {exc.msg}")
-        module = types.ModuleType(name)
-        module.__file__ = filename
-        sys.modules[name] = module
-        exec(code, module.__dict__)
-        return module
-    path = Path(job.learner_file)
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
 def _default_probe(entry, inputs: dict, ctx) -> dict:
     """Call the entry point once; send back its output and the inputs as they are after
     the call, so the parent can tell whether the learner changed them in place."""
@@ -154,10 +220,9 @@ def _default_probe(entry, inputs: dict, ctx) -> dict:
 class ProbeContext:
     """Handed to a problem's probe: calls learner code and records what it did."""
 
-    def __init__(self, job, guard: Guard):
-        self.job = job
+    def __init__(self, options: dict, guard: Guard):
         self.guard = guard
-        self.options = job.options
+        self.options = options
 
     def call(self, fn, *args, **kwargs):
         """Call learner code under the guard, checking the signature first."""
@@ -182,11 +247,15 @@ def _load_probe(path: str | None):
 
 def sanitize(value, depth: int = 0):
     """Plain data only: exact torch.Tensor (detached, contiguous copy), numbers, strings,
-    lists and dicts. Anything else, a tensor subclass included, becomes a marker."""
+    lists and dicts. Anything else, a tensor subclass included, becomes a marker. (The
+    parent checks again: grader/wire.py.)"""
     if depth > 6:
         return {"__bad_type__": "nesting too deep"}
     if type(value) is torch.Tensor:
         with torch._C.DisableTorchFunction():
+            kind = wire._unusual_kind(value)
+            if kind:
+                return {"__bad_type__": kind}
             return value.detach().clone().contiguous()
     if isinstance(value, torch.Tensor):
         return {"__bad_type__": f"a tensor subclass ({type(value).__name__}), not a plain torch.Tensor"}
@@ -214,75 +283,123 @@ def _show_warnings_at_learner_lines(frames: LearnerFrames, display) -> None:
     warnings.showwarning = show
 
 
-def child_main(job, out_w: int, res_w: int) -> None:
-    header: dict = {"status": "ok"}
-    payload = b""
-    frames = LearnerFrames([job.workspace] if job.workspace else [],
-                           [job.options.get("source_name", f"<{job.module_name}>")] if job.learner_source else
-                           [str(Path(job.learner_file).resolve())])
-    workspace = Path(job.workspace).resolve() if job.workspace else None
+class _Reporter:
+    """Frames to the zygote: a start marker, then a result, per case."""
 
+    def __init__(self, res_w: int, marker: str):
+        self.res_w, self.marker = res_w, marker
+
+    def start(self, index: int) -> None:
+        sys.stdout.flush()
+        os.write(1, f"\x1egrader-case-{self.marker}:{index}\n".encode())
+        wire.write_all(self.res_w, wire.encode({"event": "start", "case": index}))
+
+    def result(self, index: int, header: dict, payload: bytes) -> None:
+        sys.stdout.flush()
+        wire.write_all(self.res_w, wire.encode({"event": "result", "case": index, **header}, payload))
+
+
+def _load_learner(name: str, frames, display):
+    try:
+        module = importlib.import_module(name)
+    except ChildFailure:
+        raise
+    except SyntaxError as exc:
+        raise ChildFailure("syntax-error", f"{display(exc.filename or '')}:{exc.lineno}: {exc.msg}")
+    except BaseException as exc:
+        if _is_memory_error(exc):
+            raise ChildFailure("memory-limit", "ran out of the memory limit while importing the file")
+        if isinstance(exc, SystemExit):
+            raise ChildFailure("exited", f"your file raised SystemExit({exc.code!r}) (sys.exit) while being imported")
+        raise ChildFailure("import-error", f"importing your file raised {type(exc).__name__}: {exc}"[:2000],
+                           _learner_traceback(exc, frames, display))
+    return module
+
+
+def _run_case(probe, entry, case: dict, guard: Guard, frames, display) -> tuple[dict, bytes]:
+    ctx = ProbeContext(case.get("options") or {}, guard)
+    try:
+        result = probe(entry, case["inputs"], ctx)
+    except ChildFailure:
+        raise
+    except BaseException as exc:
+        if _is_memory_error(exc):
+            raise ChildFailure("memory-limit", "ran out of the memory limit")
+        if isinstance(exc, BannedAPIError):
+            raise ChildFailure("banned", str(exc), _learner_traceback(exc, frames, display))
+        if isinstance(exc, SystemExit):
+            raise ChildFailure("exited", f"your code raised SystemExit({exc.code!r}) (sys.exit) instead of returning")
+        status = "not-implemented" if isinstance(exc, NotImplementedError) else "exception"
+        raise ChildFailure(status, f"{type(exc).__name__}: {exc}"[:2000], _learner_traceback(exc, frames, display))
+    return {"status": "ok"}, wire.dump_value(sanitize(result))
+
+
+def child_main(spec: dict, cases: list, out_w: int, res_w: int, level: Isolation, marker: str) -> None:
+    """Confine this process, then run every case; never returns."""
+    reporter = _Reporter(res_w, marker)
+    try:
+        torch.set_num_threads(1)
+        name = spec["module_name"]
+        sources = read_workspace(spec)
+        probe = _load_probe(spec.get("probe_path"))
+        workspace = Path(spec["workspace"]).resolve() if spec.get("workspace") else None
+        frames = LearnerFrames([workspace] if workspace else [],
+                               [sources[name][0]] if name in sources else [])
+        guard = Guard(build_spec(spec["banned"], spec["banned_aten"]), frames, _display(workspace))
+        _redirect_output(out_w)
+        confine_self(spec, level, res_w, len(cases))
+    except BaseException as exc:
+        wire.write_all(res_w, wire.encode({"event": "refused", "message": f"{type(exc).__name__}: {exc}"[:2000]}))
+        os._exit(71)
+    _run_all(spec, cases, sources, probe, guard, frames, _display(workspace), reporter)
+    os._exit(0)
+
+
+def _display(workspace: Path | None):
     def display(filename: str) -> str:
         if workspace is not None and filename.startswith(str(workspace) + os.sep):
             return os.path.relpath(filename, workspace)
         return filename
 
-    guard = None
+    return display
+
+
+def _run_all(spec, cases, sources, probe, guard, frames, display, reporter) -> None:
+    sys.meta_path.insert(0, _WorkspaceFinder(sources))
+    sys.meta_path.insert(0, _BlockReferences(spec.get("blocked_dirs") or []))
+    _install_audit_hook(spec.get("hidden") or [])
+    _show_warnings_at_learner_lines(frames, display)
+    reported = 0
+    fatal: ChildFailure | None = None
+    entry = None
     try:
-        torch.set_num_threads(1)
-        torch.default_generator.manual_seed(0)  # cheaper than torch.manual_seed (no lazy CUDA hooks)
-        _redirect_output(out_w)
-        set_limits(job.limits)
-        _show_warnings_at_learner_lines(frames, display)
-        spec = build_spec(job.banned, job.banned_aten)
-        guard = Guard(spec, frames, display)
-        probe = _load_probe(job.probe_path)
-        sys.meta_path.insert(0, _BlockReferences(job.blocked_dirs))
-        _install_audit_hook(job.blocked_dirs)
-        if workspace is not None:
-            sys.path.insert(0, str(workspace))
-        try:
-            with guard:
-                module = _load_learner(job, frames, display)
-        except ChildFailure:
-            raise
-        except SyntaxError as exc:
-            raise ChildFailure("syntax-error", f"{display(exc.filename or '')}:{exc.lineno}: {exc.msg}")
-        except BaseException as exc:
-            if _is_memory_error(exc):
-                raise ChildFailure("memory-limit", "ran out of the memory limit while importing the file")
-            raise ChildFailure("import-error", f"importing your file raised {type(exc).__name__}: {exc}"[:2000],
-                               _learner_traceback(exc, frames, display))
-        entry = module.__dict__.get(job.entry)
+        with guard:
+            module = _load_learner(spec["module_name"], frames, display)
+        entry = module.__dict__.get(spec["entry"])
         if entry is None or not callable(entry):
-            raise ChildFailure("missing-entry", f"no `{job.entry}` defined in your file")
-        ctx = ProbeContext(job, guard)
-        try:
-            result = probe(entry, job.inputs, ctx)
-        except ChildFailure:
-            raise
-        except BaseException as exc:
-            if _is_memory_error(exc):
-                raise ChildFailure("memory-limit", "ran out of the memory limit")
-            if isinstance(exc, BannedAPIError):
-                raise ChildFailure("banned", str(exc), _learner_traceback(exc, frames, display))
-            if isinstance(exc, SystemExit):
-                raise ChildFailure("exited", f"your code raised SystemExit({exc.code!r}) (sys.exit) instead of returning")
-            raise ChildFailure("exception", f"{type(exc).__name__}: {exc}"[:2000],
-                               _learner_traceback(exc, frames, display))
-        buf = io.BytesIO()
-        torch.save(sanitize(result), buf)
-        payload = buf.getvalue()
+            raise ChildFailure("missing-entry", f"no `{spec['entry']}` defined in your file")
     except ChildFailure as failure:
-        header = {"status": failure.status, "message": failure.message, "traceback": failure.tb}
-    except BaseException as exc:  # the sandbox's own failure, or learner code escaping into it
-        header = {"status": "exception", "message": f"{type(exc).__name__}: {exc}"[:2000]}
-    if guard is not None:
-        header["violations"] = [v.to_dict() for v in guard.violations]
-    head = json.dumps(header).encode()
-    data = struct.pack("!Q", len(head)) + head + payload
-    view = memoryview(data)
-    while view:
-        view = view[os.write(res_w, view):]
-    os.close(res_w)
-    os._exit(0)
+        fatal = failure
+    except BaseException as exc:
+        fatal = ChildFailure("exception", f"{type(exc).__name__}: {exc}"[:2000])
+    cpu = max(1, int(spec["limits"]["cpu_seconds"]))
+    for index, case in enumerate(cases):
+        reporter.start(index)
+        payload = b""
+        if fatal is not None:
+            header = {"status": fatal.status, "message": fatal.message, "traceback": fatal.tb}
+        else:
+            try:
+                used = resource.getrusage(resource.RUSAGE_SELF)
+                soft = int(used.ru_utime + used.ru_stime) + cpu
+                hard = resource.getrlimit(resource.RLIMIT_CPU)[1]
+                resource.setrlimit(resource.RLIMIT_CPU, (min(soft, hard), hard))
+                torch.default_generator.manual_seed(0)  # cheaper than torch.manual_seed (no lazy CUDA hooks)
+                header, payload = _run_case(probe, entry, case, guard, frames, display)
+            except ChildFailure as failure:
+                header = {"status": failure.status, "message": failure.message, "traceback": failure.tb}
+            except BaseException as exc:  # learner code escaping into the loop
+                header = {"status": "exception", "message": f"{type(exc).__name__}: {exc}"[:2000]}
+        header["violations"] = [v.to_dict() for v in guard.violations[reported:]]
+        reported = len(guard.violations)
+        reporter.result(index, header, payload)

@@ -32,6 +32,7 @@ from .sandbox import Outcome
 
 STATUS_TITLES = {
     "exception": "your code raised an exception",
+    "not-implemented": "your code raised an exception",
     "syntax-error": "syntax error",
     "import-error": "importing your file failed",
     "missing-entry": "entry point missing",

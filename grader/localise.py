@@ -44,7 +44,7 @@ from .course import Course, CourseError, Problem
 from .judge import case_tolerance, expected_output
 from .probes import batch as batch_probe
 from .probes import influence as influence_probe
-from .sandbox import Job, Limits
+from .sandbox import Job, JobCase, Limits
 
 PROBE_PATH = Path(influence_probe.__file__).resolve()
 BATCH_PROBE_PATH = Path(batch_probe.__file__).resolve()
@@ -206,12 +206,11 @@ def quick_check(course: Course, stage: Problem, *, file=None, source=None, sourc
     limits = Limits.from_config(stage.limits)
     limits.wall_seconds = min(limits.wall_seconds * len(cases), 30.0)
     limits.cpu_seconds = int(min(limits.cpu_seconds * len(cases), 30))
-    job = Job(entry=stage.entry, inputs={"cases": [c.inputs for c in cases]}, module_name=module_name,
-              learner_file=str(file) if file else None, learner_source=source,
+    job = Job(entry=stage.entry, cases=[JobCase({"cases": [c.inputs for c in cases]})], module_name=module_name,
+              learner_file=str(file) if file else None, learner_source=source, source_name=source_name,
               workspace=str(workspace) if workspace else None, probe_path=str(BATCH_PROBE_PATH),
               banned=course.banned_names(stage), banned_aten=course.banned_aten(stage),
-              blocked_dirs=[str(d) for d in course.reference_dirs], limits=limits,
-              options={"source_name": source_name})
+              blocked_dirs=[str(d) for d in course.reference_dirs], limits=limits)
     outcome = sandbox.run(job)
     report = Report(problem=stage.slug, title=stage.title, file=str(file or source_name), seed=seed)
     report.violations = list(outcome.violations)
@@ -435,12 +434,12 @@ def influence_entries(course: Course, problem: Problem, report, cases, *, file=N
     if cut:
         inputs[name] = inputs[name].narrow(axis, 0, max_positions).clone()
     options = {"influence": {"input": name, "axis": axis, "output_axis": out_axis}}
-    job = Job(entry=problem.entry, inputs=inputs, module_name=module_name or problem.module_name,
-              learner_file=str(file) if file else None, learner_source=source,
+    job = Job(entry=problem.entry, cases=[JobCase(inputs, {**case.options, **options})],
+              module_name=module_name or problem.module_name,
+              learner_file=str(file) if file else None, learner_source=source, source_name=source_name,
               workspace=str(workspace) if workspace else None, probe_path=str(PROBE_PATH),
               banned=course.banned_names(problem), banned_aten=course.banned_aten(problem),
-              blocked_dirs=[str(d) for d in course.reference_dirs], limits=Limits.from_config(problem.limits),
-              options={**case.options, **options, "source_name": source_name})
+              blocked_dirs=[str(d) for d in course.reference_dirs], limits=Limits.from_config(problem.limits))
     outcome = sandbox.run(job)
     if outcome.status != "ok" or not isinstance(outcome.value, dict):
         return []

@@ -38,6 +38,7 @@ class Report:
     diagnosis: dict | None = None  # the mistake named across failing cases
     localisation: list[dict] = field(default_factory=list)  # where the output goes wrong
     elapsed: float = 0.0
+    isolation: str | None = None  # how the learner's code was confined: namespaces, uid or none
 
     @property
     def first_failure(self) -> CaseResult | None:

@@ -13,7 +13,7 @@ from .judge import judge
 # can run a reference as a learner file (the sandbox refuses grader modules not yet loaded).
 from . import mistakes as _mistakes  # noqa: F401
 from .results import CaseResult, Report
-from .sandbox import Job, Limits, Sandbox
+from .sandbox import Job, JobCase, Limits, Outcome, Sandbox
 from .static import scan_file, scan_source
 
 
@@ -72,16 +72,22 @@ def check_problem(course: Course, problem: Problem, *, file: str | Path | None =
         sandbox.start()
         cases = list(given_cases) if given_cases is not None else load_cases(problem, seed)
         limits = limits or Limits.from_config(problem.limits)
+        job = Job(entry=problem.entry, module_name=module_name or problem.module_name,
+                  cases=[JobCase(case.inputs, dict(case.options)) for case in cases],
+                  learner_file=str(file) if file else None, learner_source=source, source_name=source_name,
+                  workspace=str(workspace) if workspace else None,
+                  probe_path=str(problem.probe_path) if problem.probe_path else None,
+                  banned=banned, banned_aten=banned_aten,
+                  blocked_dirs=[str(d) for d in course.reference_dirs], limits=limits)
+        outcomes = sandbox.run_check(job)
+        _attach_fresh_reruns(sandbox, job, cases, outcomes)
+        report.isolation = sandbox.isolation.value if sandbox.isolation else None
         values: dict[str, dict] = {}  # learner outputs by case, kept for diagnosis only
-        for i, case in enumerate(cases):
-            job = Job(entry=problem.entry, inputs=case.inputs, module_name=module_name or problem.module_name,
-                      learner_file=str(file) if file else None, learner_source=source,
-                      workspace=str(workspace) if workspace else None,
-                      probe_path=str(problem.probe_path) if problem.probe_path else None,
-                      banned=banned, banned_aten=banned_aten,
-                      blocked_dirs=[str(d) for d in course.reference_dirs],
-                      limits=limits, options={**case.options, "source_name": source_name})
-            outcome = sandbox.run(job)
+        for i, (case, outcome) in enumerate(zip(cases, outcomes)):
+            if outcome is None:  # not run: an earlier case exceeded a time limit
+                report.cases.append(CaseResult(case.name, False, "not run: an earlier case exceeded the time limit",
+                                               about=case.about, status="skipped"))
+                continue
             for v in outcome.violations:
                 if v not in report.violations:
                     report.violations.append(v)
@@ -89,16 +95,9 @@ def check_problem(course: Course, problem: Problem, *, file: str | Path | None =
             if outcome.status == "ok" and outcome.value is not None:
                 values[case.name] = outcome.value
             report.cases.append(result)
-            if result.status == "exception" and result.traceback.rstrip().splitlines()[-1:] and \
-                    result.traceback.rstrip().splitlines()[-1].startswith("NotImplementedError"):
+            if result.status == "not-implemented":
                 report.error = f"not implemented yet: {outcome.message}"
                 report.error_kind = "not-implemented"
-                break
-            if result.status in ("timeout", "cpu-limit"):
-                # A loop that never ends would cost the limit on every case: stop here.
-                for rest in cases[i + 1:]:
-                    report.cases.append(CaseResult(rest.name, False, "not run: an earlier case exceeded the time limit",
-                                                   about=rest.about, status="skipped"))
                 break
             if result.status in ("missing-entry", "import-error", "syntax-error"):
                 # Every other case would fail the same way: say it once.
@@ -130,3 +129,26 @@ def check_problem(course: Course, problem: Problem, *, file: str | Path | None =
         diagnose_from_fixtures(problem, report, cases, values)
     report.elapsed = time.monotonic() - started
     return report
+
+
+FRESH_RERUN = "fresh_rerun"  # a case option: run the case again in a separate child, with these options
+
+
+def _attach_fresh_reruns(sandbox: Sandbox, job: Job, cases: list[Case], outcomes: list) -> None:
+    """A case whose verdict needs a second, independent run (sample's reproducibility:
+    the same generator seed in another process must give the same draws, which no
+    memoising solution can fake) is run again in its own child; the judge finds that
+    run's value under `value["rerun"]`."""
+    wanted = [i for i, case in enumerate(cases) if isinstance(case.options.get(FRESH_RERUN), dict)
+              and outcomes[i] is not None and outcomes[i].status == "ok" and isinstance(outcomes[i].value, dict)]
+    if not wanted:
+        return
+    again = Job(**{**job.__dict__, "cases": [JobCase(job.cases[i].inputs, {**job.cases[i].options,
+                                                                         **cases[i].options[FRESH_RERUN],
+                                                                         "rerun": True}) for i in wanted]})
+    for i, outcome in zip(wanted, sandbox.run_check(again)):
+        if outcome is not None and outcome.status == "ok":
+            outcomes[i].value["rerun"] = outcome.value
+        else:
+            what = f"{outcome.status}: {outcome.message}" if outcome is not None else "not run"
+            outcomes[i].value["rerun"] = {"__bad_type__": f"the second run failed ({what})"}

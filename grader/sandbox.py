@@ -1,24 +1,30 @@
-"""Running learner code in a child process with limits, and getting plain data back.
+"""Running learner code in a confined child process, and getting plain data back.
 
-A zygote process is forked before any hidden reference is loaded, so nothing a child
-can read in its memory leads to the reference. For each job the zygote forks a child
-that sets CPU, memory and file-size limits, captures stdout and stderr, blocks imports
-and file reads of the references, imports the learner's file under the run-time guard,
-runs the problem's probe and writes back plain tensors with `torch.save`. The zygote
-enforces the wall-clock limit and relays the outcome; the parent loads it with
-`weights_only=True`. Nothing the child sends is a verdict: the parent compares.
+A zygote process is started before any hidden reference is loaded (a fork of the
+grader, or a fresh interpreter), so nothing a child can read in its memory leads to
+the reference. For each check the zygote forks ONE child for all of the check's
+cases: the child is confined by the operating system (grader/confine.py: namespaces,
+or an unprivileged uid, plus a seccomp filter and limits), imports the learner's file
+under the run-time guard, runs the problem's probe on each case and streams back one
+frame per case (a JSON header and `torch.save` bytes). The zygote enforces the wall
+clock per case and the size of everything, and relays. A case during which the child
+died is run again alone, so its verdict names it.
+
+The grader trusts nothing that comes back: no pickle on any channel (jobs go down as
+`torch.save` data too), every frame is length-capped and parsed defensively, payloads
+are loaded with `weights_only=True` and reduced to plain CPU tensors, and a malformed
+reply is a `sandbox-error` or `bad-output` verdict, never a crash. The verdict itself
+is computed in the grader's process, which the child cannot reach.
 """
 
 from __future__ import annotations
 
-import io
-import json
+import dataclasses
 import os
-import pickle
 import re
+import secrets
 import select
 import signal
-import struct
 import subprocess
 import sys
 import time
@@ -27,19 +33,24 @@ from pathlib import Path
 
 import torch
 
+from . import confine, wire
 from .banned import build_spec
+from .confine import Isolation
 from .violations import Violation
 
 MiB = 1024 * 1024
+CPU_LIMIT_EXIT = 128 + 24  # the child's exit status on SIGXCPU (grader/child.py)
+GRADER_DIR = str(Path(__file__).resolve().parent)
 
 
 @dataclass
 class Limits:
-    wall_seconds: float = 10.0
-    cpu_seconds: int = 10
-    memory_mb: int = 2048  # on top of what the child already uses after fork
-    output_bytes: int = 8192  # kept of stdout+stderr; the rest is counted, not kept
-    result_mb: int = 256
+    wall_seconds: float = 10.0  # per case
+    cpu_seconds: int = 10  # per case
+    memory_mb: int = 2048  # on top of what the child already uses after fork, for the whole check
+    output_bytes: int = 8192  # kept of stdout+stderr per case; the rest is counted, not kept
+    result_mb: int = 256  # all of a check's results together
+    scratch_mb: int = 64  # the private /tmp (namespaces): everything the check may write
 
     @classmethod
     def from_config(cls, config: dict) -> "Limits":
@@ -51,26 +62,38 @@ class Limits:
 
 
 @dataclass
-class Job:
-    entry: str
+class JobCase:
     inputs: dict
-    module_name: str
-    learner_file: str | None = None  # a file in the workspace...
-    learner_source: str | None = None  # ...or source text (notebook)
-    workspace: str | None = None
-    probe_path: str | None = None
-    banned: list[str] = field(default_factory=list)
-    banned_aten: list[str] = field(default_factory=list)
-    blocked_dirs: list[str] = field(default_factory=list)
-    limits: Limits = field(default_factory=Limits)
     options: dict = field(default_factory=dict)  # passed to the probe
 
 
 @dataclass
+class Job:
+    """One check: a learner's code and the cases to run it on, in one child."""
+
+    entry: str
+    module_name: str
+    cases: list[JobCase]
+    learner_file: str | None = None  # a file in the workspace...
+    learner_source: str | None = None  # ...or source text (notebook)
+    source_name: str = "<notebook>"
+    workspace: str | None = None
+    probe_path: str | None = None
+    banned: list[str] = field(default_factory=list)
+    banned_aten: list[str] = field(default_factory=list)
+    blocked_dirs: list[str] = field(default_factory=list)  # the course's reference directories
+    limits: Limits = field(default_factory=Limits)
+
+    def subset(self, indices: list[int]) -> "Job":
+        return dataclasses.replace(self, cases=[self.cases[i] for i in indices])
+
+
+@dataclass
 class Outcome:
-    """What happened in the child. `status` is one of:
-    ok, exception, syntax-error, import-error, missing-entry, wrong-signature, bad-output,
-    timeout, cpu-limit, memory-limit, exited, crashed, sandbox-error."""
+    """What happened to one case in the child. `status` is one of:
+    ok, exception, not-implemented, syntax-error, import-error, missing-entry,
+    wrong-signature, bad-output, banned, timeout, cpu-limit, memory-limit, exited,
+    crashed, sandbox-error."""
 
     status: str
     value: dict | None = None
@@ -84,6 +107,7 @@ class Outcome:
     signal: int | None = None
 
 
+STOPPING = ("timeout", "cpu-limit")  # the rest of a check is not run after these
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
 
 
@@ -93,43 +117,25 @@ def printable(text: str) -> str:
     return _CONTROL.sub("\ufffd", text)
 
 
-# --------------------------------------------------------------------------- framing
-def _write_frame(fd: int, payload: bytes) -> None:
-    data = struct.pack("!Q", len(payload)) + payload
-    view = memoryview(data)
-    while view:
-        n = os.write(fd, view)
-        view = view[n:]
-
-
-def _read_exact(fd: int, n: int) -> bytes:
-    chunks = []
-    while n:
-        chunk = os.read(fd, min(n, 1 << 20))
-        if not chunk:
-            raise EOFError
-        chunks.append(chunk)
-        n -= len(chunk)
-    return b"".join(chunks)
-
-
-def _read_frame(fd: int) -> bytes:
-    (size,) = struct.unpack("!Q", _read_exact(fd, 8))
-    return _read_exact(fd, size)
-
-
 # --------------------------------------------------------------------------- parent side
 class Sandbox:
-    """Owns a zygote. Start it before loading any reference; reuse it for many jobs.
+    """Owns a zygote. Start it before loading any reference; reuse it for many checks.
 
     The zygote is normally forked from this process (cheap, torch already imported).
     With `spawn=True`, or when a zygote has to be replaced after it died (by then this
-    process may hold references), it is a fresh interpreter instead: `python -m grader.zygote`.
+    process may hold references), it is a fresh interpreter: `python -m grader.zygote`.
+    `isolation` forces a level (else GRADER_ISOLATION, else the best available);
+    `hidden` adds paths the child must not see (a class's submissions, the gradebook).
     """
 
-    def __init__(self, spawn: bool = False):
+    def __init__(self, spawn: bool = False, isolation: Isolation | str | None = None,
+                 hidden: list[str | os.PathLike] = ()):
         self.spawn = spawn
+        self.requested = Isolation(isolation) if isolation else None
+        self.hidden = [str(Path(h).resolve()) for h in hidden]
         self.pid: int | None = None
+        self.isolation: Isolation | None = None  # the level in force, once the zygote said
+        self.error: str | None = None  # why the zygote could not confine, if it could not
         self._proc: subprocess.Popen | None = None
         self._to_zygote: int | None = None
         self._from_zygote: int | None = None
@@ -145,11 +151,13 @@ class Sandbox:
     def start(self) -> None:
         if self.pid is not None:
             return
+        confine.protect_from_same_user()
         if self.spawn or self._started_before:
             self._spawn_zygote()
         else:
             self._fork_zygote()
         self._started_before = True
+        self.isolation = None
 
     def _fork_zygote(self) -> None:
         torch.set_num_threads(1)  # a forked child hangs in OpenMP if the parent used threads
@@ -163,7 +171,7 @@ class Sandbox:
             try:
                 os.close(job_w)
                 os.close(res_r)
-                _zygote_loop(job_r, res_w)
+                _zygote_loop(job_r, res_w, self.requested)
             except BaseException:
                 code = 1
             finally:
@@ -176,6 +184,8 @@ class Sandbox:
         job_r, job_w = os.pipe()
         res_r, res_w = os.pipe()
         env = dict(os.environ, OMP_NUM_THREADS="1")
+        if self.requested is not None:
+            env["GRADER_ISOLATION"] = self.requested.value
         env["PYTHONPATH"] = os.pathsep.join(p for p in (str(Path(__file__).resolve().parent.parent),
                                                          env.get("PYTHONPATH")) if p)
         self._proc = subprocess.Popen([sys.executable, "-m", "grader.zygote", str(job_r), str(res_w)],
@@ -184,27 +194,61 @@ class Sandbox:
         os.close(res_w)
         self.pid, self._to_zygote, self._from_zygote = self._proc.pid, job_w, res_r
 
+    # -- talking to the zygote ------------------------------------------------------
+    def _hello(self) -> bool:
+        """The zygote's first frame says which isolation level it runs children at."""
+        if self.isolation is not None:
+            return True
+        header, _ = wire.read_frame(self._from_zygote, 0)
+        if header.get("error"):
+            self.error = str(header["error"])[:2000]
+            return False
+        self.isolation = Isolation(str(header.get("isolation")))
+        return True
+
+    def run_check(self, job: Job) -> list[Outcome | None]:
+        """One outcome per case, None for cases not run after a time limit. A case during
+        which the child died (and that did not run alone) is run again alone."""
+        outcomes: list[Outcome | None] = [None] * len(job.cases)
+        todo = list(range(len(job.cases)))
+        while todo:
+            got, died = self._run_child(job.subset(todo))
+            for k, outcome in enumerate(got):
+                outcomes[todo[k]] = outcome
+            if died is None:
+                break
+            index = len(got)
+            if index > 0 and died.status not in STOPPING and died.status != "sandbox-error":
+                alone, again = self._run_child(job.subset([todo[index]]))
+                died = alone[0] if alone else again
+            outcomes[todo[index]] = died
+            if died.status in STOPPING or died.status == "sandbox-error":
+                break
+            todo = todo[index + 1:]
+        return outcomes
+
     def run(self, job: Job) -> Outcome:
+        """A job of one case (localisation's probes): its outcome."""
+        return self.run_check(job)[0] or Outcome("sandbox-error", message="the case was not run")
+
+    def _run_child(self, job: Job) -> tuple[list[Outcome], Outcome | None]:
+        """Outcomes of the cases the child finished, in order, and how it ended when it
+        ended early (None when every case came back)."""
         if self.pid is None:
             self.start()
         try:
-            _write_frame(self._to_zygote, pickle.dumps(job))
-            raw = _read_frame(self._from_zygote)
-        except (EOFError, BrokenPipeError, OSError) as exc:
+            if not self._hello():
+                self.close()
+                return [], Outcome("sandbox-error", message=f"the sandbox could not confine the child: {self.error}")
+            wire.write_all(self._to_zygote, wire.encode({"job": "check"}, _encode_job(job, self.hidden)))
+            header, payload = wire.read_frame(self._from_zygote, job.limits.result_mb * MiB + MiB)
+        except (EOFError, BrokenPipeError, OSError, wire.ProtocolError) as exc:
             self.close()
-            return Outcome("sandbox-error", message=f"the sandbox stopped unexpectedly ({exc!r})")
-        meta, payload = pickle.loads(raw)
-        outcome = Outcome(**meta)
-        if payload is not None and outcome.status == "ok":
-            try:
-                outcome.value = torch.load(io.BytesIO(payload), weights_only=True)
-            except Exception as exc:  # a forged or broken result is no result
-                outcome.status = "bad-output"
-                outcome.message = f"the result could not be read back as plain tensors ({type(exc).__name__})"
-            if outcome.status == "ok" and not isinstance(outcome.value, dict):
-                outcome.status = "bad-output"
-                outcome.message = "the result was not well-formed"
-        return outcome
+            return [], Outcome("sandbox-error", message=f"the sandbox stopped unexpectedly ({exc!r})")
+        try:
+            return _read_reply(header, payload, len(job.cases))
+        except (wire.ProtocolError, KeyError, TypeError, ValueError) as exc:
+            return [], Outcome("sandbox-error", message=f"the sandbox's reply was malformed ({exc})")
 
     def close(self) -> None:
         if self.pid is None:
@@ -233,136 +277,318 @@ class Sandbox:
         self.pid = None
 
 
+def _encode_job(job: Job, extra_hidden: list[str]) -> bytes:
+    spec = {f.name: getattr(job, f.name) for f in dataclasses.fields(job) if f.name not in ("cases", "limits")}
+    spec["limits"] = dataclasses.asdict(job.limits)
+    spec["hidden"] = hidden_paths(job, extra_hidden)
+    return wire.dump_value({"spec": spec, "cases": [{"inputs": c.inputs, "options": c.options} for c in job.cases]})
+
+
+def hidden_paths(job: Job, extra: list[str]) -> list[str]:
+    """What the child must not see: the course (its references and problems), the
+    grader's package, the learner's workspace (served from memory), and `extra`."""
+    paths = [GRADER_DIR, *extra]
+    for ref in job.blocked_dirs:
+        paths += [str(Path(ref).resolve()), str(Path(ref).resolve().parent)]
+    if job.workspace:
+        paths.append(str(Path(job.workspace).resolve()))
+    if job.learner_file:
+        paths.append(str(Path(job.learner_file).resolve().parent))
+    return sorted(set(paths))
+
+
+def _read_reply(header: dict, payload: bytes, n_cases: int) -> tuple[list[Outcome], Outcome | None]:
+    cases = header["cases"]
+    if not isinstance(cases, list) or len(cases) > n_cases:
+        raise wire.ProtocolError("case list")
+    outcomes, offset = [], 0
+    for meta in cases:
+        outcome = _outcome(meta)
+        size = int(meta.get("payload", 0))
+        if size < 0 or offset + size > len(payload):
+            raise wire.ProtocolError("payload bounds")
+        if outcome.status == "ok":
+            try:
+                outcome.value = wire.load_value(payload[offset:offset + size]) if size else None
+            except wire.ProtocolError as exc:
+                outcome.status, outcome.message = "bad-output", f"the result could not be read back: {exc}"
+            if outcome.status == "ok" and not isinstance(outcome.value, dict):
+                outcome.status, outcome.message = "bad-output", "the result was not well-formed"
+        offset += size
+        outcomes.append(outcome)
+    end = header.get("end")
+    died = _outcome(end) if isinstance(end, dict) and len(outcomes) < n_cases else None
+    if died is None and len(outcomes) < n_cases:
+        died = Outcome("sandbox-error", message="the child stopped without saying why")
+    return outcomes, died
+
+
+def _outcome(meta: dict) -> Outcome:
+    if not isinstance(meta, dict):
+        raise wire.ProtocolError("case header")
+
+    def text(key, cap):
+        return printable(str(meta.get(key, ""))[:cap])
+
+    def number(key):
+        value = meta.get(key)
+        return int(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+    violations = []
+    for v in list(meta.get("violations") or [])[:100]:
+        if isinstance(v, dict):
+            violations.append(Violation(str(v.get("api", ""))[:200], str(v.get("file", ""))[:500],
+                                        int(v.get("line", 0)) if isinstance(v.get("line"), int) else 0,
+                                        str(v.get("how", ""))[:500], str(v.get("kind", "banned"))[:20]))
+    elapsed = meta.get("elapsed", 0.0)
+    return Outcome(status=text("status", 40) or "bad-output", message=text("message", 4000),
+                   traceback=text("traceback", 8000), violations=violations, output=text("output", 64 * 1024),
+                   output_truncated=number("output_truncated") or 0,
+                   elapsed=float(elapsed) if isinstance(elapsed, (int, float)) else 0.0,
+                   exit_code=number("exit_code"), signal=number("signal"))
+
+
 # --------------------------------------------------------------------------- zygote side
 def _warm_up() -> None:
     """Pay torch's lazy first-use costs (dispatch-mode machinery, aten op table) once in
-    the zygote, not in every child against its CPU limit."""
+    the zygote, not in every child against its CPU limit; import what a confined child
+    can no longer find on disk."""
     from .banned import aten_ops_available
     from .guard import Guard, LearnerFrames
+    from . import child  # noqa: F401  (imported here: the child cannot read grader files)
+    import importlib.util  # noqa: F401
 
     aten_ops_available()
 
     with Guard(build_spec([]), LearnerFrames([])):
         a = torch.randn(4, 4, dtype=torch.float64)
         (torch.softmax(a @ a.T, -1).float().mean(-1, keepdim=True) * 2).sum()
-    from .child import sanitize
-
-    torch.save(sanitize({"a": a, "b": [a.float()]}), io.BytesIO())
+    torch.save(child.sanitize({"a": a, "b": [a.float()]}), __import__("io").BytesIO())
 
 
-def _zygote_loop(job_r: int, res_w: int) -> None:
+def _zygote_loop(job_r: int, res_w: int, requested: Isolation | None = None) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     torch.set_num_threads(1)
     _warm_up()
+    try:
+        if requested is not None:
+            os.environ["GRADER_ISOLATION"] = requested.value
+        level = confine.choose_level()
+        confine.make_subreaper()
+    except confine.ConfinementError as exc:
+        wire.write_all(res_w, wire.encode({"error": str(exc)}))
+        return
+    wire.write_all(res_w, wire.encode({"isolation": level.value}))
     while True:
         try:
-            job: Job = pickle.loads(_read_frame(job_r))
+            _, raw = wire.read_frame(job_r, 1 << 40)
         except EOFError:
             return
-        build_spec(job.banned, job.banned_aten)  # cached here, inherited by the child
-        meta, payload = _supervise(job)
-        _write_frame(res_w, pickle.dumps((meta, payload)))
+        message = wire.load_trusted(raw)
+        spec, cases = message["spec"], message["cases"]
+        build_spec(spec["banned"], spec["banned_aten"])  # cached here, inherited by the child
+        if level is Isolation.UID:
+            confine.protect_paths(spec["hidden"])
+        header, payload = _supervise(spec, cases, level)
+        wire.write_all(res_w, wire.encode(header, payload))
 
 
-def _supervise(job: Job) -> tuple[dict, bytes | None]:
-    """Fork one child for the job, watch it, and describe what happened."""
+class _Watch:
+    """The zygote's view of one child: frames, output and deadlines."""
+
+    def __init__(self, spec: dict, n_cases: int):
+        limits = spec["limits"]
+        self.wall = float(limits["wall_seconds"])
+        self.output_cap = int(limits["output_bytes"])
+        self.result_cap = int(limits["result_mb"]) * MiB
+        self.n_cases = n_cases
+        self.started = time.monotonic()
+        self.deadline = self.started + self.wall
+        self.last_call = self.started + self.wall * (n_cases + 1)  # forged "start" frames cannot buy more
+        self.reader = wire.FrameReader(self.result_cap)
+        self.results: list[tuple[dict, bytes]] = []
+        self.current: int | None = None
+        self.case_started = self.started
+        self.result_bytes = 0
+        self.output = bytearray()
+        self.output_dropped = 0
+        self.problem: tuple[str, str] | None = None  # (status, message) that ended the child
+
+    def on_result_bytes(self, chunk: bytes) -> None:
+        try:
+            frames = self.reader.feed(chunk)
+        except wire.ProtocolError as exc:
+            self.problem = ("bad-output", f"the result was not well-formed ({exc})")
+            return
+        for header, payload in frames:
+            event = header.get("event")
+            now = time.monotonic()
+            if event == "start":
+                self.current = len(self.results)
+                self.case_started = now
+                self.deadline = min(now + self.wall, self.last_call)
+            elif event == "refused":
+                self.problem = ("sandbox-error", f"the child could not be confined: {str(header.get('message'))[:500]}")
+                return
+            elif event == "result" and len(self.results) < self.n_cases:
+                self.result_bytes += len(payload)
+                if self.result_bytes > self.result_cap:
+                    self.problem = ("bad-output", f"the results were larger than {self.result_cap // MiB} MiB")
+                    return
+                header["elapsed"] = now - self.case_started
+                self.results.append((header, payload))
+                self.current = None
+            else:
+                self.problem = ("bad-output", "the result was not well-formed")
+                return
+
+    def on_output(self, chunk: bytes) -> None:
+        keep = max(0, 1 * MiB - len(self.output))
+        self.output += chunk[:keep]
+        self.output_dropped += len(chunk) - min(keep, len(chunk))
+
+
+def _supervise(spec: dict, cases: list, level: Isolation) -> tuple[dict, bytes]:
+    """Fork one confined child for the check, watch it, and describe what happened."""
     out_r, out_w = os.pipe()
     res_r, res_w = os.pipe()
+    ctl_r, ctl_w = os.pipe()
+    marker = secrets.token_hex(8)
     start = time.monotonic()
-    pid = os.fork()
-    if pid == 0:
-        os.close(out_r)
-        os.close(res_r)
+    first = os.fork()
+    if first == 0:
+        code = 70
         try:
+            for fd in (out_r, res_r, ctl_r):
+                os.close(fd)
             from .child import child_main
 
-            child_main(job, out_w, res_w)
+            if level is Isolation.NAMESPACES:
+                confine.enter_namespaces()
+                inner = os.fork()  # the namespace's init, the only process that runs learner code
+                if inner == 0:
+                    os.close(ctl_w)
+                    child_main(spec, cases, out_w, res_w, level, marker)
+                wire.write_all(ctl_w, str(inner).encode())
+                code = 0
+            else:
+                os.close(ctl_w)
+                os.setpgid(0, 0)
+                child_main(spec, cases, out_w, res_w, level, marker)
+        except BaseException as exc:  # confinement failed: say so, run nothing
+            try:
+                wire.write_all(res_w, wire.encode({"event": "refused", "message": f"{type(exc).__name__}: {exc}"}))
+            except OSError:
+                pass
         finally:
-            os._exit(70)
+            os._exit(code)
     os.close(out_w)
     os.close(res_w)
-    limits = job.limits
-    output = bytearray()
-    dropped = 0
-    result = bytearray()
-    result_too_big = False
+    os.close(ctl_w)
+    pid = first
+    if level is Isolation.NAMESPACES:
+        os.waitpid(first, 0)
+        raw = os.read(ctl_r, 64)
+        pid = int(raw) if raw.strip().isdigit() else None
+    os.close(ctl_r)
+    watch = _Watch(spec, len(cases))
+    status = _watch(pid, out_r, res_r, watch)
+    if level is not Isolation.NAMESPACES and pid is not None:
+        try:
+            os.killpg(pid, signal.SIGKILL)  # anything it left in its group (no pid namespace to do it)
+        except (ProcessLookupError, PermissionError):
+            pass
+    os.close(out_r)
+    os.close(res_r)
+    return _describe(watch, status, spec, marker, time.monotonic() - start)
+
+
+def _watch(pid: int | None, out_r: int, res_r: int, watch: _Watch) -> int | None:
     open_fds = {out_r, res_r}
-    timed_out = False
-    deadline = start + limits.wall_seconds
+    killed = False
     while open_fds:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            timed_out = True
+        now = time.monotonic()
+        if watch.problem is None and now >= watch.deadline:
+            watch.problem = ("timeout", f"no result within the {watch.wall:g} s wall-clock limit")
+        if watch.problem is not None and not killed:
+            _kill(pid)
+            killed = True
             break
-        ready, _, _ = select.select(list(open_fds), [], [], min(remaining, 0.5))
+        ready, _, _ = select.select(list(open_fds), [], [], max(0.0, min(watch.deadline - now, 0.5)))
         for fd in ready:
             chunk = os.read(fd, 1 << 20)
             if not chunk:
                 open_fds.discard(fd)
-                continue
-            if fd == out_r:
-                keep = max(0, limits.output_bytes - len(output))
-                output += chunk[:keep]
-                dropped += len(chunk) - min(keep, len(chunk))
+            elif fd == out_r:
+                watch.on_output(chunk)
             else:
-                if len(result) + len(chunk) > limits.result_mb * MiB:
-                    result_too_big = True
-                    open_fds.discard(fd)
-                else:
-                    result += chunk
-    if timed_out or result_too_big:
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-    _, status = os.waitpid(pid, 0)
-    elapsed = time.monotonic() - start
-    os.close(out_r)
-    os.close(res_r)
-    meta = dict(output=printable(output.decode("utf-8", errors="replace")), output_truncated=dropped, elapsed=elapsed)
-    if os.WIFSIGNALED(status):
-        meta["signal"] = os.WTERMSIG(status)
-    else:
-        meta["exit_code"] = os.WEXITSTATUS(status)
-    if timed_out:
-        meta.update(status="timeout", message=f"no result within the {limits.wall_seconds:g} s wall-clock limit")
-        return meta, None
-    if result_too_big:
-        meta.update(status="bad-output", message=f"the result was larger than {limits.result_mb} MiB")
-        return meta, None
-    sig = meta.get("signal")
-    if not result:
-        if sig in (signal.SIGXCPU, signal.SIGKILL) and elapsed < limits.wall_seconds:
-            meta.update(status="cpu-limit", message=f"used more than the {limits.cpu_seconds} s CPU-time limit")
-        elif sig is not None:
-            meta.update(status="crashed", message=f"the process was killed by signal {signal.Signals(sig).name}")
-        else:
-            meta.update(status="exited", message=f"the process exited (status {meta.get('exit_code')}) before returning a result: "
-                        "sys.exit, os._exit or a crash in native code")
-        return meta, None
+                watch.on_result_bytes(chunk)
+    if pid is None:
+        return None
     try:
-        header, payload = _parse_child_result(bytes(result))
-    except Exception:
-        meta.update(status="bad-output", message="the result was not well-formed")
-        return meta, None
-    meta.update(header)
-    return meta, payload
+        _, status = os.waitpid(pid, 0)
+    except ChildProcessError:
+        return None
+    return status
 
 
-def _parse_child_result(raw: bytes) -> tuple[dict, bytes | None]:
-    """The child's result is JSON plus torch.save bytes: never pickle, it runs code."""
-    (size,) = struct.unpack("!Q", raw[:8])
-    header = json.loads(raw[8 : 8 + size].decode("utf-8"))
-    payload = raw[8 + size :] or None
-    if not isinstance(header, dict):
-        raise ValueError("header")
-    clean = {
-        "status": str(header.get("status", "bad-output")),
-        "message": printable(str(header.get("message", ""))[:4000]),
-        "traceback": printable(str(header.get("traceback", ""))[:8000]),
-        "violations": [
-            Violation(str(v["api"]), str(v["file"]), int(v["line"]), str(v["how"]), str(v.get("kind", "banned")))
-            for v in header.get("violations", [])[:100]
-        ],
-    }
-    return clean, payload
+def _kill(pid: int | None) -> None:
+    if pid is None:
+        return
+    try:
+        os.kill(pid, signal.SIGKILL)  # in a pid namespace its init: the kernel kills the rest
+    except ProcessLookupError:
+        pass
+
+
+def _split_output(watch: _Watch, marker: str) -> tuple[dict[int, str], dict[int, int], str, int]:
+    """Output by case, from the markers the child wrote before each case (a learner can
+    forge one, and so only misfile their own output)."""
+    text = watch.output.decode("utf-8", errors="replace")
+    pieces = re.split(f"\x1egrader-case-{marker}:(\\d+)\n", text)
+    by_case: dict[int, str] = {}
+    dropped: dict[int, int] = {}
+    head = pieces[0]
+    for i in range(1, len(pieces) - 1, 2):
+        index = int(pieces[i])
+        by_case[index] = by_case.get(index, "") + pieces[i + 1]
+    for index, body in list(by_case.items()):
+        raw = body.encode()
+        if len(raw) > watch.output_cap:
+            dropped[index] = len(raw) - watch.output_cap
+            by_case[index] = raw[:watch.output_cap].decode("utf-8", errors="replace")
+    return by_case, dropped, head[:watch.output_cap], watch.output_dropped
+
+
+def _describe(watch: _Watch, status: int | None, spec: dict, marker: str, elapsed: float) -> tuple[dict, bytes]:
+    by_case, dropped, head, lost = _split_output(watch, marker)
+    cases, payloads = [], []
+    for index, (header, payload) in enumerate(watch.results):
+        meta = {k: header.get(k) for k in ("status", "message", "traceback", "violations", "elapsed")}
+        meta["output"] = printable((head if index == 0 else "") + by_case.get(index, ""))
+        meta["output_truncated"] = dropped.get(index, 0) + (lost if index == len(watch.results) - 1 else 0)
+        meta["payload"] = len(payload)
+        cases.append(meta)
+        payloads.append(payload)
+    end = {"elapsed": time.monotonic() - watch.case_started, "output": printable(by_case.get(len(cases), head)),
+           "output_truncated": lost}
+    if status is not None:
+        if os.WIFSIGNALED(status):
+            end["signal"] = os.WTERMSIG(status)
+        else:
+            end["exit_code"] = os.WEXITSTATUS(status)
+    limits = spec["limits"]
+    sig = end.get("signal")
+    if watch.problem is not None:
+        end.update(status=watch.problem[0], message=watch.problem[1])
+    elif status is None:
+        end.update(status="sandbox-error", message="the child could not be started")
+    elif (sig in (signal.SIGXCPU, signal.SIGKILL) and end["elapsed"] < float(limits["wall_seconds"])) \
+            or end.get("exit_code") == CPU_LIMIT_EXIT:
+        end.update(status="cpu-limit", message=f"used more than the {limits['cpu_seconds']} s CPU-time limit")
+    elif sig is not None:
+        end.update(status="crashed", message=f"the process was killed by signal {signal.Signals(sig).name}")
+    else:
+        end.update(status="exited", message=f"the process exited (status {end.get('exit_code')}) before returning a "
+                   "result: sys.exit, os._exit or a crash in native code")
+    return {"cases": cases, "end": end}, b"".join(payloads)

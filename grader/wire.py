@@ -1,0 +1,198 @@
+"""The bytes that cross between grader, zygote and child, and how they are read back.
+
+No pickle anywhere a child can write: a frame is a JSON header and an optional
+`torch.save` payload, each length-prefixed and capped. Reading never trusts the
+writer: a frame too large, truncated or malformed raises `ProtocolError`, and a
+payload is loaded with `weights_only=True` and then reduced to plain data (exact CPU
+strided tensors, numbers, strings, lists, dicts); anything else becomes a marker the
+judge reports as unusable output.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import struct
+
+import torch
+
+MiB = 1024 * 1024
+HEADER_CAP = 4 * MiB
+_HEAD = struct.Struct("!I")
+_BODY = struct.Struct("!Q")
+MAX_DEPTH = 32
+MAX_ITEMS = 100_000
+MAX_DIMS = 16
+PLAIN_DTYPES = {
+    torch.float16, torch.bfloat16, torch.float32, torch.float64, torch.int8, torch.int16, torch.int32, torch.int64,
+    torch.uint8, torch.bool, torch.complex64, torch.complex128,
+}
+
+
+class ProtocolError(Exception):
+    """A frame that is not what the protocol allows."""
+
+
+# --------------------------------------------------------------------------- frames
+def encode(header: dict, payload: bytes = b"") -> bytes:
+    head = json.dumps(header, allow_nan=True).encode()
+    return _HEAD.pack(len(head)) + head + _BODY.pack(len(payload)) + payload
+
+
+def write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def _read_exact(fd: int, n: int) -> bytes:
+    chunks = []
+    while n:
+        chunk = os.read(fd, min(n, 1 << 20))
+        if not chunk:
+            raise EOFError
+        chunks.append(chunk)
+        n -= len(chunk)
+    return b"".join(chunks)
+
+
+def read_frame(fd: int, payload_cap: int) -> tuple[dict, bytes]:
+    """One frame from a blocking descriptor. EOFError at a clean end, ProtocolError on
+    anything malformed or over the caps (nothing is allocated before it is checked)."""
+    (size,) = _HEAD.unpack(_read_exact(fd, _HEAD.size))
+    if size > HEADER_CAP:
+        raise ProtocolError(f"a header of {size} bytes")
+    header = parse_header(_read_exact(fd, size))
+    (length,) = _BODY.unpack(_read_exact(fd, _BODY.size))
+    if length > payload_cap:
+        raise ProtocolError(f"a payload of {length} bytes")
+    return header, _read_exact(fd, length) if length else b""
+
+
+def parse_header(raw: bytes) -> dict:
+    try:
+        header = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise ProtocolError(f"a header that is not JSON ({type(exc).__name__})") from None
+    if not isinstance(header, dict):
+        raise ProtocolError("a header that is not an object")
+    return header
+
+
+class FrameReader:
+    """Frames from a stream fed in chunks (the zygote reads a child with select)."""
+
+    def __init__(self, payload_cap: int):
+        self.payload_cap = payload_cap
+        self.buffer = bytearray()
+
+    def feed(self, chunk: bytes) -> list[tuple[dict, bytes]]:
+        self.buffer += chunk
+        frames = []
+        while True:
+            if len(self.buffer) < _HEAD.size:
+                return frames
+            (size,) = _HEAD.unpack_from(self.buffer)
+            if size > HEADER_CAP:
+                raise ProtocolError(f"a header of {size} bytes")
+            end = _HEAD.size + size
+            if len(self.buffer) < end + _BODY.size:
+                return frames
+            (length,) = _BODY.unpack_from(self.buffer, end)
+            if length > self.payload_cap:
+                raise ProtocolError(f"a payload of {length} bytes")
+            total = end + _BODY.size + length
+            if len(self.buffer) < total:
+                return frames
+            header = parse_header(bytes(self.buffer[_HEAD.size:end]))
+            payload = bytes(self.buffer[end + _BODY.size:total])
+            del self.buffer[:total]
+            frames.append((header, payload))
+
+    @property
+    def partial(self) -> bool:
+        return bool(self.buffer)
+
+
+# --------------------------------------------------------------------------- values
+def dump_value(value) -> bytes:
+    buf = io.BytesIO()
+    torch.save(value, buf)
+    return buf.getvalue()
+
+
+def load_value(payload: bytes):
+    """torch.load with weights_only (no code runs), then plain data only. Raises
+    ProtocolError when the bytes are not a torch file."""
+    try:
+        value = torch.load(io.BytesIO(payload), weights_only=True, map_location="cpu")
+    except Exception as exc:  # a forged or broken file is no result
+        raise ProtocolError(f"a result that is not plain tensors ({type(exc).__name__})") from None
+    return plain(value)
+
+
+def load_trusted(payload: bytes):
+    """A job from the grader to its zygote: still weights_only, but kept as it was sent."""
+    return torch.load(io.BytesIO(payload), weights_only=True)
+
+
+def bad(what: str) -> dict:
+    return {"__bad_type__": what}
+
+
+def plain(value, depth: int = 0, budget: list | None = None):
+    """Exact, CPU, strided, non-quantized tensors of the usual dtypes, copied contiguous;
+    numbers, strings, None, lists and str-keyed dicts, up to a depth and an item count.
+    Everything else, at any depth, becomes a `__bad_type__` marker saying what it was."""
+    budget = budget if budget is not None else [MAX_ITEMS]
+    budget[0] -= 1
+    if budget[0] < 0:
+        return bad("a result with too many items")
+    if depth > MAX_DEPTH:
+        return bad("a result nested too deeply")
+    if isinstance(value, torch.Tensor):
+        return _plain_tensor(value)
+    if value is None or type(value) in (bool, int, float, str):
+        return value
+    if type(value) in (list, tuple):
+        return [plain(v, depth + 1, budget) for v in value]
+    if type(value) is dict or (isinstance(value, dict) and type(value).__module__ == "collections"):
+        out = {}
+        for k, v in value.items():
+            if type(k) is not str:
+                return bad("a dict whose keys are not strings")
+            out[k] = plain(v, depth + 1, budget)
+        return out
+    return bad(f"a {type(value).__name__}")
+
+
+def _plain_tensor(t: torch.Tensor):
+    with torch._C.DisableTorchFunction():
+        if type(t) is not torch.Tensor:
+            return bad(f"a tensor subclass ({type(t).__name__}), not a plain torch.Tensor")
+        kind = _unusual_kind(t)
+        if kind:
+            return bad(kind)
+        if t.dtype not in PLAIN_DTYPES:
+            return bad(f"a tensor of dtype {t.dtype}")
+        if t.dim() > MAX_DIMS:
+            return bad(f"a tensor with {t.dim()} dimensions")
+        return t.detach().clone(memory_format=torch.contiguous_format).requires_grad_(False)
+
+
+def _unusual_kind(t: torch.Tensor) -> str:
+    try:
+        if t.is_nested:
+            return "a nested tensor"
+        if t.layout != torch.strided:
+            return f"a {str(t.layout).removeprefix('torch.')} tensor (sparse or other layout), not a dense one"
+        if t.is_meta or t.device.type == "meta":
+            return "a meta tensor (it has no values)"
+        if t.device.type != "cpu":
+            return f"a tensor on {t.device}, not on the CPU"
+        if t.is_quantized:
+            return "a quantized tensor"
+    except Exception as exc:
+        return f"a tensor that could not be inspected ({type(exc).__name__})"
+    return ""
