@@ -31,8 +31,14 @@ def load_probe(problem: Problem):
 def run_in_process(problem: Problem, probe, fn, case: Case) -> dict:
     """What the sandbox would send back for `fn` as the entry point."""
     from .child import sanitize
+    from .runner import FRESH_RERUN
 
-    return sanitize(probe(fn, case.pristine_inputs(), LocalContext(case.options)))
+    value = sanitize(probe(fn, case.pristine_inputs(), LocalContext(case.options)))
+    rerun = case.options.get(FRESH_RERUN)
+    if isinstance(rerun, dict) and isinstance(value, dict):  # trusted code: the same process will do
+        options = {**case.options, **rerun, "rerun": True}
+        value["rerun"] = sanitize(probe(fn, case.pristine_inputs(), LocalContext(options)))
+    return value
 
 
 def judge_in_process(problem: Problem, fn, seed: int = 0) -> dict:

@@ -219,7 +219,7 @@ SAMPLING = {  # source, words in the first failing sampling case's message
                       "which is not among the top_k = 4 tokens"),
     "global RNG": (edit(RECOMPUTE, "torch.rand(probs.shape[0], 1, generator=generator, dtype=torch.float64)",
                         "torch.rand(probs.shape[0], 1, dtype=torch.float64)"),
-                   "the same generator seed gave a different output after the global RNG was reseeded"),
+                   "the same generator seed gave a different output in a second run with the global RNG reseeded"),
     "argmax even when sampling": (edit(RECOMPUTE, "if temperature == 0:", "if True:"), "chi-square"),
     "one random number for every row": (edit(RECOMPUTE, "torch.rand(probs.shape[0], 1,", "torch.rand(1, 1,"),
                                         "chi-square"),

@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from conftest import failing_messages
-from grader.inprocess import LocalContext
+from grader.inprocess import LocalContext, run_in_process
 from grader.judge import case_verdicts, public_judge_module
 from sampling_solutions import BANNED, CORRECT, WRONG
 
@@ -40,7 +40,7 @@ def test_reference_passes_its_own_judge_in_process(course):
 
     probe = load_module_from_path("_sample_probe_test", problem.probe_path)
     for case in ref.cases(3):
-        value = probe.probe(ref.sample, case.pristine_inputs(), LocalContext(case.options))
+        value = run_in_process(problem, probe.probe, ref.sample, case)
         verdicts = case_verdicts(problem, case, value, case.tolerance)
         assert all(v.passed for v in verdicts), (case.name, [v.message for v in verdicts])
 

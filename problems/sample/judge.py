@@ -133,13 +133,13 @@ def _reproducibility(case, value: dict, counts) -> list[Comparison]:
     rows, n = case.inputs["probs"], case.options["draws"]
     draws = value["draws"]
     out = []
-    again = value.get("draws_again")
-    check, _ = validate(again, rows, n, "draws (second run)")
+    again = (value.get("rerun") or {}).get("draws")  # the same seed, in a separate process
+    check, _ = validate(again, rows, n, "draws (second run, in a separate process)")
     if check.passed and not torch.equal(again, draws):
         differ = int((again != draws).sum())
         check = Comparison(False, f"the same generator seed gave different draws ({differ} of {draws.numel()} "
-                           "differ) after the global RNG was reseeded: take every random number from `generator` "
-                           "(e.g. torch.rand(..., generator=generator)), never from the global RNG",
+                           "differ) in a second run with the global RNG reseeded: take every random number from "
+                           "`generator` (e.g. torch.rand(..., generator=generator)), never from the global RNG",
                            mistake=GLOBAL_RNG)
     out.append(check)
     other = value.get("draws_other_seed")

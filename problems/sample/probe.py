@@ -4,9 +4,11 @@ A case gives R distinct distributions (`probs`, shape (R, V)). The probe stacks
 `draws` copies of them into one batch of R * draws rows (row i follows distribution
 i % R), calls `sample` once on it with a generator seeded from the case, and sends back
 the draws. The parent judges them: ids in range, never a token of probability 0, and a
-chi-square test per case. For the reproducibility case it also calls `sample` again with
-the same generator seed after reseeding the global RNG, once with another generator
-seed, and once on a single row.
+chi-square test per case. For the reproducibility case it also calls `sample` with
+another generator seed and on a single row; and the grader runs that case a second
+time in a separate process (option `fresh_rerun`), where the probe reseeds the global
+RNG differently and draws with the same generator seed: a sampler that remembers its
+answers within one process cannot fake reproducibility.
 
 Nothing here is a verdict: "output" (the observed frequencies) only helps name a known
 mistake after the parent has judged the raw draws itself.
@@ -42,14 +44,17 @@ def probe(entry, inputs, ctx):
     opts = ctx.options
     batch = rows.repeat(opts["draws"], 1)  # (R * draws, V)
     out = {}
+    if opts.get("rerun"):
+        # A separate process (the grader's fresh rerun), another global RNG state, the
+        # same generator seed: only the generator may decide the draws.
+        torch.default_generator.manual_seed(opts["global_seeds"][1])
+        return {"draws": ctx.call(entry, batch, _generator(opts["seed"]))}
     torch.default_generator.manual_seed(opts["global_seeds"][0])
     out["draws"] = ctx.call(entry, batch, _generator(opts["seed"]))
     if opts.get("reproducible"):
-        torch.default_generator.manual_seed(opts["global_seeds"][1])  # a different global RNG state
         given = rows.repeat(opts["draws"], 1)  # fresh: the first call may have changed `batch`
-        out["draws_again"] = ctx.call(entry, given, _generator(opts["seed"]))
+        out["draws_other_seed"] = ctx.call(entry, given, _generator(opts["other_seed"]))
         out["probs_after"] = given
-        out["draws_other_seed"] = ctx.call(entry, rows.repeat(opts["draws"], 1), _generator(opts["other_seed"]))
         out["one_row"] = ctx.call(entry, rows[:1].clone(), _generator(opts["seed"]))
     freq = frequencies(out["draws"], R, V)
     if freq is not None:
