@@ -99,8 +99,8 @@ class _PooledSandbox(Sandbox):
     """A sandbox that restarts (after a crash) one fork at a time, and never once the
     pool is stopping."""
 
-    def __init__(self, stopping: threading.Event, fork_lock: threading.Lock):
-        super().__init__()
+    def __init__(self, stopping: threading.Event, fork_lock: threading.Lock, hidden=()):
+        super().__init__(hidden=hidden)
         self._stopping, self._fork_lock = stopping, fork_lock
 
     def start(self) -> None:
@@ -115,10 +115,12 @@ class _PooledSandbox(Sandbox):
 class SandboxPool:
     """N sandboxes, one per worker thread. Start it before loading any reference."""
 
-    def __init__(self, size: int):
+    def __init__(self, size: int, hidden=()):
+        """`hidden`: what no child may see besides its own check's course and workspace
+        (the class's submissions, the gradebook)."""
         self.stopping = threading.Event()
         lock = threading.Lock()
-        self.sandboxes = [_PooledSandbox(self.stopping, lock) for _ in range(max(1, size))]
+        self.sandboxes = [_PooledSandbox(self.stopping, lock, hidden) for _ in range(max(1, size))]
         self.free: queue.Queue = queue.Queue()
 
     def start(self) -> "SandboxPool":
@@ -160,6 +162,13 @@ class SandboxPool:
 
     def __len__(self) -> int:
         return len(self.sandboxes)
+
+    def isolation(self):
+        """The weakest isolation level among the pool's sandboxes (None: one cannot run)."""
+        levels = [sandbox.level() for sandbox in self.sandboxes]
+        if any(level is None for level in levels):
+            return None
+        return min(levels, key=lambda level: level.rank)
 
 
 def choose_seed(explicit: int | None, recorded: int | None) -> int:

@@ -84,6 +84,34 @@ def read_workspace(spec: dict) -> dict[str, tuple[str, str]]:
     return sources
 
 
+def preimport(sources: dict[str, tuple[str, str]]) -> None:
+    """For the uid level, where the unprivileged child may be unable to read the Python
+    installation (a prefix under /root): import, while still privileged, the library
+    modules the learner's files name. Library code only; failures are left for the
+    learner's own import to report."""
+    import ast
+
+    names: set[str] = set()
+    for _, source in sources.values():
+        try:
+            tree = ast.parse(source)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                names.update(alias.name for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                names.add(node.module)
+                names.update(f"{node.module}.{alias.name}" for alias in node.names)
+    for name in sorted(names):
+        if name.split(".")[0] in sources or name.split(".")[0] in ("grader", "reference"):
+            continue
+        try:
+            importlib.import_module(name)
+        except BaseException:
+            pass
+
+
 class _WorkspaceLoader(importlib.abc.InspectLoader):
     """Learner modules from memory, under their real file names (tracebacks, the guard)."""
 
@@ -346,6 +374,8 @@ def child_main(spec: dict, cases: list, out_w: int, res_w: int, level: Isolation
         frames = LearnerFrames([workspace] if workspace else [],
                                [sources[name][0]] if name in sources else [])
         guard = Guard(build_spec(spec["banned"], spec["banned_aten"]), frames, _display(workspace))
+        if level is Isolation.UID:
+            preimport(sources)
         _redirect_output(out_w)
         confine_self(spec, level, res_w, len(cases))
     except BaseException as exc:

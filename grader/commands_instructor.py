@@ -140,8 +140,11 @@ def _register_grading(main: click.Group) -> None:
     @click.option("--localise", is_flag=True, help="Also say where wrong outputs go wrong (slower).")
     @click.option("--csv", "csv_path", type=click.Path(dir_okay=False), help="Then export the gradebook as CSV.")
     @click.option("--json", "json_path", type=click.Path(dir_okay=False), help="Then export the gradebook as JSON.")
+    @click.option("--allow-unisolated", is_flag=True,
+                  help="Grade even where learner code cannot be confined by the operating system (isolation none).")
     @click.pass_context
-    def grade(ctx, submissions, slugs, seed, workers, gradebook_path, regrade, localise, csv_path, json_path) -> None:
+    def grade(ctx, submissions, slugs, seed, workers, gradebook_path, regrade, localise, csv_path, json_path,
+              allow_unisolated) -> None:
         """Grade every learner's files in SUBMISSIONS (one folder per learner, files named
         by slug) against hidden seeds; results go to a gradebook that survives interruptions
         (re-running grades only what is new or changed)."""
@@ -153,9 +156,11 @@ def _register_grading(main: click.Group) -> None:
         from .batch import SandboxPool, choose_seed, find_submissions, grade_class
         from .gradebook import Gradebook
 
-        pool = SandboxPool(workers or os.cpu_count() or 1)
+        book_path = Path(gradebook_path or Path(submissions) / "gradebook.sqlite")
+        pool = SandboxPool(workers or os.cpu_count() or 1, hidden=[submissions, book_path.parent])
         pool.start()  # before any reference is loaded: no child may inherit it
         try:
+            require_isolation(pool.isolation(), allow_unisolated)
             course = load_course(ctx)
             try:
                 found = find_submissions(submissions, course, list(slugs) or None)
@@ -165,7 +170,7 @@ def _register_grading(main: click.Group) -> None:
                 fail(f"no learner folders in {submissions} (expected SUBMISSIONS/<learner>/<slug>.py)")
             for note in found.notes:
                 err_console.print(f"[yellow]note:[/] {escape(note)}")
-            book = Gradebook(gradebook_path or Path(submissions) / "gradebook.sqlite")
+            book = Gradebook(book_path)
             seed = choose_seed(seed, book.seed)
             if book.seed is not None and seed != book.seed and not regrade and book.graded():
                 err_console.print(f"[yellow]note:[/] results already in the gradebook were graded with seed "
@@ -254,6 +259,20 @@ def _export(book, csv_path, json_path, console) -> None:
         console.print(f"JSON: {json_path} ({n} learners)")
 
 
+def require_isolation(level, allow_unisolated: bool) -> None:
+    """Grading other people's code: refuse to run it unconfined unless told to."""
+    from .cli import console, fail
+
+    if level is None:
+        fail("the sandbox could not start: no learner code can be run here")
+    if level.value == "none" and not allow_unisolated:
+        fail("learner code cannot be confined on this machine (isolation none: no user namespaces and not root); "
+             "grading untrusted submissions here would let them read the course and forge results. "
+             "Pass --allow-unisolated to grade anyway.")
+    if level.value != "namespaces":
+        console.print(f"[yellow]note:[/] isolation {level.value}: see docs/how-grading-works.md")
+
+
 def _register_export(main: click.Group) -> None:
     from .cli import console, fail, load_course
 
@@ -268,8 +287,10 @@ def _register_export(main: click.Group) -> None:
     @click.option("--points", "points", multiple=True, metavar="SLUG=POINTS", help="Points for a problem (default 1).")
     @click.option("--visibility", type=click.Choice(["visible", "hidden", "after_due_date", "after_published"]),
                   default="visible", show_default=True, help="When learners see the results.")
+    @click.option("--allow-unisolated", is_flag=True,
+                  help="Let the autograder grade even where it cannot confine learner code (isolation none).")
     @click.pass_context
-    def export_gradescope_cmd(ctx, out_zip, slugs, seed, points, visibility) -> None:
+    def export_gradescope_cmd(ctx, out_zip, slugs, seed, points, visibility, allow_unisolated) -> None:
         """Build a Gradescope autograder zip (setup.sh, run_autograder, the course and the grader)."""
         from .export import export_gradescope
 
@@ -282,7 +303,7 @@ def _register_export(main: click.Group) -> None:
             fail("--points takes SLUG=POINTS, e.g. --points layer-norm=2")
         try:
             config = export_gradescope(load_course(ctx), out_zip, list(slugs) or None, seed=seed, points=weights,
-                                       visibility=visibility)
+                                       visibility=visibility, allow_unisolated=allow_unisolated)
         except CourseError as exc:
             fail(str(exc))
         console.print(f"Wrote {out_zip}: {len(config['problems'])} problem(s), hidden seed {config['seed']}, "

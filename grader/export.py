@@ -124,8 +124,9 @@ def _ignore(_dir, names):
 # --------------------------------------------------------------------------- Gradescope
 def export_gradescope(course: Course, out_zip: str | Path, slugs: list[str] | None = None, *,
                       seed: int | None = None, points: dict[str, float] | None = None,
-                      visibility: str = "visible") -> dict:
-    """Write the autograder zip. Returns its gradescope.json."""
+                      visibility: str = "visible", allow_unisolated: bool = False) -> dict:
+    """Write the autograder zip. Returns its gradescope.json. `allow_unisolated`: grade
+    even where the autograder's container cannot confine learner code (isolation none)."""
     problems, _ = selected_problems(course, slugs)
     graded = [p.slug for p in problems if not slugs or p.slug in {course.get(s).slug for s in slugs}]
     missing = [p.slug for p in problems if not p.has_reference]
@@ -137,7 +138,8 @@ def export_gradescope(course: Course, out_zip: str | Path, slugs: list[str] | No
     if unknown:
         raise CourseError(f"--points names problems not exported: {', '.join(sorted(unknown))}")
     config = {"format": 1, "problems": graded, "seed": seed if seed is not None else secrets.randbelow(2**31 - 2) + 1,
-              "points": {s: float((points or {}).get(s, 1.0)) for s in graded}, "visibility": visibility}
+              "points": {s: float((points or {}).get(s, 1.0)) for s in graded}, "visibility": visibility,
+              "allow_unisolated": bool(allow_unisolated)}
     out_zip = Path(out_zip)
     out_zip.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(out_zip, "w", zipfile.ZIP_DEFLATED) as zf:

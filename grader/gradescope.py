@@ -59,6 +59,13 @@ def grade(root: Path) -> dict:
     sandbox = Sandbox()
     sandbox.start()  # before any reference is loaded
     try:
+        level = sandbox.level()
+        if level is None or (level.value == "none" and not config.get("allow_unisolated")):
+            why = sandbox.error if level is None else (
+                "this container cannot confine learner code (no user namespaces, not root); the instructor can "
+                "allow it with `grader export gradescope --allow-unisolated`")
+            return {"score": 0.0, "tests": [], "output": f"The autograder refused to run submissions: {why}. "
+                    "Tell your instructor; this is not your code's fault."}
         course = Course()
         slugs = list(config["problems"])
         files = find_files(root / "submission", course, slugs)

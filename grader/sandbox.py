@@ -194,6 +194,16 @@ class Sandbox:
         os.close(res_w)
         self.pid, self._to_zygote, self._from_zygote = self._proc.pid, job_w, res_r
 
+    def level(self) -> Isolation | None:
+        """The isolation level this sandbox's children run at (None: it cannot run any)."""
+        if self.pid is None:
+            self.start()
+        try:
+            return self.isolation if self._hello() else None
+        except (EOFError, OSError, wire.ProtocolError, ValueError) as exc:
+            self.error = f"the sandbox did not start ({exc!r})"
+            return None
+
     # -- talking to the zygote ------------------------------------------------------
     def _hello(self) -> bool:
         """The zygote's first frame says which isolation level it runs children at."""
