@@ -49,39 +49,60 @@ def _address_space() -> int:
     return pages * os.sysconf("SC_PAGE_SIZE")
 
 
-def _shadows_real_module(name: str) -> bool:
+def _shadows_real_module(name: str, workspace: Path) -> bool:
     if name in sys.stdlib_module_names or name in sys.builtin_module_names or name in sys.modules:
         return True
+    here = {"", ".", str(workspace), os.getcwd()}
+    path = [p for p in sys.path if p not in here and os.path.realpath(p or ".") != str(workspace)]
     try:
-        return importlib.machinery.PathFinder.find_spec(name) is not None
+        return importlib.machinery.PathFinder.find_spec(name, path) is not None
     except (ImportError, ValueError):
         return False
+
+
+def _readable_learner_file(path: Path, workspace: Path | None, hidden: list[str]) -> bool:
+    """A learner's file is read with the grader's rights, so it must not lead anywhere
+    the child may not go: a link into the course, the grader or another learner's
+    folder is refused (one inside the learner's own workspace is fine)."""
+    real = os.path.realpath(path)
+    if workspace is not None and confine._inside(real, str(workspace)):
+        return os.path.isfile(real)
+    return os.path.isfile(real) and not any(confine._inside(real, h) for h in hidden)
 
 
 def read_workspace(spec: dict) -> dict[str, tuple[str, str]]:
     """module name -> (path, source) of the learner's file and of the workspace's other
     top-level modules, read before confinement: the child never sees the workspace
     itself (another learner's files, `.grader/state.json`), only these texts. A file
-    named like a real module (sys.py, torch.py) is not served."""
+    named like a real module (sys.py, torch.py), or linked to a hidden place, is not served."""
     sources: dict[str, tuple[str, str]] = {}
-    workspace = spec.get("workspace")
-    if workspace:
-        for path in sorted(Path(workspace).glob("*.py"))[:WORKSPACE_FILES_CAP]:
+    workspace = Path(spec["workspace"]).resolve() if spec.get("workspace") else None
+    hidden = [os.path.realpath(h) for h in spec.get("hidden") or []]
+    if workspace is not None:
+        for path in sorted(workspace.glob("*.py"))[:WORKSPACE_FILES_CAP]:
             name = path.stem
-            if not name.isidentifier() or _shadows_real_module(name):
+            if not name.isidentifier() or _shadows_real_module(name, workspace):
                 continue
             try:
-                if path.stat().st_size <= WORKSPACE_FILE_BYTES:
-                    sources[name] = (str(path.resolve()), path.read_text(encoding="utf-8", errors="replace"))
+                if _readable_learner_file(path, workspace, hidden) and path.stat().st_size <= WORKSPACE_FILE_BYTES:
+                    sources[name] = (str(workspace / path.name), path.read_text(encoding="utf-8", errors="replace"))
             except OSError:
                 continue
     name = spec["module_name"]
     if spec.get("learner_source") is not None:
         sources[name] = (spec.get("source_name") or f"<{name}>", spec["learner_source"])
     elif spec.get("learner_file"):
-        path = Path(spec["learner_file"]).resolve()
+        given = Path(spec["learner_file"]).absolute()
+        path = Path(os.path.realpath(given.parent)) / given.name
+        if not _readable_learner_file(path, workspace, hidden):
+            raise LinkRefused(f"{path.name} is a link to a place solutions may not read (the course, the grader or "
+                              "another learner's folder)")
         sources[name] = (str(path), path.read_text(encoding="utf-8", errors="replace"))
     return sources
+
+
+class LinkRefused(Exception):
+    """The learner's file is a link into the course, the grader or another workspace."""
 
 
 def preimport(sources: dict[str, tuple[str, str]]) -> None:
@@ -368,7 +389,11 @@ def child_main(spec: dict, cases: list, out_w: int, res_w: int, level: Isolation
     try:
         torch.set_num_threads(1)
         name = spec["module_name"]
-        sources = read_workspace(spec)
+        refused = None
+        try:
+            sources = read_workspace(spec)
+        except LinkRefused as exc:
+            sources, refused = {}, ChildFailure("import-error", str(exc))
         probe = _load_probe(spec.get("probe_path"))
         workspace = Path(spec["workspace"]).resolve() if spec.get("workspace") else None
         frames = LearnerFrames([workspace] if workspace else [],
@@ -381,7 +406,7 @@ def child_main(spec: dict, cases: list, out_w: int, res_w: int, level: Isolation
     except BaseException as exc:
         wire.write_all(res_w, wire.encode({"event": "refused", "message": f"{type(exc).__name__}: {exc}"[:2000]}))
         os._exit(71)
-    _run_all(spec, cases, sources, probe, guard, frames, _display(workspace), reporter)
+    _run_all(spec, cases, sources, probe, guard, frames, _display(workspace), reporter, refused)
     os._exit(0)
 
 
@@ -394,15 +419,17 @@ def _display(workspace: Path | None):
     return display
 
 
-def _run_all(spec, cases, sources, probe, guard, frames, display, reporter) -> None:
+def _run_all(spec, cases, sources, probe, guard, frames, display, reporter, refused=None) -> None:
     sys.meta_path.insert(0, _WorkspaceFinder(sources))
     sys.meta_path.insert(0, _BlockReferences(spec.get("blocked_dirs") or []))
     _install_audit_hook(spec.get("hidden") or [])
     _show_warnings_at_learner_lines(frames, display)
     reported = 0
-    fatal: ChildFailure | None = None
+    fatal: ChildFailure | None = refused
     entry = None
     try:
+        if fatal is not None:
+            raise fatal
         with guard:
             module = _load_learner(spec["module_name"], frames, display)
         entry = module.__dict__.get(spec["entry"])
