@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -13,10 +14,51 @@ from rich.table import Table
 from .course import Course, CourseError
 from .workspace import Workspace
 
-console = Console()
-err_console = Console(stderr=True)
 
-USAGE_ERROR = 2
+def discard_stdout() -> None:
+    """Point stdout at /dev/null once its reader has gone (`grader check gelu | head -3`),
+    so that neither later output nor the flush at exit fails."""
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):  # not a real file (click's test runner)
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, fd)
+    os.close(devnull)
+
+
+class PipeTolerantConsole(Console):
+    """A console whose reader may go away: the rest of the output is dropped and the
+    command still exits with its own code (rich's default exits 1, which reads as a fail)."""
+
+    def on_broken_pipe(self) -> None:
+        self.quiet = True
+        if not self.stderr:
+            discard_stdout()
+
+
+def echo(text: str) -> None:
+    """click.echo for stdout, tolerating a reader that went away (click would exit 1)."""
+    try:
+        click.echo(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        discard_stdout()
+
+
+def finish(code: int) -> None:
+    """Exit with `code` whatever happened to stdout's reader."""
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        discard_stdout()
+    sys.exit(code)
+
+
+console = PipeTolerantConsole()
+err_console = PipeTolerantConsole(stderr=True)
+
+PASSED, NOT_PASSED, USAGE_ERROR = 0, 1, 2
 
 
 def fail(message: str) -> None:
@@ -94,10 +136,10 @@ def check(ctx: click.Context, slug: str, file_: str | None, seed: int | None, as
     if ws is not None and path.resolve() == ws.file_for(problem).resolve():
         ws.record(report)
     if as_json:
-        click.echo(to_json(report))
+        echo(to_json(report))
     else:
         render(report, console)
-    sys.exit(0 if report.passed else 1)
+    finish(PASSED if report.passed else NOT_PASSED)
 
 
 @main.command("list")

@@ -68,7 +68,7 @@ def register(main: click.Group) -> None:
     @click.pass_context
     def progress(ctx: click.Context, as_json: bool) -> None:
         """Solved, attempted, started and untouched problems, with the last verdict of each."""
-        from .cli import console, load_course, require_workspace
+        from .cli import console, echo, load_course, require_workspace
         from .watch import next_unsolved
 
         course = load_course(ctx)
@@ -77,8 +77,8 @@ def register(main: click.Group) -> None:
         counts = {k: sum(r["status"] == k for r in rows) for k in STATUS_STYLES}
         following = next_unsolved(ws, course)
         if as_json:
-            click.echo(json.dumps({"problems": rows, "counts": counts,
-                                   "next": following.slug if following else None}, indent=2))
+            echo(json.dumps({"problems": rows, "counts": counts,
+                             "next": following.slug if following else None}, indent=2))
             return
         table = Table(title="Progress", title_justify="left")
         table.add_column("#", justify="right", style="dim")
