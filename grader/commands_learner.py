@@ -22,7 +22,8 @@ def progress_rows(ws, course) -> list[dict]:
         rows.append({"slug": problem.slug, "title": problem.title, "status": st["status"],
                      "attempts": st.get("attempts", 0), "last_verdict": st.get("last_verdict"),
                      "last_cases": st.get("last_cases"), "last_diagnosis": st.get("last_diagnosis"),
-                     "last_wrong_stage": st.get("last_wrong_stage"), "last_checked": st.get("last_checked")})
+                     "last_wrong_stage": st.get("last_wrong_stage"), "last_checked": st.get("last_checked"),
+                     "reset_at": st.get("reset_at")})
     return rows
 
 
@@ -34,6 +35,8 @@ def _verdict_text(row: dict) -> str:
         text += f" · {row['last_diagnosis']}"
     if row.get("last_wrong_stage"):
         text += f" · first wrong block: {row['last_wrong_stage']}"
+    if row.get("reset_at") and row["reset_at"] >= (row.get("last_checked") or ""):
+        text += " · before your reset"
     return text
 
 

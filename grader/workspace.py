@@ -103,9 +103,17 @@ class Workspace:
             shutil.copyfile(target, backup)
         shutil.copyfile(problem.stub_path, target)
         state = self.load()
-        self.entry(state, problem.slug)["stub_sha"] = sha(problem.stub_path)
+        e = self.entry(state, problem.slug)
+        e["stub_sha"] = sha(problem.stub_path)
+        self.forget_solved(e)
         self.save(state)
         return backup
+
+    @staticmethod
+    def forget_solved(e: dict) -> None:
+        """The file is a stub again, so the problem is not solved; attempts and last verdict stay as history."""
+        if e.pop("solved", None):
+            e["reset_at"] = time.strftime("%Y-%m-%dT%H:%M:%S")
 
     # -- progress ---------------------------------------------------------------------
     def record(self, report) -> None:

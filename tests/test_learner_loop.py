@@ -142,3 +142,22 @@ def test_notebook_check_reads_functions_defined_in_ipython_cells(sandbox):
                  "report = check('gelu', show=False, sandbox=grader_sandbox)"):
         assert shell.run_cell(cell).success
     assert shell.user_ns["report"].passed
+
+
+def test_reset_unsolves_the_problem_so_watch_and_progress_send_you_back(ws, course):
+    state = ws.load()
+    for problem in course:
+        ws.entry(state, problem.slug).update(solved=True, attempts=1, last_verdict="passed")
+    ws.save(state)
+    result = CliRunner().invoke(main, ["reset", "gelu"], env={"GRADER_WORKSPACE": str(ws.root)})
+    assert result.exit_code == 0, result.output
+    gelu = ws.status(course.get("gelu"))
+    assert gelu["status"] == "attempted" and gelu["attempts"] == 1  # history kept, not solved
+    rows = {r["slug"]: r for r in progress_rows(ws, course)}
+    assert rows["gelu"]["status"] == "attempted" and rows["layer-norm"]["status"] == "solved"
+    progress = CliRunner().invoke(main, ["progress"], env={"GRADER_WORKSPACE": str(ws.root), "COLUMNS": "200"})
+    assert "before your reset" in progress.output and "Next: gelu" in progress.output
+    console = quiet()
+    watch_loop(ws, course, sandbox=None, console=console, sleep=lambda s: None, max_polls=1)
+    shown = console.file.getvalue()
+    assert "Every problem is solved" not in shown and "gelu.py is still the stub" in shown
