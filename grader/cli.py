@@ -193,18 +193,39 @@ def init(ctx: click.Context, directory: str) -> None:
 
 @main.command()
 @click.argument("slug")
+@click.argument("number", type=int, required=False)
+@click.option("--all", "show_all", is_flag=True, help="Show every hint of SLUG.")
 @click.pass_context
-def hint(ctx: click.Context, slug: str) -> None:
-    """The next hint for SLUG (one more each time)."""
+def hint(ctx: click.Context, slug: str, number: int | None, show_all: bool) -> None:
+    """The next hint for SLUG (one more each time), hint NUMBER again, or --all of them."""
+    from .workspace import WorkspaceError
+
     problem = get_problem(load_course(ctx), slug)
     ws = require_workspace()
-    got = ws.next_hint(problem)
-    if got is None:
+    if not problem.hints:
         console.print("This problem has no hints.")
         return
-    n, text = got
-    console.print(f"[bold]Hint {n}/{len(problem.hints)}[/bold]")
-    console.print(Markdown(text))
+    if show_all and number is not None:
+        fail("give a hint NUMBER or --all, not both")
+    try:
+        hints = ws.all_hints(problem) if show_all else [ws.hint(problem, number) if number is not None
+                                                        else ws.next_hint(problem)]
+    except WorkspaceError as exc:
+        fail(str(exc))
+    for shown in hints:
+        print_hint(shown)
+    last = hints[-1]
+    if last.is_last and not show_all:
+        console.print(f"[dim]That was the last hint ({last.number} of {last.total}). "
+                      f"`grader hint {problem.slug} N` shows hint N again; `--all` shows them all.[/dim]")
+
+
+def print_hint(shown) -> None:
+    """One hint with its number; a repeat past the last one says so above it."""
+    if shown.past_the_end:
+        console.print("[yellow]No more hints: here is the last one again.[/yellow]")
+    console.print(f"[bold]Hint {shown.number}/{shown.total}[/bold]")
+    console.print(Markdown(shown.text))
 
 
 @main.command()
