@@ -173,8 +173,10 @@ def list_(ctx: click.Context) -> None:
 @click.pass_context
 def show(ctx: click.Context, slug: str) -> None:
     """The statement of SLUG."""
+    from .statement import Statement
+
     problem = get_problem(load_course(ctx), slug)
-    console.print(Markdown(problem.statement_path.read_text(encoding="utf-8")))
+    console.print(Statement(problem.statement_path.read_text(encoding="utf-8")), crop=False)
 
 
 @main.command()
@@ -187,8 +189,9 @@ def init(ctx: click.Context, directory: str) -> None:
     for name, action in ws.init(course):
         style = "yellow" if action.startswith("kept") else "green"
         console.print(f"  [{style}]{action:>22}[/]  {name}")
-    console.print(f"Workspace ready in [bold]{ws.root}[/bold]. Next: `cd {directory}` then "
-                  f"`grader show {next(iter(course)).slug}`.")
+    first = f"`grader show {next(iter(course)).slug}`"
+    then = first if ws.root == Path.cwd().resolve() else f"`cd {directory}` then {first}"
+    console.print(f"Workspace ready in [bold]{ws.root}[/bold]. Next: {then}.")
 
 
 @main.command()

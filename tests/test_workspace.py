@@ -40,3 +40,13 @@ def test_hints_can_be_reread_by_number_or_all_at_once(tmp_path, course):
     assert [h.text for h in ws.all_hints(problem)] == problem.hints
     past = ws.next_hint(problem)
     assert past.past_the_end and past.is_last and past.number == total
+
+
+def test_statements_point_at_no_grader_file_the_workspace_lacks(tmp_path, course):
+    ws = Workspace(tmp_path)
+    ws.init(course)
+    have = {p.name for p in tmp_path.glob("*.py")}
+    for problem in course:
+        statement = problem.statement_path.read_text()
+        for name in ("probe.py", "judge.py", "problem.toml", "fixtures.pt"):
+            assert name not in statement or name in have, (problem.slug, name)
