@@ -161,8 +161,9 @@ def _register_grading(main: click.Group) -> None:
                 found = find_submissions(submissions, course, list(slugs) or None)
             except CourseError as exc:
                 fail(str(exc))
-            if not found.learners:
-                fail(f"no learner folders in {submissions} (expected SUBMISSIONS/<learner>/<slug>.py)")
+            nothing = found.nothing_to_grade()
+            if nothing is not None:  # before the gradebook exists: a run that grades nothing leaves nothing
+                fail(f"nothing to grade in {submissions}: {nothing}")
             for note in found.notes:
                 err_console.print(f"[yellow]note:[/] {escape(note)}")
             book = Gradebook(gradebook_path or Path(submissions) / "gradebook.sqlite")
