@@ -37,8 +37,16 @@ def availability(problem: Problem) -> Availability:
             return Availability(False, (f"{why}, so " if why else "") + "only your instructor's grader can check it")
         load_fixture_cases(problem, PUBLIC_SEED)
     except CourseError as exc:
-        return Availability(False, first_clause(str(exc)))
+        return refused(problem, exc)
     return CHECKABLE
+
+
+def refused(problem: Problem, exc: CourseError) -> Availability:
+    """Not checkable, for the reason a check gave (its leading "slug: " dropped)."""
+    text = str(exc).strip()
+    for prefix in (f"{problem.slug}: ", f"{problem.slug} "):
+        text = text.removeprefix(prefix)
+    return Availability(False, first_clause(text))
 
 
 def first_clause(text: str) -> str:

@@ -20,7 +20,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.panel import Panel
 
-from .availability import availability, skip_line, unavailable
+from .availability import availability, refused, skip_line, unavailable
 from .cases import PUBLIC_SEED
 from .course import Course, CourseError, Problem
 from .results import Report
@@ -80,12 +80,14 @@ def watch_loop(ws: Workspace, course: Course, slug: str | None = None, *, sandbo
 
     console = console or Console()
     reports: list[Report] = []
-    if slug and not availability(course.get(slug)).checkable:
-        console.print(f"[yellow]{escape(skip_line(course.get(slug), availability(course.get(slug))))}[/yellow]")
-        return reports
-    if not slug:
+    if slug:
+        current, why = course.get(slug), availability(course.get(slug))
+        if not why.checkable:
+            console.print(f"[yellow]{escape(skip_line(current, why))}[/yellow]")
+            return reports
+    else:
         print_skipped(ws, course, console)
-    current = course.get(slug) if slug else next_unsolved(ws, course)
+        current = next_unsolved(ws, course)
     if current is None:
         every = "Every problem you can check here is solved." if unavailable(course) else "Every problem is solved."
         console.print(f"[bold green]{every}[/bold green] `grader progress` shows the list.")
@@ -114,7 +116,7 @@ def watch_loop(ws: Workspace, course: Course, slug: str | None = None, *, sandbo
                     report = check_problem(course, current, file=path, workspace=ws.root, seed=seed,
                                            sandbox=sandbox)
                 except CourseError as exc:  # the problem cannot be checked here after all
-                    console.print(f"[yellow]Skipping {current.slug}: {escape(str(exc))}[/yellow]")
+                    console.print(f"[yellow]{escape(skip_line(current, refused(current, exc)))}[/yellow]")
                     current = next_unsolved(ws, course, after=current)
                     if current is None:
                         return reports

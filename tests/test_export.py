@@ -237,3 +237,23 @@ def test_watch_and_progress_skip_what_the_bundle_cannot_check(public_bundle, tmp
     assert data["next"] is None and set(data["not_checkable_here"]) == {"kv-cache", "generate"}
     refused = CliRunner().invoke(main, ["--course", str(out), "watch", "kv-cache"], env=env)
     assert refused.exit_code == 2 and "kv-cache cannot be checked here" in refused.output
+
+
+def test_watch_skips_a_check_the_bundle_refuses_instead_of_crashing(public_bundle, tmp_path, sandbox):
+    import io
+
+    from rich.console import Console
+
+    from grader.watch import watch_loop
+    from grader.workspace import Workspace
+
+    out, _ = public_bundle
+    bundle = Course(out)
+    ws = Workspace(tmp_path / "ws")
+    ws.init(bundle)
+    solved_except(ws, bundle, {"sample", "kv-cache", "generate"})
+    (ws.root / "sample.py").write_text("def sample(probs, generator):\n    return probs.argmax(-1)\n")
+    console = Console(file=io.StringIO(), width=200)
+    reports = watch_loop(ws, bundle, sandbox=sandbox, console=console, seed=7, sleep=lambda s: None, max_polls=3)
+    shown = console.file.getvalue()
+    assert reports == [] and "Skipping sample: this bundle holds the public cases (seed 0) only.\n" in shown
