@@ -47,6 +47,17 @@ class Found:
     learners: list[str] = field(default_factory=list)
     slugs: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # ignored or ambiguous files
+    unmatched: list[str] = field(default_factory=list)  # file names that are no problem of the course
+
+    def nothing_to_grade(self) -> str | None:
+        """Why this run would grade nothing (then it must not run), or None."""
+        if not self.learners:
+            return "no learner folders (expected SUBMISSIONS/<learner>/<slug>.py)"
+        if not self.slugs:
+            seen = ", ".join(sorted(set(self.unmatched))[:5]) or "none"
+            return (f"no file is named after a problem of this course (files seen: {seen}); "
+                    "to grade problems of your own course, pass --course DIR (or set GRADER_COURSE)")
+        return None
 
 
 def _sha(path: Path) -> str:
@@ -64,6 +75,7 @@ def find_submissions(root: str | Path, course: Course, slugs: list[str] | None =
         for path in sorted(folder.glob("*.py")):
             slug = path.stem.replace("_", "-")
             if slug not in course.problems:
+                found.unmatched.append(path.name)
                 continue  # a helper module of the learner's: it stays importable from the workspace
             problem = course.problems[slug]
             if slug in mine:  # both layer-norm.py and layer_norm.py: the importable name wins

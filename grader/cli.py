@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -13,10 +14,51 @@ from rich.table import Table
 from .course import Course, CourseError
 from .workspace import Workspace
 
-console = Console()
-err_console = Console(stderr=True)
 
-USAGE_ERROR = 2
+def discard_stdout() -> None:
+    """Point stdout at /dev/null once its reader has gone (`grader check gelu | head -3`),
+    so that neither later output nor the flush at exit fails."""
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):  # not a real file (click's test runner)
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, fd)
+    os.close(devnull)
+
+
+class PipeTolerantConsole(Console):
+    """A console whose reader may go away: the rest of the output is dropped and the
+    command still exits with its own code (rich's default exits 1, which reads as a fail)."""
+
+    def on_broken_pipe(self) -> None:
+        self.quiet = True
+        if not self.stderr:
+            discard_stdout()
+
+
+def echo(text: str) -> None:
+    """click.echo for stdout, tolerating a reader that went away (click would exit 1)."""
+    try:
+        click.echo(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        discard_stdout()
+
+
+def finish(code: int) -> None:
+    """Exit with `code` whatever happened to stdout's reader."""
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        discard_stdout()
+    sys.exit(code)
+
+
+console = PipeTolerantConsole()
+err_console = PipeTolerantConsole(stderr=True)
+
+PASSED, NOT_PASSED, USAGE_ERROR = 0, 1, 2
 
 
 def fail(message: str) -> None:
@@ -94,10 +136,10 @@ def check(ctx: click.Context, slug: str, file_: str | None, seed: int | None, as
     if ws is not None and path.resolve() == ws.file_for(problem).resolve():
         ws.record(report)
     if as_json:
-        click.echo(to_json(report))
+        echo(to_json(report))
     else:
         render(report, console)
-    sys.exit(0 if report.passed else 1)
+    finish(PASSED if report.passed else NOT_PASSED)
 
 
 @main.command("list")
@@ -131,8 +173,10 @@ def list_(ctx: click.Context) -> None:
 @click.pass_context
 def show(ctx: click.Context, slug: str) -> None:
     """The statement of SLUG."""
+    from .statement import Statement
+
     problem = get_problem(load_course(ctx), slug)
-    console.print(Markdown(problem.statement_path.read_text(encoding="utf-8")))
+    console.print(Statement(problem.statement_path.read_text(encoding="utf-8")), crop=False)
 
 
 @main.command()
@@ -145,24 +189,46 @@ def init(ctx: click.Context, directory: str) -> None:
     for name, action in ws.init(course):
         style = "yellow" if action.startswith("kept") else "green"
         console.print(f"  [{style}]{action:>22}[/]  {name}")
-    console.print(f"Workspace ready in [bold]{ws.root}[/bold]. Next: `cd {directory}` then "
-                  f"`grader show {next(iter(course)).slug}`.")
+    first = f"`grader show {next(iter(course)).slug}`"
+    then = first if ws.root == Path.cwd().resolve() else f"`cd {directory}` then {first}"
+    console.print(f"Workspace ready in [bold]{ws.root}[/bold]. Next: {then}.")
 
 
 @main.command()
 @click.argument("slug")
+@click.argument("number", type=int, required=False)
+@click.option("--all", "show_all", is_flag=True, help="Show every hint of SLUG.")
 @click.pass_context
-def hint(ctx: click.Context, slug: str) -> None:
-    """The next hint for SLUG (one more each time)."""
+def hint(ctx: click.Context, slug: str, number: int | None, show_all: bool) -> None:
+    """The next hint for SLUG (one more each time), hint NUMBER again, or --all of them."""
+    from .workspace import WorkspaceError
+
     problem = get_problem(load_course(ctx), slug)
     ws = require_workspace()
-    got = ws.next_hint(problem)
-    if got is None:
+    if not problem.hints:
         console.print("This problem has no hints.")
         return
-    n, text = got
-    console.print(f"[bold]Hint {n}/{len(problem.hints)}[/bold]")
-    console.print(Markdown(text))
+    if show_all and number is not None:
+        fail("give a hint NUMBER or --all, not both")
+    try:
+        hints = ws.all_hints(problem) if show_all else [ws.hint(problem, number) if number is not None
+                                                        else ws.next_hint(problem)]
+    except WorkspaceError as exc:
+        fail(str(exc))
+    for shown in hints:
+        print_hint(shown)
+    last = hints[-1]
+    if last.is_last and not show_all:
+        console.print(f"[dim]That was the last hint ({last.number} of {last.total}). "
+                      f"`grader hint {problem.slug} N` shows hint N again; `--all` shows them all.[/dim]")
+
+
+def print_hint(shown) -> None:
+    """One hint with its number; a repeat past the last one says so above it."""
+    if shown.past_the_end:
+        console.print("[yellow]No more hints: here is the last one again.[/yellow]")
+    console.print(f"[bold]Hint {shown.number}/{shown.total}[/bold]")
+    console.print(Markdown(shown.text))
 
 
 @main.command()

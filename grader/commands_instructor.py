@@ -16,7 +16,7 @@ from .course import Course, CourseError
 
 
 def register(main: click.Group) -> None:
-    from .cli import console, err_console, fail, load_course
+    from .cli import console, echo, err_console, fail, finish, load_course
 
     # ------------------------------------------------------------------ authoring
     @main.command()
@@ -100,9 +100,9 @@ def register(main: click.Group) -> None:
         elapsed = time.monotonic() - started
         bad = [v for v in results if not v.ok]
         if as_json:
-            click.echo(json.dumps({"ok": not bad, "elapsed": round(elapsed, 3),
-                                   "problems": [v.to_dict() for v in results]}, indent=2))
-            sys.exit(1 if bad else 0)
+            echo(json.dumps({"ok": not bad, "elapsed": round(elapsed, 3),
+                             "problems": [v.to_dict() for v in results]}, indent=2))
+            finish(1 if bad else 0)
         marks = {"ok": "[green]✓[/]", "error": "[red]✗[/]", "warning": "[yellow]![/]", "skipped": "[dim]-[/]"}
         for v in results:
             head = "[bold green]ok  [/]" if v.ok else "[bold red]FAIL[/]"
@@ -118,7 +118,7 @@ def register(main: click.Group) -> None:
         n_warn = sum(len(v.warnings) for v in results)
         console.print(f"{len(results)} problem(s): {len(results) - len(bad)} valid, {len(bad)} with errors "
                       f"({n_err} error(s), {n_warn} warning(s)) in {elapsed:.1f} s")
-        sys.exit(1 if bad else 0)
+        finish(1 if bad else 0)
 
     _register_grading(main)
     _register_export(main)
@@ -166,8 +166,9 @@ def _register_grading(main: click.Group) -> None:
                 found = find_submissions(submissions, course, list(slugs) or None)
             except CourseError as exc:
                 fail(str(exc))
-            if not found.learners:
-                fail(f"no learner folders in {submissions} (expected SUBMISSIONS/<learner>/<slug>.py)")
+            nothing = found.nothing_to_grade()
+            if nothing is not None:  # before the gradebook exists: a run that grades nothing leaves nothing
+                fail(f"nothing to grade in {submissions}: {nothing}")
             for note in found.notes:
                 err_console.print(f"[yellow]note:[/] {escape(note)}")
             book = Gradebook(book_path)

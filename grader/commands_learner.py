@@ -22,7 +22,8 @@ def progress_rows(ws, course) -> list[dict]:
         rows.append({"slug": problem.slug, "title": problem.title, "status": st["status"],
                      "attempts": st.get("attempts", 0), "last_verdict": st.get("last_verdict"),
                      "last_cases": st.get("last_cases"), "last_diagnosis": st.get("last_diagnosis"),
-                     "last_wrong_stage": st.get("last_wrong_stage"), "last_checked": st.get("last_checked")})
+                     "last_wrong_stage": st.get("last_wrong_stage"), "last_checked": st.get("last_checked"),
+                     "reset_at": st.get("reset_at")})
     return rows
 
 
@@ -34,6 +35,8 @@ def _verdict_text(row: dict) -> str:
         text += f" · {row['last_diagnosis']}"
     if row.get("last_wrong_stage"):
         text += f" · first wrong block: {row['last_wrong_stage']}"
+    if row.get("reset_at") and row["reset_at"] >= (row.get("last_checked") or ""):
+        text += " · before your reset"
     return text
 
 
@@ -45,7 +48,8 @@ def register(main: click.Group) -> None:
     @click.pass_context
     def watch(ctx: click.Context, slug: str | None, interval: float, clear: bool) -> None:
         """Check on every save; move on to the next unsolved problem when this one passes."""
-        from .cli import console, get_problem, load_course, require_workspace
+        from .availability import availability
+        from .cli import console, fail, get_problem, load_course, require_workspace
         from .sandbox import Sandbox
         from .watch import watch_loop
 
@@ -55,6 +59,9 @@ def register(main: click.Group) -> None:
             course = load_course(ctx)
             if slug:
                 slug = get_problem(course, slug).slug
+                why = availability(course.get(slug))
+                if not why.checkable:
+                    fail(f"{slug} cannot be checked here: {why.reason}")
             ws = require_workspace()
             try:
                 watch_loop(ws, course, slug, sandbox=sandbox, console=console, interval=interval, clear=clear)
@@ -68,8 +75,9 @@ def register(main: click.Group) -> None:
     @click.pass_context
     def progress(ctx: click.Context, as_json: bool) -> None:
         """Solved, attempted, started and untouched problems, with the last verdict of each."""
-        from .cli import console, load_course, require_workspace
-        from .watch import next_unsolved
+        from .availability import unavailable
+        from .cli import console, echo, load_course, require_workspace
+        from .watch import next_unsolved, print_skipped
 
         course = load_course(ctx)
         ws = require_workspace()
@@ -77,8 +85,9 @@ def register(main: click.Group) -> None:
         counts = {k: sum(r["status"] == k for r in rows) for k in STATUS_STYLES}
         following = next_unsolved(ws, course)
         if as_json:
-            click.echo(json.dumps({"problems": rows, "counts": counts,
-                                   "next": following.slug if following else None}, indent=2))
+            skipped = {p.slug: why.reason for p, why in unavailable(course)}
+            echo(json.dumps({"problems": rows, "counts": counts, "not_checkable_here": skipped,
+                             "next": following.slug if following else None}, indent=2))
             return
         table = Table(title="Progress", title_justify="left")
         table.add_column("#", justify="right", style="dim")
@@ -93,6 +102,7 @@ def register(main: click.Group) -> None:
         console.print(f"[green]{counts['solved']} solved[/green] of {len(rows)} · "
                       f"[yellow]{counts['attempted']} attempted[/yellow] · [blue]{counts['started']} started[/blue] · "
                       f"[dim]{counts['untouched']} untouched[/dim]")
+        print_skipped(ws, course, console)
         if following is not None:
             console.print(f"Next: [bold]{following.slug}[/bold] — `grader watch {following.slug}`")
         sys.stdout.flush()

@@ -45,6 +45,7 @@ from .judge import case_tolerance, expected_output
 from .probes import batch as batch_probe
 from .probes import influence as influence_probe
 from .sandbox import Job, JobCase, Limits
+from .workspace import STATE_DIR, STATE_FILE
 
 PROBE_PATH = Path(influence_probe.__file__).resolve()
 BATCH_PROBE_PATH = Path(batch_probe.__file__).resolve()
@@ -258,12 +259,33 @@ def stage_entry(stage: Problem, sub, fine, skipped, file=None, origin: str = "")
         lines.append(f"      likely mistake: {sub.diagnosis['name']}. {sub.diagnosis['explanation']}")
         if sub.diagnosis.get("hint"):
             lines.append(f"      hint: {sub.diagnosis['hint']}")
-    how = (f"`grader check {stage.slug} --file {Path(file).name}`" if file is not None
-           else f"`check(\"{stage.slug}\", {stage.entry})`")
+    how = f"`{stage_check_command(stage, file, origin)}`"
     lines.append(f"Fix `{stage.entry}` first: what comes after it is built on it. {how} shows its full report.")
     return {"title": f"first wrong building block: {stage.entry}", "kind": "stage", "stage": stage.slug,
             "entry": stage.entry, "passed_stages": [p.slug for p, _ in fine],
             "diagnosis": sub.diagnosis, "text": "\n".join(lines)}
+
+
+IMPORTED_FROM = "imported from "
+
+
+def stage_check_command(stage: Problem, file=None, origin: str = "") -> str:
+    """A command that shows a building block's full report, run from the learner's folder.
+
+    A block imported from another file is checked in that file: checking the importing
+    file under the block's module name would make `from gelu import gelu` import itself."""
+    if file is None:
+        return f"check(\"{stage.slug}\", {stage.entry})"
+    folder = Path(file).resolve().parent
+    module = origin[len(IMPORTED_FROM):] if origin.startswith(IMPORTED_FROM) else None
+    if module is None:
+        return f"grader check {stage.slug} --file {Path(file).name}"
+    defining_file = module.replace(".", "/") + ".py"
+    if module == stage.module_name and (folder / STATE_DIR / STATE_FILE).exists():
+        return f"grader check {stage.slug}"  # the workspace's own file for that problem
+    if (folder / defining_file).exists():
+        return f"grader check {stage.slug} --file {defining_file}"
+    return f"grader check {stage.slug}"
 
 
 def fine_stages_entry(fine, skipped) -> dict:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
 
+from rich import box
 from rich.console import Console
 from rich.markup import escape
 from rich.panel import Panel
@@ -15,6 +17,19 @@ from .results import Report
 
 def to_json(report: Report) -> str:
     return json.dumps(report.to_dict(), indent=2, default=str)
+
+
+# *emphasis* and **strong** in a mistake's prose (explanations are written as markdown);
+# not `x**3` or `0.5 * x * y`: the marks must hug a word and not touch one outside.
+_STRONG = re.compile(r"(?<![\w*])\*\*(?![\s*])([^*\n]+?)(?<![\s*])\*\*(?![\w*])")
+_EMPHASIS = re.compile(r"(?<![\w*])\*(?![\s*])([^*\n]+?)(?<![\s*])\*(?![\w*])")
+
+
+def prose(text: str) -> str:
+    """Rich markup for plain text that may carry markdown emphasis: escaped, with
+    *x* in italics and **x** in bold rather than shown with their asterisks."""
+    marked = _STRONG.sub(r"[bold]\1[/bold]", escape(text))
+    return _EMPHASIS.sub(r"[italic]\1[/italic]", marked)
 
 
 def _fmt_err(value) -> str:
@@ -52,7 +67,7 @@ def render(report: Report, console: Console | None = None, hint_command: bool = 
         console.print(table)
 
     if report.cases and not (report.error and len(report.cases) <= 1):
-        table = Table(expand=True, show_edge=False, pad_edge=False)
+        table = Table(expand=True, box=box.ROUNDED)
         table.add_column("", width=2)
         table.add_column("case", style="bold")
         table.add_column("max abs err", justify="right", style="dim")
@@ -68,15 +83,15 @@ def render(report: Report, console: Console | None = None, hint_command: bool = 
         console.print(_failure_panel(failure))
     if report.diagnosis:
         d = report.diagnosis
-        body = f"[bold]{escape(d['name'])}[/bold]\n{escape(d['explanation'])}"
+        body = f"[bold]{escape(d['name'])}[/bold]\n{prose(d['explanation'])}"
         if d.get("hint"):
-            body += f"\n[dim]hint:[/dim] {escape(d['hint'])}"
+            body += f"\n[dim]hint:[/dim] {prose(d['hint'])}"
         console.print(Panel(body, title="[bold yellow]likely mistake", border_style="yellow", title_align="left"))
     elif failure is not None and failure.status == "ok" and report.cases \
             and not any(loc.get("kind") == "ambiguous" for loc in report.localisation):
         console.print("[dim]No known mistake explains this output.[/dim]")
     for loc in report.localisation:
-        console.print(Panel(escape(loc.get("text", "")), title=f"[bold magenta]{escape(loc.get('title', 'where it goes wrong'))}",
+        console.print(Panel(prose(loc.get("text", "")), title=f"[bold magenta]{escape(loc.get('title', 'where it goes wrong'))}",
                             border_style="magenta", title_align="left"))
 
     printed = next((c for c in report.cases if c.output), None)

@@ -1,10 +1,18 @@
-"""The verdict data: one result per case, one report per check. Plain, JSON-ready."""
+"""The verdict data: one result per case, one report per check. Plain, JSON-ready.
+
+`Report.to_dict()` is the `--json` output; its schema is grader/schema/report.schema.json
+(REPORT_SCHEMA), documented in docs/how-grading-works.md. In it a case's sandbox status is
+called `outcome`: "ok" there means the code ran and returned, and `passed` says whether
+what it returned was right."""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 from .violations import Violation
+
+REPORT_SCHEMA = Path(__file__).resolve().parent / "schema" / "report.schema.json"
 
 
 @dataclass
@@ -47,4 +55,13 @@ class Report:
     def to_dict(self) -> dict:
         data = asdict(self)
         data["violations"] = [v.to_dict() for v in self.violations]
+        data["cases"] = [case_json(c) for c in data["cases"]]
         return data
+
+
+def case_json(case: dict) -> dict:
+    """A case as the JSON shows it: the sandbox's status is its `outcome` ("ok": the code ran
+    and returned), so that a wrong answer does not read `"status": "ok"` next to `"passed": false`."""
+    out = {"name": case["name"], "passed": case["passed"], "outcome": case["status"]}
+    out.update((k, v) for k, v in case.items() if k not in out and k != "status")
+    return out

@@ -3,6 +3,7 @@
 For each problem: the scaffold's placeholders are gone; the config parses, names an
 entry point and banned APIs that resolve; the statement and hints exist; the stub
 defines the entry point, is not itself flagged, and fails as "not implemented"; the
+stub, the statement's code and the reference give the entry point one signature; the
 reference loads, its cases are deterministic per seed and change with the seed; the
 reference, run as if it were a learner's file, passes its own check in the sandbox
 (so the probe, limits, tolerances and judge agree with it); every known mistake is
@@ -34,7 +35,9 @@ from .banned import aten_ops_available, build_spec
 from .cases import Case
 from .course import Course, Problem
 from .judge import PUBLIC_JUDGE_FILE, expected_output, has_public_judge, judge, public_judge_module
+from . import signature as signatures
 from .mistakes import Mistake
+from .signature import Signature
 from .runner import check_problem
 from .sandbox import Limits, Outcome, Sandbox
 from .static import scan_file, scan_source
@@ -44,7 +47,7 @@ KNOWN_KEYS = {"title", "order", "entry", "banned", "inherit_banned", "banned_ate
               "tolerance", "limits", "localise"}  # localise: read by grader/localise.py
 DEFAULT_SEEDS = (0, 1)
 
-CHECKS = ["scaffold", "config", "statement", "stub", "reference", "cases", "public judge", "own check", "stub fails",
+CHECKS = ["scaffold", "config", "statement", "stub", "reference", "signature", "cases", "public judge", "own check", "stub fails",
           "mistakes", "reference bans"]
 # What a public judge (shipped to learners, run in the grader's process) may import: never the reference.
 PUBLIC_JUDGE_IMPORTS = {"__future__", "math", "torch", "grader.compare", "grader.cases", "grader.mistakes"}
@@ -161,7 +164,8 @@ class _Validator:
         started = time.monotonic()
         steps = [("scaffold", self.check_scaffold), ("config", self.check_config),
                  ("statement", self.check_statement), ("stub", self.check_stub),
-                 ("reference", self.check_reference), ("cases", self.check_cases),
+                 ("reference", self.check_reference), ("signature", self.check_signature),
+                 ("cases", self.check_cases),
                  ("public judge", self.check_public_judge), ("own check", self.check_own), ("stub fails", self.check_stub_fails),
                  ("mistakes", self.check_mistakes), ("reference bans", self.check_reference_bans)]
         for name, step in steps:
@@ -352,6 +356,34 @@ class _Validator:
                     ok = False
         if ok:
             self.reference = ref
+
+    # -- signature -------------------------------------------------------------------------
+    def _signatures(self, path: Path, read) -> dict[str, Signature]:
+        if not path.exists():
+            return {}
+        return read(path.read_text(encoding="utf-8", errors="replace"), str(self.problem.config.get("entry")))
+
+    def check_signature(self) -> None:
+        """The stub and the statement show the entry point as the reference defines it (names,
+        order, kinds, defaults): a learner keeping the stub's default must not fail for it."""
+        p = self.problem
+        stub = self._signatures(p.stub_path, signatures.from_source)
+        reference = self._signatures(p.reference_path, signatures.from_source)
+        shown = self._signatures(p.statement_path, signatures.from_statement)
+        if stub and p.statement_path.exists() and not shown:
+            self.warn("signature", f"{self.rel(p.statement_path)}: no code block shows `def {p.entry}(...)`: "
+                      "learners see its signature only in the stub")
+        truth, truth_path = (reference, p.reference_path) if reference else (stub, p.stub_path)
+        for path, found, verb in ((p.stub_path, stub, "writes"), (p.statement_path, shown, "shows")):
+            if path == truth_path:
+                continue
+            for name, sig in found.items():
+                expected = truth.get(name)
+                differs = expected and sig.difference(expected)
+                if differs:
+                    self.error("signature", f"{self.rel(path)} {verb} `{sig}` but {self.rel(truth_path)} has "
+                               f"`{expected}`: {differs}. A learner who follows it fails cases with nothing to "
+                               "say why; make them agree")
 
     # -- cases ----------------------------------------------------------------------------
     def _cases(self, seed: int) -> list[Case] | None:

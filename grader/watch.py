@@ -17,10 +17,12 @@ import time
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 from rich.panel import Panel
 
+from .availability import availability, refused, skip_line, unavailable
 from .cases import PUBLIC_SEED
-from .course import Course, Problem
+from .course import Course, CourseError, Problem
 from .results import Report
 from .sandbox import Sandbox
 from .workspace import Workspace
@@ -39,16 +41,25 @@ def snapshot(root: Path) -> dict[str, tuple[int, int]]:
 
 
 def next_unsolved(ws: Workspace, course: Course, after: Problem | None = None) -> Problem | None:
-    """The first problem not yet solved, in course order, starting after `after` (wrapping)."""
+    """The first problem not yet solved and checkable here, in course order, starting after
+    `after` (wrapping)."""
     problems = list(course)
     start = problems.index(after) + 1 if after in problems else 0
     state = ws.load()
     for problem in problems[start:] + problems[:start]:
         if problem is after:
             continue
-        if not ws.status(problem, state).get("solved"):
+        if not ws.status(problem, state).get("solved") and availability(problem).checkable:
             return problem
     return None
+
+
+def print_skipped(ws: Workspace, course: Course, console: Console) -> None:
+    """One line per unsolved problem that cannot be checked here."""
+    state = ws.load()
+    for problem, why in unavailable(course):
+        if not ws.status(problem, state).get("solved"):
+            console.print(f"[dim]{escape(skip_line(problem, why))}[/dim]")
 
 
 def _announce(problem: Problem, ws: Workspace, console: Console) -> None:
@@ -69,9 +80,17 @@ def watch_loop(ws: Workspace, course: Course, slug: str | None = None, *, sandbo
 
     console = console or Console()
     reports: list[Report] = []
-    current = course.get(slug) if slug else next_unsolved(ws, course)
+    if slug:
+        current, why = course.get(slug), availability(course.get(slug))
+        if not why.checkable:
+            console.print(f"[yellow]{escape(skip_line(current, why))}[/yellow]")
+            return reports
+    else:
+        print_skipped(ws, course, console)
+        current = next_unsolved(ws, course)
     if current is None:
-        console.print("[bold green]Every problem is solved.[/bold green] `grader progress` shows the list.")
+        every = "Every problem you can check here is solved." if unavailable(course) else "Every problem is solved."
+        console.print(f"[bold green]{every}[/bold green] `grader progress` shows the list.")
         return reports
     _announce(current, ws, console)
     seen: dict | None = None
@@ -93,7 +112,17 @@ def watch_loop(ws: Workspace, course: Course, slug: str | None = None, *, sandbo
             else:
                 if clear:
                     console.clear()
-                report = check_problem(course, current, file=path, workspace=ws.root, seed=seed, sandbox=sandbox)
+                try:
+                    report = check_problem(course, current, file=path, workspace=ws.root, seed=seed,
+                                           sandbox=sandbox)
+                except CourseError as exc:  # the problem cannot be checked here after all
+                    console.print(f"[yellow]{escape(skip_line(current, refused(current, exc)))}[/yellow]")
+                    current = next_unsolved(ws, course, after=current)
+                    if current is None:
+                        return reports
+                    _announce(current, ws, console)
+                    seen = None
+                    continue
                 ws.record(report)
                 reports.append(report)
                 render(report, console)

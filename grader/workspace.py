@@ -13,6 +13,7 @@ import os
 import shutil
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 from .course import Course, Problem
 
@@ -26,6 +27,20 @@ def sha(path: Path) -> str:
 
 class WorkspaceError(Exception):
     pass
+
+
+class Hint(NamedTuple):
+    """One hint as shown: its number (from 1), its text, how many there are, and whether
+    the learner asked for a next one past the last (so it is the last one again)."""
+
+    number: int
+    text: str
+    total: int
+    past_the_end: bool = False
+
+    @property
+    def is_last(self) -> bool:
+        return self.number == self.total
 
 
 class Workspace:
@@ -103,9 +118,17 @@ class Workspace:
             shutil.copyfile(target, backup)
         shutil.copyfile(problem.stub_path, target)
         state = self.load()
-        self.entry(state, problem.slug)["stub_sha"] = sha(problem.stub_path)
+        e = self.entry(state, problem.slug)
+        e["stub_sha"] = sha(problem.stub_path)
+        self.forget_solved(e)
         self.save(state)
         return backup
+
+    @staticmethod
+    def forget_solved(e: dict) -> None:
+        """The file is a stub again, so the problem is not solved; attempts and last verdict stay as history."""
+        if e.pop("solved", None):
+            e["reset_at"] = time.strftime("%Y-%m-%dT%H:%M:%S")
 
     # -- progress ---------------------------------------------------------------------
     def record(self, report) -> None:
@@ -123,16 +146,37 @@ class Workspace:
             e["solved"] = True
         self.save(state)
 
-    def next_hint(self, problem: Problem) -> tuple[int, str] | None:
+    def next_hint(self, problem: Problem) -> Hint | None:
+        """The hint after the last one shown; past the end, the last one again, marked so."""
         hints = problem.hints
         if not hints:
             return None
+        shown = self.entry(self.load(), problem.slug).get("hints_shown", 0)
+        if shown >= len(hints):
+            return Hint(len(hints), hints[-1], len(hints), past_the_end=True)
+        return self.hint(problem, shown + 1)
+
+    def hint(self, problem: Problem, number: int) -> Hint:
+        """Hint `number` (from 1); showing it counts every hint up to it as shown."""
+        hints = problem.hints
+        if not 1 <= number <= len(hints):
+            raise WorkspaceError(f"{problem.slug} has {len(hints)} hint(s): ask for one from 1 to {len(hints)}"
+                                 if hints else f"{problem.slug} has no hints")
+        self._mark_hints_shown(problem, number)
+        return Hint(number, hints[number - 1], len(hints))
+
+    def all_hints(self, problem: Problem) -> list[Hint]:
+        """Every hint of the problem, all counted as shown."""
+        hints = problem.hints
+        if hints:
+            self._mark_hints_shown(problem, len(hints))
+        return [Hint(i, text, len(hints)) for i, text in enumerate(hints, 1)]
+
+    def _mark_hints_shown(self, problem: Problem, number: int) -> None:
         state = self.load()
         e = self.entry(state, problem.slug)
-        shown = min(e.get("hints_shown", 0) + 1, len(hints))
-        e["hints_shown"] = shown
+        e["hints_shown"] = max(e.get("hints_shown", 0), number)
         self.save(state)
-        return shown, hints[shown - 1]
 
     def status(self, problem: Problem, state: dict | None = None) -> dict:
         state = state if state is not None else self.load()

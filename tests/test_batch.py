@@ -114,3 +114,20 @@ def test_exports_have_one_row_per_learner_and_problem(klass, course, pool, tmp_p
     data = json.loads((tmp_path / "g.json").read_text())
     assert data["seed"] == 7 and data["learners"]["ada"]["total"] == 1.0
     assert data["learners"]["bob"]["problems"]["layer-norm"]["diagnosis"]["name"] == "unbiased variance"
+
+
+def test_grading_nothing_is_a_usage_error_and_leaves_no_gradebook(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from grader.cli import main
+
+    monkeypatch.delenv("GRADER_COURSE", raising=False)
+    subs = make_class(tmp_path / "subs", {"ada": {"rms_norm.py": "def rms_norm(x):\n    return x\n"}})
+    result = CliRunner().invoke(main, ["grade", str(subs), "--workers", "1"], env={"COLUMNS": "300"})
+    assert result.exit_code == 2, result.output
+    assert "nothing to grade" in result.output and "rms_norm.py" in result.output and "--course" in result.output
+    assert not (subs / "gradebook.sqlite").exists()
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert CliRunner().invoke(main, ["grade", str(empty), "--workers", "1"]).exit_code == 2
+    assert not (empty / "gradebook.sqlite").exists()

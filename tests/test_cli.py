@@ -79,3 +79,28 @@ def test_hint_and_reset(workspace):
     assert "NotImplementedError" in (workspace / "layer_norm.py").read_text()
     backups = list((workspace / ".grader" / "backups").glob("layer_norm.*.py"))
     assert backups and "# mine" in backups[0].read_text()
+
+
+def grader_into_closed_pipe(*args, cwd):
+    """Run `grader ARGS | head -0`: stdout's reader is gone before the grader writes a byte."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "COLUMNS": "120"}
+    env.pop("GRADER_WORKSPACE", None)
+    try:
+        return subprocess.run([sys.executable, "-m", "grader.cli", *args], cwd=cwd, stdout=write_end,
+                              stderr=subprocess.PIPE, text=True, timeout=120, env=env)
+    finally:
+        os.close(write_end)
+
+
+@pytest.mark.parametrize("as_json", [False, True])
+def test_a_closed_stdout_pipe_keeps_the_verdicts_exit_code(tmp_path, as_json):
+    (tmp_path / "layer_norm.py").write_text(CORRECT)
+    (tmp_path / "wrong.py").write_text("def layer_norm(x, eps=1e-5):\n    return x\n")
+    flags = ["--json"] if as_json else []
+    passed = grader_into_closed_pipe("check", "layer-norm", "--file", "layer_norm.py", *flags, cwd=tmp_path)
+    failed = grader_into_closed_pipe("check", "layer-norm", "--file", "wrong.py", *flags, cwd=tmp_path)
+    assert (passed.returncode, failed.returncode) == (0, 1), passed.stderr + failed.stderr
+    assert "Traceback" not in passed.stderr + failed.stderr
+    assert "Exception ignored" not in passed.stderr + failed.stderr

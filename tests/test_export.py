@@ -196,3 +196,64 @@ def test_judges_on_the_learners_own_states_stay_instructor_only(public_bundle, t
     path.write_text("x = 1\n")
     with pytest.raises(CourseError, match="cannot be checked from this bundle: its judge is part of the hidden"):
         check_problem(bundle, bundle.get(slug), file=path, sandbox=sandbox)
+
+
+def solved_except(ws, course, slugs):
+    state = ws.load()
+    for problem in course:
+        if problem.slug not in slugs:
+            ws.entry(state, problem.slug).update(solved=True, attempts=1, last_verdict="passed")
+    ws.save(state)
+
+
+def test_watch_and_progress_skip_what_the_bundle_cannot_check(public_bundle, tmp_path, sandbox):
+    import io
+
+    from click.testing import CliRunner
+    from rich.console import Console
+
+    from grader.cli import main
+    from grader.watch import next_unsolved, watch_loop
+    from grader.workspace import Workspace
+
+    out, _ = public_bundle
+    bundle = Course(out)
+    ws = Workspace(tmp_path / "ws")
+    ws.init(bundle)
+    solved_except(ws, bundle, {"kv-cache", "generate", "top-k"})
+    (ws.root / "kv_cache.py").write_text("def causal_lm_step(*args):\n    return None\n")  # edited: watch would check it
+    assert next_unsolved(ws, bundle).slug == "top-k"
+    assert next_unsolved(ws, bundle, after=bundle.get("top-k")) is None
+    solved_except(ws, bundle, {"kv-cache", "generate"})
+    console = Console(file=io.StringIO(), width=200)
+    assert watch_loop(ws, bundle, sandbox=sandbox, console=console, sleep=lambda s: None, max_polls=2) == []
+    shown = console.file.getvalue()
+    assert "Skipping kv-cache: its judge is part of the hidden reference, so only your instructor's grader" in shown
+    assert "Skipping generate" in shown and "Every problem you can check here is solved" in shown
+    env = {"GRADER_WORKSPACE": str(ws.root), "COLUMNS": "200"}
+    progress = CliRunner().invoke(main, ["--course", str(out), "progress"], env=env)
+    assert progress.exit_code == 0 and "Skipping kv-cache" in progress.output and "Next:" not in progress.output
+    data = json.loads(CliRunner().invoke(main, ["--course", str(out), "progress", "--json"], env=env).output)
+    assert data["next"] is None and set(data["not_checkable_here"]) == {"kv-cache", "generate"}
+    refused = CliRunner().invoke(main, ["--course", str(out), "watch", "kv-cache"], env=env)
+    assert refused.exit_code == 2 and "kv-cache cannot be checked here" in refused.output
+
+
+def test_watch_skips_a_check_the_bundle_refuses_instead_of_crashing(public_bundle, tmp_path, sandbox):
+    import io
+
+    from rich.console import Console
+
+    from grader.watch import watch_loop
+    from grader.workspace import Workspace
+
+    out, _ = public_bundle
+    bundle = Course(out)
+    ws = Workspace(tmp_path / "ws")
+    ws.init(bundle)
+    solved_except(ws, bundle, {"sample", "kv-cache", "generate"})
+    (ws.root / "sample.py").write_text("def sample(probs, generator):\n    return probs.argmax(-1)\n")
+    console = Console(file=io.StringIO(), width=200)
+    reports = watch_loop(ws, bundle, sandbox=sandbox, console=console, seed=7, sleep=lambda s: None, max_polls=3)
+    shown = console.file.getvalue()
+    assert reports == [] and "Skipping sample: this bundle holds the public cases (seed 0) only.\n" in shown

@@ -142,3 +142,43 @@ def test_notebook_check_reads_functions_defined_in_ipython_cells(sandbox):
                  "report = check('gelu', show=False, sandbox=grader_sandbox)"):
         assert shell.run_cell(cell).success
     assert shell.user_ns["report"].passed
+
+
+def test_reset_unsolves_the_problem_so_watch_and_progress_send_you_back(ws, course):
+    state = ws.load()
+    for problem in course:
+        ws.entry(state, problem.slug).update(solved=True, attempts=1, last_verdict="passed")
+    ws.save(state)
+    result = CliRunner().invoke(main, ["reset", "gelu"], env={"GRADER_WORKSPACE": str(ws.root)})
+    assert result.exit_code == 0, result.output
+    gelu = ws.status(course.get("gelu"))
+    assert gelu["status"] == "attempted" and gelu["attempts"] == 1  # history kept, not solved
+    rows = {r["slug"]: r for r in progress_rows(ws, course)}
+    assert rows["gelu"]["status"] == "attempted" and rows["layer-norm"]["status"] == "solved"
+    progress = CliRunner().invoke(main, ["progress"], env={"GRADER_WORKSPACE": str(ws.root), "COLUMNS": "200"})
+    assert "before your reset" in progress.output and "Next: gelu" in progress.output
+    console = quiet()
+    watch_loop(ws, course, sandbox=None, console=console, sleep=lambda s: None, max_polls=1)
+    shown = console.file.getvalue()
+    assert "Every problem is solved" not in shown and "gelu.py is still the stub" in shown
+
+
+def hint_output(ws, *args) -> str:
+    result = CliRunner().invoke(main, ["hint", *args], env={"GRADER_WORKSPACE": str(ws.root), "COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_hint_command_says_when_it_is_the_last_and_rereads_any(ws, course):
+    hints = course.get("gelu").hints
+    n = len(hints)
+    for _ in range(n - 1):
+        assert "last hint" not in hint_output(ws, "gelu")
+    assert f"That was the last hint ({n} of {n})" in hint_output(ws, "gelu")
+    again = hint_output(ws, "gelu")
+    assert "No more hints" in again and f"Hint {n}/{n}" in again and f"({n} of {n})" in again
+    assert "Hint 1/" in hint_output(ws, "gelu", "1") and "last hint" not in hint_output(ws, "gelu", "1")
+    everything = hint_output(ws, "gelu", "--all")
+    assert all(f"Hint {i}/{n}" in everything for i in range(1, n + 1))
+    out_of_range = CliRunner().invoke(main, ["hint", "gelu", str(n + 1)], env={"GRADER_WORKSPACE": str(ws.root)})
+    assert out_of_range.exit_code == 2 and f"has {n} hint(s)" in out_of_range.output

@@ -155,3 +155,32 @@ def test_a_building_block_imported_from_the_workspace_is_checked_there(grade):
     report = grade("transformer-block", block, extra_files={"layer_norm.py": helper})
     stage = entries(report, "stage")[0]
     assert stage["stage"] == "layer-norm" and "imported from layer_norm" in stage["text"]
+
+
+ERF_GELU = "import torch\ndef gelu(x):\n    return 0.5 * x * (1 + torch.erf(x / 2 ** 0.5))\n"
+
+
+def test_an_imported_wrong_block_is_sent_to_a_command_that_checks_it(grade, course, sandbox, tmp_path):
+    from grader.runner import check_problem
+
+    block = HELPERS.replace("DIAGONAL", "0").replace("def gelu(x):", "def tanh_gelu(x):")
+    report = grade("transformer-block", block + "\n    from gelu import gelu\n", extra_files={"gelu.py": ERF_GELU})
+    [stage] = [loc for loc in report.localisation if loc["kind"] == "stage"]
+    assert stage["stage"] == "gelu" and "`grader check gelu --file gelu.py`" in stage["text"]
+    suggested = check_problem(course, course.get("gelu"), file=tmp_path / "gelu.py", workspace=tmp_path,
+                              sandbox=sandbox)  # what that command runs: gelu's own file, not an ImportError
+    assert suggested.error_kind is None and suggested.diagnosis["name"].startswith("exact (erf) GELU")
+
+
+def test_the_stage_command_names_the_workspace_file_or_the_file_defining_the_block(course, tmp_path):
+    from grader.localise import stage_check_command
+    from grader.workspace import Workspace
+
+    gelu = course.get("gelu")
+    block = tmp_path / "transformer_block.py"
+    assert stage_check_command(gelu, block) == "grader check gelu --file transformer_block.py"  # defined there
+    (tmp_path / "blocks.py").write_text(ERF_GELU)
+    assert stage_check_command(gelu, block, "imported from blocks") == "grader check gelu --file blocks.py"
+    Workspace(tmp_path).init(course)
+    assert stage_check_command(gelu, block, "imported from gelu") == "grader check gelu"
+    assert stage_check_command(gelu, None) == 'check("gelu", gelu)'

@@ -109,3 +109,41 @@ def test_a_clean_public_judge_passes_and_gets_the_references_expected(tmp_path, 
     [v] = validate_course(course, ["rms-norm"], sandbox)
     assert v.ok and v.status("public judge") == "ok", [f.message for f in v.errors]
     assert v.status("mistakes") == "ok"  # every known mistake still rejected, through the public judge
+
+
+STUB = "problems/rms-norm/stub.py"
+STATEMENT = "problems/rms-norm/README.md"
+
+
+def test_a_stub_default_that_differs_from_the_reference_is_reported(tmp_path, sandbox):
+    course = course_with(tmp_path, {STUB: ("eps: float = 1e-5", "eps: float = 1e-6")})
+    [found] = errors(course, sandbox, "signature")
+    assert found.startswith("problems/rms-norm/stub.py writes `rms_norm(x, eps=1e-06)`")
+    assert "reference/rms_norm.py has `rms_norm(x, eps=1e-05)`" in found
+    assert "the default of `eps` is 1e-06 instead of 1e-05" in found
+
+
+def test_a_statement_signature_that_differs_from_the_reference_is_reported(tmp_path, sandbox):
+    course = course_with(tmp_path, {STATEMENT: ("def rms_norm(x: torch.Tensor, eps: float = 1e-5)",
+                                                "def rms_norm(eps: float, x: torch.Tensor)")})
+    [found] = errors(course, sandbox, "signature")
+    assert found.startswith("problems/rms-norm/README.md shows `rms_norm(eps, x)`")
+    assert "parameters (eps, x) instead of (x, eps)" in found
+
+
+def test_matching_signatures_pass_and_the_cli_names_the_file(tmp_path, sandbox):
+    [v] = validate_course(course_with(tmp_path / "good"), ["rms-norm"], sandbox)
+    assert v.status("signature") == "ok"
+    root = write_course(tmp_path / "bad", {STUB: ("eps: float = 1e-5", "eps: float = 1e-6")})
+    result = CliRunner().invoke(main, ["--course", str(root), "validate", "rms-norm"], env={"COLUMNS": "300"})
+    assert result.exit_code == 1 and "problems/rms-norm/stub.py writes `rms_norm(x, eps=1e-06)`" in result.output
+
+
+def test_every_shipped_problem_shows_one_signature_in_stub_statement_and_reference():
+    from grader.signature import from_source, from_statement
+
+    for p in Course():
+        stub = from_source(p.stub_path.read_text(), p.entry)
+        shown = from_statement(p.statement_path.read_text(), p.entry)  # multi-line defs, class blocks
+        reference = from_source(p.reference_path.read_text(), p.entry)
+        assert stub and stub == shown == reference, (p.slug, stub, shown, reference)
