@@ -1,0 +1,11 @@
+"""CORRECT: float64 inverse CDF with searchsorted(right=True), u scaled by cdf[-1], clamp
+"""
+import torch
+
+
+def sample(probs: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+    N, V = probs.shape
+    cdf = torch.cumsum(probs.to(torch.float64), dim=-1)
+    u = torch.rand(N, 1, generator=generator, dtype=torch.float64) * cdf[:, -1:]
+    idx = torch.searchsorted(cdf, u, right=True).squeeze(-1)
+    return idx.clamp(max=V - 1).to(torch.int64)

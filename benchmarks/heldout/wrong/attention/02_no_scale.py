@@ -1,0 +1,22 @@
+"""MISTAKE: forgets to scale the scores at all
+EXPECTED DIAGNOSIS: Scores must be divided by sqrt(d_head) before the softmax; without it the softmax is too sharp.
+"""
+import math
+
+import torch
+
+
+def multi_head_attention(x: torch.Tensor, w_q: torch.Tensor, w_k: torch.Tensor, w_v: torch.Tensor,
+                         w_o: torch.Tensor, num_heads: int, causal: bool = False) -> torch.Tensor:
+    N, T, d = x.shape
+    d_head = d // num_heads
+    q = (x @ w_q).view(N, T, num_heads, d_head).transpose(1, 2)
+    k = (x @ w_k).view(N, T, num_heads, d_head).transpose(1, 2)
+    v = (x @ w_v).view(N, T, num_heads, d_head).transpose(1, 2)
+    scores = q @ k.transpose(-2, -1)
+    if causal:
+        future = torch.triu(torch.ones(T, T, dtype=torch.bool, device=x.device), diagonal=1)
+        scores = scores.masked_fill(future, float("-inf"))
+    weights = torch.softmax(scores, dim=-1)
+    out = (weights @ v).transpose(1, 2).reshape(N, T, d)
+    return out @ w_o
