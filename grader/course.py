@@ -120,6 +120,7 @@ class Problem:
         """The hidden reference, loaded by path under a private name (never importable by learners)."""
         if not self.has_reference:
             raise CourseError(f"{self.slug}: no reference at {self.reference_path}")
+        # The prefix is how the sandbox knows a reference is loaded (grader/sandbox.py).
         return load_module_from_path(f"_grader_reference_{self.module_name}", self.reference_path)
 
 

@@ -152,8 +152,8 @@ class Sandbox:
         if self.pid is not None:
             return
         confine.protect_from_same_user()
-        if self.spawn or self._started_before:
-            self._spawn_zygote()
+        if self.spawn or self._started_before or references_loaded():
+            self._spawn_zygote()  # a fork now would carry references into every child
         else:
             self._fork_zygote()
         self._started_before = True
@@ -285,6 +285,15 @@ class Sandbox:
             except ChildProcessError:
                 pass
         self.pid = None
+
+
+REFERENCE_MODULE_PREFIX = "_grader_reference_"  # how grader/course.py names a loaded reference
+
+
+def references_loaded() -> list[str]:
+    """Hidden references this process has loaded: a zygote forked from it would hand
+    them to every child, so it is spawned fresh instead (a rule, not a comment)."""
+    return [name for name in list(sys.modules) if name.startswith(REFERENCE_MODULE_PREFIX)]
 
 
 def _encode_job(job: Job, extra_hidden: list[str]) -> bytes:

@@ -436,3 +436,17 @@ except BaseException as exc:
     finally:
         box.close()
     assert report.cases[0].output.count("REFUSED") == 2, report.cases[0].output
+
+
+def test_a_sandbox_started_after_a_reference_loaded_is_a_fresh_interpreter(course):
+    course.get("layer-norm").reference  # the reference is now in this process's memory
+    from grader.sandbox import references_loaded
+
+    assert references_loaded()
+    box = Sandbox()
+    try:
+        box.start()
+        assert box._proc is not None  # spawned, not forked: no child can inherit the reference
+        assert box.level() is not None
+    finally:
+        box.close()
