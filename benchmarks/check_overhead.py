@@ -1,5 +1,7 @@
 """Figures for the grader core: how long a whole `grader check` takes next to merely
-importing torch, and what the run-time guard costs on a typical case.
+importing torch, a warm re-check through the public API `grader.check(slug, source)`,
+what each isolation level costs per check, and what the run-time guard costs on a
+typical case.
 
     python benchmarks/check_overhead.py [--runs 7]
 
@@ -71,6 +73,58 @@ def whole_check(runs: int) -> None:
           f"   = {t_check / t_import:.2f}x importing torch")
 
 
+CORRECT_LAYER_NORM = textwrap.dedent('''
+    import torch
+
+    def layer_norm(x, eps=1e-5):
+        c = x - x.mean(-1, keepdim=True)
+        return c / ((c * c).mean(-1, keepdim=True) + eps).sqrt()
+''')
+
+
+def warm_rechecks(runs: int) -> None:
+    """`grader.check(slug, source)` after a first call: the learner's edit-and-check loop
+    in a notebook (the session's sandbox is already up)."""
+    import grader
+
+    for slug, source in (("layer-norm", CORRECT_LAYER_NORM), ("mlm-tied-head", CORRECT_MLM_TIED)):
+        first = grader.check(slug, source, show=False)
+        if not first.passed:
+            raise SystemExit(f"the correct {slug} did not pass: fix that first")
+        t = median_seconds(lambda: grader.check(slug, source, show=False), runs * 3)
+        print(f"grader.check({slug!r}, source), warm        median {t * 1000:7.0f} ms   "
+              f"({len(first.cases)} cases, isolation {first.isolation})")
+
+
+def isolation_cost(runs: int) -> None:
+    """The same warm re-check of layer-norm in one sandbox per isolation level: the
+    difference is what confinement costs a check."""
+    from grader.confine import Isolation, best_level
+    from grader.course import Course
+    from grader.runner import check_problem
+    from grader.sandbox import Sandbox
+
+    levels = [lvl for lvl in (Isolation.NONE, Isolation.UID, Isolation.NAMESPACES) if lvl.rank <= best_level().rank]
+    boxes = {lvl: Sandbox(isolation=lvl) for lvl in levels}
+    for box in boxes.values():
+        box.start()
+    course = Course()
+    problem = course.get("layer-norm")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "layer_norm.py"
+        path.write_text(CORRECT_LAYER_NORM)
+        medians = {}
+        for lvl, box in boxes.items():
+            assert check_problem(course, problem, file=path, sandbox=box).passed
+            medians[lvl] = median_seconds(lambda: check_problem(course, problem, file=path, sandbox=box), runs * 3)
+    for box in boxes.values():
+        box.close()
+    base = medians[Isolation.NONE]
+    for lvl, t in medians.items():
+        print(f"layer-norm re-check at isolation {lvl.value:<10}   median {t * 1000:7.1f} ms   "
+              f"(+{(t - base) * 1000:5.1f} ms over none)")
+
+
 def guard_cost(runs: int) -> None:
     from grader.banned import build_spec
     from grader.course import Course
@@ -113,5 +167,7 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=7)
     args = parser.parse_args()
+    warm_rechecks(args.runs)
+    isolation_cost(args.runs)
     whole_check(args.runs)
     guard_cost(args.runs)

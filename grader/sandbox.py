@@ -408,6 +408,7 @@ def _zygote_loop(job_r: int, res_w: int, requested: Isolation | None = None) -> 
         build_spec(spec["banned"], spec["banned_aten"])  # cached here, inherited by the child
         if level is Isolation.UID:
             confine.protect_paths(spec["hidden"])
+        _reap()
         header, payload = _supervise(spec, cases, level)
         wire.write_all(res_w, wire.encode(header, payload))
 
@@ -506,8 +507,7 @@ def _supervise(spec: dict, cases: list, level: Isolation) -> tuple[dict, bytes]:
     os.close(ctl_w)
     pid = first
     if level is Isolation.NAMESPACES:
-        os.waitpid(first, 0)
-        raw = os.read(ctl_r, 64)
+        raw = _read_all(ctl_r)  # the first child says who the namespace's init is, then exits
         pid = int(raw) if raw.strip().isdigit() else None
     os.close(ctl_r)
     watch = _Watch(spec, len(cases))
@@ -520,6 +520,29 @@ def _supervise(spec: dict, cases: list, level: Isolation) -> tuple[dict, bytes]:
     os.close(out_r)
     os.close(res_r)
     return _describe(watch, status, spec, marker, time.monotonic() - start)
+
+
+def _read_all(fd: int) -> bytes:
+    data = b""
+    while len(data) < 64:
+        chunk = os.read(fd, 64)
+        if not chunk:
+            break
+        data += chunk
+    return data
+
+
+def _reap() -> None:
+    """Collect finished children (the zygote is a subreaper: orphans come here too).
+    A namespace's teardown takes the kernel tens of ms after its init exits; a check whose
+    results are all in does not wait for it."""
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
 
 
 def _watch(pid: int | None, out_r: int, res_r: int, watch: _Watch) -> int | None:
@@ -544,6 +567,8 @@ def _watch(pid: int | None, out_r: int, res_r: int, watch: _Watch) -> int | None
                 watch.on_result_bytes(chunk)
     if pid is None:
         return None
+    if not killed and watch.problem is None and len(watch.results) == watch.n_cases:
+        return None  # every case came back: reaped later, see _reap
     try:
         _, status = os.waitpid(pid, 0)
     except ChildProcessError:
