@@ -56,7 +56,9 @@ def grade(root: Path) -> dict:
 
     started = time.monotonic()
     config = json.loads((root / "source" / "gradescope.json").read_text(encoding="utf-8"))
-    sandbox = Sandbox()
+    # The autograder's own files (gradescope.json holds the hidden seed) and its results
+    # are hidden too; the submission is read before the child is confined.
+    sandbox = Sandbox(hidden=[root / "source", root / "results"])
     sandbox.start()  # before any reference is loaded
     try:
         level = sandbox.level()

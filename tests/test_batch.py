@@ -131,3 +131,21 @@ def test_grading_nothing_is_a_usage_error_and_leaves_no_gradebook(tmp_path, monk
     empty.mkdir()
     assert CliRunner().invoke(main, ["grade", str(empty), "--workers", "1"]).exit_code == 2
     assert not (empty / "gradebook.sqlite").exists()
+
+
+def test_grade_refuses_unconfined_grading_unless_allowed(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from grader.cli import main
+
+    subs = tmp_path / "subs"
+    (subs / "ada").mkdir(parents=True)
+    (subs / "ada" / "layer_norm.py").write_text(textwrap.dedent(CORRECT))
+    monkeypatch.setenv("GRADER_ISOLATION", "none")
+    refused = CliRunner().invoke(main, ["grade", str(subs), "--workers", "1"], env={"COLUMNS": "300"})
+    assert refused.exit_code == 2 and "--allow-unisolated" in refused.output
+    assert not (subs / "gradebook.sqlite").exists()
+    allowed = CliRunner().invoke(main, ["grade", str(subs), "--workers", "1", "--allow-unisolated"],
+                                 env={"COLUMNS": "300"})
+    assert allowed.exit_code == 0, allowed.output
+    assert "isolation none" in allowed.output and "passed 1" in allowed.output

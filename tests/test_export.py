@@ -257,3 +257,22 @@ def test_watch_skips_a_check_the_bundle_refuses_instead_of_crashing(public_bundl
     reports = watch_loop(ws, bundle, sandbox=sandbox, console=console, seed=7, sleep=lambda s: None, max_polls=3)
     shown = console.file.getvalue()
     assert reports == [] and "Skipping sample: this bundle holds the public cases (seed 0) only.\n" in shown
+
+
+def test_gradescope_refuses_unconfined_grading_unless_allowed(tmp_path, monkeypatch):
+    for allowed in (False, True):
+        root = tmp_path / str(allowed)
+        (root / "source").mkdir(parents=True)
+        (root / "submission").mkdir()
+        (root / "submission" / "layer_norm.py").write_text(textwrap.dedent(CORRECT))
+        (root / "source" / "gradescope.json").write_text(json.dumps(
+            {"problems": ["layer-norm"], "seed": 5, "points": {"layer-norm": 1.0}, "visibility": "hidden",
+             "allow_unisolated": allowed}))
+        monkeypatch.setenv("GRADER_ISOLATION", "none")
+        results = run_gradescope(root)
+        if allowed:
+            [test] = results["tests"]
+            assert test["status"] == "passed" and "isolation: none" in test["output"]
+        else:
+            assert results["score"] == 0.0 and not results["tests"]
+            assert "refused" in results["output"] and "--allow-unisolated" in results["output"]
