@@ -115,7 +115,7 @@ def defined_names(file=None, source=None) -> dict[str, str]:
     text = Path(file).read_text(encoding="utf-8", errors="replace") if file is not None else (source or "")
     try:
         tree = ast.parse(text)
-    except SyntaxError:
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
         return {}
     found: dict[str, str] = {}
 
