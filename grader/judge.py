@@ -120,7 +120,12 @@ def judge(problem, case: Case, outcome: Outcome) -> CaseResult:
         title = STATUS_TITLES.get(outcome.status, outcome.status)
         result.message = f"{title}: {outcome.message}" if outcome.message else title
         return result
-    verdicts = case_verdicts(problem, case, outcome.value, case_tolerance(problem, case))
+    try:
+        verdicts = case_verdicts(problem, case, outcome.value, case_tolerance(problem, case))
+    except Exception as exc:  # a value no judge foresaw is the learner's unusable output, never a crash
+        result.status = "bad-output"
+        result.message = f"{STATUS_TITLES['bad-output']}: the output could not be judged ({type(exc).__name__})"
+        return result
     failed = [v for v in verdicts if not v.passed]
     main = failed[0] if failed else verdicts[0]
     result.passed = not failed

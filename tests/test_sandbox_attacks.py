@@ -450,3 +450,16 @@ def test_a_sandbox_started_after_a_reference_loaded_is_a_fresh_interpreter(cours
         assert box.level() is not None
     finally:
         box.close()
+
+
+@pytest.mark.parametrize("slug, source", [
+    ("sample", "import torch\ndef sample(probs, generator):\n    return {'draws': 'not a tensor'}\n"),
+    ("causal-lm", "import torch\ndef causal_lm_forward(input_ids, w_emb, pos_embed, blocks_weights, num_heads):\n"
+                  "    return [[1, 2], 'x', None]\n"),
+    ("reverse-embedding", "import torch\nclass ReverseEmbedding(torch.nn.Module):\n"
+                          "    def __init__(self, embedding):\n        super().__init__()\n"
+                          "    def forward(self, hidden):\n        return hidden.to(torch.complex64)\n"),
+])
+def test_outputs_a_custom_judge_did_not_foresee_get_a_verdict(contained, slug, source):
+    report = contained(source, slug=slug)
+    assert not_passed(report) and all(c.message for c in report.cases if not c.passed)
