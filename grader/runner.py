@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from pathlib import Path
 
@@ -108,8 +109,9 @@ def check_problem(course: Course, problem: Problem, *, file: str | Path | None =
                 and any(not c.passed for c in report.cases):
             from .localise import localise_report  # needs the sandbox: stages and probes run learner code
 
-            localise_report(course, problem, report, cases, values, file=file, source=source,
-                            source_name=source_name, workspace=workspace, seed=seed, sandbox=sandbox)
+            with _explaining(report, "where the output goes wrong"):
+                localise_report(course, problem, report, cases, values, file=file, source=source,
+                                source_name=source_name, workspace=workspace, seed=seed, sandbox=sandbox)
     finally:
         if own_sandbox:
             sandbox.close()
@@ -122,13 +124,27 @@ def check_problem(course: Course, problem: Problem, *, file: str | Path | None =
     if diagnose and not report.passed and problem.has_reference:
         from .diagnose import diagnose_report
 
-        diagnose_report(problem, report, cases, values)
+        with _explaining(report, "which mistake"):
+            diagnose_report(problem, report, cases, values)
     elif diagnose and not report.passed and cases:
         from .fixtures import diagnose_from_fixtures  # a learner bundle ships the mistakes' outputs
 
-        diagnose_from_fixtures(problem, report, cases, values)
+        with _explaining(report, "which mistake"):
+            diagnose_from_fixtures(problem, report, cases, values)
     report.elapsed = time.monotonic() - started
     return report
+
+
+@contextlib.contextmanager
+def _explaining(report: Report, what: str):
+    """Explanations are extras on a verdict already made: one that fails on an output
+    nobody foresaw says so and leaves the verdict alone, never crashing the check."""
+    try:
+        yield
+    except Exception as exc:
+        report.localisation.append({"title": f"{what}: not worked out", "kind": "note",
+                                    "text": f"The grader could not work this out for this output "
+                                            f"({type(exc).__name__}); the verdict above stands."})
 
 
 FRESH_RERUN = "fresh_rerun"  # a case option: run the case again in a separate child, with these options
