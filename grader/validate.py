@@ -41,7 +41,7 @@ from .static import scan_file, scan_source
 
 SCAFFOLD_MARK = "TODO(grader new)"
 KNOWN_KEYS = {"title", "order", "entry", "banned", "inherit_banned", "banned_aten", "mutable_inputs", "hints",
-              "tolerance", "limits", "localise"}  # localise: read by grader/localise.py
+              "tolerance", "limits", "localise", "policy"}  # localise: grader/localise.py; policy: grader/course.py
 DEFAULT_SEEDS = (0, 1)
 
 CHECKS = ["scaffold", "config", "statement", "stub", "reference", "cases", "public judge", "own check", "stub fails",
@@ -295,7 +295,7 @@ class _Validator:
             self.error("stub", f"{self.rel(path)}: does not define `{entry}` at top level (it defines: "
                        f"{', '.join(sorted(defined)) or 'nothing'})")
         if self.spec is not None:
-            violations, _ = scan_source(source, self.spec, self.rel(path))
+            violations, _ = scan_source(source, self.spec, self.rel(path), policy=p.policy)
             for v in violations:
                 self.error("stub", f"{v.file}:{v.line}: the stub itself is flagged ({v.api}: {v.how}); every "
                            "learner would start with this violation")
@@ -632,7 +632,7 @@ class _Validator:
     # -- nothing in the reference uses a banned API ------------------------------------------
     def check_reference_bans(self) -> None:
         p = self.problem
-        violations, _ = scan_file(p.reference_path, self.spec, p.reference_path.parent)
+        violations, _ = scan_file(p.reference_path, self.spec, p.reference_path.parent, policy=p.policy)
         for v in violations:
             if v.kind == "banned":
                 self.error("reference bans", f"{self.rel(p.reference_path)}:{v.line}: the reference uses banned "
