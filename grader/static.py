@@ -206,12 +206,22 @@ def _plain_classes(tree: ast.AST) -> set[str]:
     return plain
 
 
-def _instance_targets(tree: ast.AST, classes: set[str]) -> set[int]:
-    """ids of Name targets assigned an instance of one of the file's plain classes."""
+def _sibling_loaders(tree: ast.AST) -> set[str]:
+    """Names bound to grader.course.sibling, with which a reference loads the reference
+    beside it (`M = sibling(__file__, "_model")`). A learner cannot import grader, so this
+    grants them nothing: the import itself is refused."""
+    return {a.asname or a.name for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom) and node.module == "grader.course" and not node.level
+            for a in node.names if a.name == "sibling"}
+
+
+def _own_value_targets(tree: ast.AST, makers: set[str]) -> set[int]:
+    """ids of Name targets assigned by a call to one of `makers`: an own plain class (its
+    instance) or the sibling loader (another reference file)."""
     ids: set[int] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and \
-                isinstance(node.value.func, ast.Name) and node.value.func.id in classes:
+                isinstance(node.value.func, ast.Name) and node.value.func.id in makers:
             ids.update(id(t) for t in node.targets if isinstance(t, ast.Name))
     return ids
 
@@ -226,10 +236,10 @@ def _import_bindings(node: ast.Import | ast.ImportFrom, local_modules: set[str])
 
 def own_names(tree: ast.AST, local_modules: set[str]) -> frozenset[str]:
     """Names every binding of which is the learner's own (def, class, self/cls, an instance
-    of an own class, an import of a workspace file). One other binding anywhere (an
+    of an own class, an import of a workspace file, a reference's sibling). One other binding anywhere (an
     assignment, a parameter) and the name could hold anything, so it is not own."""
     self_args = _method_self_args(tree)
-    instances = _instance_targets(tree, _plain_classes(tree))
+    instances = _own_value_targets(tree, _plain_classes(tree) | _sibling_loaders(tree))
     own: set[str] = set()
     other: set[str] = set()
     for node in ast.walk(tree):
