@@ -30,6 +30,7 @@ import inspect
 import sys
 import types
 from pathlib import Path
+from typing import Callable
 
 from .banned import BannedSpec
 from .policy import DEFAULT_POLICY, ImportPolicy
@@ -67,6 +68,12 @@ INTERNAL_ATTRS = frozenset({
     "attrgetter", "methodcaller", "Formatter",
     # torch's routes around its own dispatch
     "ops", "overrides", "library", "cpp_extension",
+})
+# Routes around the checks under names a learner's own object may well use (`self.compile`):
+# refused on anything that is not the learner's own.
+ROUTE_ATTRS = frozenset({
+    "jit", "compile", "compiler", "fork", "from_file", "serialization", "hub", "package",
+    "distributed", "get_type_hints", "singledispatch", "singledispatchmethod",
 })
 # `self.modules()` is nn.Module's public method: on the learner's own module it is fine.
 OWN_INTERNAL_ATTRS = frozenset({"modules"})
@@ -141,6 +148,18 @@ def resolve_loaded(path: str):
     return _MISSING
 
 
+@functools.lru_cache(maxsize=16)
+def denied_objects(policy: ImportPolicy) -> dict[int, tuple[str, str]]:
+    """id of each loaded object the policy denies -> (denied path, why): `np.lib.npyio.load`
+    is numpy.load under another path."""
+    out = {}
+    for prefix, why in policy.deny_imports:
+        obj = resolve_loaded(prefix)
+        if obj is not _MISSING and not isinstance(obj, types.ModuleType):
+            out[id(obj)] = (prefix, why)
+    return out
+
+
 def _dotted(node: ast.AST) -> list[str] | None:
     parts: list[str] = []
     while isinstance(node, ast.Attribute):
@@ -179,11 +198,11 @@ def _const_str(node: ast.AST) -> str | None:
 
 # -- who owns a name ------------------------------------------------------------------------
 
-def _method_self_args(tree: ast.AST) -> set[int]:
-    """ids of the first parameter of each method of each class in the file (self, cls)."""
+def _method_self_args(tree: ast.AST, classes: set[str]) -> set[int]:
+    """ids of the first parameter (self, cls) of each method of the given classes."""
     ids: set[int] = set()
     for node in ast.walk(tree):
-        if not isinstance(node, ast.ClassDef):
+        if not (isinstance(node, ast.ClassDef) and node.name in classes):
             continue
         for item in node.body:
             if not isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
@@ -196,13 +215,29 @@ def _method_self_args(tree: ast.AST) -> set[int]:
     return ids
 
 
+# Library bases whose subclasses are still plainly the learner's: their own attributes are
+# the learner's methods and nn.Module's bookkeeping, none of them a banned function.
+PLAIN_BASES = frozenset({"object", "Module", "nn.Module", "torch.nn.Module", "ABC", "abc.ABC", "Enum",
+                         "enum.Enum", "NamedTuple", "typing.NamedTuple"})
+
+
 def _plain_classes(tree: ast.AST) -> set[str]:
-    """Classes whose instances are what they seem: no metaclass and no __new__."""
-    plain = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.ClassDef) and not node.keywords and not any(
-                isinstance(i, (ast.FunctionDef, ast.AsyncFunctionDef)) and i.name == "__new__" for i in node.body):
-            plain.add(node.name)
+    """Classes whose instances are what they seem: no metaclass, no __new__, and built only
+    on other plain classes or harmless bases. A subclass of torch.Tensor is not plain: its
+    instances carry torch's methods (`.multinomial`)."""
+    classes = {node.name: node for node in ast.walk(tree) if isinstance(node, ast.ClassDef)}
+    plain: set[str] = set()
+    changed = True
+    while changed:
+        changed = False
+        for name, node in classes.items():
+            if name in plain or node.keywords or any(
+                    isinstance(i, (ast.FunctionDef, ast.AsyncFunctionDef)) and i.name == "__new__" for i in node.body):
+                continue
+            bases = [".".join(_dotted(b) or ["?"]) for b in node.bases]
+            if all(b in PLAIN_BASES or b in plain for b in bases):
+                plain.add(name)
+                changed = True
     return plain
 
 
@@ -226,20 +261,42 @@ def _own_value_targets(tree: ast.AST, makers: set[str]) -> set[int]:
     return ids
 
 
-def _import_bindings(node: ast.Import | ast.ImportFrom, local_modules: set[str]) -> list[tuple[str, bool]]:
-    """(bound name, is the learner's own) for each name an import binds."""
+def _import_bindings(node: ast.Import | ast.ImportFrom, local_modules: set[str],
+                     definitions: Callable[[str], frozenset[str]]) -> list[tuple[str, bool]]:
+    """(bound name, is the learner's own) for each name an import binds. A name imported
+    from a workspace file is own only if that file defines it with def or class: the
+    file's `F` from `import torch.nn.functional as F` is still torch's."""
     if isinstance(node, ast.Import):
         return [(a.asname or a.name.split(".")[0], a.name.split(".")[0] in local_modules) for a in node.names]
-    own = not node.level and (node.module or "").split(".")[0] in local_modules
-    return [(a.asname or a.name, own) for a in node.names if a.name != "*"]
+    module = (node.module or "").split(".")[0]
+    if node.level or module not in local_modules:
+        return [(a.asname or a.name, False) for a in node.names if a.name != "*"]
+    defined = definitions(module)
+    return [(a.asname or a.name, a.name in defined) for a in node.names if a.name != "*"]
 
 
-def own_names(tree: ast.AST, local_modules: set[str]) -> frozenset[str]:
-    """Names every binding of which is the learner's own (def, class, self/cls, an instance
-    of an own class, an import of a workspace file, a reference's sibling). One other binding anywhere (an
-    assignment, a parameter) and the name could hold anything, so it is not own."""
-    self_args = _method_self_args(tree)
-    instances = _own_value_targets(tree, _plain_classes(tree) | _sibling_loaders(tree))
+def top_level_definitions(tree: ast.AST) -> frozenset[str]:
+    """Names a module binds only by def or class at its top level."""
+    defined, other = set(), set()
+    for node in getattr(tree, "body", []):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            defined.add(node.name)
+        else:
+            other.update(n.id for n in ast.walk(node) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load))
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                other.update((a.asname or a.name).split(".")[0] for a in node.names)
+    return frozenset(defined - other)
+
+
+def own_names(tree: ast.AST, local_modules: set[str],
+              definitions: Callable[[str], frozenset[str]] = lambda module: frozenset()) -> frozenset[str]:
+    """Names every binding of which is the learner's own (def, class, self/cls of a plain
+    class, an instance of one, an import of a workspace file or of what it defines, a
+    reference's sibling). One other binding anywhere (an assignment, a parameter) and the
+    name could hold anything, so it is not own."""
+    plain = _plain_classes(tree)
+    self_args = _method_self_args(tree, plain)
+    instances = _own_value_targets(tree, plain | _sibling_loaders(tree))
     own: set[str] = set()
     other: set[str] = set()
     for node in ast.walk(tree):
@@ -250,7 +307,7 @@ def own_names(tree: ast.AST, local_modules: set[str]) -> frozenset[str]:
         elif isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
             (own if id(node) in instances else other).add(node.id)
         elif isinstance(node, (ast.Import, ast.ImportFrom)):
-            for name, is_own in _import_bindings(node, local_modules):
+            for name, is_own in _import_bindings(node, local_modules, definitions):
                 (own if is_own else other).add(name)
         elif isinstance(node, (ast.ExceptHandler, ast.MatchAs, ast.MatchStar)) and node.name:
             other.add(node.name)
@@ -276,13 +333,13 @@ def bound_names(tree: ast.AST) -> set[str]:
 
 class _Scanner(ast.NodeVisitor):
     def __init__(self, display: str, spec: BannedSpec, policy: ImportPolicy, local_modules: set[str],
-                 tree: ast.AST):
+                 tree: ast.AST, definitions: Callable[[str], frozenset[str]]):
         self.display = display
         self.spec = spec
         self.policy = policy
         self.local_modules = local_modules
         self.aliases: dict[str, str] = {}  # name -> the library path it stands for
-        self.own = own_names(tree, local_modules)
+        self.own = own_names(tree, local_modules, definitions)
         self.bound = bound_names(tree)
         self.banned_attrs = banned_attribute_names(spec)
         self.violations: list[Violation] = []
@@ -337,11 +394,11 @@ class _Scanner(ast.NodeVisitor):
             if _is_private(part):
                 self.forbid(".".join(parts[: i + 1]), node, "private library internals can bypass the checks")
                 return True
-        denial = self.policy.denial(path)
+        obj = resolve_loaded(path) if "." in path else _MISSING
+        denial = self.policy.denial(path) or denied_objects(self.policy).get(id(obj))
         if denial is not None:
             self.forbid(denial[0], node, denial[1])
             return True
-        obj = resolve_loaded(path) if "." in path else _MISSING
         if isinstance(obj, types.ModuleType) and not self.policy.allows_module(obj.__name__):
             self.forbid(path, node, f"reaches the module {obj.__name__}, which solutions may not import")
             return True
@@ -374,6 +431,9 @@ class _Scanner(ast.NodeVisitor):
             return
         if attr in INTERNAL_ATTRS and not (own and attr in OWN_INTERNAL_ATTRS):
             self.forbid(attr, node, "leads to interpreter internals")
+            return
+        if attr in ROUTE_ATTRS and not own and library is None:
+            self.forbid(attr, node, "on an object the checks cannot trace, this name leads around them")
             return
         if library is None and _is_private(attr):
             if not own:
@@ -522,13 +582,29 @@ def _parse(source: str, display: str) -> tuple[ast.AST | None, SyntaxError | Non
 
 
 def _scan_tree(tree: ast.AST, display: str, spec: BannedSpec, policy: ImportPolicy,
-               local_modules: set[str]) -> _Scanner:
-    scanner = _Scanner(display, spec, policy, local_modules, tree)
+               local_modules: set[str], definitions: Callable[[str], frozenset[str]] = lambda m: frozenset()) -> _Scanner:
+    scanner = _Scanner(display, spec, policy, local_modules, tree, definitions)  # ast.walk: any depth
     try:
         scanner.visit(tree)
     except RecursionError:
         scanner.forbid(NESTING, None, "the file nests deeper than the checks can follow")
     return scanner
+
+
+def workspace_definitions(workspace: Path) -> Callable[[str], frozenset[str]]:
+    """What each workspace module defines by def or class, read once per scan."""
+
+    @functools.lru_cache(maxsize=None)
+    def definitions(module: str) -> frozenset[str]:
+        path = workspace / f"{module}.py"
+        if not path.exists():
+            path = workspace / module / "__init__.py"
+        try:
+            return top_level_definitions(ast.parse(path.read_text(encoding="utf-8", errors="replace")))
+        except (OSError, SyntaxError, RecursionError, MemoryError, ValueError):
+            return frozenset()
+
+    return definitions
 
 
 def scan_file(path: Path, spec: BannedSpec, workspace: Path | None = None,
@@ -551,7 +627,7 @@ def scan_file(path: Path, spec: BannedSpec, workspace: Path | None = None,
         violations = [shadowing_violation(name, workspace) for name in shadowed] + violations
     if tree is None:
         return violations, syntax
-    scanner = _scan_tree(tree, display, spec, policy, local_modules - {path.stem})
+    scanner = _scan_tree(tree, display, spec, policy, local_modules - {path.stem}, workspace_definitions(workspace))
     violations.extend(scanner.violations)
     for name in sorted(scanner.imported_local):
         module_path = workspace / f"{name}.py"

@@ -502,6 +502,91 @@ ALLOWED = [
             v, i = torch.topk(logits / temperature, k)
             return torch.zeros_like(logits).scatter(-1, i, v.softmax(-1))
     """),
+    _case("nn.Module bookkeeping and own method names", "reverse-embedding", """
+        import torch
+        from torch import nn
+
+        class ReverseEmbedding(nn.Module):
+            def __init__(self, embedding):
+                super().__init__()
+                self.embedding = embedding
+                assert all(p is embedding.weight for p in self.parameters())
+                assert len(list(self.modules())) == 2
+
+            def compile(self):  # the learner's own method, named like torch.compile
+                return self
+
+            def forward(self, hidden):
+                w = self.compile().embedding.weight
+                assert w.dtype == hidden.dtype and w.device == hidden.device and w.shape[1] == hidden.shape[-1]
+                return hidden @ w.T
+    """),
+    _case("autograd Function, init and tensor attributes", "gelu", """
+        import abc
+        import math
+        from dataclasses import dataclass, field, replace
+        from typing import NamedTuple
+        import numpy as np
+        import torch
+
+        class Constants(NamedTuple):
+            c: float = math.sqrt(2 / math.pi)
+
+        @dataclass
+        class Log:
+            lines: list = field(default_factory=list)
+
+        class Base(abc.ABC):
+            @abc.abstractmethod
+            def apply(self, x): ...
+
+        class TanhGelu(torch.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                ctx.save_for_backward(x)
+                return 0.5 * x * (1 + torch.tanh(Constants().c * (x + 0.044715 * x ** 3)))
+
+            @staticmethod
+            def backward(ctx, g):
+                (x,) = ctx.saved_tensors
+                return g
+
+        def gelu(x):
+            log = replace(Log(), lines=[x.shape, x.dtype, x.is_floating_point(), np.finfo(np.float64).eps, np.inf])
+            w = torch.empty(2, 2)
+            torch.nn.init.zeros_(w)
+            y = TanhGelu.apply(x)
+            assert y.grad is None and not y.data.requires_grad and y.ndim == x.ndim
+            return y + 0 * torch.special.expit(x) * torch.linalg.norm(w) * len(log.lines)
+    """),
+    _case("helpers module constants and classes", "attention", """
+        import helpers
+        from helpers import SCALE, Shapes
+
+        def multi_head_attention(x, w_q, w_k, w_v, w_o, num_heads, causal=False):
+            s = Shapes.of(x)
+            q = (x @ w_q) * SCALE * helpers.SCALE
+            return helpers.attend(q, x @ w_k, x @ w_v, causal) @ w_o + 0 * s.d
+    """, helpers__py="""
+        import torch
+
+        SCALE = 1.0
+
+        class Shapes:
+            def __init__(self, d):
+                self.d = d
+
+            @classmethod
+            def of(cls, x):
+                return cls(x.shape[-1])
+
+        def attend(q, k, v, causal):
+            s = q @ k.mT / q.shape[-1] ** 0.5
+            if causal:
+                T = s.shape[-1]
+                s = s.masked_fill(torch.ones(T, T, dtype=torch.bool).triu(1), float("-inf"))
+            return s.softmax(-1) @ v
+    """),
     _case("long but ordinary expression", "gelu", """
         import torch
 
@@ -777,6 +862,65 @@ ATTACKS = [
 
         def gelu(x, t=torch):
             return t.multiprocessing
+    """),
+    _case("torch's F imported from a workspace file", "gelu", """
+        from helpers import F
+
+        def gelu(x):
+            return F.gelu(x)
+    """, helpers__py="import torch.nn.functional as F\n"),
+    _case("banned method on self in a Tensor subclass", "sample", """
+        import torch
+
+        class Probs(torch.Tensor):
+            def draw(self):
+                return self.multinomial(1)
+
+        def sample(probs, generator):
+            return probs.as_subclass(Probs).draw()[:, 0]
+    """),
+    _case("get_type_hints evaluates an annotation string", "gelu", """
+        import typing
+
+        def hole(x: "__import__('sys').modules"):
+            pass
+
+        def gelu(x):
+            return typing.get_type_hints(hole)
+    """),
+    _case("singledispatch evaluates annotations", "gelu", """
+        from functools import singledispatch
+
+        def gelu(x):
+            return x
+    """),
+    _case("torch.compile hides kernels", "gelu", """
+        import torch
+
+        def gelu(x):
+            return torch.compile(lambda y: y)(x)
+    """),
+    _case("torch.jit.fork through a parameter", "gelu", """
+        import torch
+
+        def gelu(x, t=torch):
+            return t.jit.wait(t.jit.fork(torch.tanh, x))
+    """),
+    _case("numpy.load under another path", "gelu", """
+        import numpy as np
+
+        def gelu(x):
+            return np.lib.npyio.load("w.npy", allow_pickle=True)
+    """),
+    _case("walrus alias of F", "gelu", """
+        import torch.nn.functional as F
+
+        def gelu(x):
+            return (G := F).gelu(x)
+    """),
+    _case("fullwidth letters in a dunder", "gelu", """
+        def gelu(x):
+            return x.__\uff43lass__
     """),
     _case("import of a module outside the allow-list", "gelu", """
         import time
