@@ -27,6 +27,7 @@ import ast
 import functools
 import importlib.util
 import inspect
+import math
 import sys
 import types
 from pathlib import Path
@@ -114,6 +115,33 @@ def library_private_names() -> frozenset[str]:
     spaces = [torch, torch._C, torch.Tensor, torch.nn.Module, torch.nn.functional, numpy, sys,
               types.FunctionType, types.ModuleType]
     return frozenset(n for space in spaces for n in dir(space) if _is_private(n))
+
+
+@functools.lru_cache(maxsize=1)
+def library_function_names() -> frozenset[str]:
+    """Public functions of torch, torch.nn.functional, math and numpy. Assigning one of these
+    names on an object the scan cannot trace (`t.softmax = ...` with `t=torch`) patches the
+    library for the grader's code in the same process. Names that are also plain data on
+    tensors and modules (`shape`) are left out."""
+    import numpy
+    import torch
+
+    def public_callables(space) -> set[str]:
+        out = set()
+        for name in dir(space):
+            if not name.startswith("_"):
+                try:
+                    value = inspect.getattr_static(space, name)
+                except AttributeError:
+                    continue
+                if callable(value) or isinstance(value, (staticmethod, classmethod)):
+                    out.add(name)
+        return out
+
+    functions = set().union(*(public_callables(s) for s in (torch, torch.nn.functional, math, numpy)))
+    data = {n for s in (torch.Tensor, torch.nn.Module) for n in dir(s) if not n.startswith("_")} - \
+        set().union(*(public_callables(s) for s in (torch.Tensor, torch.nn.Module)))
+    return frozenset(functions - data)
 
 
 def banned_attribute_names(spec: BannedSpec) -> dict[str, str]:
@@ -449,6 +477,9 @@ class _Scanner(ast.NodeVisitor):
             return
         if store and library is not None and library.split(".")[0] not in self.local_modules:
             self.forbid(f"{library}.{attr}", node, "assigning to a library's attribute patches it for the grader too")
+        elif store and library is None and not own and attr in library_function_names():
+            self.forbid(attr, node, f"assigning `.{attr}` on an object the checks cannot trace may patch "
+                        "a library function for the grader too")
 
     # -- visitors ----------------------------------------------------------------
     def visit_Import(self, node: ast.Import) -> None:

@@ -547,6 +547,11 @@ ALLOWED = [
                 return 0.5 * x * (1 + torch.tanh(Constants().c * (x + 0.044715 * x ** 3)))
 
             @staticmethod
+            def setup_context(ctx, inputs, output):
+                ctx.note = "saved"
+                ctx.scale = 1.0
+
+            @staticmethod
             def backward(ctx, g):
                 (x,) = ctx.saved_tensors
                 return g
@@ -556,6 +561,9 @@ ALLOWED = [
             w = torch.empty(2, 2)
             torch.nn.init.zeros_(w)
             y = TanhGelu.apply(x)
+            w.grad = None
+            w.requires_grad = False
+            w.data = w.data * 1
             assert y.grad is None and not y.data.requires_grad and y.ndim == x.ndim
             return y + 0 * torch.special.expit(x) * torch.linalg.norm(w) * len(log.lines)
     """),
@@ -921,6 +929,13 @@ ATTACKS = [
     _case("fullwidth letters in a dunder", "gelu", """
         def gelu(x):
             return x.__\uff43lass__
+    """),
+    _case("patching torch through a parameter", "gelu", """
+        import torch
+
+        def gelu(x, t=torch):
+            t.tanh = lambda y: y
+            return x
     """),
     _case("import of a module outside the allow-list", "gelu", """
         import time
