@@ -74,7 +74,8 @@ INTERNAL_ATTRS = frozenset({
 # refused on anything that is not the learner's own.
 ROUTE_ATTRS = frozenset({
     "jit", "compile", "compiler", "fork", "from_file", "serialization", "hub", "package",
-    "distributed", "get_type_hints", "singledispatch", "singledispatchmethod",
+    "distributed", "get_type_hints", "singledispatch", "singledispatchmethod", "fx", "onnx",
+    "tofile", "fromfile", "samples",
 })
 # `self.modules()` is nn.Module's public method: on the learner's own module it is fine.
 OWN_INTERNAL_ATTRS = frozenset({"modules"})
@@ -303,6 +304,36 @@ def _import_bindings(node: ast.Import | ast.ImportFrom, local_modules: set[str],
     return [(a.asname or a.name, a.name in defined) for a in node.names if a.name != "*"]
 
 
+def defined_attributes(tree: ast.AST) -> frozenset[str]:
+    """Attribute names the file gives its own objects: methods and class attributes, and
+    anything it assigns as an attribute (`self.compile = ...`)."""
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ClassDef):
+            for item in node.body:
+                if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                    names.add(item.name)
+                elif isinstance(item, (ast.Assign, ast.AnnAssign)):
+                    targets = item.targets if isinstance(item, ast.Assign) else [item.target]
+                    names.update(t.id for t in targets if isinstance(t, ast.Name))
+        elif isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store):
+            names.add(node.attr)
+    return frozenset(names)
+
+
+def plain_class_methods(tree: ast.AST) -> dict[str, frozenset[str]]:
+    """Each class's instance methods (not static or class methods): calling one through the
+    class passes `self` explicitly, and then `self` can be anything."""
+    out = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ClassDef):
+            out[node.name] = frozenset(
+                item.name for item in node.body if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef))
+                and not any(isinstance(d, ast.Name) and d.id in ("staticmethod", "classmethod")
+                            for d in item.decorator_list))
+    return out
+
+
 def top_level_definitions(tree: ast.AST) -> frozenset[str]:
     """Names a module binds only by def or class at its top level."""
     defined, other = set(), set()
@@ -368,6 +399,8 @@ class _Scanner(ast.NodeVisitor):
         self.local_modules = local_modules
         self.aliases: dict[str, str] = {}  # name -> the library path it stands for
         self.own = own_names(tree, local_modules, definitions)
+        self.defined_attrs = defined_attributes(tree)
+        self.plain_methods = plain_class_methods(tree)
         self.bound = bound_names(tree)
         self.banned_attrs = banned_attribute_names(spec)
         self.violations: list[Violation] = []
@@ -460,8 +493,8 @@ class _Scanner(ast.NodeVisitor):
         if attr in INTERNAL_ATTRS and not (own and attr in OWN_INTERNAL_ATTRS):
             self.forbid(attr, node, "leads to interpreter internals")
             return
-        if attr in ROUTE_ATTRS and not own and library is None:
-            self.forbid(attr, node, "on an object the checks cannot trace, this name leads around them")
+        if attr in ROUTE_ATTRS and library is None and not (own and attr in self.defined_attrs):
+            self.forbid(attr, node, "leads around the checks (fine only as an attribute your own code defines)")
             return
         if library is None and _is_private(attr):
             if not own:
@@ -533,7 +566,25 @@ class _Scanner(ast.NodeVisitor):
             # `g = getattr` then `g(F, name)`: the builtin escapes as a value.
             self.forbid(f"{node.id}()", node, FORBIDDEN_CALLS[node.id])
 
+    def explicit_self(self, node: ast.Call) -> None:
+        """`A.method(F)` or `type(a).method(F)`: the learner's method with a stranger as `self`,
+        so `self.gelu` in it would be F.gelu. Calling it with an own object is fine."""
+        func = node.func
+        if not isinstance(func, ast.Attribute):
+            return
+        base = func.value
+        if isinstance(base, ast.Name) and base.id in self.own and base.id in self.plain_methods:
+            methods = self.plain_methods[base.id]
+        elif isinstance(base, ast.Call) and isinstance(base.func, ast.Name) and base.func.id == "type":
+            methods = frozenset().union(*self.plain_methods.values())
+        else:
+            return
+        if func.attr in methods and not _is_dunder(func.attr) and not (node.args and self.is_own(node.args[0])):
+            self.forbid(f".{func.attr}()", node, "a method called through its class with another object as "
+                        "self: call it on an instance")
+
     def visit_Call(self, node: ast.Call) -> None:
+        self.explicit_self(node)
         func = node.func
         if isinstance(func, ast.Name) and func.id in FORBIDDEN_CALLS and func.id not in self.bound:
             self._approved.add(id(func))
@@ -584,11 +635,16 @@ def is_real_module(name: str, workspace: Path) -> bool:
     return Path(found.origin).resolve().parent not in (workspace, workspace / name)
 
 
+def workspace_files(workspace: Path) -> set[str]:
+    """Module names of the workspace's top-level .py files: the learner's modules (a
+    package's other files would go unscanned, so a package is not one)."""
+    return {p.stem for p in workspace.glob("*.py") if p.stem.isidentifier()}
+
+
 def workspace_modules(workspace: Path) -> set[str]:
     """Names a workspace file or package answers to when imported."""
-    names = {p.stem for p in workspace.glob("*.py") if p.stem.isidentifier()}
-    names |= {p.parent.name for p in workspace.glob("*/__init__.py") if p.parent.name.isidentifier()}
-    return names
+    packages = {p.parent.name for p in workspace.glob("*/__init__.py") if p.parent.name.isidentifier()}
+    return workspace_files(workspace) | packages
 
 
 def shadowed_modules(workspace: Path) -> list[str]:
@@ -628,8 +684,6 @@ def workspace_definitions(workspace: Path) -> Callable[[str], frozenset[str]]:
     @functools.lru_cache(maxsize=None)
     def definitions(module: str) -> frozenset[str]:
         path = workspace / f"{module}.py"
-        if not path.exists():
-            path = workspace / module / "__init__.py"
         try:
             return top_level_definitions(ast.parse(path.read_text(encoding="utf-8", errors="replace")))
         except (OSError, SyntaxError, RecursionError, MemoryError, ValueError):
@@ -651,7 +705,7 @@ def scan_file(path: Path, spec: BannedSpec, workspace: Path | None = None,
     visited.add(path)
     workspace = Path(workspace).resolve() if workspace else path.parent
     shadowed = shadowed_modules(workspace)
-    local_modules = workspace_modules(workspace) - set(shadowed)
+    local_modules = workspace_files(workspace) - set(shadowed)
     display = path.name if path.parent == workspace else str(path)
     tree, syntax, violations = _parse(path.read_text(encoding="utf-8", errors="replace"), display)
     if top_level:
@@ -661,10 +715,7 @@ def scan_file(path: Path, spec: BannedSpec, workspace: Path | None = None,
     scanner = _scan_tree(tree, display, spec, policy, local_modules - {path.stem}, workspace_definitions(workspace))
     violations.extend(scanner.violations)
     for name in sorted(scanner.imported_local):
-        module_path = workspace / f"{name}.py"
-        if not module_path.exists():
-            module_path = workspace / name / "__init__.py"
-        sub, _ = scan_file(module_path, spec, workspace, visited, policy=policy)
+        sub, _ = scan_file(workspace / f"{name}.py", spec, workspace, visited, policy=policy)
         violations.extend(sub)
     return violations, None
 

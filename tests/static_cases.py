@@ -25,7 +25,9 @@ class ScanCase:
 
 
 def _case(name, problem, source, **extra):
-    return ScanCase(name, problem, source, {k.replace("__", "."): textwrap.dedent(v) for k, v in extra.items()})
+    """`extra`: workspace files, `helpers__py="..."` for helpers.py or {"pkg/mod.py": "..."}."""
+    files = {(k[: -len("__py")] + ".py" if k.endswith("__py") else k): textwrap.dedent(v) for k, v in extra.items()}
+    return ScanCase(name, problem, source, files)
 
 
 LAYER_NORM_FILE = """
@@ -322,7 +324,7 @@ ALLOWED = [
                 self.embedding = embedding
 
             def forward(self, hidden):
-                return super().forward(hidden)
+                return super().forward(hidden) + 0 * Base.forward(self, hidden)
     """),
     _case("sampling from the generator", "sample", """
         import torch
@@ -937,6 +939,64 @@ ATTACKS = [
             t.tanh = lambda y: y
             return x
     """),
+    _case("own method called with F as self", "gelu", """
+        import torch.nn.functional as F
+
+        class Holder:
+            def gelu(self, x):
+                return x
+
+            def pick(self):
+                return self.gelu
+
+        def gelu(x):
+            return Holder.pick(F)(x)
+    """),
+    _case("own method through type() with F as self", "gelu", """
+        import torch.nn.functional as F
+
+        class Holder:
+            def gelu(self, x):
+                return x
+
+            def pick(self):
+                return self.gelu
+
+        def gelu(x):
+            return type(Holder()).pick(F)(x)
+    """),
+    _case("module of a workspace package goes unscanned", "gelu", """
+        import helpers.inner
+
+        def gelu(x):
+            return helpers.inner.act(x)
+    """, **{"helpers/__init__.py": "\n", "helpers/inner.py": "import torch.nn.functional as F\nact = F.gelu\n"}),
+    _case("Python's random through statistics", "sample", """
+        import statistics
+        import torch
+
+        def sample(probs, generator):
+            u = statistics.NormalDist().samples(probs.shape[0])
+            return torch.tensor(u).argmax().expand(probs.shape[0])
+    """),
+    _case("torch.fx reaches attributes by name", "gelu", """
+        import torch.fx
+
+        def gelu(x):
+            return x
+    """),
+    _case("nn.Module.compile inherited on self", "reverse-embedding", """
+        import torch
+
+        class ReverseEmbedding(torch.nn.Module):
+            def __init__(self, embedding):
+                super().__init__()
+                self.embedding = embedding
+                self.compile()
+
+            def forward(self, hidden):
+                return hidden @ self.embedding.weight.T
+    """),
     _case("import of a module outside the allow-list", "gelu", """
         import time
 
@@ -952,6 +1012,7 @@ def write_workspace(case: ScanCase, directory, module_name: str):
 
     directory = Path(directory)
     for name, text in case.extra.items():
+        (directory / name).parent.mkdir(parents=True, exist_ok=True)
         (directory / name).write_text(text)
     path = directory / f"{module_name}.py"
     path.write_text(case.text)
