@@ -375,6 +375,24 @@ def own_names(tree: ast.AST, local_modules: set[str],
     return frozenset(own - other)
 
 
+def rebound_names(tree: ast.AST) -> frozenset[str]:
+    """Names bound by something other than an import or an alias (`G = torch.nn.functional`):
+    a parameter `torch` or `F = [F][0]` means the name may not be the library it looks like."""
+    other: set[str] = set()
+    alias_targets = {id(t) for node in ast.walk(tree) if isinstance(node, ast.Assign) and _dotted(node.value)
+                     for t in node.targets if isinstance(t, ast.Name)}
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            other.add(node.name)
+        elif isinstance(node, ast.arg):
+            other.add(node.arg)
+        elif isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load) and id(node) not in alias_targets:
+            other.add(node.id)
+        elif isinstance(node, (ast.ExceptHandler, ast.MatchAs, ast.MatchStar)) and node.name:
+            other.add(node.name)
+    return frozenset(other)
+
+
 def bound_names(tree: ast.AST) -> set[str]:
     """Names the file binds itself in any way (its own `def getattr` is not the builtin)."""
     bound: set[str] = set()
@@ -402,6 +420,7 @@ class _Scanner(ast.NodeVisitor):
         self.defined_attrs = defined_attributes(tree)
         self.plain_methods = plain_class_methods(tree)
         self.bound = bound_names(tree)
+        self.rebound = rebound_names(tree)
         self.banned_attrs = banned_attribute_names(spec)
         self.violations: list[Violation] = []
         self.imported_local: set[str] = set()
@@ -485,7 +504,10 @@ class _Scanner(ast.NodeVisitor):
     def check_attribute(self, base: ast.AST | None, attr: str, node: ast.AST, store: bool = False) -> None:
         """The rules on an attribute name, whatever object it is read from."""
         own = self.is_own(base)
-        library = self.resolve_node(base)
+        root = _dotted(base) if base is not None else None
+        # A library base is judged by its path (check_path); a name that is also rebound
+        # (a parameter called torch) gets the name rules as well.
+        library = self.resolve(root) if root and root[0] not in self.rebound else None
         if _is_dunder(attr):
             if attr not in ALLOWED_DUNDER_ATTRS:
                 self.forbid(attr, node, "dunder attributes reach interpreter internals")

@@ -997,6 +997,16 @@ ATTACKS = [
             def forward(self, hidden):
                 return hidden @ self.embedding.weight.T
     """),
+    _case("parameter named like an import", "gelu", """
+        import torch
+        import torch.nn.functional as F
+
+        def act(torch, x):
+            return torch.gelu(x)
+
+        def gelu(x):
+            return act(F, x)
+    """),
     _case("import of a module outside the allow-list", "gelu", """
         import time
 
