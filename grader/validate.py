@@ -37,7 +37,7 @@ from .judge import PUBLIC_JUDGE_FILE, expected_output, has_public_judge, judge, 
 from .mistakes import Mistake
 from .runner import check_problem
 from .sandbox import Limits, Outcome, Sandbox
-from .static import scan_file, scan_source
+from .static import is_real_module, scan_file, scan_source
 
 SCAFFOLD_MARK = "TODO(grader new)"
 KNOWN_KEYS = {"title", "order", "entry", "banned", "inherit_banned", "banned_aten", "mutable_inputs", "hints",
@@ -204,6 +204,10 @@ class _Validator:
         if not isinstance(entry, str) or not entry.isidentifier():
             self.error("config", f"{toml}: `entry` must be the Python name of the function or class the learner "
                        f"writes, e.g. entry = \"{p.module_name}\"; got {entry!r}")
+        if is_real_module(p.module_name, p.dir):
+            self.error("config", f"{toml}: the learner's file would be {p.module_name}.py, named like the module "
+                       f"`{p.module_name}`; the static scan refuses such files (they replace the module): rename "
+                       "the problem")
         if "title" not in cfg:
             self.warn("config", f"{toml}: no `title`: learners see the slug instead")
         if "order" not in cfg:

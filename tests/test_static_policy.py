@@ -112,3 +112,14 @@ def test_course_reads_the_policy_table(tmp_path):
     (problem / "problem.toml").write_text('entry = "f"\n[policy]\nallowed = []\n')
     with pytest.raises(CourseError, match=r"problem\.toml.*unknown key `allowed`"):
         Course(tmp_path)
+
+
+def test_validate_refuses_a_problem_named_like_a_real_module(tmp_path, sandbox):
+    from grader.validate import validate_problem
+
+    problem = tmp_path / "problems" / "tokenize"
+    problem.mkdir(parents=True)
+    (problem / "problem.toml").write_text('title = "t"\norder = 1\nentry = "f"\n')
+    course = Course(tmp_path)
+    found = validate_problem(course, course.get("tokenize"), sandbox)
+    assert any(f.check == "config" and "named like the module `tokenize`" in f.message for f in found.findings)
