@@ -246,8 +246,9 @@ def _method_self_args(tree: ast.AST, classes: set[str]) -> set[int]:
 
 # Library bases whose subclasses are still plainly the learner's: their own attributes are
 # the learner's methods and nn.Module's bookkeeping, none of them a banned function.
-PLAIN_BASES = frozenset({"object", "Module", "nn.Module", "torch.nn.Module", "ABC", "abc.ABC", "Enum",
-                         "enum.Enum", "NamedTuple", "typing.NamedTuple"})
+PLAIN_BASES = frozenset({"object", "ABC", "abc.ABC", "Enum", "enum.Enum", "NamedTuple", "typing.NamedTuple"} | {
+    f"{prefix}{name}" for prefix in ("", "nn.", "torch.nn.")
+    for name in ("Module", "ModuleList", "ModuleDict", "Sequential", "ParameterList", "ParameterDict")})
 
 
 def _plain_classes(tree: ast.AST) -> set[str]:
@@ -348,14 +349,18 @@ def top_level_definitions(tree: ast.AST) -> frozenset[str]:
 
 
 def own_names(tree: ast.AST, local_modules: set[str],
-              definitions: Callable[[str], frozenset[str]] = lambda module: frozenset()) -> frozenset[str]:
+              definitions: Callable[[str], frozenset[str]] = lambda module: frozenset(),
+              plain_only: bool = True) -> frozenset[str]:
     """Names every binding of which is the learner's own (def, class, self/cls of a plain
     class, an instance of one, an import of a workspace file or of what it defines, a
     reference's sibling). One other binding anywhere (an assignment, a parameter) and the
-    name could hold anything, so it is not own."""
-    plain = _plain_classes(tree)
-    self_args = _method_self_args(tree, plain)
-    instances = _own_value_targets(tree, plain | _sibling_loaders(tree))
+    name could hold anything, so it is not own. `plain_only=False` counts self and
+    instances of every class in the file, Tensor subclasses too: right for private names
+    (torch's own are refused anyway), not for banned names (`self.multinomial`)."""
+    classes = _plain_classes(tree) if plain_only else \
+        {n.name for n in ast.walk(tree) if isinstance(n, ast.ClassDef)}
+    self_args = _method_self_args(tree, classes)
+    instances = _own_value_targets(tree, classes | _sibling_loaders(tree))
     own: set[str] = set()
     other: set[str] = set()
     for node in ast.walk(tree):
@@ -416,7 +421,8 @@ class _Scanner(ast.NodeVisitor):
         self.policy = policy
         self.local_modules = local_modules
         self.aliases: dict[str, str] = {}  # name -> the library path it stands for
-        self.own = own_names(tree, local_modules, definitions)
+        self.own = own_names(tree, local_modules, definitions)  # for banned names
+        self.own_loosely = own_names(tree, local_modules, definitions, plain_only=False)  # for the rest
         self.defined_attrs = defined_attributes(tree)
         self.plain_methods = plain_class_methods(tree)
         self.bound = bound_names(tree)
@@ -426,6 +432,7 @@ class _Scanner(ast.NodeVisitor):
         self.imported_local: set[str] = set()
         self._seen: set[tuple] = set()
         self._approved: set[int] = set()  # ids of Name nodes already judged as a call
+        self._calls: dict[int, ast.Call] = {}  # id of a called expression -> its call
 
     # -- recording ---------------------------------------------------------------
     def add(self, api: str, node: ast.AST | None, how: str, kind: str = "banned") -> None:
@@ -503,7 +510,7 @@ class _Scanner(ast.NodeVisitor):
 
     def check_attribute(self, base: ast.AST | None, attr: str, node: ast.AST, store: bool = False) -> None:
         """The rules on an attribute name, whatever object it is read from."""
-        own = self.is_own(base)
+        own = isinstance(base, ast.Name) and base.id in self.own_loosely
         root = _dotted(base) if base is not None else None
         # A library base is judged by its path (check_path); a name that is also rebound
         # (a parameter called torch) gets the name rules as well.
@@ -512,8 +519,8 @@ class _Scanner(ast.NodeVisitor):
             if attr not in ALLOWED_DUNDER_ATTRS:
                 self.forbid(attr, node, "dunder attributes reach interpreter internals")
             return
-        if attr in INTERNAL_ATTRS and not (own and attr in OWN_INTERNAL_ATTRS):
-            self.forbid(attr, node, "leads to interpreter internals")
+        if attr in INTERNAL_ATTRS and not (own and (attr in OWN_INTERNAL_ATTRS or attr in self.defined_attrs)):
+            self.forbid(attr, node, "leads to interpreter internals (fine only as an attribute your own code defines)")
             return
         if attr in ROUTE_ATTRS and library is None and not (own and attr in self.defined_attrs):
             self.forbid(attr, node, "leads around the checks (fine only as an attribute your own code defines)")
@@ -526,13 +533,13 @@ class _Scanner(ast.NodeVisitor):
                 self.forbid(attr, node, "a private name of torch or the interpreter, even on your own object "
                             "(rename it)")
                 return
-        if library is None and not own and attr in self.banned_attrs:
+        if library is None and not self.is_own(base) and attr in self.banned_attrs:
             self.add(self.banned_attrs[attr], node,
                      f"`.{attr}` on an object the checks cannot trace is taken to be the banned API")
             return
         if store and library is not None and library.split(".")[0] not in self.local_modules:
             self.forbid(f"{library}.{attr}", node, "assigning to a library's attribute patches it for the grader too")
-        elif store and library is None and not own and attr in library_function_names():
+        elif store and library is None and not self.is_own(base) and attr in library_function_names():
             self.forbid(attr, node, f"assigning `.{attr}` on an object the checks cannot trace may patch "
                         "a library function for the grader too")
 
@@ -576,6 +583,8 @@ class _Scanner(ast.NodeVisitor):
 
     def visit_Attribute(self, node: ast.Attribute) -> None:
         self.check_attribute(node.value, node.attr, node, store=not isinstance(node.ctx, ast.Load))
+        if isinstance(node.ctx, ast.Load):
+            self.explicit_self(node)
         resolved = self.resolve(_dotted(node))
         if resolved is not None and self.check_path(resolved, node, "attribute"):
             return  # the longest path says it best: torch._C._nn.gelu is the banned gelu
@@ -588,25 +597,30 @@ class _Scanner(ast.NodeVisitor):
             # `g = getattr` then `g(F, name)`: the builtin escapes as a value.
             self.forbid(f"{node.id}()", node, FORBIDDEN_CALLS[node.id])
 
-    def explicit_self(self, node: ast.Call) -> None:
-        """`A.method(F)` or `type(a).method(F)`: the learner's method with a stranger as `self`,
-        so `self.gelu` in it would be F.gelu. Calling it with an own object is fine."""
-        func = node.func
-        if not isinstance(func, ast.Attribute):
+    def class_methods_of(self, base: ast.AST) -> frozenset[str]:
+        """The instance methods `base.<name>` would fetch unbound: `A.` for the file's class A,
+        `type(x).` for any of its classes."""
+        if isinstance(base, ast.Name) and base.id in self.own_loosely and base.id in self.plain_methods:
+            return self.plain_methods[base.id]
+        if isinstance(base, ast.Call) and isinstance(base.func, ast.Name) and base.func.id == "type":
+            return frozenset().union(*self.plain_methods.values())
+        return frozenset()
+
+    def explicit_self(self, node: ast.Attribute) -> None:
+        """`A.method(F)`, `f = A.method` or `type(a).method(F)`: the learner's method with a
+        stranger as `self`, so `self.gelu` in it would be F.gelu. `A.method(a)` with an own
+        object (`Base.forward(self, x)`) is fine."""
+        if node.attr not in self.class_methods_of(node.value) or _is_dunder(node.attr):
             return
-        base = func.value
-        if isinstance(base, ast.Name) and base.id in self.own and base.id in self.plain_methods:
-            methods = self.plain_methods[base.id]
-        elif isinstance(base, ast.Call) and isinstance(base.func, ast.Name) and base.func.id == "type":
-            methods = frozenset().union(*self.plain_methods.values())
-        else:
+        call = self._calls.get(id(node))
+        if call is not None and call.args and isinstance(call.args[0], ast.Name) and \
+                call.args[0].id in self.own_loosely:
             return
-        if func.attr in methods and not _is_dunder(func.attr) and not (node.args and self.is_own(node.args[0])):
-            self.forbid(f".{func.attr}()", node, "a method called through its class with another object as "
-                        "self: call it on an instance")
+        self.forbid(f".{node.attr}()", node, "a method taken from its class, so `self` can be any object: "
+                    "call it on an instance")
 
     def visit_Call(self, node: ast.Call) -> None:
-        self.explicit_self(node)
+        self._calls[id(node.func)] = node
         func = node.func
         if isinstance(func, ast.Name) and func.id in FORBIDDEN_CALLS and func.id not in self.bound:
             self._approved.add(id(func))

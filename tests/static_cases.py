@@ -597,6 +597,30 @@ ALLOWED = [
                 s = s.masked_fill(torch.ones(T, T, dtype=torch.bool).triu(1), float("-inf"))
             return s.softmax(-1) @ v
     """),
+    _case("private state and internal-sounding names on own objects", "top-p", """
+        import torch
+        from torch import nn
+
+        class Steps(nn.ModuleList):
+            def __init__(self):
+                super().__init__()
+                self._calls = 0
+                self.code = "nucleus"
+                self.types = ("float32", "float64")
+
+            def run(self, probs):
+                self._calls += 1
+                return probs
+
+        steps = Steps()
+
+        def top_p_probs(logits, temperature, p):
+            probs = steps.run(torch.softmax(logits / temperature, -1))
+            assert steps.code and steps.types and steps._calls
+            s, order = probs.sort(-1, descending=True)
+            kept = s * ((s.cumsum(-1) - s) < p)
+            return torch.zeros_like(probs).scatter(-1, order, kept / kept.sum(-1, keepdim=True))
+    """),
     _case("long but ordinary expression", "gelu", """
         import torch
 
@@ -964,6 +988,23 @@ ATTACKS = [
 
         def gelu(x):
             return type(Holder()).pick(F)(x)
+    """),
+    _case("own method taken unbound and passed F", "gelu", """
+        import functools
+        import torch.nn.functional as F
+
+        class Holder:
+            def __init__(self):
+                self.sys = None
+
+            def gelu(self, x):
+                return x
+
+            def pick(self):
+                return self.gelu
+
+        def gelu(x):
+            return functools.partial(Holder.pick, F)()(x)
     """),
     _case("module of a workspace package goes unscanned", "gelu", """
         import helpers.inner
