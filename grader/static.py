@@ -189,6 +189,18 @@ def denied_objects(policy: ImportPolicy) -> dict[int, tuple[str, str]]:
     return out
 
 
+def _defining_module(obj) -> str | None:
+    """The module a function or class was defined in (`F.handle_torch_function` is
+    torch.overrides'), without running anything of the object's own."""
+    if obj is _MISSING or not (inspect.isfunction(obj) or inspect.isbuiltin(obj) or inspect.isclass(obj)):
+        return None
+    try:
+        home = obj.__module__  # a library function or class: a plain slot, not learner code
+    except Exception:
+        return None
+    return home if isinstance(home, str) else None
+
+
 def _dotted(node: ast.AST) -> list[str] | None:
     parts: list[str] = []
     while isinstance(node, ast.Attribute):
@@ -489,6 +501,11 @@ class _Scanner(ast.NodeVisitor):
         if isinstance(obj, types.ModuleType) and not self.policy.allows_module(obj.__name__):
             self.forbid(path, node, f"reaches the module {obj.__name__}, which solutions may not import")
             return True
+        home = _defining_module(obj)
+        denial = self.policy.denial(home) if home else None
+        if denial is not None and not isinstance(obj, types.ModuleType):
+            self.forbid(path, node, f"is {home}'s, re-exported: {denial[1]}")
+            return True
         return False
 
     def check_module(self, module: str, node: ast.AST) -> bool:
@@ -622,6 +639,8 @@ class _Scanner(ast.NodeVisitor):
     def visit_Call(self, node: ast.Call) -> None:
         self._calls[id(node.func)] = node
         func = node.func
+        if isinstance(func, ast.Name) and func.id == "type" and len(node.args) == 3 and "type" not in self.bound:
+            self.forbid("type() with three arguments", node, "builds a class (with any dunder) the checks cannot see")
         if isinstance(func, ast.Name) and func.id in FORBIDDEN_CALLS and func.id not in self.bound:
             self._approved.add(id(func))
             if not self.constant_getattr(node):

@@ -1048,6 +1048,23 @@ ATTACKS = [
         def gelu(x):
             return act(F, x)
     """),
+    _case("class built by type() with a torch function override", "gelu", """
+        import torch
+
+        def hook(cls, func, types, args=(), kwargs=None):
+            return func(*args, **(kwargs or {}))
+
+        Sneaky = type("Sneaky", (torch.Tensor,), {"__torch_" + "function__": classmethod(hook)})
+
+        def gelu(x):
+            return x
+    """),
+    _case("torch.overrides function re-exported by F", "gelu", """
+        import torch.nn.functional as F
+
+        def gelu(x):
+            return F.handle_torch_function
+    """),
     _case("import of a module outside the allow-list", "gelu", """
         import time
 
