@@ -75,7 +75,7 @@ INTERNAL_ATTRS = frozenset({
 ROUTE_ATTRS = frozenset({
     "jit", "compile", "compiler", "fork", "from_file", "serialization", "hub", "package",
     "distributed", "get_type_hints", "singledispatch", "singledispatchmethod", "fx", "onnx",
-    "tofile", "fromfile", "samples",
+    "tofile", "fromfile", "samples", "stride_tricks",
 })
 # `self.modules()` is nn.Module's public method: on the learner's own module it is fine.
 OWN_INTERNAL_ATTRS = frozenset({"modules"})
@@ -263,24 +263,54 @@ PLAIN_BASES = frozenset({"object", "ABC", "abc.ABC", "Enum", "enum.Enum", "Named
     for name in ("Module", "ModuleList", "ModuleDict", "Sequential", "ParameterList", "ParameterDict")})
 
 
-def _plain_classes(tree: ast.AST) -> set[str]:
-    """Classes whose instances are what they seem: no metaclass, no __new__, and built only
-    on other plain classes or harmless bases. A subclass of torch.Tensor is not plain: its
-    instances carry torch's methods (`.multinomial`)."""
+def _classes(tree: ast.AST, library_base_ok: Callable[[str], bool]) -> set[str]:
+    """The file's classes whose instances are what they seem: no metaclass, no __new__,
+    built on library bases `library_base_ok` accepts or on other such classes of the file."""
     classes = {node.name: node for node in ast.walk(tree) if isinstance(node, ast.ClassDef)}
-    plain: set[str] = set()
+    ok: set[str] = set()
     changed = True
     while changed:
         changed = False
         for name, node in classes.items():
-            if name in plain or node.keywords or any(
+            if name in ok or node.keywords or any(
                     isinstance(i, (ast.FunctionDef, ast.AsyncFunctionDef)) and i.name == "__new__" for i in node.body):
                 continue
             bases = [".".join(_dotted(b) or ["?"]) for b in node.bases]
-            if all(b in PLAIN_BASES or b in plain for b in bases):
-                plain.add(name)
+            if all(b in ok or (b not in classes and library_base_ok(b)) for b in bases):
+                ok.add(name)
                 changed = True
-    return plain
+    return ok
+
+
+def _plain_classes(tree: ast.AST) -> set[str]:
+    """Classes on harmless bases only. A subclass of torch.Tensor is not plain: its
+    instances carry torch's methods (`.multinomial`)."""
+    return _classes(tree, lambda base: base in PLAIN_BASES)
+
+
+def _honest_classes(tree: ast.AST) -> set[str]:
+    """Classes whose constructor gives an instance of themselves, on any library base; a
+    metaclass or __new__ (here or in an own base) could return anything."""
+    return _classes(tree, lambda base: True)
+
+
+# Decorators that hand back the function or class they decorate (or a faithful wrapper).
+FAITHFUL_DECORATORS = frozenset({
+    "staticmethod", "classmethod", "property", "setter", "getter", "deleter", "cached_property",
+    "dataclass", "abstractmethod", "no_grad", "inference_mode", "enable_grad", "lru_cache", "cache",
+    "total_ordering", "unique", "wraps",
+})
+
+
+def _faithfully_decorated(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> bool:
+    """Whether the name a def or class binds is still that function or class: `@deco` could
+    return anything (`def deco(f): return F`)."""
+    for decorator in node.decorator_list:
+        target = decorator.func if isinstance(decorator, ast.Call) else decorator
+        parts = _dotted(target)
+        if not parts or parts[-1] not in FAITHFUL_DECORATORS:
+            return False
+    return True
 
 
 def _sibling_loaders(tree: ast.AST) -> set[str]:
@@ -369,15 +399,14 @@ def own_names(tree: ast.AST, local_modules: set[str],
     name could hold anything, so it is not own. `plain_only=False` counts self and
     instances of every class in the file, Tensor subclasses too: right for private names
     (torch's own are refused anyway), not for banned names (`self.multinomial`)."""
-    classes = _plain_classes(tree) if plain_only else \
-        {n.name for n in ast.walk(tree) if isinstance(n, ast.ClassDef)}
+    classes = _plain_classes(tree) if plain_only else _honest_classes(tree)
     self_args = _method_self_args(tree, classes)
     instances = _own_value_targets(tree, classes | _sibling_loaders(tree))
     own: set[str] = set()
     other: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            own.add(node.name)
+            (own if _faithfully_decorated(node) else other).add(node.name)
         elif isinstance(node, ast.arg):
             (own if id(node) in self_args else other).add(node.arg)
         elif isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):

@@ -1065,6 +1065,43 @@ ATTACKS = [
         def gelu(x):
             return F.handle_torch_function
     """),
+    _case("a decorator swaps a function for F", "gelu", """
+        import torch.nn.functional as F
+
+        def swap(f):
+            return F
+
+        @swap
+        def act():
+            pass
+
+        def gelu(x):
+            return act.gelu(x)
+    """),
+    _case("a metaclass makes an instance torch", "gelu", """
+        import torch
+
+        class Meta(type):
+            def __call__(cls):
+                return torch
+
+        class Box(metaclass=Meta):
+            def __init__(self):
+                self.sys = None
+
+        def gelu(x):
+            return Box().sys.modules if False else x
+
+        box = Box()
+        mods = box.sys
+    """),
+    _case("numpy as_strided reads memory", "gelu", """
+        import numpy as np
+
+        def gelu(x):
+            a = np.zeros(1)
+            return np.lib.stride_tricks.as_strided(a, shape=(10**6,), strides=(8,))
+    """),
     _case("import of a module outside the allow-list", "gelu", """
         import time
 
