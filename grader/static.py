@@ -16,9 +16,15 @@ Three kinds of rule, from precise to blunt:
   anything not the learner's own, and a banned API's name (`.gelu`, `.multinomial`) on
   anything not the learner's own.
 
-A learner's own objects are the names the file binds only by `def`, `class`, `self`/`cls`
-of its own methods, instances of its own classes, and imports of workspace files. A
-file too deeply nested to walk is refused rather than crashing the grader.
+A learner's own objects are the names the file binds only by `def` or `class` (under
+decorators that return what they decorate), `self`/`cls` of its own methods, instances
+of its own classes (no metaclass or __new__), and imports of workspace files or of what
+they define with def or class. For banned names the classes must also be plain (on
+object or nn.Module, not torch.Tensor). An own method taken from its class
+(`A.method(F)`) is refused, since then `self` could be anything. Names are judged per
+file, not per scope: one non-own binding anywhere makes a name a stranger.
+
+A file too deeply nested to walk is refused rather than crashing the grader.
 """
 
 from __future__ import annotations
