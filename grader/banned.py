@@ -57,9 +57,13 @@ def resolve_dotted(path: str):
 
 @functools.lru_cache(maxsize=1)
 def aten_ops_available() -> frozenset[str]:
+    """Every aten overload packet torch registers. `dir(torch.ops.aten)` lists only the
+    packets touched so far, so a ban derived from it would depend on what ran first."""
     import torch
 
-    return frozenset(dir(torch.ops.aten))
+    registered = torch._C._dispatch_get_all_op_names()
+    names = {n.split("::", 1)[1].split(".", 1)[0] for n in registered if n.startswith("aten::")}
+    return frozenset(names | set(dir(torch.ops.aten)))
 
 
 @dataclass
@@ -104,15 +108,45 @@ def _add_callable(spec: BannedSpec, public: str, obj, derive_aten: bool = True) 
         _add_aten(spec, public, base)
 
 
+# Variants of a kernel that compute the same thing: in place (`gelu_`), the backward
+# (`gelu_backward`, reached only through the banned forward or torch.ops) and forward
+# halves. Overloads (`gelu.out`, `gelu.default`) share their packet's name, so the packet
+# covers them all.
+ATEN_VARIANT_SUFFIXES = ("", "_", "_backward", "_forward", "_double_backward")
+# Where torch keeps the C functions behind its public ones, under the aten op's name
+# (`torch._C._nn.gelu`, `torch._C._VariableFunctions.native_layer_norm`).
+PRIVATE_KERNEL_NAMESPACES = ("_VariableFunctions", "_nn", "_special", "_linalg", "_fft")
+
+
+def aten_variants(base: str) -> set[str]:
+    """The aten packets that are `base`'s kernel under another name."""
+    available = aten_ops_available()
+    stems = {base, "native_" + base, "_" + base, "_fused_" + base, base.removesuffix("_forward")}
+    stems.update(KNOWN_ATEN.get(base, []))
+    return {stem + suffix for stem in stems for suffix in ATEN_VARIANT_SUFFIXES} & available
+
+
 def _add_aten(spec: BannedSpec, public: str, base: str) -> None:
     if not base:
         return
-    available = aten_ops_available()
-    candidates = {base, "native_" + base, "_" + base, "_fused_" + base, base.removesuffix("_forward")}
-    candidates.update(KNOWN_ATEN.get(base, []))
-    for op in candidates:
-        if op in available:
-            spec.aten.setdefault(op, public)
+    ops = aten_variants(base)
+    for op in ops:
+        spec.aten.setdefault(op, public)
+    _add_private_kernels(spec, public, ops)
+
+
+def _add_private_kernels(spec: BannedSpec, public: str, ops: set[str]) -> None:
+    """The torch functions in torch._C that are these kernels, for the torch-function mode."""
+    import torch
+
+    for namespace in PRIVATE_KERNEL_NAMESPACES:
+        holder = getattr(torch._C, namespace, None)
+        for op in ops:
+            fn = getattr(holder, op, None)
+            if callable(fn) and id(fn) not in spec.functions:
+                spec.functions[id(fn)] = public
+                spec.objects.setdefault(id(fn), public)
+                spec.keep_alive.append(fn)
 
 
 @functools.lru_cache(maxsize=64)

@@ -18,6 +18,8 @@ from functools import cached_property
 from pathlib import Path
 from types import ModuleType
 
+from .policy import DEFAULT_POLICY, ImportPolicy
+
 PACKAGE_DIR = Path(__file__).resolve().parent
 
 
@@ -43,11 +45,40 @@ def course_dirs(extra: str | os.PathLike | None = None) -> list[Path]:
     return dirs
 
 
+POLICY_KEYS = ("allow_imports", "deny_imports")
+
+
+def parse_policy(table, where: Path) -> ImportPolicy:
+    """The problem's `[policy]` table as an ImportPolicy: the default allow-list, widened by
+    `allow_imports` and narrowed by `deny_imports` (dotted module or API paths)."""
+    if table is None:
+        return DEFAULT_POLICY
+    if not isinstance(table, dict):
+        raise CourseError(f"{where}: `policy` must be a table: [policy] allow_imports = [...]")
+    for key in table:
+        if key not in POLICY_KEYS:
+            raise CourseError(f"{where}: [policy] has unknown key `{key}` (known: {', '.join(POLICY_KEYS)})")
+    lists = {key: table.get(key, []) for key in POLICY_KEYS}
+    for key, value in lists.items():
+        if not isinstance(value, list) or not all(isinstance(v, str) and _is_dotted_name(v) for v in value):
+            raise CourseError(f"{where}: [policy] `{key}` must be a list of dotted module names "
+                              f"like \"scipy.special\", got {value!r}")
+    return DEFAULT_POLICY.widened(lists["allow_imports"], lists["deny_imports"])
+
+
+def _is_dotted_name(text: str) -> bool:
+    return bool(text) and all(part.isidentifier() for part in text.split("."))
+
+
 @dataclass
 class Problem:
     slug: str
     root: Path  # the course root this problem came from
     config: dict = field(repr=False)
+    policy: ImportPolicy = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.policy = parse_policy(self.config.get("policy"), self.dir / "problem.toml")
 
     @property
     def dir(self) -> Path:

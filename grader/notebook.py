@@ -68,8 +68,12 @@ class SourceError(Exception):
 
 
 def _names_in(source: str) -> list[str]:
+    try:
+        tree = ast.parse(source)
+    except (RecursionError, MemoryError):
+        raise SourceError("the code is too deeply nested to check: split the expression into steps") from None
     seen: dict[str, None] = {}
-    for node in ast.walk(ast.parse(source)):
+    for node in ast.walk(tree):
         if isinstance(node, ast.Name):
             seen.setdefault(node.id, None)
     return list(seen)

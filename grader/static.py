@@ -1,37 +1,48 @@
-"""Static scan of learner code for banned APIs and for ways around the run-time guard.
+"""Static scan of learner code: an allow-list policy, banned APIs however they are reached.
 
-Names are resolved through imports and simple assignments to dotted paths
-(`F.gelu` -> `torch.nn.functional.gelu`), then matched against the banned spec by path
-and by object identity, so `torch._C._nn.gelu` is the same ban as `F.gelu`. A learner's
-own `def gelu` is a bare name and never flagged. Imports are checked against an
-allow-list: a solution needs torch, math and a few standard helpers, and everything
-that could blind the guard (threads, ctypes, importlib, private torch internals,
-frame inspection) is refused with the file and line.
+Three kinds of rule, from precise to blunt:
+
+- Imports follow the problem's ImportPolicy (grader/policy.py): torch's public
+  submodules, math, numpy, a few standard helpers and the learner's workspace files.
+  A workspace file named like a real module (sys.py, torch.py) is refused: it would make
+  `import sys` look like the learner's own file.
+- Names traced back through imports and simple assignments become dotted paths
+  (`F.gelu` -> `torch.nn.functional.gelu`) and are matched against the banned spec by
+  path and by object identity (`torch._C._nn.gelu` is F.gelu), against private parts,
+  the policy's denials, and modules re-exported under allowed ones (`torch.sys`).
+- Attribute names are judged whatever they are reached from, since a parameter, a
+  subscript or a call can hold any object: dunders outside a small harmless set, names
+  that lead to interpreter internals (`sys`, `f_back`, `modules`...), private names on
+  anything not the learner's own, and a banned API's name (`.gelu`, `.multinomial`) on
+  anything not the learner's own.
+
+A learner's own objects are the names the file binds only by `def` or `class` (under
+decorators that return what they decorate), `self`/`cls` of its own methods, instances
+of its own classes (no metaclass or __new__), and imports of workspace files or of what
+they define with def or class. For banned names the classes must also be plain (on
+object or nn.Module, not torch.Tensor). An own method taken from its class
+(`A.method(F)`) is refused, since then `self` could be anything. Names are judged per
+file, not per scope: one non-own binding anywhere makes a name a stranger.
+
+A file too deeply nested to walk is refused rather than crashing the grader.
 """
 
 from __future__ import annotations
 
 import ast
+import functools
+import importlib.util
+import inspect
+import math
+import sys
 import types
 from pathlib import Path
+from typing import Callable
 
-from .banned import BannedSpec, resolve_dotted
+from .banned import BannedSpec
+from .policy import DEFAULT_POLICY, ImportPolicy
 from .violations import Violation
 
-ALLOWED_MODULES = {
-    "torch", "math", "numpy", "typing", "typing_extensions", "functools", "itertools",
-    "collections", "dataclasses", "abc", "numbers", "enum", "__future__", "operator",
-    "cmath", "statistics", "einops",
-}
-# Parts of torch that switch off or reach around the guard.
-FORBIDDEN_TORCH = {
-    "torch.ops": "torch.ops reaches kernels directly",
-    "torch.overrides": "torch.overrides can switch off the run-time checks",
-    "torch.library": "torch.library registers kernels",
-    "torch.utils._python_dispatch": "private dispatch machinery",
-    "torch.multiprocessing": "solutions run in one process",
-    "torch.hub": "no downloads",
-}
 FORBIDDEN_CALLS = {
     "getattr": "getattr with a computed name can reach any API",
     "setattr": "setattr can patch the grader's libraries",
@@ -46,21 +57,154 @@ FORBIDDEN_CALLS = {
     "open": "solutions do not read or write files",
     "breakpoint": "no debugger in the sandbox",
     "input": "no input in the sandbox",
+    "help": "help() imports modules the checks cannot see",
 }
-FORBIDDEN_ATTRS = {
-    "__dict__", "__globals__", "__builtins__", "__subclasses__", "__bases__", "__mro__",
-    "__code__", "__closure__", "__traceback__", "__getattribute__", "__import__",
-    "__loader__", "__spec__", "__self__", "__func__", "__wrapped__", "__reduce__",
-    "__reduce_ex__", "__setattr__", "__delattr__", "__torch_function__", "__torch_dispatch__",
-    "f_back", "f_globals", "f_locals", "f_builtins", "tb_frame", "gi_frame", "cr_frame",
-    "ag_frame", "f_code", "__getattr__",
+# Attribute names that lead to modules, frames or namespaces on whatever object holds
+# them (`torch.serialization.gc`, `F.inspect`, `e.__traceback__.tb_frame.f_back`).
+INTERNAL_ATTRS = frozenset({
+    # modules re-exported by allowed ones
+    "sys", "os", "gc", "inspect", "ctypes", "threading", "_thread", "subprocess", "importlib",
+    "builtins", "multiprocessing", "signal", "socket", "shutil", "pickle", "marshal", "io",
+    "pathlib", "tempfile", "types", "traceback", "asyncio", "concurrent", "tracemalloc",
+    "faulthandler", "sysconfig", "site", "runpy", "pkgutil", "resource", "posix", "mmap",
+    "unittest", "copyreg", "code", "codeop", "dis", "string",
+    # their contents: the module table, frames, object walks, attribute-by-name helpers
+    "modules", "f_back", "f_globals", "f_locals", "f_builtins", "f_code", "f_trace", "tb_frame",
+    "tb_next", "gi_frame", "gi_code", "cr_frame", "cr_code", "ag_frame", "ag_code",
+    "get_objects", "get_referrers", "get_referents", "currentframe", "getframeinfo",
+    "attrgetter", "methodcaller", "Formatter",
+    # torch's routes around its own dispatch
+    "ops", "overrides", "library", "cpp_extension",
+})
+# Routes around the checks under names a learner's own object may well use (`self.compile`):
+# refused on anything that is not the learner's own.
+ROUTE_ATTRS = frozenset({
+    "jit", "compile", "compiler", "fork", "from_file", "serialization", "hub", "package",
+    "distributed", "get_type_hints", "singledispatch", "singledispatchmethod", "fx", "onnx",
+    "tofile", "fromfile", "samples", "stride_tricks",
+})
+# `self.modules()` is nn.Module's public method: on the learner's own module it is fine.
+OWN_INTERNAL_ATTRS = frozenset({"modules"})
+# Dunders a learner uses for ordinary protocol calls (`super().__init__()`, `f.__name__`):
+# none of them yields a namespace, a frame, a class hierarchy or code.
+ALLOWED_DUNDER_ATTRS = frozenset({
+    "__init__", "__call__", "__name__", "__qualname__", "__doc__", "__len__", "__iter__",
+    "__next__", "__getitem__", "__contains__", "__repr__", "__str__", "__enter__", "__exit__",
+    "__post_init__",
+})
+ALLOWED_DUNDER_NAMES = frozenset({"__name__", "__doc__", "__file__", "__qualname__", "__module__",
+                                  "__all__", "__slots__", "__version__"})
+# Methods whose definition changes how torch or the interpreter treats the learner's objects.
+FORBIDDEN_DEFINITIONS = {
+    "__torch_function__": "a __torch_function__ override sees (and can rewrite) torch calls",
+    "__torch_dispatch__": "a __torch_dispatch__ override sees (and can rewrite) kernel calls",
+    "__del__": "__del__ runs code when the checks are no longer watching",
+    "__getattribute__": "__getattribute__ hides which attributes are used",
 }
-# Like getattr, these reach attributes by a name held in a string.
-FORBIDDEN_FUNCTIONS = {
-    "operator.attrgetter": "attrgetter reaches attributes by name, like getattr",
-    "operator.methodcaller": "methodcaller reaches methods by name, like getattr",
-}
-FORBIDDEN_NAMES = {"__builtins__", "__import__", "__loader__", "__spec__"}
+NESTING = "too deeply nested to check"
+
+
+def _is_dunder(name: str) -> bool:
+    return len(name) > 4 and name.startswith("__") and name.endswith("__")
+
+
+def _is_private(name: str) -> bool:
+    return name.startswith("_") and not _is_dunder(name)
+
+
+@functools.lru_cache(maxsize=1)
+def library_private_names() -> frozenset[str]:
+    """Private names of torch, numpy and the interpreter: never the learner's own, even on
+    `self` (an unbound method call can pass torch itself as `self`)."""
+    import numpy
+    import torch
+
+    spaces = [torch, torch._C, torch.Tensor, torch.nn.Module, torch.nn.functional, numpy, sys,
+              types.FunctionType, types.ModuleType]
+    return frozenset(n for space in spaces for n in dir(space) if _is_private(n))
+
+
+@functools.lru_cache(maxsize=1)
+def library_function_names() -> frozenset[str]:
+    """Public functions of torch, torch.nn.functional, math and numpy. Assigning one of these
+    names on an object the scan cannot trace (`t.softmax = ...` with `t=torch`) patches the
+    library for the grader's code in the same process. Names that are also plain data on
+    tensors and modules (`shape`) are left out."""
+    import numpy
+    import torch
+
+    def public_callables(space) -> set[str]:
+        out = set()
+        for name in dir(space):
+            if not name.startswith("_"):
+                try:
+                    value = inspect.getattr_static(space, name)
+                except AttributeError:
+                    continue
+                if callable(value) or isinstance(value, (staticmethod, classmethod)):
+                    out.add(name)
+        return out
+
+    functions = set().union(*(public_callables(s) for s in (torch, torch.nn.functional, math, numpy)))
+    data = {n for s in (torch.Tensor, torch.nn.Module) for n in dir(s) if not n.startswith("_")} - \
+        set().union(*(public_callables(s) for s in (torch.Tensor, torch.nn.Module)))
+    return frozenset(functions - data)
+
+
+def banned_attribute_names(spec: BannedSpec) -> dict[str, str]:
+    """A banned API's last name (and its public aten ops') -> its public name: `.gelu` or
+    `.multinomial` on an object the scan cannot trace is taken to be the banned one."""
+    names: dict[str, str] = {}
+    for public in spec.names:
+        names.setdefault(public.rsplit(".", 1)[-1], public)
+    for op, public in spec.aten.items():
+        if not op.startswith("_"):
+            names.setdefault(op, public)
+    return names
+
+
+_MISSING = object()
+
+
+def resolve_loaded(path: str):
+    """The object at a dotted path, from modules already imported, without importing or
+    running anything (module __getattr__ and properties are not called). _MISSING if not."""
+    parts = path.split(".")
+    for i in range(len(parts), 0, -1):
+        obj = sys.modules.get(".".join(parts[:i]))
+        if obj is None:
+            continue
+        for attr in parts[i:]:
+            try:
+                obj = inspect.getattr_static(obj, attr)
+            except AttributeError:
+                return _MISSING
+        return obj
+    return _MISSING
+
+
+@functools.lru_cache(maxsize=16)
+def denied_objects(policy: ImportPolicy) -> dict[int, tuple[str, str]]:
+    """id of each loaded object the policy denies -> (denied path, why): `np.lib.npyio.load`
+    is numpy.load under another path."""
+    out = {}
+    for prefix, why in policy.deny_imports:
+        obj = resolve_loaded(prefix)
+        if obj is not _MISSING and not isinstance(obj, types.ModuleType):
+            out[id(obj)] = (prefix, why)
+    return out
+
+
+def _defining_module(obj) -> str | None:
+    """The module a function or class was defined in (`F.handle_torch_function` is
+    torch.overrides'), without running anything of the object's own."""
+    if obj is _MISSING or not (inspect.isfunction(obj) or inspect.isbuiltin(obj) or inspect.isclass(obj)):
+        return None
+    try:
+        home = obj.__module__  # a library function or class: a plain slot, not learner code
+    except Exception:
+        return None
+    return home if isinstance(home, str) else None
 
 
 def _dotted(node: ast.AST) -> list[str] | None:
@@ -85,16 +229,10 @@ def _const_str(node: ast.AST) -> str | None:
     if isinstance(node, ast.JoinedStr):
         out = []
         for value in node.values:
-            if isinstance(value, ast.FormattedValue):
-                inner = _const_str(value.value)
-                if inner is None:
-                    return None
-                out.append(inner)
-            else:
-                piece = _const_str(value)
-                if piece is None:
-                    return None
-                out.append(piece)
+            piece = _const_str(value.value if isinstance(value, ast.FormattedValue) else value)
+            if piece is None:
+                return None
+            out.append(piece)
         return "".join(out)
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "join":
         sep = _const_str(node.func.value)
@@ -105,174 +243,210 @@ def _const_str(node: ast.AST) -> str | None:
     return None
 
 
-class _Scanner(ast.NodeVisitor):
-    def __init__(self, path: Path, display: str, spec: BannedSpec, local_modules: set[str]):
-        self.path = path
-        self.display = display
-        self.spec = spec
-        self.local_modules = local_modules
-        self.aliases: dict[str, str] = {}
-        self.violations: list[Violation] = []
-        self.imported_local: set[str] = set()
-        self._seen: set[tuple] = set()
-        self._approved: set[int] = set()  # ids of Name nodes already judged as a call
-        self.bound: set[str] = set()  # names the file binds itself (its own `def getattr` is its own)
+# -- who owns a name ------------------------------------------------------------------------
 
-    # -- recording ---------------------------------------------------------------
-    def add(self, api: str, node: ast.AST, how: str, kind: str = "banned") -> None:
-        key = (api, getattr(node, "lineno", 0), kind)
-        if key in self._seen:
-            return
-        self._seen.add(key)
-        self.violations.append(Violation(api, self.display, getattr(node, "lineno", 0), how, kind))
-
-    # -- resolution --------------------------------------------------------------
-    def resolve(self, parts: list[str]) -> str | None:
-        head = parts[0]
-        if head not in self.aliases:
-            return None
-        return ".".join([self.aliases[head], *parts[1:]])
-
-    def check_path(self, path: str, node: ast.AST, how: str) -> bool:
-        """Flag a resolved dotted path that is banned or forbidden. True if flagged."""
-        public = self.spec.public_name_for_path(path)
-        parts = path.split(".")
-        if public is None and path.startswith("torch.ops.aten.") and len(parts) > 3:
-            public = self.spec.aten.get(parts[3])
-        if public is None:
-            try:
-                obj = resolve_dotted(path)
-            except Exception:
-                obj = None
-            if obj is not None:
-                public = self.spec.public_name_for_object(obj)
-        if public is not None:
-            if public != path and path.startswith("torch"):
-                how = f"{how}, as {path}"
-            self.add(public, node, how)
-            return True
-        if path.startswith("torch."):
-            parts = path.split(".")
-            for i, part in enumerate(parts[1:], start=1):
-                if part.startswith("_") and not part.startswith("__"):
-                    self.add(".".join(parts[: i + 1]), node,
-                             "private torch internals can bypass the checks", "forbidden")
-                    return True
-        for prefix, why in FORBIDDEN_TORCH.items():
-            if path == prefix or path.startswith(prefix + "."):
-                self.add(prefix, node, why, "forbidden")
-                return True
-        for prefix, why in FORBIDDEN_FUNCTIONS.items():
-            if path == prefix:
-                self.add(prefix, node, why, "forbidden")
-                return True
-        if "." in path:
-            # torch.sys, torch.os, F.warnings: modules re-exported by allowed ones.
-            try:
-                obj = resolve_dotted(path)
-            except Exception:
-                obj = None
-            if isinstance(obj, types.ModuleType) and obj.__name__.split(".")[0] not in ALLOWED_MODULES:
-                self.add(path, node, f"reaches the module {obj.__name__}, which solutions may not import", "forbidden")
-                return True
-        return False
-
-    def check_module(self, module: str, node: ast.AST) -> bool:
-        top = module.split(".")[0]
-        if top in self.local_modules:
-            self.imported_local.add(top)
-            return True
-        if top not in ALLOWED_MODULES:
-            self.add(f"import {module}", node, "only torch, math and standard helpers may be imported", "forbidden")
-            return False
-        return not self.check_path(module, node, "import")
-
-    # -- visitors ----------------------------------------------------------------
-    def visit_Import(self, node: ast.Import) -> None:
-        for alias in node.names:
-            if self.check_module(alias.name, node):
-                if alias.asname:
-                    self.aliases[alias.asname] = alias.name
-                else:
-                    top = alias.name.split(".")[0]
-                    self.aliases[top] = top
-
-    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
-        if node.level:
-            self.add("relative import", node, "import workspace files by name", "forbidden")
-            return
-        module = node.module or ""
-        if not self.check_module(module, node):
-            return
-        if module.split(".")[0] in self.local_modules:
-            return
-        for alias in node.names:
-            if alias.name == "*":
-                self.add(f"from {module} import *", node, "star imports hide which APIs are used", "forbidden")
+def _method_self_args(tree: ast.AST, classes: set[str]) -> set[int]:
+    """ids of the first parameter (self, cls) of each method of the given classes."""
+    ids: set[int] = set()
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.ClassDef) and node.name in classes):
+            continue
+        for item in node.body:
+            if not isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 continue
-            full = f"{module}.{alias.name}"
-            if not self.check_path(full, node, "import"):
-                self.aliases[alias.asname or alias.name] = full
-
-    def visit_Assign(self, node: ast.Assign) -> None:
-        self.generic_visit(node)
-        parts = _dotted(node.value)
-        if parts is None:
-            return
-        resolved = self.resolve(parts)
-        if resolved is None:
-            return
-        for target in node.targets:
-            if isinstance(target, ast.Name):
-                self.aliases[target.id] = resolved
-
-    def visit_Attribute(self, node: ast.Attribute) -> None:
-        if node.attr in FORBIDDEN_ATTRS:
-            self.add(node.attr, node, "reaches interpreter internals", "forbidden")
-        parts = _dotted(node)
-        if parts is not None:
-            resolved = self.resolve(parts)
-            if resolved is not None:
-                # Longest first: torch._C._nn.gelu is reported as the banned gelu.
-                for i in range(len(parts), 1, -1):
-                    if self.check_path(".".join([self.aliases[parts[0]], *parts[1:i]]), node, "attribute"):
-                        return
-                return
-        self.generic_visit(node)
-
-    def visit_Name(self, node: ast.Name) -> None:
-        if node.id in FORBIDDEN_NAMES:
-            self.add(node.id, node, "reaches interpreter internals", "forbidden")
-        elif node.id in FORBIDDEN_CALLS and id(node) not in self._approved and node.id not in self.bound:
-            # `g = getattr` then `g(F, name)`: the builtin escapes as a value.
-            self.add(f"{node.id}()", node, FORBIDDEN_CALLS[node.id], "forbidden")
-
-    def visit_Call(self, node: ast.Call) -> None:
-        func = node.func
-        if isinstance(func, ast.Name) and func.id in FORBIDDEN_CALLS and func.id not in self.bound:
-            self._approved.add(id(func))
-            if func.id == "getattr" and len(node.args) >= 2:
-                name = _const_str(node.args[1])
-                target = _dotted(node.args[0])
-                resolved = self.resolve(target) if target else None
-                if name is not None and resolved is not None:
-                    if not self.check_path(f"{resolved}.{name}", node, "getattr"):
-                        pass  # a constant getattr on an allowed API is harmless
-                    self.generic_visit(node)
-                    return
-                if name is not None and resolved is None and not name.startswith("_"):
-                    self.generic_visit(node)
-                    return
-            self.add(f"{func.id}()", node, FORBIDDEN_CALLS[func.id], "forbidden")
-        self.generic_visit(node)
-
-    def visit_Subscript(self, node: ast.Subscript) -> None:
-        # F.__dict__["gelu"] is caught by __dict__; vars(F)["gelu"] by vars.
-        self.generic_visit(node)
+            if any(isinstance(d, ast.Name) and d.id == "staticmethod" for d in item.decorator_list):
+                continue
+            positional = item.args.posonlyargs + item.args.args
+            if positional:
+                ids.add(id(positional[0]))
+    return ids
 
 
-def _bound_names(tree: ast.AST) -> set[str]:
-    """Names the file defines itself: functions, classes, arguments, assignment targets."""
+# Library bases whose subclasses are still plainly the learner's: their own attributes are
+# the learner's methods and nn.Module's bookkeeping, none of them a banned function.
+PLAIN_BASES = frozenset({"object", "ABC", "abc.ABC", "Enum", "enum.Enum", "NamedTuple", "typing.NamedTuple"} | {
+    f"{prefix}{name}" for prefix in ("", "nn.", "torch.nn.")
+    for name in ("Module", "ModuleList", "ModuleDict", "Sequential", "ParameterList", "ParameterDict")})
+
+
+def _classes(tree: ast.AST, library_base_ok: Callable[[str], bool]) -> set[str]:
+    """The file's classes whose instances are what they seem: no metaclass, no __new__,
+    built on library bases `library_base_ok` accepts or on other such classes of the file."""
+    classes = {node.name: node for node in ast.walk(tree) if isinstance(node, ast.ClassDef)}
+    ok: set[str] = set()
+    changed = True
+    while changed:
+        changed = False
+        for name, node in classes.items():
+            if name in ok or node.keywords or any(
+                    isinstance(i, (ast.FunctionDef, ast.AsyncFunctionDef)) and i.name == "__new__" for i in node.body):
+                continue
+            bases = [".".join(_dotted(b) or ["?"]) for b in node.bases]
+            if all(b in ok or (b not in classes and library_base_ok(b)) for b in bases):
+                ok.add(name)
+                changed = True
+    return ok
+
+
+def _plain_classes(tree: ast.AST) -> set[str]:
+    """Classes on harmless bases only. A subclass of torch.Tensor is not plain: its
+    instances carry torch's methods (`.multinomial`)."""
+    return _classes(tree, lambda base: base in PLAIN_BASES)
+
+
+def _honest_classes(tree: ast.AST) -> set[str]:
+    """Classes whose constructor gives an instance of themselves, on any library base; a
+    metaclass or __new__ (here or in an own base) could return anything."""
+    return _classes(tree, lambda base: True)
+
+
+# Decorators that hand back the function or class they decorate (or a faithful wrapper).
+FAITHFUL_DECORATORS = frozenset({
+    "staticmethod", "classmethod", "property", "setter", "getter", "deleter", "cached_property",
+    "dataclass", "abstractmethod", "no_grad", "inference_mode", "enable_grad", "lru_cache", "cache",
+    "total_ordering", "unique", "wraps",
+})
+
+
+def _faithfully_decorated(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> bool:
+    """Whether the name a def or class binds is still that function or class: `@deco` could
+    return anything (`def deco(f): return F`)."""
+    for decorator in node.decorator_list:
+        target = decorator.func if isinstance(decorator, ast.Call) else decorator
+        parts = _dotted(target)
+        if not parts or parts[-1] not in FAITHFUL_DECORATORS:
+            return False
+    return True
+
+
+def _sibling_loaders(tree: ast.AST) -> set[str]:
+    """Names bound to grader.course.sibling, with which a reference loads the reference
+    beside it (`M = sibling(__file__, "_model")`). A learner cannot import grader, so this
+    grants them nothing: the import itself is refused."""
+    return {a.asname or a.name for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom) and node.module == "grader.course" and not node.level
+            for a in node.names if a.name == "sibling"}
+
+
+def _own_value_targets(tree: ast.AST, makers: set[str]) -> set[int]:
+    """ids of Name targets assigned by a call to one of `makers`: an own plain class (its
+    instance) or the sibling loader (another reference file)."""
+    ids: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and \
+                isinstance(node.value.func, ast.Name) and node.value.func.id in makers:
+            ids.update(id(t) for t in node.targets if isinstance(t, ast.Name))
+    return ids
+
+
+def _import_bindings(node: ast.Import | ast.ImportFrom, local_modules: set[str],
+                     definitions: Callable[[str], frozenset[str]]) -> list[tuple[str, bool]]:
+    """(bound name, is the learner's own) for each name an import binds. A name imported
+    from a workspace file is own only if that file defines it with def or class: the
+    file's `F` from `import torch.nn.functional as F` is still torch's."""
+    if isinstance(node, ast.Import):
+        return [(a.asname or a.name.split(".")[0], a.name.split(".")[0] in local_modules) for a in node.names]
+    module = (node.module or "").split(".")[0]
+    if node.level or module not in local_modules:
+        return [(a.asname or a.name, False) for a in node.names if a.name != "*"]
+    defined = definitions(module)
+    return [(a.asname or a.name, a.name in defined) for a in node.names if a.name != "*"]
+
+
+def defined_attributes(tree: ast.AST) -> frozenset[str]:
+    """Attribute names the file gives its own objects: methods and class attributes, and
+    anything it assigns as an attribute (`self.compile = ...`)."""
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ClassDef):
+            for item in node.body:
+                if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                    names.add(item.name)
+                elif isinstance(item, (ast.Assign, ast.AnnAssign)):
+                    targets = item.targets if isinstance(item, ast.Assign) else [item.target]
+                    names.update(t.id for t in targets if isinstance(t, ast.Name))
+        elif isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store):
+            names.add(node.attr)
+    return frozenset(names)
+
+
+def plain_class_methods(tree: ast.AST) -> dict[str, frozenset[str]]:
+    """Each class's instance methods (not static or class methods): calling one through the
+    class passes `self` explicitly, and then `self` can be anything."""
+    out = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ClassDef):
+            out[node.name] = frozenset(
+                item.name for item in node.body if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef))
+                and not any(isinstance(d, ast.Name) and d.id in ("staticmethod", "classmethod")
+                            for d in item.decorator_list))
+    return out
+
+
+def top_level_definitions(tree: ast.AST) -> frozenset[str]:
+    """Names a module binds only by def or class at its top level."""
+    defined, other = set(), set()
+    for node in getattr(tree, "body", []):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            defined.add(node.name)
+        else:
+            other.update(n.id for n in ast.walk(node) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load))
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                other.update((a.asname or a.name).split(".")[0] for a in node.names)
+    return frozenset(defined - other)
+
+
+def own_names(tree: ast.AST, local_modules: set[str],
+              definitions: Callable[[str], frozenset[str]] = lambda module: frozenset(),
+              plain_only: bool = True) -> frozenset[str]:
+    """Names every binding of which is the learner's own (def, class, self/cls of a plain
+    class, an instance of one, an import of a workspace file or of what it defines, a
+    reference's sibling). One other binding anywhere (an assignment, a parameter) and the
+    name could hold anything, so it is not own. `plain_only=False` counts self and
+    instances of every class in the file, Tensor subclasses too: right for private names
+    (torch's own are refused anyway), not for banned names (`self.multinomial`)."""
+    classes = _plain_classes(tree) if plain_only else _honest_classes(tree)
+    self_args = _method_self_args(tree, classes)
+    instances = _own_value_targets(tree, classes | _sibling_loaders(tree))
+    own: set[str] = set()
+    other: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            (own if _faithfully_decorated(node) else other).add(node.name)
+        elif isinstance(node, ast.arg):
+            (own if id(node) in self_args else other).add(node.arg)
+        elif isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+            (own if id(node) in instances else other).add(node.id)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            for name, is_own in _import_bindings(node, local_modules, definitions):
+                (own if is_own else other).add(name)
+        elif isinstance(node, (ast.ExceptHandler, ast.MatchAs, ast.MatchStar)) and node.name:
+            other.add(node.name)
+        elif isinstance(node, ast.MatchMapping) and node.rest:
+            other.add(node.rest)
+    return frozenset(own - other)
+
+
+def rebound_names(tree: ast.AST) -> frozenset[str]:
+    """Names bound by something other than an import or an alias (`G = torch.nn.functional`):
+    a parameter `torch` or `F = [F][0]` means the name may not be the library it looks like."""
+    other: set[str] = set()
+    alias_targets = {id(t) for node in ast.walk(tree) if isinstance(node, ast.Assign) and _dotted(node.value)
+                     for t in node.targets if isinstance(t, ast.Name)}
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            other.add(node.name)
+        elif isinstance(node, ast.arg):
+            other.add(node.arg)
+        elif isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load) and id(node) not in alias_targets:
+            other.add(node.id)
+        elif isinstance(node, (ast.ExceptHandler, ast.MatchAs, ast.MatchStar)) and node.name:
+            other.add(node.name)
+    return frozenset(other)
+
+
+def bound_names(tree: ast.AST) -> set[str]:
+    """Names the file binds itself in any way (its own `def getattr` is not the builtin)."""
     bound: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
@@ -284,38 +458,362 @@ def _bound_names(tree: ast.AST) -> set[str]:
     return bound
 
 
+# -- the scan -----------------------------------------------------------------------------------
+
+class _Scanner(ast.NodeVisitor):
+    def __init__(self, display: str, spec: BannedSpec, policy: ImportPolicy, local_modules: set[str],
+                 tree: ast.AST, definitions: Callable[[str], frozenset[str]]):
+        self.display = display
+        self.spec = spec
+        self.policy = policy
+        self.local_modules = local_modules
+        self.aliases: dict[str, str] = {}  # name -> the library path it stands for
+        self.own = own_names(tree, local_modules, definitions)  # for banned names
+        self.own_loosely = own_names(tree, local_modules, definitions, plain_only=False)  # for the rest
+        self.defined_attrs = defined_attributes(tree)
+        self.plain_methods = plain_class_methods(tree)
+        self.bound = bound_names(tree)
+        self.rebound = rebound_names(tree)
+        self.banned_attrs = banned_attribute_names(spec)
+        self.violations: list[Violation] = []
+        self.imported_local: set[str] = set()
+        self._seen: set[tuple] = set()
+        self._approved: set[int] = set()  # ids of Name nodes already judged as a call
+        self._calls: dict[int, ast.Call] = {}  # id of a called expression -> its call
+
+    # -- recording ---------------------------------------------------------------
+    def add(self, api: str, node: ast.AST | None, how: str, kind: str = "banned") -> None:
+        line = getattr(node, "lineno", 0)
+        key = (api, line, kind)
+        if key in self._seen:
+            return
+        self._seen.add(key)
+        self.violations.append(Violation(api, self.display, line, how, kind))
+
+    def forbid(self, api: str, node: ast.AST | None, how: str) -> None:
+        self.add(api, node, how, "forbidden")
+
+    # -- resolution --------------------------------------------------------------
+    def resolve(self, parts: list[str] | None) -> str | None:
+        if not parts or parts[0] not in self.aliases:
+            return None
+        return ".".join([self.aliases[parts[0]], *parts[1:]])
+
+    def resolve_node(self, node: ast.AST | None) -> str | None:
+        return self.resolve(_dotted(node)) if node is not None else None
+
+    def is_own(self, node: ast.AST | None) -> bool:
+        return isinstance(node, ast.Name) and node.id in self.own
+
+    def banned_public(self, path: str) -> str | None:
+        public = self.spec.public_name_for_path(path)
+        parts = path.split(".")
+        if public is None and path.startswith("torch.ops.aten.") and len(parts) > 3:
+            public = self.spec.aten.get(parts[3])
+        if public is None:
+            obj = resolve_loaded(path)
+            if obj is not _MISSING:
+                public = self.spec.public_name_for_object(obj)
+        return public
+
+    def check_path(self, path: str, node: ast.AST, how: str) -> bool:
+        """Flag a library path that is banned, private, denied, or a module outside the
+        policy (`torch.sys`). True if flagged."""
+        public = self.banned_public(path)
+        if public is not None:
+            self.add(public, node, f"{how}, as {path}" if public != path and path.startswith("torch") else how)
+            return True
+        parts = path.split(".")
+        for i, part in enumerate(parts):
+            if _is_private(part):
+                self.forbid(".".join(parts[: i + 1]), node, "private library internals can bypass the checks")
+                return True
+        obj = resolve_loaded(path) if "." in path else _MISSING
+        denial = self.policy.denial(path) or denied_objects(self.policy).get(id(obj))
+        if denial is not None:
+            self.forbid(denial[0], node, denial[1])
+            return True
+        if isinstance(obj, types.ModuleType) and not self.policy.allows_module(obj.__name__):
+            self.forbid(path, node, f"reaches the module {obj.__name__}, which solutions may not import")
+            return True
+        home = _defining_module(obj)
+        denial = self.policy.denial(home) if home else None
+        if denial is not None and not isinstance(obj, types.ModuleType):
+            self.forbid(path, node, f"is {home}'s, re-exported: {denial[1]}")
+            return True
+        return False
+
+    def check_module(self, module: str, node: ast.AST) -> bool:
+        """Judge an imported module; True if the import may bind names."""
+        top = module.split(".")[0]
+        if top in self.local_modules:
+            self.imported_local.add(top)
+            return True
+        public = self.spec.public_name_for_path(module)
+        if public is not None:
+            self.add(public, node, "import")
+            return False
+        if not self.policy.allows_module(module):
+            if not self.check_path(module, node, "import"):
+                self.forbid(f"import {module}", node,
+                            f"solutions may import only {self.policy.allowed_list} and workspace files")
+            return False
+        return not self.check_path(module, node, "import")
+
+    def check_attribute(self, base: ast.AST | None, attr: str, node: ast.AST, store: bool = False) -> None:
+        """The rules on an attribute name, whatever object it is read from."""
+        own = isinstance(base, ast.Name) and base.id in self.own_loosely
+        root = _dotted(base) if base is not None else None
+        # A library base is judged by its path (check_path); a name that is also rebound
+        # (a parameter called torch) gets the name rules as well.
+        library = self.resolve(root) if root and root[0] not in self.rebound else None
+        if _is_dunder(attr):
+            if attr not in ALLOWED_DUNDER_ATTRS:
+                self.forbid(attr, node, "dunder attributes reach interpreter internals")
+            return
+        if attr in INTERNAL_ATTRS and not (own and (attr in OWN_INTERNAL_ATTRS or attr in self.defined_attrs)):
+            self.forbid(attr, node, "leads to interpreter internals (fine only as an attribute your own code defines)")
+            return
+        if attr in ROUTE_ATTRS and library is None and not (own and attr in self.defined_attrs):
+            self.forbid(attr, node, "leads around the checks (fine only as an attribute your own code defines)")
+            return
+        if library is None and _is_private(attr):
+            if not own:
+                self.forbid(attr, node, "a private attribute of an object that is not your own")
+                return
+            if attr in library_private_names():
+                self.forbid(attr, node, "a private name of torch or the interpreter, even on your own object "
+                            "(rename it)")
+                return
+        if library is None and not self.is_own(base) and attr in self.banned_attrs:
+            self.add(self.banned_attrs[attr], node,
+                     f"`.{attr}` on an object the checks cannot trace is taken to be the banned API")
+            return
+        if store and library is not None and library.split(".")[0] not in self.local_modules:
+            self.forbid(f"{library}.{attr}", node, "assigning to a library's attribute patches it for the grader too")
+        elif store and library is None and not self.is_own(base) and attr in library_function_names():
+            self.forbid(attr, node, f"assigning `.{attr}` on an object the checks cannot trace may patch "
+                        "a library function for the grader too")
+
+    # -- visitors ----------------------------------------------------------------
+    def visit_Import(self, node: ast.Import) -> None:
+        for alias in node.names:
+            if not self.check_module(alias.name, node):
+                continue
+            top = alias.name.split(".")[0]
+            if top in self.local_modules:
+                continue
+            self.aliases[alias.asname or top] = alias.name if alias.asname else top
+
+    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+        if node.level:
+            self.forbid("relative import", node, "import workspace files by name")
+            return
+        module = node.module or ""
+        if not self.check_module(module, node) or module.split(".")[0] in self.local_modules:
+            return
+        for alias in node.names:
+            if alias.name == "*":
+                self.forbid(f"from {module} import *", node, "star imports hide which APIs are used")
+                continue
+            full = f"{module}.{alias.name}"
+            if self.check_path(full, node, "import"):
+                continue
+            if _is_dunder(alias.name) or alias.name in INTERNAL_ATTRS:
+                self.check_attribute(None, alias.name, node)  # `from torch import __builtins__`
+                continue
+            self.aliases[alias.asname or alias.name] = full
+
+    def visit_Assign(self, node: ast.Assign) -> None:
+        self.generic_visit(node)
+        resolved = self.resolve(_dotted(node.value))
+        if resolved is None:
+            return
+        for target in node.targets:
+            if isinstance(target, ast.Name):
+                self.aliases[target.id] = resolved
+
+    def visit_Attribute(self, node: ast.Attribute) -> None:
+        self.check_attribute(node.value, node.attr, node, store=not isinstance(node.ctx, ast.Load))
+        if isinstance(node.ctx, ast.Load):
+            self.explicit_self(node)
+        resolved = self.resolve(_dotted(node))
+        if resolved is not None and self.check_path(resolved, node, "attribute"):
+            return  # the longest path says it best: torch._C._nn.gelu is the banned gelu
+        self.generic_visit(node)
+
+    def visit_Name(self, node: ast.Name) -> None:
+        if _is_dunder(node.id) and node.id not in ALLOWED_DUNDER_NAMES:
+            self.forbid(node.id, node, "reaches interpreter internals")
+        elif node.id in FORBIDDEN_CALLS and id(node) not in self._approved and node.id not in self.bound:
+            # `g = getattr` then `g(F, name)`: the builtin escapes as a value.
+            self.forbid(f"{node.id}()", node, FORBIDDEN_CALLS[node.id])
+
+    def class_methods_of(self, base: ast.AST) -> frozenset[str]:
+        """The instance methods `base.<name>` would fetch unbound: `A.` for the file's class A,
+        `type(x).` for any of its classes."""
+        if isinstance(base, ast.Name) and base.id in self.own_loosely and base.id in self.plain_methods:
+            return self.plain_methods[base.id]
+        if isinstance(base, ast.Call) and isinstance(base.func, ast.Name) and base.func.id == "type":
+            return frozenset().union(*self.plain_methods.values())
+        return frozenset()
+
+    def explicit_self(self, node: ast.Attribute) -> None:
+        """`A.method(F)`, `f = A.method` or `type(a).method(F)`: the learner's method with a
+        stranger as `self`, so `self.gelu` in it would be F.gelu. `A.method(a)` with an own
+        object (`Base.forward(self, x)`) is fine."""
+        if node.attr not in self.class_methods_of(node.value) or _is_dunder(node.attr):
+            return
+        call = self._calls.get(id(node))
+        if call is not None and call.args and isinstance(call.args[0], ast.Name) and \
+                call.args[0].id in self.own_loosely:
+            return
+        self.forbid(f".{node.attr}()", node, "a method taken from its class, so `self` can be any object: "
+                    "call it on an instance")
+
+    def visit_Call(self, node: ast.Call) -> None:
+        self._calls[id(node.func)] = node
+        func = node.func
+        if isinstance(func, ast.Name) and func.id == "type" and len(node.args) == 3 and "type" not in self.bound:
+            self.forbid("type() with three arguments", node, "builds a class (with any dunder) the checks cannot see")
+        if isinstance(func, ast.Name) and func.id in FORBIDDEN_CALLS and func.id not in self.bound:
+            self._approved.add(id(func))
+            if not self.constant_getattr(node):
+                self.forbid(f"{func.id}()", node, FORBIDDEN_CALLS[func.id])
+        self.generic_visit(node)
+
+    def constant_getattr(self, node: ast.Call) -> bool:
+        """`getattr(obj, "name")` with a constant name is an attribute read: judge it as one."""
+        if not (isinstance(node.func, ast.Name) and node.func.id == "getattr" and len(node.args) >= 2):
+            return False
+        name = _const_str(node.args[1])
+        if name is None or not name.isidentifier():
+            return False
+        self.check_attribute(node.args[0], name, node)
+        base = self.resolve_node(node.args[0])
+        if base is not None:
+            self.check_path(f"{base}.{name}", node, "getattr")
+        return True
+
+    def visit_FunctionDef(self, node: ast.FunctionDef) -> None:
+        if node.name in FORBIDDEN_DEFINITIONS:
+            self.forbid(node.name, node, FORBIDDEN_DEFINITIONS[node.name])
+        self.generic_visit(node)
+
+    visit_AsyncFunctionDef = visit_FunctionDef
+
+    def visit_MatchClass(self, node: ast.MatchClass) -> None:
+        # `case object(gelu=g)` reads the attribute `gelu` of whatever is matched.
+        for attr in node.kwd_attrs:
+            self.check_attribute(None, attr, node)
+        self.generic_visit(node)
+
+
+# -- files and workspaces -------------------------------------------------------------------
+
+def is_real_module(name: str, workspace: Path) -> bool:
+    """A top-level module Python would find outside the workspace (namespace packages,
+    which a file beats, do not count)."""
+    if name in sys.stdlib_module_names or name in sys.builtin_module_names:
+        return True
+    try:
+        found = importlib.util.find_spec(name)
+    except (ImportError, ValueError):
+        return False
+    if found is None or found.origin in (None, "namespace"):
+        return False
+    return Path(found.origin).resolve().parent not in (workspace, workspace / name)
+
+
+def workspace_files(workspace: Path) -> set[str]:
+    """Module names of the workspace's top-level .py files: the learner's modules (a
+    package's other files would go unscanned, so a package is not one)."""
+    return {p.stem for p in workspace.glob("*.py") if p.stem.isidentifier()}
+
+
+def workspace_modules(workspace: Path) -> set[str]:
+    """Names a workspace file or package answers to when imported."""
+    packages = {p.parent.name for p in workspace.glob("*/__init__.py") if p.parent.name.isidentifier()}
+    return workspace_files(workspace) | packages
+
+
+def shadowed_modules(workspace: Path) -> list[str]:
+    """Workspace modules that would replace a real module: refused, and never the learner's."""
+    return sorted(name for name in workspace_modules(workspace) if is_real_module(name, workspace))
+
+
+def shadowing_violation(name: str, workspace: Path) -> Violation:
+    shown = f"{name}.py" if (workspace / f"{name}.py").exists() else f"{name}/"
+    return Violation(shown, shown, 0, f"a workspace file named like the module `{name}` replaces it for "
+                     "your code and hides what it does: rename it", "forbidden")
+
+
+def _parse(source: str, display: str) -> tuple[ast.AST | None, SyntaxError | None, list[Violation]]:
+    try:
+        return ast.parse(source, filename=display), None, []
+    except SyntaxError as exc:
+        return None, exc, []
+    except (RecursionError, MemoryError):
+        return None, None, [Violation(NESTING, display, 0, "the file nests deeper than the checks can follow",
+                                      "forbidden")]
+
+
+def _scan_tree(tree: ast.AST, display: str, spec: BannedSpec, policy: ImportPolicy,
+               local_modules: set[str], definitions: Callable[[str], frozenset[str]] = lambda m: frozenset()) -> _Scanner:
+    scanner = _Scanner(display, spec, policy, local_modules, tree, definitions)  # ast.walk: any depth
+    try:
+        scanner.visit(tree)
+    except RecursionError:
+        scanner.forbid(NESTING, None, "the file nests deeper than the checks can follow")
+    return scanner
+
+
+def workspace_definitions(workspace: Path) -> Callable[[str], frozenset[str]]:
+    """What each workspace module defines by def or class, read once per scan."""
+
+    @functools.lru_cache(maxsize=None)
+    def definitions(module: str) -> frozenset[str]:
+        path = workspace / f"{module}.py"
+        try:
+            return top_level_definitions(ast.parse(path.read_text(encoding="utf-8", errors="replace")))
+        except (OSError, SyntaxError, RecursionError, MemoryError, ValueError):
+            return frozenset()
+
+    return definitions
+
+
 def scan_file(path: Path, spec: BannedSpec, workspace: Path | None = None,
-              _visited: set[Path] | None = None) -> tuple[list[Violation], SyntaxError | None]:
-    """Scan one learner file and the workspace modules it imports."""
+              _visited: set[Path] | None = None, *,
+              policy: ImportPolicy | None = None) -> tuple[list[Violation], SyntaxError | None]:
+    """Scan one learner file and the workspace files it imports."""
+    policy = policy or DEFAULT_POLICY
     path = Path(path).resolve()
+    top_level = _visited is None
     visited = _visited if _visited is not None else set()
     if path in visited:
         return [], None
     visited.add(path)
     workspace = Path(workspace).resolve() if workspace else path.parent
-    local_modules = {p.stem for p in workspace.glob("*.py")}
-    source = path.read_text(encoding="utf-8", errors="replace")
-    try:
-        tree = ast.parse(source, filename=str(path))
-    except SyntaxError as exc:
-        return [], exc
+    shadowed = shadowed_modules(workspace)
+    local_modules = workspace_files(workspace) - set(shadowed)
     display = path.name if path.parent == workspace else str(path)
-    scanner = _Scanner(path, display, spec, local_modules - {path.stem})
-    scanner.bound = _bound_names(tree)
-    scanner.visit(tree)
-    violations = list(scanner.violations)
+    tree, syntax, violations = _parse(path.read_text(encoding="utf-8", errors="replace"), display)
+    if top_level:
+        violations = [shadowing_violation(name, workspace) for name in shadowed] + violations
+    if tree is None:
+        return violations, syntax
+    scanner = _scan_tree(tree, display, spec, policy, local_modules - {path.stem}, workspace_definitions(workspace))
+    violations.extend(scanner.violations)
     for name in sorted(scanner.imported_local):
-        sub, _ = scan_file(workspace / f"{name}.py", spec, workspace, visited)
+        sub, _ = scan_file(workspace / f"{name}.py", spec, workspace, visited, policy=policy)
         violations.extend(sub)
     return violations, None
 
 
-def scan_source(source: str, spec: BannedSpec, display: str = "<notebook>") -> tuple[list[Violation], SyntaxError | None]:
-    try:
-        tree = ast.parse(source, filename=display)
-    except SyntaxError as exc:
-        return [], exc
-    scanner = _Scanner(Path(display), display, spec, set())
-    scanner.bound = _bound_names(tree)
-    scanner.visit(tree)
-    return scanner.violations, None
+def scan_source(source: str, spec: BannedSpec, display: str = "<notebook>", *,
+                policy: ImportPolicy | None = None) -> tuple[list[Violation], SyntaxError | None]:
+    """Scan source text that has no workspace (a notebook's collected cells)."""
+    tree, syntax, violations = _parse(source, display)
+    if tree is None:
+        return violations, syntax
+    return violations + _scan_tree(tree, display, spec, policy or DEFAULT_POLICY, set()).violations, None

@@ -40,11 +40,11 @@ from .mistakes import Mistake
 from .signature import Signature
 from .runner import check_problem
 from .sandbox import Limits, Outcome, Sandbox
-from .static import scan_file, scan_source
+from .static import is_real_module, scan_file, scan_source
 
 SCAFFOLD_MARK = "TODO(grader new)"
 KNOWN_KEYS = {"title", "order", "entry", "banned", "inherit_banned", "banned_aten", "mutable_inputs", "hints",
-              "tolerance", "limits", "localise"}  # localise: read by grader/localise.py
+              "tolerance", "limits", "localise", "policy"}  # localise: grader/localise.py; policy: grader/course.py
 DEFAULT_SEEDS = (0, 1)
 
 CHECKS = ["scaffold", "config", "statement", "stub", "reference", "signature", "cases", "public judge", "own check", "stub fails",
@@ -208,6 +208,10 @@ class _Validator:
         if not isinstance(entry, str) or not entry.isidentifier():
             self.error("config", f"{toml}: `entry` must be the Python name of the function or class the learner "
                        f"writes, e.g. entry = \"{p.module_name}\"; got {entry!r}")
+        if is_real_module(p.module_name, p.dir):
+            self.error("config", f"{toml}: the learner's file would be {p.module_name}.py, named like the module "
+                       f"`{p.module_name}`; the static scan refuses such files (they replace the module): rename "
+                       "the problem")
         if "title" not in cfg:
             self.warn("config", f"{toml}: no `title`: learners see the slug instead")
         if "order" not in cfg:
@@ -299,7 +303,7 @@ class _Validator:
             self.error("stub", f"{self.rel(path)}: does not define `{entry}` at top level (it defines: "
                        f"{', '.join(sorted(defined)) or 'nothing'})")
         if self.spec is not None:
-            violations, _ = scan_source(source, self.spec, self.rel(path))
+            violations, _ = scan_source(source, self.spec, self.rel(path), policy=p.policy)
             for v in violations:
                 self.error("stub", f"{v.file}:{v.line}: the stub itself is flagged ({v.api}: {v.how}); every "
                            "learner would start with this violation")
@@ -664,7 +668,7 @@ class _Validator:
     # -- nothing in the reference uses a banned API ------------------------------------------
     def check_reference_bans(self) -> None:
         p = self.problem
-        violations, _ = scan_file(p.reference_path, self.spec, p.reference_path.parent)
+        violations, _ = scan_file(p.reference_path, self.spec, p.reference_path.parent, policy=p.policy)
         for v in violations:
             if v.kind == "banned":
                 self.error("reference bans", f"{self.rel(p.reference_path)}:{v.line}: the reference uses banned "

@@ -39,6 +39,13 @@ def guard():
     ("m = torch.nn.MultiheadAttention(4, 1, batch_first=True)\nreturn m(x[None], x[None], x[None])[0]", "torch.nn.MultiheadAttention"),
     ("return x.softmax(-1).multinomial(1)", "torch.multinomial"),
     ("return torch.ops.aten.multinomial(x.softmax(-1), 1)", "torch.multinomial"),
+    # every overload and variant of a banned kernel: in place, out=, backward, private twins
+    ("y = x.clone()\ntorch.ops.aten.gelu_(y)\nreturn y", "torch.nn.functional.gelu"),
+    ("return torch.ops.aten.gelu.out(x, out=torch.empty_like(x))", "torch.nn.functional.gelu"),
+    ("return torch.ops.aten.gelu_backward(x, x)", "torch.nn.functional.gelu"),
+    ("return torch._C._VariableFunctions.native_layer_norm(x, [4], None, None, 1e-5)[0]", "torch.nn.LayerNorm"),
+    ("q = x[None, None]\nreturn torch._scaled_dot_product_flash_attention_for_cpu(q, q, q)[0]",
+     "torch.nn.functional.scaled_dot_product_attention"),
 ])
 def test_banned_routes_are_caught_with_learner_line(body, api):
     g = guard()

@@ -29,7 +29,7 @@ def scan(tmp_path, source):
     ("import torch\nz = torch._C._nn.gelu", 2),
     ("import torch\nm = torch.nn.GELU(approximate='tanh')", 2),
     ("import torch\nz = torch.ops.aten.gelu", 2),
-    ("import torch\nx = torch.ones(3)\nd = x.multinomial(1)", None),  # method on a tensor: run time's job
+    ("import torch\nx = torch.ones(3)\nd = x.multinomial(1)", 3),  # the banned name on a tensor
     ("import torch.distributions as D\nc = D.Categorical", 1),
     ("from torch.distributions.categorical import Categorical", 1),
     ("import numpy as np\nr = np.random.rand(3)", 2),
