@@ -53,9 +53,9 @@ def check_problem(course: Course, problem: Problem, *, file: str | Path | None =
             report.error, report.error_kind = f"no file at {file}", "missing-file"
             return report
         workspace = Path(workspace).resolve() if workspace else file.parent
-        violations, syntax = scan_file(file, spec, workspace)
+        violations, syntax = scan_file(file, spec, workspace, policy=problem.policy)
     else:
-        violations, syntax = scan_source(source or "", spec, source_name)
+        violations, syntax = scan_source(source or "", spec, source_name, policy=problem.policy)
     report.violations = violations
     if syntax is not None:
         where = f"{display}:{syntax.lineno}" if syntax.lineno else display
