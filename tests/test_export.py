@@ -15,7 +15,8 @@ import torch
 from conftest import REPO
 from grader.course import Course, CourseError
 from grader.export import export_gradescope, export_student
-from grader.fixtures import read_fixtures
+from grader.fixtures import FixtureMode, read_fixtures
+from grader.learner_package import learner_spec
 from grader.gradescope import run as run_gradescope
 from grader.runner import check_problem
 from test_batch import CORRECT, UNBIASED
@@ -75,14 +76,18 @@ def test_student_bundle_hides_the_reference(tmp_path, course):
     export_student(course, tmp_path / "bundle", ["layer-norm"])
     files = sorted(p.relative_to(tmp_path / "bundle").as_posix() for p in (tmp_path / "bundle").rglob("*")
                    if p.is_file())
-    assert files == ["README.md", "problems/layer-norm/README.md", "problems/layer-norm/fixtures.pt",
-                     "problems/layer-norm/problem.toml", "problems/layer-norm/stub.py"]
+    assert files == ["README.md", learner_spec().filename, "problems/layer-norm/README.md",
+                     "problems/layer-norm/fixtures.pt", "problems/layer-norm/problem.toml",
+                     "problems/layer-norm/stub.py"]
+    wheel = zipfile.ZipFile(tmp_path / "bundle" / learner_spec().filename).namelist()
+    assert "grader/course_data/problems/layer-norm/fixtures.pt" in wheel and "grader/runner.py" in wheel
+    assert not any("reference" in n.split("/")[:-1] or "gelu" in n for n in wheel)  # only what was exported
     hidden = (REPO / "reference" / "layer_norm.py").read_text()
     for marker in ("def _unbiased", "def cases", "MISTAKES"):
         assert marker in hidden
         assert not any(marker.encode() in (tmp_path / "bundle" / f).read_bytes() for f in files)
     data = read_fixtures(Course(tmp_path / "bundle").get("layer-norm"))
-    assert data["mode"] == "outputs" and len(data["cases"]) == 10
+    assert FixtureMode.of(data) is FixtureMode.OUTPUTS and len(data["cases"]) == 10
 
 
 def test_check_from_the_bundle_passes_right_and_fails_wrong(tmp_path, course, sandbox):
@@ -107,7 +112,7 @@ def test_a_custom_judge_problem_needs_the_instructors_grader(tmp_path, sandbox):
             '    return compare_tensors(rms_norm(**case.pristine_inputs()), value["output"], *tol)\n'
     course = course_with(tmp_path / "course", {"reference/rms_norm.py": ("\n\ndef _centred", judge + "\n\ndef _centred")})
     bundled = {b.slug: b for b in export_student(course, tmp_path / "bundle", ["rms-norm"])}["rms-norm"]
-    assert bundled.mode == "instructor-only" and "the output and its norm" in bundled.reason
+    assert bundled.mode is FixtureMode.INSTRUCTOR_ONLY and "the output and its norm" in bundled.reason
     bundle = Course(tmp_path / "bundle")
     (tmp_path / "rms_norm.py").write_text("def rms_norm(x, eps=1e-5):\n    return x\n")
     with pytest.raises(CourseError, match="cannot be checked from this bundle"):
@@ -140,7 +145,7 @@ def test_public_judges_ship_without_the_reference(public_bundle):
     out, bundled = public_bundle
     assert not (out / "reference").exists()
     for slug in PUBLIC:
-        assert bundled[slug].mode == "public-judge" and (out / "problems" / slug / "judge.py").exists()
+        assert bundled[slug].mode is FixtureMode.PUBLIC_JUDGE and (out / "problems" / slug / "judge.py").exists()
         tree = ast.parse((out / "problems" / slug / "judge.py").read_text())
         imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)} | \
             {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
@@ -189,10 +194,24 @@ def test_reverse_embedding_from_the_bundle(public_bundle, tmp_path, sandbox):
 @pytest.mark.parametrize("slug", ["kv-cache", "generate"])
 def test_judges_on_the_learners_own_states_stay_instructor_only(public_bundle, tmp_path, sandbox, slug):
     out, bundled = public_bundle
-    assert bundled[slug].mode == "instructor-only"
+    assert bundled[slug].mode is FixtureMode.INSTRUCTOR_ONLY
     assert "exists only once your code has run" in bundled[slug].reason
     bundle = Course(out)
     path = tmp_path / f"{bundle.get(slug).module_name}.py"
     path.write_text("x = 1\n")
     with pytest.raises(CourseError, match="cannot be checked from this bundle: its judge is part of the hidden"):
         check_problem(bundle, bundle.get(slug), file=path, sandbox=sandbox)
+
+
+def test_export_student_reports_each_problems_mode(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GRADER_")}
+    env.update(COLUMNS="200", PYTHONPATH=str(REPO))
+    done = subprocess.run([sys.executable, "-m", "grader.cli", "export", "student", str(tmp_path / "b"),
+                           "--problem", "layer-norm", "--problem", "sample", "--problem", "kv-cache"],
+                          capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == 0, done.stderr
+    lines = {line.split()[0]: line for line in done.stdout.splitlines() if line.startswith("  ")}
+    assert "10 public cases with expected outputs" in lines["layer-norm"]
+    assert "6 public cases judged by its public judge" in lines["sample"]  # checkable, not "instructor's only"
+    assert "instructor's grader only: its judge is part of the hidden reference" in lines["kv-cache"]
+    assert f"pip install ./{learner_spec().filename}" in done.stdout
