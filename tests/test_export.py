@@ -120,14 +120,14 @@ def test_a_custom_judge_problem_needs_the_instructors_grader(tmp_path, sandbox):
 
 
 # --------------------------------------------------------------------------- public judges, offline
-PUBLIC = ["sample", "causal-lm", "reverse-embedding"]
+PUBLIC = ["sample", "causal-lm", "reverse-embedding", "kv-cache"]
 
 
 @pytest.fixture(scope="module")
 def public_bundle(tmp_path_factory, course):
-    """One bundle of the three public-judge problems (plus the problems they inherit bans from)."""
+    """One bundle of the public-judge problems (plus the problems they inherit bans from)."""
     out = tmp_path_factory.mktemp("public") / "bundle"
-    bundled = {b.slug: b for b in export_student(course, out, PUBLIC + ["kv-cache", "generate"])}
+    bundled = {b.slug: b for b in export_student(course, out, PUBLIC + ["generate"])}
     return out, bundled
 
 
@@ -191,27 +191,44 @@ def test_reverse_embedding_from_the_bundle(public_bundle, tmp_path, sandbox):
     assert not cloned.passed and words in cloned.first_failure.message
 
 
-@pytest.mark.parametrize("slug", ["kv-cache", "generate"])
-def test_judges_on_the_learners_own_states_stay_instructor_only(public_bundle, tmp_path, sandbox, slug):
+def test_kv_cache_from_the_bundle(public_bundle, tmp_path, sandbox):
+    from test_kv_cache import CORRECT as STEPS, NAMED, RECOMPUTE
+
+    out, _ = public_bundle
+    data = read_fixtures(Course(out).get("kv-cache"))
+    assert "reference_cache" in data["cases"][0]["inputs"]  # the reference's own cache, fed to every step
+    assert set(data["cases"][0]["expected"]) == {"logits", "written"}
+    right = check_in_bundle(out, tmp_path, sandbox, "kv-cache", STEPS["in place"])
+    assert right.passed and len(right.cases) == 9 and right.diagnosis is None
+    late = check_in_bundle(out, tmp_path, sandbox, "kv-cache", NAMED["cache written at index + 1"])
+    assert not late.passed and late.diagnosis["name"] == "cache written at index + 1"  # from the bundled outputs
+    unwritten = check_in_bundle(out, tmp_path, sandbox, "kv-cache", NAMED["cache never written"])
+    assert not unwritten.passed and unwritten.diagnosis["name"] == "cache never written"  # by the judge
+    recompute = check_in_bundle(out, tmp_path, sandbox, "kv-cache", RECOMPUTE)
+    assert not recompute.passed and recompute.diagnosis is None  # right logits, too much work
+    assert "about what recomputing the whole prefix costs" in recompute.cases[0].message
+
+
+def test_generate_stays_instructor_only(public_bundle, tmp_path, sandbox):
     out, bundled = public_bundle
-    assert bundled[slug].mode is FixtureMode.INSTRUCTOR_ONLY
-    assert "exists only once your code has run" in bundled[slug].reason
+    assert bundled["generate"].mode is FixtureMode.INSTRUCTOR_ONLY
+    assert "exists only once your code has run" in bundled["generate"].reason
     bundle = Course(out)
-    path = tmp_path / f"{bundle.get(slug).module_name}.py"
+    path = tmp_path / f"{bundle.get('generate').module_name}.py"
     path.write_text("x = 1\n")
     with pytest.raises(CourseError, match="cannot be checked from this bundle: its judge is part of the hidden"):
-        check_problem(bundle, bundle.get(slug), file=path, sandbox=sandbox)
+        check_problem(bundle, bundle.get("generate"), file=path, sandbox=sandbox)
 
 
 def test_export_student_reports_each_problems_mode(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("GRADER_")}
     env.update(COLUMNS="200", PYTHONPATH=str(REPO))
     done = subprocess.run([sys.executable, "-m", "grader.cli", "export", "student", str(tmp_path / "b"),
-                           "--problem", "layer-norm", "--problem", "sample", "--problem", "kv-cache"],
+                           "--problem", "layer-norm", "--problem", "sample", "--problem", "generate"],
                           capture_output=True, text=True, env=env, timeout=120)
     assert done.returncode == 0, done.stderr
     lines = {line.split()[0]: line for line in done.stdout.splitlines() if line.startswith("  ")}
     assert "10 public cases with expected outputs" in lines["layer-norm"]
     assert "6 public cases judged by its public judge" in lines["sample"]  # checkable, not "instructor's only"
-    assert "instructor's grader only: its judge is part of the hidden reference" in lines["kv-cache"]
+    assert "instructor's grader only: its judge is part of the hidden reference" in lines["generate"]
     assert f"pip install ./{learner_spec().filename}" in done.stdout
