@@ -120,14 +120,14 @@ def test_a_custom_judge_problem_needs_the_instructors_grader(tmp_path, sandbox):
 
 
 # --------------------------------------------------------------------------- public judges, offline
-PUBLIC = ["sample", "causal-lm", "reverse-embedding", "kv-cache"]
+PUBLIC = ["sample", "causal-lm", "reverse-embedding", "kv-cache", "generate"]
 
 
 @pytest.fixture(scope="module")
 def public_bundle(tmp_path_factory, course):
     """One bundle of the public-judge problems (plus the problems they inherit bans from)."""
     out = tmp_path_factory.mktemp("public") / "bundle"
-    bundled = {b.slug: b for b in export_student(course, out, PUBLIC + ["generate"])}
+    bundled = {b.slug: b for b in export_student(course, out, PUBLIC)}
     return out, bundled
 
 
@@ -209,26 +209,44 @@ def test_kv_cache_from_the_bundle(public_bundle, tmp_path, sandbox):
     assert "about what recomputing the whole prefix costs" in recompute.cases[0].message
 
 
-def test_generate_stays_instructor_only(public_bundle, tmp_path, sandbox):
-    out, bundled = public_bundle
-    assert bundled["generate"].mode is FixtureMode.INSTRUCTOR_ONLY
-    assert "exists only once your code has run" in bundled["generate"].reason
-    bundle = Course(out)
-    path = tmp_path / f"{bundle.get('generate').module_name}.py"
-    path.write_text("x = 1\n")
-    with pytest.raises(CourseError, match="cannot be checked from this bundle: its judge is part of the hidden"):
-        check_problem(bundle, bundle.get("generate"), file=path, sandbox=sandbox)
+def test_generate_from_the_bundle(public_bundle, tmp_path, sandbox):
+    from test_generate import NAMED, OWN_CACHE, SAMPLING
+
+    out, _ = public_bundle
+    data = read_fixtures(Course(out).get("generate"))
+    sampling = [c for c in data["cases"] if c["options"].get("sampling")]
+    assert sampling and all(type(c["expected"]["first_probs"]) is torch.Tensor for c in sampling)
+    with_top_k = [c for c in sampling if c["inputs"]["top_k"] is not None]
+    assert with_top_k and all(len(c["expected"]["contexts"]) > 1 for c in with_top_k)  # every reachable context
+    right = check_in_bundle(out, tmp_path, sandbox, "generate", OWN_CACHE)
+    assert right.passed and len(right.cases) == 11 and right.diagnosis is None
+    padded = check_in_bundle(out, tmp_path, sandbox, "generate", NAMED["finished rows padded with 0"])
+    assert not padded.passed and padded.diagnosis["name"] == "finished rows padded with 0"  # from the bundled outputs
+    for how in ("top_k ignored", "temperature ignored"):
+        source, words = SAMPLING[how]
+        wrong = check_in_bundle(out, tmp_path, sandbox, "generate", source)
+        failed = [c for c in wrong.cases if not c.passed]
+        assert failed and all(c.name.startswith("sampling") for c in failed)
+        assert words in failed[0].message, failed[0].message
 
 
 def test_export_student_reports_each_problems_mode(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("GRADER_")}
     env.update(COLUMNS="200", PYTHONPATH=str(REPO))
     done = subprocess.run([sys.executable, "-m", "grader.cli", "export", "student", str(tmp_path / "b"),
-                           "--problem", "layer-norm", "--problem", "sample", "--problem", "generate"],
+                           "--problem", "layer-norm", "--problem", "sample"],
                           capture_output=True, text=True, env=env, timeout=120)
     assert done.returncode == 0, done.stderr
     lines = {line.split()[0]: line for line in done.stdout.splitlines() if line.startswith("  ")}
     assert "10 public cases with expected outputs" in lines["layer-norm"]
     assert "6 public cases judged by its public judge" in lines["sample"]  # checkable, not "instructor's only"
-    assert "instructor's grader only: its judge is part of the hidden reference" in lines["generate"]
     assert f"pip install ./{learner_spec().filename}" in done.stdout
+
+
+def test_a_bundled_problems_summary_names_its_mode():
+    from grader.export import BundledProblem
+
+    assert BundledProblem("a", FixtureMode.OUTPUTS, cases=3).summary == "3 public cases with expected outputs"
+    assert BundledProblem("b", FixtureMode.PUBLIC_JUDGE, cases=2).summary.startswith("2 public cases judged by its")
+    only = BundledProblem("c", FixtureMode.INSTRUCTOR_ONLY, reason="its judge is hidden.")
+    assert only.summary == "instructor's grader only: its judge is hidden." and not only.checkable
