@@ -11,6 +11,8 @@ With it, `grader check` works where no reference is present: the runner fills ea
 `Case.expected` from here and the judge uses it; the known mistakes' outputs on the
 same public inputs let the check name a mistake offline, as the reference would.
 
+The mode is a `FixtureMode` (stored as its string value):
+
 - "outputs": the default judge; `expected` is the entry's output on the case.
 - "public-judge": the problem ships `problems/<slug>/judge.py` (grader/judge.py), and
   `expected` is the plain data the reference's `expected(case)` computed from the case's
@@ -58,8 +60,6 @@ class FixtureMode(str, Enum):
             return cls.INSTRUCTOR_ONLY
 
 
-CHECKABLE = tuple(m.value for m in FixtureMode if m.checkable)  # modes `grader check` can judge from a bundle
-
 
 # --------------------------------------------------------------------------- writing
 def _plain(value, depth: int = 0) -> bool:
@@ -90,7 +90,8 @@ def build_fixtures(problem: Problem, seed: int = PUBLIC_SEED) -> dict:
     reference = problem.reference
     kind = judge_kind(problem)
     data = {"format": FORMAT, "slug": problem.slug, "seed": seed,
-            "mode": (FixtureMode.PUBLIC_JUDGE if kind == "public" else FixtureMode.OUTPUTS).value, "reason": "", "cases": [], "mistakes": []}
+            "mode": (FixtureMode.PUBLIC_JUDGE if kind == "public" else FixtureMode.OUTPUTS).value,
+            "reason": "", "cases": [], "mistakes": []}
     if kind == "reference":
         what = _first_paragraph(reference.judge.__doc__)
         data["mode"] = FixtureMode.INSTRUCTOR_ONLY.value
@@ -171,7 +172,9 @@ def load_fixture_cases(problem: Problem, seed: int) -> list[Case]:
         raise CourseError(f"{problem.slug}: this bundle's fixtures need the public judge {problem.dir / 'judge.py'}, "
                           "which is missing; ask your instructor for a fresh bundle")
     if not mode.checkable:
-        raise CourseError(f"{problem.slug} cannot be checked from this bundle: {data.get('reason', '')} "
+        reason = data.get("reason") or (f"its fixtures are of a mode this grader does not know "
+                                        f"({data.get('mode')!r}); a newer grader may check it.")
+        raise CourseError(f"{problem.slug} cannot be checked from this bundle: {reason} "
                           "Submit it to your instructor's grader (Gradescope or `grader grade`) for a verdict.")
     if seed != data.get("seed", PUBLIC_SEED):
         raise CourseError(f"{problem.slug}: this bundle holds the public cases (seed {data.get('seed')}) only; "

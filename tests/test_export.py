@@ -106,6 +106,16 @@ def test_check_from_the_bundle_passes_right_and_fails_wrong(tmp_path, course, sa
     assert reports["wrong"].diagnosis["name"] == "unbiased variance"  # named from the bundled outputs
 
 
+def test_fixtures_of_an_unknown_mode_are_not_checked(tmp_path, course, sandbox):
+    export_student(course, tmp_path / "bundle", ["layer-norm"])
+    path = tmp_path / "bundle" / "problems" / "layer-norm" / "fixtures.pt"
+    torch.save({**torch.load(path, weights_only=True), "mode": "from-the-future"}, path)
+    bundle = Course(tmp_path / "bundle")
+    (tmp_path / "layer_norm.py").write_text(textwrap.dedent(CORRECT))
+    with pytest.raises(CourseError, match="a mode this grader does not know .'from-the-future'."):
+        check_problem(bundle, bundle.get("layer-norm"), file=tmp_path / "layer_norm.py", sandbox=sandbox)
+
+
 def test_a_custom_judge_problem_needs_the_instructors_grader(tmp_path, sandbox):
     judge = '\n\ndef judge(case, value, tol):\n    """the output and its norm"""\n' \
             '    from grader.compare import compare_tensors\n' \
