@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.markdown import Markdown
 from rich.table import Table
 
+from . import __version__
 from .course import Course, CourseError
 from .workspace import Workspace
 
@@ -90,7 +91,7 @@ def require_workspace() -> Workspace:
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--course", "course_dir", type=click.Path(file_okay=False), envvar="GRADER_COURSE",
               help="An instructor's course directory (problems/ and reference/) extending the shipped one.")
-@click.version_option(package_name="llm-puzzles-grader")
+@click.version_option(__version__, prog_name="grader")  # either distribution: the course's or the learner's
 @click.pass_context
 def main(ctx: click.Context, course_dir: str | None) -> None:
     """Build the pieces of a language model in PyTorch; the grader tells you whether they are right."""

@@ -319,17 +319,18 @@ def _register_export(main: click.Group) -> None:
     @click.option("--title", default="LLM puzzles", show_default=True, help="The bundle's README title.")
     @click.pass_context
     def export_student_cmd(ctx, out_dir, slugs, force, title) -> None:
-        """Build the learner's bundle: statements, stubs, hints and public fixtures; no reference."""
+        """Build the learner's bundle: statements, stubs, hints, public fixtures and an
+        installable grader (the learner's wheel); no reference."""
         from .export import export_student
+        from .learner_package import learner_spec
 
         try:
             bundled = export_student(load_course(ctx), out_dir, list(slugs) or None, force=force, title=title)
         except CourseError as exc:
             fail(str(exc))
         for b in bundled:
-            if b.mode == "outputs":
-                console.print(f"  [green]{b.slug:<20}[/] {b.cases} public cases with expected outputs")
-            else:
-                console.print(f"  [yellow]{b.slug:<20}[/] instructor's grader only: {escape(b.reason)}")
-        console.print(f"Bundle in [bold]{out_dir}[/bold] (no references). Learners: "
-                      f"`grader --course {out_dir} init my-work`.")
+            colour = "green" if b.checkable else "yellow"
+            console.print(f"  [{colour}]{b.slug:<20}[/] {escape(b.summary)}")
+        spec = learner_spec()
+        console.print(f"Bundle in [bold]{out_dir}[/bold] (no references), with {spec.name} {spec.version}. "
+                      f"Learners, in it: `pip install ./{spec.filename}`, then `grader init my-work`.")

@@ -1,4 +1,5 @@
-"""Comparing a learner's output with the expected one, and saying precisely how they differ."""
+"""Comparing a learner's output with the expected one, and saying precisely how they differ;
+and testing draws against the distribution they should follow (chi-square)."""
 
 from __future__ import annotations
 
@@ -99,3 +100,59 @@ def close(expected: torch.Tensor, actual, atol: float, rtol: float) -> bool:
     if not expected.is_floating_point():
         return bool((actual == expected).all())
     return compare_tensors(expected, actual, atol, rtol).passed
+
+
+# --------------------------------------------------------------------------- distributions
+ALPHA = 1e-7  # per chi-square test; a check runs a handful (sample: 6), so < 1e-6 a run
+MIN_EXPECTED = 5.0  # bins expecting fewer draws are pooled
+
+
+def chi_square(counts: torch.Tensor, probs: torch.Tensor) -> dict:
+    """Pearson's test of (R, V) counts against (R, V) probabilities, one joint statistic
+    over the R rows. Tokens of probability 0 are left out (the support check covers
+    them); bins expecting fewer than MIN_EXPECTED draws are pooled into one bin, and a
+    pool still below it joins the smallest remaining bin."""
+    stat, df = 0.0, 0
+    worst = None  # (z, row, token, expected, observed): the largest deviation, for the message
+    for r in range(probs.shape[0]):
+        n = float(counts[r].sum())
+        support = (probs[r] > 0).nonzero().flatten()
+        expected = n * probs[r, support].double() / float(probs[r, support].double().sum())
+        observed = counts[r, support].double()
+        z = (observed - expected).abs() / expected.clamp(min=MIN_EXPECTED).sqrt()  # rare tokens cannot dominate
+        i = int(z.argmax())
+        if worst is None or float(z[i]) > worst[0]:
+            worst = (float(z[i]), r, int(support[i]), float(expected[i]), int(observed[i]))
+        small = expected < MIN_EXPECTED
+        if small.any():
+            e = torch.cat([expected[~small], expected[small].sum().reshape(1)])
+            o = torch.cat([observed[~small], observed[small].sum().reshape(1)])
+            if e[-1] < MIN_EXPECTED and len(e) > 1:
+                j = int(e[:-1].argmin())
+                e[j], o[j] = e[j] + e[-1], o[j] + o[-1]
+                e, o = e[:-1], o[:-1]
+            expected, observed = e, o
+        stat += float(((observed - expected) ** 2 / expected).sum())
+        df += len(expected) - 1
+    if df == 0:
+        p_value = 1.0
+    else:
+        p_value = float(torch.special.gammaincc(torch.tensor(df / 2, dtype=torch.float64),
+                                                torch.tensor(stat / 2, dtype=torch.float64)))
+    return {"stat": stat, "df": df, "p_value": p_value, "worst": worst}
+
+
+def fit(counts: torch.Tensor, rows: torch.Tensor, n: int, label: str = "draws") -> Comparison:
+    """The chi-square verdict on valid counts."""
+    test = chi_square(counts, rows)
+    details = {"chi_square": test["stat"], "df": test["df"], "p_value": test["p_value"], "alpha": ALPHA, "draws": n}
+    if test["p_value"] >= ALPHA:
+        return Comparison(True, "", None, details)
+    _, r, j, e, o = test["worst"]
+    where = f"token {j}" + (f" of distribution {r}" if rows.shape[0] > 1 else "")
+    details.update(index=[r, j] if rows.shape[0] > 1 else [j], expected_value=e / n, actual_value=o / n)
+    p_value = f"{test['p_value']:.2g}" if test["p_value"] > 0 else "below 1e-300"
+    return Comparison(False, f"{label} do not follow the given probabilities: chi-square {test['stat']:.1f} on "
+                      f"{test['df']} degrees of freedom, p-value {p_value} < {ALPHA:g} ({n} draws per "
+                      f"distribution); furthest off: {where}, expected about {e:.0f} draws ({e / n:.2%}), "
+                      f"got {o} ({o / n:.2%})", None, details)

@@ -8,8 +8,9 @@ included, bundled as grader/course_data). Gradescope keeps the zip's contents in
 
 The learner's bundle holds, per problem, the statement, stub, config (with its hints),
 probe and public judge (judge.py) if any, and fixtures.pt (public cases with expected
-outputs or, for a public judge, the data it needs; see grader/fixtures.py), and never
-the references.
+outputs or, for a public judge, the data it needs; see grader/fixtures.py), and the
+learner's wheel: the grader with those problems as its course (grader/learner_package.py),
+installed with the one command in the bundle's README. It never holds the references.
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .course import PACKAGE_DIR, Course, CourseError, Problem
-from .fixtures import CHECKABLE, write_fixtures
+from .fixtures import FixtureMode, read_fixtures, write_fixtures
+from .learner_package import build_learner_wheel, learner_spec
 
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
 
@@ -60,15 +62,35 @@ STUDENT_README = """# {title}
 Problems, in order: {problems}.
 
 Each `problems/<slug>/` holds the statement (README.md), the stub you start from
-(stub.py), the hints, and `fixtures.pt`: the public cases with their expected outputs
-(and, for some problems, `judge.py`: how they are judged), so that `grader check` works
-without the instructor's hidden reference.
+(stub.py), the hints (problem.toml), and `fixtures.pt`: the public cases with their
+expected outputs (and, for some problems, `judge.py`: how they are judged), so that
+`grader check` works without the instructor's hidden reference.
 
-    pip install llm-puzzles-grader        # or whatever your instructor says
-    export GRADER_COURSE="$PWD"           # this folder (or: grader --course THIS_FOLDER ...)
-    grader init my-work && cd my-work
-    grader show {first}
-    grader check {first}
+## Install
+
+`{wheel}`, in this folder, is the grader for these
+problems: the package `{package}`, version {version}, holding these statements, stubs,
+hints and fixtures and no reference solution. It needs Python 3.11+ and torch 2.2+
+(install torch first if you want a particular build, such as the CPU one). From this
+folder, one command installs it:
+
+<!-- install-command -->
+```bash
+pip install ./{wheel}
+```
+<!-- /install-command -->
+
+## Work
+
+```bash
+grader init my-work && cd my-work
+grader show {first}
+grader check {first}
+```
+
+`grader init` makes a workspace holding every stub; `grader show` prints a statement.
+Write your solution in `{first_file}`; `grader check {first}` gives the verdict (exit 0
+passed, 1 not passed) and `grader hint {first}` the next hint.
 
 Checks from this bundle use the public cases (seed 0) only; your instructor grades on
 hidden cases too.{limited}
@@ -182,18 +204,74 @@ def _add_text(zf: zipfile.ZipFile, name: str, text: str, executable: bool = Fals
 
 
 # --------------------------------------------------------------------------- learner's bundle
-@dataclass
+@dataclass(frozen=True)
 class BundledProblem:
+    """One problem as the bundle ships it: how `grader check` judges it there, and why not if not."""
+
     slug: str
-    mode: str  # "outputs" or "public-judge": checkable from fixtures; "instructor-only": needs the instructor's grader
+    mode: FixtureMode
     reason: str = ""
     cases: int = 0
+
+    @property
+    def checkable(self) -> bool:
+        return self.mode.checkable
+
+    @property
+    def summary(self) -> str:
+        """One line for `grader export student`: how the bundle checks it."""
+        return MODE_SUMMARIES[self.mode].format(cases=self.cases, reason=self.reason)
+
+
+MODE_SUMMARIES = {
+    FixtureMode.OUTPUTS: "{cases} public cases with expected outputs",
+    FixtureMode.PUBLIC_JUDGE: "{cases} public cases judged by its public judge (judge.py)",
+    FixtureMode.INSTRUCTOR_ONLY: "instructor's grader only: {reason}",
+}
+
+
+def bundle_problem(problem: Problem, target: Path) -> BundledProblem:
+    """Copy one problem's public files into target and write (or carry over) its fixtures."""
+    if target.exists():
+        shutil.rmtree(target)
+    shutil.copytree(problem.dir, target, ignore=_ignore)
+    if problem.has_reference:
+        data = write_fixtures(problem, target / "fixtures.pt")
+    elif problem.fixtures_path.exists():  # re-bundling a bundle
+        shutil.copyfile(problem.fixtures_path, target / "fixtures.pt")
+        data = read_fixtures(problem)
+    else:
+        raise CourseError(f"{problem.slug}: neither a reference nor fixtures to bundle")
+    return BundledProblem(problem.slug, FixtureMode.of(data), data.get("reason", ""), len(data["cases"]))
+
+
+def limitations_note(bundled: list[BundledProblem], added: list[str]) -> str:
+    """The README's closing paragraphs: problems checkable only by the instructor, and why."""
+    limited = [b for b in bundled if not b.checkable]
+    note = ""
+    if limited:
+        note = "\n\nThese problems cannot be checked from this bundle (submit them to your instructor's grader):\n" + \
+               "\n".join(f"- {b.slug}: {b.reason}" for b in limited)
+    if added:
+        note += f"\n\n({', '.join(added)} included because other problems inherit their banned lists.)"
+    return note
+
+
+def student_readme(title: str, problems: list[Problem], note: str) -> str:
+    """The bundle's README: what it holds, the one install command, and the first check."""
+    spec = learner_spec()
+    first = problems[0] if problems else None
+    return STUDENT_README.format(title=title, problems=", ".join(p.slug for p in problems),
+                                 wheel=spec.filename, package=spec.name, version=spec.version,
+                                 first=first.slug if first else "SLUG",
+                                 first_file=f"{first.module_name}.py" if first else "SLUG.py", limited=note)
 
 
 def export_student(course: Course, out_dir: str | Path, slugs: list[str] | None = None,
                    force: bool = False, title: str = "LLM puzzles") -> list[BundledProblem]:
     """Write the learner's bundle into out_dir: problems/<slug>/ with statement, stub, config,
-    probe, public judge and fixtures.pt, a README, and no reference."""
+    probe, public judge and fixtures.pt, a README, and the learner's wheel (grader and
+    these problems, no reference) that the README's one command installs."""
     out = Path(out_dir)
     problems, added = selected_problems(course, slugs)
     if (out / "reference").exists():
@@ -202,30 +280,8 @@ def export_student(course: Course, out_dir: str | Path, slugs: list[str] | None 
     clashes = [p.slug for p in problems if (out / "problems" / p.slug).exists()]
     if clashes and not force:
         raise CourseError(f"{out} already has {', '.join(clashes)}: pass --force to replace them")
-    bundled = []
-    for problem in problems:
-        target = out / "problems" / problem.slug
-        if target.exists():
-            shutil.rmtree(target)
-        shutil.copytree(problem.dir, target, ignore=_ignore)
-        if problem.has_reference:
-            data = write_fixtures(problem, target / "fixtures.pt")
-        elif problem.fixtures_path.exists():  # re-bundling a bundle
-            shutil.copyfile(problem.fixtures_path, target / "fixtures.pt")
-            from .fixtures import read_fixtures
-
-            data = read_fixtures(problem)
-        else:
-            raise CourseError(f"{problem.slug}: neither a reference nor fixtures to bundle")
-        bundled.append(BundledProblem(problem.slug, data["mode"], data.get("reason", ""), len(data["cases"])))
-    limited = [b for b in bundled if b.mode not in CHECKABLE]
-    note = ""
-    if limited:
-        note = "\n\nThese problems cannot be checked from this bundle (submit them to your instructor's grader):\n" + \
-               "\n".join(f"- {b.slug}: {b.reason}" for b in limited)
-    if added:
-        note += f"\n\n({', '.join(added)} included because other problems inherit their banned lists.)"
-    (out / "README.md").write_text(STUDENT_README.format(title=title, problems=", ".join(p.slug for p in problems),
-                                                         first=problems[0].slug if problems else "SLUG",
-                                                         limited=note), encoding="utf-8")
+    bundled = [bundle_problem(problem, out / "problems" / problem.slug) for problem in problems]
+    readme = student_readme(title, problems, limitations_note(bundled, added))
+    build_learner_wheel(out, [p.slug for p in problems], readme)
+    (out / "README.md").write_text(readme, encoding="utf-8")
     return bundled

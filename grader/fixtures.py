@@ -11,6 +11,8 @@ With it, `grader check` works where no reference is present: the runner fills ea
 `Case.expected` from here and the judge uses it; the known mistakes' outputs on the
 same public inputs let the check name a mistake offline, as the reference would.
 
+The mode is a `FixtureMode` (stored as its string value):
+
 - "outputs": the default judge; `expected` is the entry's output on the case.
 - "public-judge": the problem ships `problems/<slug>/judge.py` (grader/judge.py), and
   `expected` is the plain data the reference's `expected(case)` computed from the case's
@@ -25,6 +27,7 @@ from __future__ import annotations
 
 import functools
 import warnings
+from enum import Enum
 from pathlib import Path
 
 import torch
@@ -34,7 +37,28 @@ from .compare import close
 from .course import CourseError, Problem
 
 FORMAT = 1
-CHECKABLE = ("outputs", "public-judge")  # modes `grader check` can judge from a bundle
+
+
+class FixtureMode(str, Enum):
+    """How a bundle's fixtures let `grader check` judge a problem (stored as its value)."""
+
+    OUTPUTS = "outputs"
+    PUBLIC_JUDGE = "public-judge"
+    INSTRUCTOR_ONLY = "instructor-only"
+
+    @property
+    def checkable(self) -> bool:
+        """Whether `grader check` can judge the problem from the bundle alone."""
+        return self is not FixtureMode.INSTRUCTOR_ONLY
+
+    @classmethod
+    def of(cls, data: dict) -> "FixtureMode":
+        """The mode fixtures.pt records; an unknown one (a newer grader's) is not checkable here."""
+        try:
+            return cls(data.get("mode"))
+        except ValueError:
+            return cls.INSTRUCTOR_ONLY
+
 
 
 # --------------------------------------------------------------------------- writing
@@ -66,10 +90,11 @@ def build_fixtures(problem: Problem, seed: int = PUBLIC_SEED) -> dict:
     reference = problem.reference
     kind = judge_kind(problem)
     data = {"format": FORMAT, "slug": problem.slug, "seed": seed,
-            "mode": "public-judge" if kind == "public" else "outputs", "reason": "", "cases": [], "mistakes": []}
+            "mode": (FixtureMode.PUBLIC_JUDGE if kind == "public" else FixtureMode.OUTPUTS).value,
+            "reason": "", "cases": [], "mistakes": []}
     if kind == "reference":
         what = _first_paragraph(reference.judge.__doc__)
-        data["mode"] = "instructor-only"
+        data["mode"] = FixtureMode.INSTRUCTOR_ONLY.value
         data["reason"] = "its judge is part of the hidden reference" + (f": {what}" if what else ".")
         if not data["reason"].endswith("."):
             data["reason"] += "."
@@ -78,14 +103,14 @@ def build_fixtures(problem: Problem, seed: int = PUBLIC_SEED) -> dict:
     for case in cases:
         if not _plain(case.inputs):
             kinds = sorted({type(v).__name__ for v in case.inputs.values() if not _plain(v)})
-            data["mode"] = "instructor-only"
+            data["mode"] = FixtureMode.INSTRUCTOR_ONLY.value
             data["reason"] = (f"case {case.name!r} has inputs that are not plain tensors or numbers "
                               f"({', '.join(kinds)}), so they cannot be shipped as fixtures.")
             data["cases"] = []
             return data
         expected = expected_output(problem, case)
         if not _plain(expected):
-            data.update(mode="instructor-only", cases=[],
+            data.update(mode=FixtureMode.INSTRUCTOR_ONLY.value, cases=[],
                         reason=f"the expected data of case {case.name!r} is not plain tensors or numbers "
                                f"({type(expected).__name__}), so it cannot be shipped as fixtures.")
             return data
@@ -142,11 +167,14 @@ def read_fixtures(problem: Problem) -> dict:
 def load_fixture_cases(problem: Problem, seed: int) -> list[Case]:
     """The public cases with their expected outputs, for a check without the reference."""
     data = read_fixtures(problem)
-    if data.get("mode") == "public-judge" and not (problem.dir / "judge.py").exists():
+    mode = FixtureMode.of(data)
+    if mode is FixtureMode.PUBLIC_JUDGE and not (problem.dir / "judge.py").exists():
         raise CourseError(f"{problem.slug}: this bundle's fixtures need the public judge {problem.dir / 'judge.py'}, "
                           "which is missing; ask your instructor for a fresh bundle")
-    if data.get("mode") not in CHECKABLE:
-        raise CourseError(f"{problem.slug} cannot be checked from this bundle: {data.get('reason', '')} "
+    if not mode.checkable:
+        reason = data.get("reason") or (f"its fixtures are of a mode this grader does not know "
+                                        f"({data.get('mode')!r}); a newer grader may check it.")
+        raise CourseError(f"{problem.slug} cannot be checked from this bundle: {reason} "
                           "Submit it to your instructor's grader (Gradescope or `grader grade`) for a verdict.")
     if seed != data.get("seed", PUBLIC_SEED):
         raise CourseError(f"{problem.slug}: this bundle holds the public cases (seed {data.get('seed')}) only; "

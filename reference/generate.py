@@ -1,23 +1,25 @@
-"""Hidden reference for generate: the decoding loop, its cases, a judge (exact for
-greedy, statistical for sampling) and the known greedy mistakes.
+"""Hidden reference for generate: the decoding loop, its cases, the data its public judge
+(problems/generate/judge.py) compares with, and the known greedy mistakes.
 
 Greedy cases are compared token for token; their end token is one that greedy decoding
 really emits, picked so that rows end at different steps. Sampling cases never compare
-a seeded token: many copies of a few prompts decode at once, and the parent checks what
+a seeded token: many copies of a few prompts decode at once, and the judge checks what
 every correct sampler satisfies (prompt kept, ids in range, nothing outside the top-k,
 end tokens propagated, same generator seed -> same output whatever the global RNG) and
-tests the first new token's frequencies against top_k_probs with a chi-square test.
+tests the first new token's frequencies against top_k_probs with a chi-square test. The
+sampling cases are small (top_k = 4, three new tokens, a vocabulary of 12) so that
+`expected(case)` can hold the logits of every context a sampler can reach.
 """
 
 import torch
 
 from grader.cases import Case, generator, randint, randn
-from grader.compare import Comparison, compare_tensors
 from grader.course import sibling
+from grader.judge import public_module
 from grader.mistakes import Mistake
 
 M = sibling(__file__, "_model")
-S = sibling(__file__, "sample")  # the sampler (its chi-square test is sample's public judge: see judge_sampling)
+S = sibling(__file__, "sample")  # the sampler
 K = sibling(__file__, "top_k")
 
 
@@ -177,155 +179,47 @@ def cases(seed: int) -> list[Case]:
     ]
 
 
-# --------------------------------------------------------------------------- judge
-def judge(case, value, tol):
-    """in the sampling cases, the top-k and chi-square checks run the reference model on the
-    very tokens your code drew, so what they compare against exists only once your code has run
-    and cannot be shipped in advance.
-    """
+# --------------------------------------------------------------------------- what the public judge compares with
+def _public():
+    """The public judge (problems/generate/judge.py), loaded on use so that this file also
+    runs alone, as a learner's file (`grader validate`)."""
+    return public_module(__file__, "generate")
+
+
+def reachable_contexts(inputs, distinct: int) -> dict:
+    """The last-position logits of every context a sampler can reach from the first
+    `distinct` prompts: a prompt, then any token within the public judge's margin of the
+    top k, until max_new_tokens are drawn or the end token is. Keyed as the judge keys them."""
+    J, k, T = _public(), inputs["top_k"], inputs["temperature"]
+    weights = (inputs["w_emb"], inputs["pos_embed"], inputs["blocks_weights"], inputs["num_heads"])
+    contexts, frontier = {}, list(inputs["prompt_ids"][:distinct])
+    for step in range(inputs["max_new_tokens"]):
+        if not frontier:
+            break
+        logits = M.causal_lm_forward(torch.stack(frontier), *weights)[:, -1]
+        following = []
+        for ids, row in zip(frontier, logits):
+            contexts[J.context_key(ids)] = row.clone()
+            scaled = row.double() / T
+            allowed = (scaled >= scaled.topk(k).values[-1] - J.TOP_K_MARGIN).nonzero().flatten()
+            following += [torch.cat([ids, token.reshape(1)]) for token in allowed
+                          if int(token) != inputs["end_token_id"]]
+        frontier = following if step + 1 < inputs["max_new_tokens"] else []
+    return contexts
+
+
+def expected(case):
+    """Greedy: the reference's ids. Sampling: the first new token's distribution for each
+    distinct prompt and, with top_k, the logits of every context a sampler can reach."""
     inputs = case.pristine_inputs()
-    if case.options.get("sampling"):
-        return judge_sampling(case, inputs, value)
-    expected = generate(**inputs)
-    got = value.get("output")
-    verdict = compare_tensors(expected, got, *tol, label="generated ids")
-    if not verdict.passed:
-        verdict.message += _explain(inputs, expected, got)
-    return [verdict, _inputs_unchanged(inputs, value.get("inputs_after") or {})]
-
-
-def _explain(inputs, expected, got) -> str:
-    """Where greedy output first goes wrong, in the learner's terms."""
-    prompt, end = inputs["prompt_ids"], inputs["end_token_id"]
-    N, T0 = prompt.shape
-    if type(got) is not torch.Tensor or got.dim() != 2 or got.shape[0] != N:
-        return ""
-    if got.shape != expected.shape:
-        return _shape_hint(inputs, got)
-    wrong = (got != expected).nonzero()
-    if not len(wrong):
-        return ""
-    r, t = (int(v) for v in wrong[0])
-    if t < T0:
-        return f" (row {r}'s prompt was changed: the output starts with the prompt, unchanged)"
-    ended = (expected[r, T0:t] == end).nonzero()
-    if len(ended):
-        p = T0 + int(ended[0])
-        return (f" (row {r} emitted the end token {end} at position {p}; every later token of that row must be "
-                f"{end})")
-    if int(got[r, t]) == end:
-        if (prompt[r] == end).any():
-            return f" (row {r}'s prompt contains the end token {end}, but only a generated end token stops a row)"
-        return f" (row {r} has not emitted the end token yet: rows stop independently)"
-    return ""
-
-
-def _shape_hint(inputs, got) -> str:
-    T0, new = inputs["prompt_ids"].shape[1], inputs["max_new_tokens"]
-    if got.dim() != 2 or got.shape[1] == T0 + new:
-        return ""
-    if got.shape[1] == new:
-        return " (the prompt must come first: return the prompt followed by the new tokens)"
-    if got.shape[1] < T0 + new:
-        return (" (every row gets max_new_tokens new tokens: a row that has ended continues with end_token_id "
-                "until the others are done)")
-    return ""
-
-
-def _inputs_unchanged(inputs, after) -> Comparison:
-    for name in ("prompt_ids", "w_emb", "pos_embed", "blocks_weights"):
-        now = after.get(name)
-        if now is not None and (type(now) is not torch.Tensor or now.shape != inputs[name].shape
-                                or not torch.equal(now, inputs[name])):
-            return Comparison(False, f"your function changed its input `{name}` in place")
-    return Comparison(True, "")
-
-
-def _check_ids(out, inputs, label) -> Comparison:
-    prompt = inputs["prompt_ids"]
-    N, T0 = prompt.shape
-    shape = (N, T0 + inputs["max_new_tokens"])
-    if type(out) is not torch.Tensor:
-        return compare_tensors(torch.zeros(shape, dtype=torch.int64), out, 0, 0, label=label)
-    if out.dtype != torch.int64 or tuple(out.shape) != shape:
-        verdict = compare_tensors(torch.zeros(shape, dtype=torch.int64), out, 0, 0, label=label)
-        verdict.message += _shape_hint(inputs, out) if out.dtype == torch.int64 else ""
-        return verdict
-    if not torch.equal(out[:, :T0], prompt):
-        r = int((out[:, :T0] != prompt).any(1).nonzero()[0])
-        return Comparison(False, f"{label}: row {r} does not start with its prompt: return the prompt followed by the "
-                          "new tokens")
-    V = inputs["w_emb"].shape[0]
-    bad = (out < 0) | (out >= V)
-    if bad.any():
-        r, t = (int(v) for v in bad.nonzero()[0])
-        return Comparison(False, f"{label}: token {int(out[r, t])} at row {r}, position {t} is not an id in 0..{V - 1}")
-    return Comparison(True, "")
-
-
-def judge_sampling(case, inputs, value):
-    opts, end = case.options, inputs["end_token_id"]
-    out = value.get("samples")
-    check = _check_ids(out, inputs, "generated ids")
-    if not check.passed:
-        return [check]
-    prompt, T, k = inputs["prompt_ids"], inputs["temperature"], inputs["top_k"]
-    N, T0 = prompt.shape
-    new = out[:, T0:]
-    verdicts = []
-
-    # Ended rows stay ended.
-    ended = (new == end).int().cumsum(dim=1) > 0
-    after_end = torch.zeros_like(ended)
-    after_end[:, 1:] = ended[:, :-1]
-    broken = after_end & (new != end)
-    if broken.any():
-        r, s = (int(v) for v in broken.nonzero()[0])
-        first = int((new[r] == end).nonzero()[0])
-        verdicts.append(Comparison(False, f"row {r} emitted the end token {end} at position {T0 + first} but went on "
-                                   f"with token {int(new[r, s])} at position {T0 + s}: once a row emits "
-                                   "end_token_id, the rest of that row is end_token_id"))
-
-    # Nothing outside the top-k of its own context (a margin keeps rounding out of it).
-    logits = M.causal_lm_forward(out[:, :-1], inputs["w_emb"], inputs["pos_embed"], inputs["blocks_weights"],
-                                 inputs["num_heads"])[:, T0 - 1:]  # (N, new, V): the logits each new token follows
-    if k is not None:
-        scaled = logits.double() / T
-        kth = scaled.topk(k, dim=-1).values[..., -1]
-        drawn = scaled.gather(-1, new[..., None])[..., 0]
-        outside = (drawn < kth - 1e-3) & ~after_end
-        if outside.any():
-            r, s = (int(v) for v in outside.nonzero()[0])
-            verdicts.append(Comparison(False, f"row {r} drew token {int(new[r, s])} at position {T0 + s}, which is not "
-                                       f"among the top_k = {k} tokens of its logits: sample from "
-                                       "top_k_probs(logits, temperature, top_k)"))
-
-    # The first new token of each prompt's copies follows the distribution.
-    R = opts["prompts"]
-    probs = next_token_probs(logits[:R, 0].double(), T, k)  # (R, V): rows 0..R-1 are the distinct prompts
-    n = N // R
-    first = new[:, 0].reshape(n, R)
-    counts = torch.stack([torch.bincount(first[:, r], minlength=probs.shape[-1]) for r in range(R)])
-    what = f"top_k_probs(logits, {T:g}, {k})" if k is not None else f"softmax(logits / {T:g})"
-    from grader.judge import public_module  # sample's chi-square test, in its public judge
-
-    fit = public_module(__file__, "sample").fit(counts, probs, n, label=f"the first new tokens (of {n} copies of each prompt)")
-    if not fit.passed:
-        fit.message = fit.message.replace("the given probabilities", what)
-    verdicts.append(fit)
-
-    # All randomness from the generator.
-    again = (value.get("rerun") or {}).get("samples")  # the same seed, in a separate process
-    if type(again) is not torch.Tensor or again.shape != out.shape or not torch.equal(again, out):
-        verdicts.append(Comparison(False, "the same generator seed gave a different output in a second run with the "
-                                   "global RNG reseeded: take every random number from `generator` (torch.rand(..., "
-                                   "generator=generator)), never from the global RNG"))
-    other = value.get("samples_other_seed")
-    if type(other) is torch.Tensor and torch.equal(other, out):
-        verdicts.append(Comparison(False, f"two different generator seeds gave the same {N} rows: draw from the "
-                                   "generator you are given, not from one you seed yourself"))
-    verdicts.append(_inputs_unchanged(inputs, value.get("inputs_after") or {}))
-    return verdicts
+    if not case.options.get("sampling"):
+        return {"ids": generate(**inputs)}
+    R = case.options["prompts"]
+    logits = M.causal_lm_forward(inputs["prompt_ids"][:R], inputs["w_emb"], inputs["pos_embed"],
+                                 inputs["blocks_weights"], inputs["num_heads"])[:, -1]
+    contexts = reachable_contexts(inputs, R) if inputs["top_k"] is not None else {}
+    return {"first_probs": next_token_probs(logits.double(), inputs["temperature"], inputs["top_k"]),
+            "contexts": contexts}
 
 
 # --------------------------------------------------------------------------- known mistakes (greedy)
@@ -376,11 +270,17 @@ def _cached_without_offset(prompt_ids, max_new_tokens, end_token_id, w_emb, pos_
     return ids
 
 
-def _mistake(**switches):
+def _greedy_only(loop):
+    """A greedy mistake says nothing about a sampling case (its draws are never compared
+    with a mistake's): None there, which also keeps the bundle's fixtures small."""
     def fn(**inputs):
-        return _loop(**inputs, **switches)
+        return None if inputs.get("temperature", 0.0) > 0 else loop(**inputs)
 
     return fn
+
+
+def _mistake(**switches):
+    return _greedy_only(lambda **inputs: _loop(**inputs, **switches))
 
 
 _STOP_ALL = ("The loop stops every row as soon as one row emits the end token; rows must stop independently.",
@@ -409,7 +309,7 @@ MISTAKES = [
     Mistake("finished rows padded with 0", _mistake(pad=0),
             "After a row ends, the code appends 0 (a padding id) instead of end_token_id.",
             "Append end_token_id to finished rows."),
-    Mistake("cached decoding without the prompt's offset", _cached_without_offset,
+    Mistake("cached decoding without the prompt's offset", _greedy_only(_cached_without_offset),
             "With a KV cache, new token s is stepped at index s instead of T0 + s: it gets the wrong position "
             "embedding and overwrites the prompt's keys and values.",
             "The first new token is at position T0 (the prompt occupies 0..T0-1): step at index T0 + s."),

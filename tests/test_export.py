@@ -10,12 +10,14 @@ import textwrap
 import zipfile
 
 import pytest
+from pathlib import Path
 import torch
 
 from conftest import REPO
 from grader.course import Course, CourseError
 from grader.export import export_gradescope, export_student
-from grader.fixtures import read_fixtures
+from grader.fixtures import FixtureMode, read_fixtures
+from grader.learner_package import learner_spec
 from grader.gradescope import run as run_gradescope
 from grader.runner import check_problem
 from test_batch import CORRECT, UNBIASED
@@ -75,14 +77,18 @@ def test_student_bundle_hides_the_reference(tmp_path, course):
     export_student(course, tmp_path / "bundle", ["layer-norm"])
     files = sorted(p.relative_to(tmp_path / "bundle").as_posix() for p in (tmp_path / "bundle").rglob("*")
                    if p.is_file())
-    assert files == ["README.md", "problems/layer-norm/README.md", "problems/layer-norm/fixtures.pt",
-                     "problems/layer-norm/problem.toml", "problems/layer-norm/stub.py"]
+    assert files == ["README.md", learner_spec().filename, "problems/layer-norm/README.md",
+                     "problems/layer-norm/fixtures.pt", "problems/layer-norm/problem.toml",
+                     "problems/layer-norm/stub.py"]
+    wheel = zipfile.ZipFile(tmp_path / "bundle" / learner_spec().filename).namelist()
+    assert "grader/course_data/problems/layer-norm/fixtures.pt" in wheel and "grader/runner.py" in wheel
+    assert not any("reference" in n.split("/")[:-1] or "gelu" in n for n in wheel)  # only what was exported
     hidden = (REPO / "reference" / "layer_norm.py").read_text()
     for marker in ("def _unbiased", "def cases", "MISTAKES"):
         assert marker in hidden
         assert not any(marker.encode() in (tmp_path / "bundle" / f).read_bytes() for f in files)
     data = read_fixtures(Course(tmp_path / "bundle").get("layer-norm"))
-    assert data["mode"] == "outputs" and len(data["cases"]) == 10
+    assert FixtureMode.of(data) is FixtureMode.OUTPUTS and len(data["cases"]) == 10
 
 
 def test_check_from_the_bundle_passes_right_and_fails_wrong(tmp_path, course, sandbox):
@@ -101,13 +107,23 @@ def test_check_from_the_bundle_passes_right_and_fails_wrong(tmp_path, course, sa
     assert reports["wrong"].diagnosis["name"] == "unbiased variance"  # named from the bundled outputs
 
 
+def test_fixtures_of_an_unknown_mode_are_not_checked(tmp_path, course, sandbox):
+    export_student(course, tmp_path / "bundle", ["layer-norm"])
+    path = tmp_path / "bundle" / "problems" / "layer-norm" / "fixtures.pt"
+    torch.save({**torch.load(path, weights_only=True), "mode": "from-the-future"}, path)
+    bundle = Course(tmp_path / "bundle")
+    (tmp_path / "layer_norm.py").write_text(textwrap.dedent(CORRECT))
+    with pytest.raises(CourseError, match="a mode this grader does not know .'from-the-future'."):
+        check_problem(bundle, bundle.get("layer-norm"), file=tmp_path / "layer_norm.py", sandbox=sandbox)
+
+
 def test_a_custom_judge_problem_needs_the_instructors_grader(tmp_path, sandbox):
     judge = '\n\ndef judge(case, value, tol):\n    """the output and its norm"""\n' \
             '    from grader.compare import compare_tensors\n' \
             '    return compare_tensors(rms_norm(**case.pristine_inputs()), value["output"], *tol)\n'
     course = course_with(tmp_path / "course", {"reference/rms_norm.py": ("\n\ndef _centred", judge + "\n\ndef _centred")})
     bundled = {b.slug: b for b in export_student(course, tmp_path / "bundle", ["rms-norm"])}["rms-norm"]
-    assert bundled.mode == "instructor-only" and "the output and its norm" in bundled.reason
+    assert bundled.mode is FixtureMode.INSTRUCTOR_ONLY and "the output and its norm" in bundled.reason
     bundle = Course(tmp_path / "bundle")
     (tmp_path / "rms_norm.py").write_text("def rms_norm(x, eps=1e-5):\n    return x\n")
     with pytest.raises(CourseError, match="cannot be checked from this bundle"):
@@ -115,14 +131,14 @@ def test_a_custom_judge_problem_needs_the_instructors_grader(tmp_path, sandbox):
 
 
 # --------------------------------------------------------------------------- public judges, offline
-PUBLIC = ["sample", "causal-lm", "reverse-embedding"]
+PUBLIC = ["sample", "causal-lm", "reverse-embedding", "kv-cache", "generate"]
 
 
 @pytest.fixture(scope="module")
 def public_bundle(tmp_path_factory, course):
-    """One bundle of the three public-judge problems (plus the problems they inherit bans from)."""
+    """One bundle of the public-judge problems (plus the problems they inherit bans from)."""
     out = tmp_path_factory.mktemp("public") / "bundle"
-    bundled = {b.slug: b for b in export_student(course, out, PUBLIC + ["kv-cache", "generate"])}
+    bundled = {b.slug: b for b in export_student(course, out, PUBLIC)}
     return out, bundled
 
 
@@ -140,7 +156,7 @@ def test_public_judges_ship_without_the_reference(public_bundle):
     out, bundled = public_bundle
     assert not (out / "reference").exists()
     for slug in PUBLIC:
-        assert bundled[slug].mode == "public-judge" and (out / "problems" / slug / "judge.py").exists()
+        assert bundled[slug].mode is FixtureMode.PUBLIC_JUDGE and (out / "problems" / slug / "judge.py").exists()
         tree = ast.parse((out / "problems" / slug / "judge.py").read_text())
         imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)} | \
             {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
@@ -186,24 +202,27 @@ def test_reverse_embedding_from_the_bundle(public_bundle, tmp_path, sandbox):
     assert not cloned.passed and words in cloned.first_failure.message
 
 
-@pytest.mark.parametrize("slug", ["kv-cache", "generate"])
-def test_judges_on_the_learners_own_states_stay_instructor_only(public_bundle, tmp_path, sandbox, slug):
-    out, bundled = public_bundle
-    assert bundled[slug].mode == "instructor-only"
-    assert "exists only once your code has run" in bundled[slug].reason
-    bundle = Course(out)
-    path = tmp_path / f"{bundle.get(slug).module_name}.py"
-    path.write_text("x = 1\n")
-    with pytest.raises(CourseError, match="cannot be checked from this bundle: its judge is part of the hidden"):
-        check_problem(bundle, bundle.get(slug), file=path, sandbox=sandbox)
-
-
 def solved_except(ws, course, slugs):
     state = ws.load()
     for problem in course:
         if problem.slug not in slugs:
             ws.entry(state, problem.slug).update(solved=True, attempts=1, last_verdict="passed")
     ws.save(state)
+
+
+def instructor_only_copy(out, tmp_path, slugs) -> Path:
+    """A copy of the bundle in which `slugs` are left to the instructor's grader."""
+    import shutil
+
+    copy = tmp_path / "bundle-copy"
+    shutil.copytree(out, copy)
+    course = Course(copy)
+    for slug in slugs:
+        problem = course.get(slug)
+        data = read_fixtures(problem)
+        data.update(mode="instructor-only", cases=[], reason="its judge is part of the hidden reference.")
+        torch.save(data, problem.fixtures_path)
+    return copy
 
 
 def test_watch_and_progress_skip_what_the_bundle_cannot_check(public_bundle, tmp_path, sandbox):
@@ -216,7 +235,7 @@ def test_watch_and_progress_skip_what_the_bundle_cannot_check(public_bundle, tmp
     from grader.watch import next_unsolved, watch_loop
     from grader.workspace import Workspace
 
-    out, _ = public_bundle
+    out = instructor_only_copy(public_bundle[0], tmp_path, ["kv-cache", "generate"])
     bundle = Course(out)
     ws = Workspace(tmp_path / "ws")
     ws.init(bundle)
@@ -251,7 +270,7 @@ def test_watch_skips_a_check_the_bundle_refuses_instead_of_crashing(public_bundl
     bundle = Course(out)
     ws = Workspace(tmp_path / "ws")
     ws.init(bundle)
-    solved_except(ws, bundle, {"sample", "kv-cache", "generate"})
+    solved_except(ws, bundle, {"sample"})
     (ws.root / "sample.py").write_text("def sample(probs, generator):\n    return probs.argmax(-1)\n")
     console = Console(file=io.StringIO(), width=200)
     reports = watch_loop(ws, bundle, sandbox=sandbox, console=console, seed=7, sleep=lambda s: None, max_polls=3)
@@ -276,3 +295,63 @@ def test_gradescope_refuses_unconfined_grading_unless_allowed(tmp_path, monkeypa
         else:
             assert results["score"] == 0.0 and not results["tests"]
             assert "refused" in results["output"] and "--allow-unisolated" in results["output"]
+
+def test_kv_cache_from_the_bundle(public_bundle, tmp_path, sandbox):
+    from test_kv_cache import CORRECT as STEPS, NAMED, RECOMPUTE
+
+    out, _ = public_bundle
+    data = read_fixtures(Course(out).get("kv-cache"))
+    assert "reference_cache" in data["cases"][0]["inputs"]  # the reference's own cache, fed to every step
+    assert set(data["cases"][0]["expected"]) == {"logits", "written"}
+    right = check_in_bundle(out, tmp_path, sandbox, "kv-cache", STEPS["in place"])
+    assert right.passed and len(right.cases) == 9 and right.diagnosis is None
+    late = check_in_bundle(out, tmp_path, sandbox, "kv-cache", NAMED["cache written at index + 1"])
+    assert not late.passed and late.diagnosis["name"] == "cache written at index + 1"  # from the bundled outputs
+    unwritten = check_in_bundle(out, tmp_path, sandbox, "kv-cache", NAMED["cache never written"])
+    assert not unwritten.passed and unwritten.diagnosis["name"] == "cache never written"  # by the judge
+    recompute = check_in_bundle(out, tmp_path, sandbox, "kv-cache", RECOMPUTE)
+    assert not recompute.passed and recompute.diagnosis is None  # right logits, too much work
+    assert "about what recomputing the whole prefix costs" in recompute.cases[0].message
+
+
+def test_generate_from_the_bundle(public_bundle, tmp_path, sandbox):
+    from test_generate import NAMED, OWN_CACHE, SAMPLING
+
+    out, _ = public_bundle
+    data = read_fixtures(Course(out).get("generate"))
+    sampling = [c for c in data["cases"] if c["options"].get("sampling")]
+    assert sampling and all(type(c["expected"]["first_probs"]) is torch.Tensor for c in sampling)
+    with_top_k = [c for c in sampling if c["inputs"]["top_k"] is not None]
+    assert with_top_k and all(len(c["expected"]["contexts"]) > 1 for c in with_top_k)  # every reachable context
+    right = check_in_bundle(out, tmp_path, sandbox, "generate", OWN_CACHE)
+    assert right.passed and len(right.cases) == 11 and right.diagnosis is None
+    padded = check_in_bundle(out, tmp_path, sandbox, "generate", NAMED["finished rows padded with 0"])
+    assert not padded.passed and padded.diagnosis["name"] == "finished rows padded with 0"  # from the bundled outputs
+    for how in ("top_k ignored", "temperature ignored"):
+        source, words = SAMPLING[how]
+        wrong = check_in_bundle(out, tmp_path, sandbox, "generate", source)
+        failed = [c for c in wrong.cases if not c.passed]
+        assert failed and all(c.name.startswith("sampling") for c in failed)
+        assert words in failed[0].message, failed[0].message
+
+
+def test_export_student_reports_each_problems_mode(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GRADER_")}
+    env.update(COLUMNS="200", PYTHONPATH=str(REPO))
+    done = subprocess.run([sys.executable, "-m", "grader.cli", "export", "student", str(tmp_path / "b"),
+                           "--problem", "layer-norm", "--problem", "sample"],
+                          capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == 0, done.stderr
+    lines = {line.split()[0]: line for line in done.stdout.splitlines() if line.startswith("  ")}
+    assert "10 public cases with expected outputs" in lines["layer-norm"]
+    assert "6 public cases judged by its public judge" in lines["sample"]  # checkable, not "instructor's only"
+    assert f"pip install ./{learner_spec().filename}" in done.stdout
+
+
+def test_a_bundled_problems_summary_names_its_mode():
+    from grader.export import BundledProblem
+
+    assert BundledProblem("a", FixtureMode.OUTPUTS, cases=3).summary == "3 public cases with expected outputs"
+    assert BundledProblem("b", FixtureMode.PUBLIC_JUDGE, cases=2).summary.startswith("2 public cases judged by its")
+    only = BundledProblem("c", FixtureMode.INSTRUCTOR_ONLY, reason="its judge is hidden.")
+    assert only.summary == "instructor's grader only: its judge is hidden." and not only.checkable

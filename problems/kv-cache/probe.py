@@ -1,12 +1,13 @@
 """kv-cache probe (runs in the sandbox): drive the learner's step and count its work.
 
-Without a `cache` input, decode every position of `input_ids` from a zero cache, each
-call getting the cache the previous call returned. With one (filled by a correct
-implementation for positions < index), call the step once, at the last index. Every
-call's work is counted in FLOPs of matrix multiplies, as FlopCounterMode counts them
-(2 * m * k * n per product), by a small dispatch mode: FlopCounterMode's own mode
-imports torch._dynamo (and sympy) on first use, seconds in every sandboxed run. The
-parent judges.
+Every call gets a cache a correct implementation filled. Without a `cache` input, call
+the step for every position of `input_ids`, the call at index t with `reference_cache`
+(the reference's cache after all the steps) zeroed from position t on, as
+problems/kv-cache/judge.py's `cache_before` says. With one (filled for positions <
+index), call the step once, at the last index. Every call's work is counted in FLOPs of
+matrix multiplies, as FlopCounterMode counts them (2 * m * k * n per product), by a
+small dispatch mode: FlopCounterMode's own mode imports torch._dynamo (and sympy) on
+first use, seconds in every sandboxed run. The parent judges.
 """
 
 import torch
@@ -39,22 +40,26 @@ class MatmulFlops(TorchDispatchMode):
         return func(*args, **(kwargs or {}))
 
 
+def cache_before(inputs, t):
+    """The cache the step at index t is handed (the same as the judge's `cache_before`)."""
+    if "cache" in inputs:
+        return inputs["cache"]
+    cache = inputs["reference_cache"].clone()
+    cache[:, :, :, :, t:] = 0
+    return cache
+
+
 def probe(entry, inputs, ctx):
     ids = inputs["input_ids"]
     w_emb, pos_embed, blocks_weights = inputs["w_emb"], inputs["pos_embed"], inputs["blocks_weights"]
     num_heads = inputs["num_heads"]
-    N, T = ids.shape
-    if "cache" in inputs:
-        cache, indices = inputs["cache"], [T - 1]
-    else:
-        num_blocks, d = blocks_weights.shape[0], blocks_weights.shape[-1]
-        cache = torch.zeros(num_blocks, 2, N, num_heads, inputs["max_len"], d // num_heads, dtype=blocks_weights.dtype)
-        indices = list(range(T))
+    T = ids.shape[1]
+    indices = [T - 1] if "cache" in inputs else list(range(T))
     logits, caches, flops = [], [], []
     for t in indices:
         counter = MatmulFlops()
         with counter:
-            result = ctx.call(entry, token_ids=ids[:, t].clone(), index=t, cache=cache, w_emb=w_emb,
+            result = ctx.call(entry, token_ids=ids[:, t].clone(), index=t, cache=cache_before(inputs, t), w_emb=w_emb,
                               pos_embed=pos_embed, blocks_weights=blocks_weights, num_heads=num_heads)
         flops.append(int(counter.total))
         if type(result) not in (tuple, list) or len(result) != 2:
@@ -65,8 +70,9 @@ def probe(entry, inputs, ctx):
         logits.append(step_logits.detach().clone() if type(step_logits) is torch.Tensor else step_logits)
         caches.append(cache.detach().clone() if type(cache) is torch.Tensor else cache)
     after = {k: inputs[k] for k in ("input_ids", "w_emb", "pos_embed", "blocks_weights")}
-    if "cache" in inputs:
-        return {"output": logits[0], "cache": caches[0], "flops": flops, "inputs_after": after}
     same = all(type(x) is torch.Tensor and x.shape == logits[0].shape and x.dtype == logits[0].dtype for x in logits)
-    output = torch.stack(logits, dim=1) if same else None
+    if "cache" in inputs:
+        output = logits[0]
+    else:
+        output = torch.stack(logits, dim=1) if same else None
     return {"output": output, "logits": logits, "caches": caches, "flops": flops, "inputs_after": after}

@@ -1,0 +1,179 @@
+"""Public judge for kv-cache (runs in the grader's process, not the sandbox; shipped in the
+learner's bundle). Every call of the learner's step is handed a cache a correct
+implementation filled: a decode case carries the reference's cache after all its steps
+(`reference_cache`), and the step at index t gets it with positions >= t zeroed; a
+filled-cache case carries the cache for positions < index (`cache`) and runs one step.
+So what each step must return is fixed in advance: `expected` holds the reference's
+logits at each step's index (`logits`, (N, steps, V)) and the keys and values it writes
+there (`written`, (steps, num_blocks, 2, N, num_heads, d_head)). The work of each call is
+checked from the FLOPs problems/kv-cache/probe.py counted.
+"""
+
+import torch
+
+from grader.compare import Comparison, compare_tensors
+
+FLOP_FACTOR = 2.0  # a step may do up to this multiple of a cached step's matmul work
+
+CACHE_NEVER_WRITTEN = {
+    "name": "cache never written",
+    "explanation": "The step attends to its own key and value but does not store them, and returns the cache it "
+                   "was given unchanged, so the next step sees zeros where the past should be.",
+    "hint": "Write k and v into cache[i, 0] and cache[i, 1] at position index, and return that cache.",
+}
+
+
+# --------------------------------------------------------------------------- what each call gets
+def step_indices(inputs) -> list[int]:
+    """The indices the probe calls the step at: every position, or the last one on a filled cache."""
+    T = inputs["input_ids"].shape[1]
+    return [T - 1] if "cache" in inputs else list(range(T))
+
+
+def cache_before(inputs, t):
+    """The cache the probe hands the step at index t (problems/kv-cache/probe.py does the same)."""
+    if "cache" in inputs:
+        return inputs["cache"]
+    cache = inputs["reference_cache"].clone()
+    cache[:, :, :, :, t:] = 0
+    return cache
+
+
+# --------------------------------------------------------------------------- work
+def cached_flops(N, d, num_blocks, vocab, n_keys):
+    """Matmul FLOPs of a step that projects only the new token: q, k, v, o and the two
+    MLP matmuls (12 N d^2 per block), attention over n_keys keys (4 N d n_keys per block),
+    and the tied head (2 N d V)."""
+    return num_blocks * (12 * N * d * d + 4 * N * d * n_keys) + 2 * N * d * vocab
+
+
+def recompute_flops(N, d, num_blocks, vocab, t):
+    """A full forward over positions 0..t."""
+    n = t + 1
+    return num_blocks * (12 * N * n * d * d + 4 * N * d * n * n) + 2 * N * n * d * vocab
+
+
+def check_flops(inputs, flops, indices, tol_factor=FLOP_FACTOR) -> Comparison:
+    w_emb, bw = inputs["w_emb"], inputs["blocks_weights"]
+    N, vocab, d, num_blocks = inputs["input_ids"].shape[0], w_emb.shape[0], w_emb.shape[1], bw.shape[0]
+    max_len = inputs["max_len"]
+    if not isinstance(flops, list) or len(flops) != len(indices):
+        return Comparison(False, "the FLOP count of your steps was not recorded")
+    # Attending over every cache slot (masked) is allowed: the budget counts max_len keys.
+    budget = tol_factor * cached_flops(N, d, num_blocks, vocab, max_len)
+    for t, f in zip(indices, flops):
+        if not isinstance(f, (int, float)) or f > budget:
+            need = cached_flops(N, d, num_blocks, vocab, t + 1)
+            redo = recompute_flops(N, d, num_blocks, vocab, t)
+            last, f_last = indices[-1], flops[-1]
+            later = ""
+            if last != t and isinstance(f_last, (int, float)):
+                later = f"; at index {last} it did {f_last:,.0f} against a cached " \
+                        f"{cached_flops(N, d, num_blocks, vocab, last + 1):,}"
+            return Comparison(False, f"the step at index {t} did {f:,.0f} FLOPs in matrix multiplies, {f / need:.1f}x "
+                              f"what a cached step needs ({need:,}; the budget is {budget:,.0f}), "
+                              + ("about what " if 0.7 * redo <= f <= 1.5 * redo else "while ")
+                              + f"recomputing the whole prefix costs {redo:,}{later}. Your step does work for earlier "
+                              "positions: project only the new token and read the earlier keys and values from "
+                              "the cache", details={"index": t, "flops": f, "cached_flops": need, "budget": budget})
+    return Comparison(True, "")
+
+
+# --------------------------------------------------------------------------- the cache a step returns
+def _where(index) -> str:
+    b, kv, n, h, p = index[:5]
+    return f"block {b}, {'keys' if kv == 0 else 'values'}, row {n}, head {h}, position {p}"
+
+
+def check_cache(before, after, expected_written, index, tol, when) -> Comparison:
+    """`after` must equal `before` everywhere except position `index`, which must hold
+    `expected_written` (the keys and values this step computes)."""
+    label = f"the cache returned {when}"
+    if type(after) is not torch.Tensor or after.dtype != before.dtype or after.shape != before.shape:
+        return compare_tensors(before, after, *tol, label=label)
+    if after.numel() == 0:
+        return Comparison(True, "")
+    atol, rtol = tol
+    expected = before.clone()
+    expected[:, :, :, :, index] = expected_written
+    bad = (after.double() - expected.double()).abs() > atol + rtol * expected.double().abs()
+    bad |= torch.isnan(after)
+    if not bad.any():
+        return Comparison(True, "")
+    here = after[:, :, :, :, index]
+    unwritten = torch.equal(here, before[:, :, :, :, index])
+    others = bad.clone()
+    others[:, :, :, :, index] = False
+    if others.any():
+        first = tuple(int(i) for i in others.nonzero()[0])
+        msg = (f"{label} changed position {first[4]} ({_where(first)}), but a step may write only position {index}"
+               + (f"; position {index} itself was not written" if unwritten else ""))
+        return Comparison(False, msg, details={"position": first[4], "index": index})
+    if unwritten:
+        return Comparison(False, f"{label} is unchanged at position {index}: the step must write this token's keys "
+                          "and values there and return the cache it wrote", details={"position": index, "index": index},
+                          mistake=CACHE_NEVER_WRITTEN)
+    first = tuple(int(i) for i in bad.nonzero()[0])
+    e, a = float(expected[first]), float(after[first])
+    msg = f"{label} holds wrong {'keys' if first[1] == 0 else 'values'} at position {index} " \
+          f"({_where(first)}; expected {e:.6g}, got {a:.6g})"
+    if first[0] == 0:
+        msg += ": write each block's k = LN(x) @ w_k and v = LN(x) @ w_v for this token, split into heads as " \
+               "(num_heads, d_head)"
+    else:  # the earlier blocks wrote the right k, v: block first[0] got a wrong input
+        msg += f"; the blocks before it wrote the right ones, so block {first[0] - 1}'s output (its attention or " \
+               "MLP) is what differs"
+    return Comparison(False, msg, details={"position": index, "index": index})
+
+
+def check_caches(inputs, caches, written, indices, tol) -> Comparison:
+    """Each returned cache: what the step was handed, plus this index's keys and values."""
+    for j, t in enumerate(indices):
+        after = caches[j] if j < len(caches) else None
+        verdict = check_cache(cache_before(inputs, t), after, written[j], t, tol, f"by the step at index {t}")
+        if not verdict.passed:
+            return verdict
+    return Comparison(True, "")
+
+
+# --------------------------------------------------------------------------- logits
+def check_logits(expected_logits, steps, indices, tol, filled: bool) -> Comparison:
+    """Each step's logits against the reference's at its index; the first wrong one is reported."""
+    verdict = Comparison(True, "", 0.0)
+    for j, t in enumerate(indices):
+        got = steps[j] if j < len(steps) else None
+        c = compare_tensors(expected_logits[:, j], got, *tol, label=f"logits at index {t}")
+        if not c.passed:
+            if filled:
+                c.message += (" (here your step runs once, on a cache a correct implementation filled: if the "
+                              "decode cases pass, your step does not take the past from the cache it is given)")
+            return c
+        verdict.max_abs_error = max(verdict.max_abs_error, c.max_abs_error or 0.0)
+    return verdict
+
+
+def inputs_unchanged(inputs, after) -> Comparison:
+    for name in ("input_ids", "w_emb", "pos_embed", "blocks_weights"):
+        now = after.get(name)
+        if now is None:
+            continue
+        if type(now) is not torch.Tensor or now.shape != inputs[name].shape or not torch.equal(now, inputs[name]):
+            return Comparison(False, f"your step changed its input `{name}` in place; only the cache may be written")
+    return Comparison(True, "")
+
+
+def judge(case, value, tol, expected):
+    """Every step's logits and the cache it returns, against the reference's on the same
+    cache (`expected`), and each step's work."""
+    inputs = case.pristine_inputs()
+    if "error" in value:
+        return Comparison(False, str(value["error"]))
+    indices = step_indices(inputs)
+    logits = check_logits(expected["logits"], value.get("logits") or [], indices, tol, filled="cache" in inputs)
+    cache = check_caches(inputs, value.get("caches") or [], expected["written"], indices, tol)
+    if not logits.passed and not cache.passed:
+        logits.message += f"; also, {cache.message}"
+    verdicts = [logits, cache, check_flops(inputs, value.get("flops"), indices)]
+    # An edited input explains every other failure: say it first.
+    unchanged = inputs_unchanged(inputs, value.get("inputs_after") or {})
+    return verdicts if unchanged.passed else [unchanged] + verdicts
