@@ -247,4 +247,9 @@ def sibling(anchor_file: str, name: str) -> ModuleType:
     """Load another reference module from the same directory (references build on each
     other: the transformer block reuses attention), under a private name."""
     path = Path(anchor_file).resolve().parent / f"{name}.py"
-    return cached_module(f"_grader_reference_{name}@{path.parent}", path)
+    try:
+        return cached_module(f"_grader_reference_{name}@{path.parent}", path)
+    except OSError:
+        # Run as a learner's file in the sandbox (`grader validate`), a reference's folder
+        # is not on disk: its sibling files are served there as the workspace's modules.
+        return importlib.import_module(name)

@@ -39,6 +39,14 @@ def test_shipped_layer_norm_is_valid(sandbox):
     assert v.ok, [f.message for f in v.errors]
 
 
+def test_a_reference_built_on_sibling_files_passes_its_own_check_in_the_sandbox(sandbox):
+    # gelu's reference loads reference/_model.py by path; in the confined child that
+    # folder is not on disk, and the sibling is served as a workspace module instead.
+    course = Course()
+    v = validate_problem(course, course.get("gelu"), sandbox)
+    assert v.ok, [f.message for f in v.errors]
+
+
 def test_a_mistake_that_equals_the_reference_is_reported(tmp_path, sandbox):
     course = course_with(tmp_path, {REF: ("    return x / torch.sqrt((x * x).mean() + eps)",
                                           "    return rms_norm(x, eps)")})
