@@ -12,243 +12,239 @@ from pathlib import Path
 import click
 from rich.markup import escape
 
+from .cli_support import console, echo, err_console, fail, finish, load_course
 from .course import Course, CourseError
 
 
-def register(main: click.Group) -> None:
-    from .cli import console, echo, err_console, fail, finish, load_course
+@click.command()
+@click.argument("slug")
+@click.option("--title", help="The problem's title (default: from the slug).")
+@click.option("--entry", help="The function or class the learner writes (default: the slug with _).")
+@click.option("--order", type=float, help="Position in the learning order (default: after the last).")
+@click.option("--copy", "copy", is_flag=True,
+              help="Start from a copy of the existing problem SLUG (a shipped one, say): in your course, "
+                   "the copy replaces it.")
+@click.pass_context
+def new(ctx: click.Context, slug: str, title, entry, order, copy) -> None:
+    """Scaffold problem SLUG in a course: config, statement, stub, reference.
 
-    # ------------------------------------------------------------------ authoring
-    @main.command()
-    @click.argument("slug")
-    @click.option("--title", help="The problem's title (default: from the slug).")
-    @click.option("--entry", help="The function or class the learner writes (default: the slug with _).")
-    @click.option("--order", type=float, help="Position in the learning order (default: after the last).")
-    @click.option("--copy", "copy", is_flag=True,
-                  help="Start from a copy of the existing problem SLUG (a shipped one, say): in your course, "
-                       "the copy replaces it.")
-    @click.pass_context
-    def new(ctx: click.Context, slug: str, title, entry, order, copy) -> None:
-        """Scaffold problem SLUG in a course: config, statement, stub, reference.
+    Writes into --course DIR (or GRADER_COURSE; created if missing), else into the
+    course the current directory is in. Fill in every TODO(grader new), then run
+    `grader validate SLUG` until it passes.
+    """
+    from .authoring import copy_problem, new_problem, target_course
 
-        Writes into --course DIR (or GRADER_COURSE; created if missing), else into the
-        course the current directory is in. Fill in every TODO(grader new), then run
-        `grader validate SLUG` until it passes.
-        """
-        from .authoring import copy_problem, new_problem, target_course
+    try:
+        root = target_course(ctx.obj.get("course"))
+        course = Course(ctx.obj.get("course"))
+        existing = course.problems.get(slug)
+        if existing is not None and not copy and existing.root != root:
+            err_console.print(f"[yellow]note:[/] {slug} exists in {existing.root}; the new one replaces it "
+                              "in this course (`--copy` starts from a copy of it instead)")
+        if copy:
+            written = copy_problem(course, slug, root)
+        else:
+            written = new_problem(root, slug, title=title, entry=entry,
+                                  order=int(order) if order is not None and order == int(order) else order,
+                                  course=course)
+    except CourseError as exc:
+        fail(str(exc))
+    for path in written:
+        console.print(f"  [green]created[/]  {path}")
+    first = "edit the copy" if copy else "fill in every [bold]TODO(grader new)[/bold]"
+    console.print(f"Next: {first}, then `grader --course {root} validate {slug}` (see docs/authoring.md).")
 
+
+@click.command()
+@click.argument("slugs", nargs=-1)
+@click.option("--seed", "seeds", type=int, multiple=True,
+              help="Seeds to try (repeatable; default 0 and 1). The reference runs in the sandbox at the "
+                   "first and in-process at the others.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
+@click.pass_context
+def validate(ctx: click.Context, slugs: tuple[str, ...], seeds: tuple[int, ...], as_json: bool) -> None:
+    """Check that problems are complete and consistent (all by default). Exit 1 on any error."""
+    from .sandbox import Sandbox
+    from .validate import CHECKS, DEFAULT_SEEDS, validate_course
+
+    sandbox = Sandbox()
+    sandbox.start()  # before any reference is loaded
+    started = time.monotonic()
+    try:
         try:
-            root = target_course(ctx.obj.get("course"))
-            existing = Course(ctx.obj.get("course")).problems.get(slug)
-            if existing is not None and not copy and existing.root != root:
-                err_console.print(f"[yellow]note:[/] {slug} exists in {existing.root}; the new one replaces it "
-                                  "in this course (`--copy` starts from a copy of it instead)")
-            if copy:
-                written = copy_problem(Course(ctx.obj.get("course")), slug, root)
-            else:
-                written = new_problem(root, slug, title=title, entry=entry,
-                                      order=int(order) if order is not None and order == int(order) else order,
-                                      course=Course(ctx.obj.get("course")))
+            course = Course(ctx.obj.get("course"))
+        except CourseError as exc:  # a problem.toml that does not parse: nothing else can load
+            console.print(f"[bold red]FAIL[/] the course does not load: {escape(str(exc))}")
+            sys.exit(1)
+        try:
+            for slug in slugs:
+                course.get(slug)
         except CourseError as exc:
             fail(str(exc))
-        for path in written:
-            console.print(f"  [green]created[/]  {path}")
-        first = "edit the copy" if copy else "fill in every [bold]TODO(grader new)[/bold]"
-        console.print(f"Next: {first}, then `grader --course {root} validate {slug}` (see docs/authoring.md).")
+        status = err_console.status("validating", spinner="dots") if not as_json else None
 
-    @main.command()
-    @click.argument("slugs", nargs=-1)
-    @click.option("--seed", "seeds", type=int, multiple=True,
-                  help="Seeds to try (repeatable; default 0 and 1). The reference runs in the sandbox at the "
-                       "first and in-process at the others.")
-    @click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
-    @click.pass_context
-    def validate(ctx: click.Context, slugs: tuple[str, ...], seeds: tuple[int, ...], as_json: bool) -> None:
-        """Check that problems are complete and consistent (all by default). Exit 1 on any error."""
-        from .sandbox import Sandbox
-        from .validate import CHECKS, DEFAULT_SEEDS, validate_course
-
-        sandbox = Sandbox()
-        sandbox.start()  # before any reference is loaded
-        started = time.monotonic()
-        try:
-            try:
-                course = Course(ctx.obj.get("course"))
-            except CourseError as exc:  # a problem.toml that does not parse: nothing else can load
-                console.print(f"[bold red]FAIL[/] the course does not load: {escape(str(exc))}")
-                sys.exit(1)
-            try:
-                for slug in slugs:
-                    course.get(slug)
-            except CourseError as exc:
-                fail(str(exc))
-            status = err_console.status("validating", spinner="dots") if not as_json else None
-
-            def on_start(problem):
-                if status is not None:
-                    status.update(f"validating [bold]{problem.slug}[/bold]")
-
+        def on_start(problem):
             if status is not None:
-                status.start()
-            try:
-                results = validate_course(course, list(slugs), sandbox, tuple(seeds) or DEFAULT_SEEDS, on_start)
-            finally:
-                if status is not None:
-                    status.stop()
-        finally:
-            sandbox.close()
-        elapsed = time.monotonic() - started
-        bad = [v for v in results if not v.ok]
-        if as_json:
-            echo(json.dumps({"ok": not bad, "elapsed": round(elapsed, 3),
-                             "problems": [v.to_dict() for v in results]}, indent=2))
-            finish(1 if bad else 0)
-        marks = {"ok": "[green]✓[/]", "error": "[red]✗[/]", "warning": "[yellow]![/]", "skipped": "[dim]-[/]"}
-        for v in results:
-            head = "[bold green]ok  [/]" if v.ok else "[bold red]FAIL[/]"
-            flagged = [c for c in CHECKS if v.status(c) != "ok"]
-            checks = " ".join(f"{marks[v.status(c)]}{c.replace(' ', '-')}" for c in flagged) or \
-                f"[green]all {len(CHECKS)} checks passed[/]"
-            console.print(f"{head} [bold cyan]{v.slug:<18}[/] [dim]{v.elapsed:5.1f} s[/]  {checks}")
-            for f in v.findings:
-                style = "red" if f.level == "error" else "yellow"
-                text = escape(f.message).replace("\n", "\n        ")
-                console.print(f"      [{style}]{f.level}[/] [dim]({f.check})[/] {text}")
-        n_err = sum(len(v.errors) for v in results)
-        n_warn = sum(len(v.warnings) for v in results)
-        console.print(f"{len(results)} problem(s): {len(results) - len(bad)} valid, {len(bad)} with errors "
-                      f"({n_err} error(s), {n_warn} warning(s)) in {elapsed:.1f} s")
-        finish(1 if bad else 0)
+                status.update(f"validating [bold]{problem.slug}[/bold]")
 
-    _register_grading(main)
-    _register_export(main)
-
-
-def _register_grading(main: click.Group) -> None:
-    from .cli import console, err_console, fail, load_course
-
-    @main.command()
-    @click.argument("submissions", type=click.Path(exists=True, file_okay=False))
-    @click.option("--problem", "slugs", multiple=True, metavar="SLUG",
-                  help="Grade these problems (repeatable; default: every problem any learner has a file for).")
-    @click.option("--seed", type=int, default=None,
-                  help="Case seed (default: the one this gradebook already used, else a fresh random one).")
-    @click.option("--workers", type=int, default=None, help="Sandboxes graded in parallel (default: CPU count).")
-    @click.option("--gradebook", "gradebook_path", type=click.Path(dir_okay=False),
-                  help="SQLite gradebook (default: SUBMISSIONS/gradebook.sqlite).")
-    @click.option("--regrade", is_flag=True, help="Grade again what the gradebook already holds.")
-    @click.option("--localise", is_flag=True, help="Also say where wrong outputs go wrong (slower).")
-    @click.option("--csv", "csv_path", type=click.Path(dir_okay=False), help="Then export the gradebook as CSV.")
-    @click.option("--json", "json_path", type=click.Path(dir_okay=False), help="Then export the gradebook as JSON.")
-    @click.option("--allow-unisolated", is_flag=True,
-                  help="Grade even where learner code cannot be confined by the operating system (isolation none).")
-    @click.pass_context
-    def grade(ctx, submissions, slugs, seed, workers, gradebook_path, regrade, localise, csv_path, json_path,
-              allow_unisolated) -> None:
-        """Grade every learner's files in SUBMISSIONS (one folder per learner, files named
-        by slug) against hidden seeds; results go to a gradebook that survives interruptions
-        (re-running grades only what is new or changed)."""
-        import os
-
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, \
-            TimeRemainingColumn
-
-        from .batch import SandboxPool, choose_seed, find_submissions, grade_class
-        from .gradebook import Gradebook
-
-        book_path = Path(gradebook_path or Path(submissions) / "gradebook.sqlite")
-        pool = SandboxPool(workers or os.cpu_count() or 1, hidden=[submissions, book_path.parent])
-        pool.start()  # before any reference is loaded: no child may inherit it
+        if status is not None:
+            status.start()
         try:
-            require_isolation(pool.isolation(), allow_unisolated)
-            course = load_course(ctx)
-            try:
-                found = find_submissions(submissions, course, list(slugs) or None)
-            except CourseError as exc:
-                fail(str(exc))
-            nothing = found.nothing_to_grade()
-            if nothing is not None:  # before the gradebook exists: a run that grades nothing leaves nothing
-                fail(f"nothing to grade in {submissions}: {nothing}")
-            for note in found.notes:
-                err_console.print(f"[yellow]note:[/] {escape(note)}")
-            book = Gradebook(book_path)
-            seed = choose_seed(seed, book.seed)
-            if book.seed is not None and seed != book.seed and not regrade and book.graded():
-                err_console.print(f"[yellow]note:[/] results already in the gradebook were graded with seed "
-                                  f"{book.seed}; they keep it unless you pass --regrade")
-            console.print(f"Grading {len(found.learners)} learner(s) x {len(found.slugs)} problem(s) "
-                          f"({', '.join(found.slugs)}) with seed [bold]{seed}[/bold], {len(pool)} worker(s)")
-            progress = Progress(TextColumn("[bold]grading"), BarColumn(), MofNCompleteColumn(),
-                                TextColumn("[green]{task.fields[passed]} passed[/] [red]{task.fields[failed]} not[/]"),
-                                TimeElapsedColumn(), TimeRemainingColumn(), console=console, transient=False)
-            task = progress.add_task("grading", total=None, passed=0, failed=0)
-            counts = {"passed": 0, "failed": 0}
-
-            def on_result(outcome, verdict):
-                counts["passed" if verdict == "passed" else "failed"] += 1
-                progress.update(task, advance=1, **counts)
-
-            with progress:
-                summary = grade_class(course, found, book, pool, seed=seed, regrade=regrade, localise=localise,
-                                      on_total=lambda n: progress.update(task, total=n), on_result=on_result)
+            results = validate_course(course, list(slugs), sandbox, tuple(seeds) or DEFAULT_SEEDS, on_start)
         finally:
-            pool.close()
-        verdicts = ", ".join(f"{v} {n}" for v, n in sorted(summary.verdicts.items(), key=lambda kv: -kv[1]))
-        console.print(f"Graded {summary.graded} in {summary.elapsed:.1f} s"
-                      + (f" ({summary.elapsed / summary.graded:.3f} s each)" if summary.graded else "")
-                      + f"; {summary.skipped} already in the gradebook; {summary.missing} missing"
-                      + (f"; {verdicts}" if verdicts else ""))
-        console.print(f"Gradebook: {book.path}  (seed {seed})")
-        if summary.interrupted:
-            console.print("[yellow]Interrupted.[/] Everything graded so far is saved; run the same command again "
-                          "to grade the rest.")
+            if status is not None:
+                status.stop()
+    finally:
+        sandbox.close()
+    elapsed = time.monotonic() - started
+    bad = [v for v in results if not v.ok]
+    if as_json:
+        echo(json.dumps({"ok": not bad, "elapsed": round(elapsed, 3),
+                         "problems": [v.to_dict() for v in results]}, indent=2))
+        finish(1 if bad else 0)
+    marks = {"ok": "[green]✓[/]", "error": "[red]✗[/]", "warning": "[yellow]![/]", "skipped": "[dim]-[/]"}
+    for v in results:
+        head = "[bold green]ok  [/]" if v.ok else "[bold red]FAIL[/]"
+        flagged = [c for c in CHECKS if v.status(c) != "ok"]
+        checks = " ".join(f"{marks[v.status(c)]}{c.replace(' ', '-')}" for c in flagged) or \
+            f"[green]all {len(CHECKS)} checks passed[/]"
+        console.print(f"{head} [bold cyan]{v.slug:<18}[/] [dim]{v.elapsed:5.1f} s[/]  {checks}")
+        for f in v.findings:
+            style = "red" if f.level == "error" else "yellow"
+            text = escape(f.message).replace("\n", "\n        ")
+            console.print(f"      [{style}]{f.level}[/] [dim]({f.check})[/] {text}")
+    n_err = sum(len(v.errors) for v in results)
+    n_warn = sum(len(v.warnings) for v in results)
+    console.print(f"{len(results)} problem(s): {len(results) - len(bad)} valid, {len(bad)} with errors "
+                  f"({n_err} error(s), {n_warn} warning(s)) in {elapsed:.1f} s")
+    finish(1 if bad else 0)
+
+
+@click.command()
+@click.argument("submissions", type=click.Path(exists=True, file_okay=False))
+@click.option("--problem", "slugs", multiple=True, metavar="SLUG",
+              help="Grade these problems (repeatable; default: every problem any learner has a file for).")
+@click.option("--seed", type=int, default=None,
+              help="Case seed (default: the one this gradebook already used, else a fresh random one).")
+@click.option("--workers", type=int, default=None, help="Sandboxes graded in parallel (default: CPU count).")
+@click.option("--gradebook", "gradebook_path", type=click.Path(dir_okay=False),
+              help="SQLite gradebook (default: SUBMISSIONS/gradebook.sqlite).")
+@click.option("--regrade", is_flag=True, help="Grade again what the gradebook already holds.")
+@click.option("--localise", is_flag=True, help="Also say where wrong outputs go wrong (slower).")
+@click.option("--csv", "csv_path", type=click.Path(dir_okay=False), help="Then export the gradebook as CSV.")
+@click.option("--json", "json_path", type=click.Path(dir_okay=False), help="Then export the gradebook as JSON.")
+@click.option("--allow-unisolated", is_flag=True,
+              help="Grade even where learner code cannot be confined by the operating system (isolation none).")
+@click.pass_context
+def grade(ctx, submissions, slugs, seed, workers, gradebook_path, regrade, localise, csv_path, json_path,
+          allow_unisolated) -> None:
+    """Grade every learner's files in SUBMISSIONS (one folder per learner, files named
+    by slug) against hidden seeds; results go to a gradebook that survives interruptions
+    (re-running grades only what is new or changed)."""
+    import os
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, \
+        TimeRemainingColumn
+
+    from .batch import SandboxPool, choose_seed, find_submissions, grade_class
+    from .gradebook import Gradebook
+
+    book_path = Path(gradebook_path or Path(submissions) / "gradebook.sqlite")
+    pool = SandboxPool(workers or os.cpu_count() or 1, hidden=[submissions, book_path.parent])
+    pool.start()  # before any reference is loaded: no child may inherit it
+    try:
+        require_isolation(pool.isolation(), allow_unisolated)
+        course = load_course(ctx)
+        try:
+            found = find_submissions(submissions, course, list(slugs) or None)
+        except CourseError as exc:
+            fail(str(exc))
+        nothing = found.nothing_to_grade()
+        if nothing is not None:  # before the gradebook exists: a run that grades nothing leaves nothing
+            fail(f"nothing to grade in {submissions}: {nothing}")
+        for note in found.notes:
+            err_console.print(f"[yellow]note:[/] {escape(note)}")
+        book = Gradebook(book_path)
+        seed = choose_seed(seed, book.seed)
+        if book.seed is not None and seed != book.seed and not regrade and book.graded():
+            err_console.print(f"[yellow]note:[/] results already in the gradebook were graded with seed "
+                              f"{book.seed}; they keep it unless you pass --regrade")
+        console.print(f"Grading {len(found.learners)} learner(s) x {len(found.slugs)} problem(s) "
+                      f"({', '.join(found.slugs)}) with seed [bold]{seed}[/bold], {len(pool)} worker(s)")
+        progress = Progress(TextColumn("[bold]grading"), BarColumn(), MofNCompleteColumn(),
+                            TextColumn("[green]{task.fields[passed]} passed[/] [red]{task.fields[failed]} not[/]"),
+                            TimeElapsedColumn(), TimeRemainingColumn(), console=console, transient=False)
+        task = progress.add_task("grading", total=None, passed=0, failed=0)
+        counts = {"passed": 0, "failed": 0}
+
+        def on_result(outcome, verdict):
+            counts["passed" if verdict == "passed" else "failed"] += 1
+            progress.update(task, advance=1, **counts)
+
+        with progress:
+            summary = grade_class(course, found, book, pool, seed=seed, regrade=regrade, localise=localise,
+                                  on_total=lambda n: progress.update(task, total=n), on_result=on_result)
+    finally:
+        pool.close()
+    verdicts = ", ".join(f"{v} {n}" for v, n in sorted(summary.verdicts.items(), key=lambda kv: -kv[1]))
+    console.print(f"Graded {summary.graded} in {summary.elapsed:.1f} s"
+                  + (f" ({summary.elapsed / summary.graded:.3f} s each)" if summary.graded else "")
+                  + f"; {summary.skipped} already in the gradebook; {summary.missing} missing"
+                  + (f"; {verdicts}" if verdicts else ""))
+    console.print(f"Gradebook: {book.path}  (seed {seed})")
+    if summary.interrupted:
+        console.print("[yellow]Interrupted.[/] Everything graded so far is saved; run the same command again "
+                      "to grade the rest.")
+    _export(book, csv_path, json_path, console)
+    book.close()
+    sys.exit(130 if summary.interrupted else 0)
+
+
+@click.group()
+def gradebook() -> None:
+    """Read a class gradebook (made by `grader grade`)."""
+
+
+@gradebook.command("export")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--csv", "csv_path", type=click.Path(dir_okay=False), help="One row per learner and problem.")
+@click.option("--json", "json_path", type=click.Path(dir_okay=False), help="Nested by learner, then problem.")
+def gradebook_export(path, csv_path, json_path) -> None:
+    """Export the gradebook at PATH as CSV and/or JSON."""
+    from .gradebook import Gradebook
+
+    if not csv_path and not json_path:
+        fail("say where: --csv PATH and/or --json PATH")
+    with Gradebook(path) as book:
         _export(book, csv_path, json_path, console)
-        book.close()
-        sys.exit(130 if summary.interrupted else 0)
 
-    @main.group()
-    def gradebook() -> None:
-        """Read a class gradebook (made by `grader grade`)."""
 
-    @gradebook.command("export")
-    @click.argument("path", type=click.Path(exists=True, dir_okay=False))
-    @click.option("--csv", "csv_path", type=click.Path(dir_okay=False), help="One row per learner and problem.")
-    @click.option("--json", "json_path", type=click.Path(dir_okay=False), help="Nested by learner, then problem.")
-    def gradebook_export(path, csv_path, json_path) -> None:
-        """Export the gradebook at PATH as CSV and/or JSON."""
-        from .gradebook import Gradebook
+@gradebook.command("show")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+def gradebook_show(path) -> None:
+    """Scores per learner and problem."""
+    from rich.table import Table
 
-        if not csv_path and not json_path:
-            fail("say where: --csv PATH and/or --json PATH")
-        with Gradebook(path) as book:
-            _export(book, csv_path, json_path, console)
+    from .gradebook import Gradebook
 
-    @gradebook.command("show")
-    @click.argument("path", type=click.Path(exists=True, dir_okay=False))
-    def gradebook_show(path) -> None:
-        """Scores per learner and problem."""
-        from rich.table import Table
-
-        from .gradebook import Gradebook
-
-        with Gradebook(path) as book:
-            data = book.to_json()
-        table = Table(title=f"{path} (seed {data['seed']})", title_justify="left")
-        table.add_column("learner", style="bold")
+    with Gradebook(path) as book:
+        data = book.to_json()
+    table = Table(title=f"{path} (seed {data['seed']})", title_justify="left")
+    table.add_column("learner", style="bold")
+    for slug in data["problems"]:
+        table.add_column(slug, justify="right")
+    table.add_column("total", justify="right", style="bold")
+    for learner, entry in data["learners"].items():
+        cells = []
         for slug in data["problems"]:
-            table.add_column(slug, justify="right")
-        table.add_column("total", justify="right", style="bold")
-        for learner, entry in data["learners"].items():
-            cells = []
-            for slug in data["problems"]:
-                r = entry["problems"].get(slug)
-                if r is None:
-                    cells.append("")
-                    continue
-                style = "green" if r["passed"] else "red" if r["score"] == 0 else "yellow"
-                cells.append(f"[{style}]{r['score']:.2f}[/] [dim]{r['verdict'] if not r['passed'] else ''}[/]")
-            table.add_row(escape(learner), *cells, f"{entry['total']:.2f}/{entry['max']}")
-        console.print(table)
+            r = entry["problems"].get(slug)
+            if r is None:
+                cells.append("")
+                continue
+            style = "green" if r["passed"] else "red" if r["score"] == 0 else "yellow"
+            cells.append(f"[{style}]{r['score']:.2f}[/] [dim]{r['verdict'] if not r['passed'] else ''}[/]")
+        table.add_row(escape(learner), *cells, f"{entry['total']:.2f}/{entry['max']}")
+    console.print(table)
 
 
 def _export(book, csv_path, json_path, console) -> None:
@@ -262,7 +258,7 @@ def _export(book, csv_path, json_path, console) -> None:
 
 def require_isolation(level, allow_unisolated: bool) -> None:
     """Grading other people's code: refuse to run it unconfined unless told to."""
-    from .cli import console, fail
+    from .cli_support import console, fail
 
     if level is None:
         fail("the sandbox could not start: no learner code can be run here")
@@ -274,63 +270,65 @@ def require_isolation(level, allow_unisolated: bool) -> None:
         console.print(f"[yellow]note:[/] isolation {level.value}: see docs/how-grading-works.md")
 
 
-def _register_export(main: click.Group) -> None:
-    from .cli import console, fail, load_course
+@click.group()
+def export() -> None:
+    """Hand the course to other tools: Gradescope, or the learner's bundle."""
 
-    @main.group()
-    def export() -> None:
-        """Hand the course to other tools: Gradescope, or the learner's bundle."""
 
-    @export.command("gradescope")
-    @click.argument("out_zip", type=click.Path(dir_okay=False))
-    @click.option("--problem", "slugs", multiple=True, metavar="SLUG", help="Problems to grade (default: all).")
-    @click.option("--seed", type=int, default=None, help="The hidden case seed (default: a fresh random one).")
-    @click.option("--points", "points", multiple=True, metavar="SLUG=POINTS", help="Points for a problem (default 1).")
-    @click.option("--visibility", type=click.Choice(["visible", "hidden", "after_due_date", "after_published"]),
-                  default="visible", show_default=True, help="When learners see the results.")
-    @click.option("--allow-unisolated", is_flag=True,
-                  help="Let the autograder grade even where it cannot confine learner code (isolation none).")
-    @click.pass_context
-    def export_gradescope_cmd(ctx, out_zip, slugs, seed, points, visibility, allow_unisolated) -> None:
-        """Build a Gradescope autograder zip (setup.sh, run_autograder, the course and the grader)."""
-        from .export import export_gradescope
+@export.command("gradescope")
+@click.argument("out_zip", type=click.Path(dir_okay=False))
+@click.option("--problem", "slugs", multiple=True, metavar="SLUG", help="Problems to grade (default: all).")
+@click.option("--seed", type=int, default=None, help="The hidden case seed (default: a fresh random one).")
+@click.option("--points", "points", multiple=True, metavar="SLUG=POINTS", help="Points for a problem (default 1).")
+@click.option("--visibility", type=click.Choice(["visible", "hidden", "after_due_date", "after_published"]),
+              default="visible", show_default=True, help="When learners see the results.")
+@click.option("--allow-unisolated", is_flag=True,
+              help="Let the autograder grade even where it cannot confine learner code (isolation none).")
+@click.pass_context
+def export_gradescope_cmd(ctx, out_zip, slugs, seed, points, visibility, allow_unisolated) -> None:
+    """Build a Gradescope autograder zip (setup.sh, run_autograder, the course and the grader)."""
+    from .export import export_gradescope
 
-        try:
-            weights = {}
-            for item in points:
-                slug, _, value = item.partition("=")
-                weights[slug.strip()] = float(value)
-        except ValueError:
-            fail("--points takes SLUG=POINTS, e.g. --points layer-norm=2")
-        try:
-            config = export_gradescope(load_course(ctx), out_zip, list(slugs) or None, seed=seed, points=weights,
-                                       visibility=visibility, allow_unisolated=allow_unisolated)
-        except CourseError as exc:
-            fail(str(exc))
-        console.print(f"Wrote {out_zip}: {len(config['problems'])} problem(s), hidden seed {config['seed']}, "
-                      f"{sum(config['points'].values()):g} point(s), results {visibility}.")
-        console.print("Upload it as the autograder of a Gradescope programming assignment (base image with "
-                      "Python 3.11+); learners upload their <module>.py files.")
+    try:
+        weights = {}
+        for item in points:
+            slug, _, value = item.partition("=")
+            weights[slug.strip()] = float(value)
+    except ValueError:
+        fail("--points takes SLUG=POINTS, e.g. --points layer-norm=2")
+    try:
+        config = export_gradescope(load_course(ctx), out_zip, list(slugs) or None, seed=seed, points=weights,
+                                   visibility=visibility, allow_unisolated=allow_unisolated)
+    except CourseError as exc:
+        fail(str(exc))
+    console.print(f"Wrote {out_zip}: {len(config['problems'])} problem(s), hidden seed {config['seed']}, "
+                  f"{sum(config['points'].values()):g} point(s), results {visibility}.")
+    console.print("Upload it as the autograder of a Gradescope programming assignment (base image with "
+                  "Python 3.11+); learners upload their <module>.py files.")
 
-    @export.command("student")
-    @click.argument("out_dir", type=click.Path(file_okay=False))
-    @click.option("--problem", "slugs", multiple=True, metavar="SLUG", help="Problems to include (default: all).")
-    @click.option("--force", is_flag=True, help="Replace problems already in OUT_DIR.")
-    @click.option("--title", default="LLM puzzles", show_default=True, help="The bundle's README title.")
-    @click.pass_context
-    def export_student_cmd(ctx, out_dir, slugs, force, title) -> None:
-        """Build the learner's bundle: statements, stubs, hints, public fixtures and an
-        installable grader (the learner's wheel); no reference."""
-        from .export import export_student
-        from .learner_package import learner_spec
 
-        try:
-            bundled = export_student(load_course(ctx), out_dir, list(slugs) or None, force=force, title=title)
-        except CourseError as exc:
-            fail(str(exc))
-        for b in bundled:
-            colour = "green" if b.checkable else "yellow"
-            console.print(f"  [{colour}]{b.slug:<20}[/] {escape(b.summary)}")
-        spec = learner_spec()
-        console.print(f"Bundle in [bold]{out_dir}[/bold] (no references), with {spec.name} {spec.version}. "
-                      f"Learners, in it: `pip install ./{spec.filename}`, then `grader init my-work`.")
+@export.command("student")
+@click.argument("out_dir", type=click.Path(file_okay=False))
+@click.option("--problem", "slugs", multiple=True, metavar="SLUG", help="Problems to include (default: all).")
+@click.option("--force", is_flag=True, help="Replace problems already in OUT_DIR.")
+@click.option("--title", default="LLM puzzles", show_default=True, help="The bundle's README title.")
+@click.pass_context
+def export_student_cmd(ctx, out_dir, slugs, force, title) -> None:
+    """Build the learner's bundle: statements, stubs, hints, public fixtures and an
+    installable grader (the learner's wheel); no reference."""
+    from .export import export_student
+    from .learner_package import learner_spec
+
+    try:
+        bundled = export_student(load_course(ctx), out_dir, list(slugs) or None, force=force, title=title)
+    except CourseError as exc:
+        fail(str(exc))
+    for b in bundled:
+        colour = "green" if b.checkable else "yellow"
+        console.print(f"  [{colour}]{b.slug:<20}[/] {escape(b.summary)}")
+    spec = learner_spec()
+    console.print(f"Bundle in [bold]{out_dir}[/bold] (no references), with {spec.name} {spec.version}. "
+                  f"Learners, in it: `pip install ./{spec.filename}`, then `grader init my-work`.")
+
+
+COMMANDS = [new, validate, grade, gradebook, export]  # added to the `grader` group by grader/cli.py

@@ -40,69 +40,72 @@ def _verdict_text(row: dict) -> str:
     return text
 
 
-def register(main: click.Group) -> None:
-    @main.command()
-    @click.argument("slug", required=False)
-    @click.option("--interval", type=float, default=0.5, show_default=True, help="Seconds between looks at your files.")
-    @click.option("--clear/--no-clear", default=True, help="Clear the screen before each report.")
-    @click.pass_context
-    def watch(ctx: click.Context, slug: str | None, interval: float, clear: bool) -> None:
-        """Check on every save; move on to the next unsolved problem when this one passes."""
-        from .availability import availability
-        from .cli import console, fail, get_problem, load_course, require_workspace
-        from .sandbox import Sandbox
-        from .watch import watch_loop
+@click.command()
+@click.argument("slug", required=False)
+@click.option("--interval", type=float, default=0.5, show_default=True, help="Seconds between looks at your files.")
+@click.option("--clear/--no-clear", default=True, help="Clear the screen before each report.")
+@click.pass_context
+def watch(ctx: click.Context, slug: str | None, interval: float, clear: bool) -> None:
+    """Check on every save; move on to the next unsolved problem when this one passes."""
+    from .availability import availability
+    from .cli_support import console, fail, get_problem, load_course, require_workspace
+    from .sandbox import Sandbox
+    from .watch import watch_loop
 
-        sandbox = Sandbox()
-        sandbox.start()  # before any reference is loaded: children must not inherit it
-        try:
-            course = load_course(ctx)
-            if slug:
-                slug = get_problem(course, slug).slug
-                why = availability(course.get(slug))
-                if not why.checkable:
-                    fail(f"{slug} cannot be checked here: {why.reason}")
-            ws = require_workspace()
-            try:
-                watch_loop(ws, course, slug, sandbox=sandbox, console=console, interval=interval, clear=clear)
-            except KeyboardInterrupt:
-                console.print("\n[dim]Stopped watching.[/dim]")
-        finally:
-            sandbox.close()
-
-    @main.command()
-    @click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
-    @click.pass_context
-    def progress(ctx: click.Context, as_json: bool) -> None:
-        """Solved, attempted, started and untouched problems, with the last verdict of each."""
-        from .availability import unavailable
-        from .cli import console, echo, load_course, require_workspace
-        from .watch import next_unsolved, print_skipped
-
+    sandbox = Sandbox()
+    sandbox.start()  # before any reference is loaded: children must not inherit it
+    try:
         course = load_course(ctx)
+        if slug:
+            slug = get_problem(course, slug).slug
+            why = availability(course.get(slug))
+            if not why.checkable:
+                fail(f"{slug} cannot be checked here: {why.reason}")
         ws = require_workspace()
-        rows = progress_rows(ws, course)
-        counts = {k: sum(r["status"] == k for r in rows) for k in STATUS_STYLES}
-        following = next_unsolved(ws, course)
-        if as_json:
-            skipped = {p.slug: why.reason for p, why in unavailable(course)}
-            echo(json.dumps({"problems": rows, "counts": counts, "not_checkable_here": skipped,
-                             "next": following.slug if following else None}, indent=2))
-            return
-        table = Table(title="Progress", title_justify="left")
-        table.add_column("#", justify="right", style="dim")
-        table.add_column("slug", style="bold cyan")
-        table.add_column("status")
-        table.add_column("tries", justify="right", style="dim")
-        table.add_column("last verdict")
-        for i, row in enumerate(rows, 1):
-            table.add_row(str(i), row["slug"], f"[{STATUS_STYLES[row['status']]}]{row['status']}",
-                          str(row["attempts"] or ""), _verdict_text(row))
-        console.print(table)
-        console.print(f"[green]{counts['solved']} solved[/green] of {len(rows)} · "
-                      f"[yellow]{counts['attempted']} attempted[/yellow] · [blue]{counts['started']} started[/blue] · "
-                      f"[dim]{counts['untouched']} untouched[/dim]")
-        print_skipped(ws, course, console)
-        if following is not None:
-            console.print(f"Next: [bold]{following.slug}[/bold] — `grader watch {following.slug}`")
-        sys.stdout.flush()
+        try:
+            watch_loop(ws, course, slug, sandbox=sandbox, console=console, interval=interval, clear=clear)
+        except KeyboardInterrupt:
+            console.print("\n[dim]Stopped watching.[/dim]")
+    finally:
+        sandbox.close()
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
+@click.pass_context
+def progress(ctx: click.Context, as_json: bool) -> None:
+    """Solved, attempted, started and untouched problems, with the last verdict of each."""
+    from .availability import unavailable
+    from .cli_support import console, echo, load_course, require_workspace
+    from .watch import next_unsolved, print_skipped
+
+    course = load_course(ctx)
+    ws = require_workspace()
+    rows = progress_rows(ws, course)
+    counts = {k: sum(r["status"] == k for r in rows) for k in STATUS_STYLES}
+    following = next_unsolved(ws, course)
+    if as_json:
+        skipped = {p.slug: why.reason for p, why in unavailable(course)}
+        echo(json.dumps({"problems": rows, "counts": counts, "not_checkable_here": skipped,
+                         "next": following.slug if following else None}, indent=2))
+        return
+    table = Table(title="Progress", title_justify="left")
+    table.add_column("#", justify="right", style="dim")
+    table.add_column("slug", style="bold cyan")
+    table.add_column("status")
+    table.add_column("tries", justify="right", style="dim")
+    table.add_column("last verdict")
+    for i, row in enumerate(rows, 1):
+        table.add_row(str(i), row["slug"], f"[{STATUS_STYLES[row['status']]}]{row['status']}",
+                      str(row["attempts"] or ""), _verdict_text(row))
+    console.print(table)
+    console.print(f"[green]{counts['solved']} solved[/green] of {len(rows)} · "
+                  f"[yellow]{counts['attempted']} attempted[/yellow] · [blue]{counts['started']} started[/blue] · "
+                  f"[dim]{counts['untouched']} untouched[/dim]")
+    print_skipped(ws, course, console)
+    if following is not None:
+        console.print(f"Next: [bold]{following.slug}[/bold] — `grader watch {following.slug}`")
+    sys.stdout.flush()
+
+
+COMMANDS = [watch, progress]  # added to the `grader` group by grader/cli.py

@@ -1,0 +1,86 @@
+"""What every command shares: the consoles, exit codes, failing with a usage error,
+loading the course and finding the workspace. Commands import from here (down the
+layers); `grader/cli.py` only assembles them into the `grader` group."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+from rich.console import Console
+
+from .course import Course, CourseError
+from .workspace import Workspace
+
+
+def discard_stdout() -> None:
+    """Point stdout at /dev/null once its reader has gone (`grader check gelu | head -3`),
+    so that neither later output nor the flush at exit fails."""
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):  # not a real file (click's test runner)
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, fd)
+    os.close(devnull)
+
+
+class PipeTolerantConsole(Console):
+    """A console whose reader may go away: the rest of the output is dropped and the
+    command still exits with its own code (rich's default exits 1, which reads as a fail)."""
+
+    def on_broken_pipe(self) -> None:
+        self.quiet = True
+        if not self.stderr:
+            discard_stdout()
+
+
+def echo(text: str) -> None:
+    """click.echo for stdout, tolerating a reader that went away (click would exit 1)."""
+    try:
+        click.echo(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        discard_stdout()
+
+
+def finish(code: int) -> None:
+    """Exit with `code` whatever happened to stdout's reader."""
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        discard_stdout()
+    sys.exit(code)
+
+
+console = PipeTolerantConsole()
+err_console = PipeTolerantConsole(stderr=True)
+
+PASSED, NOT_PASSED, USAGE_ERROR = 0, 1, 2
+
+
+def fail(message: str) -> None:
+    err_console.print(f"[bold red]error:[/bold red] {message}")
+    sys.exit(USAGE_ERROR)
+
+
+def load_course(ctx: click.Context) -> Course:
+    try:
+        return Course(ctx.obj.get("course"))
+    except CourseError as exc:
+        fail(str(exc))
+
+
+def get_problem(course: Course, slug: str):
+    try:
+        return course.get(slug)
+    except CourseError as exc:
+        fail(str(exc))
+
+
+def require_workspace() -> Workspace:
+    ws = Workspace.find()
+    if ws is None:
+        fail("no workspace here: run `grader init DIR` and work inside DIR, or pass --file PATH")
+    return ws
