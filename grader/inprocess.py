@@ -31,7 +31,7 @@ def load_probe(problem: Problem):
 def run_in_process(problem: Problem, probe, fn, case: Case) -> dict:
     """What the sandbox would send back for `fn` as the entry point."""
     from .child import sanitize
-    from .runner import FRESH_RERUN
+    from .execute import FRESH_RERUN
 
     value = sanitize(probe(fn, case.pristine_inputs(), LocalContext(case.options)))
     rerun = case.options.get(FRESH_RERUN)

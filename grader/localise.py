@@ -36,19 +36,19 @@ or names a mistake: it only says where to look.
 from __future__ import annotations
 
 import ast
+import dataclasses
 from pathlib import Path
 
 import torch
 
 from .course import Course, CourseError, Problem
 from .judge import case_tolerance, expected_output
-from .probes import batch as batch_probe
 from .probes import influence as influence_probe
-from .sandbox import Job, JobCase, Limits
+from .execute import Submission, check_building_block, load_cases
+from .sandbox import JobCase, Limits
 from .workspace import STATE_DIR, STATE_FILE
 
 PROBE_PATH = Path(influence_probe.__file__).resolve()
-BATCH_PROBE_PATH = Path(batch_probe.__file__).resolve()
 YES, NO, OFF = "●", "·", " "
 RIGHT, WRONG, ABSENT = "✓", "✗", "·"
 MAX_GRID_COLUMNS = 48
@@ -65,31 +65,31 @@ def settings(problem: Problem) -> dict:
 
 
 # --------------------------------------------------------------------------- entry
-def localise_report(course: Course, problem: Problem, report, cases, values: dict, *, file=None, source=None,
-                    source_name: str = "<notebook>", workspace=None, seed: int = 0, sandbox=None) -> None:
+def localise_report(course: Course, problem: Problem, report, cases, values: dict, submission: Submission, *,
+                    seed: int = 0, sandbox=None) -> None:
     """Fill report.localisation for a failed check (learner code runs in `sandbox`)."""
     cfg = settings(problem)
     if cfg.get("enabled", True) is False:
         return
     if any(c.status in ("timeout", "cpu-limit", "memory-limit") for c in report.cases):
         return  # running the code again (stages, probes) would only make the learner wait longer
-    where = dict(file=file, source=source, source_name=source_name, workspace=workspace)
+    file, source = submission.file, submission.source
     try:
-        stage, sub, fine, skipped = first_wrong_stage(course, problem, seed=seed, sandbox=sandbox, **where)
+        stage, sub, fine, skipped = first_wrong_stage(course, problem, submission, seed=seed, sandbox=sandbox)
         entries: list[dict] = []
         if stage is not None:
             how = defined_names(file, source).get(stage.entry, "")
             entries.append(stage_entry(stage, sub, fine, skipped, file=file,
                                        origin=how if how.startswith("imported") else ""))
             stage_cases = [c for c in load_cases_quietly(stage, seed)]
-            entries += influence_entries(course, stage, sub, stage_cases, seed=seed, sandbox=sandbox,
-                                         module_name=module_name_for(file, stage), **where)
+            entries += influence_entries(course, stage, sub, stage_cases, submission.named(module_name_for(file, stage)),
+                                         sandbox=sandbox)
         else:
             if fine:
                 entries.append(fine_stages_entry(fine, skipped))
             entries += output_entries(problem, report, cases, values, cfg)
-            entries += influence_entries(course, problem, report, cases, seed=seed, sandbox=sandbox,
-                                         module_name=module_name_for(file, problem), **where)
+            entries += influence_entries(course, problem, report, cases,
+                                         submission.named(module_name_for(file, problem)), sandbox=sandbox)
         report.localisation.extend(entries)
     except Exception as exc:  # help, never a reason for a check to break
         report.localisation.append({"title": "localisation unavailable", "kind": "error",
@@ -97,8 +97,6 @@ def localise_report(course: Course, problem: Problem, report, cases, values: dic
 
 
 def load_cases_quietly(problem: Problem, seed: int) -> list:
-    from .runner import load_cases
-
     try:
         return load_cases(problem, seed)
     except Exception:
@@ -159,23 +157,16 @@ def stage_problems(course: Course, problem: Problem, names: dict[str, str]) -> l
             and (p.has_reference or p.fixtures_path.exists())]  # a learner bundle ships fixtures
 
 
-def first_wrong_stage(course: Course, problem: Problem, *, file=None, source=None, source_name="<notebook>",
-                      workspace=None, seed=0, sandbox=None):
+def first_wrong_stage(course: Course, problem: Problem, submission: Submission, *, seed=0, sandbox=None):
     """(stage, its report, [(stage, report) that passed], [(stage, report, why) not comparable])."""
-    from .runner import check_problem
-
-    names = defined_names(file, source)
+    names = defined_names(submission.file, submission.source)
     fine, skipped = [], []
+    as_checked = submission.named(module_name_for(submission.file, problem))
     for stage in stage_problems(course, problem, names):
-        sub = None
-        if stage.probe_path is None and stage.has_reference:
-            sub = quick_check(course, stage, file=file, source=source, source_name=source_name,
-                              workspace=workspace, seed=seed, sandbox=sandbox,
-                              module_name=module_name_for(file, problem))
-        if sub is None:  # a problem with its own probe: the full check
-            sub = check_problem(course, stage, file=file, source=source, source_name=source_name,
-                                workspace=workspace, seed=seed, sandbox=sandbox,
-                                module_name=module_name_for(file, problem), localise=False)
+        cases = load_cases_quietly(stage, seed)
+        if not cases or sandbox is None:
+            continue
+        sub = check_building_block(course, stage, as_checked, cases, sandbox, seed)
         if sub.error_kind == "missing-entry":
             continue
         if sub.error_kind in NOT_COMPARABLE:
@@ -190,51 +181,6 @@ def first_wrong_stage(course: Course, problem: Problem, *, file=None, source=Non
             continue
         return stage, sub, fine, skipped
     return None, None, fine, skipped
-
-
-def quick_check(course: Course, stage: Problem, *, file=None, source=None, source_name="<notebook>",
-                workspace=None, seed=0, sandbox=None, module_name=None):
-    """A stage's cases in one sandbox child (grader/probes/batch.py), judged and diagnosed
-    as `check_problem` would. None when that is not possible (the full check is used)."""
-    from .diagnose import diagnose_report
-    from .judge import judge
-    from .results import Report
-    from .sandbox import Outcome
-
-    cases = load_cases_quietly(stage, seed)
-    if not cases or sandbox is None:
-        return None
-    limits = Limits.from_config(stage.limits)
-    limits.wall_seconds = min(limits.wall_seconds * len(cases), 30.0)
-    limits.cpu_seconds = int(min(limits.cpu_seconds * len(cases), 30))
-    job = Job(entry=stage.entry, cases=[JobCase({"cases": [c.inputs for c in cases]})], module_name=module_name,
-              learner_file=str(file) if file else None, learner_source=source, source_name=source_name,
-              workspace=str(workspace) if workspace else None, probe_path=str(BATCH_PROBE_PATH),
-              banned=course.banned_names(stage), banned_aten=course.banned_aten(stage),
-              blocked_dirs=[str(d) for d in course.reference_dirs], limits=limits)
-    outcome = sandbox.run(job)
-    report = Report(problem=stage.slug, title=stage.title, file=str(file or source_name), seed=seed)
-    report.violations = list(outcome.violations)
-    if outcome.status != "ok":
-        report.error, report.error_kind = outcome.message or outcome.status, outcome.status
-        return report
-    results = (outcome.value or {}).get("results")
-    if not isinstance(results, list) or len(results) != len(cases):
-        return None
-    values = {}
-    for case, got in zip(cases, results):
-        got = got if isinstance(got, dict) else {}
-        status = str(got.get("status", "bad-output"))
-        one = Outcome(status, value=got.get("value") if status == "ok" else None, message=str(got.get("message", "")))
-        if status == "ok" and not isinstance(one.value, dict):
-            one.status = "bad-output"
-        if one.status == "ok":
-            values[case.name] = one.value
-        report.cases.append(judge(stage, case, one))
-    report.passed = all(c.passed for c in report.cases) and not report.violations
-    if not report.passed:
-        diagnose_report(stage, report, cases, values)
-    return report
 
 
 def _case_count(sub) -> str:
@@ -435,8 +381,8 @@ def position_entry(case, expected, actual, cfg: dict, tol) -> dict:
 
 
 # --------------------------------------------------------------------------- influence
-def influence_entries(course: Course, problem: Problem, report, cases, *, file=None, source=None,
-                      source_name="<notebook>", workspace=None, seed=0, sandbox=None, module_name=None) -> list[dict]:
+def influence_entries(course: Course, problem: Problem, report, cases, submission: Submission, *,
+                      sandbox=None) -> list[dict]:
     spec = settings(problem).get("influence")
     if not spec or sandbox is None or not problem.has_reference:  # the grid runs the reference
         return []
@@ -456,12 +402,8 @@ def influence_entries(course: Course, problem: Problem, report, cases, *, file=N
     if cut:
         inputs[name] = inputs[name].narrow(axis, 0, max_positions).clone()
     options = {"influence": {"input": name, "axis": axis, "output_axis": out_axis}}
-    job = Job(entry=problem.entry, cases=[JobCase(inputs, {**case.options, **options})],
-              module_name=module_name or problem.module_name,
-              learner_file=str(file) if file else None, learner_source=source, source_name=source_name,
-              workspace=str(workspace) if workspace else None, probe_path=str(PROBE_PATH),
-              banned=course.banned_names(problem), banned_aten=course.banned_aten(problem),
-              blocked_dirs=[str(d) for d in course.reference_dirs], limits=Limits.from_config(problem.limits))
+    job = dataclasses.replace(submission.job(course, problem, [case], Limits.from_config(problem.limits)),
+                              cases=[JobCase(inputs, {**case.options, **options})], probe_path=str(PROBE_PATH))
     outcome = sandbox.run(job)
     if outcome.status != "ok" or not isinstance(outcome.value, dict):
         return []

@@ -1,0 +1,153 @@
+"""Running a problem's cases on a submission, and judging each: the stage of a check
+between the static scan and the explanations.
+
+One confined child runs every case (grader/sandbox.py); each verdict is computed here,
+in the grader's process (grader/judge.py). The whole check (grader/runner.py) and
+localisation's checks of building blocks (grader/localise.py) both come through here,
+so a case is run and judged the same way wherever it is asked for.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from .cases import Case
+from .course import Course, Problem
+from .judge import judge
+from .results import CaseResult, Report
+from .sandbox import Job, JobCase, Limits, Sandbox
+from .violations import Violation
+
+FRESH_RERUN = "fresh_rerun"  # a case option: run the case again in a separate child, with these options
+STOPS_THE_CHECK = ("missing-entry", "import-error", "syntax-error")  # every other case would fail the same way
+
+
+@dataclass(frozen=True)
+class Submission:
+    """What is checked: a learner's file in a workspace, or source text (a notebook)."""
+
+    file: Path | None = None
+    source: str | None = None
+    source_name: str = "<notebook>"
+    workspace: Path | None = None
+    module_name: str | None = None  # the name it is imported under; default: the problem's
+
+    @property
+    def display(self) -> str:
+        return self.file.name if self.file is not None else self.source_name
+
+    def named(self, module_name: str) -> "Submission":
+        return replace(self, module_name=module_name)
+
+    def job(self, course: Course, problem: Problem, cases: list[Case], limits: Limits) -> Job:
+        return Job(entry=problem.entry, module_name=self.module_name or problem.module_name,
+                   cases=[JobCase(case.inputs, dict(case.options)) for case in cases],
+                   learner_file=str(self.file) if self.file else None, learner_source=self.source,
+                   source_name=self.source_name, workspace=str(self.workspace) if self.workspace else None,
+                   probe_path=str(problem.probe_path) if problem.probe_path else None,
+                   banned=course.banned_names(problem), banned_aten=course.banned_aten(problem),
+                   blocked_dirs=[str(d) for d in course.reference_dirs], limits=limits)
+
+
+@dataclass
+class CaseRun:
+    """Every case's verdict, the learner's outputs (for the explanations only) and what
+    stopped the check early, if anything did."""
+
+    results: list[CaseResult] = field(default_factory=list)
+    values: dict[str, dict] = field(default_factory=dict)
+    violations: list[Violation] = field(default_factory=list)
+    error: str | None = None
+    error_kind: str | None = None
+    isolation: str | None = None
+
+
+def load_cases(problem: Problem, seed: int) -> list[Case]:
+    """The problem's cases: from its hidden reference, or a learner bundle's public fixtures."""
+    if problem.has_reference:
+        return list(problem.reference.cases(seed))
+    from .fixtures import load_fixture_cases
+
+    return load_fixture_cases(problem, seed)
+
+
+def run_cases(course: Course, problem: Problem, submission: Submission, cases: list[Case], sandbox: Sandbox,
+              limits: Limits | None = None) -> CaseRun:
+    """Run `cases` in one child and judge each outcome."""
+    job = submission.job(course, problem, cases, limits or Limits.from_config(problem.limits))
+    outcomes = sandbox.run_check(job)
+    _attach_fresh_reruns(sandbox, job, cases, outcomes)
+    run = CaseRun(isolation=sandbox.isolation.value if sandbox.isolation else None)
+    for case, outcome in zip(cases, outcomes):
+        if outcome is None:
+            run.results.append(CaseResult(case.name, False, "not run: an earlier case exceeded the time limit",
+                                          about=case.about, status="skipped"))
+            continue
+        run.violations += [v for v in outcome.violations if v not in run.violations]
+        result = judge(problem, case, outcome)
+        if outcome.status == "ok" and outcome.value is not None:
+            run.values[case.name] = outcome.value
+        run.results.append(result)
+        if result.status == "not-implemented":
+            run.error, run.error_kind = f"not implemented yet: {outcome.message}", "not-implemented"
+            break
+        if result.status in STOPS_THE_CHECK:
+            run.error, run.error_kind = result.message, result.status
+            break
+    return run
+
+
+def _attach_fresh_reruns(sandbox: Sandbox, job: Job, cases: list[Case], outcomes: list) -> None:
+    """A case whose verdict needs a second, independent run (sample's reproducibility:
+    the same generator seed in another process must give the same draws, which no
+    memoising solution can fake) is run again in its own child; the judge finds that
+    run's value under `value["rerun"]`."""
+    wanted = [i for i, case in enumerate(cases) if isinstance(case.options.get(FRESH_RERUN), dict)
+              and outcomes[i] is not None and outcomes[i].status == "ok" and isinstance(outcomes[i].value, dict)]
+    if not wanted:
+        return
+    again = replace(job, cases=[JobCase(job.cases[i].inputs, {**job.cases[i].options, **cases[i].options[FRESH_RERUN],
+                                                              "rerun": True}) for i in wanted])
+    for i, outcome in zip(wanted, sandbox.run_check(again)):
+        if outcome is not None and outcome.status == "ok":
+            outcomes[i].value["rerun"] = outcome.value
+        else:
+            what = f"{outcome.status}: {outcome.message}" if outcome is not None else "not run"
+            outcomes[i].value["rerun"] = {"__bad_type__": f"the second run failed ({what})"}
+
+
+def settle(report: Report) -> None:
+    """Passed and score from the cases: the fraction passed, 0 with any banned-API use."""
+    passed_cases = sum(c.passed for c in report.cases)
+    total = len(report.cases) if report.error is None else max(len(report.cases), 1)
+    report.passed = bool(report.cases) and passed_cases == len(report.cases) and not report.violations \
+        and report.error is None
+    report.score = 0.0 if report.violations or not report.cases else round(passed_cases / total, 4)
+
+
+def name_the_mistake(problem: Problem, report: Report, cases: list[Case], values: dict) -> None:
+    """The known-mistake catalogue: the reference's, or the outputs a learner's bundle ships."""
+    if problem.has_reference:
+        from .diagnose import diagnose_report
+
+        diagnose_report(problem, report, cases, values)
+    elif cases:
+        from .fixtures import diagnose_from_fixtures
+
+        diagnose_from_fixtures(problem, report, cases, values)
+
+
+def check_building_block(course: Course, stage: Problem, submission: Submission, cases: list[Case],
+                         sandbox: Sandbox, seed: int) -> Report:
+    """A building block the learner's file defines, on its own problem's cases, judged and
+    named as a check would (no static scan: the file was scanned for the problem asked)."""
+    report = Report(problem=stage.slug, title=stage.title, file=str(submission.file or submission.source_name),
+                    seed=seed)
+    run = run_cases(course, stage, submission, cases, sandbox)
+    report.cases, report.violations = run.results, run.violations
+    report.error, report.error_kind, report.isolation = run.error, run.error_kind, run.isolation
+    settle(report)
+    if not report.passed:
+        name_the_mistake(stage, report, cases, run.values)
+    return report
