@@ -43,7 +43,7 @@ def _show(label, text):
 def _ancestors():
     os = _m()["os"]
     pid, out = os.getppid(), []
-    while pid > 1 and len(out) < 4:
+    while pid > 1 and len(out) < 3:
         try:
             with _m()["io"].open(f"/proc/{pid}/stat") as fh:
                 ppid = int(fh.read().rsplit(")", 1)[1].split()[1])
