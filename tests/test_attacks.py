@@ -17,6 +17,8 @@ Each attack file starts with a docstring holding `Key: value` lines:
     Files: NAME.files                 (optional) a directory copied into the workspace
     Link: NAME -> reference/x.py      (optional) a symlink created in the workspace
     Bound: 60                         (optional) seconds the whole test may take
+    Victim: einsum_layer_norm.py      (optional, subprocess) a control checked next in the same
+                                      sandbox as another learner's submission; it must pass
 
 An attack is CONTAINED when, after the check:
 - the report is not passed (and scores 0 when forging is the goal) and the grader did
@@ -32,7 +34,8 @@ An attack is CONTAINED when, after the check:
   subprocess mode, still in the driver's session); survivors are killed;
 - no file named "gatk-left-*" appeared outside the scratch area (there is none today:
   /tmp, $HOME, the workspace, the repository all count as outside);
-- nothing was written to the test process's stdout (capfd) or the driver's stdout.
+- no forged verdict was written to the test process's stdout (capfd) or the driver's
+  stdout (the driver itself prints nothing).
 A control must pass (score 1, no violation) with the same integrity checks.
 """
 
@@ -82,7 +85,7 @@ SENTINELS = {
     "_model.py": ["Shared hidden math for every model-level reference"],
 }
 
-KEYS = {"Class", "Problem", "Goal", "Mode", "Limits", "Files", "Link", "Bound"}
+KEYS = {"Class", "Problem", "Goal", "Mode", "Limits", "Files", "Link", "Bound", "Victim"}
 
 
 # --------------------------------------------------------------------------- discovery
@@ -356,12 +359,13 @@ def run_inprocess(grade, slug, source, limits, bound) -> tuple[dict | None, str 
         signal.signal(signal.SIGALRM, old)
 
 
-def run_subprocess(ws: Path, slug: str, module: str, limits, bound) -> tuple[dict | None, str | None, str, int]:
+def run_subprocess(ws: Path, slug: str, module: str, limits, bound,
+                   victim: list[str] = ()) -> tuple[dict | None, str | None, str, int]:
     out = ws.parent / f"{ws.name}-report.json"
     limits_json = json.dumps(limits.__dict__) if limits else "null"
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p))
     proc = subprocess.Popen([sys.executable, str(DRIVER), slug, str(ws / f"{module}.py"), str(ws), str(out),
-                             limits_json], cwd=str(ws.parent), env=env, stdin=subprocess.DEVNULL,
+                             limits_json, *victim], cwd=str(ws.parent), env=env, stdin=subprocess.DEVNULL,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
     try:
         stdout, stderr = proc.communicate(timeout=bound)
@@ -383,6 +387,10 @@ def run_subprocess(ws: Path, slug: str, module: str, limits, bound) -> tuple[dic
         return None, f"the grader wrote no readable report ({exc})", text, proc.pid
     finally:
         out.unlink(missing_ok=True)
+
+
+def forged_verdict(text: str) -> bool:
+    return FORGED in text or re.search(r'"passed"\s*:\s*true', text) is not None
 
 
 def haystack(report: dict | None) -> str:
@@ -432,7 +440,23 @@ def check(path: Path, tmp_path: Path, grade, sandbox, capfd, control: bool) -> N
     try:
         if mode == "subprocess":
             (tmp_path / f"{module}.py").write_text(source)
-            report, failure, driver_stdout, session = run_subprocess(tmp_path, slug, module, limits, bound)
+            victim = []
+            if meta.get("victim"):
+                # Another learner's correct solution, checked next in the same sandbox.
+                victim_ws = ctx["other"] / "victim"
+                victim_ws.mkdir()
+                victim_file = victim_ws / f"{module}.py"
+                victim_file.write_text((ATTACKS / "controls" / meta["victim"]).read_text())
+                victim = [str(victim_file), str(victim_ws), str(ctx["other"] / "victim-report.json")]
+            report, failure, driver_stdout, session = run_subprocess(tmp_path, slug, module, limits, bound, victim)
+            if victim and not failure:
+                try:
+                    other = json.loads(Path(victim[2]).read_text())
+                    if not other["passed"]:
+                        bad = [c["message"] for c in other["cases"] if not c["passed"]][:1]
+                        problems.append(f"another learner's correct solution, checked next, failed: {bad}")
+                except (OSError, ValueError, KeyError) as exc:
+                    problems.append(f"another learner's check, run next, gave no report ({exc})")
         else:
             report, failure = run_inprocess(grade, slug, source, limits, bound)
         took = time.monotonic() - started
@@ -468,11 +492,12 @@ def check(path: Path, tmp_path: Path, grade, sandbox, capfd, control: bool) -> N
         if ctx["state"].read_bytes() != ctx["state_bytes"] if ctx["state"].exists() else True:
             problems.append(".grader/state.json was changed or removed")
 
-        # Stdout of the grader.
-        if FORGED in out + err or (not control and out.strip()):
-            problems.append(f"the test process's stdout/stderr was written to: {(out + err)[:200]!r}")
-        if driver_stdout.strip():
-            problems.append(f"the grader process's stdout was written to: {driver_stdout[:200]!r}")
+        # Stdout of the grader: a forged verdict there is what a caller of
+        # `grader check --json` or an autograder would read.
+        if forged_verdict(out + err):
+            problems.append(f"a forged verdict reached the test process's stdout/stderr: {(out + err)[:200]!r}")
+        if forged_verdict(driver_stdout):
+            problems.append(f"a forged verdict reached the grader process's stdout: {driver_stdout[:200]!r}")
     finally:
         # Clean-up, always: processes, left files, the grader's files, the other learner.
         alive = survivors(session)

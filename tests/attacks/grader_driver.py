@@ -2,12 +2,16 @@
 that target the grader process itself (its pipes, its stdout, its life): the process
 they attack is this one, never the pytest process.
 
-    python tests/attacks/grader_driver.py SLUG FILE WORKSPACE OUT_JSON LIMITS_JSON
+    python tests/attacks/grader_driver.py SLUG FILE WORKSPACE OUT_JSON LIMITS_JSON \
+        [VICTIM_FILE VICTIM_WORKSPACE VICTIM_OUT_JSON]
 
 Like the CLI: the sandbox (a zygote) starts before any reference is loaded, the report
 module is imported before the check, and the verdict is written as JSON (to OUT_JSON,
 not stdout: this process prints nothing, so anything on its stdout was put there by
 the attack). Its name contains "grader", as `grader check`'s command line does.
+
+With a victim, a second submission (another learner's) is checked afterwards in the
+same sandbox, as `grader grade` does with its pool of sandboxes.
 """
 
 import json
@@ -31,9 +35,14 @@ def main() -> None:
         limits = Limits(**json.loads(limits_json)) if limits_json != "null" else None
         report = check_problem(course, problem, file=Path(file), workspace=Path(workspace), sandbox=sandbox,
                                limits=limits)
+        Path(out).write_text(to_json(report))
+        if len(sys.argv) > 8:
+            victim_file, victim_ws, victim_out = sys.argv[6:9]
+            victim = check_problem(course, problem, file=Path(victim_file), workspace=Path(victim_ws),
+                                   sandbox=sandbox, limits=limits)
+            Path(victim_out).write_text(to_json(victim))
     finally:
         sandbox.close()
-    Path(out).write_text(to_json(report))
 
 
 if __name__ == "__main__":
