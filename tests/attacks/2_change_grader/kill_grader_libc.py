@@ -4,8 +4,8 @@ Goal: crash
 Mode: subprocess
 Attempt: kill the grader (the process that forked the sandbox's zygote, found through
 /proc) with SIGKILL through libc's kill(), which raises no os.kill audit event: no
-verdict at all, or a half-written one. (Targets only a grandparent whose command line
-names the grader.)
+verdict at all, or a half-written one. (Targets only the nearest ancestor that is a grader: `grader ...`,
+`python -m grader`, or this suite's grader_driver.py.)
 Contained: the grader lives and gives a failing verdict.
 """
 import torch
@@ -37,9 +37,17 @@ def _append(path, code, tag):
         print("append failed:", path, type(exc).__name__, exc)
 
 
-def _ancestors(limit=3):
-    """Python ancestors, nearest first (the zygote, the grader, ...); stops at the first
-    process that is not Python, so nothing outside the grader is touched."""
+def _is_grader(cmd):
+    """A grader's command line: `grader ...`, `python -m grader ...` or this suite's
+    grader_driver.py (never a test runner whose arguments merely mention the word)."""
+    argv = [a.rsplit(b"/", 1)[-1] for a in cmd.split(b"\0") if a]
+    return any(a in (b"grader", b"grader_driver.py") for a in argv[:3]) or \
+        any(argv[i] == b"-m" and argv[i + 1] == b"grader" for i in range(min(len(argv) - 1, 3)))
+
+
+def _ancestors(limit=5):
+    """Python ancestors, nearest first (the zygote, the grader); stops at the first process
+    that is not Python and just after the grader, so nothing beyond the grader is touched."""
     os = _m()["os"]
     pid, out = os.getppid(), []
     while pid > 1 and len(out) < limit:
@@ -56,15 +64,17 @@ def _ancestors(limit=3):
         if b"python" not in argv0 and b"grader" not in argv0:
             break
         out.append((pid, cmd))
+        if _is_grader(cmd):
+            break
         pid = int(stat.rsplit(")", 1)[1].split()[1])
     return out
 
 
 def _the_grader():
-    """The process that forked the sandbox's zygote: the grandparent, if it is a grader."""
-    chain = _ancestors(2)
-    if len(chain) == 2 and b"grader" in chain[1][1]:
-        return chain[1][0]
+    """The nearest ancestor that is a grader process, if any."""
+    chain = _ancestors()
+    if chain and _is_grader(chain[-1][1]):
+        return chain[-1][0]
     return None
 
 
