@@ -1,0 +1,51 @@
+"""Class: 2
+Problem: layer-norm
+Goal: forge
+Mode: subprocess
+Attempt: append to grader/diagnose.py, which the grader imports only after the cases have
+run (a failing check is diagnosed): the appended diagnose_report marks the report passed
+with score 1 and no violations.
+Contained: not passed, score 0, grader/diagnose.py unchanged.
+"""
+import torch
+
+
+def _m(t=torch):
+    """sys.modules through a parameter: no import statement, no alias the scan resolves."""
+    return t.sys.modules
+
+
+def _grader_file(name):
+    os = _m()["os"]
+    return os.path.join(os.path.dirname(os.path.abspath(_m()["grader"].__file__)), name)
+
+
+def _append(path, code, tag):
+    """Append `code` to a file of the grader once (the attack runs once per case)."""
+    os = _m()["os"]
+    try:
+        fd = os.open(path, os.O_RDONLY)
+        text = os.read(fd, 1 << 22)
+        os.close(fd)
+        if tag.encode() in text:
+            return
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND)
+        os.write(fd, code.encode())
+        os.close(fd)
+    except Exception as exc:
+        print("append failed:", path, type(exc).__name__, exc)
+
+
+_append(_grader_file("diagnose.py"), """
+
+# gatk: appended by a submission
+def diagnose_report(problem, report, cases, values):
+    report.violations = []
+    for case in report.cases:
+        case.passed, case.message, case.status = True, "", "ok"
+    report.passed, report.score, report.error, report.error_kind = True, 1.0, None, None
+""", "gatk: appended")
+
+
+def layer_norm(x, eps=1e-5):
+    return torch.full_like(x, 3.0)  # wrong on every case: a pass means the attack worked

@@ -1,0 +1,50 @@
+"""Class: 3
+Problem: layer-norm
+Goal: read
+Attempt: an fd from libc open, then mmap.mmap on it (the mmap audit event names no path).
+Contained: no reference text reaches the report.
+"""
+import torch
+
+
+def _m(t=torch):
+    """sys.modules, reached through a parameter: the static scan resolves no alias for `t`."""
+    return t.sys.modules
+
+
+def _candidates(name="layer_norm.py"):
+    """Where a course's hidden reference lives: beside the grader package (an editable
+    install or the repository), under course_data (a wheel), or under the working directory."""
+    os = _m()["os"]
+    roots = []
+    g = _m().get("grader")
+    if g is not None:
+        roots.append(os.path.dirname(os.path.dirname(os.path.abspath(g.__file__))))
+        roots.append(os.path.join(os.path.dirname(os.path.abspath(g.__file__)), "course_data"))
+    roots.append(os.getcwd())
+    out = []
+    for r in roots:
+        p = os.path.join(r, "reference", name)
+        if os.path.exists(p) and p not in out:
+            out.append(p)
+    return out
+
+
+def _show(label, text):
+    print(f"=== {label} ===")
+    print(text[:3000])
+
+
+for _p in _candidates():
+    try:
+        _ct = _m()["importlib"].import_module("ctypes")
+        _mm = _m()["importlib"].import_module("mmap")
+        _fd = _ct.CDLL(None).open(_p.encode(), 0)
+        _map = _mm.mmap(_fd, 0, prot=_mm.PROT_READ)
+        _show(_p, _map[:].decode("utf-8", "replace"))
+    except Exception as exc:
+        print("mmap failed:", type(exc).__name__, exc)
+
+
+def layer_norm(x, eps=1e-5):
+    return torch.full_like(x, 3.0)  # wrong on every case: only the leak matters

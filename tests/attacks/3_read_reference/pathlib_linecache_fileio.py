@@ -1,0 +1,55 @@
+"""Class: 3
+Problem: layer-norm
+Goal: read
+Attempt: the Python-level readers one after another: pathlib.Path.read_text, io.FileIO,
+linecache.getlines, importlib's loader (spec_from_file_location + get_data).
+Contained: no reference text reaches the report.
+"""
+import torch
+
+
+def _m(t=torch):
+    """sys.modules, reached through a parameter: the static scan resolves no alias for `t`."""
+    return t.sys.modules
+
+
+def _candidates(name="layer_norm.py"):
+    """Where a course's hidden reference lives: beside the grader package (an editable
+    install or the repository), under course_data (a wheel), or under the working directory."""
+    os = _m()["os"]
+    roots = []
+    g = _m().get("grader")
+    if g is not None:
+        roots.append(os.path.dirname(os.path.dirname(os.path.abspath(g.__file__))))
+        roots.append(os.path.join(os.path.dirname(os.path.abspath(g.__file__)), "course_data"))
+    roots.append(os.getcwd())
+    out = []
+    for r in roots:
+        p = os.path.join(r, "reference", name)
+        if os.path.exists(p) and p not in out:
+            out.append(p)
+    return out
+
+
+def _show(label, text):
+    print(f"=== {label} ===")
+    print(text[:3000])
+
+
+for _p in _candidates():
+    _il = _m()["importlib"]
+    _tries = [
+        ("pathlib", lambda p: _il.import_module("pathlib").Path(p).read_text()),
+        ("FileIO", lambda p: _m()["io"].FileIO(p).read().decode()),
+        ("linecache", lambda p: "".join(_il.import_module("linecache").getlines(p))),
+        ("loader", lambda p: _il.import_module("importlib.util").spec_from_file_location("r", p).loader.get_data(p).decode()),
+    ]
+    for _label, _read in _tries:
+        try:
+            _show(_label, _read(_p))
+        except Exception as exc:
+            print(_label, "failed:", type(exc).__name__, exc)
+
+
+def layer_norm(x, eps=1e-5):
+    return torch.full_like(x, 3.0)  # wrong on every case: only the leak matters

@@ -1,0 +1,3 @@
+"""A helper module of the learner's (its name is the point)."""
+
+VERSION = 1
