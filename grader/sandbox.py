@@ -20,6 +20,7 @@ is computed in the grader's process, which the child cannot reach.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
 import re
 import secrets
@@ -306,7 +307,7 @@ def _encode_job(job: Job, extra_hidden: list[str]) -> bytes:
 def hidden_paths(job: Job, extra: list[str]) -> list[str]:
     """What the child must not see: the course (its references and problems), the
     grader's package, the learner's workspace (served from memory), and `extra`."""
-    paths = [GRADER_DIR, *extra]
+    paths = [GRADER_DIR, *extra, *installed_course_copies()]
     for ref in job.blocked_dirs:
         paths += [str(Path(ref).resolve()), str(Path(ref).resolve().parent)]
     if job.workspace:
@@ -314,6 +315,22 @@ def hidden_paths(job: Job, extra: list[str]) -> list[str]:
     if job.learner_file:
         paths.append(str(Path(job.learner_file).resolve().parent))
     return sorted(set(paths))
+
+
+@functools.lru_cache(maxsize=1)
+def installed_course_copies() -> tuple[str, ...]:
+    """Other copies of the grader (and the course a wheel or an editable install carries
+    in grader/course_data) anywhere on the import path: hidden too, not only the one
+    running. A solution never needs the grader."""
+    found = []
+    for entry in sys.path:
+        for name in ("grader", "reference"):
+            place = os.path.join(entry or ".", name)
+            if os.path.isdir(place) and (os.path.isdir(os.path.join(place, "course_data"))
+                                         or os.path.exists(os.path.join(place, "__init__.py"))
+                                         or name == "reference"):
+                found.append(os.path.realpath(place))
+    return tuple(sorted(set(found)))
 
 
 def _read_reply(header: dict, payload: bytes, n_cases: int) -> tuple[list[Outcome], Outcome | None]:

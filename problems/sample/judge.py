@@ -56,6 +56,12 @@ GLOBAL_RNG = {
                    "same generator seed does not give the same draws.",
     "hint": "Pass generator=generator to every random call.",
 }
+NOT_ADVANCED = {
+    "name": "generator not advanced",
+    "explanation": "Each call started again from the generator's seed (generator.initial_seed(), a reseed) instead of "
+                   "its current state, so two calls on one generator gave the same draws.",
+    "hint": "Draw from the generator itself, torch.rand(..., generator=generator): it advances as it is used.",
+}
 OWN_SEED = {
     "name": "a fixed seed instead of the generator",
     "explanation": "The draws come from a generator the code makes itself with a fixed seed, so every generator "
@@ -96,6 +102,13 @@ def _reproducibility(case, value: dict, counts) -> list[Comparison]:
         check = Comparison(False, f"two different generator seeds gave identical draws on {draws.numel()} rows: the "
                            "draws must come from the generator you are given, not from a fixed seed",
                            mistake=OWN_SEED)
+    out.append(check)
+    advanced = value.get("draws_after_advance")
+    check, _ = validate(advanced, rows, n, "draws (second call on the same generator)")
+    if check.passed and torch.equal(advanced, draws):
+        check = Comparison(False, "a second call on the same generator gave the very same draws: the generator must "
+                           "advance as you draw from it (torch.rand(..., generator=generator)); deriving a seed from "
+                           "it, or reseeding anything, repeats the same numbers", mistake=NOT_ADVANCED)
     out.append(check)
     check, _ = validate(value.get("one_row"), rows[:1], 1, "a single row")
     out.append(check)

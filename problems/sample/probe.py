@@ -55,6 +55,9 @@ def probe(entry, inputs, ctx):
         given = rows.repeat(opts["draws"], 1)  # fresh: the first call may have changed `batch`
         out["draws_other_seed"] = ctx.call(entry, given, _generator(opts["other_seed"]))
         out["probs_after"] = given
+        advanced = _generator(opts["seed"])  # two calls on one generator: the second must draw afresh
+        ctx.call(entry, rows.repeat(opts["draws"], 1), advanced)
+        out["draws_after_advance"] = ctx.call(entry, rows.repeat(opts["draws"], 1), advanced)
         out["one_row"] = ctx.call(entry, rows[:1].clone(), _generator(opts["seed"]))
     freq = frequencies(out["draws"], R, V)
     if freq is not None:
