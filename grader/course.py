@@ -18,13 +18,11 @@ from functools import cached_property
 from pathlib import Path
 from types import ModuleType
 
-from .policy import DEFAULT_POLICY, ImportPolicy
+from .errors import CourseError
+from .policy import ImportPolicy
+from .spec import ProblemSpec, parse_policy, parse_spec  # noqa: F401 (parse_policy: for callers)
 
 PACKAGE_DIR = Path(__file__).resolve().parent
-
-
-class CourseError(Exception):
-    """A problem or course that cannot be loaded; the message says what to fix."""
 
 
 def shipped_course_dir() -> Path:
@@ -45,40 +43,15 @@ def course_dirs(extra: str | os.PathLike | None = None) -> list[Path]:
     return dirs
 
 
-POLICY_KEYS = ("allow_imports", "deny_imports")
-
-
-def parse_policy(table, where: Path) -> ImportPolicy:
-    """The problem's `[policy]` table as an ImportPolicy: the default allow-list, widened by
-    `allow_imports` and narrowed by `deny_imports` (dotted module or API paths)."""
-    if table is None:
-        return DEFAULT_POLICY
-    if not isinstance(table, dict):
-        raise CourseError(f"{where}: `policy` must be a table: [policy] allow_imports = [...]")
-    for key in table:
-        if key not in POLICY_KEYS:
-            raise CourseError(f"{where}: [policy] has unknown key `{key}` (known: {', '.join(POLICY_KEYS)})")
-    lists = {key: table.get(key, []) for key in POLICY_KEYS}
-    for key, value in lists.items():
-        if not isinstance(value, list) or not all(isinstance(v, str) and _is_dotted_name(v) for v in value):
-            raise CourseError(f"{where}: [policy] `{key}` must be a list of dotted module names "
-                              f"like \"scipy.special\", got {value!r}")
-    return DEFAULT_POLICY.widened(lists["allow_imports"], lists["deny_imports"])
-
-
-def _is_dotted_name(text: str) -> bool:
-    return bool(text) and all(part.isidentifier() for part in text.split("."))
-
-
 @dataclass
 class Problem:
     slug: str
     root: Path  # the course root this problem came from
-    config: dict = field(repr=False)
-    policy: ImportPolicy = field(init=False, repr=False)
+    spec: ProblemSpec = field(repr=False)
 
-    def __post_init__(self) -> None:
-        self.policy = parse_policy(self.config.get("policy"), self.dir / "problem.toml")
+    @property
+    def policy(self) -> ImportPolicy:
+        return self.spec.policy
 
     @property
     def dir(self) -> Path:
@@ -86,15 +59,15 @@ class Problem:
 
     @property
     def title(self) -> str:
-        return self.config.get("title", self.slug)
+        return self.spec.title or self.slug
 
     @property
     def order(self) -> float:
-        return float(self.config.get("order", 1000))
+        return self.spec.order if self.spec.order is not None else 1000.0
 
     @property
     def entry(self) -> str:
-        return self.config["entry"]
+        return self.spec.entry
 
     @property
     def module_name(self) -> str:
@@ -128,23 +101,18 @@ class Problem:
 
     @property
     def hints(self) -> list[str]:
-        return list(self.config.get("hints", []))
+        return list(self.spec.hints)
 
     @property
     def mutable_inputs(self) -> list[str]:
-        return list(self.config.get("mutable_inputs", []))
+        return list(self.spec.mutable_inputs)
 
     @property
     def limits(self) -> dict:
-        return dict(self.config.get("limits", {}))
+        return dict(self.spec.limits)
 
     def tolerance(self, dtype_name: str) -> tuple[float, float]:
-        tol = self.config.get("tolerance", {})
-        default = {"float32": (1e-5, 1e-4), "float64": (1e-10, 1e-8)}.get(dtype_name, (1e-5, 1e-4))
-        entry = tol.get(dtype_name)
-        if entry is None:
-            return default
-        return float(entry.get("atol", default[0])), float(entry.get("rtol", default[1]))
+        return self.spec.tolerance_for(dtype_name)
 
     @cached_property
     def reference(self) -> ModuleType:
@@ -176,15 +144,16 @@ def cached_module(key: str, path: Path) -> ModuleType:
     return load_module_from_path(key, path)
 
 
-def _read_config(path: Path) -> dict:
+def read_spec(path: Path) -> ProblemSpec:
+    """problem.toml, parsed and checked once (grader/spec.py)."""
     try:
         with open(path, "rb") as fh:
-            config = tomllib.load(fh)
+            raw = tomllib.load(fh)
     except tomllib.TOMLDecodeError as exc:
         raise CourseError(f"{path}: invalid TOML: {exc}") from exc
-    if "entry" not in config:
+    if "entry" not in raw:
         raise CourseError(f"{path}: missing `entry` (the function or class the learner writes)")
-    return config
+    return parse_spec(raw, path)
 
 
 class Course:
@@ -199,7 +168,7 @@ class Course:
                 continue
             for cfg in sorted(problems_dir.glob("*/problem.toml")):
                 slug = cfg.parent.name
-                found[slug] = Problem(slug, root, _read_config(cfg))
+                found[slug] = Problem(slug, root, read_spec(cfg))
         self.problems = dict(sorted(found.items(), key=lambda kv: (kv[1].order, kv[0])))
 
     def __iter__(self):
@@ -224,9 +193,9 @@ class Course:
             if p.slug in seen:
                 return
             seen.add(p.slug)
-            for parent in p.config.get("inherit_banned", []):
+            for parent in p.spec.inherit_banned:
                 add(self.get(parent))
-            out.extend(v for v in p.config.get(key, []) if v not in out)
+            out.extend(v for v in getattr(p.spec, key) if v not in out)
 
         add(problem)
         return out

@@ -104,7 +104,7 @@ def selected_problems(course: Course, slugs: list[str] | None) -> tuple[list[Pro
     added = []
     pending = list(wanted)
     while pending:
-        for parent in course.get(pending.pop()).config.get("inherit_banned", []):
+        for parent in course.get(pending.pop()).spec.inherit_banned:
             parent = course.get(parent).slug
             if parent not in wanted:
                 wanted.add(parent)

@@ -46,6 +46,7 @@ from .judge import case_tolerance, expected_output
 from .probes import influence as influence_probe
 from .execute import Submission, check_building_block, load_cases
 from .sandbox import JobCase, Limits
+from .spec import Localisation
 from .workspace import STATE_DIR, STATE_FILE
 
 PROBE_PATH = Path(influence_probe.__file__).resolve()
@@ -57,11 +58,8 @@ SKIPPED_STATUSES = ("wrong-signature", "skipped")
 NOT_COMPARABLE = ("timeout", "cpu-limit", "memory-limit", "sandbox-error", "crashed", "exited", "bad-output")
 
 
-def settings(problem: Problem) -> dict:
-    value = problem.config.get("localise", {})
-    if value is False:
-        return {"enabled": False}
-    return dict(value) if isinstance(value, dict) else {}
+def settings(problem: Problem) -> Localisation:
+    return problem.spec.localisation
 
 
 # --------------------------------------------------------------------------- entry
@@ -69,7 +67,7 @@ def localise_report(course: Course, problem: Problem, report, cases, values: dic
                     seed: int = 0, sandbox=None) -> None:
     """Fill report.localisation for a failed check (learner code runs in `sandbox`)."""
     cfg = settings(problem)
-    if cfg.get("enabled", True) is False:
+    if not cfg.enabled:
         return
     if any(c.status in ("timeout", "cpu-limit", "memory-limit") for c in report.cases):
         return  # running the code again (stages, probes) would only make the learner wait longer
@@ -142,7 +140,7 @@ def defined_names(file=None, source=None) -> dict[str, str]:
 def stage_problems(course: Course, problem: Problem, names: dict[str, str]) -> list[Problem]:
     """The building blocks to check first: declared `stages`, else every earlier problem,
     kept when the learner's file binds the stage's entry name."""
-    declared = settings(problem).get("stages")
+    declared = settings(problem).stages
     if declared is None:
         candidates = [p for p in course if p.order < problem.order]
     else:
@@ -308,8 +306,8 @@ def describe_2d(bad: torch.Tensor, present: torch.Tensor | None, row_name: str, 
     return f"{n_bad} of {total} wrong. " + "; ".join(parts) + "."
 
 
-def output_entries(problem: Problem, report, cases, values: dict, cfg: dict) -> list[dict]:
-    if not cfg.get("axes") and not cfg.get("rows_of"):
+def output_entries(problem: Problem, report, cases, values: dict, cfg: Localisation) -> list[dict]:
+    if not cfg.axes and not cfg.rows_of:
         return []  # opt-in: for an elementwise function "which rows" says nothing
     by_name = {c.name: c for c in cases}
     for result in report.cases:
@@ -329,9 +327,9 @@ def output_entries(problem: Problem, report, cases, values: dict, cfg: dict) -> 
     return []
 
 
-def position_entry(case, expected, actual, cfg: dict, tol) -> dict:
-    axes = list(cfg.get("axes") or [])
-    rows_of = cfg.get("rows_of")
+def position_entry(case, expected, actual, cfg: Localisation, tol) -> dict:
+    axes = list(cfg.axes)
+    rows_of = cfg.rows_of
     if rows_of is not None:
         n_axes = 1
     elif axes:
@@ -383,13 +381,13 @@ def position_entry(case, expected, actual, cfg: dict, tol) -> dict:
 # --------------------------------------------------------------------------- influence
 def influence_entries(course: Course, problem: Problem, report, cases, submission: Submission, *,
                       sandbox=None) -> list[dict]:
-    spec = settings(problem).get("influence")
-    if not spec or sandbox is None or not problem.has_reference:  # the grid runs the reference
+    spec = settings(problem).influence
+    if spec is None or sandbox is None or not problem.has_reference:  # the grid runs the reference
         return []
-    name, axis = spec["input"], int(spec.get("axis", 1))
-    out_axis = int(spec.get("output_axis", axis))
-    labels = list(spec.get("labels", ["output position", "input position"]))
-    max_positions = int(spec.get("max_positions", 12))
+    name, axis = spec.input, spec.axis
+    out_axis = spec.output_axis if spec.output_axis is not None else axis
+    labels = list(spec.labels)
+    max_positions = spec.max_positions
     failing = {c.name for c in report.cases if not c.passed and c.status not in SKIPPED_STATUSES}
     usable = [c for c in cases if c.name in failing and isinstance(c.inputs.get(name), torch.Tensor)
               and c.inputs[name].ndim > axis and c.inputs[name].shape[axis] >= 2]

@@ -49,7 +49,8 @@ def code_lines(source: str) -> set[str]:
 def public_text() -> str:
     """Everything the course publishes by design: statements, stubs, hints, judges, the grader
     itself, and the known mistakes' names, explanations and hints (checks print them)."""
-    files = [p for p in (REPO / "problems").rglob("*") if p.is_file() and p.suffix != ".pt"]
+    files = [p for p in (REPO / "problems").rglob("*") if p.is_file() and p.suffix not in (".pt", ".pyc")
+             and "__pycache__" not in p.parts]
     files += [p for p in (REPO / "grader").rglob("*.py") if "course_data" not in p.parts]
     texts = [p.read_text(encoding="utf-8") for p in files]
     for problem in Course():
