@@ -17,10 +17,10 @@ from .course import Course, Problem
 from .judge import judge
 from .results import CaseResult, Report
 from .sandbox import Job, JobCase, Limits, Sandbox
+from .status import Status
 from .violations import Violation
 
 FRESH_RERUN = "fresh_rerun"  # a case option: run the case again in a separate child, with these options
-STOPS_THE_CHECK = ("missing-entry", "import-error", "syntax-error")  # every other case would fail the same way
 
 
 @dataclass(frozen=True)
@@ -82,17 +82,17 @@ def run_cases(course: Course, problem: Problem, submission: Submission, cases: l
     for case, outcome in zip(cases, outcomes):
         if outcome is None:
             run.results.append(CaseResult(case.name, False, "not run: an earlier case exceeded the time limit",
-                                          about=case.about, status="skipped"))
+                                          about=case.about, status=Status.SKIPPED))
             continue
         run.violations += [v for v in outcome.violations if v not in run.violations]
         result = judge(problem, case, outcome)
-        if outcome.status == "ok" and outcome.value is not None:
+        if outcome.status == Status.OK and outcome.value is not None:
             run.values[case.name] = outcome.value
         run.results.append(result)
-        if result.status == "not-implemented":
+        if result.status == Status.NOT_IMPLEMENTED:
             run.error, run.error_kind = f"not implemented yet: {outcome.message}", "not-implemented"
             break
-        if result.status in STOPS_THE_CHECK:
+        if Status.parse(result.status).stops_the_check:
             run.error, run.error_kind = result.message, result.status
             break
     return run
@@ -104,13 +104,13 @@ def _attach_fresh_reruns(sandbox: Sandbox, job: Job, cases: list[Case], outcomes
     memoising solution can fake) is run again in its own child; the judge finds that
     run's value under `value["rerun"]`."""
     wanted = [i for i, case in enumerate(cases) if isinstance(case.options.get(FRESH_RERUN), dict)
-              and outcomes[i] is not None and outcomes[i].status == "ok" and isinstance(outcomes[i].value, dict)]
+              and outcomes[i] is not None and outcomes[i].status == Status.OK and isinstance(outcomes[i].value, dict)]
     if not wanted:
         return
     again = replace(job, cases=[JobCase(job.cases[i].inputs, {**job.cases[i].options, **cases[i].options[FRESH_RERUN],
                                                               "rerun": True}) for i in wanted])
     for i, outcome in zip(wanted, sandbox.run_check(again)):
-        if outcome is not None and outcome.status == "ok":
+        if outcome is not None and outcome.status == Status.OK:
             outcomes[i].value["rerun"] = outcome.value
         else:
             what = f"{outcome.status}: {outcome.message}" if outcome is not None else "not run"

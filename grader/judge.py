@@ -29,23 +29,8 @@ from .compare import Comparison, compare_tensors
 from .course import CourseError, cached_module
 from .results import CaseResult
 from .sandbox import Outcome
+from .status import Status
 
-STATUS_TITLES = {
-    "exception": "your code raised an exception",
-    "not-implemented": "your code raised an exception",
-    "syntax-error": "syntax error",
-    "import-error": "importing your file failed",
-    "missing-entry": "entry point missing",
-    "wrong-signature": "wrong signature",
-    "bad-output": "unusable output",
-    "timeout": "time limit exceeded",
-    "cpu-limit": "CPU-time limit exceeded",
-    "memory-limit": "memory limit exceeded",
-    "exited": "the process exited early",
-    "crashed": "the process crashed",
-    "banned": "banned API called",
-    "sandbox-error": "sandbox failure",
-}
 
 
 def case_tolerance(problem, case: Case) -> tuple[float, float]:
@@ -116,15 +101,15 @@ def judge(problem, case: Case, outcome: Outcome) -> CaseResult:
     result = CaseResult(name=case.name, passed=False, about=case.about, status=outcome.status,
                         output=outcome.output, output_truncated=outcome.output_truncated,
                         elapsed=outcome.elapsed, traceback=outcome.traceback)
-    if outcome.status != "ok":
-        title = STATUS_TITLES.get(outcome.status, outcome.status)
+    if outcome.status != Status.OK:
+        title = Status.parse(outcome.status).title
         result.message = f"{title}: {outcome.message}" if outcome.message else title
         return result
     try:
         verdicts = case_verdicts(problem, case, outcome.value, case_tolerance(problem, case))
     except Exception as exc:  # a value no judge foresaw is the learner's unusable output, never a crash
-        result.status = "bad-output"
-        result.message = f"{STATUS_TITLES['bad-output']}: the output could not be judged ({type(exc).__name__})"
+        result.status = Status.BAD_OUTPUT
+        result.message = f"{Status.BAD_OUTPUT.title}: the output could not be judged ({type(exc).__name__})"
         return result
     failed = [v for v in verdicts if not v.passed]
     main = failed[0] if failed else verdicts[0]

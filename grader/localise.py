@@ -47,15 +47,17 @@ from .probes import influence as influence_probe
 from .execute import Submission, check_building_block, load_cases
 from .sandbox import JobCase, Limits
 from .spec import Localisation
+from .status import Status
 from .workspace import STATE_DIR, STATE_FILE
 
 PROBE_PATH = Path(influence_probe.__file__).resolve()
 YES, NO, OFF = "●", "·", " "
 RIGHT, WRONG, ABSENT = "✓", "✗", "·"
 MAX_GRID_COLUMNS = 48
-SKIPPED_STATUSES = ("wrong-signature", "skipped")
+SKIPPED_STATUSES = (Status.WRONG_SIGNATURE, Status.SKIPPED)
 # A stage that could not run says nothing about whether it is right.
-NOT_COMPARABLE = ("timeout", "cpu-limit", "memory-limit", "sandbox-error", "crashed", "exited", "bad-output")
+NOT_COMPARABLE = (Status.TIMEOUT, Status.CPU_LIMIT, Status.MEMORY_LIMIT, Status.SANDBOX_ERROR, Status.CRASHED,
+                  Status.EXITED, Status.BAD_OUTPUT)
 
 
 def settings(problem: Problem) -> Localisation:
@@ -69,7 +71,7 @@ def localise_report(course: Course, problem: Problem, report, cases, values: dic
     cfg = settings(problem)
     if not cfg.enabled:
         return
-    if any(c.status in ("timeout", "cpu-limit", "memory-limit") for c in report.cases):
+    if any(c.status in (Status.TIMEOUT, Status.CPU_LIMIT, Status.MEMORY_LIMIT) for c in report.cases):
         return  # running the code again (stages, probes) would only make the learner wait longer
     file, source = submission.file, submission.source
     try:

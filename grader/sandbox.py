@@ -37,6 +37,7 @@ import torch
 from . import confine, wire
 from .banned import build_spec
 from .confine import Isolation
+from .status import Status
 from .violations import Violation
 
 MiB = 1024 * 1024
@@ -91,12 +92,9 @@ class Job:
 
 @dataclass
 class Outcome:
-    """What happened to one case in the child. `status` is one of:
-    ok, exception, not-implemented, syntax-error, import-error, missing-entry,
-    wrong-signature, bad-output, banned, timeout, cpu-limit, memory-limit, exited,
-    crashed, sandbox-error."""
+    """What happened to one case in the child (grader/status.py)."""
 
-    status: str
+    status: Status
     value: dict | None = None
     message: str = ""
     traceback: str = ""
@@ -108,7 +106,7 @@ class Outcome:
     signal: int | None = None
 
 
-STOPPING = ("timeout", "cpu-limit")  # the rest of a check is not run after these
+STOPPING = (Status.TIMEOUT, Status.CPU_LIMIT)  # the rest of a check is not run after these
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
 
 
@@ -229,18 +227,18 @@ class Sandbox:
             if died is None:
                 break
             index = len(got)
-            if index > 0 and died.status not in STOPPING and died.status != "sandbox-error":
+            if index > 0 and died.status not in STOPPING and died.status != Status.SANDBOX_ERROR:
                 alone, again = self._run_child(job.subset([todo[index]]))
                 died = alone[0] if alone else again
             outcomes[todo[index]] = died
-            if died.status in STOPPING or died.status == "sandbox-error":
+            if died.status in STOPPING or died.status == Status.SANDBOX_ERROR:
                 break
             todo = todo[index + 1:]
         return outcomes
 
     def run(self, job: Job) -> Outcome:
         """A job of one case (localisation's probes): its outcome."""
-        return self.run_check(job)[0] or Outcome("sandbox-error", message="the case was not run")
+        return self.run_check(job)[0] or Outcome(Status.SANDBOX_ERROR, message="the case was not run")
 
     def _run_child(self, job: Job) -> tuple[list[Outcome], Outcome | None]:
         """Outcomes of the cases the child finished, in order, and how it ended when it
@@ -250,16 +248,16 @@ class Sandbox:
         try:
             if not self._hello():
                 self.close()
-                return [], Outcome("sandbox-error", message=f"the sandbox could not confine the child: {self.error}")
+                return [], Outcome(Status.SANDBOX_ERROR, message=f"the sandbox could not confine the child: {self.error}")
             wire.write_all(self._to_zygote, wire.encode({"job": "check"}, _encode_job(job, self.hidden)))
             header, payload = wire.read_frame(self._from_zygote, job.limits.result_mb * MiB + MiB)
         except (EOFError, BrokenPipeError, OSError, wire.ProtocolError) as exc:
             self.close()
-            return [], Outcome("sandbox-error", message=f"the sandbox stopped unexpectedly ({exc!r})")
+            return [], Outcome(Status.SANDBOX_ERROR, message=f"the sandbox stopped unexpectedly ({exc!r})")
         try:
             return _read_reply(header, payload, len(job.cases))
         except (wire.ProtocolError, KeyError, TypeError, ValueError) as exc:
-            return [], Outcome("sandbox-error", message=f"the sandbox's reply was malformed ({exc})")
+            return [], Outcome(Status.SANDBOX_ERROR, message=f"the sandbox's reply was malformed ({exc})")
 
     def close(self) -> None:
         if self.pid is None:
@@ -343,19 +341,19 @@ def _read_reply(header: dict, payload: bytes, n_cases: int) -> tuple[list[Outcom
         size = int(meta.get("payload", 0))
         if size < 0 or offset + size > len(payload):
             raise wire.ProtocolError("payload bounds")
-        if outcome.status == "ok":
+        if outcome.status == Status.OK:
             try:
                 outcome.value = wire.load_value(payload[offset:offset + size]) if size else None
             except wire.ProtocolError as exc:
-                outcome.status, outcome.message = "bad-output", f"the result could not be read back: {exc}"
-            if outcome.status == "ok" and not isinstance(outcome.value, dict):
-                outcome.status, outcome.message = "bad-output", "the result was not well-formed"
+                outcome.status, outcome.message = Status.BAD_OUTPUT, f"the result could not be read back: {exc}"
+            if outcome.status == Status.OK and not isinstance(outcome.value, dict):
+                outcome.status, outcome.message = Status.BAD_OUTPUT, "the result was not well-formed"
         offset += size
         outcomes.append(outcome)
     end = header.get("end")
     died = _outcome(end) if isinstance(end, dict) and len(outcomes) < n_cases else None
     if died is None and len(outcomes) < n_cases:
-        died = Outcome("sandbox-error", message="the child stopped without saying why")
+        died = Outcome(Status.SANDBOX_ERROR, message="the child stopped without saying why")
     return outcomes, died
 
 
@@ -377,7 +375,7 @@ def _outcome(meta: dict) -> Outcome:
                                         int(v.get("line", 0)) if isinstance(v.get("line"), int) else 0,
                                         str(v.get("how", ""))[:500], str(v.get("kind", "banned"))[:20]))
     elapsed = meta.get("elapsed", 0.0)
-    return Outcome(status=text("status", 40) or "bad-output", message=text("message", 4000),
+    return Outcome(status=Status.parse(meta.get("status")), message=text("message", 4000),
                    traceback=text("traceback", 8000), violations=violations, output=text("output", 64 * 1024),
                    output_truncated=number("output_truncated") or 0,
                    elapsed=float(elapsed) if isinstance(elapsed, (int, float)) else 0.0,

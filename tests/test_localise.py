@@ -6,6 +6,7 @@ import torch
 
 from grader.cases import Case
 from grader.localise import defined_names, position_entry, ranges
+from grader.spec import Localisation
 from grader.report import to_json
 
 HELPERS = """
@@ -95,7 +96,7 @@ def test_masked_rows_map_back_to_sequence_and_position():
     expected = torch.zeros(3, 5)
     actual = expected.clone()
     actual[2] += 1.0  # the third masked row: sequence 1, position 0
-    entry = position_entry(case, expected, actual, {"rows_of": "mask_indicator", "axes": ["sequence", "position"]},
+    entry = position_entry(case, expected, actual, Localisation(rows_of="mask_indicator", axes=("sequence", "position")),
                            (1e-5, 1e-4))
     assert entry["grid"] == [[False, False, False, False], [True, False, False, False]]
     assert "sequence 1: all wrong" in entry["text"] and "sequence 0: right" in entry["text"]
