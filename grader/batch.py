@@ -28,7 +28,7 @@ from pathlib import Path
 from .banned import build_spec
 from .cases import Case
 from .course import Course, Problem
-from .judge import expected_output
+from .judge import expected_output, judge_kind
 from .runner import check_problem, load_cases
 from .sandbox import Sandbox
 
@@ -100,7 +100,7 @@ def prepare_cases(problem: Problem, seed: int) -> list[Case]:
     """The problem's cases at `seed`, with expected outputs computed once for the class
     (when the default judge compares outputs; a custom judge computes its own)."""
     cases = load_cases(problem, seed)
-    if problem.has_reference and getattr(problem.reference, "judge", None) is None:
+    if judge_kind(problem) == "default":  # fixture cases carry theirs already
         for case in cases:
             if case.expected is None:
                 case.expected = expected_output(problem, case)

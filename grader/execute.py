@@ -17,6 +17,7 @@ from .course import Course, Problem
 from .judge import judge
 from .results import CaseResult, Report
 from .sandbox import Job, JobCase, Limits, Sandbox
+from .sources import source_for
 from .status import Status
 from .violations import Violation
 
@@ -65,11 +66,7 @@ class CaseRun:
 
 def load_cases(problem: Problem, seed: int) -> list[Case]:
     """The problem's cases: from its hidden reference, or a learner bundle's public fixtures."""
-    if problem.has_reference:
-        return list(problem.reference.cases(seed))
-    from .fixtures import load_fixture_cases
-
-    return load_fixture_cases(problem, seed)
+    return source_for(problem).cases(seed)
 
 
 def run_cases(course: Course, problem: Problem, submission: Submission, cases: list[Case], sandbox: Sandbox,
@@ -128,14 +125,7 @@ def settle(report: Report) -> None:
 
 def name_the_mistake(problem: Problem, report: Report, cases: list[Case], values: dict) -> None:
     """The known-mistake catalogue: the reference's, or the outputs a learner's bundle ships."""
-    if problem.has_reference:
-        from .diagnose import diagnose_report
-
-        diagnose_report(problem, report, cases, values)
-    elif cases:
-        from .fixtures import diagnose_from_fixtures
-
-        diagnose_from_fixtures(problem, report, cases, values)
+    source_for(problem).name_the_mistake(report, cases, values)
 
 
 def check_building_block(course: Course, stage: Problem, submission: Submission, cases: list[Case],

@@ -17,16 +17,14 @@ The custom judges return one or more `Comparison`s.
 
 from __future__ import annotations
 
-import dataclasses
 import warnings
-from pathlib import Path
-from types import ModuleType
 
 import torch
 
 from .cases import Case
 from .compare import Comparison, compare_tensors
-from .course import CourseError, cached_module
+from .sources import (PUBLIC_JUDGE_FILE, has_public_judge, public_judge_module,  # noqa: F401 (public_module,
+                      public_module, source_for)  # PUBLIC_JUDGE_FILE: for references and validate)
 from .results import CaseResult
 from .sandbox import Outcome
 from .status import Status
@@ -42,38 +40,11 @@ def case_tolerance(problem, case: Case) -> tuple[float, float]:
     return problem.tolerance("float32")
 
 
-PUBLIC_JUDGE_FILE = "judge.py"
-
-
-def _load_public(path: Path) -> ModuleType:
-    path = path.resolve()
-    return cached_module(f"_grader_public_judge_{path.parent.name.replace('-', '_')}@{path.parent}", path)
-
-
-def public_judge_module(problem) -> ModuleType | None:
-    """The problem's public judge module (problems/<slug>/judge.py), or None."""
-    path = problem.dir / PUBLIC_JUDGE_FILE
-    return _load_public(path) if path.exists() else None
-
-
-def has_public_judge(problem) -> bool:
-    return (problem.dir / PUBLIC_JUDGE_FILE).exists()
-
-
-def public_module(anchor_file: str, slug: str) -> ModuleType:
-    """For a reference: the public judge module of problem `slug` in the same course root
-    (reference/x.py -> problems/<slug>/judge.py), e.g. to reuse a statistical test."""
-    path = Path(anchor_file).resolve().parent.parent / "problems" / slug / PUBLIC_JUDGE_FILE
-    if not path.exists():
-        raise CourseError(f"{anchor_file}: no public judge at {path}")
-    return _load_public(path)
-
-
 def judge_kind(problem) -> str:
     """"public", "reference" or "default": which judge decides this problem's cases."""
     if has_public_judge(problem):
         return "public"
-    if problem.has_reference and getattr(problem.reference, "judge", None) is not None:
+    if source_for(problem).custom_judge is not None:
         return "reference"
     return "default"
 
@@ -82,19 +53,7 @@ def expected_output(problem, case: Case):
     """What the judge compares against: the entry's output on the pristine inputs, or, for
     a problem with a public judge, the reference's `expected(case)` (None without one).
     A case from fixtures carries it already."""
-    if case.expected is not None:
-        return case.expected
-    if has_public_judge(problem):
-        make = getattr(problem.reference, "expected", None) if problem.has_reference else None
-        if make is None:
-            return None
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return make(dataclasses.replace(case, inputs=case.pristine_inputs()))
-    reference = problem.reference
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # the reference's warnings are not the learner's business
-        return getattr(reference, problem.entry)(**case.pristine_inputs())
+    return source_for(problem).expected(case)
 
 
 def judge(problem, case: Case, outcome: Outcome) -> CaseResult:
@@ -133,7 +92,7 @@ def case_verdicts(problem, case: Case, value: dict, tol: tuple[float, float]) ->
         if kind == "public":
             verdicts = public_judge_module(problem).judge(case, value, tol, expected_output(problem, case))
         else:
-            verdicts = problem.reference.judge(case, value, tol)
+            verdicts = source_for(problem).custom_judge(case, value, tol)
     return [verdicts] if isinstance(verdicts, Comparison) else list(verdicts)
 
 

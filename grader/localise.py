@@ -46,6 +46,7 @@ from .judge import case_tolerance, expected_output
 from .probes import influence as influence_probe
 from .execute import Submission, check_building_block, load_cases
 from .sandbox import JobCase, Limits
+from .sources import source_for
 from .spec import Localisation
 from .status import Status
 from .workspace import STATE_DIR, STATE_FILE
@@ -154,7 +155,7 @@ def stage_problems(course: Course, problem: Problem, names: dict[str, str]) -> l
                 continue  # a stage this course does not ship
     return [p for p in candidates
             if p.slug != problem.slug and p.entry != problem.entry and p.entry in names
-            and (p.has_reference or p.fixtures_path.exists())]  # a learner bundle ships fixtures
+            and source_for(p).available]
 
 
 def first_wrong_stage(course: Course, problem: Problem, submission: Submission, *, seed=0, sandbox=None):
@@ -384,7 +385,8 @@ def position_entry(case, expected, actual, cfg: Localisation, tol) -> dict:
 def influence_entries(course: Course, problem: Problem, report, cases, submission: Submission, *,
                       sandbox=None) -> list[dict]:
     spec = settings(problem).influence
-    if spec is None or sandbox is None or not problem.has_reference:  # the grid runs the reference
+    reference = source_for(problem).entry  # the grid runs the right answer: not in a learner's bundle
+    if spec is None or sandbox is None or reference is None:
         return []
     name, axis = spec.input, spec.axis
     out_axis = spec.output_axis if spec.output_axis is not None else axis
@@ -408,7 +410,6 @@ def influence_entries(course: Course, problem: Problem, report, cases, submissio
     if outcome.status != "ok" or not isinstance(outcome.value, dict):
         return []
     mine = outcome.value.get("influence")
-    reference = getattr(problem.reference, problem.entry)
     try:
         base, theirs = influence_probe.influence(lambda **kw: reference(**kw), case.pristine_inputs() if not cut
                                                  else {**case.pristine_inputs(), name: inputs[name].clone()},

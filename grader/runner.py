@@ -19,6 +19,7 @@ from .execute import Submission, load_cases, name_the_mistake, run_cases, settle
 from . import mistakes as _mistakes  # noqa: F401
 from .results import Report
 from .sandbox import Limits, Sandbox
+from .sources import source_for
 from .static import scan_file, scan_source
 
 
@@ -80,7 +81,7 @@ def _check(course: Course, problem: Problem, *, file, source, source_name, works
         report.cases = run.results
         report.violations += [v for v in run.violations if v not in report.violations]
         report.error, report.error_kind, report.isolation = run.error, run.error_kind, run.isolation
-        if localise and (problem.has_reference or problem.fixtures_path.exists()) and report.error is None \
+        if localise and source_for(problem).available and report.error is None \
                 and not report.violations and any(not c.passed for c in report.cases):
             from .localise import localise_report  # needs the sandbox: stages and probes run learner code
 
