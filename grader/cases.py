@@ -24,6 +24,16 @@ class Case:
         return clone(self.inputs)
 
 
+def case_tolerance(problem, case: Case) -> tuple[float, float]:
+    """(atol, rtol) for a case: its own, else the problem's for its first float input's dtype."""
+    if case.tolerance is not None:
+        return case.tolerance
+    for value in case.inputs.values():
+        if isinstance(value, torch.Tensor) and value.is_floating_point():
+            return problem.tolerance(str(value.dtype).removeprefix("torch."))
+    return problem.tolerance("float32")
+
+
 def clone(value):
     if isinstance(value, torch.Tensor):
         return value.detach().clone()

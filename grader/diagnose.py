@@ -7,7 +7,7 @@ from __future__ import annotations
 import warnings
 
 from .compare import close
-from .judge import case_tolerance
+from .cases import case_tolerance
 
 
 def _outputs_of(problem, mistake, case):

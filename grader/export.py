@@ -24,7 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .course import PACKAGE_DIR, Course, CourseError, Problem
-from .fixtures import FixtureMode, read_fixtures, write_fixtures
+from .fixtures import FixtureMode, read_fixtures
+from .fixtures_write import write_fixtures
 from .learner_package import build_learner_wheel, learner_spec
 
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")

@@ -21,7 +21,7 @@ import warnings
 
 import torch
 
-from .cases import Case
+from .cases import Case, case_tolerance  # noqa: F401 (case_tolerance: for callers)
 from .compare import Comparison, compare_tensors
 from .sources import (PUBLIC_JUDGE_FILE, has_public_judge, public_judge_module,  # noqa: F401 (public_module,
                       public_module, source_for)  # PUBLIC_JUDGE_FILE: for references and validate)
@@ -29,15 +29,6 @@ from .results import CaseResult
 from .sandbox import Outcome
 from .status import Status
 
-
-
-def case_tolerance(problem, case: Case) -> tuple[float, float]:
-    if case.tolerance is not None:
-        return case.tolerance
-    for value in case.inputs.values():
-        if isinstance(value, torch.Tensor) and value.is_floating_point():
-            return problem.tolerance(str(value.dtype).removeprefix("torch."))
-    return problem.tolerance("float32")
 
 
 def judge_kind(problem) -> str:

@@ -433,7 +433,7 @@ class _Validator:
     def check_public_judge(self) -> None:
         """It is shipped to learners: it must not need (or leak) the reference, and what the
         reference precomputes for it must fit in fixtures.pt."""
-        from .fixtures import _plain
+        from .fixtures_write import _plain
 
         p = self.problem
         if not has_public_judge(p):
