@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from .banned import build_spec
@@ -37,10 +38,29 @@ def check_problem(course: Course, problem: Problem, *, file: str | Path | None =
     A sandbox started here (or by the caller) before the reference loads is forked; after,
     it is a fresh interpreter (grader/sandbox.py enforces it).
     """
+    if file is not None:
+        file = Path(file).resolve()
+        workspace = Path(workspace).resolve() if workspace else file.parent
+    submission = Submission(file=file, source=source if file is None else None, source_name=source_name,
+                            workspace=Path(workspace).resolve() if workspace else None, module_name=module_name)
+    options = CheckOptions(diagnose=diagnose, localise=localise, limits=limits,
+                           cases=tuple(cases) if cases is not None else None)
+    return check_submission(course, problem, submission, seed=seed, sandbox=sandbox, options=options)
+
+
+@dataclass(frozen=True)
+class CheckOptions:
+    diagnose: bool = True  # name the known mistake when the check fails
+    localise: bool = True  # say where a wrong output goes wrong (grader/localise.py)
+    limits: Limits | None = None  # default: the problem's
+    cases: tuple[Case, ...] | None = None  # precomputed (batch grading computes them once per class)
+
+
+def check_submission(course: Course, problem: Problem, submission: Submission, *, seed: int = PUBLIC_SEED,
+                     sandbox: Sandbox | None = None, options: CheckOptions = CheckOptions()) -> Report:
+    """The check itself, on typed inputs (check_problem is its keyword front door)."""
     with _single_threaded():
-        return _check(course, problem, file=file, source=source, source_name=source_name, workspace=workspace,
-                      seed=seed, sandbox=sandbox, diagnose=diagnose, limits=limits, module_name=module_name,
-                      localise=localise, cases=cases)
+        return _check(course, problem, submission, seed, sandbox, options)
 
 
 @contextlib.contextmanager
@@ -59,15 +79,11 @@ def _single_threaded():
             torch.set_num_threads(before)
 
 
-def _check(course: Course, problem: Problem, *, file, source, source_name, workspace, seed, sandbox, diagnose,
-           limits, module_name, localise, cases) -> Report:
+def _check(course: Course, problem: Problem, submission: Submission, seed: int, sandbox: Sandbox | None,
+           options: CheckOptions) -> Report:
     started = time.monotonic()
-    if file is not None:
-        file = Path(file).resolve()
-        workspace = Path(workspace).resolve() if workspace else file.parent
-    submission = Submission(file=file, source=source if file is None else None, source_name=source_name,
-                            workspace=Path(workspace).resolve() if workspace else None, module_name=module_name)
-    report = Report(problem=problem.slug, title=problem.title, file=str(file or source_name), seed=seed)
+    report = Report(problem=problem.slug, title=problem.title, file=str(submission.file or submission.source_name),
+                    seed=seed)
     if not scan(course, problem, submission, report):
         report.elapsed = time.monotonic() - started
         return report
@@ -76,12 +92,12 @@ def _check(course: Course, problem: Problem, *, file, source, source_name, works
     sandbox = sandbox or Sandbox()
     try:
         sandbox.start()
-        cases = list(cases) if cases is not None else load_cases(problem, seed)
-        run = run_cases(course, problem, submission, cases, sandbox, limits)
+        cases = list(options.cases) if options.cases is not None else load_cases(problem, seed)
+        run = run_cases(course, problem, submission, cases, sandbox, options.limits)
         report.cases = run.results
         report.violations += [v for v in run.violations if v not in report.violations]
         report.error, report.error_kind, report.isolation = run.error, run.error_kind, run.isolation
-        if localise and source_for(problem).available and report.error is None \
+        if options.localise and source_for(problem).available and report.error is None \
                 and not report.violations and any(not c.passed for c in report.cases):
             from .localise import localise_report  # needs the sandbox: stages and probes run learner code
 
@@ -92,7 +108,7 @@ def _check(course: Course, problem: Problem, *, file, source, source_name, works
             sandbox.close()
 
     settle(report)
-    if diagnose and not report.passed:
+    if options.diagnose and not report.passed:
         with _explaining(report, "which mistake"):
             name_the_mistake(problem, report, cases, run.values)
     report.elapsed = time.monotonic() - started
