@@ -67,7 +67,8 @@ def _case(name, g, shape, temperature, p, about, **kw):
     # Asserted on the finished tensor: the contract promises these margins.
     assert boundary_margin(logits, temperature, p) >= MARGIN, name
     assert boundary_gap(logits, temperature, p) >= K._min_gap(logits, temperature), name
-    return Case(name, {"logits": logits, "temperature": temperature, "p": p}, about)
+    return Case(name, {"logits": logits, "temperature": temperature, "p": p}, about,
+                tolerance=K.conditioned_tolerance(logits, temperature))
 
 
 def cases(seed: int) -> list[Case]:
