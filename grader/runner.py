@@ -110,25 +110,35 @@ def check_problem(course: Course, problem: Problem, *, file: str | Path | None =
 
             localise_report(course, problem, report, cases, values, file=file, source=source,
                             source_name=source_name, workspace=workspace, seed=seed, sandbox=sandbox)
+        score(report)
+        if diagnose and not report.passed and problem.has_reference:
+            from .diagnose import diagnose_report
+
+            diagnose_report(problem, report, cases, values)
+        elif diagnose and not report.passed and cases:
+            from .fixtures import diagnose_from_fixtures  # a learner bundle ships the mistakes' outputs
+
+            diagnose_from_fixtures(problem, report, cases, values)
+        if diagnose and not report.passed and cases:
+            # THE hook of the evidence layer (grader/explain.py): after the catalogue, while the sandbox is up.
+            from .explain import explain
+
+            explain(problem, report, job=job, sandbox=sandbox, seed=seed)
     finally:
         if own_sandbox:
             sandbox.close()
 
+    score(report)
+    report.elapsed = time.monotonic() - started
+    return report
+
+
+def score(report: Report) -> None:
     passed_cases = sum(c.passed for c in report.cases)
     total = len(report.cases) if report.error is None else max(len(report.cases), 1)
     report.passed = bool(report.cases) and passed_cases == len(report.cases) and not report.violations \
         and report.error is None
     report.score = 0.0 if report.violations or not report.cases else round(passed_cases / total, 4)
-    if diagnose and not report.passed and problem.has_reference:
-        from .diagnose import diagnose_report
-
-        diagnose_report(problem, report, cases, values)
-    elif diagnose and not report.passed and cases:
-        from .fixtures import diagnose_from_fixtures  # a learner bundle ships the mistakes' outputs
-
-        diagnose_from_fixtures(problem, report, cases, values)
-    report.elapsed = time.monotonic() - started
-    return report
 
 
 FRESH_RERUN = "fresh_rerun"  # a case option: run the case again in a separate child, with these options

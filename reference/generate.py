@@ -9,6 +9,8 @@ end tokens propagated, same generator seed -> same output whatever the global RN
 tests the first new token's frequencies against top_k_probs with a chi-square test.
 """
 
+import functools
+
 import torch
 
 from grader.cases import Case, generator, randint, randn
@@ -414,3 +416,21 @@ MISTAKES = [
             "embedding and overwrites the prompt's keys and values.",
             "The first new token is at position T0 (the prompt occupies 0..T0-1): step at index T0 + s."),
 ]
+
+
+# --------------------------------------------------------------------------- ablation (grader/ablation.py)
+WORDS = {"head": "with no blocks and no positions the next token depends only on the last token "
+                 "(argmax of layer_norm(w_emb[last]) @ w_emb.T), and yours differ: the logits used (the LAST "
+                 "position's), the final layer norm, the tied head, or how the chosen token is appended is wrong",
+         "positions": "the positional embeddings are added wrongly as the sequence grows (pos_embed[:T] for the "
+                      "current length T)",
+         "causal": "the causal mask of the forward pass is wrong"}
+
+
+@functools.lru_cache(maxsize=4)
+def ablations(seed: int) -> list:
+    """Greedy decoding with parts of the model switched off through its weights; tokens are compared."""
+    g = generator(seed, "ablation")
+    base = {"prompt_ids": randint(g, 24, 3, 3), "max_new_tokens": 5, "end_token_id": -1,
+            **_weights(g, 24, 16, 8, 2), "num_heads": 4}
+    return sibling(__file__, "_ablate").lm_stages(seed, base, generate, MISTAKES, causal=True, words=WORDS)

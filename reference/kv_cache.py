@@ -10,6 +10,8 @@ prefix gives the right logits but fails on work.
 
 import math
 
+import functools
+
 import torch
 
 from grader.cases import Case, generator, model_weights, randint
@@ -315,3 +317,27 @@ MISTAKES = [
             "to itself (at index 0 there is nothing to attend to at all).",
             "Slice up to index + 1 after writing this position."),
 ]
+
+
+# --------------------------------------------------------------------------- ablation (grader/ablation.py)
+WORDS = {"head": "with no blocks and no positions each step's logits are layer_norm(w_emb[token]) @ w_emb.T, and "
+                 "yours differ: the token's embedding, the final layer norm or the tied head is wrong",
+         "positions": "the position added at each step is wrong: the token at `index` gets pos_embed[index]",
+         "causal": "attention over the cache is wrong: with all scores equal, step i must average the values of "
+                   "steps 0..i, so the slots written or read are not the right ones (write position `index`, "
+                   "attend over cache[..., :index + 1, :])"}
+
+
+def _decoded_logits(input_ids, max_len, w_emb, pos_embed, blocks_weights, num_heads):
+    return drive(causal_lm_step, input_ids, max_len, w_emb, pos_embed, blocks_weights, num_heads)
+
+
+@functools.lru_cache(maxsize=4)
+def ablations(seed: int) -> list:
+    """Decoding with parts of the model switched off through its weights, through the problem's own
+    probe (every position from a zero cache); the expected logits are the full forward's."""
+    g = generator(seed, "ablation")
+    base = {"input_ids": randint(g, 20, 2, 6), "max_len": 7, **model_weights(g, 20, 16, 7, 2),
+            "num_heads": 4}
+    base["blocks_weights"] = base["blocks_weights"] * 1.5
+    return sibling(__file__, "_ablate").lm_stages(seed, base, _decoded_logits, MISTAKES, causal=True, words=WORDS)
