@@ -42,6 +42,8 @@ class Stage:
     options: dict = field(default_factory=dict)  # handed to the problem's probe
     readings: tuple[Reading, ...] = ()
     right_means: str = ""  # said when right, if more than "right"
+    informative: bool = True  # False: switching this part on does not change the expected output here,
+    #                          so a right answer on this stage proves nothing (e.g. tokens that do not move)
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,8 @@ def judge_stage(problem, stage: Stage, outcome) -> StageResult:
         return StageResult(stage, None, "no comparable output")
     verdict = compare_tensors(stage.expected, actual, *tol)
     if verdict.passed:
+        if not stage.informative:
+            return StageResult(stage, None, "right, but on these inputs that part does not change the answer")
         return StageResult(stage, True, "right")
     matching = tuple(r for r in stage.readings if close(r.output, actual, *tol))
     seen = matching[0].seen if len(matching) == 1 else verdict.message.split(";")[0][:200]

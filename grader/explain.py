@@ -69,7 +69,7 @@ def run_evidence(problem: Problem, stages: list[Stage], properties: list[Propert
     if properties:
         results, at = [], 0
         for prop in properties:
-            outs = [_output(o) for o in rest[at:at + len(prop.trials)]]
+            outs = [_output(o, prop.key) for o in rest[at:at + len(prop.trials)]]
             at += len(prop.trials)
             try:
                 with warnings.catch_warnings():
@@ -90,10 +90,10 @@ def run_evidence(problem: Problem, stages: list[Stage], properties: list[Propert
     return first
 
 
-def _output(outcome):
+def _output(outcome, key: str = "output"):
     if outcome is None or outcome.status != "ok" or not isinstance(outcome.value, dict):
         return None
-    return outcome.value.get("output")
+    return outcome.value.get(key)
 
 
 # --------------------------------------------------------------------------- where the data comes from
@@ -126,7 +126,8 @@ def stage_from_plain(data: dict) -> Stage:
     readings = tuple(Reading(r["output"], r["means"], r["seen"]) for r in data.get("readings", []))
     return Stage(name=data["name"], inputs=data["inputs"], expected=data["expected"], changed=data["changed"],
                  wrong_means=data["wrong_means"], hint=data.get("hint", ""), options=dict(data.get("options") or {}),
-                 readings=readings, right_means=data.get("right_means", ""))
+                 readings=readings, right_means=data.get("right_means", ""),
+                 informative=bool(data.get("informative", True)))
 
 
 def problem_properties(problem: Problem, seed: int) -> list[Property]:

@@ -33,6 +33,7 @@ class Property:
     changed: str  # what the inputs do: "each row, then the same row plus 10"
     hint: str = ""
     options: tuple[dict, ...] = field(default_factory=tuple)  # per-trial probe options, if any
+    key: str = "output"  # which entry of the probe's value the check reads
 
 
 def read_properties(results: list[tuple[Property, Broken | None]]) -> Finding | None:

@@ -120,7 +120,7 @@ def block_stages(seed, forward, mistakes, *, N=2, T=6, d=16, num_heads=4, dtype=
                             "chained (their order, or which stream the MLP's layer norm reads)",
                             "x = x + mha(layer_norm(x)); then x = x + mlp(layer_norm(x)) of the UPDATED x.",
                             readings=readings_for(mistakes, inputs, expected)))
-    return stages
+    return mark_informative(stages, {})
 
 
 def lm_stages(seed, base, forward, mistakes, *, causal, words, readings=True):
@@ -157,7 +157,32 @@ def lm_stages(seed, base, forward, mistakes, *, causal, words, readings=True):
         expected = forward(**_copy(inputs))
         found = readings_for(mistakes, inputs, expected) if readings else ()
         stages.append(Stage(name, inputs, expected, changed, wrong_means, hint, readings=found))
-    return stages
+    return mark_informative(stages, BASELINES)
+
+
+# For each stage, the stage whose expected output it must differ from to show anything: the part it
+# switches on has to change the answer (tokens, in generate, often do not move).
+BASELINES = {"embedding, positions and head": "embedding and head alone",
+             "one block with both sublayers switched off": None,
+             "two identical blocks": None, "two different blocks": "two identical blocks"}
+BLOCK_BASELINE = "one block with both sublayers switched off"
+
+
+def mark_informative(stages, baselines):
+    by_name = {s.name: s for s in stages}
+    out = []
+    for s in stages:
+        base_name = baselines.get(s.name, BLOCK_BASELINE if s.name.startswith(("one block", "the same")) else None)
+        base = by_name.get(base_name) if base_name and base_name != s.name else None
+        informative = base is None or not _same(base.expected, s.expected)
+        out.append(Stage(**{**s.__dict__, "informative": informative}))
+    return out
+
+
+def _same(a, b):
+    if not isinstance(a, torch.Tensor) or not isinstance(b, torch.Tensor) or a.shape != b.shape:
+        return False
+    return bool((a == b).all()) if not a.is_floating_point() else bool(torch.allclose(a, b, atol=1e-4, rtol=1e-4))
 
 
 def _copy(inputs):

@@ -126,6 +126,6 @@ WORDS = {"head": "with no blocks and no positions the logits are layer_norm(w_em
 @functools.lru_cache(maxsize=4)
 def ablations(seed: int) -> list:
     """The model with parts switched off through its weights (reference/_ablate.py)."""
-    base = L.lm_inputs(seed, "ablation", N=2, T=6, d=16, V=20, num_heads=4, num_blocks=2, mask=None,
+    base = L.lm_inputs(seed, "ablation", N=2, T=6, max_len=9, d=16, V=20, num_heads=4, num_blocks=2, mask=None,
                        block_scale=1.5)
     return sibling(__file__, "_ablate").lm_stages(seed, base, causal_lm_forward, MISTAKES, causal=True, words=WORDS)

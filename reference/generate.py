@@ -431,6 +431,10 @@ WORDS = {"head": "with no blocks and no positions the next token depends only on
 def ablations(seed: int) -> list:
     """Greedy decoding with parts of the model switched off through its weights; tokens are compared."""
     g = generator(seed, "ablation")
-    base = {"prompt_ids": randint(g, 24, 3, 3), "max_new_tokens": 5, "end_token_id": -1,
-            **_weights(g, 24, 16, 8, 2), "num_heads": 4}
+    base = {"prompt_ids": randint(g, 24, 4, 3), "max_new_tokens": 6, "end_token_id": -1,
+            **_weights(g, 24, 16, 12, 2), "num_heads": 4}
+    # Tokens are compared, not logits: an offset per embedding row makes the final layer norm's
+    # centring change which token wins, so a missing ln_f shows already without blocks.
+    base["w_emb"] = base["w_emb"] + 2.0 * randn(g, 24, 1)
+    base["pos_embed"] = base["pos_embed"] * 3.0  # positions strong enough to change the greedy tokens
     return sibling(__file__, "_ablate").lm_stages(seed, base, generate, MISTAKES, causal=True, words=WORDS)
