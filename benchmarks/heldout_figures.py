@@ -148,7 +148,10 @@ def main() -> int:
     judged = json.loads(Path(args.judged).read_text()) if args.judged else {}
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
+        known = {p.slug for p in course}
         for item in items:
+            if item.slug not in known:
+                continue  # e.g. tests/test_report.py: a helper's examples, not a problem's
             problem = course.get(item.slug)
             folder = Path(tmp) / re.sub(r"\W+", "_", item.label)
             folder.mkdir(parents=True)
