@@ -110,12 +110,12 @@ def test_the_catalogue_stays_first(grade):
 
 
 def _correct_sources(slug):
-    module = importlib.import_module("test_" + slug.replace("-", "_"))
+    module = importlib.import_module("sampling_solutions" if slug == "sample" else "test_" + slug.replace("-", "_"))
     return {k: textwrap.dedent(v) for k, v in module.CORRECT.items()}
 
 
 EXPLAINED = ["gelu", "layer-norm", "attention", "top-k", "top-p", "transformer-block", "mlm-forward",
-             "mlm-tied-head", "causal-lm", "kv-cache"]
+             "mlm-tied-head", "causal-lm", "kv-cache", "sample"]
 
 
 @pytest.mark.parametrize("slug", EXPLAINED)
@@ -164,3 +164,18 @@ def test_a_bundle_explains_by_ablation_without_the_reference(tmp_path, course, s
     path.write_text(textwrap.dedent(BLOCK_TWO_SLIPS))
     d = check_problem(bundle, problem, file=path, sandbox=sandbox, localise=False).diagnosis
     assert d["evidence"] == "ablation" and "residual connection is missing" in d["name"]
+
+
+SAMPLER_TWO_SLIPS = """
+    import torch
+    def sample(probs, generator):
+        u = torch.rand(1, generator=generator, dtype=probs.dtype)  # one number for the whole batch
+        below = (probs.cumsum(-1) - probs) <= u  # ... and compared one token late
+        return below.sum(-1).clamp(max=probs.shape[-1] - 1).to(torch.int64)
+"""
+
+
+def test_a_sampler_with_two_slips_is_explained_by_its_certain_tokens(grade):
+    d = grade("sample", SAMPLER_TWO_SLIPS).diagnosis
+    assert d["evidence"] == "property" and "one token too late" in d["name"], d
+    assert "[1, 3, 0, 4]" in d["seen"]

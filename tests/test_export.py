@@ -76,7 +76,8 @@ def test_student_bundle_hides_the_reference(tmp_path, course):
     files = sorted(p.relative_to(tmp_path / "bundle").as_posix() for p in (tmp_path / "bundle").rglob("*")
                    if p.is_file())
     assert files == ["README.md", "problems/layer-norm/README.md", "problems/layer-norm/fixtures.pt",
-                     "problems/layer-norm/problem.toml", "problems/layer-norm/stub.py"]
+                     "problems/layer-norm/problem.toml", "problems/layer-norm/properties.py",  # public: no reference
+                     "problems/layer-norm/stub.py"]
     hidden = (REPO / "reference" / "layer_norm.py").read_text()
     for marker in ("def _unbiased", "def cases", "MISTAKES"):
         assert marker in hidden
