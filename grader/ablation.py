@@ -75,7 +75,8 @@ def judge_stage(problem, stage: Stage, outcome) -> StageResult:
             return StageResult(stage, None, "right, but on these inputs that part does not change the answer")
         return StageResult(stage, True, "right")
     matching = tuple(r for r in stage.readings if close(r.output, actual, *tol))
-    seen = matching[0].seen if len(matching) == 1 else verdict.message.split(";")[0][:200]
+    seen = matching[0].seen if len(matching) == 1 else (multiple_of(stage.expected, actual, tol)
+                                                        or verdict.message.split(";")[0][:200])
     return StageResult(stage, False, seen, matching)
 
 
@@ -107,3 +108,16 @@ def read_ladder(results: list[StageResult]) -> Finding | None:
             f"({stage.changed}). " + conclusion)
     return Finding(name=name, explanation=text, evidence=EvidenceKind.ABLATION, changed=stage.changed,
                    seen=wrong.seen, hint=stage.hint, also=also)
+
+
+def multiple_of(expected: torch.Tensor, actual, tol) -> str:
+    """'your output is 0.5 times the right one', when it is (a scaled residual, a doubled branch)."""
+    if type(actual) is not torch.Tensor or actual.shape != expected.shape or not expected.is_floating_point():
+        return ""
+    e, a = expected.double().flatten(), actual.double().flatten()
+    if not bool(torch.isfinite(a).all()) or float(e.norm()) == 0:
+        return ""
+    c = float(e @ a / (e @ e))
+    if abs(c - 1) < 1e-3 or not close(expected * c, actual, *tol):
+        return ""
+    return f"your output is {c:.4g} times the right one"

@@ -17,6 +17,7 @@ import warnings
 from pathlib import Path
 
 from .ablation import Reading, Stage, judge_stage, read_ladder
+from .cases import clone
 from .course import Problem, cached_module
 from .evidence import EvidenceKind, Finding
 from .properties import Property, read_properties
@@ -53,10 +54,11 @@ def explain(problem: Problem, report, *, job: Job, sandbox, seed: int) -> Findin
 
 def run_evidence(problem: Problem, stages: list[Stage], properties: list[Property], *, job: Job,
                  sandbox) -> Finding | None:
-    cases = [JobCase(s.inputs, dict(s.options)) for s in stages]
+    # Cloned: stages share tensors, and a learner's in-place edit in one must not reach the next.
+    cases = [JobCase(clone(s.inputs), dict(s.options)) for s in stages]
     for prop in properties:
         for i, trial in enumerate(prop.trials):
-            cases.append(JobCase(trial, dict(prop.options[i]) if i < len(prop.options) else {}))
+            cases.append(JobCase(clone(trial), dict(prop.options[i]) if i < len(prop.options) else {}))
     outcomes = sandbox.run_check(dataclasses.replace(job, cases=cases))
     stage_outcomes, rest = outcomes[:len(stages)], outcomes[len(stages):]
     findings = []

@@ -46,8 +46,9 @@ def block_steps(bw, causal_words="the causal mask is wrong"):
     uniform = with_identity(with_zeros(bw, W_Q, W_K, W_MLP2), W_V, W_O)
     return [
         ("one block with both sublayers switched off", "w_o = 0 and w_mlp2 = 0: both branches add zero",
-         "with both sublayers switched off the block must return its input, and yours does not: a residual "
-         "connection is missing, or the residual stream itself is normalised",
+         "with both sublayers switched off the block must return its input, and yours does not: the residual "
+         "connections do not carry x through unchanged (one is missing or scaled, or the stream itself is "
+         "normalised)",
          "Each sublayer adds to the stream: x = x + branch(layer_norm(x)); the stream is never normalised.",
          with_zeros(bw, W_O, W_MLP2), None),
         ("one block with only its MLP, identity MLP weights", "w_o = 0 (no attention), w_mlp1 = w_mlp2 = I: "
@@ -68,7 +69,8 @@ def block_steps(bw, causal_words="the causal mask is wrong"):
          "attention is wrong",
          "Softmax of equal scores is uniform; the output is merge_heads(weights @ v) @ w_o.",
          uniform, False),
-        ("the same, causal", "as above with causal on: position i must get the mean over positions 0..i",
+        ("one block with only attention, all scores equal, causal", "w_q = w_k = 0, w_v = w_o = I, w_mlp2 = 0, "
+         "causal on: position i must get x + the mean of layer_norm(x) over positions 0..i",
          causal_words,
          "Position i may attend to j <= i: fill the other scores with -inf BEFORE the softmax.",
          uniform, True),
@@ -106,8 +108,17 @@ def block_stages(seed, forward, mistakes, *, N=2, T=6, d=16, num_heads=4, dtype=
     x = randn(g, N, T, d, dtype=dtype, scale=2.0, shift=1.0)
     bw = block_weights(g, d, dtype)
     stages = []
-    for name, changed, wrong_means, hint, weights, causal in block_steps(bw):
-        inputs = {"x": x, "block_weights": weights, "num_heads": num_heads,
+    single = {"x": x[:, :1], "block_weights": with_zeros(bw, W_MLP2), "num_heads": num_heads, "causal": False}
+    steps = block_steps(bw)
+    at = next(i for i, st in enumerate(steps) if st[0].startswith("one block with only attention, all scores"))
+    steps.insert(at, ("one block with only attention, one position", "a single position (T = 1), w_mlp2 = 0: "
+                      "attention must return that position's own value, x @ w_v, heads merged, @ w_o",
+                      "with a single position attention must return that position's own value, and yours does not: "
+                      "the value path (w_v, splitting or merging the heads, w_o) or the layer norm before attention "
+                      "is wrong", "v = layer_norm(x) @ w_v, split into heads and merged back in the same order, "
+                      "then @ w_o.", single["block_weights"], False))
+    for name, changed, wrong_means, hint, weights, causal in steps:
+        inputs = {"x": x[:, :1] if "one position" in name else x, "block_weights": weights, "num_heads": num_heads,
                   "causal": False if causal is None else causal}
         expected = forward(**_copy(inputs))
         stages.append(Stage(name, inputs, expected, changed, wrong_means, hint,
@@ -123,10 +134,11 @@ def block_stages(seed, forward, mistakes, *, N=2, T=6, d=16, num_heads=4, dtype=
     return mark_informative(stages, {})
 
 
-def lm_stages(seed, base, forward, mistakes, *, causal, words, readings=True):
+def lm_stages(seed, base, forward, mistakes, *, causal, words, readings=True, one_position=None):
     """The model ladder. `base`: the entry's inputs (w_emb, pos_embed, blocks_weights with >= 2 blocks);
     `forward(**inputs)`: the reference's output; `words`: problem-specific wrong_means for
-    "head" (embedding and head alone), "positions", and optionally "causal" (the causal stage)."""
+    "head" (embedding and head alone), "positions", and optionally "causal" (the causal stage) and
+    "single" (one position); `one_position(base) -> changed inputs` cuts the sequence to one position."""
     bw = base["blocks_weights"]
     d, dtype = bw.shape[-1], bw.dtype
     zero_blocks = bw[:0]
@@ -140,10 +152,18 @@ def lm_stages(seed, base, forward, mistakes, *, causal, words, readings=True):
     first = bw[0]
     for name, changed, wrong_means, hint, weights, block_causal in block_steps(first, words.get("causal",
                                                                                               "the causal mask is wrong")):
+        if name.startswith("one block with only attention, all scores equal") and one_position is not None:
+            # First the value path alone: with one position there is nothing to mask or to choose.
+            steps.append(("one block with only attention, one position", "a single position (T = 1), "
+                          "w_mlp2 = 0: attention must return that position's own value, x @ w_v, heads merged, @ w_o",
+                          words.get("single", "with a single position attention must return that position's own "
+                                    "value, and yours does not: the value path (w_v, splitting or merging the heads, "
+                                    "w_o) or the layer norm before attention is wrong"),
+                          "v = layer_norm(x) @ w_v, split into heads and merged back in the same order, then @ w_o.",
+                          {**one_position(base), "blocks_weights": with_zeros(first, W_MLP2)[None]}))
         if block_causal is not None and block_causal != causal:
             continue  # the model fixes the flag: only the stage it uses
-        steps.append((name.replace("one block", "one block", 1), changed, wrong_means, hint,
-                      {"blocks_weights": weights[None]}))
+        steps.append((name, changed, wrong_means, hint, {"blocks_weights": weights[None]}))
     steps.append(("two identical blocks", "blocks_weights = [B, B]", "stacking blocks is wrong: each block must "
                   "read the previous block's output (the loop over blocks_weights)",
                   "for block_weights in blocks_weights: x = block(x, block_weights, ...)",
@@ -172,7 +192,9 @@ def mark_informative(stages, baselines):
     by_name = {s.name: s for s in stages}
     out = []
     for s in stages:
-        base_name = baselines.get(s.name, BLOCK_BASELINE if s.name.startswith(("one block", "the same")) else None)
+        default = BLOCK_BASELINE if s.name.startswith(("one block", "the same")) and "one position" not in s.name \
+            else None
+        base_name = baselines.get(s.name, default)
         base = by_name.get(base_name) if base_name and base_name != s.name else None
         informative = base is None or not _same(base.expected, s.expected)
         out.append(Stage(**{**s.__dict__, "informative": informative}))

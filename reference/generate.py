@@ -437,4 +437,5 @@ def ablations(seed: int) -> list:
     # centring change which token wins, so a missing ln_f shows already without blocks.
     base["w_emb"] = base["w_emb"] + 2.0 * randn(g, 24, 1)
     base["pos_embed"] = base["pos_embed"] * 3.0  # positions strong enough to change the greedy tokens
-    return sibling(__file__, "_ablate").lm_stages(seed, base, generate, MISTAKES, causal=True, words=WORDS)
+    return sibling(__file__, "_ablate").lm_stages(seed, base, generate, MISTAKES, causal=True, words=WORDS,
+                                                  one_position=lambda b: {"prompt_ids": b["prompt_ids"][:, :1], "max_new_tokens": 1})

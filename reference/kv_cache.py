@@ -325,7 +325,10 @@ WORDS = {"head": "with no blocks and no positions each step's logits are layer_n
          "positions": "the position added at each step is wrong: the token at `index` gets pos_embed[index]",
          "causal": "attention over the cache is wrong: with all scores equal, step i must average the values of "
                    "steps 0..i, so the slots written or read are not the right ones (write position `index`, "
-                   "attend over cache[..., :index + 1, :])"}
+                   "attend over cache[..., :index + 1, :])",
+         "single": "with a single position (index 0, max_len 1) attention must return that position's own value, and "
+                   "yours does not: the value path (w_v, splitting or merging the heads, w_o), or the step does not "
+                   "attend to the position it has just written"}
 
 
 def _decoded_logits(input_ids, max_len, w_emb, pos_embed, blocks_weights, num_heads):
@@ -340,4 +343,5 @@ def ablations(seed: int) -> list:
     base = {"input_ids": randint(g, 20, 2, 6), "max_len": 7, **model_weights(g, 20, 16, 7, 2),
             "num_heads": 4}
     base["blocks_weights"] = base["blocks_weights"] * 1.5
-    return sibling(__file__, "_ablate").lm_stages(seed, base, _decoded_logits, MISTAKES, causal=True, words=WORDS)
+    return sibling(__file__, "_ablate").lm_stages(seed, base, _decoded_logits, MISTAKES, causal=True, words=WORDS,
+                                                  one_position=lambda b: {"input_ids": b["input_ids"][:, :1], "max_len": 1})

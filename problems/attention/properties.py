@@ -67,8 +67,8 @@ def equal_scores_causal(outs, trials):
     seen = (f"position 1 of sequence 0 got {show(y[0, 1])}; the mean of positions 0..1 is {show(right[0, 1])}")
     t = x.shape[1]
     readings = [
-        (x.mean(1, keepdim=True).expand_as(x), "the causal mask has no effect: every position averages all "
-         "positions (masked scores set to 0 instead of -inf, or causal ignored)"),
+        (x.mean(1, keepdim=True).expand_as(x), "with all scores equal the causal mask has no effect: every "
+         "position averages all positions (masked scores set to 0 instead of -inf, or causal ignored)"),
         (_prefix_mean(x, hi=lambda i: i), "the causal mask also hides the diagonal: position i sees only j < i"),
         (_prefix_mean(x, hi=lambda i: i + 2), "the causal mask lets position i see position i + 1"),
         (_prefix_mean(x, lo=lambda i: i, hi=lambda i: t), "the causal mask is flipped: position i sees positions "
