@@ -99,6 +99,8 @@ def read_ladder(results: list[StageResult]) -> Finding | None:
                       f"and nothing else the grader knows does. In general: {stage.wrong_means}.")
     else:
         name = stage.wrong_means
+        if wrong.seen.startswith(SCALED):  # a plain multiple: say so in the name, it is the sharpest fact
+            name = f"{wrong.seen.removeprefix('your ')} already with {stage.name}: {stage.wrong_means}"
         conclusion = stage.wrong_means[:1].upper() + stage.wrong_means[1:] + "."
         if wrong.readings:
             also = tuple(r.means for r in wrong.readings)
@@ -108,6 +110,9 @@ def read_ladder(results: list[StageResult]) -> Finding | None:
             f"({stage.changed}). " + conclusion)
     return Finding(name=name, explanation=text, evidence=EvidenceKind.ABLATION, changed=stage.changed,
                    seen=wrong.seen, hint=stage.hint, also=also)
+
+
+SCALED = "your output is "
 
 
 def multiple_of(expected: torch.Tensor, actual, tol) -> str:
@@ -120,4 +125,4 @@ def multiple_of(expected: torch.Tensor, actual, tol) -> str:
     c = float(e @ a / (e @ e))
     if abs(c - 1) < 1e-3 or not close(expected * c, actual, *tol):
         return ""
-    return f"your output is {c:.4g} times the right one"
+    return f"{SCALED}{c:.4g} times the right one"
