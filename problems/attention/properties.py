@@ -11,6 +11,7 @@ import math
 import torch
 
 from grader.cases import generator, randn
+from grader.common_props import batch_swap, keeps_dtype
 from grader.properties import Broken, Property
 from grader.propkit import near, show, tensor
 
@@ -157,6 +158,8 @@ def properties(seed: int) -> list[Property]:
     w = lambda: randn(g, D, D, dtype=torch.float64, scale=D ** -0.5)  # noqa: E731
     two = _x(seed, "two", t=2)
     return [
+        keeps_dtype(dict(x=x, w_q=w(), w_k=w(), w_v=w(), w_o=w(), num_heads=H, causal=True), "x"),
+        batch_swap(dict(x=x, w_q=w(), w_k=w(), w_v=w(), w_o=w(), num_heads=H, causal=True), ("x",)),
         Property("with all scores equal, the plain mean of the values", (_uniform(x, False),), equal_scores,
                  "with all scores equal the output is not the mean of the values",
                  "w_q = w_k = 0 (every score equal), w_v = w_o = I, causal off",

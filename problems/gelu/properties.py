@@ -10,6 +10,7 @@ import math
 
 import torch
 
+from grader.common_props import keeps_dtype
 from grader.properties import Broken, Property
 from grader.propkit import near, nearest_constant, show, tensor
 
@@ -99,6 +100,7 @@ def shape_fit(outs, trials):
 def properties(seed: int) -> list[Property]:
     x = GRID.clone()
     return [
+        keeps_dtype(dict(x=torch.linspace(-3, 3, 13, dtype=torch.float64)), "x"),
         Property("odd part equal to x: gelu(x) - gelu(-x) = x", (dict(x=x), dict(x=-x)), odd_part,
                  "gelu(x) - gelu(-x) is not x", "gelu on x in [-4, 4] (float64), then on -x",
                  "gelu(x) = 0.5 * x * (1 + tanh(...)): the 0.5 and the x outside the tanh make the odd part x."),

@@ -5,6 +5,7 @@ ratios of softmax(logits / T); adding a constant to the logits changes nothing."
 import torch
 
 from grader.cases import generator
+from grader.common_props import keeps_dtype, last_axis
 from grader.properties import Broken, Property
 from grader.propkit import near, show, tensor
 from grader.sampling_props import keeps_the_largest, logits_for, sums_to_one, temperature_reading
@@ -43,6 +44,7 @@ def properties(seed: int) -> list[Property]:
     logits = logits_for(g, 8, 9)
     t = dict(logits=logits, temperature=2.0, k=K)
     return [
+        keeps_dtype(t, "logits"),
         Property(f"keeping exactly k = {K} tokens", (t,), keeps_k, "the wrong number of tokens is kept",
                  f"8 rows of 9 distinct logits, T = 2, k = {K}", "Keep logits >= the k-th largest (topk(...).values[..., -1:])."),
         Property("keeping the most likely tokens", (t,), keeps_the_largest, "the wrong tokens are kept",
@@ -54,4 +56,5 @@ def properties(seed: int) -> list[Property]:
         Property("unchanged when a constant is added to the logits", (t, dict(t, logits=logits + 100.0)), shift,
                  "adding a constant to the logits changes the output", "the same rows, then the logits + 100",
                  "torch.softmax subtracts the row maximum for you."),
+        last_axis(dict(t, logits=logits[:4].reshape(2, 2, -1)), "logits"),
     ]

@@ -5,6 +5,7 @@ every token, and the kept probabilities keep the ratios of softmax(logits / T)."
 
 import torch
 
+from grader.common_props import keeps_dtype, last_axis
 from grader.properties import Broken, Property
 from grader.propkit import near, show, tensor
 from grader.sampling_props import keeps_the_largest, logits_for, sums_to_one, temperature_reading
@@ -66,6 +67,7 @@ def properties(seed: int) -> list[Property]:
     logits = logits_for(g, 8, 9)
     t = dict(logits=logits, temperature=TEMP, p=P)
     return [
+        keeps_dtype(t, "logits"),
         Property("keeping the smallest prefix of the sorted distribution whose mass reaches p", (t,), nucleus_size,
                  "the wrong number of tokens is kept", f"8 rows of 9 distinct logits, T = {TEMP}, p = {P}",
                  "Keep a token when the mass ranked strictly above it is < p: (cumsum - sorted) < p."),
@@ -77,4 +79,5 @@ def properties(seed: int) -> list[Property]:
                  "the temperature is used wrongly", f"the same rows, T = {TEMP}", "softmax(logits / temperature)."),
         Property("p = 1 giving softmax(logits / T)", (dict(t, p=1.0),), p_one, "p = 1 does not keep every token",
                  "the same rows with p = 1", "With p = 1 every token is kept."),
+        last_axis(dict(t, logits=logits[:4].reshape(2, 2, -1)), "logits"),
     ]

@@ -2,7 +2,7 @@
 
 MISTAKE: mean over every element, not per row
 EXPECTED DIAGNOSIS: mean not over the last axis
-KEYWORDS: mean | last axis
+KEYWORDS: mean | last axis | other rows
 """
 import torch
 
