@@ -7,9 +7,9 @@ all leaves embedding, positions and head. A problem declares its stages as DATA 
 reference's `ablations(seed)`, shipped in a learner bundle's fixtures with their expected
 outputs), in the order a teacher would test them; the grader runs all of them in one
 sandbox child and reads the ladder: the first wrong stage after right ones names the
-part that is wrong. `readings` are what the stage returns under a specific slip (a
-block that returns zeros when both sublayers are off has lost its residuals): when the
-learner's output equals one, the finding says so.
+part that is wrong. `readings` are what the stage returns under a specific slip: when
+the learner's output equals one, the explanation mentions it as a possible cause, never
+as the name (an unforeseen mistake can coincide with it on ablated inputs).
 """
 
 from __future__ import annotations
@@ -75,14 +75,13 @@ def judge_stage(problem, stage: Stage, outcome) -> StageResult:
             return StageResult(stage, None, "right, but on these inputs that part does not change the answer")
         return StageResult(stage, True, "right")
     matching = tuple(r for r in stage.readings if close(r.output, actual, *tol))
-    seen = matching[0].seen if len(matching) == 1 else (multiple_of(stage.expected, actual, tol)
-                                                        or verdict.message.split(";")[0][:200])
+    seen = multiple_of(stage.expected, actual, tol) or verdict.message.split(";")[0][:200]
     return StageResult(stage, False, seen, matching)
 
 
 def read_ladder(results: list[StageResult]) -> Finding | None:
-    """The first wrong stage, when every stage before it ran and was right. A reading
-    (a specific slip) sharpens the name only when it is the only one that fits."""
+    """The first wrong stage, when every stage before it ran and was right. Its name is what
+    the stage shows; a reading (a specific slip that reproduces the stage) is only mentioned."""
     first = next((i for i, r in enumerate(results) if r.right is False), None)
     if first is None or any(r.right is not True for r in results[:first]):
         return None
@@ -93,18 +92,15 @@ def read_ladder(results: list[StageResult]) -> Finding | None:
         mark = "right" if r.right else ("wrong" if r.right is False else r.seen)
         lines.append(f"  {r.stage.name}: {mark}")
     also: tuple[str, ...] = ()
-    if len(wrong.readings) == 1:
-        name = f"{wrong.readings[0].means} (seen in: {stage.name})"
-        conclusion = (f"On these inputs your output equals what code with \"{wrong.readings[0].means}\" returns, "
-                      f"and nothing else the grader knows does. In general: {stage.wrong_means}.")
-    else:
-        name = stage.wrong_means
-        if wrong.seen.startswith(SCALED):  # a plain multiple: say so in the name, it is the sharpest fact
-            name = f"{wrong.seen.removeprefix('your ')} already with {stage.name}: {stage.wrong_means}"
-        conclusion = stage.wrong_means[:1].upper() + stage.wrong_means[1:] + "."
-        if wrong.readings:
-            also = tuple(r.means for r in wrong.readings)
-            conclusion += " On these inputs several specific slips fit equally: " + "; ".join(also) + "."
+    # A specific slip that reproduces this stage is a hint, never the name: an unforeseen mistake can
+    # coincide with it on ablated inputs (the name stays what the stage itself shows).
+    name = stage.wrong_means
+    if wrong.seen.startswith(SCALED):  # a plain multiple: say so in the name, it is the sharpest fact
+        name = f"{wrong.seen.removeprefix('your ')} already with {stage.name}: {stage.wrong_means}"
+    conclusion = stage.wrong_means[:1].upper() + stage.wrong_means[1:] + "."
+    if wrong.readings:
+        conclusion += (" On these inputs your output equals what code with " +
+                       " / ".join(f'"{r.means}"' for r in wrong.readings) + " returns: a possible cause, not a proof.")
     text = ("The grader switched parts of your model off through its weights and compared each stage "
             "with the right answer:\n" + "\n".join(lines) + f"\nThe first stage that disagrees: {stage.name} "
             f"({stage.changed}). " + conclusion)

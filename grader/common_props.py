@@ -3,7 +3,9 @@
 - batch independence: swapping two sequences of the batch swaps their outputs and changes
   nothing else (a sequence's answer does not depend on its row or on its neighbours);
 - dtype: the output keeps the input's floating dtype;
-- last axis: an input of shape (a, b, V) gives the rows of the same input flattened to (a*b, V).
+- last axis: an input of shape (a, b, V) gives the rows of the same input flattened to (a*b, V);
+- repeatable: the same call three times gives the same output (no hidden randomness, no state
+  kept between calls); a gate: when it fails, ablation stages say nothing.
 """
 
 from __future__ import annotations
@@ -94,3 +96,24 @@ def last_axis(inputs: dict, name: str) -> Property:
     return Property("working over the last axis of any shape", (inputs, flat), check,
                     "a 3-d input is not handled row by row", f"{name} of shape {tuple(x.shape)}, then flattened "
                     "to 2-d", "Use dim=-1 everywhere.")
+
+
+def repeatable(inputs: dict, *, times: int = 3, options: dict | None = None) -> Property:
+    """The same inputs `times` times in one process: the outputs must be identical."""
+
+    def check(outs, trials):
+        got = [o for o in outs]
+        if any(type(o) is not torch.Tensor for o in got):
+            return None
+        first = got[0]
+        if all(o.shape == first.shape and bool((o == first).all() if not o.is_floating_point()
+                                               else torch.equal(o.nan_to_num(), first.nan_to_num())) for o in got[1:]):
+            return None
+        return Broken(f"{times} identical calls gave different outputs",
+                      "the same call gives different outputs: your code draws random numbers where it should not "
+                      "(e.g. sampling at temperature 0) or keeps state between calls")
+
+    return Property("giving the same output for the same call", tuple(inputs for _ in range(times)), check,
+                    "the output is not repeatable", f"the same inputs, {times} times in a row",
+                    "No randomness where the contract has none, and nothing remembered between calls.",
+                    options=tuple(dict(options or {}) for _ in range(times)), gate=True)

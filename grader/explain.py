@@ -81,6 +81,8 @@ def run_evidence(problem: Problem, stages: list[Stage], properties: list[Propert
                 results.append((prop, None))  # a property that cannot be read says nothing
         found = read_properties(results)
         if found is not None:
+            if any(p.gate and b is not None for p, b in results):
+                findings = []  # the ablation's stages are void when a gate (e.g. repeatability) is broken
             findings.append(found)
     if not findings:
         return None

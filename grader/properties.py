@@ -34,6 +34,7 @@ class Property:
     hint: str = ""
     options: tuple[dict, ...] = field(default_factory=tuple)  # per-trial probe options, if any
     key: str = "output"  # which entry of the probe's value the check reads
+    gate: bool = False  # broken, it voids the ablation (e.g. code that is not repeatable: stages mean nothing)
 
 
 def read_properties(results: list[tuple[Property, Broken | None]]) -> Finding | None:

@@ -46,9 +46,9 @@ def block_steps(bw, causal_words="the causal mask is wrong"):
     uniform = with_identity(with_zeros(bw, W_Q, W_K, W_MLP2), W_V, W_O)
     return [
         ("one block with both sublayers switched off", "w_o = 0 and w_mlp2 = 0: both branches add zero",
-         "with both sublayers switched off the block must return its input, and yours does not: the residual "
-         "connections do not carry x through unchanged (one is missing or scaled, or the stream itself is "
-         "normalised)",
+         "with both sublayers switched off the block must return its input, and yours does not: something on "
+         "the residual path changes x (a residual connection missing or scaled, the stream normalised, or "
+         "something added to it outside the two branches)",
          "Each sublayer adds to the stream: x = x + branch(layer_norm(x)); the stream is never normalised.",
          with_zeros(bw, W_O, W_MLP2), None),
         ("one block with only its MLP, identity MLP weights", "w_o = 0 (no attention), w_mlp1 = w_mlp2 = I: "

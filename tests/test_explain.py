@@ -80,7 +80,7 @@ def test_a_block_with_two_slips_is_explained_by_ablation(grade):
     report = grade("transformer-block", BLOCK_TWO_SLIPS)
     d = report.diagnosis
     assert not report.passed and d["evidence"] == "ablation"
-    assert "residual connections do not carry x through" in d["name"]
+    assert "something on the residual path changes x" in d["name"]
     assert d["changed"].startswith("w_o = 0 and w_mlp2 = 0")
     assert "one block with both sublayers switched off: wrong" in d["explanation"]
 
@@ -163,7 +163,7 @@ def test_a_bundle_explains_by_ablation_without_the_reference(tmp_path, course, s
     path.parent.mkdir()
     path.write_text(textwrap.dedent(BLOCK_TWO_SLIPS))
     d = check_problem(bundle, problem, file=path, sandbox=sandbox, localise=False).diagnosis
-    assert d["evidence"] == "ablation" and "residual connections do not carry x through" in d["name"]
+    assert d["evidence"] == "ablation" and "something on the residual path changes x" in d["name"]
 
 
 SAMPLER_TWO_SLIPS = """

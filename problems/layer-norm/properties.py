@@ -25,7 +25,8 @@ def shift_invariant(outs, trials):
     if near(y, y_shift, 1e-4, 1e-4):  # loose: float32 inside is not this property's business
         return None
     return Broken(f"row {show(trials[0]['x'][0, 0])} -> {show(y[0, 0])}; the same row + 10 -> {show(y_shift[0, 0])}",
-                  "the mean is not subtracted over the last axis")
+                  "the output changes when a constant is added to a row: the row's mean is not removed "
+                  "everywhere it should be (in the centring or in the variance)")
 
 
 def mean_and_variance(outs, trials):
@@ -45,9 +46,11 @@ def mean_and_variance(outs, trials):
                           f"Every row comes out with variance (d - 1)/d = {(d - 1) / d:.4g}: the variance was "
                           "divided by d - 1 (torch.var's default), not by d.")
         if near(var.sqrt(), torch.ones_like(var) * float(var.sqrt().median()), 1e-4, 1e-3):
-            return Broken(seen, "the rows are scaled by a constant: the division is not by sqrt(var + eps)")
-        return Broken(seen, "the rows are not divided by their own standard deviation")
-    return Broken(seen, "the output rows do not have mean 0: the normalisation is not over the last axis alone")
+            return Broken(seen, "every output row has the same wrong variance: the division is not by "
+                                "sqrt(var + eps) of the row")
+        return Broken(seen, "the output rows have mean 0 but not variance 1: they are not divided by their own "
+                            "standard deviation")
+    return Broken(seen, "the output rows do not have mean 0 over the last axis")
 
 
 def eps_reading(outs, trials):

@@ -38,7 +38,7 @@ def certain_tokens(outs, trials):
     seen = f"rows whose only possible tokens are {ONE_HOT_TOKENS} drew {first}"
     readings = [(want + 1, "the inverse CDF picks one token too late (the draw is compared with the cumulative "
                            "sum shifted by one token)"),
-                (want - 1, "the inverse CDF picks one token too early"),
+                ((want - 1).clamp(min=0), "the inverse CDF picks one token too early"),
                 (V - 1 - want, "the distribution is read flipped (tokens counted from the end)")]
     fits = [means for r, means in readings if bool((cols == r).all())]
     if len(fits) == 1:
