@@ -98,8 +98,9 @@ def last_axis(inputs: dict, name: str) -> Property:
                     "to 2-d", "Use dim=-1 everywhere.")
 
 
-def repeatable(inputs: dict, *, times: int = 3, options: dict | None = None) -> Property:
-    """The same inputs `times` times in one process: the outputs must be identical."""
+def repeatable(inputs: dict, *, times: int = 3, options: tuple[dict, ...] = ()) -> Property:
+    """The same inputs `times` times in one process: the outputs must be identical. `options`:
+    per-trial probe options (e.g. a different global seed each time, where the probe takes one)."""
 
     def check(outs, trials):
         got = [o for o in outs]
@@ -116,4 +117,4 @@ def repeatable(inputs: dict, *, times: int = 3, options: dict | None = None) -> 
     return Property("giving the same output for the same call", tuple(inputs for _ in range(times)), check,
                     "the output is not repeatable", f"the same inputs, {times} times in a row",
                     "No randomness where the contract has none, and nothing remembered between calls.",
-                    options=tuple(dict(options or {}) for _ in range(times)), gate=True)
+                    options=tuple(dict(o) for o in options), gate=True)
