@@ -179,3 +179,25 @@ def test_a_sampler_with_two_slips_is_explained_by_its_certain_tokens(grade):
     d = grade("sample", SAMPLER_TWO_SLIPS).diagnosis
     assert d["evidence"] == "property" and "one token too late" in d["name"], d
     assert "[1, 3, 0, 4]" in d["seen"]
+
+
+def _tuning_bases() -> dict:
+    """The correct solutions the tuning set's wrong ones are made from (one per problem)."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "benchmarks" / "tuning_wrong" / "make_tuning_set.py"
+    spec = importlib.util.spec_from_file_location("_tuning_set", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.BASE
+
+
+@pytest.mark.parametrize("slug", ["generate", "kv-cache", "top-k", "top-p", "transformer-block", "mlm-tied-head"])
+def test_the_tuning_bases_break_nothing_either(slug, course, sandbox):
+    problem = course.get(slug)
+    job = Job(entry=problem.entry, module_name=problem.module_name, cases=[], learner_source=_tuning_bases()[slug],
+              probe_path=str(problem.probe_path) if problem.probe_path else None,
+              blocked_dirs=[str(d) for d in course.reference_dirs])
+    assert run_evidence(problem, ablation_stages(problem, 0), problem_properties(problem, 0), job=job,
+                        sandbox=sandbox) is None

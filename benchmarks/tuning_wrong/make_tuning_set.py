@@ -3,7 +3,7 @@ solution with one or two slips, in a style a learner might use."""
 import textwrap
 from pathlib import Path
 
-ROOT = Path("benchmarks/tuning_wrong")
+ROOT = Path(__file__).resolve().parent  # benchmarks/tuning_wrong
 
 HEAD = '''import math
 import torch
@@ -323,7 +323,8 @@ M = {
 ],
 }
 
-for slug, items in M.items():
+def main():
+  for slug, items in M.items():
     (ROOT / slug).mkdir(parents=True, exist_ok=True)
     for fname, mistake, expected, keywords, subs in items:
         src = BASE[slug]
@@ -332,4 +333,8 @@ for slug, items in M.items():
             src = src.replace(old, new)
         doc = f'"""{slug}: a realistic wrong solution (tuning set).\n\nMISTAKE: {mistake}\nEXPECTED DIAGNOSIS: {expected}\nKEYWORDS: {keywords}\n"""\n'
         (ROOT / slug / f"{fname}.py").write_text(doc + src)
-print(sum(len(v) for v in M.values()), "files")
+  print(sum(len(v) for v in M.values()), "files")
+
+
+if __name__ == "__main__":
+    main()

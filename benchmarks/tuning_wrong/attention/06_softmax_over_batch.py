@@ -1,7 +1,7 @@
 """attention: a realistic wrong solution (tuning set).
 
 MISTAKE: softmax over dim 0 (the batch) when causal
-EXPECTED DIAGNOSIS: depends on the other sequences / mask wrong
+EXPECTED DIAGNOSIS: depends on the other sequences
 KEYWORDS: batch
 """
 import math
