@@ -118,3 +118,30 @@ def repeatable(inputs: dict, *, times: int = 3, options: tuple[dict, ...] = ()) 
                     "the output is not repeatable", f"the same inputs, {times} times in a row",
                     "No randomness where the contract has none, and nothing remembered between calls.",
                     options=tuple(dict(o) for o in options), gate=True)
+
+
+def causal_prefix(inputs: dict, name: str) -> Property:
+    """`inputs[name]` (N, T, ...) with its last position changed: every earlier position's
+    output (axis 1) must stay exactly as it was."""
+    x = inputs[name]
+    changed = x.clone()
+    if x.is_floating_point():
+        changed[:, -1] = changed[:, -1] * -2.0 + 1.0
+    else:
+        changed[:, -1] = (changed[:, -1] + 1) % (int(x.max()) + 1)
+    later = dict(inputs, **{name: changed})
+
+    def check(outs, trials):
+        a, b = tensor(outs[0]), tensor(outs[1])
+        if a is None or b is None or a.shape != b.shape or a.ndim < 2 or a.shape[1] != x.shape[1]:
+            return None
+        moved = [t for t in range(a.shape[1] - 1) if not near(a[:, t], b[:, t], 1e-6, 1e-5)]
+        if not moved:
+            return None
+        return Broken(f"changing only the last position (T - 1 = {a.shape[1] - 1}) changed the outputs at "
+                      f"positions {moved}", "earlier positions see a later one: the causal mask lets the future "
+                      "through")
+
+    return Property("causal: no position depends on a later one", (inputs, later), check,
+                    "earlier positions depend on later ones", f"the same {name} with only its last position changed",
+                    "Position i may attend to j <= i only.")

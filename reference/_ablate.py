@@ -74,9 +74,14 @@ def block_steps(bw, causal_words="the causal mask is wrong"):
          causal_words,
          "Position i may attend to j <= i: fill the other scores with -inf BEFORE the softmax.",
          uniform, True),
+        ("one block with only attention, one head", "w_mlp2 = 0, num_heads = 1: real scores, no heads to split",
+         "attention with real scores is wrong even with a single head, while its value path and mask are right: "
+         "the scores (their scale, or how queries and keys are projected) or the softmax",
+         "scores = q @ k.transpose(-2, -1) / sqrt(d_head); with one head d_head = d.",
+         with_zeros(bw, W_MLP2), None, {"num_heads": 1}),
         ("one block with only attention", "w_mlp2 = 0: the MLP branch adds zero",
-         "attention with real scores is wrong while its value path and mask are right: the scores (their "
-         "scale, or how queries and keys are split into heads or projected)",
+         "attention is right with one head but not with several: splitting into heads, merging them back, or "
+         "the per-head scale sqrt(d_head) (d_head = d // num_heads)",
          "scores = q @ k.transpose(-2, -1) / sqrt(d_head) per head, d_head = d // num_heads.",
          with_zeros(bw, W_MLP2), None),
     ]
@@ -117,9 +122,9 @@ def block_stages(seed, forward, mistakes, *, N=2, T=6, d=16, num_heads=4, dtype=
                       "the value path (w_v, splitting or merging the heads, w_o) or the layer norm before attention "
                       "is wrong", "v = layer_norm(x) @ w_v, split into heads and merged back in the same order, "
                       "then @ w_o.", single["block_weights"], False))
-    for name, changed, wrong_means, hint, weights, causal in steps:
+    for name, changed, wrong_means, hint, weights, causal, *extra in steps:
         inputs = {"x": x[:, :1] if "one position" in name else x, "block_weights": weights, "num_heads": num_heads,
-                  "causal": False if causal is None else causal}
+                  "causal": False if causal is None else causal, **(extra[0] if extra else {})}
         expected = forward(**_copy(inputs))
         stages.append(Stage(name, inputs, expected, changed, wrong_means, hint,
                             readings=readings_for(mistakes, inputs, expected)))
@@ -150,9 +155,10 @@ def lm_stages(seed, base, forward, mistakes, *, causal, words, readings=True, on
          {"blocks_weights": zero_blocks}),
     ]
     first = bw[0]
-    for name, changed, wrong_means, hint, weights, block_causal in block_steps(first, words.get("causal",
-                                                                                              "the causal mask is wrong")):
-        if name.startswith("one block with only attention, all scores equal") and one_position is not None:
+    for name, changed, wrong_means, hint, weights, block_causal, *extra in block_steps(
+            first, words.get("causal", "the causal mask is wrong")):
+        if name.startswith("one block with only attention, all scores equal") and one_position is not None \
+                and not any(st[0].endswith("one position") for st in steps):
             # First the value path alone: with one position there is nothing to mask or to choose.
             steps.append(("one block with only attention, one position", "a single position (T = 1), "
                           "w_mlp2 = 0: attention must return that position's own value, x @ w_v, heads merged, @ w_o",
@@ -163,7 +169,7 @@ def lm_stages(seed, base, forward, mistakes, *, causal, words, readings=True, on
                           {**one_position(base), "blocks_weights": with_zeros(first, W_MLP2)[None]}))
         if block_causal is not None and block_causal != causal:
             continue  # the model fixes the flag: only the stage it uses
-        steps.append((name, changed, wrong_means, hint, {"blocks_weights": weights[None]}))
+        steps.append((name, changed, wrong_means, hint, {"blocks_weights": weights[None], **(extra[0] if extra else {})}))
     steps.append(("two identical blocks", "blocks_weights = [B, B]", "stacking blocks is wrong: each block must "
                   "read the previous block's output (the loop over blocks_weights)",
                   "for block_weights in blocks_weights: x = block(x, block_weights, ...)",

@@ -11,7 +11,7 @@ import math
 import torch
 
 from grader.cases import generator, randn
-from grader.common_props import batch_swap, keeps_dtype
+from grader.common_props import batch_swap, causal_prefix, keeps_dtype
 from grader.properties import Broken, Property
 from grader.propkit import near, show, tensor
 
@@ -168,6 +168,7 @@ def properties(seed: int) -> list[Property]:
                  (_uniform(x, True),), equal_scores_causal, "the causal mask is wrong",
                  "w_q = w_k = 0, w_v = w_o = I, causal on",
                  "Fill scores where key j > query i with -inf before the softmax."),
+        causal_prefix(dict(x=x, w_q=w(), w_k=w(), w_v=w(), w_o=w(), num_heads=H, causal=True), "x"),
         Property("with all scores equal and real w_v, w_o: mean(x @ w_v) @ w_o", (_uniform(x, False, w(), w()),),
                  value_path, "the value path (w_v, w_o) is wrong", "w_q = w_k = 0, random w_v and w_o",
                  "v = x @ w_v, and the merged heads are multiplied by w_o."),
