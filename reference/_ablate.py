@@ -15,7 +15,7 @@ import warnings
 import torch
 
 from grader.ablation import Reading, Stage
-from grader.cases import generator, randint, randn
+from grader.cases import generator, randn
 from grader.compare import close
 
 W_Q, W_K, W_V, W_O, W_MLP1, W_MLP2 = range(6)
@@ -145,7 +145,6 @@ def lm_stages(seed, base, forward, mistakes, *, causal, words, readings=True, on
     "head" (embedding and head alone), "positions", and optionally "causal" (the causal stage) and
     "single" (one position); `one_position(base) -> changed inputs` cuts the sequence to one position."""
     bw = base["blocks_weights"]
-    d, dtype = bw.shape[-1], bw.dtype
     zero_blocks = bw[:0]
     zero_pos = torch.zeros_like(base["pos_embed"])
     steps = [

@@ -12,7 +12,7 @@ import torch
 
 from grader.common_props import keeps_dtype
 from grader.properties import Broken, Property
-from grader.propkit import near, nearest_constant, show, tensor
+from grader.propkit import near, nearest_constant, tensor
 
 A = math.sqrt(2 / math.pi)
 C = 0.044715

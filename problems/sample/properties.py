@@ -7,7 +7,6 @@ problem's own probe (row i of the batch follows distribution i % R):
   the same token, under any of several generator seeds;
 - the draws' frequencies follow the probabilities (5 standard deviations of slack)."""
 
-import math
 
 import torch
 

@@ -4,7 +4,6 @@ ratios of softmax(logits / T); adding a constant to the logits changes nothing."
 
 import torch
 
-from grader.cases import generator
 from grader.common_props import keeps_dtype, last_axis
 from grader.properties import Broken, Property
 from grader.propkit import near, show, tensor
