@@ -201,3 +201,26 @@ def test_the_tuning_bases_break_nothing_either(slug, course, sandbox):
               blocked_dirs=[str(d) for d in course.reference_dirs])
     assert run_evidence(problem, ablation_stages(problem, 0), problem_properties(problem, 0), job=job,
                         sandbox=sandbox) is None
+
+
+CAUSAL_LM_POSITIONS_REVERSED = BLOCK_HELPERS + """
+    def causal_lm_forward(input_ids, w_emb, pos_embed, blocks_weights, num_heads):
+        x = w_emb[input_ids] + pos_embed[:input_ids.shape[1]].flip(0)
+        for wq, wk, wv, wo, w1, w2 in blocks_weights:
+            x = x + _mha(_ln(x), wq, wk, wv, wo, num_heads, True)
+            x = x + _gelu(_ln(x) @ w1) @ w2
+        return _ln(x) @ w_emb.T
+"""
+
+
+def test_a_public_judge_bundle_explains_a_causal_lm_by_ablation(tmp_path, course, sandbox):
+    export_student(course, tmp_path / "bundle", ["causal-lm"])
+    bundle = Course(tmp_path / "bundle")
+    problem = bundle.get("causal-lm")
+    path = tmp_path / "work" / "causal_lm.py"
+    path.parent.mkdir()
+    path.write_text(textwrap.dedent(CAUSAL_LM_POSITIONS_REVERSED))
+    report = check_problem(bundle, problem, file=path, sandbox=sandbox, localise=False)
+    d = report.diagnosis
+    assert not report.passed and d["evidence"] == "ablation" and "positional embeddings" in d["name"]
+    assert "embedding and head alone: right" in d["explanation"]
