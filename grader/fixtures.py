@@ -5,7 +5,9 @@
 
     {"format": 1, "slug": ..., "seed": 0, "mode": "outputs" | "public-judge" | "instructor-only",
      "reason": ..., "cases": [{"name", "about", "inputs", "tolerance", "options", "expected"}],
-     "mistakes": [{"name", "explanation", "hint", "outputs": {case name: tensor or None}}]}
+     "mistakes": [{"name", "explanation", "hint", "outputs": {case name: tensor or None}}],
+     "ablations": [{"name", "inputs", "expected", "changed", "wrong_means", "hint", "options",
+                    "readings": [{"output", "means", "seen"}], "informative", ...}]}
 
 With it, `grader check` works where no reference is present: the runner fills each
 `Case.expected` from here and the judge uses it; the known mistakes' outputs on the

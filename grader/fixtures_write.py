@@ -79,7 +79,17 @@ def build_fixtures(problem: Problem, seed: int = PUBLIC_SEED) -> dict:
             outputs[case.name] = out if type(out) is torch.Tensor else None
         data["mistakes"].append({"name": mistake.name, "explanation": mistake.explanation,
                                  "hint": mistake.hint, "outputs": outputs})
+    data["ablations"] = ablation_fixtures(problem, seed)
     return data
+
+
+def ablation_fixtures(problem: Problem, seed: int) -> list[dict]:
+    """The reference's ablation stages (grader/ablation.py) with their expected outputs and
+    readings, as plain data: a bundle explains a wrong model as the reference would."""
+    from .explain import ablation_stages, stage_to_plain
+
+    stages = [stage_to_plain(s) for s in ablation_stages(problem, seed)]
+    return stages if all(_plain(s) for s in stages) else []
 
 
 def write_fixtures(problem: Problem, path: Path | None = None, seed: int = PUBLIC_SEED) -> dict:

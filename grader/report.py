@@ -14,6 +14,10 @@ from rich.text import Text
 
 from .results import Report
 
+# The diagnosis panel's title says what the diagnosis rests on (grader/evidence.py).
+EVIDENCE_TITLES = {"known-mistake": "likely mistake", "property": "what is wrong (a property a right answer has)",
+                   "ablation": "what is wrong (parts of your model switched off)"}
+
 
 def to_json(report: Report) -> str:
     return json.dumps(report.to_dict(), indent=2, default=str)
@@ -86,7 +90,8 @@ def render(report: Report, console: Console | None = None, hint_command: bool = 
         body = f"[bold]{escape(d['name'])}[/bold]\n{prose(d['explanation'])}"
         if d.get("hint"):
             body += f"\n[dim]hint:[/dim] {prose(d['hint'])}"
-        console.print(Panel(body, title="[bold yellow]likely mistake", border_style="yellow", title_align="left"))
+        title = EVIDENCE_TITLES.get(d.get("evidence"), "likely mistake")
+        console.print(Panel(body, title=f"[bold yellow]{title}", border_style="yellow", title_align="left"))
     elif failure is not None and failure.status == "ok" and report.cases \
             and not any(loc.get("kind") == "ambiguous" for loc in report.localisation):
         console.print("[dim]No known mistake explains this output.[/dim]")

@@ -103,14 +103,22 @@ def _check(course: Course, problem: Problem, submission: Submission, seed: int, 
 
             with _explaining(report, "where the output goes wrong"):
                 localise_report(course, problem, report, cases, run.values, submission, seed=seed, sandbox=sandbox)
+        settle(report)
+        if options.diagnose and not report.passed:
+            with _explaining(report, "which mistake"):
+                name_the_mistake(problem, report, cases, run.values)
+            if cases:
+                # The evidence layer (grader/explain.py): ablations and properties, while the sandbox is up.
+                from .explain import explain
+
+                limits = options.limits or Limits.from_config(problem.limits)
+                with _explaining(report, "what the evidence shows"):
+                    explain(problem, report, job=submission.job(course, problem, cases, limits), sandbox=sandbox,
+                            seed=seed)
     finally:
         if own_sandbox:
             sandbox.close()
 
-    settle(report)
-    if options.diagnose and not report.passed:
-        with _explaining(report, "which mistake"):
-            name_the_mistake(problem, report, cases, run.values)
     report.elapsed = time.monotonic() - started
     return report
 

@@ -3,6 +3,8 @@ expected logits for the public judge (problems/causal-lm/judge.py), which checks
 causality itself (problems/causal-lm/probe.py runs the learner a second time with the
 future tokens changed)."""
 
+import functools
+
 import torch
 
 from grader.course import sibling
@@ -111,3 +113,20 @@ MISTAKES = [
             "Attention scores were divided by sqrt(d_model); each head's scores are divided by sqrt(d_head).",
             "d_head = d_model // num_heads; divide q k^T by sqrt(d_head)."),
 ]
+
+
+# --------------------------------------------------------------------------- ablation (grader/ablation.py)
+WORDS = {"head": "with no blocks and no positions the logits are layer_norm(w_emb[input_ids]) @ w_emb.T, and yours "
+                 "differ: the embedding lookup, the final layer norm or the tied head is wrong",
+         "positions": "the positional embeddings are added wrongly (x = w_emb[input_ids] + pos_embed[:T])",
+         "causal": "the causal mask is wrong: with all scores equal, position i must average the values of "
+                   "positions 0..i (itself included, nothing after it)"}
+
+
+@functools.lru_cache(maxsize=4)
+def ablations(seed: int) -> list:
+    """The model with parts switched off through its weights (reference/_ablate.py)."""
+    base = L.lm_inputs(seed, "ablation", N=2, T=6, max_len=9, d=16, V=20, num_heads=4, num_blocks=2, mask=None,
+                       block_scale=1.5)
+    return sibling(__file__, "_ablate").lm_stages(seed, base, causal_lm_forward, MISTAKES, causal=True, words=WORDS,
+                                                  one_position=lambda b: {"input_ids": b["input_ids"][:, :1]})

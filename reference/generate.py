@@ -11,6 +11,8 @@ sampling cases are small (top_k = 4, three new tokens, a vocabulary of 12) so th
 `expected(case)` can hold the logits of every context a sampler can reach.
 """
 
+import functools
+
 import torch
 
 from grader.cases import Case, generator, randint, randn
@@ -314,3 +316,26 @@ MISTAKES = [
             "embedding and overwrites the prompt's keys and values.",
             "The first new token is at position T0 (the prompt occupies 0..T0-1): step at index T0 + s."),
 ]
+
+
+# --------------------------------------------------------------------------- ablation (grader/ablation.py)
+WORDS = {"head": "with no blocks and no positions the next token depends only on the last token "
+                 "(argmax of layer_norm(w_emb[last]) @ w_emb.T), and yours differ: the logits used (the LAST "
+                 "position's), the final layer norm, the tied head, or how the chosen token is appended is wrong",
+         "positions": "the positional embeddings are added wrongly as the sequence grows (pos_embed[:T] for the "
+                      "current length T)",
+         "causal": "the causal mask of the forward pass is wrong"}
+
+
+@functools.lru_cache(maxsize=4)
+def ablations(seed: int) -> list:
+    """Greedy decoding with parts of the model switched off through its weights; tokens are compared."""
+    g = generator(seed, "ablation")
+    base = {"prompt_ids": randint(g, 24, 4, 3), "max_new_tokens": 6, "end_token_id": -1,
+            **_weights(g, 24, 16, 12, 2), "num_heads": 4}
+    # Tokens are compared, not logits: an offset per embedding row makes the final layer norm's
+    # centring change which token wins, so a missing ln_f shows already without blocks.
+    base["w_emb"] = base["w_emb"] + 2.0 * randn(g, 24, 1)
+    base["pos_embed"] = base["pos_embed"] * 3.0  # positions strong enough to change the greedy tokens
+    return sibling(__file__, "_ablate").lm_stages(seed, base, generate, MISTAKES, causal=True, words=WORDS,
+                                                  one_position=lambda b: {"prompt_ids": b["prompt_ids"][:, :1], "max_new_tokens": 1})

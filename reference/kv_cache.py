@@ -13,6 +13,8 @@ right logits but fails on work.
 
 import math
 
+import functools
+
 import torch
 
 from grader.cases import Case, generator, model_weights, randint
@@ -104,9 +106,13 @@ def drive(step, input_ids, max_len, w_emb, pos_embed, blocks_weights, num_heads,
     if cache is not None:
         inputs = {**inputs, "cache": cache}
     J, out = _public(), []
+    chained = cache is None and reference_cache is None  # the ablation stages: the step's own caches
+    running = torch.zeros(blocks_weights.shape[0], 2, input_ids.shape[0], num_heads, max_len,
+                          w_emb.shape[1] // num_heads, dtype=w_emb.dtype) if chained else None
     for t in J.step_indices(inputs):
-        logits, _ = step(input_ids[:, t], t, J.cache_before(inputs, t).clone(), w_emb, pos_embed, blocks_weights,
-                         num_heads)
+        given = running if chained else J.cache_before(inputs, t).clone()
+        logits, written = step(input_ids[:, t], t, given, w_emb, pos_embed, blocks_weights, num_heads)
+        running = written if chained else running
         out.append(logits)
     return out[0] if cache is not None else torch.stack(out, dim=1)
 
@@ -184,3 +190,31 @@ MISTAKES = [
             "to itself (at index 0 there is nothing to attend to at all).",
             "Slice up to index + 1 after writing this position."),
 ]
+
+
+# --------------------------------------------------------------------------- ablation (grader/ablation.py)
+WORDS = {"head": "with no blocks and no positions each step's logits are layer_norm(w_emb[token]) @ w_emb.T, and "
+                 "yours differ: the token's embedding, the final layer norm or the tied head is wrong",
+         "positions": "the position added at each step is wrong: the token at `index` gets pos_embed[index]",
+         "causal": "attention over the cache is wrong: with all scores equal, step i must average the values of "
+                   "steps 0..i, so the slots written or read are not the right ones (write position `index`, "
+                   "attend over cache[..., :index + 1, :])",
+         "single": "with a single position (index 0, max_len 1) attention must return that position's own value, and "
+                   "yours does not: the value path (w_v, splitting or merging the heads, w_o), or the step does not "
+                   "attend to the position it has just written"}
+
+
+def _decoded_logits(input_ids, max_len, w_emb, pos_embed, blocks_weights, num_heads):
+    return drive(causal_lm_step, input_ids, max_len, w_emb, pos_embed, blocks_weights, num_heads)
+
+
+@functools.lru_cache(maxsize=4)
+def ablations(seed: int) -> list:
+    """Decoding with parts of the model switched off through its weights, through the problem's own
+    probe (every position from a zero cache); the expected logits are the full forward's."""
+    g = generator(seed, "ablation")
+    base = {"input_ids": randint(g, 20, 2, 6), "max_len": 7, **model_weights(g, 20, 16, 7, 2),
+            "num_heads": 4}
+    base["blocks_weights"] = base["blocks_weights"] * 1.5
+    return sibling(__file__, "_ablate").lm_stages(seed, base, _decoded_logits, MISTAKES, causal=True, words=WORDS,
+                                                  one_position=lambda b: {"input_ids": b["input_ids"][:, :1], "max_len": 1})

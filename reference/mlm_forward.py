@@ -1,5 +1,7 @@
 """Hidden reference for mlm-forward: the solution, its cases and its known mistakes."""
 
+import functools
+
 import torch
 
 from grader.course import sibling
@@ -61,3 +63,19 @@ MISTAKES = S.shared_mistakes(_variant) + [
             "head, w_head of shape (d_model, V).",
             "logits = x @ w_head."),
 ]
+
+
+# --------------------------------------------------------------------------- ablation (grader/ablation.py)
+WORDS = {"head": "with no blocks and no positions the logits are w_emb[input_ids] @ w_head at the masked positions, "
+                 "and yours differ: the embedding lookup, the gathering of the masked positions (row-major, "
+                 "(batch, time) order) or the head is wrong",
+         "positions": "the positional embeddings are added wrongly (x = w_emb[input_ids] + pos_embed[:T])"}
+
+
+@functools.lru_cache(maxsize=4)
+def ablations(seed: int) -> list:
+    """The model with parts switched off through its weights (reference/_ablate.py)."""
+    base = L.lm_inputs(seed, "ablation", N=2, T=6, max_len=9, d=16, V=20, num_heads=4, num_blocks=2, head=True,
+                       block_scale=1.5)
+    return sibling(__file__, "_ablate").lm_stages(seed, base, mlm_forward, MISTAKES, causal=False, words=WORDS,
+                                                  one_position=lambda b: {"input_ids": b["input_ids"][:, :1], "mask_indicator": torch.ones_like(b["mask_indicator"][:, :1])})

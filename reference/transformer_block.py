@@ -5,6 +5,8 @@ activation) plus the earlier problems' most common ones carried into the block, 
 learner who reuses a flawed attention or layer norm fails here the same way.
 """
 
+import functools
+
 import torch
 
 from grader.cases import Case, generator, randn
@@ -223,3 +225,10 @@ MISTAKES = [
             "The attention branch returns the concatenated heads without multiplying by w_o.",
             "Multiply the merged heads by w_o."),
 ]
+
+
+# --------------------------------------------------------------------------- ablation (grader/ablation.py)
+@functools.lru_cache(maxsize=4)
+def ablations(seed: int) -> list:
+    """The block with parts switched off through its weights: identity, MLP alone, attention alone."""
+    return sibling(__file__, "_ablate").block_stages(seed, pre_ln_block, MISTAKES)

@@ -100,7 +100,9 @@ WRONG = {
             u = torch.rand(probs.shape[0], 1, generator=mine, dtype=probs.dtype)
             return torch.searchsorted(cdf, u, right=True).squeeze(-1).clamp(max=probs.shape[-1] - 1)
     """),
-    "one random number for the whole batch": (None, """
+    # No known mistake: the evidence layer's property (independent rows) names it.
+    "one random number for the whole batch": ("one random number is shared by all rows: the rows are not drawn "
+                                              "independently", """
         import torch
         def sample(probs, generator):
             cdf = probs.cumsum(dim=-1)

@@ -79,6 +79,7 @@ def test_student_bundle_hides_the_reference(tmp_path, course):
                    if p.is_file())
     assert files == ["README.md", learner_spec().filename, "problems/layer-norm/README.md",
                      "problems/layer-norm/fixtures.pt", "problems/layer-norm/problem.toml",
+                     "problems/layer-norm/properties.py",  # public: no reference
                      "problems/layer-norm/stub.py"]
     wheel = zipfile.ZipFile(tmp_path / "bundle" / learner_spec().filename).namelist()
     assert "grader/course_data/problems/layer-norm/fixtures.pt" in wheel and "grader/runner.py" in wheel

@@ -134,7 +134,9 @@ def test_unknown_mistake_is_not_misnamed(grade):
             return 0.5 * x * (1 + torch.tanh(0.8 * (x + 0.044715 * x**3)))  # constant rounded too far
     """)
     assert not report.passed
-    assert report.diagnosis is None
+    # No known mistake fits; the evidence layer fits the curve and reads the constant back.
+    assert report.diagnosis["evidence"] == "property"
+    assert report.diagnosis["name"].startswith("the constant in front is 0.8,")
 
 
 def test_in_place_edit_of_input_fails(grade):

@@ -27,6 +27,8 @@ def probe(entry, inputs, ctx):
     opts = ctx.options
     after = {k: v for k, v in inputs.items() if type(v) is torch.Tensor}
     if not opts.get("sampling"):
+        if "global_seed" in opts:  # the grader's repeatability check: hidden randomness shows across seeds
+            torch.manual_seed(opts["global_seed"])
         return {"output": ctx.call(entry, **inputs), "inputs_after": after}
     if opts.get("rerun"):
         # The grader's fresh rerun: a separate process, another global RNG state, the

@@ -49,23 +49,37 @@ def cache_before(inputs, t):
     return cache
 
 
+def zero_cache(inputs):
+    """An empty cache for `inputs` (the ablation stages decode from one, step after step)."""
+    ids, w_emb, blocks = inputs["input_ids"], inputs["w_emb"], inputs["blocks_weights"]
+    heads = inputs["num_heads"]
+    return torch.zeros(blocks.shape[0], 2, ids.shape[0], heads, inputs["max_len"], w_emb.shape[1] // heads,
+                       dtype=w_emb.dtype)
+
+
 def probe(entry, inputs, ctx):
     ids = inputs["input_ids"]
     w_emb, pos_embed, blocks_weights = inputs["w_emb"], inputs["pos_embed"], inputs["blocks_weights"]
     num_heads = inputs["num_heads"]
     T = ids.shape[1]
     indices = [T - 1] if "cache" in inputs else list(range(T))
+    # Without a reference cache (the explanations' ablation stages), the steps chain their own caches.
+    chained = "cache" not in inputs and inputs.get("reference_cache") is None
+    running = zero_cache(inputs) if chained else None
     logits, caches, flops = [], [], []
     for t in indices:
         counter = MatmulFlops()
         with counter:
-            result = ctx.call(entry, token_ids=ids[:, t].clone(), index=t, cache=cache_before(inputs, t), w_emb=w_emb,
+            result = ctx.call(entry, token_ids=ids[:, t].clone(), index=t,
+                              cache=running if chained else cache_before(inputs, t), w_emb=w_emb,
                               pos_embed=pos_embed, blocks_weights=blocks_weights, num_heads=num_heads)
         flops.append(int(counter.total))
         if type(result) not in (tuple, list) or len(result) != 2:
             return {"error": f"the step at index {t} returned a {type(result).__name__}; "
                              "expected a tuple (logits, cache)"}
         step_logits, cache = result
+        if chained and type(cache) is torch.Tensor:
+            running = cache
         # Copies now: a cache written in place later must not rewrite this record.
         logits.append(step_logits.detach().clone() if type(step_logits) is torch.Tensor else step_logits)
         caches.append(cache.detach().clone() if type(cache) is torch.Tensor else cache)

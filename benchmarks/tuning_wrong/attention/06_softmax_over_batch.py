@@ -1,0 +1,23 @@
+"""attention: a realistic wrong solution (tuning set).
+
+MISTAKE: softmax over dim 0 (the batch) when causal
+EXPECTED DIAGNOSIS: depends on the other sequences
+KEYWORDS: batch
+"""
+import math
+import torch
+
+
+def multi_head_attention(x, w_q, w_k, w_v, w_o, num_heads, causal=False):
+    N, T, d = x.shape
+    dh = d // num_heads
+    q = (x @ w_q).view(N, T, num_heads, dh).transpose(1, 2)
+    k = (x @ w_k).view(N, T, num_heads, dh).transpose(1, 2)
+    v = (x @ w_v).view(N, T, num_heads, dh).transpose(1, 2)
+    scores = q @ k.transpose(-2, -1) / math.sqrt(dh)
+    if causal:
+        keep = torch.tril(torch.ones(T, T, dtype=torch.bool))
+        scores = scores.masked_fill(~keep, float("-inf"))
+    att = torch.softmax(scores, dim=0 if causal else -1)
+    out = (att @ v).transpose(1, 2).contiguous().view(N, T, d)
+    return out @ w_o

@@ -1,0 +1,147 @@
+"""Properties many problems share, built from a problem's own inputs (grader/properties.py):
+
+- batch independence: swapping two sequences of the batch swaps their outputs and changes
+  nothing else (a sequence's answer does not depend on its row or on its neighbours);
+- dtype: the output keeps the input's floating dtype;
+- last axis: an input of shape (a, b, V) gives the rows of the same input flattened to (a*b, V);
+- repeatable: the same call three times gives the same output (no hidden randomness, no state
+  kept between calls); a gate: when it fails, ablation stages say nothing.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from .properties import Broken, Property
+from .propkit import near, tensor
+
+
+def batch_swap(inputs: dict, batch_inputs: tuple[str, ...], *, what: str = "sequence",
+               hint: str = "Work on the batch axis as a whole: never mix rows (no reshape that crosses it, no "
+                           "reduction or softmax over it).") -> Property:
+    """`inputs` with a batch of >= 2 rows; `batch_inputs`: the names whose axis 0 is the batch.
+    Two experiments: the other rows replaced (row 0's output must not move), and the batch
+    reversed (the outputs must be reversed)."""
+    others = dict(inputs)
+    flipped = dict(inputs)
+    for name in batch_inputs:
+        x = inputs[name]
+        changed = x.clone()
+        changed[1:] = x[1:].roll(1, dims=-1) if not x.is_floating_point() else x[1:] * -1.5 + 0.3
+        others[name] = changed
+        flipped[name] = x.flip(0)
+
+    def check(outs, trials):
+        a, b, c = tensor(outs[0]), tensor(outs[1]), tensor(outs[2])
+        if a is None or b is None or c is None or a.shape != b.shape or a.shape != c.shape or a.ndim == 0:
+            return None
+        if not near(a[0], b[0], 1e-5, 1e-4):
+            return Broken(f"changing the other {what}s of the batch changed {what} 0's output (largest change "
+                          f"{float((a[0] - b[0]).abs().max()):.3g})",
+                          f"a {what}'s output depends on the other {what}s in the batch (something is computed "
+                          "across the batch axis)")
+        if not near(a.flip(0), c, 1e-5, 1e-4):
+            return Broken(f"with the batch reversed, the outputs are not the reversed outputs (largest change "
+                          f"{float((a.flip(0) - c).abs().max()):.3g})",
+                          f"a {what}'s output depends on its row in the batch")
+        return None
+
+    return Property(f"independent of the other {what}s in the batch", (inputs, others, flipped), check,
+                    f"a {what}'s output depends on the rest of the batch",
+                    f"the same batch with every {what} but the first replaced, then in reverse order", hint)
+
+
+def keeps_dtype(inputs: dict, name: str) -> Property:
+    """The floating inputs in float32, then in float64 (`name`: the one the sentence talks about):
+    the output's dtype must follow."""
+    def cast(dtype):  # every floating input: weights must match the activations' dtype
+        return {k: v.to(dtype) if isinstance(v, torch.Tensor) and v.is_floating_point() else v
+                for k, v in inputs.items()}
+
+    as32, as64 = cast(torch.float32), cast(torch.float64)
+
+    def check(outs, trials):
+        got = [o.dtype if type(o) is torch.Tensor else None for o in outs]
+        if None in got or got == [torch.float32, torch.float64]:
+            return None
+        return Broken(f"a float32 input gave {got[0]}, a float64 input gave {got[1]}",
+                      "the output does not keep the input's dtype")
+
+    return Property("keeping the input's dtype", (as32, as64), check, "the output does not keep the input's dtype",
+                    f"{name} in float32, then in float64", "Compute in the input's dtype, or convert back: "
+                    "out.to(x.dtype).")
+
+
+def last_axis(inputs: dict, name: str) -> Property:
+    """`inputs[name]` of shape (a, b, V) against the same values as (a*b, V)."""
+    x = inputs[name]
+    flat = dict(inputs, **{name: x.reshape(-1, x.shape[-1])})
+
+    def check(outs, trials):
+        a, b = tensor(outs[0]), tensor(outs[1])
+        if b is None:
+            return None
+        if a is None:
+            return Broken(f"an input of shape {tuple(x.shape)} gave no usable output (an exception or not a tensor), "
+                          f"the same rows as shape {tuple(flat[name].shape)} did",
+                          "the function does not work over the last axis of a 3-d input (a fixed dim=1, or the "
+                          "leading axes assumed to be one)")
+        if a.shape == x.shape and near(a.reshape(-1, x.shape[-1]), b, 1e-6, 1e-5):
+            return None
+        return Broken(f"an input of shape {tuple(x.shape)} gave shape {tuple(a.shape)}, and its rows differ from "
+                      f"the same rows given as shape {tuple(flat[name].shape)}",
+                      "the function does not work over the last axis only (a fixed dim=1, or the leading axes "
+                      "mixed)")
+
+    return Property("working over the last axis of any shape", (inputs, flat), check,
+                    "a 3-d input is not handled row by row", f"{name} of shape {tuple(x.shape)}, then flattened "
+                    "to 2-d", "Use dim=-1 everywhere.")
+
+
+def repeatable(inputs: dict, *, times: int = 3, options: tuple[dict, ...] = ()) -> Property:
+    """The same inputs `times` times in one process: the outputs must be identical. `options`:
+    per-trial probe options (e.g. a different global seed each time, where the probe takes one)."""
+
+    def check(outs, trials):
+        got = [o for o in outs]
+        if any(type(o) is not torch.Tensor for o in got):
+            return None
+        first = got[0]
+        if all(o.shape == first.shape and bool((o == first).all() if not o.is_floating_point()
+                                               else torch.equal(o.nan_to_num(), first.nan_to_num())) for o in got[1:]):
+            return None
+        return Broken(f"{times} identical calls gave different outputs",
+                      "the same call gives different outputs: your code draws random numbers where it should not "
+                      "(e.g. sampling at temperature 0) or keeps state between calls")
+
+    return Property("giving the same output for the same call", tuple(inputs for _ in range(times)), check,
+                    "the output is not repeatable", f"the same inputs, {times} times in a row",
+                    "No randomness where the contract has none, and nothing remembered between calls.",
+                    options=tuple(dict(o) for o in options), gate=True)
+
+
+def causal_prefix(inputs: dict, name: str) -> Property:
+    """`inputs[name]` (N, T, ...) with its last position changed: every earlier position's
+    output (axis 1) must stay exactly as it was."""
+    x = inputs[name]
+    changed = x.clone()
+    if x.is_floating_point():
+        changed[:, -1] = changed[:, -1] * -2.0 + 1.0
+    else:
+        changed[:, -1] = (changed[:, -1] + 1) % (int(x.max()) + 1)
+    later = dict(inputs, **{name: changed})
+
+    def check(outs, trials):
+        a, b = tensor(outs[0]), tensor(outs[1])
+        if a is None or b is None or a.shape != b.shape or a.ndim < 2 or a.shape[1] != x.shape[1]:
+            return None
+        moved = [t for t in range(a.shape[1] - 1) if not near(a[:, t], b[:, t], 1e-6, 1e-5)]
+        if not moved:
+            return None
+        return Broken(f"changing only the last position (T - 1 = {a.shape[1] - 1}) changed the outputs at "
+                      f"positions {moved}", "earlier positions see a later one: the causal mask lets the future "
+                      "through")
+
+    return Property("causal: no position depends on a later one", (inputs, later), check,
+                    "earlier positions depend on later ones", f"the same {name} with only its last position changed",
+                    "Position i may attend to j <= i only.")

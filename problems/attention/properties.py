@@ -1,0 +1,179 @@
+"""What every right multi-head attention satisfies (grader/properties.py).
+
+With w_q = w_k = 0 every score is equal, so each position must get the plain mean of the
+values (over every position, or over positions 0..i with the causal mask): the mask, the
+softmax's axis and the value path are read without the scale. With two positions and
+w_v = w_o = I each output is a x_0 + (1 - a) x_1 per head, so the weight a, and from it the
+scale the scores were divided by, can be read back."""
+
+import math
+
+import torch
+
+from grader.cases import generator, randn
+from grader.common_props import batch_swap, causal_prefix, keeps_dtype
+from grader.properties import Broken, Property
+from grader.propkit import near, show, tensor
+
+N, T, D, H = 2, 5, 8, 2
+
+
+def _x(seed, salt, t=T):
+    return randn(generator(seed, salt), N, t, D, dtype=torch.float64)
+
+
+def _eye():
+    return torch.eye(D, dtype=torch.float64)
+
+
+def _uniform(x, causal, w_v=None, w_o=None):
+    zero = torch.zeros(D, D, dtype=torch.float64)
+    return dict(x=x, w_q=zero, w_k=zero.clone(), w_v=_eye() if w_v is None else w_v,
+                w_o=_eye() if w_o is None else w_o, num_heads=H, causal=causal)
+
+
+def _prefix_mean(v, lo=None, hi=None):
+    t = v.shape[1]
+    rows = []
+    for i in range(t):
+        a, b = (0 if lo is None else lo(i)), (i + 1 if hi is None else hi(i))
+        a, b = max(a, 0), min(b, t)
+        rows.append(v[:, a:b].mean(1) if b > a else torch.full_like(v[:, 0], float("nan")))
+    return torch.stack(rows, 1)
+
+
+def equal_scores(outs, trials):
+    x = trials[0]["x"]
+    y = tensor(outs[0], x.shape)
+    if y is None:
+        return None
+    right = x.mean(1, keepdim=True).expand_as(x)
+    if near(y, right):
+        return None
+    seen = f"position 0 of sequence 0 got {show(y[0, 0])}, the mean of the values is {show(right[0, 0])}"
+    if near(y, x):
+        return Broken(seen, "each position gets its own value only: the softmax is taken over a length-1 axis "
+                            "(the heads or the wrong dimension)")
+    return Broken(seen)
+
+
+def equal_scores_causal(outs, trials):
+    x = trials[0]["x"]
+    y = tensor(outs[0], x.shape)
+    if y is None:
+        return None
+    right = _prefix_mean(x)
+    if near(y, right):
+        return None
+    seen = (f"position 1 of sequence 0 got {show(y[0, 1])}; the mean of positions 0..1 is {show(right[0, 1])}")
+    t = x.shape[1]
+    readings = [
+        (x.mean(1, keepdim=True).expand_as(x), "with all scores equal the causal mask has no effect: every "
+         "position averages all positions (masked scores set to 0 instead of -inf, or causal ignored)"),
+        (_prefix_mean(x, hi=lambda i: i), "the causal mask also hides the diagonal: position i sees only j < i"),
+        (_prefix_mean(x, hi=lambda i: i + 2), "the causal mask lets position i see position i + 1"),
+        (_prefix_mean(x, lo=lambda i: i, hi=lambda i: t), "the causal mask is flipped: position i sees positions "
+         "i..T-1 (the future), not 0..i"),
+        (torch.stack([x[:, :i + 1].sum(1) / t for i in range(t)], 1), "the mask is applied after the softmax "
+         "without renormalising: each position's weights sum to (i + 1) / T"),
+    ]
+    fits = [means for r, means in readings if near(y, r)]
+    if len(fits) == 1:
+        return Broken(seen, fits[0])
+    return Broken(seen)
+
+
+def value_path(outs, trials):
+    """Equal scores with real w_v and w_o: mean(x @ w_v) @ w_o at every position."""
+    tr = trials[0]
+    x, w_v, w_o = tr["x"], tr["w_v"], tr["w_o"]
+    y = tensor(outs[0], x.shape)
+    if y is None:
+        return None
+    m = (x @ w_v).mean(1, keepdim=True).expand_as(x)
+    right = m @ w_o
+    if near(y, right):
+        return None
+    seen = f"position 0 got {show(y[0, 0])}; mean(x @ w_v) @ w_o is {show(right[0, 0])}"
+    readings = [(m, "the output projection w_o is missing"),
+                ((x @ w_v.T).mean(1, keepdim=True).expand_as(x) @ w_o.T, "the weights are used transposed (x @ w.T)"),
+                ((x @ w_o).mean(1, keepdim=True).expand_as(x) @ w_v, "w_v and w_o are swapped")]
+    fits = [means for r, means in readings if near(y, r)]
+    return Broken(seen, fits[0] if len(fits) == 1 else "")
+
+
+SCALES = {"sqrt(d_head)": None, "sqrt(d_model)": math.sqrt(D), "1 (no scaling)": 1.0,
+          "d_head (not its square root)": D / H, "d_model": float(D)}
+
+
+def scale_reading(outs, trials):
+    """Two positions, w_v = w_o = I: per head, output_0 = a x_0 + (1 - a) x_1; a gives the scale."""
+    tr = trials[0]
+    x, w_q, w_k, h = tr["x"], tr["w_q"], tr["w_k"], tr["num_heads"]
+    y = tensor(outs[0], x.shape)
+    if y is None:
+        return None
+    dh = D // h
+    q, k = (x @ w_q).view(N, 2, h, dh), (x @ w_k).view(N, 2, h, dh)
+    xs = x.view(N, 2, h, dh)
+    ys = y.view(N, 2, h, dh)
+    weights, residual = [], 0.0
+    for n in range(N):
+        for i in range(2):
+            for head in range(h):
+                a_mat = torch.stack([xs[n, 0, head], xs[n, 1, head]], 1)  # (dh, 2)
+                sol = torch.linalg.lstsq(a_mat, ys[n, i, head][:, None]).solution[:, 0]
+                residual = max(residual, float((a_mat @ sol - ys[n, i, head]).abs().max()))
+                weights.append((n, i, head, float(sol[0]), float(sol[1])))
+    right_scale = math.sqrt(dh)
+    if residual > 1e-6:
+        return Broken("the output of a head is not a weighted mix of that head's values at the two positions",
+                      "the heads are split or merged wrongly (columns of different heads or positions are mixed)")
+    sums = [a + b for _, _, _, a, b in weights]
+    if max(abs(s - 1) for s in sums) > 1e-6:
+        return Broken(f"the two attention weights of a query sum to {show(torch.tensor(sums))}, not 1",
+                      "each query's attention weights do not sum to 1: the softmax is over the wrong axis (queries "
+                      "instead of keys)")
+    implied = []
+    for n, i, head, a, b in weights:
+        s = q[n, i, head] @ (k[n, 0, head] - k[n, 1, head])
+        if a <= 1e-9 or b <= 1e-9 or abs(float(s)) < 0.3:
+            continue
+        implied.append(float(s) / math.log(a / b))
+    if not implied:
+        return None
+    scale = sorted(implied)[len(implied) // 2]
+    if abs(scale - right_scale) < 1e-3 * right_scale:
+        return None
+    seen = f"the scores were divided by {scale:.4g} (d_model = {D}, {h} heads, sqrt(d_head) = {right_scale:.4g})"
+    for name, value in SCALES.items():
+        if value is not None and abs(scale - value) < 1e-3 * value:
+            return Broken(seen, f"the scores are scaled by {name} instead of sqrt(d_head)")
+    return Broken(seen, f"the scores are divided by {scale:.4g}, not sqrt(d_head)")
+
+
+def properties(seed: int) -> list[Property]:
+    g = generator(seed, "properties: attention")
+    x = _x(seed, "equal")
+    w = lambda: randn(g, D, D, dtype=torch.float64, scale=D ** -0.5)  # noqa: E731
+    two = _x(seed, "two", t=2)
+    return [
+        keeps_dtype(dict(x=x, w_q=w(), w_k=w(), w_v=w(), w_o=w(), num_heads=H, causal=True), "x"),
+        batch_swap(dict(x=x, w_q=w(), w_k=w(), w_v=w(), w_o=w(), num_heads=H, causal=True), ("x",)),
+        Property("with all scores equal, the plain mean of the values", (_uniform(x, False),), equal_scores,
+                 "with all scores equal the output is not the mean of the values",
+                 "w_q = w_k = 0 (every score equal), w_v = w_o = I, causal off",
+                 "Softmax over the keys (the last axis of q @ k^T); merge the heads back before w_o."),
+        Property("causal, with all scores equal: position i gets the mean of positions 0..i",
+                 (_uniform(x, True),), equal_scores_causal, "the causal mask is wrong",
+                 "w_q = w_k = 0, w_v = w_o = I, causal on",
+                 "Fill scores where key j > query i with -inf before the softmax."),
+        causal_prefix(dict(x=x, w_q=w(), w_k=w(), w_v=w(), w_o=w(), num_heads=H, causal=True), "x"),
+        Property("with all scores equal and real w_v, w_o: mean(x @ w_v) @ w_o", (_uniform(x, False, w(), w()),),
+                 value_path, "the value path (w_v, w_o) is wrong", "w_q = w_k = 0, random w_v and w_o",
+                 "v = x @ w_v, and the merged heads are multiplied by w_o."),
+        Property("scores scaled by sqrt(d_head)", (dict(x=two, w_q=w() * 3, w_k=w() * 3, w_v=_eye(), w_o=_eye(),
+                                                       num_heads=H, causal=False),),
+                 scale_reading, "the attention weights are wrong", "two positions, w_v = w_o = I, 2 heads",
+                 "scores = q @ k.transpose(-2, -1) / math.sqrt(d // num_heads)."),
+    ]

@@ -1,0 +1,98 @@
+"""What every right layer norm satisfies (grader/properties.py): each row (last axis) comes
+out with mean 0 and biased variance var / (var + eps); adding a constant to a row changes
+nothing; the rows are independent of each other. On rows of tiny variance the eps that
+was used, and where, can be read back from the output's spread."""
+
+import torch
+
+from grader.cases import generator, randn
+from grader.common_props import batch_swap, keeps_dtype
+from grader.properties import Broken, Property
+from grader.propkit import near, show, tensor
+
+D = 8
+
+
+def _rows(seed):
+    g = generator(seed, "properties: layer-norm")
+    return randn(g, 2, 3, D, dtype=torch.float64, scale=2.0, shift=1.0)
+
+
+def shift_invariant(outs, trials):
+    y, y_shift = tensor(outs[0]), tensor(outs[1])
+    if y is None or y_shift is None or y.shape != y_shift.shape:
+        return None
+    if near(y, y_shift, 1e-4, 1e-4):  # loose: float32 inside is not this property's business
+        return None
+    return Broken(f"row {show(trials[0]['x'][0, 0])} -> {show(y[0, 0])}; the same row + 10 -> {show(y_shift[0, 0])}",
+                  "the output changes when a constant is added to a row: the row's mean is not removed "
+                  "everywhere it should be (in the centring or in the variance)")
+
+
+def mean_and_variance(outs, trials):
+    x, y = trials[0]["x"], tensor(outs[0], trials[0]["x"].shape)
+    if y is None:
+        return None
+    mean, var = y.mean(-1), y.var(-1, unbiased=False)
+    xv = x.var(-1, unbiased=False)
+    right = xv / (xv + 1e-5)
+    if near(mean, torch.zeros_like(mean), 1e-6, 0) and near(var, right, 1e-6, 1e-5):
+        return None
+    seen = f"rows of the output have means {show(mean)} and variances {show(var)} (right: 0 and about 1)"
+    if near(mean, torch.zeros_like(mean), 1e-6, 0):
+        d = x.shape[-1]
+        if near(var, right * (d - 1) / d, 1e-6, 1e-4):
+            return Broken(seen, "unbiased variance (divided by d - 1, not d)",
+                          f"Every row comes out with variance (d - 1)/d = {(d - 1) / d:.4g}: the variance was "
+                          "divided by d - 1 (torch.var's default), not by d.")
+        if near(var.sqrt(), torch.ones_like(var) * float(var.sqrt().median()), 1e-4, 1e-3):
+            return Broken(seen, "every output row has the same wrong variance: the division is not by "
+                                "sqrt(var + eps) of the row")
+        return Broken(seen, "the output rows have mean 0 but not variance 1: they are not divided by their own "
+                            "standard deviation")
+    return Broken(seen, "the output rows do not have mean 0 over the last axis")
+
+
+def eps_reading(outs, trials):
+    """Rows of standard deviation s: the right output's spread is s / sqrt(s^2 + eps)."""
+    read = []
+    for out, trial in zip(outs, trials):
+        y = tensor(out, trial["x"].shape)
+        if y is None:
+            return None
+        read.append(float(y.std(-1, unbiased=False).median()))
+    (r_small, r_eps) = read
+    s1, s2 = 1e-3, 0.1  # the two trials' standard deviations; the second passes eps = 0.01
+    right = [s1 / (s1 ** 2 + 1e-5) ** 0.5, s2 / (s2 ** 2 + 1e-2) ** 0.5]
+    if abs(r_small - right[0]) < 1e-4 and abs(r_eps - right[1]) < 1e-4:
+        return None
+    seen = (f"a row of standard deviation 0.001 comes out with spread {r_small:.4g} (right: {right[0]:.4g}); "
+            f"one of 0.1 with eps = 0.01 passed, {r_eps:.4g} (right: {right[1]:.4g})")
+    if abs(r_small - s1 / (s1 + 1e-5)) < 1e-4:
+        return Broken(seen, "eps is added to the standard deviation, outside the square root")
+    if abs(r_small - 1) < 1e-4:
+        return Broken(seen, "eps is missing (or far too small)")
+    if abs(r_small - right[0]) < 1e-4 and abs(r_eps - s2 / (s2 ** 2 + 1e-5) ** 0.5) < 1e-4:
+        return Broken(seen, "the eps argument is ignored (1e-5 is always used)")
+    implied = s1 ** 2 * (1 / max(r_small, 1e-12) ** 2 - 1)
+    return Broken(seen, f"eps is not applied as sqrt(var + eps) (the output implies eps = {implied:.3g})")
+
+
+def properties(seed: int) -> list[Property]:
+    x = _rows(seed)
+    g = generator(seed, "properties: layer-norm eps")
+    z = torch.randn(2, D, generator=g, dtype=torch.float64)
+    z = (z - z.mean(-1, keepdim=True)) / z.std(-1, unbiased=False, keepdim=True)
+    return [
+        keeps_dtype(dict(x=x), "x"),
+        batch_swap(dict(x=x), ("x",), what="row"),
+        Property("unchanged when a constant is added to a row", (dict(x=x), dict(x=x + 10)), shift_invariant,
+                 "the output changes when a constant is added to a row", "rows of 8 numbers, then the same rows + 10",
+                 "Subtract each row's own mean over the last axis: x.mean(-1, keepdim=True)."),
+        Property("rows of mean 0 and (biased) variance var / (var + eps)", (dict(x=x),), mean_and_variance,
+                 "the output rows do not have mean 0 and variance 1", "(2, 3, 8) rows of mean about 1, spread 2",
+                 "var = ((x - mean) ** 2).mean(-1, keepdim=True): divide by d."),
+        Property("eps applied as sqrt(var + eps)", (dict(x=3 + 1e-3 * z), dict(x=3 + 0.1 * z, eps=0.01)), eps_reading,
+                 "eps is used wrongly", "rows of standard deviation 0.001 (eps = 1e-5), and of 0.1 with eps = 0.01",
+                 "(x - mean) / sqrt(var + eps), with the eps the caller passes."),
+    ]

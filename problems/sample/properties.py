@@ -1,0 +1,111 @@
+"""What every right sampler satisfies (grader/properties.py), read from its draws through the
+problem's own probe (row i of the batch follows distribution i % R):
+
+- a token of probability 1 is always drawn, in every row: a shift by one token, a flipped
+  distribution or rows mixed up show at once, without any statistics;
+- rows are drawn independently: many copies of one spread-out distribution do not all draw
+  the same token, under any of several generator seeds;
+- the draws' frequencies follow the probabilities (5 standard deviations of slack)."""
+
+
+import torch
+
+from grader.properties import Broken, Property
+
+ONE_HOT_TOKENS = [1, 3, 0, 4]
+V = 6
+
+
+def _opts(seed, draws):
+    return {"draws": draws, "seed": 1000 + seed, "global_seeds": [7 + seed, 11 + seed]}
+
+
+def _columns(draws, R):
+    if type(draws) is not torch.Tensor or draws.dim() != 1 or draws.numel() % R:
+        return None
+    return draws.reshape(-1, R)  # column r: the draws of distribution r
+
+
+def certain_tokens(outs, trials):
+    cols = _columns(outs[0], len(ONE_HOT_TOKENS))
+    if cols is None:
+        return None
+    want = torch.tensor(ONE_HOT_TOKENS)
+    if bool((cols == want).all()):
+        return None
+    first = cols[0].tolist()
+    seen = f"rows whose only possible tokens are {ONE_HOT_TOKENS} drew {first}"
+    readings = [(want + 1, "the inverse CDF picks one token too late (the draw is compared with the cumulative "
+                           "sum shifted by one token)"),
+                ((want - 1).clamp(min=0), "the inverse CDF picks one token too early"),
+                (V - 1 - want, "the distribution is read flipped (tokens counted from the end)")]
+    fits = [means for r, means in readings if bool((cols == r).all())]
+    if len(fits) == 1:
+        return Broken(seen, fits[0])
+    if bool((cols == cols[:, :1]).all()) and len(set(ONE_HOT_TOKENS)) > 1:
+        return Broken(seen, "the rows are not drawn from their own distributions (every row drew the same token)")
+    return Broken(seen, "a token of probability 1 is not always drawn")
+
+
+def independent_rows(outs, trials):
+    probs = trials[0]["probs"][0]
+    constant = []
+    for out in outs:
+        if type(out) is not torch.Tensor or out.dim() != 1 or out.numel() < 2:
+            return None
+        constant.append(int(out[0]) if bool((out == out[0]).all()) else None)
+    if not all(c is not None for c in constant):
+        return None
+    top = int(probs.argmax())
+    seen = (f"{outs[0].numel()} copies of the distribution {[round(float(p), 2) for p in probs]} all drew the "
+            f"same token, under each of {len(outs)} generator seeds ({constant})")
+    if all(c == top for c in constant):
+        return Broken(seen, "the most likely token every time (argmax), not a random draw")
+    return Broken(seen, "one random number is shared by all rows: the rows are not drawn independently")
+
+
+def frequencies_follow(outs, trials):
+    probs = trials[0]["probs"]
+    R = probs.shape[0]
+    cols = _columns(outs[0], R)
+    if cols is None:
+        return None
+    n = cols.shape[0]
+    freq = torch.stack([torch.bincount(cols[:, r].clamp(0, V - 1), minlength=V)[:V].double() / n for r in range(R)])
+    p = probs.double()
+    slack = 5 * torch.sqrt(p * (1 - p) / n) + 1.0 / n
+    if bool(((freq - p).abs() <= slack).all()):
+        return None
+    r = int(((freq - p).abs() - slack).amax(-1).argmax())
+    seen = (f"distribution {[round(float(x), 2) for x in p[r]]} drawn {n} times gave frequencies "
+            f"{[round(float(x), 3) for x in freq[r]]}")
+    if bool(((p > 0) & (freq == 0)).any(-1).all()) and bool((freq[:, V - 1] == 0).all()) \
+            and bool((p[:, V - 1] > 0.05).all()):
+        return Broken(seen, "the last token is never drawn")
+    allowed = (p > 0).double()
+    uniform = allowed / allowed.sum(-1, keepdim=True)
+    if bool(((freq - uniform).abs() <= 5 * torch.sqrt(uniform * (1 - uniform) / n) + 1.0 / n).all()):
+        return Broken(seen, "the allowed tokens are drawn uniformly: the probabilities are ignored")
+    return Broken(seen, "the draws' frequencies do not follow the probabilities")
+
+
+def properties(seed: int) -> list[Property]:
+    one_hot = torch.zeros(len(ONE_HOT_TOKENS), V, dtype=torch.float64)
+    one_hot[torch.arange(len(ONE_HOT_TOKENS)), torch.tensor(ONE_HOT_TOKENS)] = 1.0
+    spread = torch.tensor([[0.35, 0.4, 0.25, 0.0, 0.0, 0.0]], dtype=torch.float64)
+    seeds = range(6)
+    follow = torch.tensor([[0.1, 0.3, 0.05, 0.25, 0.1, 0.2], [0.6, 0.0, 0.1, 0.1, 0.0, 0.2]], dtype=torch.float64)
+    return [
+        Property("drawing a token of probability 1 every time, in every row", (dict(probs=one_hot),), certain_tokens,
+                 "certain tokens are not drawn", f"4 rows, each with all its mass on one token ({ONE_HOT_TOKENS})",
+                 "Draw u in [0, 1) per row; the token is the first whose cumulative probability exceeds u.",
+                 options=(_opts(seed, 20),), key="draws"),
+        Property("drawing the rows independently", tuple(dict(probs=spread) for _ in seeds), independent_rows,
+                 "the rows are not drawn independently", "300 copies of [0.35, 0.4, 0.25, 0, 0, 0], six generator seeds",
+                 "One random number per row: torch.rand(N, 1, generator=generator).",
+                 options=tuple(_opts(seed + 10 * s, 300) for s in seeds), key="draws"),
+        Property("draws whose frequencies follow the probabilities", (dict(probs=follow),), frequencies_follow,
+                 "the draws do not follow the probabilities", "two distributions, 3000 draws each",
+                 "Compare one uniform number per row with the cumulative sum of that row.",
+                 options=(_opts(seed, 3000),), key="draws"),
+    ]

@@ -1,0 +1,59 @@
+"""What every right top-k satisfies (grader/properties.py): exactly k tokens kept (the
+logits here have no ties), the k most likely ones, renormalised to sum to 1, with the
+ratios of softmax(logits / T); adding a constant to the logits changes nothing."""
+
+import torch
+
+from grader.common_props import keeps_dtype, last_axis
+from grader.properties import Broken, Property
+from grader.propkit import near, show, tensor
+from grader.sampling_props import keeps_the_largest, logits_for, sums_to_one, temperature_reading
+
+K = 3
+
+
+def keeps_k(outs, trials):
+    logits = trials[0]["logits"]
+    y = tensor(outs[0], logits.shape)
+    if y is None:
+        return None
+    counts = (y > 0).sum(-1)
+    if bool((counts == K).all()):
+        return None
+    seen = f"with k = {K}, the rows keep {counts.tolist()} tokens"
+    if bool((counts == K + 1).all()):
+        return Broken(seen, "keeps k + 1 tokens (the k-th largest is taken at the wrong index, off by one)")
+    if bool((counts == K - 1).all()):
+        return Broken(seen, "keeps k - 1 tokens (off by one)")
+    if bool((counts == logits.shape[-1]).all()):
+        return Broken(seen, "nothing is removed: the tokens outside the top k keep their probability")
+    return Broken(seen, "the number of kept tokens is not k")
+
+
+def shift(outs, trials):
+    a, b = tensor(outs[0]), tensor(outs[1])
+    if a is None or b is None or near(a, b, 1e-7, 1e-6):
+        return None
+    return Broken(f"row 0 -> {show(a[0])}; logits + 100 -> {show(b[0])}",
+                  "adding a constant to the logits changes the output (exp without subtracting the maximum?)")
+
+
+def properties(seed: int) -> list[Property]:
+    g = torch.Generator().manual_seed(seed + 101)
+    logits = logits_for(g, 8, 9)
+    t = dict(logits=logits, temperature=2.0, k=K)
+    return [
+        keeps_dtype(t, "logits"),
+        Property(f"keeping exactly k = {K} tokens", (t,), keeps_k, "the wrong number of tokens is kept",
+                 f"8 rows of 9 distinct logits, T = 2, k = {K}", "Keep logits >= the k-th largest (topk(...).values[..., -1:])."),
+        Property("keeping the most likely tokens", (t,), keeps_the_largest, "the wrong tokens are kept",
+                 "the same rows", "torch.topk gives the k largest; scatter them back to their token ids."),
+        Property("rows summing to 1", (t,), sums_to_one, "the rows do not sum to 1", "the same rows",
+                 "Renormalise: divide by the kept mass, or take the softmax of the masked logits."),
+        Property("the kept probabilities in the ratios of softmax(logits / T)", (t,), temperature_reading,
+                 "the temperature is used wrongly", "the same rows, T = 2", "softmax(logits / temperature)."),
+        Property("unchanged when a constant is added to the logits", (t, dict(t, logits=logits + 100.0)), shift,
+                 "adding a constant to the logits changes the output", "the same rows, then the logits + 100",
+                 "torch.softmax subtracts the row maximum for you."),
+        last_axis(dict(t, logits=logits[:4].reshape(2, 2, -1)), "logits"),
+    ]

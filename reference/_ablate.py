@@ -1,0 +1,216 @@
+"""Ablation stages shared by the model-level references (grader/ablation.py reads them).
+
+Every stage is the problem's own entry on inputs whose WEIGHTS switch parts of the model
+off; the expected output is the reference's, and the readings are the problem's own
+known mistakes evaluated on the same ablated inputs (on a stage that isolates one
+sublayer, matching one of them says where the slip is even when the whole output
+matches none). The ladder goes from the outside in: embedding and head, positions, one
+block with both sublayers off (the identity), only the MLP (identity weights first, so
+its activation is read directly), only attention (equal scores first, so the mask and
+value path are read without the scale), stacking two identical blocks, then two
+different ones."""
+
+import warnings
+
+import torch
+
+from grader.ablation import Reading, Stage
+from grader.cases import generator, randn
+from grader.compare import close
+
+W_Q, W_K, W_V, W_O, W_MLP1, W_MLP2 = range(6)
+
+
+def block_weights(g, d, dtype, scale=1.5):
+    return randn(g, 6, d, d, dtype=dtype, scale=scale * d ** -0.5)
+
+
+def with_zeros(bw, *which):
+    bw = bw.clone()
+    for i in which:
+        bw[i] = 0
+    return bw
+
+
+def with_identity(bw, *which):
+    bw = bw.clone()
+    for i in which:
+        bw[i] = torch.eye(bw.shape[-1], dtype=bw.dtype)
+    return bw
+
+
+# (name, changed, wrong_means, hint, make(bw) -> bw, causal override or None)
+def block_steps(bw, causal_words="the causal mask is wrong"):
+    """The block-level ladder: (name, changed, wrong_means, hint, ablated block weights, causal)."""
+    only_mlp_eye = with_identity(with_zeros(bw, W_O), W_MLP1, W_MLP2)
+    uniform = with_identity(with_zeros(bw, W_Q, W_K, W_MLP2), W_V, W_O)
+    return [
+        ("one block with both sublayers switched off", "w_o = 0 and w_mlp2 = 0: both branches add zero",
+         "with both sublayers switched off the block must return its input, and yours does not: something on "
+         "the residual path changes x (a residual connection missing or scaled, the stream normalised, or "
+         "something added to it outside the two branches)",
+         "Each sublayer adds to the stream: x = x + branch(layer_norm(x)); the stream is never normalised.",
+         with_zeros(bw, W_O, W_MLP2), None),
+        ("one block with only its MLP, identity MLP weights", "w_o = 0 (no attention), w_mlp1 = w_mlp2 = I: "
+         "the MLP branch is exactly gelu(layer_norm(x))",
+         "the MLP's activation or the layer norm before it is wrong (attention is off and the MLP's matrices "
+         "are the identity, so only they act)",
+         "x + gelu(layer_norm(x) @ w_mlp1) @ w_mlp2 with the tanh GELU and the biased-variance layer norm.",
+         only_mlp_eye, None),
+        ("one block with only its MLP", "w_o = 0: the attention branch adds zero",
+         "the MLP sublayer's use of its weights is wrong (which matrix comes first, or their orientation)",
+         "gelu(layer_norm(x) @ w_mlp1) @ w_mlp2: block_weights[4] first, [5] second, right-multiplied.",
+         with_zeros(bw, W_O), None),
+        ("one block with only attention, all scores equal, no mask", "w_q = w_k = 0 (every query weighs every "
+         "key equally), w_v = w_o = I, w_mlp2 = 0, causal off: each position must get x + the mean of "
+         "layer_norm(x) over the positions",
+         "with all attention scores equal, each position must receive the average of the values, and yours "
+         "does not: the value path (w_v, splitting or merging the heads, w_o) or the layer norm before "
+         "attention is wrong",
+         "Softmax of equal scores is uniform; the output is merge_heads(weights @ v) @ w_o.",
+         uniform, False),
+        ("one block with only attention, all scores equal, causal", "w_q = w_k = 0, w_v = w_o = I, w_mlp2 = 0, "
+         "causal on: position i must get x + the mean of layer_norm(x) over positions 0..i",
+         causal_words,
+         "Position i may attend to j <= i: fill the other scores with -inf BEFORE the softmax.",
+         uniform, True),
+        ("one block with only attention, one head", "w_mlp2 = 0, num_heads = 1: real scores, no heads to split",
+         "attention with real scores is wrong even with a single head, while its value path and mask are right: "
+         "the scores (their scale, or how queries and keys are projected) or the softmax",
+         "scores = q @ k.transpose(-2, -1) / sqrt(d_head); with one head d_head = d.",
+         with_zeros(bw, W_MLP2), None, {"num_heads": 1}),
+        ("one block with only attention", "w_mlp2 = 0: the MLP branch adds zero",
+         "attention is right with one head but not with several: splitting into heads, merging them back, or "
+         "the per-head scale sqrt(d_head) (d_head = d // num_heads)",
+         "scores = q @ k.transpose(-2, -1) / sqrt(d_head) per head, d_head = d // num_heads.",
+         with_zeros(bw, W_MLP2), None),
+    ]
+
+
+def readings_for(mistakes, inputs, expected):
+    """The problem's known mistakes on the stage inputs, where they differ from the right output."""
+    out, names = [], set()
+    tol = (1e-5, 1e-5) if expected.dtype == torch.float32 else (1e-10, 1e-8)
+    for m in mistakes:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                got = m.fn(**_copy(inputs))
+        except Exception:
+            continue
+        if type(got) is not torch.Tensor or got.shape != expected.shape or m.name in names \
+                or close(expected, got, *tol):
+            continue
+        names.add(m.name)
+        out.append(Reading(got, m.name, f"your output on these inputs equals what code with the slip "
+                                        f"\"{m.name}\" returns"))
+    return tuple(out)
+
+
+def block_stages(seed, forward, mistakes, *, N=2, T=6, d=16, num_heads=4, dtype=torch.float32):
+    """transformer-block: the block ladder on its own entry (x, block_weights, num_heads, causal)."""
+    g = generator(seed, "ablation: block")
+    x = randn(g, N, T, d, dtype=dtype, scale=2.0, shift=1.0)
+    bw = block_weights(g, d, dtype)
+    stages = []
+    single = {"x": x[:, :1], "block_weights": with_zeros(bw, W_MLP2), "num_heads": num_heads, "causal": False}
+    steps = block_steps(bw)
+    at = next(i for i, st in enumerate(steps) if st[0].startswith("one block with only attention, all scores"))
+    steps.insert(at, ("one block with only attention, one position", "a single position (T = 1), w_mlp2 = 0: "
+                      "attention must return that position's own value, x @ w_v, heads merged, @ w_o",
+                      "with a single position attention must return that position's own value, and yours does not: "
+                      "the value path (w_v, splitting or merging the heads, w_o) or the layer norm before attention "
+                      "is wrong", "v = layer_norm(x) @ w_v, split into heads and merged back in the same order, "
+                      "then @ w_o.", single["block_weights"], False))
+    for name, changed, wrong_means, hint, weights, causal, *extra in steps:
+        inputs = {"x": x[:, :1] if "one position" in name else x, "block_weights": weights, "num_heads": num_heads,
+                  "causal": False if causal is None else causal, **(extra[0] if extra else {})}
+        expected = forward(**_copy(inputs))
+        stages.append(Stage(name, inputs, expected, changed, wrong_means, hint,
+                            readings=readings_for(mistakes, inputs, expected)))
+    for causal in (False, True):
+        inputs = {"x": x, "block_weights": bw, "num_heads": num_heads, "causal": causal}
+        expected = forward(**_copy(inputs))
+        stages.append(Stage(f"the whole block, causal {'on' if causal else 'off'}", inputs, expected,
+                            "nothing switched off", "each sublayer is right alone but not together: how they are "
+                            "chained (their order, or which stream the MLP's layer norm reads)",
+                            "x = x + mha(layer_norm(x)); then x = x + mlp(layer_norm(x)) of the UPDATED x.",
+                            readings=readings_for(mistakes, inputs, expected)))
+    return mark_informative(stages, {})
+
+
+def lm_stages(seed, base, forward, mistakes, *, causal, words, readings=True, one_position=None):
+    """The model ladder. `base`: the entry's inputs (w_emb, pos_embed, blocks_weights with >= 2 blocks);
+    `forward(**inputs)`: the reference's output; `words`: problem-specific wrong_means for
+    "head" (embedding and head alone), "positions", and optionally "causal" (the causal stage) and
+    "single" (one position); `one_position(base) -> changed inputs` cuts the sequence to one position."""
+    bw = base["blocks_weights"]
+    zero_blocks = bw[:0]
+    zero_pos = torch.zeros_like(base["pos_embed"])
+    steps = [
+        ("embedding and head alone", "no blocks (blocks_weights of shape (0, 6, d, d)) and pos_embed = 0",
+         words["head"], words.get("head_hint", ""), {"blocks_weights": zero_blocks, "pos_embed": zero_pos}),
+        ("embedding, positions and head", "no blocks", words["positions"], "x = w_emb[input_ids] + pos_embed[:T].",
+         {"blocks_weights": zero_blocks}),
+    ]
+    first = bw[0]
+    for name, changed, wrong_means, hint, weights, block_causal, *extra in block_steps(
+            first, words.get("causal", "the causal mask is wrong")):
+        if name.startswith("one block with only attention, all scores equal") and one_position is not None \
+                and not any(st[0].endswith("one position") for st in steps):
+            # First the value path alone: with one position there is nothing to mask or to choose.
+            steps.append(("one block with only attention, one position", "a single position (T = 1), "
+                          "w_mlp2 = 0: attention must return that position's own value, x @ w_v, heads merged, @ w_o",
+                          words.get("single", "with a single position attention must return that position's own "
+                                    "value, and yours does not: the value path (w_v, splitting or merging the heads, "
+                                    "w_o) or the layer norm before attention is wrong"),
+                          "v = layer_norm(x) @ w_v, split into heads and merged back in the same order, then @ w_o.",
+                          {**one_position(base), "blocks_weights": with_zeros(first, W_MLP2)[None]}))
+        if block_causal is not None and block_causal != causal:
+            continue  # the model fixes the flag: only the stage it uses
+        steps.append((name, changed, wrong_means, hint, {"blocks_weights": weights[None], **(extra[0] if extra else {})}))
+    steps.append(("two identical blocks", "blocks_weights = [B, B]", "stacking blocks is wrong: each block must "
+                  "read the previous block's output (the loop over blocks_weights)",
+                  "for block_weights in blocks_weights: x = block(x, block_weights, ...)",
+                  {"blocks_weights": torch.stack([first, first])}))
+    steps.append(("two different blocks", "blocks_weights = [B0, B1]", "the blocks' weights are indexed wrongly "
+                  "(the same block used for every layer, or the blocks in the wrong order)",
+                  "Block i uses blocks_weights[i], in order.", {"blocks_weights": bw[:2]}))
+    stages = []
+    for name, changed, wrong_means, hint, change in steps:
+        inputs = {**base, **change}
+        expected = forward(**_copy(inputs))
+        found = readings_for(mistakes, inputs, expected) if readings else ()
+        stages.append(Stage(name, inputs, expected, changed, wrong_means, hint, readings=found))
+    return mark_informative(stages, BASELINES)
+
+
+# For each stage, the stage whose expected output it must differ from to show anything: the part it
+# switches on has to change the answer (tokens, in generate, often do not move).
+BASELINES = {"embedding, positions and head": "embedding and head alone",
+             "one block with both sublayers switched off": None,
+             "two identical blocks": None, "two different blocks": "two identical blocks"}
+BLOCK_BASELINE = "one block with both sublayers switched off"
+
+
+def mark_informative(stages, baselines):
+    by_name = {s.name: s for s in stages}
+    out = []
+    for s in stages:
+        default = BLOCK_BASELINE if s.name.startswith(("one block", "the same")) and "one position" not in s.name \
+            else None
+        base_name = baselines.get(s.name, default)
+        base = by_name.get(base_name) if base_name and base_name != s.name else None
+        informative = base is None or not _same(base.expected, s.expected)
+        out.append(Stage(**{**s.__dict__, "informative": informative}))
+    return out
+
+
+def _same(a, b):
+    if not isinstance(a, torch.Tensor) or not isinstance(b, torch.Tensor) or a.shape != b.shape:
+        return False
+    return bool((a == b).all()) if not a.is_floating_point() else bool(torch.allclose(a, b, atol=1e-4, rtol=1e-4))
+
+
+def _copy(inputs):
+    return {k: v.clone() if isinstance(v, torch.Tensor) else v for k, v in inputs.items()}

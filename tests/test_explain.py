@@ -1,0 +1,226 @@
+"""The evidence layer (grader/explain.py): when the known-mistake catalogue names nothing,
+ablation through the weights and properties of a right answer explain a wrong solution,
+in plain words with what was changed and what was seen; a right solution is never given
+an explanation, whatever its style; the catalogue still comes first."""
+
+from __future__ import annotations
+
+import importlib
+import textwrap
+import time
+
+import pytest
+
+from grader.course import Course
+from grader.explain import ablation_stages, problem_properties, run_evidence
+from grader.export import export_student
+from grader.runner import check_problem
+from grader.sandbox import Job
+
+BLOCK_HELPERS = """
+    import math, torch
+    def _ln(x, eps=1e-5):
+        m = x.mean(-1, keepdim=True)
+        return (x - m) / torch.sqrt(((x - m) ** 2).mean(-1, keepdim=True) + eps)
+    def _gelu(x):
+        return 0.5 * x * (1 + torch.tanh(math.sqrt(2 / math.pi) * (x + 0.044715 * x ** 3)))
+    def _mha(x, wq, wk, wv, wo, h, causal):
+        N, T, d = x.shape
+        q, k, v = [(x @ w).view(N, T, h, d // h).transpose(1, 2) for w in (wq, wk, wv)]
+        s = q @ k.transpose(-2, -1) / math.sqrt(d // h)
+        if causal:
+            s = s.masked_fill(torch.ones(T, T, dtype=torch.bool).triu(1), float("-inf"))
+        return (s.softmax(-1) @ v).transpose(1, 2).reshape(N, T, d) @ wo
+"""
+
+# Two slips at once (no MLP residual AND ReLU): no single known mistake reproduces it.
+BLOCK_TWO_SLIPS = BLOCK_HELPERS + """
+    def pre_ln_block(x, block_weights, num_heads, causal=False):
+        wq, wk, wv, wo, w1, w2 = block_weights
+        x = x + _mha(_ln(x), wq, wk, wv, wo, num_heads, causal)
+        return torch.relu(_ln(x) @ w1) @ w2
+"""
+
+GELU_SQRT_PI_OVER_2 = """
+    import math, torch
+    def gelu(x):
+        return 0.5 * x * (1 + torch.tanh(math.sqrt(math.pi / 2) * (x + 0.044715 * x ** 3)))
+"""
+
+# Two slips (unbiased variance AND eps outside the root): no single known mistake fits.
+LAYER_NORM_TWO_SLIPS = """
+    import torch
+    def layer_norm(x, eps=1e-5):
+        c = x - x.mean(-1, keepdim=True)
+        return c / (x.var(-1, keepdim=True).sqrt() + eps)
+"""
+
+TOP_P_BEFORE_TEMPERATURE = """
+    import torch
+    def top_p_probs(logits, temperature, p):
+        plain = torch.softmax(logits, -1)
+        s, order = plain.sort(-1, descending=True)
+        keep = torch.zeros_like(s, dtype=torch.bool).scatter(-1, order, (s.cumsum(-1) - s) < p)
+        probs = torch.softmax(logits / temperature, -1) * keep
+        return probs / probs.sum(-1, keepdim=True)
+"""
+
+MLM_FIRST_BLOCK_ONLY = BLOCK_HELPERS + """
+    def mlm_forward(input_ids, w_emb, pos_embed, blocks_weights, w_head, mask_indicator, num_heads):
+        x = w_emb[input_ids] + pos_embed[:input_ids.shape[1]]
+        for _ in range(len(blocks_weights)):
+            wq, wk, wv, wo, w1, w2 = blocks_weights[0]
+            x = x + _mha(_ln(x), wq, wk, wv, wo, num_heads, False)
+            x = x + _gelu(_ln(x) @ w1) @ w2
+        return x[mask_indicator > 0.5] @ w_head
+"""
+
+
+def test_a_block_with_two_slips_is_explained_by_ablation(grade):
+    report = grade("transformer-block", BLOCK_TWO_SLIPS)
+    d = report.diagnosis
+    assert not report.passed and d["evidence"] == "ablation"
+    assert "something on the residual path changes x" in d["name"]
+    assert d["changed"].startswith("w_o = 0 and w_mlp2 = 0")
+    assert "one block with both sublayers switched off: wrong" in d["explanation"]
+
+
+def test_a_model_that_reuses_its_first_block_is_explained_by_ablation(grade):
+    d = grade("mlm-forward", MLM_FIRST_BLOCK_ONLY).diagnosis
+    assert d["evidence"] == "ablation" and "indexed wrongly" in d["name"]
+    assert "two identical blocks: right" in d["explanation"] and "two different blocks: wrong" in d["explanation"]
+
+
+@pytest.mark.parametrize("slug, source, words", [
+    ("gelu", GELU_SQRT_PI_OVER_2, "sqrt(pi/2)"),
+    ("layer-norm", LAYER_NORM_TWO_SLIPS, "unbiased variance"),
+    ("top-p", TOP_P_BEFORE_TEMPERATURE, "before the temperature"),
+])
+def test_a_broken_property_names_the_mistake(grade, slug, source, words):
+    report = grade(slug, source)
+    d = report.diagnosis
+    assert not report.passed and d["evidence"] == "property", d
+    assert words in d["name"]
+    assert d["changed"] and d["seen"]
+
+
+def test_the_catalogue_stays_first(grade):
+    d = grade("gelu", "import torch\ndef gelu(x):\n    return 0.5 * x * (1 + torch.erf(x / 2 ** 0.5))\n").diagnosis
+    assert d["evidence"] == "known-mistake"
+
+
+def _correct_sources(slug):
+    module = importlib.import_module("sampling_solutions" if slug == "sample" else "test_" + slug.replace("-", "_"))
+    return {k: textwrap.dedent(v) for k, v in module.CORRECT.items()}
+
+
+EXPLAINED = ["gelu", "layer-norm", "attention", "top-k", "top-p", "transformer-block", "mlm-forward",
+             "mlm-tied-head", "causal-lm", "kv-cache", "sample"]
+
+
+@pytest.mark.parametrize("slug", EXPLAINED)
+def test_no_right_solution_breaks_a_property_or_an_ablation_stage(slug, course, sandbox):
+    """Run directly (a right solution never reaches the hook): the experiments find nothing in any style."""
+    problem = course.get(slug)
+    stages, props = ablation_stages(problem, 0), problem_properties(problem, 0)
+    assert stages or props
+    for style, source in _correct_sources(slug).items():
+        job = Job(entry=problem.entry, module_name=problem.module_name, cases=[], learner_source=source,
+                  probe_path=str(problem.probe_path) if problem.probe_path else None,
+                  blocked_dirs=[str(d) for d in course.reference_dirs])
+        assert run_evidence(problem, stages, props, job=job, sandbox=sandbox) is None, style
+
+
+def test_the_evidence_costs_little(course, sandbox, tmp_path):
+    import grader.explain as explain_module
+
+    spent = []
+    original = explain_module.explain
+
+    def timed(*a, **kw):
+        t = time.perf_counter()
+        try:
+            return original(*a, **kw)
+        finally:
+            spent.append(time.perf_counter() - t)
+
+    explain_module.explain = timed
+    try:
+        path = tmp_path / "transformer_block.py"
+        path.write_text(textwrap.dedent(BLOCK_TWO_SLIPS))
+        check_problem(course, course.get("transformer-block"), file=path, sandbox=sandbox, localise=False)
+    finally:
+        explain_module.explain = original
+    assert spent and spent[0] < 5.0  # about 0.1 s alone; generous for a loaded machine
+
+
+def test_a_bundle_explains_by_ablation_without_the_reference(tmp_path, course, sandbox):
+    export_student(course, tmp_path / "bundle", ["transformer-block"])
+    bundle = Course(tmp_path / "bundle")
+    problem = bundle.get("transformer-block")
+    assert not problem.has_reference
+    path = tmp_path / "work" / "transformer_block.py"
+    path.parent.mkdir()
+    path.write_text(textwrap.dedent(BLOCK_TWO_SLIPS))
+    d = check_problem(bundle, problem, file=path, sandbox=sandbox, localise=False).diagnosis
+    assert d["evidence"] == "ablation" and "something on the residual path changes x" in d["name"]
+
+
+SAMPLER_TWO_SLIPS = """
+    import torch
+    def sample(probs, generator):
+        u = torch.rand(1, generator=generator, dtype=probs.dtype)  # one number for the whole batch
+        below = (probs.cumsum(-1) - probs) <= u  # ... and compared one token late
+        return below.sum(-1).clamp(max=probs.shape[-1] - 1).to(torch.int64)
+"""
+
+
+def test_a_sampler_with_two_slips_is_explained_by_its_certain_tokens(grade):
+    d = grade("sample", SAMPLER_TWO_SLIPS).diagnosis
+    assert d["evidence"] == "property" and "one token too late" in d["name"], d
+    assert "[1, 3, 0, 4]" in d["seen"]
+
+
+def _tuning_bases() -> dict:
+    """The correct solutions the tuning set's wrong ones are made from (one per problem)."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "benchmarks" / "tuning_wrong" / "make_tuning_set.py"
+    spec = importlib.util.spec_from_file_location("_tuning_set", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.BASE
+
+
+@pytest.mark.parametrize("slug", ["generate", "kv-cache", "top-k", "top-p", "transformer-block", "mlm-tied-head"])
+def test_the_tuning_bases_break_nothing_either(slug, course, sandbox):
+    problem = course.get(slug)
+    job = Job(entry=problem.entry, module_name=problem.module_name, cases=[], learner_source=_tuning_bases()[slug],
+              probe_path=str(problem.probe_path) if problem.probe_path else None,
+              blocked_dirs=[str(d) for d in course.reference_dirs])
+    assert run_evidence(problem, ablation_stages(problem, 0), problem_properties(problem, 0), job=job,
+                        sandbox=sandbox) is None
+
+
+CAUSAL_LM_POSITIONS_REVERSED = BLOCK_HELPERS + """
+    def causal_lm_forward(input_ids, w_emb, pos_embed, blocks_weights, num_heads):
+        x = w_emb[input_ids] + pos_embed[:input_ids.shape[1]].flip(0)
+        for wq, wk, wv, wo, w1, w2 in blocks_weights:
+            x = x + _mha(_ln(x), wq, wk, wv, wo, num_heads, True)
+            x = x + _gelu(_ln(x) @ w1) @ w2
+        return _ln(x) @ w_emb.T
+"""
+
+
+def test_a_public_judge_bundle_explains_a_causal_lm_by_ablation(tmp_path, course, sandbox):
+    export_student(course, tmp_path / "bundle", ["causal-lm"])
+    bundle = Course(tmp_path / "bundle")
+    problem = bundle.get("causal-lm")
+    path = tmp_path / "work" / "causal_lm.py"
+    path.parent.mkdir()
+    path.write_text(textwrap.dedent(CAUSAL_LM_POSITIONS_REVERSED))
+    report = check_problem(bundle, problem, file=path, sandbox=sandbox, localise=False)
+    d = report.diagnosis
+    assert not report.passed and d["evidence"] == "ablation" and "positional embeddings" in d["name"]
+    assert "embedding and head alone: right" in d["explanation"]
