@@ -14,6 +14,7 @@ as the name (an unforeseen mistake can coincide with it on ablated inputs).
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 import torch
@@ -122,3 +123,18 @@ def multiple_of(expected: torch.Tensor, actual, tol) -> str:
     if abs(c - 1) < 1e-3 or not close(expected * c, actual, *tol):
         return ""
     return f"{SCALED}{c:.4g} times the right one"
+
+
+def stage_to_plain(stage: Stage) -> dict:
+    """A stage as plain data, for a learner bundle's fixtures."""
+    data = dataclasses.asdict(stage)
+    data["readings"] = [{"output": r.output, "means": r.means, "seen": r.seen} for r in stage.readings]
+    return data
+
+
+def stage_from_plain(data: dict) -> Stage:
+    readings = tuple(Reading(r["output"], r["means"], r["seen"]) for r in data.get("readings", []))
+    return Stage(name=data["name"], inputs=data["inputs"], expected=data["expected"], changed=data["changed"],
+                 wrong_means=data["wrong_means"], hint=data.get("hint", ""), options=dict(data.get("options") or {}),
+                 readings=readings, right_means=data.get("right_means", ""),
+                 informative=bool(data.get("informative", True)))

@@ -16,12 +16,14 @@ import dataclasses
 import warnings
 from pathlib import Path
 
-from .ablation import Reading, Stage, judge_stage, read_ladder
+from .ablation import Stage, judge_stage, read_ladder
 from .cases import clone
 from .course import Problem, cached_module
 from .evidence import EvidenceKind, Finding
 from .properties import Property, read_properties
+from .ablation import stage_from_plain, stage_to_plain  # noqa: F401 (for callers)
 from .sandbox import Job, JobCase
+from .sources import source_for
 
 PROPERTIES_FILE = "properties.py"
 STOPPED = ("timeout", "cpu-limit", "memory-limit")
@@ -103,35 +105,7 @@ def _output(outcome, key: str = "output"):
 # --------------------------------------------------------------------------- where the data comes from
 def ablation_stages(problem: Problem, seed: int) -> list[Stage]:
     """The reference's `ablations(seed)`, or the stages a learner's bundle ships in its fixtures."""
-    if problem.has_reference:
-        make = getattr(problem.reference, "ablations", None)
-        if make is None:
-            return []
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return list(make(seed))
-    if not problem.fixtures_path.exists():
-        return []
-    from .fixtures import read_fixtures
-
-    data = read_fixtures(problem)
-    if seed != data.get("seed"):
-        return []
-    return [stage_from_plain(s) for s in data.get("ablations", [])]
-
-
-def stage_to_plain(stage: Stage) -> dict:
-    data = dataclasses.asdict(stage)
-    data["readings"] = [{"output": r.output, "means": r.means, "seen": r.seen} for r in stage.readings]
-    return data
-
-
-def stage_from_plain(data: dict) -> Stage:
-    readings = tuple(Reading(r["output"], r["means"], r["seen"]) for r in data.get("readings", []))
-    return Stage(name=data["name"], inputs=data["inputs"], expected=data["expected"], changed=data["changed"],
-                 wrong_means=data["wrong_means"], hint=data.get("hint", ""), options=dict(data.get("options") or {}),
-                 readings=readings, right_means=data.get("right_means", ""),
-                 informative=bool(data.get("informative", True)))
+    return source_for(problem).ablation_stages(seed)
 
 
 def problem_properties(problem: Problem, seed: int) -> list[Property]:

@@ -86,7 +86,8 @@ def build_fixtures(problem: Problem, seed: int = PUBLIC_SEED) -> dict:
 def ablation_fixtures(problem: Problem, seed: int) -> list[dict]:
     """The reference's ablation stages (grader/ablation.py) with their expected outputs and
     readings, as plain data: a bundle explains a wrong model as the reference would."""
-    from .explain import ablation_stages, stage_to_plain
+    from .ablation import stage_to_plain
+    from .explain import ablation_stages
 
     stages = [stage_to_plain(s) for s in ablation_stages(problem, seed)]
     return stages if all(_plain(s) for s in stages) else []

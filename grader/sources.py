@@ -79,6 +79,10 @@ class ExpectedSource:
     def name_the_mistake(self, report, cases: list[Case], values: dict) -> None:
         """The known-mistake catalogue: named only when one mistake explains every output."""
 
+    def ablation_stages(self, seed: int) -> list:
+        """The model with parts switched off through its weights (grader/ablation.py)."""
+        return []
+
 
 class HiddenReference(ExpectedSource):
     """The instructor's course: reference/<module>.py."""
@@ -111,6 +115,14 @@ class HiddenReference(ExpectedSource):
 
         diagnose_report(self.problem, report, cases, values)
 
+    def ablation_stages(self, seed: int) -> list:
+        make = getattr(self.problem.reference, "ablations", None)
+        if make is None:
+            return []
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return list(make(seed))
+
 
 class PublicFixtures(ExpectedSource):
     """A learner's bundle: problems/<slug>/fixtures.pt, made from the reference for the public seed."""
@@ -129,6 +141,17 @@ class PublicFixtures(ExpectedSource):
             from .fixtures import diagnose_from_fixtures
 
             diagnose_from_fixtures(self.problem, report, cases, values)
+
+    def ablation_stages(self, seed: int) -> list:
+        if not self.available:
+            return []
+        from .ablation import stage_from_plain
+        from .fixtures import read_fixtures
+
+        data = read_fixtures(self.problem)
+        if seed != data.get("seed"):
+            return []
+        return [stage_from_plain(s) for s in data.get("ablations", [])]
 
 
 def source_for(problem: Problem) -> ExpectedSource:
