@@ -225,6 +225,7 @@ def confine_self(spec: dict, level: Isolation, res_w: int, n_cases: int) -> None
         confine.drop_uid()
         os.chdir("/")
     confine.close_other_fds({res_w})
+    confine.scrub_environment()
     cpu = max(1, int(limits["cpu_seconds"]))
     confine.set_limits(cpu, cpu * (n_cases + 1), address_space, MiB,
                        max_processes=64 if level is Isolation.UID else None)

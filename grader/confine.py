@@ -302,6 +302,18 @@ def close_other_fds(keep: set[int]) -> None:
                 pass
 
 
+KEPT_ENVIRONMENT = ("PATH", "LANG", "LANGUAGE", "LC_ALL", "LC_CTYPE", "TZ", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def scrub_environment() -> None:
+    """The grader's environment may hold an instructor's tokens and paths: the learner's
+    code sees only what a computation could need (and HOME is the scratch)."""
+    for key in list(os.environ):
+        if key not in KEPT_ENVIRONMENT:
+            del os.environ[key]
+    os.environ["HOME"] = "/tmp"
+
+
 def set_limits(cpu_seconds: int, total_cpu_seconds: int, address_space: int, file_bytes: int,
                max_processes: int | None) -> None:
     resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, max(cpu_seconds, total_cpu_seconds)))

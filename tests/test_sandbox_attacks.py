@@ -460,3 +460,16 @@ def test_a_sandbox_started_after_a_reference_loaded_is_a_fresh_interpreter(cours
 def test_outputs_a_custom_judge_did_not_foresee_get_a_verdict(contained, slug, source):
     report = contained(source, slug=slug)
     assert not_passed(report) and all(c.message for c in report.cases if not c.passed)
+
+
+def test_the_graders_environment_is_not_the_learners(contained, monkeypatch):
+    # The zygote was forked before this variable existed; a fresh sandbox inherits it.
+    monkeypatch.setenv("INSTRUCTOR_TOKEN", "s3cr3t-token")
+    box = Sandbox()
+    try:
+        report = contained(attack("import os\nprint('ENV', sorted(os.environ))\n"
+                                  "print('TOKEN', os.environ.get('INSTRUCTOR_TOKEN'))", right=True), box=box)
+    finally:
+        box.close()
+    out = report.cases[0].output
+    assert "s3cr3t-token" not in out and "TOKEN None" in out
