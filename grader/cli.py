@@ -11,7 +11,7 @@ from rich.table import Table
 from . import __version__
 from . import commands_instructor, commands_learner
 from .cli_support import (NOT_PASSED, PASSED, console, echo, fail, finish, get_problem, load_course,
-                          require_workspace)
+                          open_session, require_workspace)
 from .course import CourseError
 from .workspace import Workspace
 
@@ -36,15 +36,11 @@ def main(ctx: click.Context, course_dir: str | None) -> None:
 def check(ctx: click.Context, slug: str, file_: str | None, seed: int | None, as_json: bool) -> None:
     """Check your solution to SLUG. Exit 0 passed, 1 not passed, 2 usage error."""
     from .cases import PUBLIC_SEED
+    from .execute import Submission
     from .report import render, to_json
-    from .runner import check_problem
-    from .sandbox import Sandbox
 
-    sandbox = Sandbox()
-    sandbox.start()  # before any reference is loaded: children must not inherit it
-    try:
-        course = load_course(ctx)
-        problem = get_problem(course, slug)
+    with open_session(ctx) as session:
+        problem = get_problem(session.course, slug)
         ws = Workspace.find()
         if file_ is not None:
             path = Path(file_)
@@ -55,13 +51,11 @@ def check(ctx: click.Context, slug: str, file_: str | None, seed: int | None, as
             path, workspace = ws.file_for(problem), ws.root
         if not path.exists():
             fail(f"no file at {path}" + ("" if file_ else f"; run `grader reset {problem.slug}` to get the stub"))
+        submission = Submission(file=path.resolve(), workspace=Path(workspace).resolve())
         try:
-            report = check_problem(course, problem, file=path, workspace=workspace,
-                                   seed=PUBLIC_SEED if seed is None else seed, sandbox=sandbox)
+            report = session.check(problem, submission, seed=PUBLIC_SEED if seed is None else seed)
         except CourseError as exc:
             fail(str(exc))
-    finally:
-        sandbox.close()
     if ws is not None and path.resolve() == ws.file_for(problem).resolve():
         ws.record(report)
     if as_json:

@@ -65,6 +65,18 @@ def fail(message: str) -> None:
     sys.exit(USAGE_ERROR)
 
 
+def open_session(ctx: click.Context, **kwargs):
+    """A grading session for a command (sandbox first, then the course); a course that does
+    not load is a usage error."""
+    from .session import GradingSession
+
+    session = GradingSession(ctx.obj.get("course"), **kwargs)
+    try:
+        return session.__enter__()
+    except CourseError as exc:
+        fail(str(exc))
+
+
 def load_course(ctx: click.Context) -> Course:
     try:
         return Course(ctx.obj.get("course"))

@@ -48,14 +48,11 @@ def _verdict_text(row: dict) -> str:
 def watch(ctx: click.Context, slug: str | None, interval: float, clear: bool) -> None:
     """Check on every save; move on to the next unsolved problem when this one passes."""
     from .availability import availability
-    from .cli_support import console, fail, get_problem, load_course, require_workspace
-    from .sandbox import Sandbox
+    from .cli_support import console, fail, get_problem, open_session, require_workspace
     from .watch import watch_loop
 
-    sandbox = Sandbox()
-    sandbox.start()  # before any reference is loaded: children must not inherit it
-    try:
-        course = load_course(ctx)
+    with open_session(ctx) as session:
+        course, sandbox = session.course, session.sandbox
         if slug:
             slug = get_problem(course, slug).slug
             why = availability(course.get(slug))
@@ -66,8 +63,6 @@ def watch(ctx: click.Context, slug: str | None, interval: float, clear: bool) ->
             watch_loop(ws, course, slug, sandbox=sandbox, console=console, interval=interval, clear=clear)
         except KeyboardInterrupt:
             console.print("\n[dim]Stopped watching.[/dim]")
-    finally:
-        sandbox.close()
 
 
 @click.command()
