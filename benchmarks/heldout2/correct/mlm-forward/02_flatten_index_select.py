@@ -1,0 +1,47 @@
+"""CORRECT (index_select embedding, functools.reduce over blocks, flat row indices).
+"""
+import math
+
+import torch
+
+
+def _norm(x, eps=1e-5):
+    var, mean = torch.var_mean(x, dim=-1, keepdim=True, correction=0)
+    return (x - mean) * (var + eps).rsqrt()
+
+
+def _act(x):
+    return 0.5 * x * (1.0 + torch.tanh(0.7978845608028654 * (x + 0.044715 * x * x * x)))
+
+
+def _attend(x, wq, wk, wv, wo, H, causal):
+    N, T, d = x.shape
+    dh = d // H
+    q = (x @ wq).unflatten(-1, (H, dh)).transpose(1, 2)
+    k = (x @ wk).unflatten(-1, (H, dh)).transpose(1, 2)
+    v = (x @ wv).unflatten(-1, (H, dh)).transpose(1, 2)
+    s = q @ k.mT * (1.0 / math.sqrt(dh))
+    if causal:
+        keep = torch.ones(T, T, dtype=torch.bool).tril()
+        s = s.masked_fill(~keep, -math.inf)
+    return (s.softmax(-1) @ v).transpose(1, 2).flatten(2) @ wo
+
+
+def _block(x, w, H, causal):
+    x = x + _attend(_norm(x), w[0], w[1], w[2], w[3], H, causal)
+    return x + _act(_norm(x) @ w[4]) @ w[5]
+
+from functools import reduce
+
+
+def mlm_forward(input_ids: torch.Tensor, w_emb: torch.Tensor, pos_embed: torch.Tensor,
+                blocks_weights: torch.Tensor, w_head: torch.Tensor, mask_indicator: torch.Tensor,
+                num_heads: int) -> torch.Tensor:
+    N, T = input_ids.shape
+    d = w_emb.shape[1]
+    tok = torch.index_select(w_emb, 0, input_ids.reshape(-1)).view(N, T, d)
+    x = tok + torch.narrow(pos_embed, 0, 0, T)
+    x = reduce(lambda h, w: _block(h, w, num_heads, False), list(blocks_weights.unbind(0)), x)
+    flat = x.reshape(N * T, d)
+    rows = torch.arange(N * T)[mask_indicator.reshape(-1) > 0.5]
+    return torch.matmul(flat.index_select(0, rows), w_head)

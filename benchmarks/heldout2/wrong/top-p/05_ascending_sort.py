@@ -1,0 +1,14 @@
+"""MISTAKE: sorts probabilities ascending, so the nucleus is built from the least likely tokens
+EXPECTED DIAGNOSIS: Sort most likely first (descending=True); ascending keeps the tail instead of the head.
+"""
+import torch
+
+
+def top_p_probs(logits: torch.Tensor, temperature: float, p: float) -> torch.Tensor:
+    probs = torch.softmax(logits / temperature, dim=-1)
+    sorted_probs, order = torch.sort(probs, dim=-1)
+    mass_above = torch.cumsum(sorted_probs, dim=-1) - sorted_probs
+    keep = mass_above < p
+    kept = sorted_probs * keep
+    kept = kept / kept.sum(dim=-1, keepdim=True)
+    return torch.zeros_like(probs).scatter(-1, order, kept)
