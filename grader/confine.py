@@ -32,11 +32,11 @@ import functools
 import os
 import platform
 import resource
+import signal
 import site
 import struct
 import sys
 from dataclasses import dataclass
-from pathlib import Path
 
 MiB = 1024 * 1024
 
@@ -89,6 +89,12 @@ def prctl(option: int, arg: int = 0) -> None:
 def mount(source: str | None, target: str, fstype: str | None, flags: int, data: str | None = None) -> None:
     enc = (lambda s: s.encode() if s is not None else None)
     _check(_libc.mount(enc(source), enc(target), enc(fstype), flags, enc(data)), f"mount {target}")
+
+
+def die_with_parent() -> None:
+    """SIGKILL when the parent goes: the zygote's death ends its children, and the
+    namespace's init dies with the process that made it."""
+    prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def make_subreaper() -> None:

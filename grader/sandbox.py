@@ -41,7 +41,6 @@ from .status import Status
 from .violations import Violation
 
 MiB = 1024 * 1024
-CPU_LIMIT_EXIT = 128 + 24  # the child's exit status on SIGXCPU (grader/child.py)
 GRADER_DIR = str(Path(__file__).resolve().parent)
 
 
@@ -402,6 +401,7 @@ def _warm_up() -> None:
 
 def _zygote_loop(job_r: int, res_w: int, requested: Isolation | None = None) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    confine.die_with_parent()  # the grader gone, nothing of it may keep running
     torch.set_num_threads(1)
     _warm_up()
     try:
@@ -484,30 +484,35 @@ class _Watch:
 
 
 def _supervise(spec: dict, cases: list, level: Isolation) -> tuple[dict, bytes]:
-    """Fork one confined child for the check, watch it, and describe what happened."""
+    """Fork one confined child for the check, watch it, and describe what happened.
+
+    With namespaces there are two processes: the first enters the namespaces and forks
+    the namespace's init, which runs the learner's code, then waits for it and exits with
+    its status (a signal as 128 + its number). Each dies with its parent (a parent-death
+    signal the learner cannot unset: seccomp), so killing the first, or the zygote, or the
+    grader, ends the check: nothing is left running."""
     out_r, out_w = os.pipe()
     res_r, res_w = os.pipe()
-    ctl_r, ctl_w = os.pipe()
     marker = secrets.token_hex(8)
     start = time.monotonic()
     first = os.fork()
     if first == 0:
         code = 70
         try:
-            for fd in (out_r, res_r, ctl_r):
-                os.close(fd)
+            confine.die_with_parent()
+            confine.close_other_fds({out_w, res_w})  # the zygote's own pipes stay with the zygote
             from .child import child_main
 
             if level is Isolation.NAMESPACES:
                 confine.enter_namespaces()
                 inner = os.fork()  # the namespace's init, the only process that runs learner code
                 if inner == 0:
-                    os.close(ctl_w)
+                    confine.die_with_parent()
                     child_main(spec, cases, out_w, res_w, level, marker)
-                wire.write_all(ctl_w, str(inner).encode())
-                code = 0
+                for fd in (out_w, res_w):
+                    os.close(fd)
+                code = _relay(inner)
             else:
-                os.close(ctl_w)
                 os.setpgid(0, 0)
                 child_main(spec, cases, out_w, res_w, level, marker)
         except BaseException as exc:  # confinement failed: say so, run nothing
@@ -519,12 +524,7 @@ def _supervise(spec: dict, cases: list, level: Isolation) -> tuple[dict, bytes]:
             os._exit(code)
     os.close(out_w)
     os.close(res_w)
-    os.close(ctl_w)
     pid = first
-    if level is Isolation.NAMESPACES:
-        raw = _read_all(ctl_r)  # the first child says who the namespace's init is, then exits
-        pid = int(raw) if raw.strip().isdigit() else None
-    os.close(ctl_r)
     watch = _Watch(spec, len(cases))
     status = _watch(pid, out_r, res_r, watch)
     if level is not Isolation.NAMESPACES and pid is not None:
@@ -537,14 +537,15 @@ def _supervise(spec: dict, cases: list, level: Isolation) -> tuple[dict, bytes]:
     return _describe(watch, status, spec, marker, time.monotonic() - start)
 
 
-def _read_all(fd: int) -> bytes:
-    data = b""
-    while len(data) < 64:
-        chunk = os.read(fd, 64)
-        if not chunk:
+def _relay(pid: int) -> int:
+    """The namespace init's status as an exit code: its own, or 128 + the signal that ended it."""
+    while True:
+        try:
+            _, status = os.waitpid(pid, 0)
             break
-        data += chunk
-    return data
+        except InterruptedError:
+            continue
+    return 128 + os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status)
 
 
 def _reap() -> None:
@@ -634,6 +635,8 @@ def _describe(watch: _Watch, status: int | None, spec: dict, marker: str, elapse
     if status is not None:
         if os.WIFSIGNALED(status):
             end["signal"] = os.WTERMSIG(status)
+        elif os.WEXITSTATUS(status) > 128:  # relayed from the namespace's init (_relay)
+            end["signal"] = os.WEXITSTATUS(status) - 128
         else:
             end["exit_code"] = os.WEXITSTATUS(status)
     limits = spec["limits"]
@@ -642,8 +645,7 @@ def _describe(watch: _Watch, status: int | None, spec: dict, marker: str, elapse
         end.update(status=watch.problem[0], message=watch.problem[1])
     elif status is None:
         end.update(status="sandbox-error", message="the child could not be started")
-    elif (sig in (signal.SIGXCPU, signal.SIGKILL) and end["elapsed"] < float(limits["wall_seconds"])) \
-            or end.get("exit_code") == CPU_LIMIT_EXIT:
+    elif sig in (signal.SIGXCPU, signal.SIGKILL) and end["elapsed"] < float(limits["wall_seconds"]):
         end.update(status="cpu-limit", message=f"used more than the {limits['cpu_seconds']} s CPU-time limit")
     elif sig is not None:
         end.update(status="crashed", message=f"the process was killed by signal {signal.Signals(sig).name}")

@@ -473,3 +473,58 @@ def test_the_graders_environment_is_not_the_learners(contained, monkeypatch):
         box.close()
     out = report.cases[0].output
     assert "s3cr3t-token" not in out and "TOKEN None" in out
+
+
+def test_a_check_cut_short_leaves_nothing_running(course, tmp_path):
+    # The zygote killed mid-check (as an interrupted `grader grade` does): the sleeping
+    # child dies with it.
+    import signal
+    import threading
+
+    from grader.runner import check_problem
+
+    marker = f"sleeper-{tmp_path.name}"
+    path = tmp_path / "layer_norm.py"
+    path.write_text(attack("", f"    import time\n    time.sleep(30)  # {marker}\n"))
+    box = Sandbox()
+    assert box.level() is not None  # the zygote is up: the kill lands while the child sleeps
+    threading.Timer(1.5, lambda: os.kill(box.pid, signal.SIGKILL)).start()
+    started = time.monotonic()
+    report = check_problem(course, course.get("layer-norm"), file=path, workspace=tmp_path, sandbox=box,
+                           limits=Limits(wall_seconds=20, cpu_seconds=2))
+    box.close()
+    assert not report.passed and report.cases[0].status == "sandbox-error"
+    assert time.monotonic() - started < 10  # nothing the check started outlived the zygote
+
+
+def test_a_child_dies_with_its_parent():
+    # The mechanism behind the test above: the namespace's init and the first child each
+    # carry a parent-death SIGKILL (and seccomp stops the learner from unsetting it).
+    import signal
+
+    from grader import confine
+
+    r, w = os.pipe()
+    middle = os.fork()
+    if middle == 0:
+        inner = os.fork()
+        if inner == 0:
+            confine.die_with_parent()
+            os.write(w, str(os.getpid()).encode())
+            time.sleep(30)
+            os._exit(0)
+        time.sleep(30)
+        os._exit(0)
+    os.close(w)
+    grandchild = int(os.read(r, 32))
+    os.kill(middle, signal.SIGKILL)
+    os.waitpid(middle, 0)
+    for _ in range(50):
+        try:
+            state = Path(f"/proc/{grandchild}/status").read_text().split("State:")[1].split()[0]
+        except (OSError, IndexError):
+            state = "gone"
+        if state in ("gone", "Z"):
+            break
+        time.sleep(0.05)
+    assert state in ("gone", "Z")
