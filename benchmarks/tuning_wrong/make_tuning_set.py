@@ -187,6 +187,18 @@ def top_p_probs(logits, temperature, p):
     kept = probs * keep
     return kept / kept.sum(dim=-1, keepdim=True)
 ''',
+"reverse-embedding": '''import torch
+from torch import nn
+
+
+class ReverseEmbedding(nn.Module):
+    def __init__(self, embedding):
+        super().__init__()
+        self.embedding = embedding
+
+    def forward(self, hidden):
+        return hidden @ self.embedding.weight.T
+''',
 }
 
 # slug: [(file name, MISTAKE, EXPECTED DIAGNOSIS, KEYWORDS, [(old, new), ...])]
@@ -287,6 +299,11 @@ M = {
      [("K = cache[i, 0, :, :, :index + 1]", "K = cache[i, 0, :, :, :]"), ("V = cache[i, 1, :, :, :index + 1]", "V = cache[i, 1, :, :, :]")]),
     ("04_head_not_tied_scaled", "logits divided by sqrt(d)", "head wrong", "head",
      [("logits = ln(x) @ w_emb.t()", "logits = ln(x) @ w_emb.t() / math.sqrt(d)")]),
+    ("05_own_state", "keeps its own keys and values in a module-level dict (reset at index 0) and ignores the cache it is given", "ignores the cache it is handed", "cache, ignore",
+     [("\ndef causal_lm_step(", "\n_STATE = {}\n\n\ndef causal_lm_step("),
+      ("    N = token_ids.shape[0]\n", "    if index == 0:\n        _STATE[\"kv\"] = torch.zeros_like(cache)\n    store = _STATE[\"kv\"]\n    N = token_ids.shape[0]\n"),
+      ("        K = cache[i, 0, :, :, :index + 1]\n        V = cache[i, 1, :, :, :index + 1]",
+       "        store[i, 0, :, :, index] = k[:, :, 0]\n        store[i, 1, :, :, index] = v[:, :, 0]\n        K = store[i, 0, :, :, :index + 1]\n        V = store[i, 1, :, :, :index + 1]")]),
 ],
 "generate": [
     ("01_no_positions", "forgets positional embeddings", "positions wrong", "positional",
@@ -295,6 +312,12 @@ M = {
      [("for W in blocks_weights:", "for W in reversed(list(blocks_weights)):")]),
     ("03_no_ln_f_scaled", "head divides by sqrt(d) without ln_f", "final layer norm / head wrong", "final layer norm | head",
      [("return ln(x) @ w_emb.t()", "return x @ w_emb.t() / math.sqrt(x.shape[-1])")]),
+    ("04_temperature_ignored", "never divides the logits by the temperature when sampling", "temperature ignored", "temperature, ignored",
+     [("            logits = logits / temperature\n", "")]),
+    ("05_shared_noise", "draws one uniform number for the whole batch (torch.rand(1, 1))", "the same random number for every row", "rows, independ | shared",
+     [("u = torch.rand(probs.shape[0], 1, generator=generator", "u = torch.rand(1, 1, generator=generator")]),
+    ("06_top_k_ignored", "masks the logits into a new variable, then softmaxes the unmasked ones", "top_k ignored when sampling", "top_k | top-k | top k",
+     [("logits = logits.masked_fill(logits < kth, float(\"-inf\"))", "masked = logits.masked_fill(logits < kth, float(\"-inf\"))")]),
 ],
 "top-k": [
     ("05_dim_one_hardcoded", "topk and softmax over dim=1 (breaks 3-d logits)", "not over the last axis", "last axis",
@@ -308,6 +331,8 @@ M = {
        "    probs = torch.softmax(scaled, dim=-1)\n    return probs.masked_fill(scaled < kth, 0.0)")]),
     ("04_temperature_twice", "divides by temperature twice", "temperature applied twice", "twice",
      [("scaled = logits / temperature", "scaled = logits / temperature / temperature")]),
+    ("06_exp_no_max", "hand-written softmax: exp(masked) / sum, without subtracting the maximum", "overflow for large logits", "overflow | maximum",
+     [("    return torch.softmax(masked, dim=-1)", "    e = torch.exp(masked)\n    return e / e.sum(dim=-1, keepdim=True)")]),
 ],
 "top-p": [
     ("01_cumsum_le_p", "keeps cumsum <= p", "drops the token crossing p", "cumsum <= p | dropped | includes the token itself",
@@ -320,6 +345,22 @@ M = {
      [("    return kept / kept.sum(dim=-1, keepdim=True)", "    return kept")]),
     ("04_temperature_ignored", "ignores the temperature", "temperature ignored", "ignored",
      [("torch.softmax(logits / temperature, dim=-1)", "torch.softmax(logits, dim=-1)")]),
+],
+"reverse-embedding": [
+    ("01_clone_at_init", "keeps a clone of the weight taken in __init__ (a buffer)", "the head keeps a copy of the weight", "copy",
+     [("        self.embedding = embedding\n", "        self.register_buffer(\"w\", embedding.weight.detach().clone())\n"),
+      ("self.embedding.weight.T", "self.w.T")]),
+    ("02_new_parameter", "wraps the weight in a new nn.Parameter", "a second Parameter over the embedding's memory", "own parameter | second parameter",
+     [("        self.embedding = embedding\n", "        self.w = nn.Parameter(embedding.weight)\n"),
+      ("self.embedding.weight.T", "self.w.T")]),
+    ("03_detached", "keeps embedding.weight.detach() (shares memory, no gradient)", "the weight is detached", "detached",
+     [("        self.embedding = embedding\n", "        self.w = embedding.weight.detach()\n"),
+      ("self.embedding.weight.T", "self.w.T")]),
+    ("04_linear_with_bias", "nn.Linear(d, V) with its weight replaced by the embedding's, bias kept", "the head has a bias", "bias",
+     [("        self.embedding = embedding\n", "        V, d = embedding.weight.shape\n        self.proj = nn.Linear(d, V)\n        self.proj.weight = embedding.weight\n"),
+      ("return hidden @ self.embedding.weight.T", "return self.proj(hidden)")]),
+    ("05_always_float32", "computes in float32 whatever the input", "dtype not kept", "dtype",
+     [("return hidden @ self.embedding.weight.T", "return hidden.float() @ self.embedding.weight.float().T")]),
 ],
 }
 
