@@ -268,6 +268,8 @@ M = {
      [("    var = ((x - mu) ** 2).mean(dim=-1, keepdim=True)", "    var = x.var(dim=-1, keepdim=True)"),
       ("return 0.5 * x * (1.0 + torch.tanh(math.sqrt(2.0 / math.pi) * (x + 0.044715 * x.pow(3))))",
        "return 0.5 * x * (1.0 + torch.erf(x / math.sqrt(2.0)))")]),
+    ("05_centred_over_batch", "centres the hidden states over the batch (x - x.mean(0)) before the head", "depends on the other sequences", "batch",
+     [("    sel = mask_indicator.bool()\n    return x[sel] @ w_head", "    x = x - x.mean(dim=0, keepdim=True)\n    sel = mask_indicator.bool()\n    return x[sel] @ w_head")]),
 ],
 "mlm-tied-head": [
     ("01_head_scaled", "tied head divided by sqrt(d)", "tied head scaled", "head",
@@ -276,6 +278,8 @@ M = {
      [("for W in blocks_weights:", "for W in blocks_weights.flip(0):")]),
     ("03_no_mlp_residual", "MLP residual missing", "a residual connection is missing", "residual",
      [("    x = x + act(ln(x) @ w1) @ w2\n    return x", "    x = act(ln(x) @ w1) @ w2\n    return x")]),
+    ("04_softmax_over_batch", "attention softmax over dim 0 (the batch)", "depends on the other sequences", "batch",
+     [("p = s.softmax(dim=-1)", "p = s.softmax(dim=0)")]),
 ],
 "causal-lm": [
     ("05_ln_over_batch", "final layer norm normalises over the batch axis (dim 0)", "depends on the rest of the batch", "batch | final layer norm",
