@@ -307,3 +307,15 @@ def test_generate_temperature_is_read_back_from_the_draws(grade):
     d = grade("generate", source).diagnosis
     assert d["evidence"] == "property" and "temperature is ignored" in d["name"], d
     assert "draws at temperature 2 gave frequencies" in d["seen"]
+
+
+@pytest.mark.parametrize("slug", ["causal-lm", "mlm-tied-head"])
+def test_a_tied_head_kept_from_an_earlier_call_is_seen_with_another_embedding(grade, slug):
+    entry = "causal_lm_forward" if slug == "causal-lm" else "mlm_forward_tied"
+    source = _tuning_bases()[slug].replace(f"\ndef {entry}(", f"\n_HEAD = {{}}\n\n\ndef {entry}(")
+    source = source.replace("@ w_emb.t()", "@ _HEAD.setdefault('w', w_emb.t().clone()).to(x.dtype)")
+    d = grade(slug, source).diagnosis
+    assert d["evidence"] == "ablation" and "from the w_emb of this call" in d["name"], d
+    assert "embedding and head alone: right" in d["explanation"]
+    if slug == "causal-lm":  # layer_norm ignores the rows' scale: the stale head gives the first stage's logits
+        assert '"a head kept from the first embedding"' in d["explanation"] and "not a proof" in d["explanation"]

@@ -280,6 +280,9 @@ M = {
      [("    x = x + act(ln(x) @ w1) @ w2\n    return x", "    x = act(ln(x) @ w1) @ w2\n    return x")]),
     ("04_softmax_over_batch", "attention softmax over dim 0 (the batch)", "depends on the other sequences", "batch",
      [("p = s.softmax(dim=-1)", "p = s.softmax(dim=0)")]),
+    ("05_head_cached", "keeps the transposed embedding from the first call in a default argument", "the head does not use this call's w_emb", "w_emb of this call | kept between calls",
+     [("def mlm_forward_tied(input_ids, w_emb, pos_embed, blocks_weights, mask_indicator, num_heads):", "def mlm_forward_tied(input_ids, w_emb, pos_embed, blocks_weights, mask_indicator, num_heads, _head=[]):"),
+      ("    return x[sel] @ w_emb.t()", "    if not _head:\n        _head.append(w_emb.t().clone())\n    return x[sel] @ _head[0].to(x.dtype)")]),
 ],
 "causal-lm": [
     ("05_ln_over_batch", "final layer norm normalises over the batch axis (dim 0)", "depends on the rest of the batch", "batch | final layer norm",
@@ -293,6 +296,9 @@ M = {
        "    for _ in range(len(blocks_weights)):\n        x = blk(x, blocks_weights[0], num_heads, True)")]),
     ("04_positions_reversed", "adds pos_embed[:T].flip(0)", "positional embeddings added wrongly", "positional",
      [("x = w_emb[input_ids] + pos_embed[:T]", "x = w_emb[input_ids] + pos_embed[:T].flip(0)")]),
+    ("06_head_cached", "builds the head matrix w_emb.T once, on the first call, and reuses it", "the head does not use this call's w_emb", "w_emb of this call | kept between calls",
+     [("\ndef causal_lm_forward(", "\n_HEAD = {}\n\n\ndef causal_lm_forward("),
+      ("    return ln(x) @ w_emb.t()", "    if \"w\" not in _HEAD:\n        _HEAD[\"w\"] = w_emb.t().clone()  # computed once\n    return ln(x) @ _HEAD[\"w\"].to(x.dtype)")]),
 ],
 "kv-cache": [
     ("01_pos_next", "adds pos_embed[index + 1]", "position added at each step wrong", "position",
