@@ -1,7 +1,8 @@
 """Properties many problems share, built from a problem's own inputs (grader/properties.py):
 
 - batch independence: swapping two sequences of the batch swaps their outputs and changes
-  nothing else (a sequence's answer does not depend on its row or on its neighbours);
+  nothing else (a sequence's answer does not depend on its row or on its neighbours); a gate:
+  when it fails, ablation stages (computed sequence by sequence) say nothing;
 - dtype: the output keeps the input's floating dtype;
 - last axis: an input of shape (a, b, V) gives the rows of the same input flattened to (a*b, V);
 - repeatable: the same call three times gives the same output (no hidden randomness, no state
@@ -18,10 +19,14 @@ from .propkit import near, tensor
 
 def batch_swap(inputs: dict, batch_inputs: tuple[str, ...], *, what: str = "sequence",
                hint: str = "Work on the batch axis as a whole: never mix rows (no reshape that crosses it, no "
-                           "reduction or softmax over it).") -> Property:
+                           "reduction or softmax over it).", rows_each: int | None = None,
+               carried: tuple[str, ...] = ()) -> Property:
     """`inputs` with a batch of >= 2 rows; `batch_inputs`: the names whose axis 0 is the batch.
     Two experiments: the other rows replaced (row 0's output must not move), and the batch
-    reversed (the outputs must be reversed)."""
+    reversed (the outputs must be reversed). `rows_each`: the output is flat, `rows_each`
+    rows per batch row in batch order (e.g. MLM's logits at the masked positions, the same
+    number masked in every sequence). `carried`: batch inputs reversed with the batch but never
+    replaced (a mask that says which rows the output has)."""
     others = dict(inputs)
     flipped = dict(inputs)
     for name in batch_inputs:
@@ -30,9 +35,17 @@ def batch_swap(inputs: dict, batch_inputs: tuple[str, ...], *, what: str = "sequ
         changed[1:] = x[1:].roll(1, dims=-1) if not x.is_floating_point() else x[1:] * -1.5 + 0.3
         others[name] = changed
         flipped[name] = x.flip(0)
+    for name in carried:
+        flipped[name] = inputs[name].flip(0)
+
+    def grouped(out):
+        t = tensor(out)
+        if t is None or rows_each is None:
+            return t
+        return t.reshape(-1, rows_each, *t.shape[1:]) if t.ndim >= 1 and t.shape[0] % rows_each == 0 else None
 
     def check(outs, trials):
-        a, b, c = tensor(outs[0]), tensor(outs[1]), tensor(outs[2])
+        a, b, c = grouped(outs[0]), grouped(outs[1]), grouped(outs[2])
         if a is None or b is None or c is None or a.shape != b.shape or a.shape != c.shape or a.ndim == 0:
             return None
         if not near(a[0], b[0], 1e-5, 1e-4):
@@ -46,9 +59,12 @@ def batch_swap(inputs: dict, batch_inputs: tuple[str, ...], *, what: str = "sequ
                           f"a {what}'s output depends on its row in the batch")
         return None
 
+    # A gate: every ablation stage's expected output is computed sequence by sequence, so a model that
+    # mixes the batch's rows makes the stages' readings meaningless; this property says what is seen.
     return Property(f"independent of the other {what}s in the batch", (inputs, others, flipped), check,
                     f"a {what}'s output depends on the rest of the batch",
-                    f"the same batch with every {what} but the first replaced, then in reverse order", hint)
+                    f"the same batch with every {what} but the first replaced, then in reverse order", hint,
+                    gate=True)
 
 
 def keeps_dtype(inputs: dict, name: str) -> Property:

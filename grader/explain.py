@@ -96,10 +96,12 @@ def run_evidence(problem: Problem, stages: list[Stage], properties: list[Propert
     return first
 
 
-def _output(outcome, key: str = "output"):
+def _output(outcome, key: str | None = "output"):
+    """The probe's entry `key` of a trial's value; key None: the whole value (a probe that
+    reports several facts, all of which the property reads)."""
     if outcome is None or outcome.status != "ok" or not isinstance(outcome.value, dict):
         return None
-    return outcome.value.get(key)
+    return outcome.value if key is None else outcome.value.get(key)
 
 
 # --------------------------------------------------------------------------- where the data comes from

@@ -33,7 +33,7 @@ class Property:
     changed: str  # what the inputs do: "each row, then the same row plus 10"
     hint: str = ""
     options: tuple[dict, ...] = field(default_factory=tuple)  # per-trial probe options, if any
-    key: str = "output"  # which entry of the probe's value the check reads
+    key: str | None = "output"  # which entry of the probe's value the check reads (None: all of it)
     gate: bool = False  # broken, it voids the ablation (e.g. code that is not repeatable: stages mean nothing)
 
 

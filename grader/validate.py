@@ -8,7 +8,8 @@ reference loads, its cases are deterministic per seed and change with the seed; 
 reference, run as if it were a learner's file, passes its own check in the sandbox
 (so the probe, limits, tolerances and judge agree with it); every known mistake is
 rejected on at least one case of every seed tried (run in-process through the
-problem's probe and judge); the reference uses no banned API; and a public judge
+problem's probe and judge); the reference uses no banned API; the reference breaks none of
+the problem's properties and ablation stages (the evidence layer never diagnoses it); and a public judge
 (problems/<slug>/judge.py) imports nothing but torch, math and grader's public helpers
 (never the reference) and gets plain data from the reference's `expected(case)`. Every finding says
 what to fix, and where.
@@ -39,14 +40,15 @@ from . import signature as signatures
 from .mistakes import Mistake
 from .signature import Signature
 from .runner import check_problem
-from .sandbox import Limits, Outcome, Sandbox
+from .explain import ablation_stages, problem_properties, run_evidence
+from .sandbox import Job, Limits, Outcome, Sandbox
 from .static import is_real_module, scan_file, scan_source
 
 SCAFFOLD_MARK = "TODO(grader new)"
 DEFAULT_SEEDS = (0, 1)
 
 CHECKS = ["scaffold", "config", "statement", "stub", "reference", "signature", "cases", "public judge", "own check", "stub fails",
-          "mistakes", "reference bans"]
+          "mistakes", "reference bans", "evidence"]
 # What a public judge (shipped to learners, run in the grader's process) may import: never the reference.
 PUBLIC_JUDGE_IMPORTS = {"__future__", "math", "torch", "grader.compare", "grader.cases", "grader.mistakes"}
 PUBLIC_JUDGE_FROM_GRADER_JUDGE = {"check_inputs_unchanged", "case_tolerance"}
@@ -165,16 +167,19 @@ class _Validator:
                  ("reference", self.check_reference), ("signature", self.check_signature),
                  ("cases", self.check_cases),
                  ("public judge", self.check_public_judge), ("own check", self.check_own), ("stub fails", self.check_stub_fails),
-                 ("mistakes", self.check_mistakes), ("reference bans", self.check_reference_bans)]
+                 ("mistakes", self.check_mistakes), ("reference bans", self.check_reference_bans),
+                 ("evidence", self.check_evidence)]
         for name, step in steps:
-            if name in ("cases", "own check", "stub fails", "mistakes", "reference bans") and self.reference is None:
+            if name in ("cases", "own check", "stub fails", "mistakes", "reference bans", "evidence") \
+                    and self.reference is None:
                 continue  # nothing to run without a reference that loads
             if name in ("own check", "stub fails", "mistakes") and not self.cases_by_seed:
                 continue  # nor without cases
             if name in ("own check", "stub fails", "reference bans") and self.spec is None:
                 continue  # nor without a config that resolves
-            if name == "mistakes" and any(f.check == "own check" and f.level == "error" for f in self.v.findings):
-                continue  # mistakes are measured against a reference that passes
+            if name in ("mistakes", "evidence") and any(f.check == "own check" and f.level == "error"
+                                                        for f in self.v.findings):
+                continue  # mistakes and experiments are measured against a reference that passes
             self.v.ran.append(name)
             try:
                 step()
@@ -552,6 +557,24 @@ class _Validator:
                 if not result.passed:
                     failed.append((case.name, result.message))
             self._failed_cases(failed, f"(seed {seed}, in-process through the probe and judge)")
+
+    def check_evidence(self) -> None:
+        """The reference, run as a learner's file, breaks none of the problem's properties and
+        ablation stages (grader/explain.py): a right solution must never be given a diagnosis."""
+        p, seed = self.problem, self.seeds[0]
+        stages, props = ablation_stages(p, seed), problem_properties(p, seed)
+        if not stages and not props:
+            return
+        with tempfile.TemporaryDirectory(prefix="grader-validate-") as tmp:
+            file = self._workspace(Path(tmp), p.reference_path, with_siblings=True)
+            job = Job(entry=p.entry, module_name=p.module_name, cases=[], learner_file=str(file),
+                      workspace=str(file.parent), probe_path=str(p.probe_path) if p.probe_path else None,
+                      blocked_dirs=[str(d) for d in self.course.reference_dirs])
+            finding = run_evidence(p, stages, props, job=job, sandbox=self.sandbox)
+        if finding is not None:
+            self.error("evidence", f"the reference itself is diagnosed by the evidence layer (seed {seed}): "
+                       f"{finding.name}. {finding.seen}. Fix problems/{p.slug}/properties.py or the reference's "
+                       "`ablations`: a right solution must break none of them")
 
     def _failed_cases(self, failed: list[tuple[str, str]], where: str) -> None:
         for name, message in failed[:3]:

@@ -153,6 +153,8 @@ def lm_stages(seed, base, forward, mistakes, *, causal, words, readings=True, on
         ("embedding, positions and head", "no blocks", words["positions"], "x = w_emb[input_ids] + pos_embed[:T].",
          {"blocks_weights": zero_blocks}),
     ]
+    if "another_embedding" in words:  # a tied head: it must read THIS call's w_emb, unscaled
+        steps.insert(1, another_embedding(base, words["another_embedding"], zero_blocks, zero_pos))
     first = bw[0]
     for name, changed, wrong_means, hint, weights, block_causal, *extra in block_steps(
             first, words.get("causal", "the causal mask is wrong")):
@@ -181,13 +183,32 @@ def lm_stages(seed, base, forward, mistakes, *, causal, words, readings=True, on
         inputs = {**base, **change}
         expected = forward(**_copy(inputs))
         found = readings_for(mistakes, inputs, expected) if readings else ()
+        if name == ANOTHER_EMBEDDING and stages:
+            found += (Reading(stages[0].expected, "a head kept from the first embedding",
+                              "your output equals the right output for the ORIGINAL w_emb (the stage before): "
+                              "something computed from w_emb is kept between calls"),)
         stages.append(Stage(name, inputs, expected, changed, wrong_means, hint, readings=found))
     return mark_informative(stages, BASELINES)
+
+
+ANOTHER_EMBEDDING = "embedding and head alone, another embedding"
+
+
+def another_embedding(base, wrong_means, zero_blocks, zero_pos):
+    """The embedding-and-head stage again with token v's embedding row scaled by s_v (0.5 to 2):
+    a tied head's logit column v scales with it; a head that does not read this call's w_emb
+    (a copy kept from an earlier call) or scales by the embedding's size does not follow."""
+    w_emb = base["w_emb"]
+    scales = torch.linspace(0.5, 2.0, w_emb.shape[0], dtype=w_emb.dtype)[:, None]
+    return (ANOTHER_EMBEDDING, "no blocks, pos_embed = 0, and w_emb's row v multiplied by s_v (from 0.5 to 2)",
+            wrong_means, "logits = ... @ w_emb.T with the w_emb of this very call, nothing kept, no scale.",
+            {"blocks_weights": zero_blocks, "pos_embed": zero_pos, "w_emb": w_emb * scales})
 
 
 # For each stage, the stage whose expected output it must differ from to show anything: the part it
 # switches on has to change the answer (tokens, in generate, often do not move).
 BASELINES = {"embedding, positions and head": "embedding and head alone",
+             ANOTHER_EMBEDDING: "embedding and head alone",
              "one block with both sublayers switched off": None,
              "two identical blocks": None, "two different blocks": "two identical blocks"}
 BLOCK_BASELINE = "one block with both sublayers switched off"

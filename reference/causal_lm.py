@@ -116,7 +116,11 @@ MISTAKES = [
 
 
 # --------------------------------------------------------------------------- ablation (grader/ablation.py)
-WORDS = {"head": "with no blocks and no positions the logits are layer_norm(w_emb[input_ids]) @ w_emb.T, and yours "
+WORDS = {"another_embedding": "the embedding and head alone are right, but with every embedding row "
+                               "rescaled the logits do not follow: the head does not compute layer_norm(x) @ w_emb.T from the "
+                               "w_emb of this call (a copy or something derived from w_emb kept between calls, "
+                               "or a scale that depends on the embedding)",
+         "head": "with no blocks and no positions the logits are layer_norm(w_emb[input_ids]) @ w_emb.T, and yours "
                  "differ: the embedding lookup, the final layer norm or the tied head is wrong",
          "positions": "the positional embeddings are added wrongly (x = w_emb[input_ids] + pos_embed[:T])",
          "causal": "the causal mask is wrong: with all scores equal, position i must average the values of "

@@ -66,7 +66,11 @@ MISTAKES = [
 
 
 # --------------------------------------------------------------------------- ablation (grader/ablation.py)
-WORDS = {"head": "with no blocks and no positions the logits are w_emb[input_ids] @ w_emb.T at the masked positions, "
+WORDS = {"another_embedding": "the embedding and head alone are right, but with every embedding row "
+                               "rescaled the logits do not follow: the head does not compute x @ w_emb.T at the masked positions from the "
+                               "w_emb of this call (a copy or something derived from w_emb kept between calls, "
+                               "or a scale that depends on the embedding)",
+         "head": "with no blocks and no positions the logits are w_emb[input_ids] @ w_emb.T at the masked positions, "
                  "and yours differ: the embedding lookup, the gathering of the masked positions (row-major, "
                  "(batch, time) order) or the tied head (x @ w_emb.T, unscaled, no extra layer norm) is wrong",
          "positions": "the positional embeddings are added wrongly (x = w_emb[input_ids] + pos_embed[:T])"}

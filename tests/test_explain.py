@@ -115,7 +115,7 @@ def _correct_sources(slug):
 
 
 EXPLAINED = ["gelu", "layer-norm", "attention", "top-k", "top-p", "transformer-block", "mlm-forward",
-             "mlm-tied-head", "causal-lm", "kv-cache", "sample"]
+             "mlm-tied-head", "causal-lm", "kv-cache", "sample", "reverse-embedding"]
 
 
 @pytest.mark.parametrize("slug", EXPLAINED)
@@ -193,7 +193,8 @@ def _tuning_bases() -> dict:
     return module.BASE
 
 
-@pytest.mark.parametrize("slug", ["generate", "kv-cache", "top-k", "top-p", "transformer-block", "mlm-tied-head"])
+@pytest.mark.parametrize("slug", ["generate", "kv-cache", "top-k", "top-p", "transformer-block", "mlm-tied-head",
+                                  "mlm-forward", "reverse-embedding"])
 def test_the_tuning_bases_break_nothing_either(slug, course, sandbox):
     problem = course.get(slug)
     job = Job(entry=problem.entry, module_name=problem.module_name, cases=[], learner_source=_tuning_bases()[slug],
@@ -224,3 +225,97 @@ def test_a_public_judge_bundle_explains_a_causal_lm_by_ablation(tmp_path, course
     d = report.diagnosis
     assert not report.passed and d["evidence"] == "ablation" and "positional embeddings" in d["name"]
     assert "embedding and head alone: right" in d["explanation"]
+
+
+def _head(init, forward="hidden @ self.w.T"):
+    return f"""
+    import torch
+    from torch import nn
+    class ReverseEmbedding(nn.Module):
+        def __init__(self, embedding):
+            super().__init__()
+            {init}
+        def forward(self, hidden):
+            return {forward}
+"""
+
+
+@pytest.mark.parametrize("init, forward, words", [
+    ("self.register_buffer('w', embedding.weight.detach().clone())", "hidden @ self.w.T", "keeps a copy of the weight"),
+    ("self.w = nn.Parameter(embedding.weight)", "hidden @ self.w.T", "a second Parameter over the embedding's memory"),
+    ("self.w = embedding.weight.detach()", "hidden @ self.w.T", "the weight is detached"),
+    ("self.p = nn.Linear(embedding.weight.shape[1], embedding.weight.shape[0]); self.p.weight = embedding.weight",
+     "self.p(hidden)", "the head has a bias"),
+    ("self.e = embedding", "hidden.float() @ self.e.weight.float().T", "does not keep the input's dtype"),
+])
+def test_an_untied_head_is_named_from_what_the_probe_saw(grade, init, forward, words):
+    d = grade("reverse-embedding", _head(init, forward)).diagnosis
+    assert d["evidence"] == "property" and words in d["name"], d
+    assert d["changed"] and d["seen"]
+
+
+TOP_K_EXP_NO_MAX = """
+    import torch
+    def top_k_probs(logits, temperature, k):
+        z = logits / temperature
+        vals, idx = torch.topk(z, k, dim=-1)
+        e = torch.zeros_like(z).scatter(-1, idx, torch.exp(vals))  # exp without the row maximum
+        return e / e.sum(-1, keepdim=True)
+"""
+
+
+def _job(course, problem, source):
+    return Job(entry=problem.entry, module_name=problem.module_name, cases=[], learner_source=textwrap.dedent(source),
+               probe_path=str(problem.probe_path) if problem.probe_path else None,
+               blocked_dirs=[str(d) for d in course.reference_dirs])
+
+
+def test_a_top_k_without_the_row_maximum_is_named_as_overflow(course, sandbox):
+    """Run directly: in a check the catalogue names it first (and is never contradicted)."""
+    problem = course.get("top-k")
+    found = run_evidence(problem, [], problem_properties(problem, 0), job=_job(course, problem, TOP_K_EXP_NO_MAX),
+                         sandbox=sandbox)
+    assert found is not None and "exp overflows" in found.name and "nan" in found.seen
+
+
+def test_a_kv_step_that_ignores_its_cache_is_named(grade):
+    source = _tuning_bases()["kv-cache"]
+    source = source.replace("\ndef causal_lm_step(", "\n_KV = {}\n\n\ndef causal_lm_step(")
+    source = source.replace("    N = token_ids.shape[0]\n", "    if index == 0:\n        _KV['c'] = torch.zeros_like(cache)\n"
+                            "    cache_in, cache = cache, _KV['c']\n    N = token_ids.shape[0]\n")
+    source = source.replace("    return logits[:, 0], cache\n", "    cache_in.copy_(cache)\n    return logits[:, 0], cache_in\n")
+    d = grade("kv-cache", source).diagnosis
+    assert d["evidence"] == "property" and "ignores the cache it is handed" in d["name"], d
+
+
+def test_an_mlm_that_mixes_the_batch_is_named_not_read_as_a_stage(grade):
+    source = _tuning_bases()["mlm-tied-head"].replace("p = s.softmax(dim=-1)", "p = s.softmax(dim=0)")
+    d = grade("mlm-tied-head", source).diagnosis
+    assert d["evidence"] == "property" and "depends on the other sequences in the batch" in d["name"], d
+
+
+def test_generate_in_unusual_right_styles_breaks_nothing(course, sandbox):
+    from test_generate import OWN_CACHE, RECOMPUTE
+    problem = course.get("generate")
+    stages, props = ablation_stages(problem, 0), problem_properties(problem, 0)
+    for source in (RECOMPUTE, OWN_CACHE):
+        assert run_evidence(problem, stages, props, job=_job(course, problem, source), sandbox=sandbox) is None
+
+
+def test_generate_temperature_is_read_back_from_the_draws(grade):
+    source = _tuning_bases()["generate"].replace("            logits = logits / temperature\n", "")
+    d = grade("generate", source).diagnosis
+    assert d["evidence"] == "property" and "temperature is ignored" in d["name"], d
+    assert "draws at temperature 2 gave frequencies" in d["seen"]
+
+
+@pytest.mark.parametrize("slug", ["causal-lm", "mlm-tied-head"])
+def test_a_tied_head_kept_from_an_earlier_call_is_seen_with_another_embedding(grade, slug):
+    entry = "causal_lm_forward" if slug == "causal-lm" else "mlm_forward_tied"
+    source = _tuning_bases()[slug].replace(f"\ndef {entry}(", f"\n_HEAD = {{}}\n\n\ndef {entry}(")
+    source = source.replace("@ w_emb.t()", "@ _HEAD.setdefault('w', w_emb.t().clone()).to(x.dtype)")
+    d = grade(slug, source).diagnosis
+    assert d["evidence"] == "ablation" and "from the w_emb of this call" in d["name"], d
+    assert "embedding and head alone: right" in d["explanation"]
+    if slug == "causal-lm":  # layer_norm ignores the rows' scale: the stale head gives the first stage's logits
+        assert '"a head kept from the first embedding"' in d["explanation"] and "not a proof" in d["explanation"]

@@ -130,11 +130,19 @@ NOT_TIED = {  # source, the words the first failing message must contain
 }
 
 
+# What the evidence layer (problems/reverse-embedding/properties.py) names from the probe's facts.
+NOT_TIED_NAMED = {"a cloned tensor": "keeps a copy of the weight", "a new Parameter from a clone": "a copy of the weight",
+                  "a new Parameter over the same memory": "second Parameter", "a detached weight": "detached",
+                  "nn.Linear with a bias": "has a bias"}
+
+
 @pytest.mark.parametrize("how", NOT_TIED)
 def test_untied_heads_fail_with_the_reason(grade, how):
     source, words = NOT_TIED[how]
     report = grade("reverse-embedding", source)
-    assert not report.passed and report.diagnosis is None
+    assert not report.passed
+    d = report.diagnosis
+    assert d and d["evidence"] == "property" and NOT_TIED_NAMED[how] in d["name"], d
     first = report.cases[0]
     words = words.replace("(V, d)", "(50, 16)").replace("(V,)", "(50,)")
     assert words in first.message, first.message

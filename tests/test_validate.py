@@ -155,3 +155,24 @@ def test_every_shipped_problem_shows_one_signature_in_stub_statement_and_referen
         shown = from_statement(p.statement_path.read_text(), p.entry)  # multi-line defs, class blocks
         reference = from_source(p.reference_path.read_text(), p.entry)
         assert stub and stub == shown == reference, (p.slug, stub, shown, reference)
+
+
+def test_a_property_the_reference_breaks_is_reported(tmp_path, sandbox):
+    """validate runs the evidence layer on the reference: a right solution must never be diagnosed."""
+    course_with(tmp_path)
+    (tmp_path / "problems" / "rms-norm" / "properties.py").write_text(
+        "import torch\n"
+        "from grader.properties import Broken, Property\n\n\n"
+        "def never(outs, trials):\n"
+        "    return Broken('the output is not all zeros', 'the output is not zero') if outs[0] is not None else None\n\n\n"
+        "def properties(seed):\n"
+        "    return [Property('all zeros', ({'x': torch.ones(2, 4)},), never, 'not zero', 'a row of ones')]\n")
+    found = errors(Course(tmp_path), sandbox, "evidence")
+    assert any("the reference itself is diagnosed by the evidence layer" in m and "the output is not zero" in m
+               for m in found), found
+
+
+def test_a_shipped_reference_breaks_none_of_its_properties_or_stages(sandbox):
+    course = Course()
+    v = validate_problem(course, course.get("reverse-embedding"), sandbox)
+    assert "evidence" in v.ran and not [f for f in v.errors if f.check == "evidence"]

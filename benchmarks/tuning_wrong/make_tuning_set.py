@@ -187,6 +187,18 @@ def top_p_probs(logits, temperature, p):
     kept = probs * keep
     return kept / kept.sum(dim=-1, keepdim=True)
 ''',
+"reverse-embedding": '''import torch
+from torch import nn
+
+
+class ReverseEmbedding(nn.Module):
+    def __init__(self, embedding):
+        super().__init__()
+        self.embedding = embedding
+
+    def forward(self, hidden):
+        return hidden @ self.embedding.weight.T
+''',
 }
 
 # slug: [(file name, MISTAKE, EXPECTED DIAGNOSIS, KEYWORDS, [(old, new), ...])]
@@ -256,6 +268,8 @@ M = {
      [("    var = ((x - mu) ** 2).mean(dim=-1, keepdim=True)", "    var = x.var(dim=-1, keepdim=True)"),
       ("return 0.5 * x * (1.0 + torch.tanh(math.sqrt(2.0 / math.pi) * (x + 0.044715 * x.pow(3))))",
        "return 0.5 * x * (1.0 + torch.erf(x / math.sqrt(2.0)))")]),
+    ("05_centred_over_batch", "centres the hidden states over the batch (x - x.mean(0)) before the head", "depends on the other sequences", "batch",
+     [("    sel = mask_indicator.bool()\n    return x[sel] @ w_head", "    x = x - x.mean(dim=0, keepdim=True)\n    sel = mask_indicator.bool()\n    return x[sel] @ w_head")]),
 ],
 "mlm-tied-head": [
     ("01_head_scaled", "tied head divided by sqrt(d)", "tied head scaled", "head",
@@ -264,6 +278,11 @@ M = {
      [("for W in blocks_weights:", "for W in blocks_weights.flip(0):")]),
     ("03_no_mlp_residual", "MLP residual missing", "a residual connection is missing", "residual",
      [("    x = x + act(ln(x) @ w1) @ w2\n    return x", "    x = act(ln(x) @ w1) @ w2\n    return x")]),
+    ("04_softmax_over_batch", "attention softmax over dim 0 (the batch)", "depends on the other sequences", "batch",
+     [("p = s.softmax(dim=-1)", "p = s.softmax(dim=0)")]),
+    ("05_head_cached", "keeps the transposed embedding from the first call in a default argument", "the head does not use this call's w_emb", "w_emb of this call | kept between calls",
+     [("def mlm_forward_tied(input_ids, w_emb, pos_embed, blocks_weights, mask_indicator, num_heads):", "def mlm_forward_tied(input_ids, w_emb, pos_embed, blocks_weights, mask_indicator, num_heads, _head=[]):"),
+      ("    return x[sel] @ w_emb.t()", "    if not _head:\n        _head.append(w_emb.t().clone())\n    return x[sel] @ _head[0].to(x.dtype)")]),
 ],
 "causal-lm": [
     ("05_ln_over_batch", "final layer norm normalises over the batch axis (dim 0)", "depends on the rest of the batch", "batch | final layer norm",
@@ -277,6 +296,9 @@ M = {
        "    for _ in range(len(blocks_weights)):\n        x = blk(x, blocks_weights[0], num_heads, True)")]),
     ("04_positions_reversed", "adds pos_embed[:T].flip(0)", "positional embeddings added wrongly", "positional",
      [("x = w_emb[input_ids] + pos_embed[:T]", "x = w_emb[input_ids] + pos_embed[:T].flip(0)")]),
+    ("06_head_cached", "builds the head matrix w_emb.T once, on the first call, and reuses it", "the head does not use this call's w_emb", "w_emb of this call | kept between calls",
+     [("\ndef causal_lm_forward(", "\n_HEAD = {}\n\n\ndef causal_lm_forward("),
+      ("    return ln(x) @ w_emb.t()", "    if \"w\" not in _HEAD:\n        _HEAD[\"w\"] = w_emb.t().clone()  # computed once\n    return ln(x) @ _HEAD[\"w\"].to(x.dtype)")]),
 ],
 "kv-cache": [
     ("01_pos_next", "adds pos_embed[index + 1]", "position added at each step wrong", "position",
@@ -287,6 +309,11 @@ M = {
      [("K = cache[i, 0, :, :, :index + 1]", "K = cache[i, 0, :, :, :]"), ("V = cache[i, 1, :, :, :index + 1]", "V = cache[i, 1, :, :, :]")]),
     ("04_head_not_tied_scaled", "logits divided by sqrt(d)", "head wrong", "head",
      [("logits = ln(x) @ w_emb.t()", "logits = ln(x) @ w_emb.t() / math.sqrt(d)")]),
+    ("05_own_state", "keeps its own keys and values in a module-level dict (reset at index 0) and ignores the cache it is given", "ignores the cache it is handed", "cache, ignore",
+     [("\ndef causal_lm_step(", "\n_STATE = {}\n\n\ndef causal_lm_step("),
+      ("    N = token_ids.shape[0]\n", "    if index == 0:\n        _STATE[\"kv\"] = torch.zeros_like(cache)\n    store = _STATE[\"kv\"]\n    N = token_ids.shape[0]\n"),
+      ("        K = cache[i, 0, :, :, :index + 1]\n        V = cache[i, 1, :, :, :index + 1]",
+       "        store[i, 0, :, :, index] = k[:, :, 0]\n        store[i, 1, :, :, index] = v[:, :, 0]\n        K = store[i, 0, :, :, :index + 1]\n        V = store[i, 1, :, :, :index + 1]")]),
 ],
 "generate": [
     ("01_no_positions", "forgets positional embeddings", "positions wrong", "positional",
@@ -295,6 +322,12 @@ M = {
      [("for W in blocks_weights:", "for W in reversed(list(blocks_weights)):")]),
     ("03_no_ln_f_scaled", "head divides by sqrt(d) without ln_f", "final layer norm / head wrong", "final layer norm | head",
      [("return ln(x) @ w_emb.t()", "return x @ w_emb.t() / math.sqrt(x.shape[-1])")]),
+    ("04_temperature_ignored", "never divides the logits by the temperature when sampling", "temperature ignored", "temperature, ignored",
+     [("            logits = logits / temperature\n", "")]),
+    ("05_shared_noise", "draws one uniform number for the whole batch (torch.rand(1, 1))", "the same random number for every row", "rows, independ | shared",
+     [("u = torch.rand(probs.shape[0], 1, generator=generator", "u = torch.rand(1, 1, generator=generator")]),
+    ("06_top_k_ignored", "masks the logits into a new variable, then softmaxes the unmasked ones", "top_k ignored when sampling", "top_k | top-k | top k",
+     [("logits = logits.masked_fill(logits < kth, float(\"-inf\"))", "masked = logits.masked_fill(logits < kth, float(\"-inf\"))")]),
 ],
 "top-k": [
     ("05_dim_one_hardcoded", "topk and softmax over dim=1 (breaks 3-d logits)", "not over the last axis", "last axis",
@@ -308,6 +341,8 @@ M = {
        "    probs = torch.softmax(scaled, dim=-1)\n    return probs.masked_fill(scaled < kth, 0.0)")]),
     ("04_temperature_twice", "divides by temperature twice", "temperature applied twice", "twice",
      [("scaled = logits / temperature", "scaled = logits / temperature / temperature")]),
+    ("06_exp_no_max", "hand-written softmax: exp(masked) / sum, without subtracting the maximum", "overflow for large logits", "overflow | maximum",
+     [("    return torch.softmax(masked, dim=-1)", "    e = torch.exp(masked)\n    return e / e.sum(dim=-1, keepdim=True)")]),
 ],
 "top-p": [
     ("01_cumsum_le_p", "keeps cumsum <= p", "drops the token crossing p", "cumsum <= p | dropped | includes the token itself",
@@ -320,6 +355,22 @@ M = {
      [("    return kept / kept.sum(dim=-1, keepdim=True)", "    return kept")]),
     ("04_temperature_ignored", "ignores the temperature", "temperature ignored", "ignored",
      [("torch.softmax(logits / temperature, dim=-1)", "torch.softmax(logits, dim=-1)")]),
+],
+"reverse-embedding": [
+    ("01_clone_at_init", "keeps a clone of the weight taken in __init__ (a buffer)", "the head keeps a copy of the weight", "copy",
+     [("        self.embedding = embedding\n", "        self.register_buffer(\"w\", embedding.weight.detach().clone())\n"),
+      ("self.embedding.weight.T", "self.w.T")]),
+    ("02_new_parameter", "wraps the weight in a new nn.Parameter", "a second Parameter over the embedding's memory", "own parameter | second parameter",
+     [("        self.embedding = embedding\n", "        self.w = nn.Parameter(embedding.weight)\n"),
+      ("self.embedding.weight.T", "self.w.T")]),
+    ("03_detached", "keeps embedding.weight.detach() (shares memory, no gradient)", "the weight is detached", "detached",
+     [("        self.embedding = embedding\n", "        self.w = embedding.weight.detach()\n"),
+      ("self.embedding.weight.T", "self.w.T")]),
+    ("04_linear_with_bias", "nn.Linear(d, V) with its weight replaced by the embedding's, bias kept", "the head has a bias", "bias",
+     [("        self.embedding = embedding\n", "        V, d = embedding.weight.shape\n        self.proj = nn.Linear(d, V)\n        self.proj.weight = embedding.weight\n"),
+      ("return hidden @ self.embedding.weight.T", "return self.proj(hidden)")]),
+    ("05_always_float32", "computes in float32 whatever the input", "dtype not kept", "dtype",
+     [("return hidden @ self.embedding.weight.T", "return hidden.float() @ self.embedding.weight.float().T")]),
 ],
 }
 

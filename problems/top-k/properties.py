@@ -10,6 +10,7 @@ from grader.propkit import near, show, tensor
 from grader.sampling_props import keeps_the_largest, logits_for, sums_to_one, temperature_reading
 
 K = 3
+BIG = 5000.0  # exp(BIG / T) overflows float64 (and float32)
 
 
 def keeps_k(outs, trials):
@@ -38,6 +39,15 @@ def shift(outs, trials):
                   "adding a constant to the logits changes the output (exp without subtracting the maximum?)")
 
 
+def finite_for_large(outs, trials):
+    """Logits in the thousands: exp overflows unless the row maximum is subtracted first."""
+    y = tensor(outs[0])
+    if y is None or bool(torch.isfinite(y).all()):
+        return None
+    return Broken(f"logits + {BIG:g} (T = {trials[0]['temperature']:g}) gave {show(y[0])}",
+                  "large logits give NaN or inf: exp overflows because the row maximum is not subtracted before it")
+
+
 def properties(seed: int) -> list[Property]:
     g = torch.Generator().manual_seed(seed + 101)
     logits = logits_for(g, 8, 9)
@@ -52,6 +62,9 @@ def properties(seed: int) -> list[Property]:
                  "Renormalise: divide by the kept mass, or take the softmax of the masked logits."),
         Property("the kept probabilities in the ratios of softmax(logits / T)", (t,), temperature_reading,
                  "the temperature is used wrongly", "the same rows, T = 2", "softmax(logits / temperature)."),
+        Property("finite for large logits", (dict(t, logits=logits + BIG),), finite_for_large,
+                 "large logits give NaN or inf", f"the same rows plus {BIG:g}", "torch.softmax subtracts the row "
+                 "maximum for you; by hand: exp(x - x.max(-1, keepdim=True).values)."),
         Property("unchanged when a constant is added to the logits", (t, dict(t, logits=logits + 100.0)), shift,
                  "adding a constant to the logits changes the output", "the same rows, then the logits + 100",
                  "torch.softmax subtracts the row maximum for you."),
