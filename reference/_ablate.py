@@ -58,7 +58,8 @@ def block_steps(bw, causal_words="the causal mask is wrong"):
          "x + gelu(layer_norm(x) @ w_mlp1) @ w_mlp2 with the tanh GELU and the biased-variance layer norm.",
          only_mlp_eye, None),
         ("one block with only its MLP", "w_o = 0: the attention branch adds zero",
-         "the MLP sublayer's use of its weights is wrong (which matrix comes first, or their orientation)",
+         "the MLP sublayer's use of its weights is wrong: which matrix comes first, their orientation, or "
+         "where the GELU sits (between the two matrices; with identity matrices its place did not show)",
          "gelu(layer_norm(x) @ w_mlp1) @ w_mlp2: block_weights[4] first, [5] second, right-multiplied.",
          with_zeros(bw, W_O), None),
         ("one block with only attention, all scores equal, no mask", "w_q = w_k = 0 (every query weighs every "

@@ -199,3 +199,15 @@ def test_allowed_elementwise_code_is_not_flagged(grade):
     """)
     assert report.violations == []
     assert report.passed, failing_messages(report)
+
+
+def test_a_sigmoid_of_the_unscaled_argument_is_read_both_ways(grade):
+    # x * sigmoid(z) with z the tanh form's argument is the tanh form with z halved:
+    # the property says so, with the sigmoid reading as an alternative, not a guess.
+    report = grade("gelu", """
+        import math, torch
+        def gelu(x):
+            return x * torch.sigmoid(math.sqrt(2 / math.pi) * (x + 0.044715 * x ** 3))
+    """)
+    assert not report.passed and report.diagnosis["evidence"] == "property"
+    assert "sigmoid(z) where sigmoid(2z) belongs" in report.diagnosis["name"]

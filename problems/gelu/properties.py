@@ -88,6 +88,10 @@ def shape_fit(outs, trials):
     name_a = nearest_constant(a, CONSTANTS)
     if abs(a - A) > 2e-3 * A:
         used = f" ({name_a})" if name_a else ""
+        if abs(a / A - 0.5) < 1e-3 and abs(c3 / a - C) < 2e-3 * C:
+            # The whole argument halved: sigmoid(z) = (1 + tanh(z / 2)) / 2, so this is also what
+            # sigmoid(z) gives where sigmoid(2z) belongs. Both readings are said, neither guessed.
+            used += ", or sigmoid(z) where sigmoid(2z) belongs, since sigmoid(z) = (1 + tanh(z / 2)) / 2"
         return Broken(example, f"the constant in front is {a:.5g}{used}, not sqrt(2/pi) = {A:.5g}", text)
     if abs(c3) < 1e-4:
         return Broken(example, "the cubic term 0.044715 x^3 is missing", text)
