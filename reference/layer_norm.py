@@ -26,6 +26,10 @@ def cases(seed: int) -> list[Case]:
         Case("custom eps", {"x": randn(g("eps"), 3, 10, scale=0.1), "eps": 1e-2}, "use the eps you are given"),
         Case("large values", {"x": randn(g("large"), 2, 4, 24, scale=40.0, shift=10.0)},
              "large spread and mean: catches the unbiased variance"),
+        Case("large offset (rows around 100)", {"x": randn(g("offset"), 4, 64, shift=100.0)},
+             "rows far from zero with a small spread: E[x^2] - E[x]^2 cancels catastrophically in float32, "
+             "(x - mean)^2 does not",
+             tolerance=(5e-5, 1e-4)),  # float32's step at 100 is 8e-6: a two-pass answer is off by ~1.5e-5
         Case("4-D input", {"x": randn(g("4d"), 2, 3, 4, 8)}, "normalise the last dimension only"),
         Case("float64", {"x": randn(g("f64"), 3, 7, 20, dtype=torch.float64, scale=2.0)},
              "keep the input's dtype"),

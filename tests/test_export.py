@@ -89,7 +89,7 @@ def test_student_bundle_hides_the_reference(tmp_path, course):
         assert marker in hidden
         assert not any(marker.encode() in (tmp_path / "bundle" / f).read_bytes() for f in files)
     data = read_fixtures(Course(tmp_path / "bundle").get("layer-norm"))
-    assert FixtureMode.of(data) is FixtureMode.OUTPUTS and len(data["cases"]) == 10
+    assert FixtureMode.of(data) is FixtureMode.OUTPUTS and len(data["cases"]) == len(course.get("layer-norm").reference.cases(0))
 
 
 def test_check_from_the_bundle_passes_right_and_fails_wrong(tmp_path, course, sandbox):
@@ -103,7 +103,7 @@ def test_check_from_the_bundle_passes_right_and_fails_wrong(tmp_path, course, sa
         path.parent.mkdir()
         path.write_text(textwrap.dedent(source))
         reports[name] = check_problem(bundle, problem, file=path, sandbox=sandbox)
-    assert reports["right"].passed and len(reports["right"].cases) == 10
+    assert reports["right"].passed and len(reports["right"].cases) == 11
     assert not reports["wrong"].passed
     assert reports["wrong"].diagnosis["name"] == "unbiased variance"  # named from the bundled outputs
 
@@ -344,7 +344,7 @@ def test_export_student_reports_each_problems_mode(tmp_path):
                           capture_output=True, text=True, env=env, timeout=120)
     assert done.returncode == 0, done.stderr
     lines = {line.split()[0]: line for line in done.stdout.splitlines() if line.startswith("  ")}
-    assert "10 public cases with expected outputs" in lines["layer-norm"]
+    assert "11 public cases with expected outputs" in lines["layer-norm"]
     assert "6 public cases judged by its public judge" in lines["sample"]  # checkable, not "instructor's only"
     assert f"pip install ./{learner_spec().filename}" in done.stdout
 

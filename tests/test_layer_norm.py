@@ -13,9 +13,11 @@ def test_reference_matches_torch_layer_norm(course):
     for case in ref.cases(0) + ref.cases(7):
         x = case.inputs["x"]
         eps = case.inputs.get("eps", 1e-5)
-        expected = F.layer_norm(x, x.shape[-1:], eps=eps)
-        torch.testing.assert_close(ref.layer_norm(x, eps), expected, atol=1e-5 if x.dtype == torch.float32 else 1e-12,
-                                   rtol=1e-5)
+        # Against torch's own layer norm computed in float64 (in float32 it is itself off by
+        # 1.6e-5 on rows around 100, more than the reference).
+        expected = F.layer_norm(x.double(), x.shape[-1:], eps=eps).to(x.dtype)
+        atol = case.tolerance[0] if case.tolerance else (1e-5 if x.dtype == torch.float32 else 1e-12)
+        torch.testing.assert_close(ref.layer_norm(x, eps), expected, atol=atol, rtol=1e-5)
 
 
 def test_stub_fails_as_not_implemented(grade, course):
