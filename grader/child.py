@@ -19,7 +19,6 @@ import resource
 import signal
 import sys
 import traceback
-import types
 from pathlib import Path
 
 import torch
@@ -28,6 +27,7 @@ from . import confine, wire
 from .banned import build_spec
 from .confine import Isolation
 from .guard import BannedAPIError, Guard, LearnerFrames
+from .static import is_real_module  # the scan's rule, so the two never disagree
 
 MiB = 1024 * 1024
 _MEMORY_MARKERS = ("can't allocate memory", "cannot allocate memory", "out of memory", "not enough memory")
@@ -47,17 +47,6 @@ def _address_space() -> int:
     with open("/proc/self/statm") as fh:
         pages = int(fh.read().split()[0])
     return pages * os.sysconf("SC_PAGE_SIZE")
-
-
-def _shadows_real_module(name: str, workspace: Path) -> bool:
-    if name in sys.stdlib_module_names or name in sys.builtin_module_names or name in sys.modules:
-        return True
-    here = {"", ".", str(workspace), os.getcwd()}
-    path = [p for p in sys.path if p not in here and os.path.realpath(p or ".") != str(workspace)]
-    try:
-        return importlib.machinery.PathFinder.find_spec(name, path) is not None
-    except (ImportError, ValueError):
-        return False
 
 
 def _readable_learner_file(path: Path, workspace: Path | None, hidden: list[str]) -> bool:
@@ -81,7 +70,7 @@ def read_workspace(spec: dict) -> dict[str, tuple[str, str]]:
     if workspace is not None:
         for path in sorted(workspace.glob("*.py"))[:WORKSPACE_FILES_CAP]:
             name = path.stem
-            if not name.isidentifier() or _shadows_real_module(name, workspace):
+            if not name.isidentifier() or is_real_module(name, workspace):
                 continue
             try:
                 if _readable_learner_file(path, workspace, hidden) and path.stat().st_size <= WORKSPACE_FILE_BYTES:

@@ -24,6 +24,12 @@ from .violations import Violation
 FRESH_RERUN = "fresh_rerun"  # a case option: run the case again in a separate child, with these options
 
 
+def rerun_options(options: dict) -> dict | None:
+    """The options of a case's fresh rerun (its probe sees `rerun`), or None when it asks for none."""
+    extra = options.get(FRESH_RERUN)
+    return {**options, **extra, "rerun": True} if isinstance(extra, dict) else None
+
+
 @dataclass(frozen=True)
 class Submission:
     """What is checked: a learner's file in a workspace, or source text (a notebook)."""
@@ -100,12 +106,11 @@ def _attach_fresh_reruns(sandbox: Sandbox, job: Job, cases: list[Case], outcomes
     the same generator seed in another process must give the same draws, which no
     memoising solution can fake) is run again in its own child; the judge finds that
     run's value under `value["rerun"]`."""
-    wanted = [i for i, case in enumerate(cases) if isinstance(case.options.get(FRESH_RERUN), dict)
+    wanted = [i for i, case in enumerate(cases) if rerun_options(case.options) is not None
               and outcomes[i] is not None and outcomes[i].status == Status.OK and isinstance(outcomes[i].value, dict)]
     if not wanted:
         return
-    again = replace(job, cases=[JobCase(job.cases[i].inputs, {**job.cases[i].options, **cases[i].options[FRESH_RERUN],
-                                                              "rerun": True}) for i in wanted])
+    again = replace(job, cases=[JobCase(job.cases[i].inputs, rerun_options(job.cases[i].options)) for i in wanted])
     for i, outcome in zip(wanted, sandbox.run_check(again)):
         if outcome is not None and outcome.status == Status.OK:
             outcomes[i].value["rerun"] = outcome.value

@@ -31,12 +31,11 @@ def load_probe(problem: Problem):
 def run_in_process(problem: Problem, probe, fn, case: Case) -> dict:
     """What the sandbox would send back for `fn` as the entry point."""
     from .child import sanitize
-    from .execute import FRESH_RERUN
+    from .execute import rerun_options
 
     value = sanitize(probe(fn, case.pristine_inputs(), LocalContext(case.options)))
-    rerun = case.options.get(FRESH_RERUN)
-    if isinstance(rerun, dict) and isinstance(value, dict):  # trusted code: the same process will do
-        options = {**case.options, **rerun, "rerun": True}
+    options = rerun_options(case.options)
+    if options is not None and isinstance(value, dict):  # trusted code: the same process will do
         value["rerun"] = sanitize(probe(fn, case.pristine_inputs(), LocalContext(options)))
     return value
 

@@ -57,16 +57,25 @@ def _read_exact(fd: int, n: int) -> bytes:
     return b"".join(chunks)
 
 
+def _checked_header_size(size: int) -> int:
+    if size > HEADER_CAP:
+        raise ProtocolError(f"a header of {size} bytes")
+    return size
+
+
+def _checked_payload_size(length: int, cap: int) -> int:
+    if length > cap:
+        raise ProtocolError(f"a payload of {length} bytes")
+    return length
+
+
 def read_frame(fd: int, payload_cap: int) -> tuple[dict, bytes]:
     """One frame from a blocking descriptor. EOFError at a clean end, ProtocolError on
     anything malformed or over the caps (nothing is allocated before it is checked)."""
     (size,) = _HEAD.unpack(_read_exact(fd, _HEAD.size))
-    if size > HEADER_CAP:
-        raise ProtocolError(f"a header of {size} bytes")
-    header = parse_header(_read_exact(fd, size))
+    header = parse_header(_read_exact(fd, _checked_header_size(size)))
     (length,) = _BODY.unpack(_read_exact(fd, _BODY.size))
-    if length > payload_cap:
-        raise ProtocolError(f"a payload of {length} bytes")
+    length = _checked_payload_size(length, payload_cap)
     return header, _read_exact(fd, length) if length else b""
 
 
@@ -94,15 +103,11 @@ class FrameReader:
             if len(self.buffer) < _HEAD.size:
                 return frames
             (size,) = _HEAD.unpack_from(self.buffer)
-            if size > HEADER_CAP:
-                raise ProtocolError(f"a header of {size} bytes")
-            end = _HEAD.size + size
+            end = _HEAD.size + _checked_header_size(size)
             if len(self.buffer) < end + _BODY.size:
                 return frames
             (length,) = _BODY.unpack_from(self.buffer, end)
-            if length > self.payload_cap:
-                raise ProtocolError(f"a payload of {length} bytes")
-            total = end + _BODY.size + length
+            total = end + _BODY.size + _checked_payload_size(length, self.payload_cap)
             if len(self.buffer) < total:
                 return frames
             header = parse_header(bytes(self.buffer[_HEAD.size:end]))
