@@ -14,6 +14,7 @@ import io
 import json
 import os
 import struct
+import zipfile
 
 import torch
 
@@ -127,9 +128,25 @@ def dump_value(value) -> bytes:
     return buf.getvalue()
 
 
+def _check_archive(payload: bytes) -> None:
+    """torch.save writes an uncompressed zip; anything else could expand in the grader's
+    memory (a 200 KB deflated archive holds 200 MB of zeros) or declare storages the bytes
+    do not hold. So: a zip, every member stored as is, no more bytes than were sent."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(payload)) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        raise ProtocolError(f"a result that is not a torch file ({type(exc).__name__})") from None
+    if any(m.compress_type != zipfile.ZIP_STORED for m in members):
+        raise ProtocolError("a compressed result (torch.save never compresses)")
+    if sum(m.file_size for m in members) > len(payload):
+        raise ProtocolError("a result whose parts claim more bytes than it holds")
+
+
 def load_value(payload: bytes):
     """torch.load with weights_only (no code runs), then plain data only. Raises
     ProtocolError when the bytes are not a torch file."""
+    _check_archive(payload)
     try:
         value = torch.load(io.BytesIO(payload), weights_only=True, map_location="cpu")
     except Exception as exc:  # a forged or broken file is no result

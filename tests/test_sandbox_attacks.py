@@ -528,3 +528,24 @@ def test_a_child_dies_with_its_parent():
             break
         time.sleep(0.05)
     assert state in ("gone", "Z")
+
+
+def test_a_compressed_result_cannot_expand_in_the_grader():
+    # A 200 KB deflated archive holding 200 MB of zeros: refused before torch.load reads it.
+    import io
+    import zipfile
+
+    import torch
+
+    from grader import wire
+
+    plain = io.BytesIO()
+    torch.save({"output": torch.zeros(50_000_000)}, plain)
+    source, packed = zipfile.ZipFile(io.BytesIO(plain.getvalue())), io.BytesIO()
+    with zipfile.ZipFile(packed, "w", zipfile.ZIP_DEFLATED) as archive:
+        for info in source.infolist():
+            archive.writestr(info.filename, source.read(info.filename))
+    assert len(packed.getvalue()) < 1_000_000
+    with pytest.raises(wire.ProtocolError, match="compressed"):
+        wire.load_value(packed.getvalue())
+    assert wire.load_value(wire.dump_value({"output": torch.ones(3)}))["output"].sum() == 3
