@@ -161,3 +161,39 @@ def causal_prefix(inputs: dict, name: str) -> Property:
     return Property("causal: no position depends on a later one", (inputs, later), check,
                     "earlier positions depend on later ones", f"the same {name} with only its last position changed",
                     "Position i may attend to j <= i only.")
+
+
+def mask_only_selects(inputs: dict, mask_name: str) -> Property:
+    """`inputs[mask_name]` (N, T) chooses which positions' rows the output has (row-major): the
+    same inputs with one more position chosen in every sequence must give the same rows for the
+    positions chosen before, plus one. A mask that reaches the computation (as an attention
+    mask, or by replacing the chosen tokens) moves them; a gate, as the ablation's stages all
+    use one fixed mask."""
+    mask = inputs[mask_name]
+    more = mask.clone()
+    for n in range(mask.shape[0]):
+        free = (mask[n] <= 0.5).nonzero().flatten()
+        if len(free):
+            more[n, int(free[len(free) // 2])] = 1.0
+    wider = dict(inputs, **{mask_name: more})
+    before = (mask > 0.5).flatten()
+    kept = before[(more > 0.5).flatten()]  # of the wider output's rows, those chosen in the first call
+
+    def check(outs, trials):
+        a, b = tensor(outs[0]), tensor(outs[1])
+        if a is None or b is None or a.ndim != 2 or b.ndim != 2 or b.shape[0] != len(kept) \
+                or a.shape != b[kept].shape:
+            return None
+        moved = (a - b[kept]).abs().amax(dim=1)
+        rows = [i for i, m in enumerate(moved.tolist()) if not m <= 1e-6 + 1e-5 * float(a[i].abs().max())]
+        if not rows:
+            return None
+        return Broken(f"choosing one more position in every sequence changed the logits of {len(rows)} of the "
+                      f"{a.shape[0]} positions chosen before (largest change {float(moved.max()):.3g})",
+                      f"{mask_name} changes the computation, not only which positions are returned: it must only "
+                      "select rows of the output (not mask attention, not replace or change the chosen tokens)")
+
+    return Property(f"using {mask_name} only to choose the positions returned", (inputs, wider), check,
+                    f"{mask_name} reaches the computation", f"the same inputs with one more position chosen in "
+                    "every sequence", "Run the whole model on every position, then gather the rows where "
+                    f"{mask_name} > 0.5: it says which logits to return, nothing else.", gate=True)

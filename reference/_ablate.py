@@ -66,8 +66,8 @@ def block_steps(bw, causal_words="the causal mask is wrong"):
          "key equally), w_v = w_o = I, w_mlp2 = 0, causal off: each position must get x + the mean of "
          "layer_norm(x) over the positions",
          "with all attention scores equal, each position must receive the average of the values, and yours "
-         "does not: the value path (w_v, splitting or merging the heads, w_o) or the layer norm before "
-         "attention is wrong",
+         "does not: the value path (w_v, splitting or merging the heads, w_o), the layer norm before "
+         "attention, or which positions are attended to (here every position must see every position) is wrong",
          "Softmax of equal scores is uniform; the output is merge_heads(weights @ v) @ w_o.",
          uniform, False),
         ("one block with only attention, all scores equal, causal", "w_q = w_k = 0, w_v = w_o = I, w_mlp2 = 0, "
@@ -143,8 +143,9 @@ def block_stages(seed, forward, mistakes, *, N=2, T=6, d=16, num_heads=4, dtype=
 def lm_stages(seed, base, forward, mistakes, *, causal, words, readings=True, one_position=None):
     """The model ladder. `base`: the entry's inputs (w_emb, pos_embed, blocks_weights with >= 2 blocks);
     `forward(**inputs)`: the reference's output; `words`: problem-specific wrong_means for
-    "head" (embedding and head alone), "positions", and optionally "causal" (the causal stage) and
-    "single" (one position); `one_position(base) -> changed inputs` cuts the sequence to one position."""
+    "head" (embedding and head alone), "positions", and optionally "causal" (the causal stage),
+    "single" (one position), "stacking" and "indexing" (two identical, two different blocks: what
+    else those stages exercise in this problem); `one_position(base) -> changed inputs` cuts the sequence to one position."""
     bw = base["blocks_weights"]
     zero_blocks = bw[:0]
     zero_pos = torch.zeros_like(base["pos_embed"])
@@ -172,12 +173,10 @@ def lm_stages(seed, base, forward, mistakes, *, causal, words, readings=True, on
         if block_causal is not None and block_causal != causal:
             continue  # the model fixes the flag: only the stage it uses
         steps.append((name, changed, wrong_means, hint, {"blocks_weights": weights[None], **(extra[0] if extra else {})}))
-    steps.append(("two identical blocks", "blocks_weights = [B, B]", "stacking blocks is wrong: each block must "
-                  "read the previous block's output (the loop over blocks_weights)",
+    steps.append(("two identical blocks", "blocks_weights = [B, B]", words.get("stacking", STACKING),
                   "for block_weights in blocks_weights: x = block(x, block_weights, ...)",
                   {"blocks_weights": torch.stack([first, first])}))
-    steps.append(("two different blocks", "blocks_weights = [B0, B1]", "the blocks' weights are indexed wrongly "
-                  "(the same block used for every layer, or the blocks in the wrong order)",
+    steps.append(("two different blocks", "blocks_weights = [B0, B1]", words.get("indexing", INDEXING),
                   "Block i uses blocks_weights[i], in order.", {"blocks_weights": bw[:2]}))
     stages = []
     for name, changed, wrong_means, hint, change in steps:
@@ -193,6 +192,8 @@ def lm_stages(seed, base, forward, mistakes, *, causal, words, readings=True, on
 
 
 ANOTHER_EMBEDDING = "embedding and head alone, another embedding"
+STACKING = "stacking blocks is wrong: each block must read the previous block's output (the loop over blocks_weights)"
+INDEXING = "the blocks' weights are indexed wrongly (the same block used for every layer, or the blocks in the wrong order)"
 
 
 def another_embedding(base, wrong_means, zero_blocks, zero_pos):

@@ -322,8 +322,10 @@ MISTAKES = [
 WORDS = {"head": "with no blocks and no positions the next token depends only on the last token "
                  "(argmax of layer_norm(w_emb[last]) @ w_emb.T), and yours differ: the logits used (the LAST "
                  "position's), the final layer norm, the tied head, or how the chosen token is appended is wrong",
-         "positions": "the positional embeddings are added wrongly as the sequence grows (pos_embed[:T] for the "
-                      "current length T)",
+         "positions": "with no blocks, the tokens chosen once positions are added are wrong: the positional "
+                      "embeddings are added wrongly as the sequence grows (pos_embed[:T] for the current length T), "
+                      "or the model is not run on the whole sequence so far (a cut or sliding context shifts every "
+                      "position)",
          "causal": "the causal mask of the forward pass is wrong"}
 
 

@@ -199,6 +199,11 @@ WORDS = {"head": "with no blocks and no positions each step's logits are layer_n
          "causal": "attention over the cache is wrong: with all scores equal, step i must average the values of "
                    "steps 0..i, so the slots written or read are not the right ones (write position `index`, "
                    "attend over cache[..., :index + 1, :])",
+         "stacking": "two identical blocks decode wrongly while one block is right: each block must read the "
+                     "previous block's output, and block i must write its keys and values into its own slot "
+                     "cache[i] and attend over that slot (not block 0's, not the last block's)",
+         "indexing": "two different blocks decode wrongly while two identical ones are right: block i must use "
+                     "blocks_weights[i] and its own cache slot cache[i] (not another block's weights or slot)",
          "single": "with a single position (index 0, max_len 1) attention must return that position's own value, and "
                    "yours does not: the value path (w_v, splitting or merging the heads, w_o), or the step does not "
                    "attend to the position it has just written"}

@@ -319,3 +319,76 @@ def test_a_tied_head_kept_from_an_earlier_call_is_seen_with_another_embedding(gr
     assert "embedding and head alone: right" in d["explanation"]
     if slug == "causal-lm":  # layer_norm ignores the rows' scale: the stale head gives the first stage's logits
         assert '"a head kept from the first embedding"' in d["explanation"] and "not a proof" in d["explanation"]
+
+
+# ---------------------------------------------------------------- evidence added after held-out set 3
+GELU_CLAMPED = """
+    import math, torch
+    def gelu(x):
+        x = torch.where(x.abs() > 12, 12 * x.sign(), x)  # "against overflow"
+        return 0.5 * x * (1 + torch.tanh(math.sqrt(2 / math.pi) * (x + 0.044715 * x ** 3)))
+"""
+
+TOP_K_MINUS_MEAN = """
+    import torch
+    def top_k_probs(logits, temperature, k):
+        s = logits / temperature
+        vals, idx = torch.topk(s, k, dim=-1)
+        e = (vals - vals.mean(-1, keepdim=True)).exp()
+        return torch.zeros_like(s).scatter(-1, idx, e / e.sum(-1, keepdim=True))
+"""
+
+TOP_P_POWERED_MASS = """
+    import torch
+    def top_p_probs(logits, temperature, p):
+        mass = torch.exp(torch.log_softmax(logits, -1) / temperature)  # not renormalised
+        s, order = mass.sort(-1, descending=True)
+        keep_sorted = (s.cumsum(-1) - s) < p
+        keep = torch.empty_like(keep_sorted).scatter(-1, order, keep_sorted)
+        probs = torch.softmax(logits / temperature, -1) * keep
+        return probs / probs.sum(-1, keepdim=True)
+"""
+
+SAMPLE_EXPONENTIAL_TIMES = """
+    import torch
+    def sample(probs, generator):
+        e = -torch.log(torch.rand(probs.shape, generator=generator, dtype=torch.float64))
+        return (probs.double() * e).argmax(-1)
+"""
+
+
+@pytest.mark.parametrize("slug, source, words", [
+    ("gelu", GELU_CLAMPED, "clamped"),
+    ("top-k", TOP_K_MINUS_MEAN, "not the row maximum"),
+    ("top-p", TOP_P_POWERED_MASS, "too few tokens are kept"),
+    ("sample", SAMPLE_EXPONENTIAL_TIMES, "right when only two tokens are possible"),
+])
+def test_a_property_added_after_held_out_set_3_names_the_mistake(grade, slug, source, words):
+    report = grade(slug, source)
+    d = report.diagnosis
+    assert not report.passed and d["evidence"] == "property", d
+    assert words in d["name"], d["name"]
+
+
+def test_a_mask_indicator_that_reaches_attention_is_named(grade):
+    # The masked tokens' embeddings replaced by zeros (a "[MASK]" token the contract does not have).
+    source = _tuning_bases()["mlm-forward"].replace(
+        "    x = w_emb[input_ids] + pos_embed[:T]\n",
+        "    x = w_emb[input_ids] * (1 - mask_indicator[..., None]) + pos_embed[:T]\n")
+    d = grade("mlm-forward", source).diagnosis
+    assert d["evidence"] == "property" and "mask_indicator changes the computation" in d["name"], d
+
+
+def test_a_kv_cache_holding_scaled_values_is_named(grade):
+    # Self-consistent (decoding from its own cache is right), but the cache is not the contract's.
+    source = _tuning_bases()["kv-cache"].replace("cache[i, 1, :, :, index] = v[:, :, 0]",
+                                                 "cache[i, 1, :, :, index] = 2 * v[:, :, 0]")
+    source = source.replace("o = (att @ V)", "o = (att @ V / 2)")
+    d = grade("kv-cache", source).diagnosis
+    assert d["evidence"] == "property" and "values multiplied by 2" in d["name"], d
+
+
+def test_a_kv_step_reading_block_0s_cache_names_the_slots(grade):
+    source = _tuning_bases()["kv-cache"].replace("K = cache[i, 0, :, :, :index + 1]", "K = cache[0, 0, :, :, :index + 1]")
+    d = grade("kv-cache", source).diagnosis
+    assert d["evidence"] == "ablation" and "its own slot cache[i]" in d["name"], d

@@ -4,6 +4,8 @@ gelu(x) = x * Phi(x) for a symmetric Phi (Phi(x) + Phi(-x) = 1), so gelu(x) - ge
 for every x, gelu(0) = 0 with slope 1/2. When that holds but the values are off, the
 learner's curve is read back: the tanh form 0.5 x (1 + tanh(a x + b x^2 + c x^3)) is fitted,
 and the constants it used are named (the contract: a = sqrt(2/pi), b = 0, c = 0.044715 a).
+Far out, gelu(x) is x for large x and 0 for large negative x, in float32 as in float64: a clamp
+against overflow, or a formula that overflows, shows there and nowhere in [-4, 4].
 """
 
 import math
@@ -101,6 +103,36 @@ def shape_fit(outs, trials):
     return Broken(example, f"the cubic coefficient is {c3 / a:.5g}, not 0.044715", text)
 
 
+TAILS = torch.tensor([10.0, 20.0, 50.0, 100.0, 1000.0, -10.0, -20.0, -50.0, -100.0, -1000.0])
+
+
+def tails(outs, trials):
+    """gelu(x) = x (to float precision) for x >= 10 and 0 for x <= -10, in float32 and float64."""
+    for out, trial in zip(outs, trials):
+        x = trial["x"]
+        y = tensor(out, x.shape)
+        if y is None:
+            continue
+        x = x.to(torch.float64)
+        right = torch.where(x > 0, x, torch.zeros_like(x))
+        bad = ~((y - right).abs() <= 1e-5 * x.abs())  # NaN counts as bad
+        if not bool(bad.any()):
+            continue
+        i = int(bad.nonzero()[0])
+        dtype = str(trial["x"].dtype).removeprefix("torch.")
+        seen = f"in {dtype}, gelu({float(x[i]):g}) = {float(y[i]):.6g} (right: {float(right[i]):g})"
+        if not bool(torch.isfinite(y).all()):
+            return Broken(seen, "gelu overflows for large inputs (inf or NaN): a term such as x ** 3 or exp(...) "
+                          "grows past the float range before tanh can saturate")
+        pos = y[(x > 0) & bad]  # the wrong ones among the large positive inputs
+        if len(pos) > 1 and float(pos.max() - pos.min()) < 1e-6 * float(pos.abs().max() + 1):
+            return Broken(seen, f"gelu stops growing for large inputs (it stays at {float(pos.max()):.6g}): the input "
+                          "or the output is clamped, while gelu(x) must keep following x")
+        return Broken(seen, "gelu is wrong for large inputs: it must approach x for large x and 0 for large "
+                      "negative x")
+    return None
+
+
 def properties(seed: int) -> list[Property]:
     x = GRID.clone()
     return [
@@ -111,4 +143,8 @@ def properties(seed: int) -> list[Property]:
         Property("the tanh approximation with its constants sqrt(2/pi) and 0.044715", (dict(x=x),), shape_fit,
                  "the GELU's formula differs from the tanh approximation", "gelu on 160 points of [-4, 4] (float64)",
                  "0.5 * x * (1 + tanh(sqrt(2 / pi) * (x + 0.044715 * x ** 3)))."),
+        Property("x far out in the tails: gelu(x) = x for large x, 0 for large negative x",
+                 (dict(x=TAILS.clone()), dict(x=TAILS.to(torch.float64))), tails,
+                 "gelu is wrong for large inputs", "x = +-10, 20, 50, 100 and 1000 in float32, then in float64",
+                 "No clamp is needed: tanh saturates to +-1, so the formula is safe for any finite x."),
     ]

@@ -5,7 +5,10 @@ problem's own probe (row i of the batch follows distribution i % R):
   distribution or rows mixed up show at once, without any statistics;
 - rows are drawn independently: many copies of one spread-out distribution do not all draw
   the same token, under any of several generator seeds;
-- the draws' frequencies follow the probabilities (5 standard deviations of slack)."""
+- the draws' frequencies follow the probabilities (5 standard deviations of slack); when they do
+  not, which way they lean (sharper or flatter than the distribution) and whether a distribution
+  with only two possible tokens is still drawn right (then the draw compares the right score
+  differences of two tokens only, as a Gumbel noise of the wrong sign does)."""
 
 
 import torch
@@ -44,6 +47,12 @@ def certain_tokens(outs, trials):
         return Broken(seen, fits[0])
     if bool((cols == cols[:, :1]).all()) and len(set(ONE_HOT_TOKENS)) > 1:
         return Broken(seen, "the rows are not drawn from their own distributions (every row drew the same token)")
+    alone = [o for o in outs[1:]]
+    if len(alone) == len(ONE_HOT_TOKENS) and all(type(o) is torch.Tensor and o.numel() == 1 for o in alone) \
+            and [int(o) for o in alone] == ONE_HOT_TOKENS:
+        return Broken(seen + f"; each row ALONE (a batch of one) drew its token {ONE_HOT_TOKENS}",
+                      "a row's draw depends on the other rows of the batch: the rows are mixed (a sum, cumulative "
+                      "sum or normalisation over the batch axis, dim 0, instead of the vocabulary)")
     return Broken(seen, "a token of probability 1 is not always drawn")
 
 
@@ -86,6 +95,25 @@ def frequencies_follow(outs, trials):
     uniform = allowed / allowed.sum(-1, keepdim=True)
     if bool(((freq - uniform).abs() <= 5 * torch.sqrt(uniform * (1 - uniform) / n) + 1.0 / n).all()):
         return Broken(seen, "the allowed tokens are drawn uniformly: the probabilities are ignored")
+    off = ((freq - p).abs() > slack).any(-1)
+    two = (p > 0).sum(-1) == 2
+    top = p.argmax(-1)
+    rows = torch.arange(R)
+    sharper = bool((freq[rows, top] > p[rows, top])[off].all())
+    flatter = bool((freq[rows, top] < p[rows, top])[off].all())
+    shape = ("the likely tokens are drawn MORE often than their probability and the unlikely ones less (the draws "
+             "are sharper than the distribution)" if sharper else
+             "the likely tokens are drawn LESS often than their probability (the draws are flatter than the "
+             "distribution)" if flatter else "")
+    if shape and bool((~off[two]).all()) and bool(off[~two].all()) and bool(two.any()):
+        # Exactly right when two tokens are possible, wrong with more: the draw compares the right DIFFERENCES
+        # of two tokens' scores but is not a draw from the distribution (a noise whose differences are
+        # logistic, as a Gumbel noise of the wrong sign: log(-log u) where -log(-log u) belongs).
+        return Broken(seen, f"the draws are right when only two tokens are possible and wrong with more: {shape}; "
+                      "the random noise is combined the wrong way round (a Gumbel-max draw needs argmax(log p - log(-log u)), "
+                      "an exponential race argmax(p / E) with E = -log u)")
+    if shape:
+        return Broken(seen, f"the draws' frequencies do not follow the probabilities: {shape}")
     return Broken(seen, "the draws' frequencies do not follow the probabilities")
 
 
@@ -94,18 +122,23 @@ def properties(seed: int) -> list[Property]:
     one_hot[torch.arange(len(ONE_HOT_TOKENS)), torch.tensor(ONE_HOT_TOKENS)] = 1.0
     spread = torch.tensor([[0.35, 0.4, 0.25, 0.0, 0.0, 0.0]], dtype=torch.float64)
     seeds = range(6)
-    follow = torch.tensor([[0.1, 0.3, 0.05, 0.25, 0.1, 0.2], [0.6, 0.0, 0.1, 0.1, 0.0, 0.2]], dtype=torch.float64)
+    follow = torch.tensor([[0.1, 0.3, 0.05, 0.25, 0.1, 0.2], [0.6, 0.0, 0.1, 0.1, 0.0, 0.2],
+                           [0.0, 0.7, 0.0, 0.0, 0.3, 0.0]], dtype=torch.float64)
     return [
-        Property("drawing a token of probability 1 every time, in every row", (dict(probs=one_hot),), certain_tokens,
-                 "certain tokens are not drawn", f"4 rows, each with all its mass on one token ({ONE_HOT_TOKENS})",
+        Property("drawing a token of probability 1 every time, in every row",
+                 (dict(probs=one_hot),) + tuple(dict(probs=one_hot[i:i + 1]) for i in range(len(ONE_HOT_TOKENS))),
+                 certain_tokens, "certain tokens are not drawn", f"4 rows, each with all its mass on one token "
+                 f"({ONE_HOT_TOKENS}), together, then each alone",
                  "Draw u in [0, 1) per row; the token is the first whose cumulative probability exceeds u.",
-                 options=(_opts(seed, 20),), key="draws"),
+                 options=(_opts(seed, 20),) + tuple(_opts(seed + i, 1) for i in range(len(ONE_HOT_TOKENS))),
+                 key="draws"),
         Property("drawing the rows independently", tuple(dict(probs=spread) for _ in seeds), independent_rows,
                  "the rows are not drawn independently", "300 copies of [0.35, 0.4, 0.25, 0, 0, 0], six generator seeds",
                  "One random number per row: torch.rand(N, 1, generator=generator).",
                  options=tuple(_opts(seed + 10 * s, 300) for s in seeds), key="draws"),
         Property("draws whose frequencies follow the probabilities", (dict(probs=follow),), frequencies_follow,
-                 "the draws do not follow the probabilities", "two distributions, 3000 draws each",
+                 "the draws do not follow the probabilities", "three distributions (the last with two possible "
+                 "tokens), 3000 draws each",
                  "Compare one uniform number per row with the cumulative sum of that row.",
                  options=(_opts(seed, 3000),), key="draws"),
     ]

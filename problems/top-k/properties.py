@@ -11,6 +11,7 @@ from grader.sampling_props import keeps_the_largest, logits_for, sums_to_one, te
 
 K = 3
 BIG = 5000.0  # exp(BIG / T) overflows float64 (and float32)
+SPREAD = 1e5  # logits this far apart: exp of their differences overflows too (float64 at 709)
 
 
 def keeps_k(outs, trials):
@@ -40,12 +41,18 @@ def shift(outs, trials):
 
 
 def finite_for_large(outs, trials):
-    """Logits in the thousands: exp overflows unless the row maximum is subtracted first."""
-    y = tensor(outs[0])
-    if y is None or bool(torch.isfinite(y).all()):
-        return None
-    return Broken(f"logits + {BIG:g} (T = {trials[0]['temperature']:g}) gave {show(y[0])}",
-                  "large logits give NaN or inf: exp overflows because the row maximum is not subtracted before it")
+    """Logits in the thousands (shifted, then spread): exp overflows unless the row maximum is
+    subtracted first, after which every exponent is <= 0."""
+    shifted, spread = tensor(outs[0]), tensor(outs[1])
+    if shifted is not None and not bool(torch.isfinite(shifted).all()):
+        return Broken(f"logits + {BIG:g} (T = {trials[0]['temperature']:g}) gave {show(shifted[0])}",
+                      "large logits give NaN or inf: exp overflows because the row maximum is not subtracted before it")
+    if spread is not None and not bool(torch.isfinite(spread).all()):
+        return Broken(f"logits spread far apart (times {SPREAD:g}) gave {show(spread[0])}, while the same logits "
+                      f"plus {BIG:g} were fine", "widely spread logits give NaN or inf: what is subtracted before exp "
+                      "is not the row maximum (after subtracting the maximum every exponent is <= 0 and cannot "
+                      "overflow), or -inf entries meet an inf")
+    return None
 
 
 def properties(seed: int) -> list[Property]:
@@ -62,8 +69,9 @@ def properties(seed: int) -> list[Property]:
                  "Renormalise: divide by the kept mass, or take the softmax of the masked logits."),
         Property("the kept probabilities in the ratios of softmax(logits / T)", (t,), temperature_reading,
                  "the temperature is used wrongly", "the same rows, T = 2", "softmax(logits / temperature)."),
-        Property("finite for large logits", (dict(t, logits=logits + BIG),), finite_for_large,
-                 "large logits give NaN or inf", f"the same rows plus {BIG:g}", "torch.softmax subtracts the row "
+        Property("finite for large logits", (dict(t, logits=logits + BIG), dict(t, logits=logits * SPREAD)),
+                 finite_for_large, "large logits give NaN or inf", f"the same rows plus {BIG:g}, then times "
+                 f"{SPREAD:g}", "torch.softmax subtracts the row "
                  "maximum for you; by hand: exp(x - x.max(-1, keepdim=True).values)."),
         Property("unchanged when a constant is added to the logits", (t, dict(t, logits=logits + 100.0)), shift,
                  "adding a constant to the logits changes the output", "the same rows, then the logits + 100",

@@ -47,7 +47,18 @@ def nucleus_size(outs, trials):
         (torch.full_like(right, logits.shape[-1]), "nothing is removed"),
     ]
     fits = [means for r, means in readings if bool((counts == r).all())]
-    return Broken(seen, fits[0] if len(fits) == 1 else "the kept set is not the smallest prefix whose mass reaches p")
+    if len(fits) == 1:
+        return Broken(seen, fits[0])
+    differ = counts != right
+    if bool((counts[differ] < right[differ]).all()):
+        return Broken(seen, "too few tokens are kept (never too many): the running total reaches p too early, so what "
+                      "is summed is larger than the probabilities softmax(logits / T) (not normalised to sum to 1, or "
+                      "at another temperature), or the test stops a token early")
+    if bool((counts[differ] > right[differ]).all()):
+        return Broken(seen, "too many tokens are kept (never too few): the running total reaches p too late, so what "
+                      "is summed is smaller than the probabilities softmax(logits / T) (at another temperature, or "
+                      "scaled down), or the test stops a token late")
+    return Broken(seen, "the kept set is not the smallest prefix whose mass reaches p")
 
 
 def p_one(outs, trials):
