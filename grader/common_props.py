@@ -29,12 +29,14 @@ def batch_swap(inputs: dict, batch_inputs: tuple[str, ...], *, what: str = "sequ
     replaced (a mask that says which rows the output has)."""
     others = dict(inputs)
     flipped = dict(inputs)
+    last = dict(inputs)
     for name in batch_inputs:
         x = inputs[name]
         changed = x.clone()
         changed[1:] = x[1:].roll(1, dims=-1) if not x.is_floating_point() else x[1:] * -1.5 + 0.3
         others[name] = changed
         flipped[name] = x.flip(0)
+        last[name] = torch.cat([x[:-1], changed[-1:]])
     for name in carried:
         flipped[name] = inputs[name].flip(0)
 
@@ -54,16 +56,25 @@ def batch_swap(inputs: dict, batch_inputs: tuple[str, ...], *, what: str = "sequ
                           f"a {what}'s output depends on the other {what}s in the batch (something is computed "
                           "across the batch axis)")
         if not near(a.flip(0), c, 1e-5, 1e-4):
-            return Broken(f"with the batch reversed, the outputs are not the reversed outputs (largest change "
-                          f"{float((a.flip(0) - c).abs().max()):.3g})",
-                          f"a {what}'s output depends on its row in the batch")
+            seen = (f"with the batch reversed, the outputs are not the reversed outputs (largest change "
+                    f"{float((a.flip(0) - c).abs().max()):.3g})")
+            d = grouped(outs[3]) if len(outs) > 3 else None
+            if d is not None and d.shape == a.shape and a.shape[0] > 2 and near(a[:-1], d[:-1], 1e-5, 1e-4):
+                # Row 0 ignores the others and no row depends on the last one: each row sees only the rows
+                # before it, as the positions of one long sequence under a causal mask do.
+                return Broken(seen + f"; changing only the last {what} left every other {what}'s output as it was",
+                              f"a {what}'s output depends on the {what}s BEFORE it in the batch, never on those after "
+                              "it: the batch is processed as one long sequence (the rows joined along time, under "
+                              "the causal mask)")
+            return Broken(seen, f"a {what}'s output depends on its row in the batch")
         return None
 
     # A gate: every ablation stage's expected output is computed sequence by sequence, so a model that
     # mixes the batch's rows makes the stages' readings meaningless; this property says what is seen.
-    return Property(f"independent of the other {what}s in the batch", (inputs, others, flipped), check,
+    return Property(f"independent of the other {what}s in the batch", (inputs, others, flipped, last), check,
                     f"a {what}'s output depends on the rest of the batch",
-                    f"the same batch with every {what} but the first replaced, then in reverse order", hint,
+                    f"the same batch with every {what} but the first replaced, then in reverse order, then with "
+                    f"only the last {what} replaced", hint,
                     gate=True)
 
 

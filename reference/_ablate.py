@@ -192,7 +192,8 @@ def lm_stages(seed, base, forward, mistakes, *, causal, words, readings=True, on
 
 
 ANOTHER_EMBEDDING = "embedding and head alone, another embedding"
-STACKING = "stacking blocks is wrong: each block must read the previous block's output (the loop over blocks_weights)"
+STACKING = ("stacking blocks is wrong: each block must read the previous block's output as it is (the loop over "
+            "blocks_weights; nothing applied between blocks, e.g. a final layer norm only after the last)")
 INDEXING = "the blocks' weights are indexed wrongly (the same block used for every layer, or the blocks in the wrong order)"
 
 

@@ -200,7 +200,7 @@ WORDS = {"head": "with no blocks and no positions each step's logits are layer_n
                    "steps 0..i, so the slots written or read are not the right ones (write position `index`, "
                    "attend over cache[..., :index + 1, :])",
          "stacking": "two identical blocks decode wrongly while one block is right: each block must read the "
-                     "previous block's output, and block i must write its keys and values into its own slot "
+                     "previous block's output as it is (nothing applied between blocks), and block i must write its keys and values into its own slot "
                      "cache[i] and attend over that slot (not block 0's, not the last block's)",
          "indexing": "two different blocks decode wrongly while two identical ones are right: block i must use "
                      "blocks_weights[i] and its own cache slot cache[i] (not another block's weights or slot)",

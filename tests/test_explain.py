@@ -392,3 +392,12 @@ def test_a_kv_step_reading_block_0s_cache_names_the_slots(grade):
     source = _tuning_bases()["kv-cache"].replace("K = cache[i, 0, :, :, :index + 1]", "K = cache[0, 0, :, :, :index + 1]")
     d = grade("kv-cache", source).diagnosis
     assert d["evidence"] == "ablation" and "its own slot cache[i]" in d["name"], d
+
+
+def test_a_causal_lm_that_joins_its_batch_into_one_sequence_is_named(grade):
+    source = _tuning_bases()["causal-lm"].replace(
+        "    T = input_ids.shape[1]\n    x = w_emb[input_ids] + pos_embed[:T]\n",
+        "    N, T = input_ids.shape\n    x = (w_emb[input_ids] + pos_embed[:T]).reshape(1, N * T, -1)\n")
+    source = source.replace("    return ln(x) @ w_emb.t()\n", "    return (ln(x) @ w_emb.t()).reshape(N, T, -1)\n")
+    d = grade("causal-lm", source).diagnosis
+    assert d["evidence"] == "property" and "BEFORE it in the batch" in d["name"], d

@@ -1,7 +1,8 @@
-"""What every right top-p satisfies (grader/properties.py): it keeps the smallest prefix of
-the tokens sorted by softmax(logits / T) whose mass reaches p (a token is kept when the
-mass ranked strictly above it is < p), the most likely ones, renormalised; p = 1 keeps
-every token, and the kept probabilities keep the ratios of softmax(logits / T)."""
+"""What every right top-p satisfies (grader/properties.py): it keeps the most likely tokens
+(read first: a count says little when the wrong tokens are kept), as many as the smallest
+prefix of the tokens sorted by softmax(logits / T) whose mass reaches p (a token is kept when
+the mass ranked strictly above it is < p), renormalised; p = 1 keeps every token, and the
+kept probabilities keep the ratios of softmax(logits / T)."""
 
 import torch
 
@@ -79,11 +80,11 @@ def properties(seed: int) -> list[Property]:
     t = dict(logits=logits, temperature=TEMP, p=P)
     return [
         keeps_dtype(t, "logits"),
-        Property("keeping the smallest prefix of the sorted distribution whose mass reaches p", (t,), nucleus_size,
-                 "the wrong number of tokens is kept", f"8 rows of 9 distinct logits, T = {TEMP}, p = {P}",
-                 "Keep a token when the mass ranked strictly above it is < p: (cumsum - sorted) < p."),
         Property("keeping the most likely tokens", (t,), keeps_the_largest, "the wrong tokens are kept",
-                 "the same rows", "Sort descending; scatter the kept mask back to token order."),
+                 f"8 rows of 9 distinct logits, T = {TEMP}, p = {P}", "Sort descending; scatter the kept mask back to token order."),
+        Property("keeping the smallest prefix of the sorted distribution whose mass reaches p", (t,), nucleus_size,
+                 "the wrong number of tokens is kept", "the same rows",
+                 "Keep a token when the mass ranked strictly above it is < p: (cumsum - sorted) < p."),
         Property("rows summing to 1", (t,), sums_to_one, "the rows do not sum to 1", "the same rows",
                  "Divide the kept probabilities by their sum."),
         Property("the kept probabilities in the ratios of softmax(logits / T)", (t,), temperature_reading,
