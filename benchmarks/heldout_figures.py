@@ -131,6 +131,7 @@ def main() -> int:
     from grader.runner import check_problem
 
     costs: list[float] = []
+    cost_of: dict[str, list[float]] = {}  # per problem slug
     original = explain_module.explain
 
     def timed(*a, **kw):
@@ -140,6 +141,7 @@ def main() -> int:
         finally:
             if a[1].diagnosis is None or a[1].diagnosis.get("evidence") != "known-mistake":
                 costs.append((time.perf_counter() - t) * 1000)
+                cost_of.setdefault(a[0].slug, []).append(costs[-1])
 
     explain_module.explain = timed
     course = Course()
@@ -173,7 +175,7 @@ def main() -> int:
 
     slugs = sorted({r["slug"] for r in rows}, key=lambda s: course.get(s).order)
     print(f"{'problem':18} {'wrong':>5} {'right':>5} {'vague':>5} {'unexpl':>6} {'misnamed':>8} {'unjudged':>8} "
-          f"{'correct':>7} {'diagnosed':>9}")
+          f"{'correct':>7} {'diagnosed':>9} {'evidence ms (median)':>20}")
     total = {k: 0 for k in ("wrong", "right", "vague", "unexplained", "misnamed", "unjudged", "correct", "diagnosed")}
     for slug in slugs:
         mine = [r for r in rows if r["slug"] == slug]
@@ -184,8 +186,9 @@ def main() -> int:
                 "correct": len(c), "diagnosed": sum(r["verdict"] == "diagnosed" for r in c)}
         for k in total:
             total[k] += line[k]
+        ms = f"{statistics.median(cost_of[slug]):.0f} ({len(cost_of[slug])} checks)" if cost_of.get(slug) else "-"
         print(f"{slug:18} {line['wrong']:>5} {line['right']:>5} {line['vague']:>5} {line['unexplained']:>6} "
-              f"{line['misnamed']:>8} {line['unjudged']:>8} {line['correct']:>7} {line['diagnosed']:>9}")
+              f"{line['misnamed']:>8} {line['unjudged']:>8} {line['correct']:>7} {line['diagnosed']:>9} {ms:>20}")
     print(f"{'TOTAL':18} {total['wrong']:>5} {total['right']:>5} {total['vague']:>5} {total['unexplained']:>6} "
           f"{total['misnamed']:>8} {total['unjudged']:>8} {total['correct']:>7} {total['diagnosed']:>9}")
     if total["wrong"]:
@@ -198,7 +201,7 @@ def main() -> int:
         print(f"{len(passed)} 'wrong' solutions passed: " + ", ".join(r["file"] for r in passed))
     if args.json:
         Path(args.json).write_text(json.dumps({"rows": rows, "total": total,
-                                               "cost_ms": costs}, indent=1))
+                                               "cost_ms": costs, "cost_ms_by_problem": cost_of}, indent=1))
     return 1 if total["misnamed"] or total["diagnosed"] else 0
 
 
