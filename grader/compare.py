@@ -17,6 +17,10 @@ class Comparison:
     # A custom judge that recognises the mistake from a property (draws that ignore the
     # generator, a copied weight) names it here: {"name", "explanation", "hint"}.
     mistake: dict | None = None
+    # A check of a stated rule of the contract (the output's type, dtype or shape, inputs left
+    # unchanged, where a cache may be written), not of values: the rule, in a teacher's words.
+    # Failed, its message names what is wrong by itself (grader/explain.py falls back on it).
+    rule: str = ""
 
 
 def _describe(value) -> str:
@@ -40,17 +44,24 @@ def _unravel(flat: int, shape) -> tuple[int, ...]:
     return tuple(reversed(index))
 
 
+OUTPUT_TYPE = "the output's type, dtype and shape are part of the contract"
+UNCHANGED_INPUTS = "a function must not change its inputs in place: the caller's tensors are not its own"
+
+
 def compare_tensors(expected: torch.Tensor, actual, atol: float, rtol: float, label: str = "output") -> Comparison:
     """Type, dtype, shape, finiteness, then values within atol + rtol * |expected|."""
     details = {"expected_shape": list(expected.shape), "expected_dtype": str(expected.dtype).removeprefix("torch.")}
     if type(actual) is not torch.Tensor:
-        return Comparison(False, f"{label}: expected a torch.Tensor, got {_describe(actual)}", None, details)
+        return Comparison(False, f"{label}: expected a torch.Tensor, got {_describe(actual)}", None, details,
+                          rule=OUTPUT_TYPE)
     details.update(actual_shape=list(actual.shape), actual_dtype=str(actual.dtype).removeprefix("torch."))
     if actual.dtype != expected.dtype:
         return Comparison(False, f"{label}: dtype is {actual.dtype}, expected {expected.dtype}"
-                          + (" (keep the input's dtype)" if expected.is_floating_point() else ""), None, details)
+                          + (" (keep the input's dtype)" if expected.is_floating_point() else ""), None, details,
+                          rule=OUTPUT_TYPE)
     if actual.shape != expected.shape:
-        return Comparison(False, f"{label}: shape is {tuple(actual.shape)}, expected {tuple(expected.shape)}", None, details)
+        return Comparison(False, f"{label}: shape is {tuple(actual.shape)}, expected {tuple(expected.shape)}", None, details,
+                          rule=OUTPUT_TYPE)
     if actual.numel() == 0:
         return Comparison(True, "", 0.0, details)
     if not expected.is_floating_point():

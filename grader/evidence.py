@@ -1,5 +1,7 @@
 """What a diagnosis rests on, as typed data: the known-mistake catalogue, a property a
-right answer must have, or a stage of the model switched on and off through its weights.
+right answer must have, a stage of the model switched on and off through its weights, or,
+when none of them explains a failure, the failing check itself (a rule of the contract it
+tests, or the exception raised).
 
 A `Finding` is what the explanation layer (grader/explain.py) hands back: the name of
 what is wrong, in the learner's words, and the experiment behind it (what was changed,
@@ -15,6 +17,7 @@ class EvidenceKind(str, Enum):
     KNOWN_MISTAKE = "known-mistake"  # a catalogued mistake reproduces the output on every case
     PROPERTY = "property"  # an invariance or identity every right answer has, broken on purpose-made inputs
     ABLATION = "ablation"  # parts of the model switched off through the weights; the first stage that disagrees
+    CHECK = "check"  # the failing check itself: a broken rule of the contract, or an exception (run alone too)
 
 
 @dataclass(frozen=True)

@@ -5,9 +5,13 @@ check and the evidence layers (grader/ablation.py, grader/properties.py).
 catalogue stays first: when it named a mistake, its diagnosis is only labelled with
 its evidence. When it named nothing, the problem's ablation stages and properties are
 run on the learner's code (extra cases, ONE sandbox child) and the first evidence that
-points somewhere becomes the diagnosis, with what was changed and what was seen. A
-right solution never gets here (the hook runs only for a failed check), and a finding
-is named only when its experiment shows it.
+points somewhere becomes the diagnosis, with what was changed and what was seen. When no
+experiment explains the failure, the failing check itself may: a case that tests a stated
+rule of the contract (inputs left unchanged, the output's shape, where a cache may be
+written) names what is wrong by its own message, and an exception is named with the case
+that raised it, run once more alone in a fresh child (raising only after other cases ran
+means state is kept between calls). A right solution never gets here (the hook runs only
+for a failed check), and a finding is named only when its experiment shows it.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from .properties import Property, read_properties
 from .ablation import stage_from_plain, stage_to_plain  # noqa: F401 (for callers)
 from .sandbox import Job, JobCase
 from .sources import source_for
+from .status import Status
 
 PROPERTIES_FILE = "properties.py"
 STOPPED = ("timeout", "cpu-limit", "memory-limit")
@@ -41,9 +46,10 @@ def explain(problem: Problem, report, *, job: Job, sandbox, seed: int) -> Findin
     try:
         stages = ablation_stages(problem, seed)
         properties = problem_properties(problem, seed)
-        if not stages and not properties:
-            return None
-        finding = run_evidence(problem, stages, properties, job=job, sandbox=sandbox)
+        finding = run_evidence(problem, stages, properties, job=job, sandbox=sandbox) \
+            if stages or properties else None
+        if finding is None:
+            finding = from_the_failing_check(report, job=job, sandbox=sandbox)
     except Exception as exc:  # help, never a reason for a check to break
         report.localisation.append({"title": "explanation unavailable", "kind": "error",
                                     "text": f"The grader could not run its extra experiments "
@@ -94,6 +100,38 @@ def run_evidence(problem: Problem, stages: list[Stage], properties: list[Propert
         extra = "".join(f"\nAlso seen ({f.evidence.value}): {f.name}. {f.seen}" for f in others)
         first = dataclasses.replace(first, also=also, explanation=first.explanation + extra)
     return first
+
+
+def from_the_failing_check(report, *, job: Job, sandbox) -> Finding | None:
+    """The first failing case, when it tests a rule of the contract or raised an exception."""
+    failing = [(i, c) for i, c in enumerate(report.cases) if not c.passed]
+    if not failing:
+        return None
+    i, case = failing[0]
+    where = f'the case "{case.name}"' + (f" ({case.about})" if case.about else "")
+    message = " ".join(case.message.split())
+    if case.status == Status.OK and case.rule:
+        return Finding(name=message[:300], evidence=EvidenceKind.CHECK, changed=where, seen=message,
+                       explanation=f"No experiment explains this failure, but {where} tests a rule of the contract: "
+                                   f"{case.rule}. Your code broke it: {message}")
+    if case.status != Status.EXCEPTION:
+        return None
+    raised = message.removeprefix(Status.EXCEPTION.title).lstrip(": ")[:200]
+    alone = None
+    if i > 0 and len(job.cases) == len(report.cases):
+        outcomes = sandbox.run_check(dataclasses.replace(job, cases=[job.cases[i]]))
+        alone = outcomes[0].status if outcomes else None
+    if alone == Status.OK:
+        return Finding(name="your code keeps state between calls: a case raises after others ran in the same process, "
+                            "and runs without error alone", evidence=EvidenceKind.CHECK,
+                       changed=f"{where}, run once more alone in a fresh process", seen=raised,
+                       explanation=f"{where.capitalize()} raised {raised} after {i} other case(s) ran in the same "
+                                   "process; run alone in a fresh process, it raised nothing. Something from an earlier "
+                                   "call is kept (a module-level variable, a cache, an attribute) and reused.")
+    return Finding(name=f"your code raises {raised} on {where}", evidence=EvidenceKind.CHECK, changed=where,
+                   seen=raised, explanation=f"{where.capitalize()} raised {raised}" +
+                   (" (in a fresh process too)" if alone is not None else "") +
+                   ". The traceback under the case shows the line.")
 
 
 def _output(outcome, key: str | None = "output"):

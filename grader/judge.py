@@ -22,7 +22,7 @@ import warnings
 import torch
 
 from .cases import Case, case_tolerance  # noqa: F401 (case_tolerance: for callers)
-from .compare import Comparison, compare_tensors
+from .compare import UNCHANGED_INPUTS, Comparison, compare_tensors
 from .sources import (PUBLIC_JUDGE_FILE, has_public_judge, public_judge_module,  # noqa: F401 (public_module,
                       public_module, source_for)  # PUBLIC_JUDGE_FILE: for references and validate)
 from .results import CaseResult
@@ -69,6 +69,7 @@ def judge(problem, case: Case, outcome: Outcome) -> CaseResult:
     result.details = main.details
     if failed and main.mistake:
         result.diagnosis = dict(main.mistake)
+    result.rule = main.rule if failed else ""
     return result
 
 
@@ -97,5 +98,6 @@ def check_inputs_unchanged(case: Case, value: dict, mutable: list[str]) -> Compa
         if type(now) is not torch.Tensor or now.shape != original.shape or now.dtype != original.dtype \
                 or not torch.equal(torch.nan_to_num(now), torch.nan_to_num(original)):
             return Comparison(False, f"your function changed its input `{name}` in place; "
-                              "compute into new tensors instead (e.g. `x - mean`, not `x -= mean`)")
+                              "compute into new tensors instead (e.g. `x - mean`, not `x -= mean`)",
+                              rule=UNCHANGED_INPUTS)
     return Comparison(True, "")

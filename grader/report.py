@@ -16,7 +16,8 @@ from .results import Report
 
 # The diagnosis panel's title says what the diagnosis rests on (grader/evidence.py).
 EVIDENCE_TITLES = {"known-mistake": "likely mistake", "property": "what is wrong (a property a right answer has)",
-                   "ablation": "what is wrong (parts of your model switched off)"}
+                   "ablation": "what is wrong (parts of your model switched off)",
+                   "check": "what is wrong (the failing check)"}
 
 
 def to_json(report: Report) -> str:

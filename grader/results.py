@@ -29,6 +29,7 @@ class CaseResult:
     output_truncated: int = 0
     elapsed: float = 0.0
     diagnosis: dict | None = None  # the known mistake this output matches, if any
+    rule: str = ""  # failed on a rule of the contract (grader/compare.py's Comparison.rule), not on values
 
 
 @dataclass

@@ -117,7 +117,8 @@ WRONG = {
             u = torch.from_numpy(np.random.rand(probs.shape[0], 1)) * cdf[:, -1:]
             return (cdf <= u).sum(dim=-1)
     """),
-    "returns shape (N, 1)": (None, """
+    # No experiment explains it; the failing check's rule (the output's shape) names it.
+    "returns shape (N, 1)": ("draws: shape is (20000, 1), expected (20000,): one token id per row of probs", """
         import torch
         def sample(probs, generator):
             cdf = probs.cumsum(dim=-1)

@@ -401,3 +401,61 @@ def test_a_causal_lm_that_joins_its_batch_into_one_sequence_is_named(grade):
     source = source.replace("    return ln(x) @ w_emb.t()\n", "    return (ln(x) @ w_emb.t()).reshape(N, T, -1)\n")
     d = grade("causal-lm", source).diagnosis
     assert d["evidence"] == "property" and "BEFORE it in the batch" in d["name"], d
+
+
+# ---------------------------------------------------------------- the failing check itself (after held-out set 4)
+LAYER_NORM_STATEFUL = """
+    import torch
+    _SEEN = {}
+    def layer_norm(x, eps=1e-5):
+        ones = _SEEN.setdefault("ones", torch.ones(x.shape[-1], dtype=x.dtype))  # sized by the first call
+        mean = x.mean(-1, keepdim=True)
+        var = ((x - mean) ** 2).mean(-1, keepdim=True)
+        return (x - mean) / torch.sqrt(var + eps) * ones
+"""
+
+LAYER_NORM_TWO_D_ONLY = """
+    import torch
+    def layer_norm(x, eps=1e-5):
+        rows, d = x.shape  # "always (N, d)"
+        mean = x.sum(1, keepdim=True) / d
+        var = ((x - mean) ** 2).sum(1, keepdim=True) / d
+        return (x - mean) / torch.sqrt(var + eps)
+"""
+
+LAYER_NORM_ONE_PASS = """
+    import torch
+    def layer_norm(x, eps=1e-5):
+        mean = x.mean(dim=-1, keepdim=True)
+        var = (x * x).mean(dim=-1, keepdim=True) - mean * mean
+        return (x - mean) / torch.sqrt(var + eps)
+"""
+
+
+def test_state_kept_between_calls_is_named_by_running_the_case_alone(grade):
+    report = grade("layer-norm", LAYER_NORM_STATEFUL)
+    d = report.diagnosis
+    assert not report.passed and d["evidence"] == "check", d
+    assert "keeps state between calls" in d["name"] and "alone in a fresh process" in d["changed"]
+
+
+def test_an_exception_is_named_with_the_case_that_raised_it(grade):
+    report = grade("layer-norm", LAYER_NORM_TWO_D_ONLY)
+    d = report.diagnosis
+    first = next(c for c in report.cases if not c.passed)
+    assert d["evidence"] == "check" and d["name"].startswith("your code raises ValueError"), d
+    assert f'the case "{first.name}"' in d["name"] and "traceback" in d["explanation"]
+
+
+def test_a_one_pass_variance_is_named_by_the_float32_offset_property(grade):
+    d = grade("layer-norm", LAYER_NORM_ONE_PASS).diagnosis
+    assert d["evidence"] == "property" and "cancels catastrophically" in d["name"], d
+
+
+def test_a_kv_step_writing_beyond_index_is_named_by_the_broken_rule(grade):
+    """Right logits (the read stops at index), so no stage or property differs: the rule does."""
+    source = _tuning_bases()["kv-cache"].replace("cache[i, 0, :, :, index] = k[:, :, 0]",
+                                                 "cache[i, 0, :, :, index:] = k[:, :, :1]")
+    d = grade("kv-cache", source).diagnosis
+    assert d["evidence"] == "check" and "a step may write only position 0" in d["name"], d
+    assert "writes its keys and values at position `index` of the cache and nowhere else" in d["explanation"]

@@ -149,7 +149,10 @@ def test_in_place_edit_of_input_fails(grade):
     """)
     assert not report.passed
     assert "in place" in failing_messages(report)
-    assert report.diagnosis is None  # the output itself is right
+    # The output itself is right: no catalogued mistake, property or stage; the broken rule is the diagnosis.
+    d = report.diagnosis
+    assert d["evidence"] == "check" and "changed its input `x` in place" in d["name"], d
+    assert "must not change its inputs in place" in d["explanation"]
 
 
 BANNED = [

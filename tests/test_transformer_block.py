@@ -178,7 +178,10 @@ def test_in_place_update_of_the_input_fails(grade):
                                               + MLP))
     assert not report.passed
     assert "in place" in failing_messages(report)
-    assert report.diagnosis is None  # the output itself is right
+    # The output itself is right: no catalogued mistake, property or stage; the broken rule is the diagnosis.
+    d = report.diagnosis
+    assert d["evidence"] == "check" and "changed its input `x` in place" in d["name"], d
+    assert "must not change its inputs in place" in d["explanation"]
 
 
 HEAD = "import torch\nimport torch.nn.functional as F\ndef pre_ln_block(x, block_weights, num_heads, causal=False):\n"

@@ -15,7 +15,7 @@ context is not there drew a token outside the top-k before, which is reported fi
 
 import torch
 
-from grader.compare import Comparison, compare_tensors, fit
+from grader.compare import UNCHANGED_INPUTS, Comparison, compare_tensors, fit
 
 TOP_K_MARGIN = 1e-3  # a drawn token within this of the k-th scaled logit counts as in the top k (rounding)
 
@@ -69,7 +69,7 @@ def inputs_unchanged(inputs, after) -> Comparison:
         now = after.get(name)
         if now is not None and (type(now) is not torch.Tensor or now.shape != inputs[name].shape
                                 or not torch.equal(now, inputs[name])):
-            return Comparison(False, f"your function changed its input `{name}` in place")
+            return Comparison(False, f"your function changed its input `{name}` in place", rule=UNCHANGED_INPUTS)
     return Comparison(True, "")
 
 
@@ -82,11 +82,13 @@ def check_ids(out, inputs, label) -> Comparison:
     if out.dtype != torch.int64 or tuple(out.shape) != shape:
         verdict = compare_tensors(torch.zeros(shape, dtype=torch.int64), out, 0, 0, label=label)
         verdict.message += _shape_hint(inputs, out) if out.dtype == torch.int64 else ""
+        verdict.rule = ("the output is the prompt followed by exactly max_new_tokens new tokens per row, as int64 "
+                        "token ids")
         return verdict
     if not torch.equal(out[:, :T0], prompt):
         r = int((out[:, :T0] != prompt).any(1).nonzero()[0])
         return Comparison(False, f"{label}: row {r} does not start with its prompt: return the prompt followed by the "
-                          "new tokens")
+                          "new tokens", rule="the output is the prompt followed by the new tokens")
     V = inputs["w_emb"].shape[0]
     bad = (out < 0) | (out >= V)
     if bad.any():
@@ -108,7 +110,8 @@ def ended_rows_stay_ended(new, end, T0) -> Comparison:
     first = int((new[r] == end).nonzero()[0])
     return Comparison(False, f"row {r} emitted the end token {end} at position {T0 + first} but went on "
                       f"with token {int(new[r, s])} at position {T0 + s}: once a row emits "
-                      "end_token_id, the rest of that row is end_token_id")
+                      "end_token_id, the rest of that row is end_token_id",
+                      rule="once a row emits end_token_id, the rest of that row is end_token_id")
 
 
 def _thresholds(contexts: dict, temperature: float, k: int) -> dict:
@@ -145,11 +148,13 @@ def reproducible(value, out, N) -> list[Comparison]:
     if type(again) is not torch.Tensor or again.shape != out.shape or not torch.equal(again, out):
         verdicts.append(Comparison(False, "the same generator seed gave a different output in a second run with the "
                                    "global RNG reseeded: take every random number from `generator` (torch.rand(..., "
-                                   "generator=generator)), never from the global RNG"))
+                                   "generator=generator)), never from the global RNG",
+                                   rule="the same generator seed gives the same output"))
     other = value.get("samples_other_seed")
     if type(other) is torch.Tensor and torch.equal(other, out):
         verdicts.append(Comparison(False, f"two different generator seeds gave the same {N} rows: draw from the "
-                                   "generator you are given, not from one you seed yourself"))
+                                   "generator you are given, not from one you seed yourself",
+                                   rule="the draws come from the generator you are given"))
     return verdicts
 
 

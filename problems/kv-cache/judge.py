@@ -11,7 +11,7 @@ checked from the FLOPs problems/kv-cache/probe.py counted.
 
 import torch
 
-from grader.compare import Comparison, compare_tensors
+from grader.compare import UNCHANGED_INPUTS, Comparison, compare_tensors
 
 FLOP_FACTOR = 2.0  # a step may do up to this multiple of a cached step's matmul work
 
@@ -108,7 +108,8 @@ def check_cache(before, after, expected_written, index, tol, when) -> Comparison
         first = tuple(int(i) for i in others.nonzero()[0])
         msg = (f"{label} changed position {first[4]} ({_where(first)}), but a step may write only position {index}"
                + (f"; position {index} itself was not written" if unwritten else ""))
-        return Comparison(False, msg, details={"position": first[4], "index": index})
+        return Comparison(False, msg, details={"position": first[4], "index": index},
+                          rule="a step writes its keys and values at position `index` of the cache and nowhere else")
     if unwritten:
         return Comparison(False, f"{label} is unchanged at position {index}: the step must write this token's keys "
                           "and values there and return the cache it wrote", details={"position": index, "index": index},
@@ -158,7 +159,8 @@ def inputs_unchanged(inputs, after) -> Comparison:
         if now is None:
             continue
         if type(now) is not torch.Tensor or now.shape != inputs[name].shape or not torch.equal(now, inputs[name]):
-            return Comparison(False, f"your step changed its input `{name}` in place; only the cache may be written")
+            return Comparison(False, f"your step changed its input `{name}` in place; only the cache may be written",
+                              rule=UNCHANGED_INPUTS)
     return Comparison(True, "")
 
 

@@ -1,6 +1,7 @@
 """What every right layer norm satisfies (grader/properties.py): each row (last axis) comes
 out with mean 0 and biased variance var / (var + eps); adding a constant to a row changes
-nothing; the rows are independent of each other. On rows of tiny variance the eps that
+nothing (in float32 too, for a constant of 1000: a variance that squares before centring
+cancels there); the rows are independent of each other. On rows of tiny variance the eps that
 was used, and where, can be read back from the output's spread."""
 
 import torch
@@ -29,6 +30,25 @@ def shift_invariant(outs, trials):
                   "everywhere it should be (in the centring or in the variance)")
 
 
+OFFSET = 1000.0  # float32's step there is 6e-5: a centred variance barely notices, E[x^2] - E[x]^2 loses ~2%
+
+
+def shift_invariant_float32(outs, trials):
+    """The same rows + OFFSET, in float32: a right layer norm moves by about float32's rounding of
+    the input (4e-5 here), one that squares before centring by far more."""
+    y, y_shift = tensor(outs[0]), tensor(outs[1])
+    if y is None or y_shift is None or y.shape != y_shift.shape:
+        return None
+    moved = float((y - y_shift).abs().max()) if bool(torch.isfinite(y_shift).all()) else float("inf")
+    if moved <= 1e-3:
+        return None
+    return Broken(f"in float32, rows -> {show(y[0, 0])}; the same rows + {OFFSET:g} -> {show(y_shift[0, 0])} "
+                  f"(largest change {moved:.3g}; rounding the input explains about 4e-05)",
+                  "the variance cancels catastrophically when a row's mean is large: it is computed as "
+                  "E[x^2] - E[x]^2 (or similar) in float32, which loses the digits that matter; centre first: "
+                  "((x - mean) ** 2).mean(-1)")
+
+
 def mean_and_variance(outs, trials):
     x, y = trials[0]["x"], tensor(outs[0], trials[0]["x"].shape)
     if y is None:
@@ -50,6 +70,10 @@ def mean_and_variance(outs, trials):
                                 "sqrt(var + eps) of the row")
         return Broken(seen, "the output rows have mean 0 but not variance 1: they are not divided by their own "
                             "standard deviation")
+    other = [k for k in range(y.ndim - 1) if near(y.mean(k), torch.zeros_like(y.mean(k)), 1e-6, 0)]
+    if other:
+        return Broken(seen + f"; over axis {other[0]} the means are 0", f"the input is normalised over axis "
+                      f"{other[0]} of the {y.ndim}-d input, not over the last axis (use dim=-1)")
     return Broken(seen, "the output rows do not have mean 0 over the last axis")
 
 
@@ -89,6 +113,11 @@ def properties(seed: int) -> list[Property]:
         Property("unchanged when a constant is added to a row", (dict(x=x), dict(x=x + 10)), shift_invariant,
                  "the output changes when a constant is added to a row", "rows of 8 numbers, then the same rows + 10",
                  "Subtract each row's own mean over the last axis: x.mean(-1, keepdim=True)."),
+        Property(f"unchanged in float32 when a large constant ({OFFSET:g}) is added to a row",
+                 (dict(x=x.float()), dict(x=(x + OFFSET).float())), shift_invariant_float32,
+                 "the output changes when a large constant is added to a row", f"the rows in float32, then the "
+                 f"same rows + {OFFSET:g}", "var = ((x - mean) ** 2).mean(-1, keepdim=True): subtract the mean "
+                 "before squaring."),
         Property("rows of mean 0 and (biased) variance var / (var + eps)", (dict(x=x),), mean_and_variance,
                  "the output rows do not have mean 0 and variance 1", "(2, 3, 8) rows of mean about 1, spread 2",
                  "var = ((x - mean) ** 2).mean(-1, keepdim=True): divide by d."),

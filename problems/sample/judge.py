@@ -15,7 +15,7 @@ import torch
 
 # The chi-square test lives in grader.compare, shared with generate's public judge; its
 # names stay importable from here (tests and benchmarks use them).
-from grader.compare import ALPHA, MIN_EXPECTED, Comparison, chi_square, fit  # noqa: F401
+from grader.compare import ALPHA, MIN_EXPECTED, OUTPUT_TYPE, UNCHANGED_INPUTS, Comparison, chi_square, fit  # noqa: F401
 
 
 # --------------------------------------------------------------------------- the draws
@@ -24,16 +24,18 @@ def validate(draws, rows: torch.Tensor, n: int, label: str):
     `rows` (row i follows rows[i % R]). Returns (Comparison, counts (R, V) or None)."""
     R, V = rows.shape
     if isinstance(draws, dict) and "__bad_type__" in draws:
-        return Comparison(False, f"{label}: expected a torch.Tensor, got {draws['__bad_type__']}"), None
+        return Comparison(False, f"{label}: expected a torch.Tensor, got {draws['__bad_type__']}", rule=OUTPUT_TYPE), None
     if type(draws) is not torch.Tensor:
-        return Comparison(False, f"{label}: expected a torch.Tensor of token ids, got a {type(draws).__name__}"), None
+        return Comparison(False, f"{label}: expected a torch.Tensor of token ids, got a {type(draws).__name__}",
+                          rule=OUTPUT_TYPE), None
     details = {"expected_shape": [R * n], "expected_dtype": "int64", "actual_shape": list(draws.shape),
                "actual_dtype": str(draws.dtype).removeprefix("torch.")}
     if draws.dtype != torch.int64:
-        return Comparison(False, f"{label}: dtype is {draws.dtype}, expected torch.int64 token ids", None, details), None
+        return Comparison(False, f"{label}: dtype is {draws.dtype}, expected torch.int64 token ids", None, details,
+                          rule=OUTPUT_TYPE), None
     if tuple(draws.shape) != (R * n,):
         return Comparison(False, f"{label}: shape is {tuple(draws.shape)}, expected ({R * n},): one token id per row "
-                          f"of probs", None, details), None
+                          f"of probs", None, details, rule=OUTPUT_TYPE), None
     bad = (draws < 0) | (draws >= V)
     if bad.any():
         i = int(bad.nonzero()[0])
@@ -46,7 +48,8 @@ def validate(draws, rows: torch.Tensor, n: int, label: str):
         r, j = (int(v) for v in zero.nonzero()[0])
         where = f"token {j}" + (f" of distribution {r}" if R > 1 else "")
         return Comparison(False, f"{label}: drew {where}, which has probability 0, {int(counts[r, j])} times "
-                          f"(a token of probability 0 must never be drawn)", None, details), None
+                          f"(a token of probability 0 must never be drawn)", None, details,
+                          rule="a token of probability 0 is never drawn"), None
     return Comparison(True, ""), counts
 
 
@@ -114,5 +117,6 @@ def _reproducibility(case, value: dict, counts) -> list[Comparison]:
     out.append(check)
     after = value.get("probs_after")
     if type(after) is torch.Tensor and not torch.equal(after, rows.repeat(n, 1)):
-        out.append(Comparison(False, "your function changed its input `probs` in place; compute into new tensors"))
+        out.append(Comparison(False, "your function changed its input `probs` in place; compute into new tensors",
+                              rule=UNCHANGED_INPUTS))
     return out
