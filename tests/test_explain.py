@@ -459,3 +459,32 @@ def test_a_kv_step_writing_beyond_index_is_named_by_the_broken_rule(grade):
     d = grade("kv-cache", source).diagnosis
     assert d["evidence"] == "check" and "a step may write only position 0" in d["name"], d
     assert "writes its keys and values at position `index` of the cache and nowhere else" in d["explanation"]
+
+
+REVERSE_EMBEDDING_RESHAPED = """
+    import torch
+    from torch import nn
+    class ReverseEmbedding(nn.Module):
+        def __init__(self, embedding):
+            super().__init__()
+            self.embedding = embedding
+        def forward(self, hidden):
+            V, d = self.embedding.weight.shape
+            return torch.matmul(hidden, self.embedding.weight.reshape(d, V))
+"""
+
+SAMPLE_GUMBEL_ON_PROBS = """
+    import torch
+    def sample(probs, generator):
+        u = torch.rand(probs.shape, generator=generator, dtype=torch.float64).clamp_min(1e-12)
+        return torch.argmax(probs.double() - torch.log(-torch.log(u)), dim=-1)
+"""
+
+
+@pytest.mark.parametrize("slug, source, words", [
+    ("reverse-embedding", REVERSE_EMBEDDING_RESHAPED, "reshaped to (d, V)"),
+    ("sample", SAMPLE_GUMBEL_ON_PROBS, "tokens of probability 0 are drawn"),
+])
+def test_a_property_added_after_held_out_set_4_names_the_mistake(grade, slug, source, words):
+    d = grade(slug, source).diagnosis
+    assert d["evidence"] == "property" and words in d["name"], d

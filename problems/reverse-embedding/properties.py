@@ -109,6 +109,11 @@ def plain_product(outs, trials):
     scale = float((got * want).sum() / (want * want).sum())
     if near(got, want * scale, 1e-4, 1e-4):
         return Broken(seen, f"the logits are scaled by {scale:.4g}")
+    w = t["weight"].double()
+    if near(got, t["hidden"].double() @ w.reshape(w.shape[1], w.shape[0]), 1e-4, 1e-4):
+        return Broken(seen, "the weight is reshaped to (d, V) (view or reshape), not transposed: a reshape re-reads "
+                      "the same memory in order, so its columns are not the embedding's rows; use weight.T",
+                      "Your output equals hidden @ weight.reshape(d, V) exactly.")
     return Broken(seen, "the output is not hidden @ weight.T")
 
 

@@ -53,6 +53,11 @@ def certain_tokens(outs, trials):
         return Broken(seen + f"; each row ALONE (a batch of one) drew its token {ONE_HOT_TOKENS}",
                       "a row's draw depends on the other rows of the batch: the rows are mixed (a sum, cumulative "
                       "sum or normalisation over the batch axis, dim 0, instead of the vocabulary)")
+    varies = bool((cols != cols[:1]).any(0).all())  # every row drew several different tokens over the draws
+    if varies:
+        return Broken(seen, "tokens of probability 0 are drawn, and each row's draws vary: the random noise outweighs "
+                      "a probability of 0, so the probabilities enter the draw in a form where 0 does not exclude a "
+                      "token (for a Gumbel-max draw: noise added to p instead of to log p, where log 0 = -inf)")
     return Broken(seen, "a token of probability 1 is not always drawn")
 
 
