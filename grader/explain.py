@@ -126,8 +126,9 @@ def from_the_failing_check(report, *, job: Job, sandbox) -> Finding | None:
                             "and runs without error alone", evidence=EvidenceKind.CHECK,
                        changed=f"{where}, run once more alone in a fresh process", seen=raised,
                        explanation=f"{where.capitalize()} raised {raised} after {i} other case(s) ran in the same "
-                                   "process; run alone in a fresh process, it raised nothing. Something from an earlier "
-                                   "call is kept (a module-level variable, a cache, an attribute) and reused.")
+                                   "process; run alone in a fresh process on the same inputs, it raised nothing. Something from an "
+                                   "earlier call is kept (a module-level variable, a default argument, a cache, an "
+                                   "attribute) and reused.")
     return Finding(name=f"your code raises {raised} on {where}", evidence=EvidenceKind.CHECK, changed=where,
                    seen=raised, explanation=f"{where.capitalize()} raised {raised}" +
                    (" (in a fresh process too)" if alone is not None else "") +
