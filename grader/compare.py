@@ -48,6 +48,26 @@ OUTPUT_TYPE = "the output's type, dtype and shape are part of the contract"
 UNCHANGED_INPUTS = "a function must not change its inputs in place: the caller's tensors are not its own"
 
 
+def shape_reading(expected: tuple, actual: tuple) -> str:
+    """What a wrong shape says by itself, when it says something: an axis of size 1 added or
+    dropped, or the same sizes in another order."""
+    def no_ones(shape):
+        return tuple(s for s in shape if s != 1)
+
+    if len(actual) > len(expected) and actual[len(actual) - len(expected):] == expected \
+            and all(s == 1 for s in actual[:len(actual) - len(expected)]):
+        return (" (an extra leading axis of size 1: something of shape (1,) was broadcast into the result, e.g. a "
+                "constant made with torch.tensor([c]), or a batch axis added and never removed)")
+    if len(actual) > len(expected) and no_ones(actual) == no_ones(expected):
+        return " (an extra axis of size 1: a keepdim=True, unsqueeze or [:, None] left in, or a slice where an index belongs)"
+    if len(actual) < len(expected) and no_ones(actual) == no_ones(expected):
+        return (" (an axis of size 1 was dropped: a bare .squeeze() removes every axis of size 1, or an index where a "
+                "slice belongs; squeeze only the axis you mean)")
+    if sorted(actual) == sorted(expected):
+        return " (the same sizes in another order: axes transposed or permuted)"
+    return ""
+
+
 def compare_tensors(expected: torch.Tensor, actual, atol: float, rtol: float, label: str = "output") -> Comparison:
     """Type, dtype, shape, finiteness, then values within atol + rtol * |expected|."""
     details = {"expected_shape": list(expected.shape), "expected_dtype": str(expected.dtype).removeprefix("torch.")}
@@ -60,8 +80,8 @@ def compare_tensors(expected: torch.Tensor, actual, atol: float, rtol: float, la
                           + (" (keep the input's dtype)" if expected.is_floating_point() else ""), None, details,
                           rule=OUTPUT_TYPE)
     if actual.shape != expected.shape:
-        return Comparison(False, f"{label}: shape is {tuple(actual.shape)}, expected {tuple(expected.shape)}", None, details,
-                          rule=OUTPUT_TYPE)
+        return Comparison(False, f"{label}: shape is {tuple(actual.shape)}, expected {tuple(expected.shape)}"
+                          + shape_reading(tuple(expected.shape), tuple(actual.shape)), None, details, rule=OUTPUT_TYPE)
     if actual.numel() == 0:
         return Comparison(True, "", 0.0, details)
     if not expected.is_floating_point():

@@ -27,6 +27,9 @@ def sums_to_one(outs, trials):
         if bool((((probs * kept).sum(-1) - s).abs() < 1e-6).all()):
             return Broken(seen, "the kept probabilities are not renormalised: they keep their softmax values",
                           "Each row's kept entries equal softmax(logits / T) there, so the row sums to the kept mass.")
+    if abs(float(y.sum()) - 1) < 1e-6 and y.shape[0] > 1:
+        return Broken(seen + f"; all {y.shape[0]} rows together sum to 1", "the output is normalised over the whole "
+                      "tensor, not row by row: divide each row by its own sum (sum(-1, keepdim=True))")
     return Broken(seen, "the rows do not sum to 1")
 
 

@@ -140,12 +140,14 @@ def block_stages(seed, forward, mistakes, *, N=2, T=6, d=16, num_heads=4, dtype=
     return mark_informative(stages, {})
 
 
-def lm_stages(seed, base, forward, mistakes, *, causal, words, readings=True, one_position=None):
+def lm_stages(seed, base, forward, mistakes, *, causal, words, readings=True, one_position=None, final_norm=False):
     """The model ladder. `base`: the entry's inputs (w_emb, pos_embed, blocks_weights with >= 2 blocks);
     `forward(**inputs)`: the reference's output; `words`: problem-specific wrong_means for
     "head" (embedding and head alone), "positions", and optionally "causal" (the causal stage),
     "single" (one position), "stacking" and "indexing" (two identical, two different blocks: what
-    else those stages exercise in this problem); `one_position(base) -> changed inputs` cuts the sequence to one position."""
+    else those stages exercise in this problem); `final_norm`: the model ends with a layer norm,
+    whose place the first stage in which a block changes the stream also exercises (while the
+    blocks are the identity, a layer norm before them reads the same); `one_position(base) -> changed inputs` cuts the sequence to one position."""
     bw = base["blocks_weights"]
     zero_blocks = bw[:0]
     zero_pos = torch.zeros_like(base["pos_embed"])
@@ -172,7 +174,13 @@ def lm_stages(seed, base, forward, mistakes, *, causal, words, readings=True, on
                           {**one_position(base), "blocks_weights": with_zeros(first, W_MLP2)[None]}))
         if block_causal is not None and block_causal != causal:
             continue  # the model fixes the flag: only the stage it uses
+        if final_norm and name == FIRST_CHANGE:
+            wrong_means += (", or the final layer norm is not applied to the last block's output (while the blocks "
+                            "changed nothing, a layer norm anywhere else on the stream read the same)")
         steps.append((name, changed, wrong_means, hint, {"blocks_weights": weights[None], **(extra[0] if extra else {})}))
+    steps.append(("one block, both sublayers", "nothing switched off in the only block", words.get("chaining", CHAINING),
+                  "x = x + attention(layer_norm(x)); then x = x + mlp(layer_norm(x)) of the UPDATED x.",
+                  {"blocks_weights": first[None]}))
     steps.append(("two identical blocks", "blocks_weights = [B, B]", words.get("stacking", STACKING),
                   "for block_weights in blocks_weights: x = block(x, block_weights, ...)",
                   {"blocks_weights": torch.stack([first, first])}))
@@ -192,6 +200,9 @@ def lm_stages(seed, base, forward, mistakes, *, causal, words, readings=True, on
 
 
 ANOTHER_EMBEDDING = "embedding and head alone, another embedding"
+FIRST_CHANGE = "one block with only its MLP, identity MLP weights"  # the first stage in which a block changes x
+CHAINING = ("each sublayer is right alone but not together in one block: how they are chained (attention first, "
+            "then the MLP, whose layer norm reads the stream attention has UPDATED; each adds to the stream)")
 STACKING = ("stacking blocks is wrong: each block must read the previous block's output as it is (the loop over "
             "blocks_weights; nothing applied between blocks, e.g. a final layer norm only after the last)")
 INDEXING = "the blocks' weights are indexed wrongly (the same block used for every layer, or the blocks in the wrong order)"

@@ -132,5 +132,5 @@ def ablations(seed: int) -> list:
     """The model with parts switched off through its weights (reference/_ablate.py)."""
     base = L.lm_inputs(seed, "ablation", N=2, T=6, max_len=9, d=16, V=20, num_heads=4, num_blocks=2, mask=None,
                        block_scale=1.5)
-    return sibling(__file__, "_ablate").lm_stages(seed, base, causal_lm_forward, MISTAKES, causal=True, words=WORDS,
+    return sibling(__file__, "_ablate").lm_stages(seed, base, causal_lm_forward, MISTAKES, causal=True, words=WORDS, final_norm=True,
                                                   one_position=lambda b: {"input_ids": b["input_ids"][:, :1]})

@@ -321,11 +321,15 @@ MISTAKES = [
 # --------------------------------------------------------------------------- ablation (grader/ablation.py)
 WORDS = {"head": "with no blocks and no positions the next token depends only on the last token "
                  "(argmax of layer_norm(w_emb[last]) @ w_emb.T), and yours differ: the logits used (the LAST "
-                 "position's), the final layer norm, the tied head, or how the chosen token is appended is wrong",
+                 "position's), the final layer norm, the tied head, how the chosen token is appended, or how the "
+                 "greedy token is chosen at temperature 0 (the argmax of the logits, never divided by the "
+                 "temperature) is wrong",
          "positions": "with no blocks, the tokens chosen once positions are added are wrong: the positional "
                       "embeddings are added wrongly as the sequence grows (pos_embed[:T] for the current length T), "
-                      "or the model is not run on the whole sequence so far (a cut or sliding context shifts every "
-                      "position)",
+                      "the model is not run on the whole sequence so far (a cut or sliding context shifts every "
+                      "position), or the next token is read from the wrong position's logits (it must be the last "
+                      "position of the sequence so far; with no blocks and no positions the same token is often chosen at "
+                      "every step, which hid it)",
          "causal": "the causal mask of the forward pass is wrong"}
 
 
@@ -339,5 +343,5 @@ def ablations(seed: int) -> list:
     # centring change which token wins, so a missing ln_f shows already without blocks.
     base["w_emb"] = base["w_emb"] + 2.0 * randn(g, 24, 1)
     base["pos_embed"] = base["pos_embed"] * 3.0  # positions strong enough to change the greedy tokens
-    return sibling(__file__, "_ablate").lm_stages(seed, base, generate, MISTAKES, causal=True, words=WORDS,
+    return sibling(__file__, "_ablate").lm_stages(seed, base, generate, MISTAKES, causal=True, words=WORDS, final_norm=True,
                                                   one_position=lambda b: {"prompt_ids": b["prompt_ids"][:, :1], "max_new_tokens": 1})

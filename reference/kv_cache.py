@@ -221,5 +221,5 @@ def ablations(seed: int) -> list:
     base = {"input_ids": randint(g, 20, 2, 6), "max_len": 7, **model_weights(g, 20, 16, 7, 2),
             "num_heads": 4}
     base["blocks_weights"] = base["blocks_weights"] * 1.5
-    return sibling(__file__, "_ablate").lm_stages(seed, base, _decoded_logits, MISTAKES, causal=True, words=WORDS,
+    return sibling(__file__, "_ablate").lm_stages(seed, base, _decoded_logits, MISTAKES, causal=True, words=WORDS, final_norm=True,
                                                   one_position=lambda b: {"input_ids": b["input_ids"][:, :1], "max_len": 1})

@@ -488,3 +488,80 @@ SAMPLE_GUMBEL_ON_PROBS = """
 def test_a_property_added_after_held_out_set_4_names_the_mistake(grade, slug, source, words):
     d = grade(slug, source).diagnosis
     assert d["evidence"] == "property" and words in d["name"], d
+
+
+# ---------------------------------------------------------------- evidence added after held-out set 5
+def test_a_block_with_its_sublayers_swapped_is_named_by_the_one_block_stage(grade):
+    source = _tuning_bases()["causal-lm"].replace(
+        "    x = x + mha(ln(x), wq, wk, wv, wo, h, causal)\n    x = x + act(ln(x) @ w1) @ w2\n",
+        "    x = x + act(ln(x) @ w1) @ w2\n    x = x + mha(ln(x), wq, wk, wv, wo, h, causal)\n")
+    d = grade("causal-lm", source).diagnosis
+    assert d["evidence"] == "ablation" and "right alone but not together in one block" in d["name"], d
+    assert "one block with only attention: right" in d["explanation"]
+
+
+def test_a_final_layer_norm_in_the_wrong_place_is_among_the_first_changed_stages_words(grade):
+    source = _tuning_bases()["causal-lm"].replace("x = w_emb[input_ids] + pos_embed[:T]\n",
+                                                   "x = ln(w_emb[input_ids] + pos_embed[:T])\n")
+    source = source.replace("return ln(x) @ w_emb.t()", "return x @ w_emb.t()")
+    d = grade("causal-lm", source).diagnosis
+    assert d["evidence"] == "ablation" and "the final layer norm is not applied to the last block's output" in d["name"]
+
+
+GELU_SHORTCUT = """
+    import math, torch
+    def gelu(x):
+        inner = 0.5 * x * (1 + torch.tanh(math.sqrt(2 / math.pi) * (x + 0.044715 * x ** 3)))
+        return torch.where(x > 2.5, x, torch.where(x < -2.5, torch.zeros_like(x), inner))  # "saturated anyway"
+"""
+
+GELU_ONE_ELEMENT_CONSTANT = """
+    import math, torch
+    C = torch.tensor([math.sqrt(2 / math.pi)])
+    def gelu(x):
+        return 0.5 * x * (1 + torch.tanh(C.to(x.dtype) * (x + 0.044715 * x ** 3)))
+"""
+
+TOP_K_STRICT_AT_V = """
+    import torch
+    def top_k_probs(logits, temperature, k):
+        s = logits / temperature
+        srt = s.sort(-1, descending=True).values
+        cut = srt[..., min(k, s.shape[-1] - 1):][..., :1]  # the first value NOT kept
+        return torch.softmax(s.masked_fill(s <= cut, float("-inf")), -1)
+"""
+
+TOP_K_ONE_NORMALISER = """
+    import torch
+    def top_k_probs(logits, temperature, k):
+        s = logits / temperature
+        kth = s.topk(k, -1).values[..., -1:]
+        e = torch.where(s >= kth, (s - s.max(-1, keepdim=True).values).exp(), torch.zeros_like(s))
+        return e / e.sum()
+"""
+
+
+@pytest.mark.parametrize("slug, source, words", [
+    ("gelu", GELU_SHORTCUT, "wrong from |x| ="),
+    ("top-k", TOP_K_STRICT_AT_V, "with k equal to the vocabulary size"),
+    ("top-k", TOP_K_ONE_NORMALISER, "normalised over the whole tensor"),
+])
+def test_a_property_added_after_held_out_set_5_names_the_mistake(grade, slug, source, words):
+    d = grade(slug, source).diagnosis
+    assert d["evidence"] == "property" and words in d["name"], d
+
+
+def test_a_shape_with_an_extra_axis_of_size_one_says_so(grade):
+    d = grade("gelu", GELU_ONE_ELEMENT_CONSTANT).diagnosis
+    assert d["evidence"] == "check" and "expected ()" in d["name"] and "an extra leading axis of size 1" in d["name"], d
+
+
+def test_generate_top_k_without_renormalising_is_read_from_the_draws(grade):
+    source = _tuning_bases()["generate"].replace(
+        "            probs = torch.softmax(logits, -1)\n",
+        "            probs = torch.softmax(logits / 1.0, -1) if top_k is None else "
+        "torch.softmax(scaled_all, -1).masked_fill(logits == float('-inf'), 0.0)\n")
+    source = source.replace("            logits = logits / temperature\n",
+                            "            logits = logits / temperature\n            scaled_all = logits\n")
+    d = grade("generate", source).diagnosis
+    assert d["evidence"] == "property" and "not renormalised before the draw" in d["name"], d

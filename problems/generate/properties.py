@@ -120,6 +120,15 @@ def top_k_kept(outs, trials):
             f"included {outside} (frequencies {_freq(draws)})")
     if _fits(draws, torch.softmax(logits / t["temperature"], -1)):
         return Broken(seen, "top_k is ignored when sampling: the draws follow the whole softmax(logits / T)")
+    p = torch.softmax(logits / t["temperature"], -1)
+    n = draws.numel()
+    freq = torch.bincount(draws.clamp(0, V - 1), minlength=V)[:V].double() / n
+    if bool(((freq - p).abs() <= 5 * torch.sqrt(p * (1 - p) / n) + 1.0 / n)[allowed].all()):
+        # The kept tokens come out with their softmax probabilities, not renormalised ones: the rest of the
+        # mass went to tokens outside the top k.
+        return Broken(seen, "the top-k probabilities are not renormalised before the draw: the kept tokens are drawn "
+                      "with their plain softmax(logits / T) probabilities, and the missing mass lands on tokens outside "
+                      "the top k (divide the kept probabilities by their sum)")
     return Broken(seen, "tokens outside the top k are drawn")
 
 

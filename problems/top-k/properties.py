@@ -1,6 +1,7 @@
 """What every right top-k satisfies (grader/properties.py): exactly k tokens kept (the
 logits here have no ties), the k most likely ones, renormalised to sum to 1, with the
-ratios of softmax(logits / T); adding a constant to the logits changes nothing."""
+ratios of softmax(logits / T); adding a constant to the logits changes nothing; k equal to the
+vocabulary size keeps every token."""
 
 import torch
 
@@ -55,6 +56,24 @@ def finite_for_large(outs, trials):
     return None
 
 
+def k_is_vocabulary(outs, trials):
+    """k = V keeps every token: the output is softmax(logits / T) itself."""
+    tr = trials[0]
+    y = tensor(outs[0], tr["logits"].shape)
+    if y is None:
+        return None
+    right = torch.softmax(tr["logits"] / tr["temperature"], -1)
+    if near(y, right, 1e-7, 1e-5):
+        return None
+    dropped = ((y == 0) & (right > 0)).sum(-1)
+    seen = f"with k = {tr['k']} (the whole vocabulary), row 0 -> {show(y[0])}; softmax(logits / T) is {show(right[0])}"
+    if bool((dropped > 0).all()):
+        return Broken(seen, f"with k equal to the vocabulary size ({tr['k']}) tokens are still removed ({dropped.tolist()} "
+                      "per row): the k-th largest value is taken at the wrong index, or the comparison is strict, so "
+                      "the edge k = V is wrong")
+    return Broken(seen, f"with k equal to the vocabulary size ({tr['k']}) the output is not softmax(logits / T)")
+
+
 def properties(seed: int) -> list[Property]:
     g = torch.Generator().manual_seed(seed + 101)
     logits = logits_for(g, 8, 9)
@@ -77,4 +96,7 @@ def properties(seed: int) -> list[Property]:
                  "adding a constant to the logits changes the output", "the same rows, then the logits + 100",
                  "torch.softmax subtracts the row maximum for you."),
         last_axis(dict(t, logits=logits[:4].reshape(2, 2, -1)), "logits"),
+        Property("k equal to the vocabulary size keeping every token", (dict(t, k=logits.shape[-1]),),
+                 k_is_vocabulary, "k = V does not keep every token", f"the same rows with k = {logits.shape[-1]}, the "
+                 "vocabulary size", "With k = V nothing is removed: the k-th largest is the row's minimum."),
     ]
