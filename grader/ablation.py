@@ -71,6 +71,8 @@ def judge_stage(problem, stage: Stage, outcome) -> StageResult:
     if not isinstance(stage.expected, torch.Tensor):
         return StageResult(stage, None, "no comparable output")
     verdict = compare_tensors(stage.expected, actual, *tol)
+    if verdict.rule:  # a type, dtype or shape the contract does not allow: no stage can localise that
+        return StageResult(stage, None, f"could not compare ({verdict.message.split(';')[0][:160]})")
     if verdict.passed:
         if not stage.informative:
             return StageResult(stage, None, "right, but on these inputs that part does not change the answer")

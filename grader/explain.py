@@ -22,6 +22,7 @@ from pathlib import Path
 
 from .ablation import Stage, judge_stage, read_ladder
 from .cases import clone
+from .compare import OUTPUT_TYPE
 from .course import Problem, cached_module
 from .evidence import EvidenceKind, Finding
 from .properties import Property, read_properties
@@ -44,12 +45,17 @@ def explain(problem: Problem, report, *, job: Job, sandbox, seed: int) -> Findin
             or any(c.status in STOPPED for c in report.cases):
         return None
     try:
-        stages = ablation_stages(problem, seed)
-        properties = problem_properties(problem, seed)
-        finding = run_evidence(problem, stages, properties, job=job, sandbox=sandbox) \
-            if stages or properties else None
-        if finding is None:
-            finding = from_the_failing_check(report, job=job, sandbox=sandbox)
+        if any(not c.passed and c.rule == OUTPUT_TYPE for c in report.cases):
+            # An output of a type, dtype or shape the contract does not allow: experiments that read values
+            # (which axis is the batch, which stage differs) would misread it. The case says what is wrong.
+            finding = from_the_failing_check(report, job=job, sandbox=sandbox, rule=OUTPUT_TYPE)
+        else:
+            stages = ablation_stages(problem, seed)
+            properties = problem_properties(problem, seed)
+            finding = run_evidence(problem, stages, properties, job=job, sandbox=sandbox) \
+                if stages or properties else None
+            if finding is None:
+                finding = from_the_failing_check(report, job=job, sandbox=sandbox)
     except Exception as exc:  # help, never a reason for a check to break
         report.localisation.append({"title": "explanation unavailable", "kind": "error",
                                     "text": f"The grader could not run its extra experiments "
@@ -102,9 +108,10 @@ def run_evidence(problem: Problem, stages: list[Stage], properties: list[Propert
     return first
 
 
-def from_the_failing_check(report, *, job: Job, sandbox) -> Finding | None:
-    """The first failing case, when it tests a rule of the contract or raised an exception."""
-    failing = [(i, c) for i, c in enumerate(report.cases) if not c.passed]
+def from_the_failing_check(report, *, job: Job, sandbox, rule: str = "") -> Finding | None:
+    """The first failing case (the first that broke `rule`, if given), when it tests a rule of
+    the contract or raised an exception."""
+    failing = [(i, c) for i, c in enumerate(report.cases) if not c.passed and (not rule or c.rule == rule)]
     if not failing:
         return None
     i, case = failing[0]

@@ -53,8 +53,9 @@ def block_steps(bw, causal_words="the causal mask is wrong"):
          with_zeros(bw, W_O, W_MLP2), None),
         ("one block with only its MLP, identity MLP weights", "w_o = 0 (no attention), w_mlp1 = w_mlp2 = I: "
          "the MLP branch is exactly gelu(layer_norm(x))",
-         "the MLP's activation or the layer norm before it is wrong (attention is off and the MLP's matrices "
-         "are the identity, so only they act)",
+         "the MLP branch is wrong even with identity matrices: its activation, the layer norm before it, or how "
+         "the branch's output is added back to the stream (attention is off and the MLP's matrices are the "
+         "identity, so only these act)",
          "x + gelu(layer_norm(x) @ w_mlp1) @ w_mlp2 with the tanh GELU and the biased-variance layer norm.",
          only_mlp_eye, None),
         ("one block with only its MLP", "w_o = 0: the attention branch adds zero",
@@ -119,9 +120,7 @@ def block_stages(seed, forward, mistakes, *, N=2, T=6, d=16, num_heads=4, dtype=
     at = next(i for i, st in enumerate(steps) if st[0].startswith("one block with only attention, all scores"))
     steps.insert(at, ("one block with only attention, one position", "a single position (T = 1), w_mlp2 = 0: "
                       "attention must return that position's own value, x @ w_v, heads merged, @ w_o",
-                      "with a single position attention must return that position's own value, and yours does not: "
-                      "the value path (w_v, splitting or merging the heads, w_o) or the layer norm before attention "
-                      "is wrong", "v = layer_norm(x) @ w_v, split into heads and merged back in the same order, "
+                      SINGLE, "v = layer_norm(x) @ w_v, split into heads and merged back in the same order, "
                       "then @ w_o.", single["block_weights"], False))
     for name, changed, wrong_means, hint, weights, causal, *extra in steps:
         inputs = {"x": x[:, :1] if "one position" in name else x, "block_weights": weights, "num_heads": num_heads,
@@ -167,9 +166,7 @@ def lm_stages(seed, base, forward, mistakes, *, causal, words, readings=True, on
             # First the value path alone: with one position there is nothing to mask or to choose.
             steps.append(("one block with only attention, one position", "a single position (T = 1), "
                           "w_mlp2 = 0: attention must return that position's own value, x @ w_v, heads merged, @ w_o",
-                          words.get("single", "with a single position attention must return that position's own "
-                                    "value, and yours does not: the value path (w_v, splitting or merging the heads, "
-                                    "w_o) or the layer norm before attention is wrong"),
+                          words.get("single", SINGLE),
                           "v = layer_norm(x) @ w_v, split into heads and merged back in the same order, then @ w_o.",
                           {**one_position(base), "blocks_weights": with_zeros(first, W_MLP2)[None]}))
         if block_causal is not None and block_causal != causal:
@@ -200,6 +197,9 @@ def lm_stages(seed, base, forward, mistakes, *, causal, words, readings=True, on
 
 
 ANOTHER_EMBEDDING = "embedding and head alone, another embedding"
+SINGLE = ("with a single position attention must return that position's own value, and yours does not: the "
+          "value path (w_v, splitting or merging the heads, w_o), the layer norm before attention, or how attention's "
+          "output is added back to the stream is wrong")
 FIRST_CHANGE = "one block with only its MLP, identity MLP weights"  # the first stage in which a block changes x
 CHAINING = ("each sublayer is right alone but not together in one block: how they are chained (attention first, "
             "then the MLP, whose layer norm reads the stream attention has UPDATED; each adds to the stream)")

@@ -205,8 +205,9 @@ WORDS = {"head": "with no blocks and no positions each step's logits are layer_n
          "indexing": "two different blocks decode wrongly while two identical ones are right: block i must use "
                      "blocks_weights[i] and its own cache slot cache[i] (not another block's weights or slot)",
          "single": "with a single position (index 0, max_len 1) attention must return that position's own value, and "
-                   "yours does not: the value path (w_v, splitting or merging the heads, w_o), or the step does not "
-                   "attend to the position it has just written"}
+                   "yours does not: the value path (w_v, splitting or merging the heads, w_o), the layer norm before "
+                   "attention, how attention's output is added back to the stream, or the step does not attend to "
+                   "the position it has just written"}
 
 
 def _decoded_logits(input_ids, max_len, w_emb, pos_embed, blocks_weights, num_heads):

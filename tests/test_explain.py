@@ -565,3 +565,20 @@ def test_generate_top_k_without_renormalising_is_read_from_the_draws(grade):
                             "            logits = logits / temperature\n            scaled_all = logits\n")
     d = grade("generate", source).diagnosis
     assert d["evidence"] == "property" and "not renormalised before the draw" in d["name"], d
+
+
+def test_a_kv_step_with_keys_and_values_swapped_is_named_before_any_stage(grade):
+    source = _tuning_bases()["kv-cache"].replace("cache[i, 0, :, :, index] = k[:, :, 0]\n        cache[i, 1, :, :, index] = v[:, :, 0]",
+                                                 "cache[i, 0, :, :, index] = v[:, :, 0]\n        cache[i, 1, :, :, index] = k[:, :, 0]")
+    source = source.replace("K = cache[i, 0, :, :, :index + 1]\n        V = cache[i, 1, :, :, :index + 1]",
+                            "K = cache[i, 1, :, :, :index + 1]\n        V = cache[i, 0, :, :, :index + 1]")
+    d = grade("kv-cache", source).diagnosis  # self-consistent decoding: only the slots show it
+    assert d["evidence"] == "property" and "block 0's keys at position 0 holds its values" in d["name"], d
+
+
+def test_a_stage_whose_output_has_the_wrong_shape_localises_nothing(grade):
+    source = _tuning_bases()["causal-lm"].replace("return ln(x) @ w_emb.t()", "return (ln(x) @ w_emb.t()).transpose(0, 1)")
+    report = grade("causal-lm", source)
+    d = report.diagnosis
+    assert d["evidence"] == "check" and "shape is" in d["name"], d
+    assert "the same sizes in another order: axes transposed or permuted" in d["name"], d
