@@ -44,7 +44,8 @@ def _unravel(flat: int, shape) -> tuple[int, ...]:
     return tuple(reversed(index))
 
 
-OUTPUT_TYPE = "the output's type, dtype and shape are part of the contract"
+OUTPUT_TYPE = "the output's type and shape are part of the contract"
+OUTPUT_DTYPE = "the output keeps the dtype the contract gives it (the input's, for floating outputs)"
 UNCHANGED_INPUTS = "a function must not change its inputs in place: the caller's tensors are not its own"
 
 
@@ -78,7 +79,7 @@ def compare_tensors(expected: torch.Tensor, actual, atol: float, rtol: float, la
     if actual.dtype != expected.dtype:
         return Comparison(False, f"{label}: dtype is {actual.dtype}, expected {expected.dtype}"
                           + (" (keep the input's dtype)" if expected.is_floating_point() else ""), None, details,
-                          rule=OUTPUT_TYPE)
+                          rule=OUTPUT_DTYPE)
     if actual.shape != expected.shape:
         return Comparison(False, f"{label}: shape is {tuple(actual.shape)}, expected {tuple(expected.shape)}"
                           + shape_reading(tuple(expected.shape), tuple(actual.shape)), None, details, rule=OUTPUT_TYPE)

@@ -45,10 +45,12 @@ def explain(problem: Problem, report, *, job: Job, sandbox, seed: int) -> Findin
             or any(c.status in STOPPED for c in report.cases):
         return None
     try:
-        if any(not c.passed and c.rule == OUTPUT_TYPE for c in report.cases):
-            # An output of a type, dtype or shape the contract does not allow: experiments that read values
-            # (which axis is the batch, which stage differs) would misread it. The case says what is wrong.
-            finding = from_the_failing_check(report, job=job, sandbox=sandbox, rule=OUTPUT_TYPE)
+        first = next((c for c in report.cases if not c.passed), None)
+        if first is not None and first.rule == OUTPUT_TYPE:
+            # The first failing case's output has a type, dtype or shape the contract does not allow: experiments
+            # that read values (which axis is the batch, which stage differs) would misread such outputs. (A wrong
+            # shape only on a later edge case leaves the experiments their ordinary inputs.)
+            finding = from_the_failing_check(report, job=job, sandbox=sandbox)
         else:
             stages = ablation_stages(problem, seed)
             properties = problem_properties(problem, seed)
@@ -108,10 +110,9 @@ def run_evidence(problem: Problem, stages: list[Stage], properties: list[Propert
     return first
 
 
-def from_the_failing_check(report, *, job: Job, sandbox, rule: str = "") -> Finding | None:
-    """The first failing case (the first that broke `rule`, if given), when it tests a rule of
-    the contract or raised an exception."""
-    failing = [(i, c) for i, c in enumerate(report.cases) if not c.passed and (not rule or c.rule == rule)]
+def from_the_failing_check(report, *, job: Job, sandbox) -> Finding | None:
+    """The first failing case, when it tests a rule of the contract or raised an exception."""
+    failing = [(i, c) for i, c in enumerate(report.cases) if not c.passed]
     if not failing:
         return None
     i, case = failing[0]
