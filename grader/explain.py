@@ -22,7 +22,7 @@ from pathlib import Path
 
 from .ablation import Stage, judge_stage, read_ladder
 from .cases import clone
-from .compare import OUTPUT_TYPE
+from .compare import OUTPUT_TYPE, UNCHANGED_INPUTS
 from .course import Problem, cached_module
 from .evidence import EvidenceKind, Finding
 from .properties import Property, read_properties
@@ -46,11 +46,14 @@ def explain(problem: Problem, report, *, job: Job, sandbox, seed: int) -> Findin
         return None
     try:
         first = next((c for c in report.cases if not c.passed), None)
-        if first is not None and first.rule == OUTPUT_TYPE:
-            # The first failing case's output has a type, dtype or shape the contract does not allow: experiments
-            # that read values (which axis is the batch, which stage differs) would misread such outputs. (A wrong
-            # shape only on a later edge case leaves the experiments their ordinary inputs.)
-            finding = from_the_failing_check(report, job=job, sandbox=sandbox)
+        edited = next((c for c in report.cases if not c.passed and c.rule == UNCHANGED_INPUTS), None)
+        if edited is not None or (first is not None and first.rule == OUTPUT_TYPE):
+            # Inputs edited in place make every experiment (which reuses its inputs across calls and steps) read
+            # a moving target; and when the first failing case's output has a type or shape the contract does not
+            # allow, experiments that read values (which axis is the batch, which stage differs) would misread it.
+            # (A wrong shape only on a later edge case leaves the experiments their ordinary inputs.) The case
+            # says what is wrong.
+            finding = from_the_failing_check(report, job=job, sandbox=sandbox, case=edited)
         else:
             stages = ablation_stages(problem, seed)
             properties = problem_properties(problem, seed)
@@ -110,9 +113,9 @@ def run_evidence(problem: Problem, stages: list[Stage], properties: list[Propert
     return first
 
 
-def from_the_failing_check(report, *, job: Job, sandbox) -> Finding | None:
-    """The first failing case, when it tests a rule of the contract or raised an exception."""
-    failing = [(i, c) for i, c in enumerate(report.cases) if not c.passed]
+def from_the_failing_check(report, *, job: Job, sandbox, case=None) -> Finding | None:
+    """The first failing case (or `case`), when it tests a rule of the contract or raised an exception."""
+    failing = [(i, c) for i, c in enumerate(report.cases) if not c.passed and (case is None or c is case)]
     if not failing:
         return None
     i, case = failing[0]

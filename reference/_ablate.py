@@ -172,8 +172,9 @@ def lm_stages(seed, base, forward, mistakes, *, causal, words, readings=True, on
         if block_causal is not None and block_causal != causal:
             continue  # the model fixes the flag: only the stage it uses
         if final_norm and name == FIRST_CHANGE:
-            wrong_means += (", or the final layer norm is not applied to the last block's output (while the blocks "
-                            "changed nothing, a layer norm anywhere else on the stream read the same)")
+            wrong_means += (", or a layer norm sits in the wrong place on the stream (the final one belongs after the "
+                            "last block, and none on the embeddings: while the blocks changed nothing, a layer norm "
+                            "anywhere on the stream read the same)")
         steps.append((name, changed, wrong_means, hint, {"blocks_weights": weights[None], **(extra[0] if extra else {})}))
     steps.append(("one block, both sublayers", "nothing switched off in the only block", words.get("chaining", CHAINING),
                   "x = x + attention(layer_norm(x)); then x = x + mlp(layer_norm(x)) of the UPDATED x.",

@@ -68,7 +68,8 @@ MISTAKES = S.shared_mistakes(_variant) + [
 # --------------------------------------------------------------------------- ablation (grader/ablation.py)
 WORDS = {"head": "with no blocks and no positions the logits are w_emb[input_ids] @ w_head at the masked positions, "
                  "and yours differ: the embedding lookup, the gathering of the masked positions (row-major, "
-                 "(batch, time) order) or the head is wrong",
+                 "(batch, time) order), the head, or something applied to the stream before the head (this model "
+                 "has no layer norm on its embeddings and none at the end) is wrong",
          "positions": "the positional embeddings are added wrongly (x = w_emb[input_ids] + pos_embed[:T])"}
 
 

@@ -72,7 +72,8 @@ WORDS = {"another_embedding": "the embedding and head alone are right, but with 
                                "or a scale that depends on the embedding)",
          "head": "with no blocks and no positions the logits are w_emb[input_ids] @ w_emb.T at the masked positions, "
                  "and yours differ: the embedding lookup, the gathering of the masked positions (row-major, "
-                 "(batch, time) order) or the tied head (x @ w_emb.T, unscaled, no extra layer norm) is wrong",
+                 "(batch, time) order), the tied head (x @ w_emb.T, unscaled), or something applied to the stream "
+                 "before the head (this model has no layer norm on its embeddings and none at the end) is wrong",
          "positions": "the positional embeddings are added wrongly (x = w_emb[input_ids] + pos_embed[:T])"}
 
 

@@ -54,7 +54,13 @@ def equal_scores(outs, trials):
     if near(y, x):
         return Broken(seen, "each position gets its own value only: the softmax is taken over a length-1 axis "
                             "(the heads or the wrong dimension)")
-    return Broken(seen)
+    if near(y.sort(-1).values, right.sort(-1).values):
+        return Broken(seen + "; the same numbers in another order along the last axis",
+                      "the output's features are the right ones in another order: the heads are split or merged back "
+                      "in different orders ((N, T, d) -> (N, H, T, d_head) and back must be inverse reshapes, with the "
+                      "same transposes)")
+    return Broken(seen, "with all scores equal the output is not the mean of the values: the value path (w_v, "
+                        "splitting or merging the heads, w_o) or which positions are attended to is wrong")
 
 
 def equal_scores_causal(outs, trials):

@@ -52,6 +52,17 @@ def explain(inputs, expected, got) -> str:
     return ""
 
 
+STOPPING = "once a row has generated end_token_id, every later token of that row is end_token_id"
+
+
+def _stopping_hints(inputs, expected, got) -> tuple[str, ...]:
+    """The hint of `explain` that says the output itself breaks the stopping rule: every earlier
+    token of the row is right, so the row generated the end token, and then went on. (An end token
+    emitted too early could also come from wrong logits: that hint is not a broken rule.)"""
+    hint = explain(inputs, expected, got)
+    return (hint,) if "every later token of that row must be" in hint else ()
+
+
 def _shape_hint(inputs, got) -> str:
     T0, new = inputs["prompt_ids"].shape[1], inputs["max_new_tokens"]
     if got.dim() != 2 or got.shape[1] == T0 + new:
@@ -203,5 +214,9 @@ def judge(case, value, tol, expected):
     got = value.get("output")
     verdict = compare_tensors(expected["ids"], got, *tol, label="generated ids")
     if not verdict.passed:
-        verdict.message += explain(inputs, expected["ids"], got)
+        hint = explain(inputs, expected["ids"], got)
+        verdict.message += hint
+        if not verdict.rule and hint in _stopping_hints(inputs, expected["ids"], got):
+            verdict.rule = STOPPING  # the output breaks the stopping rule itself, whatever its logits
+
     return [verdict, inputs_unchanged(inputs, value.get("inputs_after") or {})]

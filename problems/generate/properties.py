@@ -5,8 +5,9 @@
   the ablation stages (a decoder that samples at temperature 0 would make them read like chance);
 - when sampling, on a model whose next-token logits are known in closed form (no positions,
   blocks that are the identity: logits = layer_norm(w_emb[token]) @ w_emb.T), its rows draw
-  independently, the draws' frequencies follow softmax(logits / T), and with top_k no token
-  outside the k most likely is ever drawn.
+  independently, the draws' frequencies follow softmax(logits / T), with top_k no token
+  outside the k most likely is ever drawn, and the kept ones follow top_k_probs(logits, T, k)
+  (the temperature read back either way).
 
 The sampling readings are made only when the same model's greedy tokens are the argmax of
 those logits for every prompt token (else the model itself is wrong, and the ablation stages
@@ -86,20 +87,32 @@ def independent_rows(outs, trials):
     return Broken(seen, "one random number is shared by all rows: the rows are not drawn independently")
 
 
+def _distribution(logits, temperature, top_k=None):
+    """softmax(logits / temperature) over the top_k most likely tokens (all without top_k)."""
+    scaled = logits / temperature
+    if top_k is not None:
+        scaled = scaled.masked_fill(scaled < scaled.topk(top_k).values[-1], float("-inf"))
+    return torch.softmax(scaled, -1)
+
+
 def temperature_read(outs, trials):
+    """The temperature the draws follow, read back (with the trial's top_k, if any)."""
     draws = _draws(outs[1])
     if not _model_is_right(outs, trials) or draws is None:
         return None
     t = trials[1]
-    logits, temp = _logits(t["w_emb"])[t["prompt_ids"][0, 0]], t["temperature"]
-    if _fits(draws, torch.softmax(logits / temp, -1)):
+    logits, temp, k = _logits(t["w_emb"])[t["prompt_ids"][0, 0]], t["temperature"], t.get("top_k")
+    right = _distribution(logits, temp, k)
+    if _fits(draws, right):
         return None
-    seen = (f"{draws.numel()} draws at temperature {temp:g} gave frequencies {_freq(draws)}; softmax(logits / {temp:g}) "
-            f"is {show(torch.softmax(logits / temp, -1), n=V, digits=3)}")
-    readings = [(1.0, "the temperature is ignored when sampling (the draws follow softmax(logits))"),
-                (1 / temp, "the logits are multiplied by the temperature instead of divided"),
-                (temp ** 2, "the temperature is applied twice")]
-    fits = [name for scale, name in readings if _fits(draws, torch.softmax(logits / scale, -1))]
+    what = f"top_k_probs(logits, {temp:g}, {k})" if k is not None else f"softmax(logits / {temp:g})"
+    seen = (f"{draws.numel()} draws at temperature {temp:g}{f' with top_k = {k}' if k else ''} gave frequencies "
+            f"{_freq(draws)}; {what} is {show(right, n=V, digits=3)}")
+    when = " when top_k is given" if k is not None else ""
+    readings = [(1.0, f"the temperature is ignored when sampling{when} (the draws follow T = 1)"),
+                (1 / temp, f"the logits are multiplied by the temperature instead of divided{when}"),
+                (temp ** 2, f"the temperature is applied twice{when}")]
+    fits = [name for scale, name in readings if _fits(draws, _distribution(logits, scale, k))]
     if len(fits) == 1:
         return Broken(seen, fits[0])
     return None  # something else is wrong with the draws: other properties or the cases say it, not a guess
@@ -151,6 +164,7 @@ def properties(seed: int) -> list:
     model = _model(seed)
     plain_trials, plain_opts = _sampling(seed, model, g, temperature=2.0, top_k=None)
     k_trials, k_opts = _sampling(seed, model, g, temperature=1.5, top_k=2)
+    cold_trials, cold_opts = _sampling(seed, model, g, temperature=0.6, top_k=3)
     return [
         repeatable(inputs, options=tuple({"global_seed": 11 + i} for i in range(3))),
         Property("drawing the rows independently when sampling", plain_trials, independent_rows,
@@ -164,4 +178,8 @@ def properties(seed: int) -> list:
         Property("drawing only among the top_k tokens", k_trials[:2], top_k_kept, "tokens outside the top k are drawn",
                  f"{COPIES} x 2 draws at temperature 1.5 with top_k = 2 on the same model", "Set every logit below "
                  "the k-th largest to -inf, then take the softmax of THOSE logits.", options=k_opts[:2], key=None),
+        Property("sampling from top_k_probs(logits, T, k)", cold_trials[:2], temperature_read,
+                 "the draws do not follow top_k_probs(logits, T, k)", f"{COPIES} x 2 draws at temperature 0.6 with "
+                 "top_k = 3 on the same model", "top_k_probs(logits, temperature, top_k): divide by the temperature "
+                 "once.", options=cold_opts[:2], key=None),
     ]

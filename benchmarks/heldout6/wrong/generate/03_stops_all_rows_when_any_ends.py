@@ -1,0 +1,83 @@
+"""
+MISTAKE: The early exit tests finished.any() instead of finished.all(), so as soon as one row emits the end token the loop stops and every row is padded with end tokens, including rows that had not finished.
+EXPECTED DIAGNOSIS: Rows stopped although they had not emitted the end token: stop early only when every row has finished (finished.all()); the other rows must go on.
+"""
+
+import math
+
+import torch
+
+
+def layer_norm(x, eps=1e-5):
+    mean = x.mean(-1, keepdim=True)
+    var = ((x - mean) ** 2).mean(-1, keepdim=True)
+    return (x - mean) / torch.sqrt(var + eps)
+
+
+def gelu(x):
+    return 0.5 * x * (1 + torch.tanh(math.sqrt(2 / math.pi) * (x + 0.044715 * x ** 3)))
+
+
+def multi_head_attention(x, w_q, w_k, w_v, w_o, num_heads, causal=False):
+    N, T, d = x.shape
+    c = d // num_heads
+    q = (x @ w_q).view(N, T, num_heads, c).transpose(1, 2)
+    k = (x @ w_k).view(N, T, num_heads, c).transpose(1, 2)
+    v = (x @ w_v).view(N, T, num_heads, c).transpose(1, 2)
+    s = q @ k.transpose(-2, -1) / math.sqrt(c)
+    if causal:
+        s = s.masked_fill(~torch.ones(T, T, dtype=torch.bool).tril(), float("-inf"))
+    return (torch.softmax(s, -1) @ v).transpose(1, 2).reshape(N, T, d) @ w_o
+
+
+def pre_ln_block(x, block_weights, num_heads, causal=False):
+    w_q, w_k, w_v, w_o, w_mlp1, w_mlp2 = block_weights
+    x = x + multi_head_attention(layer_norm(x), w_q, w_k, w_v, w_o, num_heads, causal)
+    return x + gelu(layer_norm(x) @ w_mlp1) @ w_mlp2
+
+
+def causal_lm_forward(input_ids, w_emb, pos_embed, blocks_weights, num_heads):
+    T = input_ids.shape[1]
+    x = w_emb[input_ids] + pos_embed[:T]
+    for bw in blocks_weights:
+        x = pre_ln_block(x, bw, num_heads, causal=True)
+    return layer_norm(x) @ w_emb.T
+
+
+def top_k_probs(logits, temperature, k):
+    scaled = logits / temperature
+    kth = scaled.topk(k, dim=-1).values[..., -1:]
+    return torch.softmax(scaled.masked_fill(scaled < kth, float("-inf")), dim=-1)
+
+
+def sample(probs, generator):
+    cdf = probs.cumsum(dim=-1)
+    u = torch.rand(probs.shape[0], 1, generator=generator, dtype=probs.dtype) * cdf[:, -1:]
+    return torch.searchsorted(cdf, u, right=True).squeeze(-1).clamp(max=probs.shape[-1] - 1)
+
+
+def generate(prompt_ids: torch.Tensor, max_new_tokens: int, end_token_id: int, w_emb: torch.Tensor,
+             pos_embed: torch.Tensor, blocks_weights: torch.Tensor, num_heads: int, temperature: float = 0.0,
+             top_k: int | None = None, generator: torch.Generator | None = None) -> torch.Tensor:
+    """prompt_ids: (N, T0) int64 -> (N, T0 + max_new_tokens) int64."""
+    ids = prompt_ids
+    N, T0 = prompt_ids.shape
+    finished = torch.zeros(N, dtype=torch.bool)
+    for _ in range(max_new_tokens):
+        logits = causal_lm_forward(ids, w_emb, pos_embed, blocks_weights, num_heads)[:, -1]
+        if temperature == 0:
+            nxt = logits.argmax(dim=-1)
+        elif top_k is None:
+            nxt = sample(torch.softmax(logits / temperature, dim=-1), generator)
+        else:
+            nxt = sample(top_k_probs(logits, temperature, top_k), generator)
+        nxt = torch.where(finished, torch.full_like(nxt, end_token_id), nxt)
+        finished |= nxt == end_token_id
+        ids = torch.cat([ids, nxt[:, None]], dim=1)
+        if finished.any():
+            break
+    missing = T0 + max_new_tokens - ids.shape[1]
+    if missing > 0:
+        pad = torch.full((N, missing), end_token_id, dtype=ids.dtype)
+        ids = torch.cat([ids, pad], dim=1)
+    return ids
