@@ -505,7 +505,7 @@ def test_a_final_layer_norm_in_the_wrong_place_is_among_the_first_changed_stages
                                                    "x = ln(w_emb[input_ids] + pos_embed[:T])\n")
     source = source.replace("return ln(x) @ w_emb.t()", "return x @ w_emb.t()")
     d = grade("causal-lm", source).diagnosis
-    assert d["evidence"] == "ablation" and "the final layer norm is not applied to the last block's output" in d["name"]
+    assert d["evidence"] == "ablation" and "a layer norm sits in the wrong place on the stream" in d["name"], d
 
 
 GELU_SHORTCUT = """
@@ -582,3 +582,49 @@ def test_a_stage_whose_output_has_the_wrong_shape_localises_nothing(grade):
     d = report.diagnosis
     assert d["evidence"] == "check" and "shape is" in d["name"], d
     assert "the same sizes in another order: axes transposed or permuted" in d["name"], d
+
+
+# ---------------------------------------------------------------- evidence added after held-out set 6
+def test_heads_merged_in_another_order_are_read_from_equal_scores(grade):
+    source = _tuning_bases()["attention"].replace("out = (att @ v).transpose(1, 2).contiguous().view(N, T, d)",
+                                                  "out = (att @ v).permute(0, 2, 3, 1).reshape(N, T, d)")
+    d = grade("attention", source).diagnosis
+    assert d["evidence"] == "property" and "features are the right ones in another order" in d["name"], d
+
+
+def test_an_input_edited_in_place_is_named_before_any_experiment(grade):
+    # The scale folded into w_q in place: right on the first call, compounding on every later one (the
+    # stages, which reuse their inputs, would read a wrong score scale).
+    source = _tuning_bases()["kv-cache"].replace(
+        "        hdn = ln(x)\n", "        hdn = ln(x)\n        wq.div_(math.sqrt(dh))\n        wq.mul_(math.sqrt(dh))\n"
+        "        wq.mul_(1.0001)\n")
+    d = grade("kv-cache", source).diagnosis
+    assert d["evidence"] == "check" and "changed its input `blocks_weights` in place" in d["name"], d
+
+
+def test_generate_temperature_twice_with_top_k_is_read_back(grade):
+    source = _tuning_bases()["generate"].replace(
+        "                logits = logits.masked_fill(logits < kth, float(\"-inf\"))\n",
+        "                logits = logits.masked_fill(logits < kth, float(\"-inf\")) / temperature\n")
+    d = grade("generate", source).diagnosis
+    assert d["evidence"] == "property" and "temperature is applied twice when top_k is given" in d["name"], d
+
+
+def test_generate_rows_that_go_on_after_their_end_token_break_the_stopping_rule(grade):
+    source = _tuning_bases()["generate"].replace(
+        "        nxt = torch.where(done, torch.full_like(nxt, end_token_id), nxt)\n", "")
+    report = grade("generate", source)
+    assert report.diagnosis["evidence"] == "known-mistake"  # catalogued: the catalogue stays first
+    broken = [c for c in report.cases if not c.passed and c.rule]
+    assert broken and all("end_token_id" in c.rule for c in broken), [c.rule for c in broken]
+    assert "once a row has generated end_token_id" in broken[0].rule
+    from grader.explain import from_the_failing_check
+    found = from_the_failing_check(report, job=None, sandbox=None, case=broken[0])
+    assert found.evidence.value == "check" and "every later token of that row must be" in found.name
+
+
+def test_an_mlm_with_a_layer_norm_on_its_embeddings_lists_it_at_the_head_stage(grade):
+    source = _tuning_bases()["mlm-forward"].replace("x = w_emb[input_ids] + pos_embed[:T]",
+                                                    "x = ln(w_emb[input_ids] + pos_embed[:T])")
+    d = grade("mlm-forward", source).diagnosis
+    assert d["evidence"] == "ablation" and "something applied to the stream before the head" in d["name"], d
