@@ -230,7 +230,9 @@ def causal_lm_step(token_ids, index, cache, w_emb, pos_embed, blocks_weights, nu
 
 def test_recomputing_the_prefix_fails_on_work_with_right_logits(grade):
     report = grade("kv-cache", RECOMPUTE)
-    assert not report.passed and report.diagnosis is None
+    d = report.diagnosis  # no experiment differs (the logits are right): the broken work rule is the diagnosis
+    assert not report.passed and d["evidence"] == "check" and "recomputing the whole prefix" in d["name"], d
+    assert "never recomputing the prefix" in d["explanation"]
     first = report.cases[0]  # decode 12 steps: logits and cache right, work wrong
     assert first.max_abs_error is not None and first.max_abs_error < 1e-4
     assert "about what recomputing the whole prefix costs" in first.message and "index 2" in first.message

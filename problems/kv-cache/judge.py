@@ -75,7 +75,9 @@ def check_flops(inputs, flops, indices, tol_factor=FLOP_FACTOR) -> Comparison:
                               + ("about what " if 0.7 * redo <= f <= 1.5 * redo else "while ")
                               + f"recomputing the whole prefix costs {redo:,}{later}. Your step does work for earlier "
                               "positions: project only the new token and read the earlier keys and values from "
-                              "the cache", details={"index": t, "flops": f, "cached_flops": need, "budget": budget})
+                              "the cache", details={"index": t, "flops": f, "cached_flops": need, "budget": budget},
+                              rule="a step does the work of one new token: it projects only that token and reads the "
+                                   "earlier keys and values from the cache, never recomputing the prefix")
     return Comparison(True, "")
 
 

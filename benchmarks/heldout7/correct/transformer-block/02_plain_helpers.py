@@ -1,0 +1,35 @@
+"""
+CORRECT: Straightforward pre-LN block built from pasted layer_norm / gelu / multi_head_attention helpers, weights indexed by position.
+"""
+import math
+
+import torch
+
+def layer_norm(x, eps=1e-5):
+    mu = x.mean(dim=-1, keepdim=True)
+    var = ((x - mu) ** 2).mean(dim=-1, keepdim=True)
+    return (x - mu) / torch.sqrt(var + eps)
+
+def gelu(x):
+    return 0.5 * x * (1.0 + torch.tanh(math.sqrt(2.0 / math.pi) * (x + 0.044715 * x ** 3)))
+
+def multi_head_attention(x, w_q, w_k, w_v, w_o, num_heads, causal=False):
+    N, T, d = x.shape
+    dh = d // num_heads
+    q = (x @ w_q).view(N, T, num_heads, dh).transpose(1, 2)
+    k = (x @ w_k).view(N, T, num_heads, dh).transpose(1, 2)
+    v = (x @ w_v).view(N, T, num_heads, dh).transpose(1, 2)
+    scores = q @ k.transpose(-2, -1) / math.sqrt(dh)
+    if causal:
+        allowed = torch.ones(T, T, dtype=torch.bool, device=x.device).tril()
+        scores = scores.masked_fill(~allowed, float("-inf"))
+    out = torch.softmax(scores, dim=-1) @ v
+    return out.transpose(1, 2).reshape(N, T, d) @ w_o
+
+
+def pre_ln_block(x: torch.Tensor, block_weights: torch.Tensor, num_heads: int, causal: bool = False) -> torch.Tensor:
+    attn_in = layer_norm(x)
+    r = x + multi_head_attention(attn_in, block_weights[0], block_weights[1], block_weights[2],
+                                 block_weights[3], num_heads, causal=causal)
+    mlp_in = layer_norm(r)
+    return r + gelu(mlp_in @ block_weights[4]) @ block_weights[5]
