@@ -208,3 +208,23 @@ def mask_only_selects(inputs: dict, mask_name: str) -> Property:
                     f"{mask_name} reaches the computation", f"the same inputs with one more position chosen in "
                     "every sequence", "Run the whole model on every position, then gather the rows where "
                     f"{mask_name} > 0.5: it says which logits to return, nothing else.", gate=True)
+
+
+def logits_not_probabilities(inputs: dict) -> Property:
+    """A model that returns logits: rows that are all in [0, 1] and sum to 1 are probabilities (a
+    softmax after the head). A gate: every ablation stage would read its outputs through that
+    softmax, and name whichever stage it first disturbs."""
+
+    def check(outs, trials):
+        y = tensor(outs[0])
+        if y is None or y.numel() == 0 or not bool(torch.isfinite(y).all()):
+            return None
+        if bool(((y >= 0) & (y <= 1)).all()) and bool(((y.sum(-1) - 1).abs() < 1e-4).all()):
+            return Broken(f"every row of the output is in [0, 1] and sums to 1 (row 0 sums to {float(y[(0,) * (y.ndim - 1)].sum()):.6g})",
+                          "the model returns probabilities, not logits: a softmax is applied after the head (the "
+                          "contract's output is the logits themselves)")
+        return None
+
+    return Property("returning logits, not probabilities", (inputs,), check, "the output is probabilities, not logits",
+                    "the same inputs", "Return the head's output as it is; the softmax belongs to the sampler.",
+                    gate=True)

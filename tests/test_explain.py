@@ -628,3 +628,10 @@ def test_an_mlm_with_a_layer_norm_on_its_embeddings_lists_it_at_the_head_stage(g
                                                     "x = ln(w_emb[input_ids] + pos_embed[:T])")
     d = grade("mlm-forward", source).diagnosis
     assert d["evidence"] == "ablation" and "something applied to the stream before the head" in d["name"], d
+
+
+def test_a_model_that_returns_probabilities_is_named_before_any_stage(grade):
+    source = _tuning_bases()["mlm-tied-head"].replace("return x[sel] @ w_emb.t()",
+                                                      "return torch.softmax(x[sel] @ w_emb.t(), dim=-1)")
+    d = grade("mlm-tied-head", source).diagnosis
+    assert d["evidence"] == "property" and "returns probabilities, not logits" in d["name"], d
