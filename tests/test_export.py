@@ -311,7 +311,9 @@ def test_kv_cache_from_the_bundle(public_bundle, tmp_path, sandbox):
     unwritten = check_in_bundle(out, tmp_path, sandbox, "kv-cache", NAMED["cache never written"])
     assert not unwritten.passed and unwritten.diagnosis["name"] == "cache never written"  # by the judge
     recompute = check_in_bundle(out, tmp_path, sandbox, "kv-cache", RECOMPUTE)
-    assert not recompute.passed and recompute.diagnosis is None  # right logits, too much work
+    # Right logits, too much work: named by the broken work rule, from the bundle as from the course.
+    assert not recompute.passed and recompute.diagnosis["evidence"] == "check"
+    assert "recomputing the whole prefix" in recompute.diagnosis["name"]
     assert "about what recomputing the whole prefix costs" in recompute.cases[0].message
 
 
