@@ -1,5 +1,6 @@
 """Small helpers for the public `problems/<slug>/properties.py` files: reading a learner's
-output safely and showing a few numbers of it in a sentence."""
+output safely, showing a few numbers of it in a sentence, and the layer norm that properties
+of model-level problems compute their expected values with."""
 
 from __future__ import annotations
 
@@ -36,3 +37,10 @@ def nearest_constant(value: float, table: dict[str, float], rel: float = 2e-3) -
         if abs(value - c) <= rel * abs(c):
             return name
     return None
+
+
+def layer_norm(x: torch.Tensor, eps: float = 1e-5) -> torch.Tensor:
+    """The contract's layer norm over the last axis (biased variance, no affine): properties that
+    compute what a right model returns on purpose-made inputs need it."""
+    mean = x.mean(-1, keepdim=True)
+    return (x - mean) / torch.sqrt(((x - mean) ** 2).mean(-1, keepdim=True) + eps)

@@ -20,6 +20,13 @@ from grader.compare import UNCHANGED_INPUTS, Comparison, compare_tensors, fit
 TOP_K_MARGIN = 1e-3  # a drawn token within this of the k-th scaled logit counts as in the top k (rounding)
 
 
+STOPPING = "once a row has generated end_token_id, every later token of that row is end_token_id"
+# The one hint of `explain` that shows the output itself breaking STOPPING: every earlier token of
+# the row is right, so the row generated the end token, and then went on. (An end token emitted
+# too early could also come from wrong logits: that hint is no broken rule.)
+WENT_ON_AFTER_END = "every later token of that row must be"
+
+
 def context_key(ids) -> str:
     """How `expected["contexts"]` names a context: its ids joined by commas."""
     return ",".join(str(int(i)) for i in ids)
@@ -43,24 +50,12 @@ def explain(inputs, expected, got) -> str:
     ended = (expected[r, T0:t] == end).nonzero()
     if len(ended):
         p = T0 + int(ended[0])
-        return (f" (row {r} emitted the end token {end} at position {p}; every later token of that row must be "
-                f"{end})")
+        return f" (row {r} emitted the end token {end} at position {p}; {WENT_ON_AFTER_END} {end})"
     if int(got[r, t]) == end:
         if (prompt[r] == end).any():
             return f" (row {r}'s prompt contains the end token {end}, but only a generated end token stops a row)"
         return f" (row {r} has not emitted the end token yet: rows stop independently)"
     return ""
-
-
-STOPPING = "once a row has generated end_token_id, every later token of that row is end_token_id"
-
-
-def _stopping_hints(inputs, expected, got) -> tuple[str, ...]:
-    """The hint of `explain` that says the output itself breaks the stopping rule: every earlier
-    token of the row is right, so the row generated the end token, and then went on. (An end token
-    emitted too early could also come from wrong logits: that hint is not a broken rule.)"""
-    hint = explain(inputs, expected, got)
-    return (hint,) if "every later token of that row must be" in hint else ()
 
 
 def _shape_hint(inputs, got) -> str:
@@ -121,8 +116,7 @@ def ended_rows_stay_ended(new, end, T0) -> Comparison:
     first = int((new[r] == end).nonzero()[0])
     return Comparison(False, f"row {r} emitted the end token {end} at position {T0 + first} but went on "
                       f"with token {int(new[r, s])} at position {T0 + s}: once a row emits "
-                      "end_token_id, the rest of that row is end_token_id",
-                      rule="once a row emits end_token_id, the rest of that row is end_token_id")
+                      "end_token_id, the rest of that row is end_token_id", rule=STOPPING)
 
 
 def _thresholds(contexts: dict, temperature: float, k: int) -> dict:
@@ -216,7 +210,6 @@ def judge(case, value, tol, expected):
     if not verdict.passed:
         hint = explain(inputs, expected["ids"], got)
         verdict.message += hint
-        if not verdict.rule and hint in _stopping_hints(inputs, expected["ids"], got):
+        if not verdict.rule and WENT_ON_AFTER_END in hint:
             verdict.rule = STOPPING  # the output breaks the stopping rule itself, whatever its logits
-
     return [verdict, inputs_unchanged(inputs, value.get("inputs_after") or {})]

@@ -19,7 +19,7 @@ import torch
 from grader.cases import generator, model_weights, randint, randn
 from grader.common_props import repeatable
 from grader.properties import Broken, Property
-from grader.propkit import show
+from grader.propkit import layer_norm, show
 
 V, D, HEADS = 6, 8, 2
 COPIES = 800  # rows of one prompt per sampling trial (and as many again with another generator seed)
@@ -35,9 +35,7 @@ def _model(seed: int) -> dict:
 
 def _logits(w_emb: torch.Tensor) -> torch.Tensor:
     """Row t: the next token's logits after a prompt of the one token t."""
-    x = w_emb - w_emb.mean(-1, keepdim=True)
-    x = x / torch.sqrt((x * x).mean(-1, keepdim=True) + 1e-5)
-    return x @ w_emb.T
+    return layer_norm(w_emb) @ w_emb.T
 
 
 def _draws(value) -> torch.Tensor | None:

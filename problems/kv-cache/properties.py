@@ -13,7 +13,7 @@ import torch
 from grader.cases import generator, model_weights, randint, randn
 from grader.common_props import batch_swap, causal_prefix, repeatable
 from grader.properties import Broken, Property
-from grader.propkit import near, show, tensor
+from grader.propkit import layer_norm, near, show, tensor
 
 
 def reads_its_cache(outs, trials):
@@ -31,11 +31,6 @@ def reads_its_cache(outs, trials):
 
 # Block i's w_k and w_v in the cache-contents trial: distinct multiples of the identity.
 KEY_SCALES, VALUE_SCALES = (1.0, 1.7), (-1.3, 2.3)  # no ratio among them is a power of 2 or sqrt(2)
-
-
-def _layer_norm(x, eps=1e-5):
-    mean = x.mean(-1, keepdim=True)
-    return (x - mean) / torch.sqrt(((x - mean) ** 2).mean(-1, keepdim=True) + eps)
 
 
 def _contents_trial(inputs):
@@ -70,7 +65,7 @@ def _contents(outs, trials, crossed):
     cache = tensor(caches[0]) if isinstance(caches, list) and caches else None
     heads, ids = inputs["num_heads"], inputs["input_ids"]
     x = inputs["w_emb"][ids[:, 0]] + inputs["pos_embed"][0]
-    unit = _layer_norm(x).reshape(x.shape[0], heads, -1)  # (N, H, d_head)
+    unit = layer_norm(x).reshape(x.shape[0], heads, -1)  # (N, H, d_head)
     if cache is None or cache.ndim != 6 or tuple(cache.shape[:4]) != (2, 2, x.shape[0], heads) \
             or cache.shape[-1] != unit.shape[-1]:
         return None  # the judge's shape message says it
