@@ -47,7 +47,7 @@ def certain_tokens(outs, trials):
         return Broken(seen, fits[0])
     if bool((cols == cols[:, :1]).all()) and len(set(ONE_HOT_TOKENS)) > 1:
         return Broken(seen, "the rows are not drawn from their own distributions (every row drew the same token)")
-    alone = [o for o in outs[1:]]
+    alone = outs[1:]
     if len(alone) == len(ONE_HOT_TOKENS) and all(type(o) is torch.Tensor and o.numel() == 1 for o in alone) \
             and [int(o) for o in alone] == ONE_HOT_TOKENS:
         return Broken(seen + f"; each row ALONE (a batch of one) drew its token {ONE_HOT_TOKENS}",
