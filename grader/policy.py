@@ -59,6 +59,11 @@ DEFAULT_DENIED: tuple[tuple[str, str], ...] = (
     ("functools.singledispatchmethod", "singledispatchmethod evaluates annotation strings, like eval"),
     ("operator.attrgetter", "attrgetter reaches attributes by name, like getattr"),
     ("operator.methodcaller", "methodcaller reaches methods by name, like getattr"),
+    ("functools.update_wrapper", "update_wrapper copies another object's attributes onto your function"),
+    ("abc.ABCMeta", "a metaclass builds classes (with any dunder) the checks cannot see"),
+    ("enum.EnumMeta", "a metaclass builds classes (with any dunder) the checks cannot see"),
+    ("enum.EnumType", "a metaclass builds classes (with any dunder) the checks cannot see"),
+    ("dataclasses.make_dataclass", "make_dataclass builds a class (with any dunder) the checks cannot see"),
 )
 PROBLEM_DENIED = "this problem's policy does not allow it"
 
