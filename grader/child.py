@@ -26,7 +26,7 @@ import torch
 from . import confine, wire
 from .banned import build_spec
 from .confine import Isolation
-from .guard import BannedAPIError, Guard, LearnerFrames
+from .guard import BannedAPIError, Guard, LearnerFrames, importing_file
 from .static import is_real_module  # the scan's rule, so the two never disagree
 
 MiB = 1024 * 1024
@@ -140,11 +140,17 @@ class _WorkspaceLoader(importlib.abc.InspectLoader):
 
 
 class _WorkspaceFinder(importlib.abc.MetaPathFinder):
-    def __init__(self, sources: dict[str, tuple[str, str]]):
-        self.sources = sources
+    """Serves the learner's modules to the grader (the entry module) and to the learner's
+    own files only: a library's lazy `import gmpy2` never gets a workspace gmpy2.py, which
+    the static scan never read (it reads the files the learner's imports reach)."""
+
+    def __init__(self, sources: dict[str, tuple[str, str]], entry: str, is_learner=lambda filename: True):
+        self.sources, self.entry, self.is_learner = sources, entry, is_learner
 
     def find_spec(self, fullname, path=None, target=None):
         if fullname not in self.sources:
+            return None
+        if fullname != self.entry and not self.is_learner(importing_file(sys._getframe(1))):
             return None
         file, source = self.sources[fullname]
         return importlib.util.spec_from_loader(fullname, _WorkspaceLoader(file, source), origin=file)
@@ -410,7 +416,7 @@ def _display(workspace: Path | None):
 
 
 def _run_all(spec, cases, sources, probe, guard, frames, display, reporter, refused=None) -> None:
-    sys.meta_path.insert(0, _WorkspaceFinder(sources))
+    sys.meta_path.insert(0, _WorkspaceFinder(sources, spec["module_name"], frames.is_learner))
     sys.meta_path.insert(0, _BlockReferences(spec.get("blocked_dirs") or []))
     _install_audit_hook(spec.get("hidden") or [])
     _show_warnings_at_learner_lines(frames, display)

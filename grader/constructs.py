@@ -57,7 +57,7 @@ JUDGED: dict[str, str] = {
         "BitAnd", "FloorDiv", "Invert", "Not", "UAdd", "USub", "Eq", "NotEq", "Lt", "LtE", "Gt", "GtE", "Is",
         "IsNot", "In", "NotIn")},
     # parts of statements
-    "comprehension": _NAMES, "ExceptHandler": _NAMES, "arguments": _VISIBLE, "arg": _NAMES,
+    "comprehension": _NAMES + "; `async for` in one is refused like the statement", "ExceptHandler": _NAMES, "arguments": _VISIBLE, "arg": _NAMES,
     "keyword": _VISIBLE, "alias": "the import policy", "withitem": _VISIBLE, "match_case": _VISIBLE,
     "TypeIgnore": "a `# type: ignore` comment: no code",
     # match patterns

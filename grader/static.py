@@ -858,6 +858,12 @@ class _Scanner(ast.NodeVisitor):
             self.forbid(node.name, node, FORBIDDEN_DEFINITIONS[node.name])
         self.generic_visit(node)
 
+    def visit_comprehension(self, node: ast.comprehension) -> None:
+        if node.is_async:  # the one async construct that is a flag, not a node type
+            refusal = REFUSED["AsyncFor"]
+            self.forbid(refusal.label, self._parents.get(id(node)), refusal.why)
+        self.generic_visit(node)
+
     def visit_ClassDef(self, node: ast.ClassDef) -> None:
         for base in node.bases:
             if isinstance(base, ast.Name) and base.id == "type" and self.is_builtin("type"):

@@ -123,3 +123,126 @@ def test_validate_refuses_a_problem_named_like_a_real_module(tmp_path, sandbox):
     course = Course(tmp_path)
     found = validate_problem(course, course.get("tokenize"), sandbox)
     assert any(f.check == "config" and "named like the module `tokenize`" in f.message for f in found.findings)
+
+
+# -- the closed world (issue 16, class 1) ----------------------------------------------------
+
+def _ast_node_classes() -> set[str]:
+    import ast
+
+    return {name for name, value in vars(ast).items() if isinstance(value, type) and issubclass(value, ast.AST)}
+
+
+def test_every_ast_node_class_is_judged_or_refused():
+    """A node class of a newer Python in neither table fails here, not in a learner's check."""
+    from grader.constructs import JUDGED, REFUSED
+
+    missing = sorted(_ast_node_classes() - JUDGED.keys() - REFUSED.keys())
+    assert missing == [], f"ast node classes the static policy neither judges nor refuses: {missing}"
+    assert JUDGED.keys() & REFUSED.keys() == set()
+
+
+def test_a_construct_the_checks_do_not_know_is_refused():
+    import ast
+
+    from grader.static import _scan_tree
+
+    class Novel(ast.stmt):  # what a future Python's new statement looks like to this scan
+        _fields = ()
+
+    tree = ast.Module(body=[Novel(lineno=3, col_offset=0)], type_ignores=[])
+    violations = _scan_tree(tree, "gelu.py", build_spec([]), DEFAULT_POLICY, set()).violations
+    assert [(v.api, v.file, v.line, v.kind) for v in violations] == [("ast.Novel", "gelu.py", 3, "forbidden")]
+    assert "do not know" in violations[0].how
+
+
+@pytest.mark.parametrize("source, api, line", [
+    ("async def f(x):\n    return x\n", "async def", 1),
+    ("def f(xs):\n    return [x async for x in xs]\n", "async for", 2),
+    ("import torch\nclass A:\n    @classmethod\n    def __subclasshook__(cls, c):\n        return True\n",
+     "__subclasshook__", 4),
+    ("from abc import ABC\nclass A(ABC):\n    pass\nA.register(int)\n", "register", 4),
+    ("class M(type):\n    pass\n", "a metaclass", 1),
+    ("M = type(int)\n", "type(...) as a value", 1),
+    ("C = type(*('C', (), {}))\n", "type() with other than one argument", 1),
+    ("t = type\n", "type", 1),
+    ("import torch\ns = '{0.sys}'.format(torch)\n", "format field {0.sys}", 2),
+    ("import torch\ns = '{:>{0.sys}}'.format(1, torch)\n", "format field {0.sys}", 2),
+    ("s = '{t[k]}'.format_map({'t': {'k': 1}})\n", "format field {t[k]}", 1),
+    ("def f(fmt, x):\n    return fmt.format(x)\n", ".format()", 2),
+    ("f = str.format\n", ".format()", 1),
+    ("def f(x):\n    match x:\n        case int(a, b):\n            return a\n", "case int(...)", 3),
+    ("int = list\ndef f(x):\n    match x:\n        case int(a):\n            return a\n", "case int(...)", 4),
+    ("import torch\ndef f(x):\n    match x:\n        case torch.Size(a):\n            return a\n", "case torch.Size(...)", 4),
+])
+def test_constructs_that_hide_attribute_reads_are_refused(source, api, line):
+    violations, syntax = scan_source(source, build_spec([]), "gelu.py")
+    assert syntax is None
+    found = [(v.api, v.line) for v in violations if v.kind == "forbidden"]
+    assert (api, line) in found, found
+
+
+@pytest.mark.parametrize("source", [
+    "def f(x):\n    match x:\n        case int(n) | float(n) | str(n) | tuple(n):\n            return n\n",
+    "from dataclasses import dataclass\n@dataclass\nclass P:\n    a: int\n    b: int\n"
+    "def f(x):\n    match x:\n        case P(a, b=c):\n            return a + c\n",
+    "import torch\ndef f(x):\n    match x:\n        case torch.Tensor(shape=s):\n            return s\n",
+    "def f(x):\n    return '{} {:.3f} {0!r:>{1}} {name}'.format(1, 2.0, name=3) + '{k}'.format_map({'k': 1})\n",
+    "def f(x):\n    return f'{x!r:>{10}} {x:.2e}' + '%(a)s' % {'a': 1} + str.format('{}', x)\n",
+    "def f(x):\n    print(type(x), f'{type(x)}', type(x).__name__, type(x) is int, isinstance(x, type(x)))\n"
+    "    return type(x)(x)\n",
+    "import functools\ndef deco(f):\n    @functools.wraps(f)\n    def inner(*a):\n        return f(*a)\n"
+    "    return inner\n@functools.lru_cache(maxsize=None)\ndef g(n):\n    return n\n",
+])
+def test_the_same_constructs_in_allowed_forms_are_not_flagged(source):
+    violations, syntax = scan_source(source, build_spec([]), "gelu.py")
+    assert syntax is None
+    assert violations == []
+
+
+def test_a_workspace_module_is_served_only_to_learner_files(tmp_path):
+    """A library's lazy import (mpmath's `import gmpy2`) never gets a workspace gmpy2.py,
+    which the static scan does not read: only the grader (the entry module) and the
+    learner's own files are served workspace modules."""
+    from grader.child import _WorkspaceFinder
+    from grader.guard import LearnerFrames
+
+    workspace = tmp_path / "ws"
+    workspace.mkdir()
+    frames = LearnerFrames([workspace])
+    sources = {"closed_world_gelu": (str(workspace / "closed_world_gelu.py"), "value = 1\n"),
+               "closed_world_gmpy2": (str(workspace / "closed_world_gmpy2.py"), "value = 2\n")}
+    finder = _WorkspaceFinder(sources, "closed_world_gelu", frames.is_learner)
+    sys.meta_path.insert(0, finder)
+    try:
+        library = compile("import closed_world_gmpy2", str(tmp_path / "site-packages" / "mpmath.py"), "exec")
+        with pytest.raises(ModuleNotFoundError):
+            exec(library, {})
+        learner = compile("import closed_world_gmpy2\nv = closed_world_gmpy2.value",
+                          str(workspace / "closed_world_gelu.py"), "exec")
+        namespace: dict = {}
+        exec(learner, namespace)
+        assert namespace["v"] == 2
+        import importlib
+
+        assert importlib.import_module("closed_world_gelu").value == 1  # the grader loads the entry
+    finally:
+        sys.meta_path.remove(finder)
+        for name in sources:
+            sys.modules.pop(name, None)
+
+
+def test_a_library_lazy_import_does_not_run_a_workspace_file(grade):
+    """End to end: torch.testing imports sympy, which imports mpmath, which tries gmpy2; a
+    workspace gmpy2.py (never imported by the learner, never scanned) must not run."""
+    report = grade("gelu", """
+        import math
+        import torch
+
+        def gelu(x):
+            torch.testing.assert_close(x, x)
+            return 0.5 * x * (1 + torch.tanh(math.sqrt(2 / math.pi) * (x + 0.044715 * x ** 3)))
+    """, extra_files={"gmpy2.py": "import os\nos._exit(7)\n", "gmpy.py": "import os\nos._exit(7)\n",
+                      "flint.py": "import os\nos._exit(7)\n"})
+    assert report.error is None, report.error
+    assert all(c.passed for c in report.cases), [(c.name, c.message) for c in report.cases if not c.passed]
