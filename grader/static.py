@@ -108,6 +108,8 @@ FORBIDDEN_DEFINITIONS = {
     "__subclasshook__": "__subclasshook__ makes isinstance say yes to any object, so a stranger's object "
                         "could pass for your own",
 }
+# Enum's functional API (`Enum("E", {...})`) builds a class from a namespace, dunders included.
+ENUM_CLASSES = frozenset(f"enum.{name}" for name in ("Enum", "IntEnum", "Flag", "IntFlag", "StrEnum", "ReprEnum"))
 # Builtins that only show or compare a class: `type(x)` may be handed to them.
 TYPE_CONSUMERS = frozenset({"print", "str", "repr", "format", "id", "hash", "isinstance", "issubclass"})
 # Attribute names that make isinstance lie (`ABC.register(type(torch))`): refused on
@@ -341,16 +343,20 @@ ACCESSOR_DECORATORS = frozenset({"setter", "getter", "deleter"})
 @dataclass(frozen=True)
 class FileBindings:
     """What a file binds, for judging its decorators: every name it binds other than by an
-    import (`bound`), the functions it decorates with a plain @property (`properties`), and
-    the names it binds only by def or class (`plain_defs`)."""
+    import of a library (`bound`: a workspace file's `dataclass` is not the library's), the
+    functions it decorates with a plain @property (`properties`), and the names it binds
+    only by def or class (`plain_defs`)."""
 
     bound: frozenset[str]
     properties: frozenset[str]
     plain_defs: frozenset[str]
 
     @classmethod
-    def of(cls, tree: ast.AST) -> "FileBindings":
-        bound = frozenset(bound_names(tree))
+    def of(cls, tree: ast.AST, local_modules: set[str] = frozenset()) -> "FileBindings":
+        bound = frozenset(bound_names(tree)) | frozenset(
+            (a.asname or a.name).split(".")[0] for node in ast.walk(tree)
+            if isinstance(node, (ast.Import, ast.ImportFrom)) and _imports_from_workspace(node, local_modules)
+            for a in node.names)
         others = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)} | \
             {n.arg for n in ast.walk(tree) if isinstance(n, ast.arg)} | imported_names(tree)
         defs = [n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))]
@@ -358,6 +364,12 @@ class FileBindings:
         properties = frozenset(n.name for n in defs if n.name in plain_defs and any(
             isinstance(d, ast.Name) and d.id == "property" for d in n.decorator_list))
         return cls(bound, properties, plain_defs)
+
+
+def _imports_from_workspace(node: ast.Import | ast.ImportFrom, local_modules: set[str]) -> bool:
+    if isinstance(node, ast.ImportFrom):
+        return bool(node.level) or (node.module or "").split(".")[0] in local_modules
+    return any(a.name.split(".")[0] in local_modules for a in node.names)
 
 
 def _faithfully_decorated(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef, file: FileBindings) -> bool:
@@ -472,7 +484,7 @@ def own_names(tree: ast.AST, local_modules: set[str],
     classes = _plain_classes(tree) if plain_only else _honest_classes(tree)
     self_args = _method_self_args(tree, classes)
     instances = _own_value_targets(tree, classes | _sibling_loaders(tree))
-    file = FileBindings.of(tree)
+    file = FileBindings.of(tree, local_modules)
     own: set[str] = set()
     other: set[str] = set()
     for node in ast.walk(tree):
@@ -553,6 +565,10 @@ class _Scanner(ast.NodeVisitor):
         self._seen: set[tuple] = set()
         self._approved: set[int] = set()  # ids of Name nodes already judged as a call
         self._calls: dict[int, ast.Call] = {}  # id of a called expression -> its call
+        self._class_bases: dict[str, list[ast.AST]] = {}
+        for n in ast.walk(tree):
+            if isinstance(n, ast.ClassDef):
+                self._class_bases.setdefault(n.name, []).extend(n.bases)
         self._parents = {id(child): parent for parent in ast.walk(tree) for child in ast.iter_child_nodes(parent)}
         self._decorators = {id(d) for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef,
                                                                            ast.ClassDef)) for d in n.decorator_list}
@@ -730,7 +746,7 @@ class _Scanner(ast.NodeVisitor):
     def visit_Attribute(self, node: ast.Attribute) -> None:
         self.check_attribute(node.value, node.attr, node, store=not isinstance(node.ctx, ast.Load))
         if node.attr in FORMAT_METHODS:
-            self.check_format(node)
+            self.check_format(node.value, node.attr, node)
         if isinstance(node.ctx, ast.Load):
             self.explicit_self(node)
         resolved = self.resolve(_dotted(node))
@@ -787,6 +803,9 @@ class _Scanner(ast.NodeVisitor):
         if isinstance(func, ast.Name) and func.id == "type" and self.is_builtin("type"):
             self._approved.add(id(func))
             self.check_type_call(node)
+        if self.is_enum_class(func) and (len(node.args) >= 2 or any(k.arg in ("names", None) for k in node.keywords)):
+            self.forbid("Enum(name, names)", node, "the functional Enum API builds a class from a namespace (any "
+                        "dunder included) the checks cannot see: write a class statement")
         if self.resolve_node(func) == "functools.wraps" and id(node) not in self._decorators and not (
                 node.args and isinstance(node.args[0], ast.Name) and node.args[0].id in self.own_loosely):
             self.forbid("functools.wraps", node, "wraps copies the attributes of what it wraps onto your function: "
@@ -796,6 +815,14 @@ class _Scanner(ast.NodeVisitor):
             if not self.constant_getattr(node):
                 self.forbid(f"{func.id}()", node, FORBIDDEN_CALLS[func.id])
         self.generic_visit(node)
+
+    def is_enum_class(self, func: ast.AST, depth: int = 0) -> bool:
+        """An enum class of the library, or of the file (a class on one)."""
+        if self.resolve_node(func) in ENUM_CLASSES:
+            return True
+        if isinstance(func, ast.Name) and func.id in self._class_bases and depth < 8:
+            return any(self.is_enum_class(base, depth + 1) for base in self._class_bases[func.id])
+        return False
 
     def check_type_call(self, node: ast.Call) -> None:
         """`type(x)` is fine where it is used in place; `type(name, bases, ns)`, `type(*parts)`
@@ -818,11 +845,11 @@ class _Scanner(ast.NodeVisitor):
                     "classes the checks cannot see: use it in place (type(x).name, type(x) is T, "
                     "isinstance(y, type(x)), type(x)(v))")
 
-    def check_format(self, node: ast.Attribute) -> None:
+    def check_format(self, base: ast.AST, attr: str, node: ast.AST) -> None:
         """`template.format(obj)` reads `obj.a.b[k]` for a field `{0.a.b[k]}`: the template must
-        be a constant string whose fields are plain (`{}`, `{0}`, `{name}`, nested specs too)."""
-        base = node.value
-        if isinstance(base, ast.Name) and base.id in self.own_loosely and node.attr in self.defined_attrs:
+        be a constant string whose fields are plain (`{}`, `{0}`, `{name}`, nested specs too).
+        `node` is the attribute read (or the constant getattr) whose call, if any, fills it."""
+        if isinstance(base, ast.Name) and base.id in self.own_loosely and attr in self.defined_attrs:
             return  # the learner's own method named format
         template: ast.AST | None = base
         if isinstance(base, ast.Name) and base.id == "str" and self.is_builtin("str"):
@@ -830,8 +857,8 @@ class _Scanner(ast.NodeVisitor):
             template = call.args[0] if call is not None and call.args and \
                 not isinstance(call.args[0], ast.Starred) else None
         text = _const_str(template) if template is not None else None
-        if node.attr == "vformat" or text is None:
-            self.forbid(f".{node.attr}()", node, "a format template the checks cannot read can read any attribute "
+        if attr == "vformat" or text is None:
+            self.forbid(f".{attr}()", node, "a format template the checks cannot read can read any attribute "
                         "of its arguments (`{0.name}`): write the template as a constant string, or use an f-string")
             return
         field = unsafe_format_field(text)
@@ -848,6 +875,8 @@ class _Scanner(ast.NodeVisitor):
         if name is None or not name.isidentifier():
             return False
         self.check_attribute(node.args[0], name, node)
+        if name in FORMAT_METHODS:
+            self.check_format(node.args[0], name, node)
         base = self.resolve_node(node.args[0])
         if base is not None:
             self.check_path(f"{base}.{name}", node, "getattr")

@@ -1282,6 +1282,39 @@ CONSTRUCT_ATTACKS = [
         def gelu(x):
             return f"{x.sum().item():.{len('{0.sys.argv}'.format(torch))}f}"
     """),
+    _case("functional Enum API injects a __torch_function__", "gelu", """
+        import enum
+        import torch
+
+        def hook(cls, func, types, args=(), kwargs=None):
+            return func(*args, **(kwargs or {}))
+
+        Hook = enum.Enum("Hook", {"__torch_" + "function__": classmethod(hook), "ON": 1})
+
+        def gelu(x):
+            return torch.add(x, Hook.ON) - 1
+    """),
+    _case("format method reached by a constant getattr", "gelu", """
+        import torch
+
+        def gelu(x):
+            return x + len(getattr("{0.sys.argv}", "format")(torch))
+    """),
+    _case("a workspace file's decorator named dataclass returns F", "gelu", """
+        from helpers import dataclass
+
+        @dataclass
+        def act(x):
+            return x
+
+        def gelu(x):
+            return act.gelu(x)
+    """, helpers__py="""
+        import torch.nn.functional as F
+
+        def dataclass(f):
+            return F
+    """),
     _case("own decorator named like a faithful one returns F", "gelu", """
         import torch.nn.functional as F
 
