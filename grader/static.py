@@ -24,6 +24,14 @@ object or nn.Module, not torch.Tensor). An own method taken from its class
 (`A.method(F)`) is refused, since then `self` could be anything. Names are judged per
 file, not per scope: one non-own binding anywhere makes a name a stranger.
 
+The world is closed: every node type is judged or refused (grader/constructs.py), an
+unknown one refused. Constructs that read attributes are judged as the reads they are: a
+class pattern's keyword fields as attributes, its positional fields only on a sealed class
+of the file or a self-matching builtin; a `.format` template only if constant and without
+field paths. What could make a stranger's object pass for the learner's (register,
+isinstance hooks, metaclasses, classes built at run time, namespace-copying wrappers,
+decorators that are not the library's) is refused.
+
 A file too deeply nested to walk is refused rather than crashing the grader.
 """
 
