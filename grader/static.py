@@ -339,17 +339,45 @@ def _honest_classes(tree: ast.AST) -> set[str]:
 
 # Bases whose subclasses' isinstance tests are plain: no ABC (register, __subclasshook__),
 # no metaclass that could answer for any object.
-SEALED_BASES = frozenset({"object", "NamedTuple", "typing.NamedTuple"} | {
-    f"{prefix}{name}" for prefix in ("", "nn.", "torch.nn.")
-    for name in ("Module", "ModuleList", "ModuleDict", "Sequential", "ParameterList", "ParameterDict")})
+SEALED_BASES = frozenset({"builtins.object", "typing.NamedTuple"} | {
+    f"torch.nn.{name}" for name in ("Module", "ModuleList", "ModuleDict", "Sequential", "ParameterList",
+                                    "ParameterDict")})
 
 
-def sealed_classes(tree: ast.AST, own: frozenset[str]) -> frozenset[str]:
+def _library_imports(tree: ast.AST) -> dict[str, str]:
+    """Name -> the library path an import binds it to (`nn` -> torch.nn); a name any other
+    statement of the file binds is left out."""
+    out: dict[str, str] = {}
+    for node in _walk(tree):
+        if isinstance(node, ast.Import):
+            for a in node.names:
+                out[a.asname or a.name.split(".")[0]] = a.name if a.asname else a.name.split(".")[0]
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            for a in node.names:
+                out[a.asname or a.name] = f"{node.module}.{a.name}"
+    return {k: v for k, v in out.items() if k not in bound_names(tree)}
+
+
+def sealed_classes(tree: ast.AST, own: frozenset[str], local_modules: set[str] = frozenset()) -> frozenset[str]:
     """The file's classes whose instances are only what their `class` statement made: own
-    names, faithfully decorated (dataclass), no metaclass or __new__, on sealed bases. A
+    names, faithfully decorated (dataclass), no metaclass or __new__, on sealed bases named
+    through the library's own imports (`from abc import ABC as NamedTuple` is an ABC). A
     class pattern's positional sub-patterns read the names in its __match_args__, which for
     these are the file's own fields, on an object that really is an instance."""
-    return frozenset(_classes(tree, lambda base: base in SEALED_BASES)) & own
+    imports = {k: v for k, v in _library_imports(tree).items() if v.split(".")[0] not in local_modules}
+    bound = bound_names(tree)
+
+    def sealed_base(base: str) -> bool:
+        head, _, rest = base.partition(".")
+        if head in imports:
+            path = imports[head] + ("." + rest if rest else "")
+        elif head == "object" and not rest and head not in bound:
+            path = "builtins.object"
+        else:
+            return False
+        return path in SEALED_BASES
+
+    return frozenset(_classes(tree, sealed_base)) & own
 
 
 # Decorators that hand back the function or class they decorate (or a faithful wrapper).
@@ -581,7 +609,7 @@ class _Scanner(ast.NodeVisitor):
         self.bound = bound_names(tree)
         self.imported = imported_names(tree)
         self.rebound = rebound_names(tree)
-        self.sealed = sealed_classes(tree, self.own)
+        self.sealed = sealed_classes(tree, self.own, local_modules)
         self.banned_attrs = banned_attribute_names(spec)
         self.violations: list[Violation] = []
         self.imported_local: set[str] = set()

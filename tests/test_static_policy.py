@@ -174,6 +174,8 @@ def test_a_construct_the_checks_do_not_know_is_refused():
     ("def f(x):\n    match x:\n        case int(a, b):\n            return a\n", "case int(...)", 3),
     ("int = list\ndef f(x):\n    match x:\n        case int(a):\n            return a\n", "case int(...)", 4),
     ("import torch\ndef f(x):\n    match x:\n        case torch.Size(a):\n            return a\n", "case torch.Size(...)", 4),
+    ("from abc import ABC as NamedTuple\nfrom dataclasses import dataclass\n@dataclass\nclass P(NamedTuple):\n"
+     "    a: int\ndef f(x):\n    match x:\n        case P(a):\n            return a\n", "case P(...)", 8),
 ])
 def test_constructs_that_hide_attribute_reads_are_refused(source, api, line):
     violations, syntax = scan_source(source, build_spec([]), "gelu.py")
