@@ -53,14 +53,6 @@ class LearnerFrames:
         return None
 
 
-def importing_file(frame) -> str:
-    """The file whose code runs the import under way at `frame` (a finder's caller): the
-    first frame above the import system's own. "" if none."""
-    while frame is not None and frame.f_code.co_filename.startswith("<frozen importlib"):
-        frame = frame.f_back
-    return frame.f_code.co_filename if frame is not None else ""
-
-
 class Guard:
     def __init__(self, spec: BannedSpec, frames: LearnerFrames, display=lambda f: f):
         self.spec = spec
