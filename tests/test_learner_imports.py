@@ -54,7 +54,9 @@ def test_a_library_lazy_import_does_not_run_a_workspace_file(grade):
     """, extra_files={"gmpy2.py": "import os\nos._exit(7)\n", "gmpy.py": "import os\nos._exit(7)\n",
                       "flint.py": "import os\nos._exit(7)\n"})
     assert report.error is None, report.error
-    assert all(c.passed for c in report.cases), [(c.name, c.message) for c in report.cases if not c.passed]
+    assert not any("status 7" in c.message for c in report.cases), "a workspace file ran for a library's import"
+    if report.isolation != "uid":  # at the uid level sympy itself may be unreadable to the child
+        assert all(c.passed for c in report.cases), [(c.name, c.message) for c in report.cases if not c.passed]
 
 
 def test_importing_file_skips_the_import_system(tmp_path):
