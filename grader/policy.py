@@ -45,6 +45,7 @@ DEFAULT_DENIED: tuple[tuple[str, str], ...] = (
     ("numpy.fromfile", "solutions do not read files"),
     ("numpy.memmap", "solutions do not read files"),
     ("numpy.lib.npyio", "solutions do not read or write files"),
+    ("numpy.lib.format", "solutions do not read or write files (open_memmap, read_array)"),
     ("numpy.lib.stride_tricks", "numpy's as_strided reads and writes memory outside the array"),
     ("numpy.loadtxt", "solutions do not read files"),
     ("numpy.genfromtxt", "solutions do not read files"),

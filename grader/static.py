@@ -902,6 +902,10 @@ class _Scanner(ast.NodeVisitor):
         `node` is the attribute read (or the constant getattr) whose call, if any, fills it."""
         if isinstance(base, ast.Name) and base.id in self.own_loosely and attr in self.defined_attrs:
             return  # the learner's own method named format
+        root = _dotted(base)
+        library = self.resolve(root) if root and root[0] not in self.rebound else None
+        if library is not None and isinstance(resolve_loaded(library), types.ModuleType):
+            return  # a module's attribute `format` (`np.lib.format`): judged as a path by check_path
         template: ast.AST | None = base
         if isinstance(base, ast.Name) and base.id == "str" and self.is_builtin("str"):
             call = self._calls.get(id(node))
