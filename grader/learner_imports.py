@@ -12,16 +12,30 @@ uid level pre-imports libraries as root, before anything is confined or redirect
 
 from __future__ import annotations
 
+import functools
+import importlib
 import importlib.abc
 import importlib.machinery
 import os
 import sys
 
 
+@functools.lru_cache(maxsize=1)
+def _delegates() -> frozenset:
+    """Code that imports on its caller's behalf: importlib.import_module, and the course's
+    `sibling`, with which a reference run as a learner's file (`grader validate`) loads
+    the reference beside it (served as a workspace module in the sandbox)."""
+    from .course import sibling
+
+    return frozenset({importlib.import_module.__code__, sibling.__code__})
+
+
 def importing_file(frame) -> str:
     """The file whose code runs the import under way at `frame` (a finder's caller): the
-    first frame above the import system's own. "" if none."""
-    while frame is not None and frame.f_code.co_filename.startswith("<frozen importlib"):
+    first frame above the import system's own and the delegates'. "" if none."""
+    delegates = _delegates()
+    while frame is not None and (frame.f_code.co_filename.startswith("<frozen importlib")
+                                 or frame.f_code in delegates):
         frame = frame.f_back
     return frame.f_code.co_filename if frame is not None else ""
 

@@ -27,6 +27,10 @@ def test_a_workspace_module_is_served_only_to_learner_files(tmp_path):
         library = compile("import closed_world_gmpy2", str(tmp_path / "site-packages" / "mpmath.py"), "exec")
         with pytest.raises(ModuleNotFoundError):
             exec(library, {})
+        through_importlib = compile("import importlib\nimportlib.import_module('closed_world_gmpy2')",
+                                    str(tmp_path / "site-packages" / "lazy.py"), "exec")
+        with pytest.raises(ModuleNotFoundError):  # import_module imports for its caller, a library
+            exec(through_importlib, {})
         learner = compile("import closed_world_gmpy2\nv = closed_world_gmpy2.value",
                           str(workspace / "closed_world_gelu.py"), "exec")
         namespace: dict = {}
