@@ -1464,19 +1464,19 @@ CONSTRUCT_ALLOWED = [
 
         SETTINGS = {"mode": "mask", "fill": float("-inf")}
 
-        def top_k_logits(logits, k):
+        def top_k_probs(logits, temperature, k):
             match SETTINGS:
                 case {"mode": "mask", "fill": fill}:
                     pass
                 case {"mode": other, **rest}:
                     raise ValueError(other)
-            match [k, logits.shape[-1]]:
-                case [0, _]:
-                    return torch.full_like(logits, fill)
+            scaled = logits / temperature
+            match [k, scaled.shape[-1]]:
                 case [kk, vocab] if kk >= vocab:
-                    return logits.clone()
-            kth = logits.topk(k, dim=-1).values[..., -1:]
-            return logits.masked_fill(logits < kth, fill)
+                    return torch.softmax(scaled, -1)
+                case [kk, _]:
+                    kth = scaled.topk(kk, dim=-1).values[..., -1:]
+            return torch.softmax(scaled.masked_fill(scaled < kth, fill), -1)
     """),
     _case("match on an own dataclass with positional fields", "layer-norm", """
         from dataclasses import dataclass
@@ -1700,10 +1700,10 @@ CONSTRUCT_ALLOWED = [
 
             def forward(self, hidden):
                 match hidden.dim():
-                    case 2 | 3:
-                        return hidden @ self.embedding.weight.T * self.scale
+                    case 0:
+                        raise ValueError(f"expected a hidden vector, got {hidden!r:.40}")
                     case d:
-                        raise ValueError(f"expected 2 or 3 dims, got {d}")
+                        return hidden @ self.embedding.weight.T * self.scale
     """),
 ]
 
