@@ -961,8 +961,9 @@ class _Scanner(ast.NodeVisitor):
         `case C(gelu=g)` reads `.gelu`; `case C(g)` reads the name C.__match_args__ gives,
         which only a sealed class of the file or a self-matching builtin pins down (an ABC's
         register or __subclasshook__ would let any object through)."""
-        for attr in node.kwd_attrs:
-            self.check_attribute(None, attr, node)
+        sealed = isinstance(node.cls, ast.Name) and node.cls.id in self.sealed
+        for attr in node.kwd_attrs:  # on a sealed class's instance, as on the learner's own object
+            self.check_attribute(node.cls if sealed else None, attr, node)
         if node.patterns and not self.reads_own_fields(node.cls, len(node.patterns)):
             self.forbid(f"case {'.'.join(_dotted(node.cls) or ['...'])}(...)", node,
                         "positional sub-patterns read the attributes the class names in __match_args__, on any "

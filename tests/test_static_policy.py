@@ -174,6 +174,7 @@ def test_a_construct_the_checks_do_not_know_is_refused():
     ("def f(x):\n    match x:\n        case int(a, b):\n            return a\n", "case int(...)", 3),
     ("int = list\ndef f(x):\n    match x:\n        case int(a):\n            return a\n", "case int(...)", 4),
     ("import torch\ndef f(x):\n    match x:\n        case torch.Size(a):\n            return a\n", "case torch.Size(...)", 4),
+    ("def f(x):\n    match x:\n        case object(_n=n):\n            return n\n", "_n", 3),
     ("from abc import ABC as NamedTuple\nfrom dataclasses import dataclass\n@dataclass\nclass P(NamedTuple):\n"
      "    a: int\ndef f(x):\n    match x:\n        case P(a):\n            return a\n", "case P(...)", 8),
 ])
@@ -189,6 +190,8 @@ def test_constructs_that_hide_attribute_reads_are_refused(source, api, line):
     "from dataclasses import dataclass\n@dataclass\nclass P:\n    a: int\n    b: int\n"
     "def f(x):\n    match x:\n        case P(a, b=c):\n            return a + c\n",
     "import torch\ndef f(x):\n    match x:\n        case torch.Tensor(shape=s):\n            return s\n",
+    "class P:\n    def __init__(self):\n        self._n = 1\ndef f(x):\n    match x:\n        case P(_n=n):\n"
+    "            return n\n",
     "def f(x):\n    return '{} {:.3f} {0!r:>{1}} {name}'.format(1, 2.0, name=3) + '{k}'.format_map({'k': 1})\n",
     "def f(x):\n    return f'{x!r:>{10}} {x:.2e}' + '%(a)s' % {'a': 1} + str.format('{}', x)\n",
     "def f(x):\n    print(type(x), f'{type(x)}', type(x).__name__, type(x) is int, isinstance(x, type(x)))\n"
