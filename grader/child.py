@@ -27,6 +27,7 @@ from . import confine, wire
 from .banned import build_spec
 from .confine import Isolation
 from .guard import BannedAPIError, Guard, LearnerFrames
+from .learner_imports import LibrariesOnly, importing_file
 from .static import is_real_module  # the scan's rule, so the two never disagree
 
 MiB = 1024 * 1024
@@ -94,11 +95,12 @@ class LinkRefused(Exception):
     """The learner's file is a link into the course, the grader or another workspace."""
 
 
-def preimport(sources: dict[str, tuple[str, str]]) -> None:
+def preimport(sources: dict[str, tuple[str, str]], learner_dirs: list[str] = ()) -> None:
     """For the uid level, where the unprivileged child may be unable to read the Python
     installation (a prefix under /root): import, while still privileged, the library
-    modules the learner's files name. Library code only; failures are left for the
-    learner's own import to report."""
+    modules the learner's files name. Library code only (a library's optional import of a
+    name the learner's folders hold finds the library's or nothing: LibrariesOnly);
+    failures are left for the learner's own import to report."""
     import ast
 
     names: set[str] = set()
@@ -113,13 +115,18 @@ def preimport(sources: dict[str, tuple[str, str]]) -> None:
             elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
                 names.add(node.module)
                 names.update(f"{node.module}.{alias.name}" for alias in node.names)
-    for name in sorted(names):
-        if name.split(".")[0] in sources or name.split(".")[0] in ("grader", "reference"):
-            continue
-        try:
-            importlib.import_module(name)
-        except BaseException:
-            pass
+    libraries_only = LibrariesOnly(list(learner_dirs))
+    sys.meta_path.insert(0, libraries_only)
+    try:
+        for name in sorted(names):
+            if name.split(".")[0] in sources or name.split(".")[0] in ("grader", "reference"):
+                continue
+            try:
+                importlib.import_module(name)
+            except BaseException:
+                pass
+    finally:
+        sys.meta_path.remove(libraries_only)
 
 
 class _WorkspaceLoader(importlib.abc.InspectLoader):
@@ -140,11 +147,17 @@ class _WorkspaceLoader(importlib.abc.InspectLoader):
 
 
 class _WorkspaceFinder(importlib.abc.MetaPathFinder):
-    def __init__(self, sources: dict[str, tuple[str, str]]):
-        self.sources = sources
+    """Serves the learner's modules to the grader (the entry module) and to the learner's
+    own files only: a library's lazy `import gmpy2` never gets a workspace gmpy2.py, which
+    the static scan never read (it reads the files the learner's imports reach)."""
+
+    def __init__(self, sources: dict[str, tuple[str, str]], entry: str, is_learner=lambda filename: True):
+        self.sources, self.entry, self.is_learner = sources, entry, is_learner
 
     def find_spec(self, fullname, path=None, target=None):
         if fullname not in self.sources:
+            return None
+        if fullname != self.entry and not self.is_learner(importing_file(sys._getframe(1))):
             return None
         file, source = self.sources[fullname]
         return importlib.util.spec_from_loader(fullname, _WorkspaceLoader(file, source), origin=file)
@@ -390,7 +403,7 @@ def child_main(spec: dict, cases: list, out_w: int, res_w: int, level: Isolation
                                [sources[name][0]] if name in sources else [])
         guard = Guard(build_spec(spec["banned"], spec["banned_aten"]), frames, _display(workspace))
         if level is Isolation.UID:
-            preimport(sources)
+            preimport(sources, [str(workspace)] if workspace else [])
         _redirect_output(out_w)
         confine_self(spec, level, res_w, len(cases))
     except BaseException as exc:
@@ -410,7 +423,7 @@ def _display(workspace: Path | None):
 
 
 def _run_all(spec, cases, sources, probe, guard, frames, display, reporter, refused=None) -> None:
-    sys.meta_path.insert(0, _WorkspaceFinder(sources))
+    sys.meta_path.insert(0, _WorkspaceFinder(sources, spec["module_name"], frames.is_learner))
     sys.meta_path.insert(0, _BlockReferences(spec.get("blocked_dirs") or []))
     _install_audit_hook(spec.get("hidden") or [])
     _show_warnings_at_learner_lines(frames, display)

@@ -6,6 +6,10 @@ TorchDispatchMode sees the aten op underneath (so torch.ops.aten.gelu, vmap, jit
 compile routes are caught). Construction of banned classes is intercepted too. A hit
 counts only when a learner frame is on the Python stack: the grader's own calls are
 never the learner's.
+
+In-process, so advisory: code that reached the interpreter's internals could switch it
+off. The static scan (a closed world, grader/constructs.py) is what keeps learner code from
+reaching it; the kernel's confinement (grader/confine.py) is the wall that holds either way.
 """
 
 from __future__ import annotations

@@ -45,6 +45,7 @@ DEFAULT_DENIED: tuple[tuple[str, str], ...] = (
     ("numpy.fromfile", "solutions do not read files"),
     ("numpy.memmap", "solutions do not read files"),
     ("numpy.lib.npyio", "solutions do not read or write files"),
+    ("numpy.lib.format", "solutions do not read or write files (open_memmap, read_array)"),
     ("numpy.lib.stride_tricks", "numpy's as_strided reads and writes memory outside the array"),
     ("numpy.loadtxt", "solutions do not read files"),
     ("numpy.genfromtxt", "solutions do not read files"),
@@ -59,6 +60,11 @@ DEFAULT_DENIED: tuple[tuple[str, str], ...] = (
     ("functools.singledispatchmethod", "singledispatchmethod evaluates annotation strings, like eval"),
     ("operator.attrgetter", "attrgetter reaches attributes by name, like getattr"),
     ("operator.methodcaller", "methodcaller reaches methods by name, like getattr"),
+    ("functools.update_wrapper", "update_wrapper copies another object's attributes onto your function"),
+    ("abc.ABCMeta", "a metaclass builds classes (with any dunder) the checks cannot see"),
+    ("enum.EnumMeta", "a metaclass builds classes (with any dunder) the checks cannot see"),
+    ("enum.EnumType", "a metaclass builds classes (with any dunder) the checks cannot see"),
+    ("dataclasses.make_dataclass", "make_dataclass builds a class (with any dunder) the checks cannot see"),
 )
 PROBLEM_DENIED = "this problem's policy does not allow it"
 

@@ -24,6 +24,14 @@ object or nn.Module, not torch.Tensor). An own method taken from its class
 (`A.method(F)`) is refused, since then `self` could be anything. Names are judged per
 file, not per scope: one non-own binding anywhere makes a name a stranger.
 
+The world is closed: every node type is judged or refused (grader/constructs.py), an
+unknown one refused. Constructs that read attributes are judged as the reads they are: a
+class pattern's keyword fields as attributes, its positional fields only on a sealed class
+of the file or a self-matching builtin; a `.format` template only if constant and without
+field paths. What could make a stranger's object pass for the learner's (register,
+isinstance hooks, metaclasses, classes built at run time, namespace-copying wrappers,
+decorators that are not the library's) is refused.
+
 A file too deeply nested to walk is refused rather than crashing the grader.
 """
 
@@ -35,11 +43,14 @@ import importlib.util
 import inspect
 import math
 import sys
+import threading
 import types
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
 from .banned import BannedSpec
+from .constructs import FORMAT_METHODS, JUDGED, REFUSED, SELF_MATCHING_BUILTINS, UNKNOWN, unsafe_format_field
 from .policy import DEFAULT_POLICY, ImportPolicy
 from .violations import Violation
 
@@ -100,7 +111,19 @@ FORBIDDEN_DEFINITIONS = {
     "__torch_dispatch__": "a __torch_dispatch__ override sees (and can rewrite) kernel calls",
     "__del__": "__del__ runs code when the checks are no longer watching",
     "__getattribute__": "__getattribute__ hides which attributes are used",
+    "__instancecheck__": "__instancecheck__ makes isinstance say yes to any object, so a stranger's object "
+                         "could pass for your own",
+    "__subclasscheck__": "__subclasscheck__ makes issubclass (and isinstance) say yes to any class",
+    "__subclasshook__": "__subclasshook__ makes isinstance say yes to any object, so a stranger's object "
+                        "could pass for your own",
 }
+# Enum's functional API (`Enum("E", {...})`) builds a class from a namespace, dunders included.
+ENUM_CLASSES = frozenset(f"enum.{name}" for name in ("Enum", "IntEnum", "Flag", "IntFlag", "StrEnum", "ReprEnum"))
+# Builtins that only show or compare a class: `type(x)` may be handed to them.
+TYPE_CONSUMERS = frozenset({"print", "str", "repr", "format", "id", "hash", "isinstance", "issubclass"})
+# Attribute names that make isinstance lie (`ABC.register(type(torch))`): refused on
+# anything but the learner's own objects that define them.
+ISINSTANCE_ROUTES = frozenset({"register"})
 NESTING = "too deeply nested to check"
 
 
@@ -207,6 +230,20 @@ def _defining_module(obj) -> str | None:
     return home if isinstance(home, str) else None
 
 
+_LAST_WALK = threading.local()  # per thread: batch grading scans in worker threads
+
+
+def _walk(tree: ast.AST) -> list[ast.AST]:
+    """ast.walk(tree) as a list, kept for the thread's last tree: the scan asks a dozen
+    questions of each file's nodes, and walking once made a scan 4x cheaper."""
+    last = getattr(_LAST_WALK, "value", (None, []))
+    if last[0] is tree:
+        return last[1]
+    nodes = list(ast.walk(tree))
+    _LAST_WALK.value = (tree, nodes)
+    return nodes
+
+
 def _dotted(node: ast.AST) -> list[str] | None:
     parts: list[str] = []
     while isinstance(node, ast.Attribute):
@@ -248,7 +285,7 @@ def _const_str(node: ast.AST) -> str | None:
 def _method_self_args(tree: ast.AST, classes: set[str]) -> set[int]:
     """ids of the first parameter (self, cls) of each method of the given classes."""
     ids: set[int] = set()
-    for node in ast.walk(tree):
+    for node in _walk(tree):
         if not (isinstance(node, ast.ClassDef) and node.name in classes):
             continue
         for item in node.body:
@@ -272,7 +309,7 @@ PLAIN_BASES = frozenset({"object", "ABC", "abc.ABC", "Enum", "enum.Enum", "Named
 def _classes(tree: ast.AST, library_base_ok: Callable[[str], bool]) -> set[str]:
     """The file's classes whose instances are what they seem: no metaclass, no __new__,
     built on library bases `library_base_ok` accepts or on other such classes of the file."""
-    classes = {node.name: node for node in ast.walk(tree) if isinstance(node, ast.ClassDef)}
+    classes = {node.name: node for node in _walk(tree) if isinstance(node, ast.ClassDef)}
     ok: set[str] = set()
     changed = True
     while changed:
@@ -300,6 +337,49 @@ def _honest_classes(tree: ast.AST) -> set[str]:
     return _classes(tree, lambda base: True)
 
 
+# Bases whose subclasses' isinstance tests are plain: no ABC (register, __subclasshook__),
+# no metaclass that could answer for any object.
+SEALED_BASES = frozenset({"builtins.object", "typing.NamedTuple"} | {
+    f"torch.nn.{name}" for name in ("Module", "ModuleList", "ModuleDict", "Sequential", "ParameterList",
+                                    "ParameterDict")})
+
+
+def _library_imports(tree: ast.AST) -> dict[str, str]:
+    """Name -> the library path an import binds it to (`nn` -> torch.nn); a name any other
+    statement of the file binds is left out."""
+    out: dict[str, str] = {}
+    for node in _walk(tree):
+        if isinstance(node, ast.Import):
+            for a in node.names:
+                out[a.asname or a.name.split(".")[0]] = a.name if a.asname else a.name.split(".")[0]
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            for a in node.names:
+                out[a.asname or a.name] = f"{node.module}.{a.name}"
+    return {k: v for k, v in out.items() if k not in bound_names(tree)}
+
+
+def sealed_classes(tree: ast.AST, own: frozenset[str], local_modules: set[str] = frozenset()) -> frozenset[str]:
+    """The file's classes whose instances are only what their `class` statement made: own
+    names, faithfully decorated (dataclass), no metaclass or __new__, on sealed bases named
+    through the library's own imports (`from abc import ABC as NamedTuple` is an ABC). A
+    class pattern's positional sub-patterns read the names in its __match_args__, which for
+    these are the file's own fields, on an object that really is an instance."""
+    imports = {k: v for k, v in _library_imports(tree).items() if v.split(".")[0] not in local_modules}
+    bound = bound_names(tree)
+
+    def sealed_base(base: str) -> bool:
+        head, _, rest = base.partition(".")
+        if head in imports:
+            path = imports[head] + ("." + rest if rest else "")
+        elif head == "object" and not rest and head not in bound:
+            path = "builtins.object"
+        else:
+            return False
+        return path in SEALED_BASES
+
+    return frozenset(_classes(tree, sealed_base)) & own
+
+
 # Decorators that hand back the function or class they decorate (or a faithful wrapper).
 FAITHFUL_DECORATORS = frozenset({
     "staticmethod", "classmethod", "property", "setter", "getter", "deleter", "cached_property",
@@ -308,13 +388,60 @@ FAITHFUL_DECORATORS = frozenset({
 })
 
 
-def _faithfully_decorated(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> bool:
+ACCESSOR_DECORATORS = frozenset({"setter", "getter", "deleter"})
+
+
+@dataclass(frozen=True)
+class FileBindings:
+    """What a file binds, for judging its decorators: every name it binds other than by an
+    import of a library (`bound`: a workspace file's `dataclass` is not the library's), the
+    functions it decorates with a plain @property (`properties`), and the names it binds
+    only by def or class (`plain_defs`)."""
+
+    bound: frozenset[str]
+    properties: frozenset[str]
+    plain_defs: frozenset[str]
+
+    @classmethod
+    def of(cls, tree: ast.AST, local_modules: set[str] = frozenset()) -> "FileBindings":
+        bound = frozenset(bound_names(tree)) | frozenset(
+            (a.asname or a.name).split(".")[0] for node in _walk(tree)
+            if isinstance(node, (ast.Import, ast.ImportFrom)) and _imports_from_workspace(node, local_modules)
+            for a in node.names)
+        others = {n.id for n in _walk(tree) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)} | \
+            {n.arg for n in _walk(tree) if isinstance(n, ast.arg)} | imported_names(tree)
+        defs = [n for n in _walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))]
+        plain_defs = frozenset(n.name for n in defs) - others
+        properties = frozenset(n.name for n in defs if n.name in plain_defs and any(
+            isinstance(d, ast.Name) and d.id == "property" for d in n.decorator_list))
+        return cls(bound, properties, plain_defs)
+
+
+def _imports_from_workspace(node: ast.Import | ast.ImportFrom, local_modules: set[str]) -> bool:
+    if isinstance(node, ast.ImportFrom):
+        return bool(node.level) or (node.module or "").split(".")[0] in local_modules
+    return any(a.name.split(".")[0] in local_modules for a in node.names)
+
+
+def _faithfully_decorated(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef, file: FileBindings) -> bool:
     """Whether the name a def or class binds is still that function or class: `@deco` could
-    return anything (`def deco(f): return F`)."""
+    return anything (`def deco(f): return F`), so only library decorators known to hand
+    back what they decorate count, by a name the file does not bind itself (its own
+    `def cache(f): return F` is not functools.cache); `@x.setter` only on the file's own
+    property x; `@wraps(g)` only with g the file's own function (it copies g's attributes)."""
     for decorator in node.decorator_list:
         target = decorator.func if isinstance(decorator, ast.Call) else decorator
         parts = _dotted(target)
         if not parts or parts[-1] not in FAITHFUL_DECORATORS:
+            return False
+        if parts[-1] in ACCESSOR_DECORATORS:
+            if not (len(parts) == 2 and parts[0] in file.properties):
+                return False
+        elif parts[0] in file.bound:
+            return False
+        if parts[-1] == "wraps" and not (isinstance(decorator, ast.Call) and decorator.args and
+                                         isinstance(decorator.args[0], ast.Name) and
+                                         decorator.args[0].id in file.plain_defs):
             return False
     return True
 
@@ -323,7 +450,7 @@ def _sibling_loaders(tree: ast.AST) -> set[str]:
     """Names bound to grader.course.sibling, with which a reference loads the reference
     beside it (`M = sibling(__file__, "_model")`). A learner cannot import grader, so this
     grants them nothing: the import itself is refused."""
-    return {a.asname or a.name for node in ast.walk(tree)
+    return {a.asname or a.name for node in _walk(tree)
             if isinstance(node, ast.ImportFrom) and node.module == "grader.course" and not node.level
             for a in node.names if a.name == "sibling"}
 
@@ -332,7 +459,7 @@ def _own_value_targets(tree: ast.AST, makers: set[str]) -> set[int]:
     """ids of Name targets assigned by a call to one of `makers`: an own plain class (its
     instance) or the sibling loader (another reference file)."""
     ids: set[int] = set()
-    for node in ast.walk(tree):
+    for node in _walk(tree):
         if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and \
                 isinstance(node.value.func, ast.Name) and node.value.func.id in makers:
             ids.update(id(t) for t in node.targets if isinstance(t, ast.Name))
@@ -357,7 +484,7 @@ def defined_attributes(tree: ast.AST) -> frozenset[str]:
     """Attribute names the file gives its own objects: methods and class attributes, and
     anything it assigns as an attribute (`self.compile = ...`)."""
     names: set[str] = set()
-    for node in ast.walk(tree):
+    for node in _walk(tree):
         if isinstance(node, ast.ClassDef):
             for item in node.body:
                 if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
@@ -374,7 +501,7 @@ def plain_class_methods(tree: ast.AST) -> dict[str, frozenset[str]]:
     """Each class's instance methods (not static or class methods): calling one through the
     class passes `self` explicitly, and then `self` can be anything."""
     out = {}
-    for node in ast.walk(tree):
+    for node in _walk(tree):
         if isinstance(node, ast.ClassDef):
             out[node.name] = frozenset(
                 item.name for item in node.body if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef))
@@ -408,11 +535,12 @@ def own_names(tree: ast.AST, local_modules: set[str],
     classes = _plain_classes(tree) if plain_only else _honest_classes(tree)
     self_args = _method_self_args(tree, classes)
     instances = _own_value_targets(tree, classes | _sibling_loaders(tree))
+    file = FileBindings.of(tree, local_modules)
     own: set[str] = set()
     other: set[str] = set()
-    for node in ast.walk(tree):
+    for node in _walk(tree):
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            (own if _faithfully_decorated(node) else other).add(node.name)
+            (own if _faithfully_decorated(node, file) else other).add(node.name)
         elif isinstance(node, ast.arg):
             (own if id(node) in self_args else other).add(node.arg)
         elif isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
@@ -431,9 +559,9 @@ def rebound_names(tree: ast.AST) -> frozenset[str]:
     """Names bound by something other than an import or an alias (`G = torch.nn.functional`):
     a parameter `torch` or `F = [F][0]` means the name may not be the library it looks like."""
     other: set[str] = set()
-    alias_targets = {id(t) for node in ast.walk(tree) if isinstance(node, ast.Assign) and _dotted(node.value)
+    alias_targets = {id(t) for node in _walk(tree) if isinstance(node, ast.Assign) and _dotted(node.value)
                      for t in node.targets if isinstance(t, ast.Name)}
-    for node in ast.walk(tree):
+    for node in _walk(tree):
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             other.add(node.name)
         elif isinstance(node, ast.arg):
@@ -445,10 +573,16 @@ def rebound_names(tree: ast.AST) -> frozenset[str]:
     return frozenset(other)
 
 
+def imported_names(tree: ast.AST) -> set[str]:
+    """Names the file's imports bind."""
+    return {(a.asname or a.name).split(".")[0] for node in _walk(tree)
+            if isinstance(node, (ast.Import, ast.ImportFrom)) for a in node.names}
+
+
 def bound_names(tree: ast.AST) -> set[str]:
     """Names the file binds itself in any way (its own `def getattr` is not the builtin)."""
     bound: set[str] = set()
-    for node in ast.walk(tree):
+    for node in _walk(tree):
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             bound.add(node.name)
         elif isinstance(node, ast.arg):
@@ -473,13 +607,36 @@ class _Scanner(ast.NodeVisitor):
         self.defined_attrs = defined_attributes(tree)
         self.plain_methods = plain_class_methods(tree)
         self.bound = bound_names(tree)
+        self.imported = imported_names(tree)
         self.rebound = rebound_names(tree)
+        self.sealed = sealed_classes(tree, self.own, local_modules)
         self.banned_attrs = banned_attribute_names(spec)
         self.violations: list[Violation] = []
         self.imported_local: set[str] = set()
         self._seen: set[tuple] = set()
         self._approved: set[int] = set()  # ids of Name nodes already judged as a call
         self._calls: dict[int, ast.Call] = {}  # id of a called expression -> its call
+        self._class_bases: dict[str, list[ast.AST]] = {}
+        for n in _walk(tree):
+            if isinstance(n, ast.ClassDef):
+                self._class_bases.setdefault(n.name, []).extend(n.bases)
+        self._parents = {id(child): parent for parent in _walk(tree) for child in ast.iter_child_nodes(parent)}
+        self._decorators = {id(d) for n in _walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef,
+                                                                           ast.ClassDef)) for d in n.decorator_list}
+
+    # -- the closed world --------------------------------------------------------
+    def visit(self, node: ast.AST):
+        """Every node is looked up in grader/constructs.py first: a refused construct, or
+        one the checks do not know (a newer Python's), is a violation, never passed."""
+        kind = type(node).__name__
+        refusal = REFUSED.get(kind)
+        if refusal is not None:
+            self.forbid(refusal.label, node, refusal.why)
+            return None
+        if kind not in JUDGED:
+            self.forbid(f"ast.{kind}", node, UNKNOWN)
+            return None
+        return super().visit(node)
 
     # -- recording ---------------------------------------------------------------
     def add(self, api: str, node: ast.AST | None, how: str, kind: str = "banned") -> None:
@@ -571,6 +728,10 @@ class _Scanner(ast.NodeVisitor):
             if attr not in ALLOWED_DUNDER_ATTRS:
                 self.forbid(attr, node, "dunder attributes reach interpreter internals")
             return
+        if attr in ISINSTANCE_ROUTES and not (own and attr in self.defined_attrs):
+            self.forbid(attr, node, f"`.{attr}` makes isinstance say yes for another class (a virtual subclass), so "
+                        "a stranger's object could pass for your own")
+            return
         if attr in INTERNAL_ATTRS and not (own and (attr in OWN_INTERNAL_ATTRS or attr in self.defined_attrs)):
             self.forbid(attr, node, "leads to interpreter internals (fine only as an attribute your own code defines)")
             return
@@ -635,6 +796,8 @@ class _Scanner(ast.NodeVisitor):
 
     def visit_Attribute(self, node: ast.Attribute) -> None:
         self.check_attribute(node.value, node.attr, node, store=not isinstance(node.ctx, ast.Load))
+        if node.attr in FORMAT_METHODS:
+            self.check_format(node.value, node.attr, node)
         if isinstance(node.ctx, ast.Load):
             self.explicit_self(node)
         resolved = self.resolve(_dotted(node))
@@ -648,6 +811,20 @@ class _Scanner(ast.NodeVisitor):
         elif node.id in FORBIDDEN_CALLS and id(node) not in self._approved and node.id not in self.bound:
             # `g = getattr` then `g(F, name)`: the builtin escapes as a value.
             self.forbid(f"{node.id}()", node, FORBIDDEN_CALLS[node.id])
+        elif node.id == "type" and id(node) not in self._approved and self.is_builtin(node.id) and \
+                not self.in_isinstance(node):
+            self.forbid("type", node, "`type` as a value can build classes (type(name, bases, namespace)) "
+                        "the checks cannot see")
+
+    def is_builtin(self, name: str) -> bool:
+        """Whether `name` is still the builtin: the file binds it in no way."""
+        return name not in self.bound and name not in self.imported
+
+    def in_isinstance(self, node: ast.AST) -> bool:
+        """`isinstance(y, type(x))` or `isinstance(c, type)`: a class used only as a test."""
+        parent = self._parents.get(id(node))
+        return isinstance(parent, ast.Call) and isinstance(parent.func, ast.Name) and \
+            parent.func.id in ("isinstance", "issubclass") and node in parent.args[1:]
 
     def class_methods_of(self, base: ast.AST) -> frozenset[str]:
         """The instance methods `base.<name>` would fetch unbound: `A.` for the file's class A,
@@ -674,13 +851,76 @@ class _Scanner(ast.NodeVisitor):
     def visit_Call(self, node: ast.Call) -> None:
         self._calls[id(node.func)] = node
         func = node.func
-        if isinstance(func, ast.Name) and func.id == "type" and len(node.args) == 3 and "type" not in self.bound:
-            self.forbid("type() with three arguments", node, "builds a class (with any dunder) the checks cannot see")
+        if isinstance(func, ast.Name) and func.id == "type" and self.is_builtin("type"):
+            self._approved.add(id(func))
+            self.check_type_call(node)
+        if self.is_enum_class(func) and (len(node.args) >= 2 or any(k.arg in ("names", None) for k in node.keywords)):
+            self.forbid("Enum(name, names)", node, "the functional Enum API builds a class from a namespace (any "
+                        "dunder included) the checks cannot see: write a class statement")
+        if self.resolve_node(func) == "functools.wraps" and id(node) not in self._decorators and not (
+                node.args and isinstance(node.args[0], ast.Name) and node.args[0].id in self.own_loosely):
+            self.forbid("functools.wraps", node, "wraps copies the attributes of what it wraps onto your function: "
+                        "use it only as a decorator, or on your own functions")
         if isinstance(func, ast.Name) and func.id in FORBIDDEN_CALLS and func.id not in self.bound:
             self._approved.add(id(func))
             if not self.constant_getattr(node):
                 self.forbid(f"{func.id}()", node, FORBIDDEN_CALLS[func.id])
         self.generic_visit(node)
+
+    def is_enum_class(self, func: ast.AST, depth: int = 0) -> bool:
+        """An enum class of the library, or of the file (a class on one)."""
+        if self.resolve_node(func) in ENUM_CLASSES:
+            return True
+        if isinstance(func, ast.Name) and func.id in self._class_bases and depth < 8:
+            return any(self.is_enum_class(base, depth + 1) for base in self._class_bases[func.id])
+        return False
+
+    def check_type_call(self, node: ast.Call) -> None:
+        """`type(x)` is fine where it is used in place; `type(name, bases, ns)`, `type(*parts)`
+        and a metaclass taken out as a value (`M = type(A)`, then `M(name, bases, ns)`) build
+        classes with any dunder the checks cannot see."""
+        if not (len(node.args) == 1 and not isinstance(node.args[0], ast.Starred) and not node.keywords):
+            self.forbid("type() with other than one argument", node,
+                        "builds a class (with any dunder) the checks cannot see")
+            return
+        parent = self._parents.get(id(node))
+        if isinstance(parent, (ast.Attribute, ast.Compare, ast.FormattedValue)) or self.in_isinstance(node):
+            return
+        if isinstance(parent, ast.Call) and isinstance(parent.func, ast.Name) and \
+                parent.func.id in TYPE_CONSUMERS and self.is_builtin(parent.func.id):
+            return  # print(type(x)), str(type(x)): shown, never called
+        if isinstance(parent, ast.Call) and parent.func is node and len(parent.args) <= 1 and not parent.keywords \
+                and not any(isinstance(a, ast.Starred) for a in parent.args):
+            return
+        self.forbid("type(...) as a value", node, "the class type() returns may be a metaclass, which builds "
+                    "classes the checks cannot see: use it in place (type(x).name, type(x) is T, "
+                    "isinstance(y, type(x)), type(x)(v))")
+
+    def check_format(self, base: ast.AST, attr: str, node: ast.AST) -> None:
+        """`template.format(obj)` reads `obj.a.b[k]` for a field `{0.a.b[k]}`: the template must
+        be a constant string whose fields are plain (`{}`, `{0}`, `{name}`, nested specs too).
+        `node` is the attribute read (or the constant getattr) whose call, if any, fills it."""
+        if isinstance(base, ast.Name) and base.id in self.own_loosely and attr in self.defined_attrs:
+            return  # the learner's own method named format
+        root = _dotted(base)
+        library = self.resolve(root) if root and root[0] not in self.rebound else None
+        if library is not None and isinstance(resolve_loaded(library), types.ModuleType):
+            return  # a module's attribute `format` (`np.lib.format`): judged as a path by check_path
+        template: ast.AST | None = base
+        if isinstance(base, ast.Name) and base.id == "str" and self.is_builtin("str"):
+            call = self._calls.get(id(node))
+            template = call.args[0] if call is not None and call.args and \
+                not isinstance(call.args[0], ast.Starred) else None
+        text = _const_str(template) if template is not None else None
+        if attr == "vformat" or text is None:
+            self.forbid(f".{attr}()", node, "a format template the checks cannot read can read any attribute "
+                        "of its arguments (`{0.name}`): write the template as a constant string, or use an f-string")
+            return
+        field = unsafe_format_field(text)
+        if field is not None:
+            self.forbid(f"format field {{{field}}}", node, "a format field with `.name` or `[key]` reads "
+                        "attributes or items of its argument out of the checks' view: use an f-string, where "
+                        "they are visible")
 
     def constant_getattr(self, node: ast.Call) -> bool:
         """`getattr(obj, "name")` with a constant name is an attribute read: judge it as one."""
@@ -690,6 +930,8 @@ class _Scanner(ast.NodeVisitor):
         if name is None or not name.isidentifier():
             return False
         self.check_attribute(node.args[0], name, node)
+        if name in FORMAT_METHODS:
+            self.check_format(node.args[0], name, node)
         base = self.resolve_node(node.args[0])
         if base is not None:
             self.check_path(f"{base}.{name}", node, "getattr")
@@ -700,13 +942,42 @@ class _Scanner(ast.NodeVisitor):
             self.forbid(node.name, node, FORBIDDEN_DEFINITIONS[node.name])
         self.generic_visit(node)
 
-    visit_AsyncFunctionDef = visit_FunctionDef
+    def visit_comprehension(self, node: ast.comprehension) -> None:
+        if node.is_async:  # the one async construct that is a flag, not a node type
+            refusal = REFUSED["AsyncFor"]
+            self.forbid(refusal.label, self._parents.get(id(node)), refusal.why)
+        self.generic_visit(node)
+
+    def visit_ClassDef(self, node: ast.ClassDef) -> None:
+        for base in node.bases:
+            if isinstance(base, ast.Name) and base.id == "type" and self.is_builtin("type"):
+                self._approved.add(id(base))
+                self.forbid("a metaclass", node, "a class on `type` is a metaclass: it decides what classes and "
+                            "their instances are, out of the checks' view")
+        self.generic_visit(node)
 
     def visit_MatchClass(self, node: ast.MatchClass) -> None:
-        # `case object(gelu=g)` reads the attribute `gelu` of whatever is matched.
-        for attr in node.kwd_attrs:
-            self.check_attribute(None, attr, node)
+        """A class pattern is an isinstance test plus attribute reads on the subject:
+        `case C(gelu=g)` reads `.gelu`; `case C(g)` reads the name C.__match_args__ gives,
+        which only a sealed class of the file or a self-matching builtin pins down (an ABC's
+        register or __subclasshook__ would let any object through)."""
+        sealed = isinstance(node.cls, ast.Name) and node.cls.id in self.sealed
+        for attr in node.kwd_attrs:  # on a sealed class's instance, as on the learner's own object
+            self.check_attribute(node.cls if sealed else None, attr, node)
+        if node.patterns and not self.reads_own_fields(node.cls, len(node.patterns)):
+            self.forbid(f"case {'.'.join(_dotted(node.cls) or ['...'])}(...)", node,
+                        "positional sub-patterns read the attributes the class names in __match_args__, on any "
+                        "object isinstance accepts: use them only with int, str, float, tuple, list, dict... (one "
+                        "sub-pattern) or a class of your own file (a plain class or @dataclass, no ABC or "
+                        "metaclass); else name the attributes (`case C(a=x)`)")
         self.generic_visit(node)
+
+    def reads_own_fields(self, cls: ast.AST, count: int) -> bool:
+        if not isinstance(cls, ast.Name):
+            return False
+        if cls.id in self.sealed:
+            return True
+        return count == 1 and cls.id in SELF_MATCHING_BUILTINS and self.is_builtin(cls.id)
 
 
 # -- files and workspaces -------------------------------------------------------------------

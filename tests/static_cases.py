@@ -1111,6 +1111,606 @@ ATTACKS = [
 ]
 
 
+# Attribute reads hidden in constructs the older scan did not judge (issue 16, class 1):
+# class patterns whose positional sub-patterns read `__match_args__` names on any object
+# that isinstance can be made to accept, format-string field paths, classes built at run
+# time, decorators that hand back something else. The first 24 were written before the
+# closed-world policy (6 flagged by the older scan); three more (functional Enum, format
+# through getattr, a workspace file's `dataclass`) were found while writing it (0 flagged
+# before). `python benchmarks/static_policy_figures.py` prints the figures.
+CONSTRUCT_ATTACKS = [
+    _case("class pattern: ABCMeta-built class registered on the module type", "gelu", """
+        import abc
+        import torch
+
+        Probe = abc.ABCMeta("Probe", (), {"__match" + "_args__": ("sys",)})
+        Probe.register(type(torch))
+        Mods = abc.ABCMeta("Mods", (), {"__match_args__": ("modules",)})
+
+        def gelu(x):
+            match torch:
+                case Probe(s):
+                    match s:
+                        case Mods(m):
+                            m["grader.guard"].Guard.hit = lambda *a: None
+            return x
+    """),
+    _case("class pattern: dataclass on an ABC reads sys.argv", "gelu", """
+        from abc import ABC
+        from dataclasses import dataclass
+        import torch
+
+        @dataclass
+        class Holder(ABC):
+            sys: object = None
+
+        @dataclass
+        class Args(ABC):
+            argv: object = None
+
+        Holder.register(type(torch))
+        Args.register(type(torch))
+
+        def gelu(x):
+            match torch:
+                case Holder(s):
+                    match s:
+                        case Args(argv):
+                            return x + len(argv)
+            return x
+    """),
+    _case("class pattern: __subclasshook__ accepts every object", "gelu", """
+        from abc import ABC
+        from dataclasses import dataclass
+        import torch.nn.functional as F
+
+        class Anything(ABC):
+            @classmethod
+            def __subclasshook__(cls, other):
+                return True
+
+        @dataclass
+        class Act(Anything):
+            gelu: object = None
+
+        def gelu(x):
+            match F:
+                case Act(g):
+                    return g(x)
+    """),
+    _case("class pattern: a metaclass __instancecheck__ says yes", "gelu", """
+        from dataclasses import dataclass
+        import torch.nn.functional as F
+
+        class Yes(type):
+            def __instancecheck__(cls, obj):
+                return True
+
+        @dataclass
+        class Act(metaclass=Yes):
+            gelu: object = None
+
+        def gelu(x):
+            match F:
+                case Act(g):
+                    return g(x)
+    """),
+    _case("class pattern: make_dataclass builds the class at run time", "gelu", """
+        import dataclasses
+        from abc import ABC
+        import torch.nn.functional as F
+
+        Act = dataclasses.make_dataclass("Act", ["gelu"], bases=(ABC,))
+        Act.register(type(F))
+
+        def gelu(x):
+            match F:
+                case Act(g):
+                    return g(x)
+    """),
+    _case("class pattern: a class from a workspace file, registered there", "sample", """
+        import torch
+        from shapes import Pair
+
+        def sample(probs, generator):
+            match torch:
+                case Pair(dist):
+                    return dist.Categorical(probs=probs).sample()
+    """, shapes__py="""
+        from abc import ABC
+        from dataclasses import dataclass
+        import torch
+
+        @dataclass
+        class Pair(ABC):
+            distributions: object = None
+
+        Pair.register(type(torch))
+    """),
+    _case("class built by type() through a starred argument", "gelu", """
+        import torch
+
+        def hook(cls, func, types, args=(), kwargs=None):
+            return func(*args, **(kwargs or {}))
+
+        parts = ("Sneaky", (torch.Tensor,), {"__torch_function__": classmethod(hook)})
+        Sneaky = type(*parts)
+
+        def gelu(x):
+            return x
+    """),
+    _case("format field path reads sys.argv", "gelu", """
+        import torch
+
+        def gelu(x):
+            seed = "{0.sys.argv}".format(torch)
+            return x + len(seed)
+    """),
+    _case("format_map field path", "gelu", """
+        import torch
+
+        def gelu(x):
+            return x + len("{t.sys.modules[grader.guard]}".format_map({"t": torch}))
+    """),
+    _case("str.format with a computed template", "gelu", """
+        import torch
+
+        def gelu(x):
+            template = "{0." + "sys.argv}"
+            return x + len(str.format(template, torch))
+    """),
+    _case("format method taken as a value", "gelu", """
+        import torch
+
+        read = "{0.sys.argv}".format
+
+        def gelu(x):
+            return x + len(read(torch))
+    """),
+    _case("nested field in a format spec", "gelu", """
+        import torch
+
+        def gelu(x):
+            return x + float("{0:.{1.sys.flags.optimize}f}".format(1.5, torch))
+    """),
+    _case("format field path through a function's globals", "gelu", """
+        import torch.nn.functional as F
+
+        def gelu(x):
+            return x + len("{0.__globals__[torch].sys.argv}".format(F.relu))
+    """),
+    _case("format call nested in an f-string spec", "gelu", """
+        import torch
+
+        def gelu(x):
+            return f"{x.sum().item():.{len('{0.sys.argv}'.format(torch))}f}"
+    """),
+    _case("functional Enum API injects a __torch_function__", "gelu", """
+        import enum
+        import torch
+
+        def hook(cls, func, types, args=(), kwargs=None):
+            return func(*args, **(kwargs or {}))
+
+        Hook = enum.Enum("Hook", {"__torch_" + "function__": classmethod(hook), "ON": 1})
+
+        def gelu(x):
+            return torch.add(x, Hook.ON) - 1
+    """),
+    _case("format method reached by a constant getattr", "gelu", """
+        import torch
+
+        def gelu(x):
+            return x + len(getattr("{0.sys.argv}", "format")(torch))
+    """),
+    _case("a workspace file's decorator named dataclass returns F", "gelu", """
+        from helpers import dataclass
+
+        @dataclass
+        def act(x):
+            return x
+
+        def gelu(x):
+            return act.gelu(x)
+    """, helpers__py="""
+        import torch.nn.functional as F
+
+        def dataclass(f):
+            return F
+    """),
+    _case("own decorator named like a faithful one returns F", "gelu", """
+        import torch.nn.functional as F
+
+        def cache(f):
+            return F
+
+        @cache
+        def act(x):
+            return x
+
+        def gelu(x):
+            return act.gelu(x)
+    """),
+    _case("functools.wraps copies F's namespace onto an own function", "gelu", """
+        import functools
+        import torch.nn.functional as F
+
+        @functools.wraps(F)
+        def act(x):
+            return x
+
+        def gelu(x):
+            return act.gelu(x)
+    """),
+    _case("functools.update_wrapper copies F's namespace", "gelu", """
+        import functools
+        import torch.nn.functional as F
+
+        def box():
+            pass
+
+        functools.update_wrapper(box, F, assigned=(), updated=("__dict__",))
+
+        def gelu(x):
+            return box.gelu(x)
+    """),
+    _case("setter-named decorator on an own object returns F", "gelu", """
+        import torch.nn.functional as F
+
+        class Swap:
+            def setter(self, f):
+                return F
+
+        swap = Swap()
+
+        @swap.setter
+        def act(x):
+            return x
+
+        def gelu(x):
+            return act.gelu(x)
+    """),
+    _case("__class_getitem__ hands back F", "gelu", """
+        import torch.nn.functional as F
+
+        class Pick:
+            def __class_getitem__(cls, item):
+                return F
+
+        def gelu(x):
+            return Pick[0].gelu(x)
+    """),
+    _case("__init_subclass__ receives torch through class keywords", "gelu", """
+        import torch
+
+        class Base:
+            def __init_subclass__(cls, lib=None):
+                cls.lib = lib
+
+        class Child(Base, lib=torch):
+            pass
+
+        def gelu(x):
+            return Child.lib.nn.functional.gelu(x)
+    """),
+    _case("walrus in a comprehension rebinds an own name to F", "gelu", """
+        import torch.nn.functional as F
+
+        def act(x):
+            return x
+
+        def gelu(x):
+            [act := f for f in [F]]
+            return act.gelu(x)
+    """),
+    _case("del on a library function through a parameter", "gelu", """
+        import torch.nn.functional as F
+
+        def gelu(x, f=F):
+            del f.softmax
+            return x
+    """),
+    _case("augmented assignment patches a library attribute", "gelu", """
+        import torch
+
+        def gelu(x, t=torch):
+            t.nn.functional.softmax += 0
+            return x
+    """),
+    _case("star-unpacking a module's namespace", "gelu", """
+        import torch.nn.functional as F
+
+        def gelu(x):
+            return dict(**F.__dict__)["gelu"](x)
+    """),
+]
+
+
+# Allowed styles around the same constructs: match statements on learner data, f-strings
+# with format specs, constant format strings with simple fields, dataclasses, typing,
+# caches on the learner's own functions. None may be flagged.
+CONSTRUCT_ALLOWED = [
+    _case("match on a shape tuple", "layer-norm", """
+        import torch
+
+        def layer_norm(x, eps=1e-5):
+            match x.shape:
+                case (n,):
+                    rows = x[None]
+                case (n, d):
+                    rows = x
+                case (*lead, d):
+                    rows = x.reshape(-1, d)
+            m = rows.mean(-1, keepdim=True)
+            v = ((rows - m) ** 2).mean(-1, keepdim=True)
+            return ((rows - m) / torch.sqrt(v + eps)).reshape(x.shape)
+    """),
+    _case("match on builtin class patterns", "gelu", """
+        import math
+        import torch
+
+        def gelu(x, approximate="tanh"):
+            match approximate:
+                case str(mode) if mode in ("tanh", "none"):
+                    pass
+                case int() | float():
+                    raise TypeError("approximate is a string")
+                case None:
+                    pass
+            return 0.5 * x * (1 + torch.tanh(math.sqrt(2 / math.pi) * (x + 0.044715 * x ** 3)))
+    """),
+    _case("match with a mapping and sequence pattern", "top-k", """
+        import torch
+
+        SETTINGS = {"mode": "mask", "fill": float("-inf")}
+
+        def top_k_probs(logits, temperature, k):
+            match SETTINGS:
+                case {"mode": "mask", "fill": fill}:
+                    pass
+                case {"mode": other, **rest}:
+                    raise ValueError(other)
+            scaled = logits / temperature
+            match [k, scaled.shape[-1]]:
+                case [kk, vocab] if kk >= vocab:
+                    return torch.softmax(scaled, -1)
+                case [kk, _]:
+                    kth = scaled.topk(kk, dim=-1).values[..., -1:]
+            return torch.softmax(scaled.masked_fill(scaled < kth, fill), -1)
+    """),
+    _case("match on an own dataclass with positional fields", "layer-norm", """
+        from dataclasses import dataclass
+        import torch
+
+        @dataclass
+        class Stats:
+            mean: torch.Tensor
+            var: torch.Tensor
+
+        def stats(x):
+            m = x.mean(-1, keepdim=True)
+            return Stats(m, ((x - m) ** 2).mean(-1, keepdim=True))
+
+        def layer_norm(x, eps=1e-5):
+            match stats(x):
+                case Stats(m, v):
+                    return (x - m) / torch.sqrt(v + eps)
+    """),
+    _case("match on an own NamedTuple and keyword patterns", "layer-norm", """
+        from typing import NamedTuple
+        import torch
+
+        class Moments(NamedTuple):
+            mean: torch.Tensor
+            var: torch.Tensor
+
+        def layer_norm(x, eps=1e-5):
+            m = x.mean(-1, keepdim=True)
+            match Moments(m, x.var(-1, unbiased=False, keepdim=True)):
+                case Moments(mean, var=v):
+                    return (x - mean) / (v + eps).sqrt()
+    """),
+    _case("match class pattern on torch.Tensor without positional fields", "gelu", """
+        import math
+        import torch
+
+        def gelu(x):
+            match x:
+                case torch.Tensor(dtype=torch.float64):
+                    c = math.sqrt(2 / math.pi)
+                case torch.Tensor():
+                    c = 0.7978845608028654
+                case _:
+                    x = torch.as_tensor(x)
+                    c = 0.7978845608028654
+            return 0.5 * x * (1 + torch.tanh(c * (x + 0.044715 * x ** 3)))
+    """),
+    _case("f-strings with format specs and conversions", "layer-norm", """
+        import torch
+
+        def layer_norm(x, eps=1e-5):
+            m = x.mean(-1, keepdim=True)
+            v = ((x - m) ** 2).mean(-1, keepdim=True)
+            width = 8
+            note = f"{m.mean().item():.3f} {v.mean().item():>{width}.2e} {tuple(x.shape)!r} {eps!s:>6}"
+            assert note, f"{x.dtype=} {'empty':^{width}}"
+            return (x - m) / torch.sqrt(v + eps)
+    """),
+    _case("constant format strings with simple fields", "gelu", """
+        import math
+        import torch
+
+        def describe(x):
+            head = "{:.2f} {} {!r:>10}".format(x.mean().item(), x.dtype, tuple(x.shape))
+            tail = "{name}: {value:{width}.{prec}f}".format(name="max", value=x.max().item(), width=8, prec=3)
+            return head + tail + "{0} {1:>{2}}".format(1, 2, 3) + "{k}".format_map({"k": 1}) + str.format("{}", 4)
+
+        def gelu(x):
+            if x.numel() > 10 ** 9:
+                raise ValueError("too big: {}".format(describe(x)))
+            return 0.5 * x * (1 + torch.tanh(math.sqrt(2 / math.pi) * (x + 0.044715 * x ** 3)))
+    """),
+    _case("percent formatting with a mapping", "gelu", """
+        import torch
+
+        def gelu(x):
+            info = "%(n)d elements, %(dt)s" % {"n": x.numel(), "dt": x.dtype}
+            assert info
+            return 0.5 * x * (1 + torch.tanh(0.7978845608028654 * (x + 0.044715 * x ** 3)))
+    """),
+    _case("dataclass config with field defaults", "attention", """
+        import math
+        from dataclasses import dataclass, field
+        import torch
+
+        @dataclass(frozen=True)
+        class Heads:
+            num_heads: int
+            causal: bool = False
+            scale: float = field(default=0.0)
+
+            def split(self, t):
+                N, T, d = t.shape
+                return t.view(N, T, self.num_heads, d // self.num_heads).transpose(1, 2)
+
+        def multi_head_attention(x, w_q, w_k, w_v, w_o, num_heads, causal=False):
+            h = Heads(num_heads, causal)
+            N, T, d = x.shape
+            q, k, v = (h.split(x @ w) for w in (w_q, w_k, w_v))
+            s = q @ k.transpose(-2, -1) / math.sqrt(d // h.num_heads)
+            if h.causal:
+                s = s.masked_fill(torch.ones(T, T, dtype=torch.bool).triu(1), float("-inf"))
+            return (s.softmax(-1) @ v).transpose(1, 2).reshape(N, T, d) @ w_o
+    """),
+    _case("typing annotations, Protocol and TypeVar", "gelu", """
+        from typing import Callable, Protocol, TypeVar, Union
+        import torch
+
+        T = TypeVar("T", bound=torch.Tensor)
+
+        class Activation(Protocol):
+            def __call__(self, x: torch.Tensor) -> torch.Tensor: ...
+
+        def compose(f: Callable[[T], T], g: Callable[[T], T]) -> Callable[[T], T]:
+            return lambda x: f(g(x))
+
+        def cube(x: Union[torch.Tensor, float]) -> torch.Tensor:
+            return x * x * x
+
+        def gelu(x: torch.Tensor) -> torch.Tensor:
+            inner: Activation = compose(torch.tanh, lambda y: 0.7978845608028654 * (y + 0.044715 * cube(y)))
+            return 0.5 * x * (1 + inner(x))
+    """),
+    _case("lru_cache and wraps on own functions", "attention", """
+        import functools
+        import math
+        import torch
+
+        @functools.lru_cache(maxsize=None)
+        def causal_mask(T):
+            return torch.ones(T, T, dtype=torch.bool).triu(1)
+
+        def scaled(f):
+            @functools.wraps(f)
+            def inner(q, k):
+                return f(q, k) / math.sqrt(q.shape[-1])
+            return inner
+
+        @scaled
+        def scores(q, k):
+            return q @ k.transpose(-2, -1)
+
+        def multi_head_attention(x, w_q, w_k, w_v, w_o, num_heads, causal=False):
+            N, T, d = x.shape
+            q, k, v = [(x @ w).view(N, T, num_heads, d // num_heads).transpose(1, 2) for w in (w_q, w_k, w_v)]
+            s = scores(q, k)
+            if causal:
+                s = s.masked_fill(causal_mask(T), float("-inf"))
+            return (s.softmax(-1) @ v).transpose(1, 2).reshape(N, T, d) @ w_o
+    """),
+    _case("walrus, comprehensions and generators", "top-p", """
+        import torch
+
+        def chunks(n, size):
+            for start in range(0, n, size):
+                yield start, min(n, start + size)
+
+        def top_p_probs(logits, temperature, p):
+            probs = torch.softmax(logits / temperature, -1)
+            s, order = probs.sort(-1, descending=True)
+            kept = s * ((s.cumsum(-1) - s) < p)
+            if (total := kept.sum(-1, keepdim=True)).min() > 0:
+                kept = kept / total
+            parts = {lo: kept[..., lo:hi] for lo, hi in chunks(kept.shape[-1], 64)}
+            kept = torch.cat([parts[k] for k in sorted(parts)], -1)
+            return torch.zeros_like(probs).scatter(-1, order, kept)
+    """),
+    _case("enum, property, try/except/finally and global counters", "layer-norm", """
+        import enum
+        import torch
+
+        CALLS = 0
+
+        class Axis(enum.IntEnum):
+            LAST = -1
+
+        class Norm:
+            def __init__(self, eps):
+                self._eps = eps
+
+            @property
+            def eps(self):
+                return self._eps
+
+            @eps.setter
+            def eps(self, value):
+                self._eps = float(value)
+
+        def layer_norm(x, eps=1e-5):
+            global CALLS
+            CALLS += 1
+            n = Norm(eps)
+            n.eps = eps
+            try:
+                m = x.mean(Axis.LAST, keepdim=True)
+            except RuntimeError as err:
+                raise ValueError(f"bad input: {err}") from err
+            finally:
+                del n
+            v = ((x - m) ** 2).mean(Axis.LAST, keepdim=True)
+            return (x - m) / torch.sqrt(v + eps)
+    """),
+    _case("a descriptor with __set_name__ on an own module", "reverse-embedding", """
+        import torch
+        from torch import nn
+
+        class Scale:
+            def __set_name__(self, owner, name):
+                self.name = name
+
+            def __get__(self, obj, objtype=None):
+                return 1.0
+
+        class ReverseEmbedding(nn.Module):
+            scale = Scale()
+
+            def __init__(self, embedding):
+                super().__init__()
+                self.embedding = embedding
+
+            def forward(self, hidden):
+                match hidden.dim():
+                    case 0:
+                        raise ValueError(f"expected a hidden vector, got {hidden!r:.40}")
+                    case d:
+                        return hidden @ self.embedding.weight.T * self.scale
+    """),
+]
+
+
+ATTACKS = ATTACKS + CONSTRUCT_ATTACKS
+ALLOWED = ALLOWED + CONSTRUCT_ALLOWED
+
 def write_workspace(case: ScanCase, directory, module_name: str):
     """Write the case's files into `directory`; return the checked file's path."""
     from pathlib import Path

@@ -123,3 +123,83 @@ def test_validate_refuses_a_problem_named_like_a_real_module(tmp_path, sandbox):
     course = Course(tmp_path)
     found = validate_problem(course, course.get("tokenize"), sandbox)
     assert any(f.check == "config" and "named like the module `tokenize`" in f.message for f in found.findings)
+
+
+# -- the closed world (issue 16, class 1) ----------------------------------------------------
+
+def _ast_node_classes() -> set[str]:
+    import ast
+
+    return {name for name, value in vars(ast).items() if isinstance(value, type) and issubclass(value, ast.AST)}
+
+
+def test_every_ast_node_class_is_judged_or_refused():
+    """A node class of a newer Python in neither table fails here, not in a learner's check."""
+    from grader.constructs import JUDGED, REFUSED
+
+    missing = sorted(_ast_node_classes() - JUDGED.keys() - REFUSED.keys())
+    assert missing == [], f"ast node classes the static policy neither judges nor refuses: {missing}"
+    assert JUDGED.keys() & REFUSED.keys() == set()
+
+
+def test_a_construct_the_checks_do_not_know_is_refused():
+    import ast
+
+    from grader.static import _scan_tree
+
+    class Novel(ast.stmt):  # what a future Python's new statement looks like to this scan
+        _fields = ()
+
+    tree = ast.Module(body=[Novel(lineno=3, col_offset=0)], type_ignores=[])
+    violations = _scan_tree(tree, "gelu.py", build_spec([]), DEFAULT_POLICY, set()).violations
+    assert [(v.api, v.file, v.line, v.kind) for v in violations] == [("ast.Novel", "gelu.py", 3, "forbidden")]
+    assert "do not know" in violations[0].how
+
+
+@pytest.mark.parametrize("source, api, line", [
+    ("async def f(x):\n    return x\n", "async def", 1),
+    ("def f(xs):\n    return [x async for x in xs]\n", "async for", 2),
+    ("import torch\nclass A:\n    @classmethod\n    def __subclasshook__(cls, c):\n        return True\n",
+     "__subclasshook__", 4),
+    ("from abc import ABC\nclass A(ABC):\n    pass\nA.register(int)\n", "register", 4),
+    ("class M(type):\n    pass\n", "a metaclass", 1),
+    ("M = type(int)\n", "type(...) as a value", 1),
+    ("C = type(*('C', (), {}))\n", "type() with other than one argument", 1),
+    ("t = type\n", "type", 1),
+    ("import torch\ns = '{0.sys}'.format(torch)\n", "format field {0.sys}", 2),
+    ("import torch\ns = '{:>{0.sys}}'.format(1, torch)\n", "format field {0.sys}", 2),
+    ("s = '{t[k]}'.format_map({'t': {'k': 1}})\n", "format field {t[k]}", 1),
+    ("def f(fmt, x):\n    return fmt.format(x)\n", ".format()", 2),
+    ("f = str.format\n", ".format()", 1),
+    ("def f(x):\n    match x:\n        case int(a, b):\n            return a\n", "case int(...)", 3),
+    ("int = list\ndef f(x):\n    match x:\n        case int(a):\n            return a\n", "case int(...)", 4),
+    ("import torch\ndef f(x):\n    match x:\n        case torch.Size(a):\n            return a\n", "case torch.Size(...)", 4),
+    ("def f(x):\n    match x:\n        case object(_n=n):\n            return n\n", "_n", 3),
+    ("from abc import ABC as NamedTuple\nfrom dataclasses import dataclass\n@dataclass\nclass P(NamedTuple):\n"
+     "    a: int\ndef f(x):\n    match x:\n        case P(a):\n            return a\n", "case P(...)", 8),
+])
+def test_constructs_that_hide_attribute_reads_are_refused(source, api, line):
+    violations, syntax = scan_source(source, build_spec([]), "gelu.py")
+    assert syntax is None
+    found = [(v.api, v.line) for v in violations if v.kind == "forbidden"]
+    assert (api, line) in found, found
+
+
+@pytest.mark.parametrize("source", [
+    "def f(x):\n    match x:\n        case int(n) | float(n) | str(n) | tuple(n):\n            return n\n",
+    "from dataclasses import dataclass\n@dataclass\nclass P:\n    a: int\n    b: int\n"
+    "def f(x):\n    match x:\n        case P(a, b=c):\n            return a + c\n",
+    "import torch\ndef f(x):\n    match x:\n        case torch.Tensor(shape=s):\n            return s\n",
+    "class P:\n    def __init__(self):\n        self._n = 1\ndef f(x):\n    match x:\n        case P(_n=n):\n"
+    "            return n\n",
+    "def f(x):\n    return '{} {:.3f} {0!r:>{1}} {name}'.format(1, 2.0, name=3) + '{k}'.format_map({'k': 1})\n",
+    "def f(x):\n    return f'{x!r:>{10}} {x:.2e}' + '%(a)s' % {'a': 1} + str.format('{}', x)\n",
+    "def f(x):\n    print(type(x), f'{type(x)}', type(x).__name__, type(x) is int, isinstance(x, type(x)))\n"
+    "    return type(x)(x)\n",
+    "import functools\ndef deco(f):\n    @functools.wraps(f)\n    def inner(*a):\n        return f(*a)\n"
+    "    return inner\n@functools.lru_cache(maxsize=None)\ndef g(n):\n    return n\n",
+])
+def test_the_same_constructs_in_allowed_forms_are_not_flagged(source):
+    violations, syntax = scan_source(source, build_spec([]), "gelu.py")
+    assert syntax is None
+    assert violations == []
