@@ -135,9 +135,14 @@ def validate(ctx: click.Context, slugs: tuple[str, ...], seeds: tuple[int, ...],
 @click.option("--json", "json_path", type=click.Path(dir_okay=False), help="Then export the gradebook as JSON.")
 @click.option("--allow-unisolated", is_flag=True,
               help="Grade even where learner code cannot be confined by the operating system (isolation none).")
+@click.option("--scheduler", metavar="ADDRESS",
+              help="Grade on the workers of a running dask.distributed cluster (tcp://host:8786); see "
+                   "docs/instructor.md. Needs the `dask` extra.")
+@click.option("--local-cluster", "local_cluster", type=int, metavar="N",
+              help="Grade on a Dask LocalCluster of N worker processes started here (a trial of --scheduler).")
 @click.pass_context
 def grade(ctx, submissions, slugs, seed, workers, gradebook_path, regrade, localise, csv_path, json_path,
-          allow_unisolated) -> None:
+          allow_unisolated, scheduler, local_cluster) -> None:
     """Grade every learner's files in SUBMISSIONS (one folder per learner, files named
     by slug) against hidden seeds; results go to a gradebook that survives interruptions
     (re-running grades only what is new or changed)."""
@@ -150,8 +155,11 @@ def grade(ctx, submissions, slugs, seed, workers, gradebook_path, regrade, local
     from .gradebook import Gradebook
 
     book_path = Path(gradebook_path or Path(submissions) / "gradebook.sqlite")
-    pool = SandboxPool(workers or os.cpu_count() or 1, hidden=[submissions, book_path.parent])
-    pool.start()  # before any reference is loaded: no child may inherit it
+    if scheduler or local_cluster:
+        pool = _dask_pool(ctx, scheduler, local_cluster)
+    else:
+        pool = SandboxPool(workers or os.cpu_count() or 1, hidden=[submissions, book_path.parent])
+        pool.start()  # before any reference is loaded: no child may inherit it
     try:
         require_isolation(pool.isolation(), allow_unisolated)
         course = load_course(ctx)
@@ -198,6 +206,20 @@ def grade(ctx, submissions, slugs, seed, workers, gradebook_path, regrade, local
     _export(book, csv_path, json_path, console)
     book.close()
     sys.exit(130 if summary.interrupted else 0)
+
+
+def _dask_pool(ctx, scheduler: str | None, local_cluster: int | None):
+    """The cluster's workers as a pool (grader/dask_grading.py)."""
+    if scheduler and local_cluster:
+        fail("--scheduler and --local-cluster: one or the other")
+    try:
+        from .dask_grading import DaskPool
+
+        return DaskPool.connect(scheduler, local_cluster, course_dir=ctx.obj.get("course"))
+    except ImportError:
+        fail("grading on Dask needs dask.distributed: pip install 'llm-puzzles-grader[dask]'")
+    except OSError as exc:
+        fail(f"could not reach the Dask scheduler at {scheduler}: {exc}")
 
 
 @click.group()
