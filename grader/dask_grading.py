@@ -66,6 +66,7 @@ class _WorkerState:
         self.courses: dict = {}
         self.work: dict = {}
         self.local = threading.local()
+        self.boxes: list = []
 
     def sandbox(self):
         from .sandbox import Sandbox
@@ -75,6 +76,8 @@ class _WorkerState:
             box = Sandbox(spawn=True, hidden=[self.scratch])  # no child sees another learner's files
             box.start()
             self.local.sandbox = box
+            with self.lock:
+                self.boxes.append(box)
         return box
 
     def course(self, course_dir: str | None):
@@ -97,6 +100,14 @@ class _WorkerState:
                 build_spec(course.banned_names(problem), course.banned_aten(problem))
                 self.work[key] = prepare_class_work(problem, seed)
             return self.work[key]
+
+
+    def close(self) -> None:
+        """Every sandbox this process started, and the scratch directory."""
+        for box in list(self.boxes):
+            box.close()
+        self.boxes.clear()
+        shutil.rmtree(self.scratch, ignore_errors=True)
 
 
 _STATE: _WorkerState | None = None
@@ -128,6 +139,16 @@ def grade_task(task: Task):
                              seed=task.seed, sandbox=sandbox, shared=work, localise=task.localise)
     finally:
         shutil.rmtree(folder.parent, ignore_errors=True)
+
+
+def close_worker_state() -> None:
+    """Run on every worker before a cluster this client started closes: its zygotes end
+    now, not when the nanny gives up waiting for the worker to exit."""
+    global _STATE
+    with _STATE_LOCK:
+        if _STATE is not None:
+            _STATE.close()
+            _STATE = None
 
 
 def worker_isolation() -> str | None:
@@ -208,6 +229,11 @@ class DaskPool:
             self._futures = []
 
     def close(self) -> None:
+        if self.cluster is not None:  # ours: its workers go with it (a shared cluster's keep their sandboxes)
+            try:
+                self.client.run(close_worker_state)
+            except Exception:
+                pass
         self.client.close()
         if self.cluster is not None:
             self.cluster.close()
