@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import resource
 import shutil
 import sqlite3
 import statistics
@@ -59,8 +60,16 @@ def env(pythonpath: str | None = None) -> dict:
     return out
 
 
-def grade(root: Path, book: Path, *args, pythonpath: str | None = None) -> tuple[float, float, str]:
-    """(wall seconds, seconds grading as the command reports it, stdout)."""
+def children_cpu() -> float:
+    """CPU seconds of every finished child process and its descendants (a machine shared
+    with other work slows wall clocks; CPU time is what the grader itself spent)."""
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
+
+
+def grade(root: Path, book: Path, *args, pythonpath: str | None = None) -> tuple[float, float, float]:
+    """(wall seconds, seconds grading as the command reports it, CPU seconds of the whole process tree)."""
+    cpu = children_cpu()
     started = time.perf_counter()
     done = subprocess.run([sys.executable, "-m", "grader.cli", "grade", str(root), "--seed", str(SEED),
                            "--gradebook", str(book), *args], capture_output=True, text=True, env=env(pythonpath))
@@ -68,7 +77,7 @@ def grade(root: Path, book: Path, *args, pythonpath: str | None = None) -> tuple
     if done.returncode != 0:
         sys.exit(f"grader grade failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
     inside = float(re.search(r"Graded \d+ in ([\d.]+) s", done.stdout).group(1))
-    return wall, inside, done.stdout
+    return wall, inside, children_cpu() - cpu
 
 
 def verdicts(book: Path) -> dict:
@@ -77,15 +86,18 @@ def verdicts(book: Path) -> dict:
                 db.execute("SELECT learner, problem, verdict, score, json_extract(diagnosis, '$.name') FROM results")}
 
 
-def fresh_checks(files, n: int) -> list[float]:
+def fresh_checks(files, n: int) -> tuple[list[float], list[float]]:
+    """Wall and CPU seconds of one fresh `grader check` process per file, for n files spread over the class."""
     step = max(1, len(files) // n)
-    took = []
+    took, cpus = [], []
     for slug, path in files[::step][:n]:
+        cpu = children_cpu()
         started = time.perf_counter()
         subprocess.run([sys.executable, "-m", "grader.cli", "check", slug, "--file", str(path), "--seed", str(SEED),
                         "--json"], capture_output=True, text=True, env=env())
         took.append(time.perf_counter() - started)
-    return took
+        cpus.append(children_cpu() - cpu)
+    return took, cpus
 
 
 HOSTILE = {
@@ -186,34 +198,39 @@ def main() -> None:
         print(f"class: {args.learners} learners x {len(PROBLEMS)} problems = {n} files, half wrong "
               f"(held-out files); seed {SEED}; {args.workers} worker(s); {os.cpu_count()} CPU(s)")
 
-        wall, inside, _ = grade(root, tmp / "pool.sqlite", "--workers", str(args.workers))
+        wall, inside, cpu = grade(root, tmp / "pool.sqlite", "--workers", str(args.workers))
         pool_verdicts = verdicts(tmp / "pool.sqlite")
-        fresh = fresh_checks(files, args.fresh_sample)
-        fresh_ms = statistics.median(fresh) * 1000
-        print(f"  grader check, a fresh process per file: median {fresh_ms:7.1f} ms "
-              f"(min {min(fresh) * 1000:.0f}, max {max(fresh) * 1000:.0f}; {len(fresh)} files)")
+        fresh, fresh_cpus = fresh_checks(files, args.fresh_sample)
+        fresh_ms, fresh_cpu_ms = statistics.median(fresh) * 1000, statistics.median(fresh_cpus) * 1000
+        print(f"  grader check, a fresh process per file: median {fresh_ms:7.1f} ms wall, {fresh_cpu_ms:.1f} ms CPU "
+              f"(wall min {min(fresh) * 1000:.0f}, max {max(fresh) * 1000:.0f}; {len(fresh)} files)")
         print(f"  local pool (grader grade --workers {args.workers}): {wall:6.2f} s wall = {wall / n * 1000:6.1f} ms "
               f"per file, start-up included ({inside / n * 1000:.1f} ms grading only)  -> "
-              f"{fresh_ms / (wall / n * 1000):5.1f}x  (target >= 40x)")
+              f"{fresh_ms / (wall / n * 1000):5.1f}x wall  (target >= 40x)")
+        print(f"    CPU: {cpu / n * 1000:.1f} ms per file (all processes, start-up included) -> "
+              f"{fresh_cpu_ms / (cpu / n * 1000):5.1f}x less CPU per file; with {args.workers} idle cores: "
+              f"{args.workers * fresh_cpu_ms / (cpu / n * 1000):5.1f}x")
         kinds = {}
         for verdict, _, _ in pool_verdicts.values():
             kinds[verdict] = kinds.get(verdict, 0) + 1
         named = sum(1 for v, _, d in pool_verdicts.values() if v != "passed" and d)
         print(f"    verdicts: {kinds}; named mistakes {named} of {n - kinds.get('passed', 0)} failed files")
         if args.before:
-            bwall, binside, _ = grade(root, tmp / "before.sqlite", "--workers", str(args.workers),
-                                      pythonpath=str(Path(args.before).resolve()))
+            bwall, binside, bcpu = grade(root, tmp / "before.sqlite", "--workers", str(args.workers),
+                                         pythonpath=str(Path(args.before).resolve()))
             print(f"  before (grader in {args.before}): {bwall:6.2f} s wall = {bwall / n * 1000:6.1f} ms per file "
-                  f"({binside / n * 1000:.1f} ms grading only)  -> {fresh_ms / (bwall / n * 1000):5.1f}x")
+                  f"({binside / n * 1000:.1f} ms grading only)  -> {fresh_ms / (bwall / n * 1000):5.1f}x wall; "
+                  f"CPU {bcpu / n * 1000:.1f} ms per file -> {fresh_cpu_ms / (bcpu / n * 1000):5.1f}x less")
             before = verdicts(tmp / "before.sqlite")
             print(f"    same verdicts and diagnoses as now: {before == pool_verdicts}")
 
         if not args.skip_dask:
-            dwall, dinside, _ = grade(root, tmp / "dask.sqlite", "--local-cluster", str(args.workers))
+            dwall, dinside, dcpu = grade(root, tmp / "dask.sqlite", "--local-cluster", str(args.workers))
             same = verdicts(tmp / "dask.sqlite") == pool_verdicts
-            print(f"  Dask LocalCluster of {args.workers} processes: {dwall:6.2f} s wall ({dinside:.2f} s grading); "
-                  f"local pool {wall:.2f} s wall ({inside:.2f} s grading): grading {dinside / inside:4.2f}x the "
-                  f"pool's, wall {dwall / wall:4.2f}x (target within 1.3x); same verdicts: {same}")
+            print(f"  Dask LocalCluster of {args.workers} processes: {dwall:6.2f} s wall ({dinside:.2f} s grading, "
+                  f"CPU {dcpu:.1f} s); local pool {wall:.2f} s wall ({inside:.2f} s grading, CPU {cpu:.1f} s): "
+                  f"grading {dinside / inside:4.2f}x the pool's, wall {dwall / wall:4.2f}x, CPU {dcpu / cpu:4.2f}x "
+                  f"(target within 1.3x); same verdicts: {same}")
 
         if not args.skip_hostile:
             times = hostile(tmp)
