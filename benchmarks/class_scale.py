@@ -163,6 +163,16 @@ timed(runner, "run_cases", "cases in the sandbox + judging")
 timed(runner, "name_the_mistake", "known-mistake catalogue")
 timed(explain_mod, "explain", "evidence layer (stages, properties: one more child)")
 timed(batch_mod, "prepare_class_work", "class work (once per problem)")
+from grader.sandbox import Sandbox
+children = collections.Counter()
+real_run_check = Sandbox.run_check
+def run_check(self, job):
+    t = time.perf_counter()
+    try:
+        return real_run_check(self, job)
+    finally:
+        children["child"] += time.perf_counter() - t
+Sandbox.run_check = run_check
 course = Course(); found = find_submissions(sys.argv[1], course)
 book = Gradebook(sys.argv[2])
 t = time.perf_counter(); summary = grade_class(course, found, book, pool, seed=12345); total = time.perf_counter() - t
@@ -171,6 +181,8 @@ n = summary.graded
 print(f"  {n} files, one worker, {total / n * 1000:.1f} ms per file:")
 for label, secs in spent.most_common():
     print(f"    {label:<52} {secs / n * 1000:7.1f} ms per file  ({100 * secs / total:4.1f}%)")
+print(f"    (of these, waiting for confined children (fork, confine, import, run, results): "
+      f"{children['child'] / n * 1000:.1f} ms per file, {100 * children['child'] / total:.1f}%)")
 rest = total - sum(spent.values())
 print(f"    {'everything else (threads, gradebook writes, reports)':<52} {max(rest, 0) / n * 1000:7.1f} ms per file")
 """
@@ -188,7 +200,13 @@ def main() -> None:
     parser.add_argument("--skip-hostile", action="store_true")
     parser.add_argument("--skip-profile", action="store_true")
     parser.add_argument("--before", metavar="DIR", help="also grade with the grader package in DIR")
+    parser.add_argument("--profile-only", action="store_true", help="only where a file's time goes")
     args = parser.parse_args()
+    if args.profile_only:
+        with tempfile.TemporaryDirectory(prefix="grader-class-") as tmp:
+            make_class(Path(tmp) / "submissions", args.learners)
+            print(profile(Path(tmp) / "submissions", Path(tmp)), end="")
+        return
 
     with tempfile.TemporaryDirectory(prefix="grader-class-") as tmp:
         tmp = Path(tmp)
