@@ -106,3 +106,18 @@ def test_a_worker_killed_mid_class_loses_nothing_and_writes_no_row_twice(tmp_pat
     assert sorted(writes) == sorted(set(writes)) and len(writes) == 12  # every row once
     assert remote == local
     assert pid not in client.run(os.getpid).values()  # it really died (and was replaced)
+
+
+def test_grader_grade_on_a_local_cluster(tmp_path):
+    from click.testing import CliRunner
+
+    from grader.cli import main
+
+    root = make_class(tmp_path / "subs", {"ada": {"layer_norm.py": CORRECT}, "bob": {"layer_norm.py": UNBIASED}})
+    book_path = tmp_path / "book.sqlite"
+    result = CliRunner().invoke(main, ["grade", str(root), "--local-cluster", "1", "--seed", "3",
+                                       "--gradebook", str(book_path)])
+    assert result.exit_code == 0, result.output
+    assert "1 worker(s)" in result.output
+    with Gradebook(book_path) as book:
+        assert {(r["learner"], r["verdict"]) for r in book.rows()} == {("ada", "passed"), ("bob", "failed")}
