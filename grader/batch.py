@@ -28,8 +28,8 @@ from pathlib import Path
 from .banned import build_spec
 from .cases import Case
 from .course import Course, Problem
-from .judge import expected_output, judge_kind
-from .runner import check_problem, load_cases
+from .class_work import ClassWork, prepare_class_work
+from .runner import check_problem
 from .sandbox import Sandbox
 
 
@@ -97,14 +97,8 @@ def find_submissions(root: str | Path, course: Course, slugs: list[str] | None =
 
 
 def prepare_cases(problem: Problem, seed: int) -> list[Case]:
-    """The problem's cases at `seed`, with expected outputs computed once for the class
-    (when the default judge compares outputs; a custom judge computes its own)."""
-    cases = load_cases(problem, seed)
-    if judge_kind(problem) == "default":  # fixture cases carry theirs already
-        for case in cases:
-            if case.expected is None:
-                case.expected = expected_output(problem, case)
-    return cases
+    """The problem's cases at `seed`, with expected outputs computed once for the class."""
+    return list(prepare_class_work(problem, seed).cases)
 
 
 class _PooledSandbox(Sandbox):
@@ -175,6 +169,10 @@ class SandboxPool:
     def __len__(self) -> int:
         return len(self.sandboxes)
 
+    def grade(self, course: Course, submissions: list, seed: int, localise: bool = False):
+        """Outcomes as they finish (the interface grade_class drives; grader/dask_grading.py has the other)."""
+        return grade_submissions(course, submissions, seed, self, localise=localise)
+
     def isolation(self):
         """The weakest isolation level among the pool's sandboxes (None: one cannot run)."""
         levels = [sandbox.level() for sandbox in self.sandboxes]
@@ -192,6 +190,20 @@ def choose_seed(explicit: int | None, recorded: int | None) -> int:
     return secrets.randbelow(2**31 - 2) + 1
 
 
+def prepare_class(course: Course, slugs, seed: int) -> dict[str, ClassWork | str]:
+    """slug -> its ClassWork, or why it could not be built (a broken reference fails its
+    problem, not the whole class)."""
+    prepared: dict[str, ClassWork | str] = {}
+    for slug in slugs:
+        problem = course.get(slug)
+        build_spec(course.banned_names(problem), course.banned_aten(problem))  # once, before any thread
+        try:
+            prepared[slug] = prepare_class_work(problem, seed)
+        except Exception as exc:
+            prepared[slug] = f"the cases of {slug} could not be built: {type(exc).__name__}: {exc}"
+    return prepared
+
+
 @dataclass
 class Outcome:
     submission: Submission
@@ -201,24 +213,19 @@ class Outcome:
 
 def grade_submissions(course: Course, submissions: list[Submission], seed: int, pool: SandboxPool,
                       localise: bool = False):
-    """Yield an Outcome per submission (with a file) as each finishes, in completion order."""
-    prepared: dict[str, list[Case] | str] = {}
-    for slug in dict.fromkeys(s.slug for s in submissions):
-        problem = course.get(slug)
-        build_spec(course.banned_names(problem), course.banned_aten(problem))  # once, before the threads
-        try:
-            prepared[slug] = prepare_cases(problem, seed)
-        except Exception as exc:  # a broken reference fails its problem, not the whole class
-            prepared[slug] = f"the cases of {slug} could not be built: {type(exc).__name__}: {exc}"
+    """Yield an Outcome per submission (with a file) as each finishes, in completion order.
+    What every learner shares (grader/class_work.py) is computed here once per problem,
+    before the worker threads start, and never in a zygote."""
+    prepared = prepare_class(course, dict.fromkeys(s.slug for s in submissions), seed)
 
     def one(sub: Submission) -> Outcome:
-        cases = prepared[sub.slug]
-        if isinstance(cases, str):
-            return Outcome(sub, error=cases)
+        work = prepared[sub.slug]
+        if isinstance(work, str):
+            return Outcome(sub, error=work)
         sandbox = pool.acquire()
         try:
             report = check_problem(course, course.get(sub.slug), file=sub.path, workspace=sub.path.parent, seed=seed,
-                                   sandbox=sandbox, cases=cases, localise=localise)
+                                   sandbox=sandbox, shared=work, localise=localise)
             return Outcome(sub, report=report)
         except Exception as exc:
             return Outcome(sub, error=f"{type(exc).__name__}: {exc}")
@@ -275,7 +282,7 @@ def grade_class(course: Course, found: Found, gradebook, pool: SandboxPool, *, s
     if on_total is not None:
         on_total(len(todo))
     try:
-        for outcome in grade_submissions(course, todo, seed, pool, localise=localise):
+        for outcome in pool.grade(course, todo, seed, localise=localise):
             sub = outcome.submission
             if outcome.report is not None:
                 verdict = verdict_of(outcome.report)

@@ -463,3 +463,5 @@ def _run_all(spec, cases, sources, probe, guard, frames, display, reporter, refu
         header["violations"] = [v.to_dict() for v in guard.violations[reported:]]
         reported = len(guard.violations)
         reporter.result(index, header, payload)
+        if header.get("status") == "memory-limit":
+            break  # like a time limit: the remaining cases are not run (sandbox.STOPPING)

@@ -135,9 +135,14 @@ def validate(ctx: click.Context, slugs: tuple[str, ...], seeds: tuple[int, ...],
 @click.option("--json", "json_path", type=click.Path(dir_okay=False), help="Then export the gradebook as JSON.")
 @click.option("--allow-unisolated", is_flag=True,
               help="Grade even where learner code cannot be confined by the operating system (isolation none).")
+@click.option("--scheduler", metavar="ADDRESS",
+              help="Grade on the workers of a running dask.distributed cluster (tcp://host:8786); see "
+                   "docs/instructor.md. Needs the `dask` extra.")
+@click.option("--local-cluster", "local_cluster", type=int, metavar="N",
+              help="Grade on a Dask LocalCluster of N worker processes started here (a trial of --scheduler).")
 @click.pass_context
 def grade(ctx, submissions, slugs, seed, workers, gradebook_path, regrade, localise, csv_path, json_path,
-          allow_unisolated) -> None:
+          allow_unisolated, scheduler, local_cluster) -> None:
     """Grade every learner's files in SUBMISSIONS (one folder per learner, files named
     by slug) against hidden seeds; results go to a gradebook that survives interruptions
     (re-running grades only what is new or changed)."""
@@ -150,8 +155,11 @@ def grade(ctx, submissions, slugs, seed, workers, gradebook_path, regrade, local
     from .gradebook import Gradebook
 
     book_path = Path(gradebook_path or Path(submissions) / "gradebook.sqlite")
-    pool = SandboxPool(workers or os.cpu_count() or 1, hidden=[submissions, book_path.parent])
-    pool.start()  # before any reference is loaded: no child may inherit it
+    if scheduler or local_cluster:
+        pool = _dask_pool(ctx, scheduler, local_cluster)
+    else:
+        pool = SandboxPool(workers or os.cpu_count() or 1, hidden=[submissions, book_path.parent])
+        pool.start()  # before any reference is loaded: no child may inherit it
     try:
         require_isolation(pool.isolation(), allow_unisolated)
         course = load_course(ctx)
@@ -200,6 +208,20 @@ def grade(ctx, submissions, slugs, seed, workers, gradebook_path, regrade, local
     sys.exit(130 if summary.interrupted else 0)
 
 
+def _dask_pool(ctx, scheduler: str | None, local_cluster: int | None):
+    """The cluster's workers as a pool (grader/dask_grading.py)."""
+    if scheduler and local_cluster:
+        fail("--scheduler and --local-cluster: one or the other")
+    try:
+        from .dask_grading import DaskPool
+
+        return DaskPool.connect(scheduler, local_cluster, course_dir=ctx.obj.get("course"))
+    except ImportError:
+        fail("grading on Dask needs dask.distributed: pip install 'llm-puzzles-grader[dask]'")
+    except OSError as exc:
+        fail(f"could not reach the Dask scheduler at {scheduler}: {exc}")
+
+
 @click.group()
 def gradebook() -> None:
     """Read a class gradebook (made by `grader grade`)."""
@@ -219,20 +241,56 @@ def gradebook_export(path, csv_path, json_path) -> None:
         _export(book, csv_path, json_path, console)
 
 
+POINTS_HELP = "Weight of a problem, e.g. --points attention=2 (repeatable; default 1 each)."
+
+
+def parse_points(items) -> dict[str, float]:
+    """SLUG=POINTS pairs into weights."""
+    weights = {}
+    try:
+        for item in items:
+            slug, _, value = item.partition("=")
+            weights[slug.strip()] = float(value)
+    except ValueError:
+        fail("--points takes SLUG=POINTS, e.g. --points layer-norm=2")
+    return weights
+
+
 @gradebook.command("show")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
-def gradebook_show(path) -> None:
-    """Scores per learner and problem."""
+@click.option("--points", "points", multiple=True, metavar="SLUG=POINTS", help=POINTS_HELP)
+@click.option("--problems", "per_problem", is_flag=True,
+              help="Per-problem statistics instead: pass rate, mean score, the mistakes most learners made.")
+def gradebook_show(path, points, per_problem) -> None:
+    """Scores per learner and problem (weighted with --points), or per-problem statistics."""
     from rich.table import Table
 
     from .gradebook import Gradebook
 
+    weights = parse_points(points)
     with Gradebook(path) as book:
-        data = book.to_json()
+        data = book.to_json(weights)
+        rows = book.rows()
+    if per_problem:
+        from .class_report import problem_stats
+
+        table = Table(title=f"{path} (seed {data['seed']})", title_justify="left")
+        for name, justify in (("problem", "left"), ("learners", "right"), ("passed", "right"),
+                              ("pass rate", "right"), ("mean score", "right"), ("most common mistakes", "left"),
+                              ("limits", "left")):
+            table.add_column(name, justify=justify)
+        for slug, st in problem_stats(rows).items():
+            mistakes = "; ".join(f"{escape(name)} ({len(who)})" for name, who in list(st.mistakes.items())[:3])
+            stopped = ", ".join(f"{kind} {len(who)}" for kind, who in st.stopped.items())
+            table.add_row(slug, str(st.learners), str(st.passed), f"{100 * st.pass_rate:.0f}%",
+                          f"{st.mean_score:.2f}", mistakes, stopped)
+        console.print(table)
+        return
     table = Table(title=f"{path} (seed {data['seed']})", title_justify="left")
     table.add_column("learner", style="bold")
     for slug in data["problems"]:
-        table.add_column(slug, justify="right")
+        weight = data["points"][slug]
+        table.add_column(slug if weight == 1 else f"{slug} (x{weight:g})", justify="right")
     table.add_column("total", justify="right", style="bold")
     for learner, entry in data["learners"].items():
         cells = []
@@ -242,9 +300,32 @@ def gradebook_show(path) -> None:
                 cells.append("")
                 continue
             style = "green" if r["passed"] else "red" if r["score"] == 0 else "yellow"
-            cells.append(f"[{style}]{r['score']:.2f}[/] [dim]{r['verdict'] if not r['passed'] else ''}[/]")
-        table.add_row(escape(learner), *cells, f"{entry['total']:.2f}/{entry['max']}")
+            why = "" if r["passed"] else (r.get("error_kind") or r["verdict"])
+            cells.append(f"[{style}]{r['score']:.2f}[/] [dim]{escape(why)}[/]")
+        table.add_row(escape(learner), *cells, f"{entry['total']:.2f}/{entry['max']:g}")
     console.print(table)
+
+
+@gradebook.command("report")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--out", "out_path", type=click.Path(dir_okay=False), required=True, help="The HTML file to write.")
+@click.option("--points", "points", multiple=True, metavar="SLUG=POINTS", help=POINTS_HELP)
+@click.option("--title", default="Class report", show_default=True)
+def gradebook_report(path, out_path, points, title) -> None:
+    """One self-contained HTML page of the class: per problem the pass rate, the score
+    distribution, the named mistakes and who made each, violations and limits; every
+    learner's row. No network, no external assets (charts are inline SVG)."""
+    from .gradebook import Gradebook
+
+    try:
+        from .class_report import render_html
+
+        with Gradebook(path) as book:
+            page = render_html(book.rows(), seed=book.seed, points=parse_points(points), title=title)
+    except ImportError as exc:
+        fail(f"the class report needs matplotlib ({exc}): pip install 'llm-puzzles-grader[report]'")
+    Path(out_path).write_text(page, encoding="utf-8")
+    console.print(f"Report: {out_path} ({len(page) // 1024} KiB)")
 
 
 def _export(book, csv_path, json_path, console) -> None:
@@ -289,13 +370,7 @@ def export_gradescope_cmd(ctx, out_zip, slugs, seed, points, visibility, allow_u
     """Build a Gradescope autograder zip (setup.sh, run_autograder, the course and the grader)."""
     from .export import export_gradescope
 
-    try:
-        weights = {}
-        for item in points:
-            slug, _, value = item.partition("=")
-            weights[slug.strip()] = float(value)
-    except ValueError:
-        fail("--points takes SLUG=POINTS, e.g. --points layer-norm=2")
+    weights = parse_points(points)
     try:
         config = export_gradescope(load_course(ctx), out_zip, list(slugs) or None, seed=seed, points=weights,
                                    visibility=visibility, allow_unisolated=allow_unisolated)

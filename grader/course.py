@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import sys
+import threading
 import tomllib
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -137,11 +138,17 @@ def load_module_from_path(name: str, path: Path) -> ModuleType:
     return module
 
 
+_LOADING = threading.RLock()
+
+
 def cached_module(key: str, path: Path) -> ModuleType:
-    """`load_module_from_path` once per process: later calls get the same module."""
-    if key in sys.modules:
-        return sys.modules[key]
-    return load_module_from_path(key, path)
+    """`load_module_from_path` once per process: later calls get the same module. Under a
+    lock: a module is in sys.modules while it is still executing, and a second thread
+    (batch grading's workers) must not read it half-made."""
+    with _LOADING:
+        if key in sys.modules:
+            return sys.modules[key]
+        return load_module_from_path(key, path)
 
 
 def read_spec(path: Path) -> ProblemSpec:

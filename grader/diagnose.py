@@ -9,6 +9,8 @@ import warnings
 from .compare import close
 from .cases import case_tolerance
 
+MISSING = object()  # grader/class_work.py's marker for an output it did not compute
+
 
 def _outputs_of(problem, mistake, case):
     try:
@@ -19,14 +21,30 @@ def _outputs_of(problem, mistake, case):
         return None
 
 
-def matching_mistakes(problem, cases, values: dict) -> list:
+def mistake_outputs_on(problem, cases) -> dict:
+    """Every known mistake's output on every case, (index, case name) -> output: the same
+    for every learner of a class (grader/class_work.py computes it once)."""
+    return {(i, c.name): _outputs_of(problem, mistake, c)
+            for i, mistake in enumerate(getattr(problem.reference, "MISTAKES", [])) for c in cases}
+
+
+def matching_mistakes(problem, cases, values: dict, known=None) -> list:
+    """`known`: a ClassWork whose precomputed outputs are used where it has them."""
     mistakes = list(getattr(problem.reference, "MISTAKES", []))
     judged = [c for c in cases if c.name in values and "output" in values[c.name]]
     if not judged:
         return []
+
+    def output(i, mistake, case):
+        if known is not None:
+            out = known.mistake_output(i, case)
+            if out is not MISSING:
+                return out
+        return _outputs_of(problem, mistake, case)
+
     found = []
-    for mistake in mistakes:
-        if all(close(_outputs_of(problem, mistake, c), values[c.name]["output"], *case_tolerance(problem, c))
+    for i, mistake in enumerate(mistakes):
+        if all(close(output(i, mistake, c), values[c.name]["output"], *case_tolerance(problem, c))
                for c in judged):
             found.append(mistake)
     return found
@@ -40,7 +58,7 @@ def _judged_mistake(report) -> dict | None:
     return named[0] if len(names) == 1 else None
 
 
-def diagnose_report(problem, report, cases, values: dict) -> None:
+def diagnose_report(problem, report, cases, values: dict, known=None) -> None:
     judged = _judged_mistake(report)
     if judged is not None:
         report.diagnosis = judged
@@ -48,7 +66,7 @@ def diagnose_report(problem, report, cases, values: dict) -> None:
     failing = {c.name for c in report.cases if not c.passed}
     if not failing or not any(name in values for name in failing):
         return
-    found = matching_mistakes(problem, cases, values)
+    found = matching_mistakes(problem, cases, values, known)
     if not found:
         return
     names = list(dict.fromkeys(m.name for m in found))  # one mistake may have several variants

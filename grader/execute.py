@@ -84,7 +84,7 @@ def run_cases(course: Course, problem: Problem, submission: Submission, cases: l
     run = CaseRun(isolation=sandbox.isolation.value if sandbox.isolation else None)
     for case, outcome in zip(cases, outcomes):
         if outcome is None:
-            run.results.append(CaseResult(case.name, False, "not run: an earlier case exceeded the time limit",
+            run.results.append(CaseResult(case.name, False, "not run: an earlier case exceeded a time or memory limit",
                                           about=case.about, status=Status.SKIPPED))
             continue
         run.violations += [v for v in outcome.violations if v not in run.violations]
@@ -128,9 +128,10 @@ def settle(report: Report) -> None:
     report.score = 0.0 if report.violations or not report.cases else round(passed_cases / total, 4)
 
 
-def name_the_mistake(problem: Problem, report: Report, cases: list[Case], values: dict) -> None:
-    """The known-mistake catalogue: the reference's, or the outputs a learner's bundle ships."""
-    source_for(problem).name_the_mistake(report, cases, values)
+def name_the_mistake(problem: Problem, report: Report, cases: list[Case], values: dict, known=None) -> None:
+    """The known-mistake catalogue: the reference's, or the outputs a learner's bundle ships
+    (`known`: a class's precomputed outputs, grader/class_work.py)."""
+    source_for(problem).name_the_mistake(report, cases, values, known)
 
 
 def check_building_block(course: Course, stage: Problem, submission: Submission, cases: list[Case],

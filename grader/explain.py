@@ -35,9 +35,10 @@ PROPERTIES_FILE = "properties.py"
 STOPPED = ("timeout", "cpu-limit", "memory-limit")
 
 
-def explain(problem: Problem, report, *, job: Job, sandbox, seed: int) -> Finding | None:
+def explain(problem: Problem, report, *, job: Job, sandbox, seed: int, shared=None) -> Finding | None:
     """Fill `report.diagnosis` from ablations or properties when the catalogue named
-    nothing; label a catalogue diagnosis with its evidence. Returns the new finding."""
+    nothing; label a catalogue diagnosis with its evidence. Returns the new finding.
+    `shared`: a class's stages and properties, computed once (grader/class_work.py)."""
     if report.diagnosis is not None:
         report.diagnosis.setdefault("evidence", EvidenceKind.KNOWN_MISTAKE.value)
         return None
@@ -55,8 +56,10 @@ def explain(problem: Problem, report, *, job: Job, sandbox, seed: int) -> Findin
             # says what is wrong.
             finding = from_the_failing_check(report, job=job, sandbox=sandbox, case=edited)
         else:
-            stages = ablation_stages(problem, seed)
-            properties = problem_properties(problem, seed)
+            stages = list(shared.stages) if shared is not None and shared.stages is not None \
+                else ablation_stages(problem, seed)
+            properties = list(shared.properties) if shared is not None and shared.properties is not None \
+                else problem_properties(problem, seed)
             finding = run_evidence(problem, stages, properties, job=job, sandbox=sandbox) \
                 if stages or properties else None
             if finding is None:

@@ -25,6 +25,7 @@ CREATE TABLE IF NOT EXISTS results (
     score        REAL NOT NULL,
     passed       INTEGER NOT NULL,
     verdict      TEXT NOT NULL,
+    error_kind   TEXT,               -- why it stopped: timeout, memory-limit, cpu-limit, exited, crashed, ...
     cases_passed INTEGER NOT NULL,
     cases_total  INTEGER NOT NULL,
     violations   TEXT NOT NULL,      -- JSON list
@@ -37,8 +38,11 @@ CREATE TABLE IF NOT EXISTS results (
 );
 """
 
-CSV_COLUMNS = ["learner", "problem", "score", "verdict", "cases_passed", "cases_total", "violations", "diagnosis",
-               "error", "seed", "file", "sha256", "graded_at"]
+CSV_COLUMNS = ["learner", "problem", "score", "verdict", "error_kind", "cases_passed", "cases_total", "violations",
+               "diagnosis", "error", "seed", "file", "sha256", "graded_at"]
+
+# A case that ended so: the check's reason, when nothing stopped the whole check before.
+STOPPED_KINDS = ("timeout", "cpu-limit", "memory-limit", "exited", "crashed", "sandbox-error")
 
 
 def verdict_of(report) -> str:
@@ -51,6 +55,18 @@ def verdict_of(report) -> str:
     return report.error_kind or "failed"
 
 
+def error_kind_of(report) -> tuple[str | None, str | None]:
+    """(error_kind, error): what stopped the check (a syntax error, a missing entry...),
+    else the first case that hit a limit or ended the process (a timeout, the memory or
+    CPU limit, SystemExit or os._exit: `exited`, a crash), with its message."""
+    if report.error_kind or report.error:
+        return report.error_kind, report.error
+    for case in report.cases:
+        if str(case.status) in STOPPED_KINDS:
+            return str(case.status), f"{case.name}: {case.message}"
+    return None, None
+
+
 class Gradebook:
     def __init__(self, path: str | Path):
         self.path = Path(path)
@@ -58,6 +74,9 @@ class Gradebook:
         self.db = sqlite3.connect(str(self.path))
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.executescript(SCHEMA)
+        columns = {row[1] for row in self.db.execute("PRAGMA table_info(results)")}
+        if "error_kind" not in columns:  # a gradebook made before the column existed
+            self.db.execute("ALTER TABLE results ADD COLUMN error_kind TEXT")
         self.db.commit()
 
     def close(self) -> None:
@@ -94,14 +113,17 @@ class Gradebook:
         Without a report: a missing file or a grader error, scored 0."""
         if report is not None:
             cases_passed = sum(c.passed for c in report.cases)
+            kind, why = error_kind_of(report)
             row = dict(score=report.score, passed=int(report.passed), verdict=verdict or verdict_of(report),
+                       error_kind=kind,
                        cases_passed=cases_passed, cases_total=len(report.cases),
                        violations=json.dumps([v.to_dict() for v in report.violations]),
                        diagnosis=json.dumps(report.diagnosis) if report.diagnosis else None,
-                       error=report.error, report=json.dumps(report.to_dict(), default=str),
+                       error=why, report=json.dumps(report.to_dict(), default=str),
                        elapsed=report.elapsed, seed=report.seed)
         else:
-            row = dict(score=0.0, passed=0, verdict=verdict or "missing", cases_passed=0, cases_total=0,
+            row = dict(score=0.0, passed=0, verdict=verdict or "missing", error_kind=verdict or "missing",
+                       cases_passed=0, cases_total=0,
                        violations="[]", diagnosis=None, error=error, report=None, elapsed=0.0, seed=seed)
         row.update(learner=learner, problem=problem, file=file, sha256=sha256,
                    graded_at=time.strftime("%Y-%m-%dT%H:%M:%S"))
@@ -138,20 +160,25 @@ class Gradebook:
                 writer.writerow(flat)
         return len(rows)
 
-    def to_json(self) -> dict:
-        """{"seed", "problems", "learners": {learner: {"total", "max", "problems": {slug: {...}}}}}."""
+    def to_json(self, points: dict[str, float] | None = None) -> dict:
+        """{"seed", "problems", "points", "learners": {learner: {"total", "max", "problems": {slug: {...}}}}}.
+        `points`: a weight per problem (default 1 each); a learner's total is the sum of
+        score x weight, the max the sum of the weights."""
+        points = points or {}
         learners: dict[str, dict] = {}
         problems: list[str] = []
         for row in self.rows():
             if row["problem"] not in problems:
                 problems.append(row["problem"])
+            weight = float(points.get(row["problem"], 1.0))
             entry = learners.setdefault(row["learner"], {"total": 0.0, "max": 0, "problems": {}})
-            entry["total"] = round(entry["total"] + row["score"], 4)
-            entry["max"] += 1
+            entry["total"] = round(entry["total"] + row["score"] * weight, 4)
+            entry["max"] = round(entry["max"] + weight, 4)
             entry["problems"][row["problem"]] = {
-                k: row[k] for k in ("score", "verdict", "passed", "cases_passed", "cases_total", "violations",
-                                    "diagnosis", "error", "seed", "file", "sha256", "graded_at")}
-        return {"seed": self.seed, "problems": sorted(problems), "learners": learners}
+                k: row[k] for k in ("score", "verdict", "error_kind", "passed", "cases_passed", "cases_total",
+                                    "violations", "diagnosis", "error", "seed", "file", "sha256", "graded_at")}
+        return {"seed": self.seed, "problems": sorted(problems),
+                "points": {p: float(points.get(p, 1.0)) for p in sorted(problems)}, "learners": learners}
 
     def export_json(self, path: str | Path) -> int:
         data = self.to_json()

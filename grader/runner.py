@@ -29,12 +29,13 @@ def check_problem(course: Course, problem: Problem, *, file: str | Path | None =
                   workspace: str | Path | None = None, seed: int = PUBLIC_SEED,
                   sandbox: Sandbox | None = None, diagnose: bool = True,
                   limits: Limits | None = None, module_name: str | None = None,
-                  localise: bool = True, cases: list[Case] | None = None) -> Report:
+                  localise: bool = True, cases: list[Case] | None = None, shared=None) -> Report:
     """Grade one learner file (or source text) against one problem.
 
     `module_name` is the name the learner's file is imported under (default: the
     problem's); `localise` says where a wrong output goes wrong (grader/localise.py).
-    `cases`: precomputed cases, e.g. with `expected` filled once per class (grader/batch.py).
+    `cases`: precomputed cases, e.g. with `expected` filled once per class (grader/batch.py);
+    `shared`: everything a class shares for this problem and seed (grader/class_work.py).
     A sandbox started here (or by the caller) before the reference loads is forked; after,
     it is a fresh interpreter (grader/sandbox.py enforces it).
     """
@@ -44,7 +45,7 @@ def check_problem(course: Course, problem: Problem, *, file: str | Path | None =
     submission = Submission(file=file, source=source if file is None else None, source_name=source_name,
                             workspace=Path(workspace).resolve() if workspace else None, module_name=module_name)
     options = CheckOptions(diagnose=diagnose, localise=localise, limits=limits,
-                           cases=tuple(cases) if cases is not None else None)
+                           cases=tuple(cases) if cases is not None else None, shared=shared)
     return check_submission(course, problem, submission, seed=seed, sandbox=sandbox, options=options)
 
 
@@ -54,6 +55,7 @@ class CheckOptions:
     localise: bool = True  # say where a wrong output goes wrong (grader/localise.py)
     limits: Limits | None = None  # default: the problem's
     cases: tuple[Case, ...] | None = None  # precomputed (batch grading computes them once per class)
+    shared: object | None = None  # a ClassWork (grader/class_work.py): cases, catalogue outputs, stages, properties
 
 
 def check_submission(course: Course, problem: Problem, submission: Submission, *, seed: int = PUBLIC_SEED,
@@ -92,7 +94,9 @@ def _check(course: Course, problem: Problem, submission: Submission, seed: int, 
     sandbox = sandbox or Sandbox()
     try:
         sandbox.start()
-        cases = list(options.cases) if options.cases is not None else load_cases(problem, seed)
+        shared = options.shared
+        cases = list(options.cases) if options.cases is not None else \
+            list(shared.cases) if shared is not None else load_cases(problem, seed)
         run = run_cases(course, problem, submission, cases, sandbox, options.limits)
         report.cases = run.results
         report.violations += [v for v in run.violations if v not in report.violations]
@@ -106,7 +110,7 @@ def _check(course: Course, problem: Problem, submission: Submission, seed: int, 
         settle(report)
         if options.diagnose and not report.passed:
             with _explaining(report, "which mistake"):
-                name_the_mistake(problem, report, cases, run.values)
+                name_the_mistake(problem, report, cases, run.values, shared)
             if cases:
                 # The evidence layer (grader/explain.py): ablations and properties, while the sandbox is up.
                 from .explain import explain
@@ -114,7 +118,7 @@ def _check(course: Course, problem: Problem, submission: Submission, seed: int, 
                 limits = options.limits or Limits.from_config(problem.limits)
                 with _explaining(report, "what the evidence shows"):
                     explain(problem, report, job=submission.job(course, problem, cases, limits), sandbox=sandbox,
-                            seed=seed)
+                            seed=seed, shared=shared)
     finally:
         if own_sandbox:
             sandbox.close()

@@ -105,7 +105,9 @@ class Outcome:
     signal: int | None = None
 
 
-STOPPING = (Status.TIMEOUT, Status.CPU_LIMIT)  # the rest of a check is not run after these
+# The rest of a check is not run after these: an endless loop, or an allocation without
+# end, costs its limit once, not once per case.
+STOPPING = (Status.TIMEOUT, Status.CPU_LIMIT, Status.MEMORY_LIMIT)
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
 
 
@@ -223,6 +225,8 @@ class Sandbox:
             got, died = self._run_child(job.subset(todo))
             for k, outcome in enumerate(got):
                 outcomes[todo[k]] = outcome
+            if got and got[-1].status in STOPPING:  # the child stops after a memory limit (child.py)
+                break
             if died is None:
                 break
             index = len(got)

@@ -76,8 +76,9 @@ class ExpectedSource:
         """Whether there is anything to check against at all."""
         return True
 
-    def name_the_mistake(self, report, cases: list[Case], values: dict) -> None:
-        """The known-mistake catalogue: named only when one mistake explains every output."""
+    def name_the_mistake(self, report, cases: list[Case], values: dict, known=None) -> None:
+        """The known-mistake catalogue: named only when one mistake explains every output.
+        `known`: a class's precomputed outputs of the catalogue (grader/class_work.py)."""
 
     def ablation_stages(self, seed: int) -> list:
         """The model with parts switched off through its weights (grader/ablation.py)."""
@@ -110,10 +111,10 @@ class HiddenReference(ExpectedSource):
     def entry(self) -> Callable | None:
         return getattr(self.problem.reference, self.problem.entry)
 
-    def name_the_mistake(self, report, cases: list[Case], values: dict) -> None:
+    def name_the_mistake(self, report, cases: list[Case], values: dict, known=None) -> None:
         from .diagnose import diagnose_report
 
-        diagnose_report(self.problem, report, cases, values)
+        diagnose_report(self.problem, report, cases, values, known)
 
     def ablation_stages(self, seed: int) -> list:
         make = getattr(self.problem.reference, "ablations", None)
@@ -136,7 +137,7 @@ class PublicFixtures(ExpectedSource):
     def available(self) -> bool:
         return self.problem.fixtures_path.exists()
 
-    def name_the_mistake(self, report, cases: list[Case], values: dict) -> None:
+    def name_the_mistake(self, report, cases: list[Case], values: dict, known=None) -> None:
         if cases:
             from .fixtures import diagnose_from_fixtures
 

@@ -1,0 +1,267 @@
+"""A class at scale: a mixed class of held-out files, graded by the local pool and by a
+Dask LocalCluster, against one fresh `grader check` process per file; hostile files;
+where a file's time goes. Every baseline is measured in the same run; figures are medians.
+
+    python benchmarks/class_scale.py [--learners 40] [--fresh-sample 10] [--workers 2]
+                                     [--skip-dask] [--skip-hostile] [--before DIR]
+
+The class: LEARNERS learner folders x 4 problems (attention, layer-norm, causal-lm,
+transformer-block), half of the files wrong (held-out wrong files of benchmarks/heldout*/,
+each with one realistic mistake), half correct (held-out correct files). `--before DIR`
+also grades the class with the grader package found in DIR (e.g. an export of an older
+commit: `git archive COMMIT | tar -x -C DIR`), for a before/after figure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import resource
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+PROBLEMS = ("attention", "layer-norm", "causal-lm", "transformer-block")
+SEED = 12345
+
+
+def held_out(kind: str, slug: str) -> list[Path]:
+    return sorted(p for d in sorted(HERE.glob("heldout*")) for p in (d / kind / slug).glob("*.py"))
+
+
+def make_class(root: Path, learners: int) -> list[tuple[str, Path]]:
+    """(slug, file) per file written; learner i's file for problem k is wrong when i + k is odd."""
+    files = []
+    pools = {slug: {kind: held_out(kind, slug) for kind in ("correct", "wrong")} for slug in PROBLEMS}
+    for i in range(learners):
+        folder = root / f"learner{i:03d}"
+        folder.mkdir(parents=True)
+        for k, slug in enumerate(PROBLEMS):
+            kind = "wrong" if (i + k) % 2 else "correct"
+            source = pools[slug][kind][(i // 2) % len(pools[slug][kind])]
+            path = folder / f"{slug.replace('-', '_')}.py"
+            shutil.copy(source, path)
+            files.append((slug, path))
+    return files
+
+
+def env(pythonpath: str | None = None) -> dict:
+    out = {k: v for k, v in os.environ.items() if k not in ("GRADER_COURSE", "GRADER_WORKSPACE")}
+    out["COLUMNS"] = "200"
+    if pythonpath:
+        out["PYTHONPATH"] = pythonpath
+    return out
+
+
+def children_cpu() -> float:
+    """CPU seconds of every finished child process and its descendants (a machine shared
+    with other work slows wall clocks; CPU time is what the grader itself spent)."""
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
+
+
+def grade(root: Path, book: Path, *args, pythonpath: str | None = None) -> tuple[float, float, float]:
+    """(wall seconds, seconds grading as the command reports it, CPU seconds of the whole process tree)."""
+    cpu = children_cpu()
+    started = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "grader.cli", "grade", str(root), "--seed", str(SEED),
+                           "--gradebook", str(book), *args], capture_output=True, text=True, env=env(pythonpath))
+    wall = time.perf_counter() - started
+    if done.returncode != 0:
+        sys.exit(f"grader grade failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
+    inside = float(re.search(r"Graded \d+ in ([\d.]+) s", done.stdout).group(1))
+    return wall, inside, children_cpu() - cpu
+
+
+def verdicts(book: Path) -> dict:
+    with sqlite3.connect(book) as db:
+        return {(l, p): (v, s, d) for l, p, v, s, d in
+                db.execute("SELECT learner, problem, verdict, score, json_extract(diagnosis, '$.name') FROM results")}
+
+
+def fresh_checks(files, n: int) -> tuple[list[float], list[float]]:
+    """Wall and CPU seconds of one fresh `grader check` process per file, for n files spread over the class."""
+    step = max(1, len(files) // n)
+    took, cpus = [], []
+    for slug, path in files[::step][:n]:
+        cpu = children_cpu()
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "grader.cli", "check", slug, "--file", str(path), "--seed", str(SEED),
+                        "--json"], capture_output=True, text=True, env=env())
+        took.append(time.perf_counter() - started)
+        cpus.append(children_cpu() - cpu)
+    return took, cpus
+
+
+HOSTILE = {
+    "loops without end": "def layer_norm(x, eps=1e-5):\n    while True:\n        pass\n",
+    "allocates without end": "import torch\ndef layer_norm(x, eps=1e-5):\n    chunks = []\n    while True:\n"
+                             "        chunks.append(torch.randn(100_000))\n",
+}
+
+
+def hostile(tmp: Path) -> dict[str, float]:
+    """Each hostile file's check, in one process with a warm sandbox (the problem's own limits)."""
+    code = f"""
+import json, sys, time
+from grader.sandbox import Sandbox
+box = Sandbox(); box.start()
+from grader.course import Course
+from grader.runner import check_problem
+course = Course(); problem = course.get("layer-norm")
+out = {{}}
+for name, path in json.loads(sys.argv[1]).items():
+    started = time.perf_counter()
+    report = check_problem(course, problem, file=path, seed={SEED}, sandbox=box, localise=False)
+    out[name] = [time.perf_counter() - started, [str(c.status) for c in report.cases]]
+box.close()
+print(json.dumps(out))
+"""
+    import json
+
+    paths = {}
+    for i, (name, source) in enumerate(HOSTILE.items()):
+        folder = tmp / f"hostile{i}"
+        folder.mkdir()
+        (folder / "layer_norm.py").write_text(source)
+        paths[name] = str(folder / "layer_norm.py")
+    done = subprocess.run([sys.executable, "-c", code, json.dumps(paths)], capture_output=True, text=True, env=env())
+    if done.returncode != 0:
+        sys.exit(done.stderr)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def profile(root: Path, tmp: Path) -> str:
+    """Where a file's time goes in a worker: one sandbox, every file in turn, the stages of a check timed."""
+    code = r"""
+import collections, sys, time
+from pathlib import Path
+from grader.batch import SandboxPool, find_submissions, grade_class
+pool = SandboxPool(1); pool.start()
+from grader import runner, explain as explain_mod, batch as batch_mod
+from grader.course import Course
+from grader.gradebook import Gradebook
+spent = collections.Counter()
+def timed(module, name, label):
+    real = getattr(module, name)
+    def wrapper(*a, **k):
+        t = time.perf_counter()
+        try:
+            return real(*a, **k)
+        finally:
+            spent[label] += time.perf_counter() - t
+    setattr(module, name, wrapper)
+timed(runner, "scan", "static scan")
+timed(runner, "run_cases", "cases in the sandbox + judging")
+timed(runner, "name_the_mistake", "known-mistake catalogue")
+timed(explain_mod, "explain", "evidence layer (stages, properties: one more child)")
+timed(batch_mod, "prepare_class_work", "class work (once per problem)")
+from grader.sandbox import Sandbox
+children = collections.Counter()
+real_run_check = Sandbox.run_check
+def run_check(self, job):
+    t = time.perf_counter()
+    try:
+        return real_run_check(self, job)
+    finally:
+        children["child"] += time.perf_counter() - t
+Sandbox.run_check = run_check
+course = Course(); found = find_submissions(sys.argv[1], course)
+book = Gradebook(sys.argv[2])
+t = time.perf_counter(); summary = grade_class(course, found, book, pool, seed=12345); total = time.perf_counter() - t
+pool.close()
+n = summary.graded
+print(f"  {n} files, one worker, {total / n * 1000:.1f} ms per file:")
+for label, secs in spent.most_common():
+    print(f"    {label:<52} {secs / n * 1000:7.1f} ms per file  ({100 * secs / total:4.1f}%)")
+print(f"    (of these, waiting for confined children (fork, confine, import, run, results): "
+      f"{children['child'] / n * 1000:.1f} ms per file, {100 * children['child'] / total:.1f}%)")
+rest = total - sum(spent.values())
+print(f"    {'everything else (threads, gradebook writes, reports)':<52} {max(rest, 0) / n * 1000:7.1f} ms per file")
+"""
+    done = subprocess.run([sys.executable, "-c", code, str(root), str(tmp / "profile.sqlite")], capture_output=True,
+                          text=True, env=env())
+    return done.stdout + (done.stderr[-2000:] if done.returncode else "")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--learners", type=int, default=40)
+    parser.add_argument("--fresh-sample", type=int, default=10)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--skip-dask", action="store_true")
+    parser.add_argument("--skip-hostile", action="store_true")
+    parser.add_argument("--skip-profile", action="store_true")
+    parser.add_argument("--before", metavar="DIR", help="also grade with the grader package in DIR")
+    parser.add_argument("--profile-only", action="store_true", help="only where a file's time goes")
+    args = parser.parse_args()
+    if args.profile_only:
+        with tempfile.TemporaryDirectory(prefix="grader-class-") as tmp:
+            make_class(Path(tmp) / "submissions", args.learners)
+            print(profile(Path(tmp) / "submissions", Path(tmp)), end="")
+        return
+
+    with tempfile.TemporaryDirectory(prefix="grader-class-") as tmp:
+        tmp = Path(tmp)
+        root = tmp / "submissions"
+        files = make_class(root, args.learners)
+        n = len(files)
+        print(f"class: {args.learners} learners x {len(PROBLEMS)} problems = {n} files, half wrong "
+              f"(held-out files); seed {SEED}; {args.workers} worker(s); {os.cpu_count()} CPU(s)")
+
+        wall, inside, cpu = grade(root, tmp / "pool.sqlite", "--workers", str(args.workers))
+        pool_verdicts = verdicts(tmp / "pool.sqlite")
+        fresh, fresh_cpus = fresh_checks(files, args.fresh_sample)
+        fresh_ms, fresh_cpu_ms = statistics.median(fresh) * 1000, statistics.median(fresh_cpus) * 1000
+        print(f"  grader check, a fresh process per file: median {fresh_ms:7.1f} ms wall, {fresh_cpu_ms:.1f} ms CPU "
+              f"(wall min {min(fresh) * 1000:.0f}, max {max(fresh) * 1000:.0f}; {len(fresh)} files)")
+        print(f"  local pool (grader grade --workers {args.workers}): {wall:6.2f} s wall = {wall / n * 1000:6.1f} ms "
+              f"per file, start-up included ({inside / n * 1000:.1f} ms grading only)  -> "
+              f"{fresh_ms / (wall / n * 1000):5.1f}x wall  (target >= 40x)")
+        print(f"    CPU: {cpu / n * 1000:.1f} ms per file (all processes, start-up included) -> "
+              f"{fresh_cpu_ms / (cpu / n * 1000):5.1f}x less CPU per file; with {args.workers} idle cores: "
+              f"{args.workers * fresh_cpu_ms / (cpu / n * 1000):5.1f}x")
+        kinds = {}
+        for verdict, _, _ in pool_verdicts.values():
+            kinds[verdict] = kinds.get(verdict, 0) + 1
+        named = sum(1 for v, _, d in pool_verdicts.values() if v != "passed" and d)
+        print(f"    verdicts: {kinds}; named mistakes {named} of {n - kinds.get('passed', 0)} failed files")
+        if args.before:
+            bwall, binside, bcpu = grade(root, tmp / "before.sqlite", "--workers", str(args.workers),
+                                         pythonpath=str(Path(args.before).resolve()))
+            print(f"  before (grader in {args.before}): {bwall:6.2f} s wall = {bwall / n * 1000:6.1f} ms per file "
+                  f"({binside / n * 1000:.1f} ms grading only)  -> {fresh_ms / (bwall / n * 1000):5.1f}x wall; "
+                  f"CPU {bcpu / n * 1000:.1f} ms per file -> {fresh_cpu_ms / (bcpu / n * 1000):5.1f}x less")
+            before = verdicts(tmp / "before.sqlite")
+            print(f"    same verdicts and diagnoses as now: {before == pool_verdicts}")
+
+        if not args.skip_dask:
+            dwall, dinside, dcpu = grade(root, tmp / "dask.sqlite", "--local-cluster", str(args.workers))
+            same = verdicts(tmp / "dask.sqlite") == pool_verdicts
+            print(f"  Dask LocalCluster of {args.workers} processes: {dwall:6.2f} s wall ({dinside:.2f} s grading, "
+                  f"CPU {dcpu:.1f} s); local pool {wall:.2f} s wall ({inside:.2f} s grading, CPU {cpu:.1f} s): "
+                  f"grading {dinside / inside:4.2f}x the pool's, wall {dwall / wall:4.2f}x, CPU {dcpu / cpu:4.2f}x "
+                  f"(target within 1.3x); same verdicts: {same}")
+
+        if not args.skip_hostile:
+            times = hostile(tmp)
+            loop, alloc = times["loops without end"], times["allocates without end"]
+            for name, (secs, statuses) in times.items():
+                print(f"  a file that {name}: {secs:6.2f} s ({statuses[0]}, then {statuses.count('skipped')} "
+                      f"case(s) skipped)")
+            print(f"    allocation / loop: {alloc[0] / loop[0]:4.2f}x  (target <= 2x)")
+
+        if not args.skip_profile:
+            print("where a file's time goes in a worker:")
+            print(profile(root, tmp), end="")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,172 @@
+"""A class at scale: the work every learner shares computed once per problem and seed,
+a memory limit that stops the rest of a check, batch feedback equal to `grader check`'s
+and the same in every run, and the reason (error_kind) in every export."""
+
+import csv
+import json
+import shutil
+import threading
+
+import pytest
+
+from grader import diagnose
+from grader.batch import SandboxPool, find_submissions, grade_class
+from grader.course import cached_module
+from grader.gradebook import Gradebook, verdict_of
+from grader.results import CaseResult, Report
+from grader.runner import check_problem
+from grader.sandbox import Limits
+
+from conftest import REPO
+from test_batch import CORRECT, UNBIASED, make_class
+
+
+
+@pytest.fixture(scope="module")
+def pool():
+    with SandboxPool(2) as p:
+        yield p
+
+
+def test_a_memory_limit_skips_the_remaining_cases_like_a_time_limit(grade):
+    source = "import torch\ndef layer_norm(x, eps=1e-5):\n    return torch.empty(50_000_000_000)\n"
+    report = grade("layer-norm", source, limits=Limits(wall_seconds=5, cpu_seconds=2, memory_mb=512))
+    assert report.cases[0].status == "memory-limit"
+    assert len(report.cases) > 1 and all(c.status == "skipped" for c in report.cases[1:])
+
+
+def test_a_module_loaded_by_two_threads_at_once_is_never_seen_half_made(tmp_path):
+    # The cause of batch feedback that differed between runs: a problem's properties module,
+    # loaded lazily by the first two wrong files' threads at once, read half-executed by one.
+    path = tmp_path / "slow_module.py"
+    path.write_text("import time\ntime.sleep(0.3)\nVALUE = 42\n")
+    seen, errors = [], []
+
+    def load():
+        try:
+            seen.append(cached_module(f"_grader_test_slow@{tmp_path}", path).VALUE)
+        except AttributeError as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=load) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == [] and seen == [42] * 4
+
+
+# Held-out wrong files that only the evidence layer names (no known mistake matches them),
+# the kind whose diagnosis a run could lose: the two files graded first of a problem both
+# reach its lazily loaded properties module at once.
+EVIDENCE_FILES = {
+    "attention": ["heldout5/wrong/attention/02_flipped_causal_mask.py",
+                  "heldout6/wrong/attention/05_merge_heads_interleaved.py"],
+    "layer-norm": ["heldout/wrong/layer-norm/04_uncentred_variance.py", "heldout/wrong/layer-norm/07_float32_cast.py",
+                   "heldout2/wrong/layer-norm/03_uncentred_var.py"],
+    "gelu": ["heldout2/wrong/gelu/04_sigmoid_no_2.py", "heldout2/wrong/gelu/05_sqrt_pi_over_2.py"],
+}
+
+
+def _evidence_class(root):
+    """One folder per file, problem after problem: the files of one problem are graded side by side."""
+    for slug, paths in EVIDENCE_FILES.items():
+        for i, path in enumerate(paths):
+            folder = root / f"{slug}-{i}"
+            folder.mkdir(parents=True)
+            shutil.copy(REPO / "benchmarks" / path, folder / f"{slug.replace('-', '_')}.py")
+    return root
+
+
+def _diagnoses(book):
+    return {(r["learner"], r["problem"]): (r["verdict"], r["score"], (r["diagnosis"] or {}).get("name"))
+            for r in book.rows()}
+
+
+def test_batch_feedback_is_the_same_in_every_run_and_equals_grader_check(tmp_path, course, pool, sandbox):
+    root = _evidence_class(tmp_path / "subs")
+    found = find_submissions(root, course)
+    runs = []
+    for run in range(2):
+        with Gradebook(tmp_path / f"book{run}.sqlite") as book:
+            grade_class(course, found, book, pool, seed=31337)
+            runs.append(_diagnoses(book))
+    assert runs[0] == runs[1]
+    named = 0
+    for sub in (s for s in found.submissions if s.path is not None):
+        report = check_problem(course, course.get(sub.slug), file=sub.path, workspace=sub.path.parent, seed=31337,
+                               sandbox=sandbox, localise=False)
+        alone = (verdict_of(report), report.score, (report.diagnosis or {}).get("name"))
+        assert runs[0][(sub.learner, sub.slug)] == alone, sub.path
+        named += alone[2] is not None
+    assert named == len(EVIDENCE_FILES["attention"]) + len(EVIDENCE_FILES["layer-norm"]) + len(EVIDENCE_FILES["gelu"])
+
+
+def test_the_work_a_class_shares_is_done_once_per_problem(tmp_path, course, pool, monkeypatch):
+    root = make_class(tmp_path / "subs", {f"l{i}": {"layer_norm.py": UNBIASED if i % 2 else CORRECT}
+                                          for i in range(6)})
+    calls = []
+    real = diagnose._outputs_of
+    monkeypatch.setattr(diagnose, "_outputs_of", lambda *a: calls.append(a) or real(*a))
+    with Gradebook(tmp_path / "book.sqlite") as book:
+        grade_class(course, find_submissions(root, course), book, pool, seed=5)
+        rows = book.rows()
+    problem = course.get("layer-norm")
+    n_cases = len(problem.reference.cases(5))
+    assert len(calls) == len(problem.reference.MISTAKES) * n_cases  # once for the class, not once per wrong file
+    wrong = [r for r in rows if not r["passed"]]
+    assert len(wrong) == 3 and all(r["diagnosis"]["name"] == "unbiased variance" for r in wrong)
+
+
+def _report(statuses, error_kind=None, error=None):
+    cases = [CaseResult(f"case {i}", status == "ok", f"{status}: why", status=status) for i, status in
+             enumerate(statuses)]
+    score = sum(c.passed for c in cases) / len(cases) if cases else 0.0
+    return Report("layer-norm", "Layer normalisation", "x.py", 1, cases=cases, error=error, error_kind=error_kind,
+                  passed=bool(cases) and score == 1.0, score=score)
+
+
+@pytest.mark.parametrize("kind", ["timeout", "cpu-limit", "memory-limit", "exited", "crashed"])
+def test_every_export_gives_the_reason_a_check_stopped(tmp_path, kind):
+    from grader.class_report import render_html
+
+    with Gradebook(tmp_path / "book.sqlite") as book:
+        book.record("ada", "layer-norm", _report(["ok", kind, "skipped"]), file="x.py", sha256="0")
+        book.record("bob", "layer-norm", _report(["ok", "ok", "ok"]), file="y.py", sha256="1")
+        book.export_csv(tmp_path / "out.csv")
+        book.export_json(tmp_path / "out.json")
+        page = render_html(book.rows(), seed=1)
+    with open(tmp_path / "out.csv", newline="") as fh:
+        rows = {r["learner"]: r for r in csv.DictReader(fh)}
+    assert rows["ada"]["error_kind"] == kind and rows["ada"]["error"] == f"case 1: {kind}: why"
+    assert rows["bob"]["error_kind"] == ""
+    data = json.loads((tmp_path / "out.json").read_text())
+    assert data["learners"]["ada"]["problems"]["layer-norm"]["error_kind"] == kind
+    assert f"data-stopped='{kind}'" in page and "data-stopped=" not in page.replace(f"data-stopped='{kind}'", "")
+
+
+def test_a_whole_check_stopped_keeps_its_own_kind(tmp_path):
+    with Gradebook(tmp_path / "book.sqlite") as book:
+        book.record("ada", "layer-norm", _report([], "syntax-error", "syntax error at x.py:2"), file="x.py")
+        assert book.rows()[0]["error_kind"] == "syntax-error"
+
+
+def test_memory_limits_and_system_exit_are_named_in_a_graded_class(tmp_path, course, pool):
+    root = make_class(tmp_path / "subs", {
+        "mem": {"layer_norm.py": "import torch\ndef layer_norm(x, eps=1e-5):\n    return torch.empty(50_000_000_000)\n"},
+        "bye": {"layer_norm.py": "import sys\ndef layer_norm(x, eps=1e-5):\n    sys.exit(3)\n"},
+        "ok": {"layer_norm.py": CORRECT},
+    })
+    with Gradebook(tmp_path / "book.sqlite") as book:
+        grade_class(course, find_submissions(root, course), book, pool, seed=9)
+        kinds = {r["learner"]: r["error_kind"] for r in book.rows()}
+    assert kinds == {"mem": "memory-limit", "bye": "exited", "ok": None}
+
+
+def test_gradebook_weights_problems_with_points(tmp_path):
+    with Gradebook(tmp_path / "book.sqlite") as book:
+        book.record("ada", "layer-norm", _report(["ok", "ok"]), file="x.py")
+        book.record("ada", "gelu", None, verdict="missing")
+        data = book.to_json({"layer-norm": 3})
+    entry = data["learners"]["ada"]
+    assert (entry["total"], entry["max"]) == (3.0, 4.0)
