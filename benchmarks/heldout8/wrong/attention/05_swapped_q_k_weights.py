@@ -1,0 +1,31 @@
+"""
+MISTAKE: Copy-paste slip: projects queries with w_k and keys with w_q, so the score table is transposed (q_i.k_j uses the other pair of matrices).
+EXPECTED DIAGNOSIS: Queries and keys use each other's weight matrix (q = x @ w_k, k = x @ w_q); use q = x @ w_q, k = x @ w_k.
+"""
+
+import math
+
+import torch
+
+
+def multi_head_attention(x: torch.Tensor, w_q: torch.Tensor, w_k: torch.Tensor, w_v: torch.Tensor,
+                         w_o: torch.Tensor, num_heads: int, causal: bool = False) -> torch.Tensor:
+    """x: (N, T, d); w_q, w_k, w_v, w_o: (d, d) -> (N, T, d), same dtype as x."""
+    N, T, d = x.shape
+    H = num_heads
+    dh = d // H
+    q = torch.einsum("ntd,de->nte", x, w_k).reshape(N, T, H, dh)
+    k = torch.einsum("ntd,de->nte", x, w_q).reshape(N, T, H, dh)
+    v = torch.einsum("ntd,de->nte", x, w_v).reshape(N, T, H, dh)
+
+    scores = torch.einsum("nihe,njhe->nhij", q, k) / math.sqrt(dh)
+    if causal:
+        allowed = torch.tril(torch.ones(T, T, device=x.device)).bool()
+        scores = scores.masked_fill(~allowed, float("-inf"))
+    # numerically stable softmax over the keys, by hand
+    scores = scores - scores.amax(dim=-1, keepdim=True)
+    e = torch.exp(scores)
+    attn = e / e.sum(dim=-1, keepdim=True)
+    heads = torch.einsum("nhij,njhe->nihe", attn, v)          # (N, T, H, dh)
+    concat = heads.reshape(N, T, d)
+    return torch.einsum("ntd,de->nte", concat, w_o)
