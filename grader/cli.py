@@ -10,8 +10,8 @@ from rich.table import Table
 
 from . import __version__
 from . import commands_instructor, commands_learner
-from .cli_support import (NOT_PASSED, PASSED, console, echo, fail, finish, get_problem, load_course,
-                          open_session, require_workspace)
+from .cli_support import (NOT_PASSED, PASSED, JsonAwareCommand, console, echo, fail, finish, get_problem,
+                          load_course, open_session, require_workspace)
 from .course import CourseError
 from .workspace import Workspace
 
@@ -27,13 +27,15 @@ def main(ctx: click.Context, course_dir: str | None) -> None:
     ctx.obj["course"] = course_dir
 
 
-@main.command()
+@main.command(cls=JsonAwareCommand)
 @click.argument("slug")
 @click.option("--file", "file_", type=click.Path(dir_okay=False), help="Check this file instead of the workspace's.")
 @click.option("--seed", type=int, default=None, help="Case seed (default: the public seed 0).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
+@click.option("--verbose", "-v", is_flag=True, help="The whole report: every case, full tracebacks, every panel.")
 @click.pass_context
-def check(ctx: click.Context, slug: str, file_: str | None, seed: int | None, as_json: bool) -> None:
+def check(ctx: click.Context, slug: str, file_: str | None, seed: int | None, as_json: bool,
+          verbose: bool = False) -> None:
     """Check your solution to SLUG. Exit 0 passed, 1 not passed, 2 usage error."""
     from .cases import PUBLIC_SEED
     from .execute import Submission
@@ -61,7 +63,7 @@ def check(ctx: click.Context, slug: str, file_: str | None, seed: int | None, as
     if as_json:
         echo(to_json(report))
     else:
-        render(report, console)
+        render(report, console, verbose=verbose)
     finish(PASSED if report.passed else NOT_PASSED)
 
 

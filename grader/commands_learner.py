@@ -10,6 +10,8 @@ import sys
 import click
 from rich.table import Table
 
+from .cli_support import JsonAwareCommand
+
 STATUS_STYLES = {"solved": "green", "attempted": "yellow", "started": "blue", "untouched": "dim"}
 
 
@@ -65,7 +67,7 @@ def watch(ctx: click.Context, slug: str | None, interval: float, clear: bool) ->
             console.print("\n[dim]Stopped watching.[/dim]")
 
 
-@click.command()
+@click.command(cls=JsonAwareCommand)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
 @click.pass_context
 def progress(ctx: click.Context, as_json: bool) -> None:
