@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+from rich import box
 from rich.markdown import Markdown
 from rich.table import Table
 
@@ -74,20 +75,23 @@ def list_(ctx: click.Context) -> None:
     course = load_course(ctx)
     ws = Workspace.find()
     state = ws.load() if ws else {}
-    table = Table(title="Problems", title_justify="left")
-    table.add_column("#", justify="right", style="dim")
-    table.add_column("slug", style="bold cyan")
-    table.add_column("title")
-    table.add_column("status")
-    table.add_column("last verdict", style="dim")
-    styles = {"solved": "green", "attempted": "yellow", "started": "blue", "untouched": "dim"}
-    for i, problem in enumerate(course, 1):
+    from .commands_learner import STATUS_STYLES, ago, verdict_words
+
+    # One line per problem at 80 columns: a long title ends in "…" (`grader show` has it whole).
+    # The problems in learning order (the order is the listing's); `grader show` has the whole title.
+    table = Table(title="Problems", title_justify="left", expand=True, box=box.SIMPLE_HEAD, show_edge=False)
+    table.add_column("slug", style="bold cyan", no_wrap=True)
+    table.add_column("title", no_wrap=True, overflow="ellipsis", ratio=1)
+    if ws is not None:
+        table.add_column("status", no_wrap=True)
+        table.add_column("last check", style="dim", no_wrap=True, overflow="ellipsis", max_width=24)
+    for problem in course:
         if ws is None:
-            table.add_row(str(i), problem.slug, problem.title, "", "")
+            table.add_row(problem.slug, problem.title)
             continue
         st = ws.status(problem, state)
-        table.add_row(str(i), problem.slug, problem.title, f"[{styles[st['status']]}]{st['status']}",
-                      f"{st.get('last_verdict', '')} {st.get('last_checked', '')}".strip())
+        last = " · ".join(x for x in (verdict_words(st, short=True), ago(st.get("last_checked"))) if x)
+        table.add_row(problem.slug, problem.title, f"[{STATUS_STYLES[st['status']]}]{st['status']}", last)
     console.print(table)
     if ws is None:
         console.print("[dim]No workspace found: `grader init DIR` creates one with every stub.[/dim]")
