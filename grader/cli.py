@@ -47,7 +47,9 @@ def check(ctx: click.Context, slug: str, file_: str | None, seed: int | None, as
         ws = Workspace.find()
         if file_ is not None:
             path = Path(file_)
-            workspace = ws.root if ws is not None and path.resolve().parent == ws.root else path.resolve().parent
+            # A draft (drafts/x.py) imports the workspace's files: the workspace holding the file, else cwd's.
+            home = Workspace.find(path.resolve().parent) or ws
+            workspace = home.root if home is not None else path.resolve().parent
         else:
             if ws is None:
                 fail("no workspace here: run `grader init DIR` and work inside DIR, or pass --file PATH")
