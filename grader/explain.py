@@ -122,7 +122,7 @@ def from_the_failing_check(report, *, job: Job, sandbox, case=None) -> Finding |
     where = f'the case "{case.name}"' + (f" ({case.about})" if case.about else "")
     message = " ".join(case.message.split())
     if case.status == Status.OK and case.rule:
-        return Finding(name=headline(message), evidence=EvidenceKind.CHECK, changed=where, seen=message,
+        return Finding(name=headline(message, 240), evidence=EvidenceKind.CHECK, changed=where, seen=message,
                        explanation=f"No experiment explains this failure, but {where} tests a rule of the contract: "
                                    f"{case.rule}. Your code broke it: {message}")
     if case.status != Status.EXCEPTION:
