@@ -91,12 +91,14 @@ pip install ./{wheel}
 <!-- /install-command -->
 
 The grader runs every check on the CPU, so the CPU build is all it needs: about
-{torch_download} to download{install_figure}. Plain `pip install torch` on Linux fetches the
-CUDA build instead (several GB). On macOS the default build is already the right one; the
+{torch_download} to download. Plain `pip install torch` on Linux fetches the CUDA build
+instead (several GB). On macOS the default build is already the right one; the
 CPU index serves it too. Want a GPU build anyway (for your own experiments)? Install it
 first with the command pytorch.org/get-started/locally gives for your machine (for
 example `pip install torch --index-url https://download.pytorch.org/whl/cu126`); the
 first line above then leaves it alone.
+
+{install_figure}
 
 ## Work
 
@@ -277,18 +279,21 @@ def limitations_note(bundled: list[BundledProblem], added: list[str]) -> str:
 
 # PyTorch's documented index of CPU-only wheels (Linux, Windows and macOS).
 TORCH_CPU_INDEX = "https://download.pytorch.org/whl/cpu"
-# Measured by benchmarks/bundle_install_figures.py (torch 2.13.0+cpu, Linux x86_64, Python 3.11).
+# Measured by benchmarks/bundle_install_figures.py (torch 2.13.0+cpu, Linux x86_64, Python 3.11,
+# a 2-core machine shared with other jobs; results in benchmarks/results/bundle_install_figures.txt).
 TORCH_CPU_DOWNLOAD = "190 MB"
-INSTALL_FIGURE = ("; measured from a fresh virtual environment with the torch wheel already on disk, "
-                  "the install and the first `grader check` take about {seconds} s")
-MEASURED_INSTALL_SECONDS = None  # filled in from benchmarks/bundle_install_figures.py
+INSTALL_FIGURE = ("How long it takes, measured in a fresh virtual environment on a busy 2-core Linux machine: with torch "
+                  "already installed, the command above, `grader init` and the first `grader check` took "
+                  "about {rest} s; installing torch itself from a wheel already on disk took another "
+                  "{torch} s (plus the download, on a learner's machine).")
+MEASURED_SECONDS = {"rest": 80, "torch": 160}
 
 
 def student_readme(title: str, problems: list[Problem], note: str) -> str:
     """The bundle's README: what it holds, the install command, and the first check."""
     spec = learner_spec()
     first = problems[0] if problems else None
-    figure = INSTALL_FIGURE.format(seconds=MEASURED_INSTALL_SECONDS) if MEASURED_INSTALL_SECONDS else ""
+    figure = INSTALL_FIGURE.format(**MEASURED_SECONDS)
     return STUDENT_README.format(title=title, problems=", ".join(p.slug for p in problems),
                                  torch_cpu_index=TORCH_CPU_INDEX, torch_download=TORCH_CPU_DOWNLOAD,
                                  install_figure=figure,
