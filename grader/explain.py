@@ -122,9 +122,12 @@ def from_the_failing_check(report, *, job: Job, sandbox, case=None) -> Finding |
     where = f'the case "{case.name}"' + (f" ({case.about})" if case.about else "")
     message = " ".join(case.message.split())
     if case.status == Status.OK and case.rule:
-        return Finding(name=headline(message, 240), evidence=EvidenceKind.CHECK, changed=where, seen=message,
+        name = headline(message, 240)
+        rest = message[len(name) - 2:].lstrip(",;: ") if name != message else ""
+        # The name says what was measured; the explanation adds the rule and the rest, without saying it twice.
+        return Finding(name=name, evidence=EvidenceKind.CHECK, changed=where, seen=message,
                        explanation=f"No experiment explains this failure, but {where} tests a rule of the contract: "
-                                   f"{case.rule}. Your code broke it: {message}")
+                                   f"{case.rule}. Your code broke it" + (f"; more: {rest}" if rest else "."))
     if case.status != Status.EXCEPTION:
         return None
     raised = headline(message.removeprefix(Status.EXCEPTION.title).lstrip(": "), 200)

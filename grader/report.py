@@ -69,7 +69,9 @@ def render(report: Report, console: Console | None = None, hint_command: bool = 
     left_out: list[_Section] = []
     if sum(h for _, h in optional) > budget:
         budget -= CLOSING_LINES  # the closing line(s) that say what is not shown
-        for section, height in optional:
+        # Without a diagnosis the evidence panels say more than the case table: they go first.
+        first = ("the first failing case", *(() if report.diagnosis else ("evidence",)))
+        for section, height in sorted(optional, key=lambda sh: 0 if sh[0].kind in first else 1):
             if height <= budget:
                 budget -= height
             else:
@@ -87,10 +89,9 @@ CLOSING_LINES = 2
 def _closing_line(left_out: list, console: Console, options) -> Text:
     """What --verbose would add, by name when that fits in CLOSING_LINES lines."""
     names = "; ".join(dict.fromkeys(s.name for s in left_out))
-    line = Text(f"Not shown: {names}. `grader check --verbose` shows everything.", style="dim")
+    line = Text(f"Not shown: {names}. `--verbose` shows everything.", style="dim")
     if len(console.render_lines(line, options, pad=False)) > CLOSING_LINES:
-        line = Text(f"Not shown: {len(left_out)} more parts. `grader check --verbose` shows everything.",
-                    style="dim")
+        line = Text(f"Not shown: {len(left_out)} more parts. `--verbose` shows everything.", style="dim")
     return line
 
 
@@ -98,9 +99,9 @@ class _Section:
     """One block of the report: what to print, what to call it when it is left out, and
     whether it is always printed."""
 
-    def __init__(self, renderable, name: str, required: bool = False):
+    def __init__(self, renderable, name: str, required: bool = False, kind: str = ""):
         self.renderable = Text.from_markup(renderable) if isinstance(renderable, str) else renderable
-        self.name, self.required = name, required
+        self.name, self.required, self.kind = name, required, kind or name
 
 
 def _sections(report: Report, hint_command: bool, verbose: bool) -> list[_Section]:
@@ -134,7 +135,7 @@ def _sections(report: Report, hint_command: bool, verbose: bool) -> list[_Sectio
     for loc in report.localisation:
         title = loc.get("title", "where it goes wrong")
         out.append(_Section(Panel(prose(loc.get("text", "")), title=f"[bold magenta]{escape(title)}",
-                                  border_style="magenta", title_align="left"), title))
+                                  border_style="magenta", title_align="left"), title.split(" (")[0], kind="evidence"))
 
     printed = next((c for c in report.cases if c.output), None)
     if printed is not None:

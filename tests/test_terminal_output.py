@@ -361,3 +361,14 @@ def test_the_layer_norm_statement_states_the_large_offset_tolerance(course):
         return f"{v:.0e}".replace("e-0", "e-")
 
     assert "large offset" in statement and f"{short(atol)} + {short(rtol)}·|expected|" in statement
+
+
+def test_the_work_rule_diagnosis_is_whole_words_and_said_once(grade):
+    from test_kv_cache import RECOMPUTE
+
+    d = grade("kv-cache", RECOMPUTE).diagnosis
+    assert d["evidence"] == "check"
+    name = d["name"].removesuffix(" …")
+    assert name in d["seen"] and d["seen"][len(name)] in " ,;:" if len(name) < len(d["seen"]) else True
+    assert name not in d["explanation"]  # the measurement is said once: in the name
+    assert "never recomputing the prefix" in d["explanation"] and "project only the new token" in d["explanation"]
