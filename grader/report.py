@@ -6,6 +6,7 @@ import json
 import re
 
 from rich import box
+from rich.cells import cell_len
 from rich.console import Console
 from rich.markup import escape
 from rich.panel import Panel
@@ -229,10 +230,12 @@ def _case_table(report: Report, verbose: bool) -> Table:
     compact = not verbose
     table = Table(expand=True, box=box.ROUNDED)
     table.add_column("", width=1, no_wrap=True)
-    table.add_column("case", style="bold", ratio=2, max_width=34, overflow="fold")
+    longest = max((cell_len(c.name) for c in report.cases), default=4)
+    widest = min(max(longest, 26), 34) if verbose else 26  # room for the result column at 80 columns
+    table.add_column("case", style="bold", min_width=min(longest, 22), max_width=widest, overflow="fold")
     if any(c.max_abs_error is not None for c in report.cases):
         table.add_column("max err", justify="right", style="dim", no_wrap=True)
-    table.add_column("result", ratio=3)
+    table.add_column("result", ratio=1)
     every = len(report.cases)
     for members, c in _case_groups(report.cases):
         mark = Text("✓", style="green") if c.passed else Text("✗", style="red")
