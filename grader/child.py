@@ -269,6 +269,26 @@ def _default_probe(entry, inputs: dict, ctx) -> dict:
     return {"output": output, "inputs_after": after}
 
 
+def signature_mismatch(fn, args: tuple, kwargs: dict, exc: TypeError) -> str:
+    """Why the grader's call does not fit the learner's definition, naming the parameters the
+    contract calls by name (Python's own message names the learner's, e.g. "missing a
+    required argument: 't'" for a call with temperature=...)."""
+    name = getattr(fn, "__name__", str(fn))
+    try:
+        sig = inspect.signature(fn)
+    except (TypeError, ValueError):
+        return f"{name}: {exc}"
+    params = sig.parameters
+    takes_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
+    unknown = [k for k in kwargs if k not in params and not takes_any]
+    call = ", ".join(["…"] * len(args) + [f"{k}=…" for k in kwargs])
+    text = f"{name} is called as {name}({call}); yours is defined as {name}{sig}"
+    if unknown:
+        return text + ": it has no parameter named " + ", ".join(f"`{k}`" for k in unknown) + \
+            " (use the statement's parameter names)"
+    return f"{text}: {exc}"
+
+
 class ProbeContext:
     """Handed to a problem's probe: calls learner code and records what it did."""
 
@@ -281,7 +301,7 @@ class ProbeContext:
         try:
             inspect.signature(fn).bind(*args, **kwargs)
         except TypeError as exc:
-            raise ChildFailure("wrong-signature", f"{getattr(fn, '__name__', fn)}: {exc}")
+            raise ChildFailure("wrong-signature", signature_mismatch(fn, args, kwargs, exc))
         except ValueError:
             pass
         with self.guard:

@@ -5,13 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+from rich import box
 from rich.markdown import Markdown
 from rich.table import Table
 
 from . import __version__
 from . import commands_instructor, commands_learner
-from .cli_support import (NOT_PASSED, PASSED, console, echo, fail, finish, get_problem, load_course,
-                          open_session, require_workspace)
+from .cli_support import (NOT_PASSED, PASSED, JsonAwareCommand, console, echo, fail, finish, get_problem,
+                          load_course, open_session, require_workspace)
 from .course import CourseError
 from .workspace import Workspace
 
@@ -27,13 +28,15 @@ def main(ctx: click.Context, course_dir: str | None) -> None:
     ctx.obj["course"] = course_dir
 
 
-@main.command()
+@main.command(cls=JsonAwareCommand)
 @click.argument("slug")
 @click.option("--file", "file_", type=click.Path(dir_okay=False), help="Check this file instead of the workspace's.")
 @click.option("--seed", type=int, default=None, help="Case seed (default: the public seed 0).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
+@click.option("--verbose", "-v", is_flag=True, help="The whole report: every case, full tracebacks, every panel.")
 @click.pass_context
-def check(ctx: click.Context, slug: str, file_: str | None, seed: int | None, as_json: bool) -> None:
+def check(ctx: click.Context, slug: str, file_: str | None, seed: int | None, as_json: bool,
+          verbose: bool = False) -> None:
     """Check your solution to SLUG. Exit 0 passed, 1 not passed, 2 usage error."""
     from .cases import PUBLIC_SEED
     from .execute import Submission
@@ -44,7 +47,9 @@ def check(ctx: click.Context, slug: str, file_: str | None, seed: int | None, as
         ws = Workspace.find()
         if file_ is not None:
             path = Path(file_)
-            workspace = ws.root if ws is not None and path.resolve().parent == ws.root else path.resolve().parent
+            # A draft (drafts/x.py) imports the workspace's files: the workspace holding the file, else cwd's.
+            home = Workspace.find(path.resolve().parent) or ws
+            workspace = home.root if home is not None else path.resolve().parent
         else:
             if ws is None:
                 fail("no workspace here: run `grader init DIR` and work inside DIR, or pass --file PATH")
@@ -61,7 +66,7 @@ def check(ctx: click.Context, slug: str, file_: str | None, seed: int | None, as
     if as_json:
         echo(to_json(report))
     else:
-        render(report, console)
+        render(report, console, verbose=verbose)
     finish(PASSED if report.passed else NOT_PASSED)
 
 
@@ -72,20 +77,23 @@ def list_(ctx: click.Context) -> None:
     course = load_course(ctx)
     ws = Workspace.find()
     state = ws.load() if ws else {}
-    table = Table(title="Problems", title_justify="left")
-    table.add_column("#", justify="right", style="dim")
-    table.add_column("slug", style="bold cyan")
-    table.add_column("title")
-    table.add_column("status")
-    table.add_column("last verdict", style="dim")
-    styles = {"solved": "green", "attempted": "yellow", "started": "blue", "untouched": "dim"}
-    for i, problem in enumerate(course, 1):
+    from .commands_learner import STATUS_STYLES, ago, verdict_words
+
+    # One line per problem at 80 columns: a long title ends in "…" (`grader show` has it whole).
+    # The problems in learning order (the order is the listing's); `grader show` has the whole title.
+    table = Table(title="Problems", title_justify="left", expand=True, box=box.SIMPLE_HEAD, show_edge=False)
+    table.add_column("slug", style="bold cyan", no_wrap=True)
+    table.add_column("title", no_wrap=True, overflow="ellipsis", ratio=1)
+    if ws is not None:
+        table.add_column("status", no_wrap=True)
+        table.add_column("last check", style="dim", no_wrap=True, overflow="ellipsis", max_width=24)
+    for problem in course:
         if ws is None:
-            table.add_row(str(i), problem.slug, problem.title, "", "")
+            table.add_row(problem.slug, problem.title)
             continue
         st = ws.status(problem, state)
-        table.add_row(str(i), problem.slug, problem.title, f"[{styles[st['status']]}]{st['status']}",
-                      f"{st.get('last_verdict', '')} {st.get('last_checked', '')}".strip())
+        last = " · ".join(x for x in (verdict_words(st, short=True), ago(st.get("last_checked"))) if x)
+        table.add_row(problem.slug, problem.title, f"[{STATUS_STYLES[st['status']]}]{st['status']}", last)
     console.print(table)
     if ws is None:
         console.print("[dim]No workspace found: `grader init DIR` creates one with every stub.[/dim]")

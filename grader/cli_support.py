@@ -4,6 +4,7 @@ layers); `grader/cli.py` only assembles them into the `grader` group."""
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 
@@ -60,9 +61,43 @@ err_console = PipeTolerantConsole(stderr=True)
 PASSED, NOT_PASSED, USAGE_ERROR = 0, 1, 2
 
 
+def usage_error_json(message: str) -> str:
+    """The one JSON object a command run with --json prints on stdout for a usage error."""
+    return json.dumps({"error": message, "error_kind": "usage-error", "exit_code": USAGE_ERROR})
+
+
+def wants_json() -> bool:
+    """Whether the running command (or a command above it) was asked for --json."""
+    ctx = click.get_current_context(silent=True)
+    while ctx is not None:
+        if ctx.params.get("as_json"):
+            return True
+        ctx = ctx.parent
+    return False
+
+
 def fail(message: str) -> None:
+    """A usage error: said on stderr, and as one JSON object on stdout under --json; exit 2."""
+    if wants_json():
+        echo(usage_error_json(message))
     err_console.print(f"[bold red]error:[/bold red] {message}")
     sys.exit(USAGE_ERROR)
+
+
+class JsonAwareCommand(click.Command):
+    """A command with a --json flag: a malformed command line (an unknown option, a value
+    of the wrong type) is also reported as one JSON object on stdout when --json is among
+    its arguments, so a machine reading stdout always gets JSON; click still explains it
+    on stderr and exits 2."""
+
+    def make_context(self, info_name, args, parent=None, **extra):
+        wanted = "--json" in args
+        try:
+            return super().make_context(info_name, args, parent=parent, **extra)
+        except click.UsageError as exc:
+            if wanted:
+                echo(usage_error_json(exc.format_message()))
+            raise
 
 
 def open_session(ctx: click.Context, **kwargs):

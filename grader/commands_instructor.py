@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 from rich.markup import escape
 
-from .cli_support import console, echo, err_console, fail, finish, load_course
+from .cli_support import JsonAwareCommand, console, echo, err_console, fail, finish, load_course
 from .course import Course, CourseError
 
 
@@ -55,7 +55,7 @@ def new(ctx: click.Context, slug: str, title, entry, order, copy) -> None:
     console.print(f"Next: {first}, then `grader --course {root} validate {slug}` (see docs/authoring.md).")
 
 
-@click.command()
+@click.command(cls=JsonAwareCommand)
 @click.argument("slugs", nargs=-1)
 @click.option("--seed", "seeds", type=int, multiple=True,
               help="Seeds to try (repeatable; default 0 and 1). The reference runs in the sandbox at the "

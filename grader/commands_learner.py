@@ -6,11 +6,39 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import datetime
 
 import click
 from rich.table import Table
 
+from .cli_support import JsonAwareCommand
+
 STATUS_STYLES = {"solved": "green", "attempted": "yellow", "started": "blue", "untouched": "dim"}
+
+
+def ago(stamp: str | None, now: datetime | None = None) -> str:
+    """A workspace timestamp (local ISO time, as grader/workspace.py writes it) as a person
+    says it: "just now", "5 min ago", "2 h ago", "yesterday", "3 days ago", else the date."""
+    if not stamp:
+        return ""
+    try:
+        then = datetime.fromisoformat(stamp)
+    except ValueError:
+        return stamp
+    now = now or datetime.now()
+    seconds = (now - then).total_seconds()
+    if seconds < 60:
+        return "just now"
+    if seconds < 3600:
+        return f"{int(seconds // 60)} min ago"
+    if then.date() == now.date():
+        return f"{int(seconds // 3600)} h ago"
+    days = (now.date() - then.date()).days
+    if days == 1:
+        return "yesterday"
+    if days < 7:
+        return f"{days} days ago"
+    return then.date().isoformat()
 
 
 def progress_rows(ws, course) -> list[dict]:
@@ -23,14 +51,30 @@ def progress_rows(ws, course) -> list[dict]:
                      "attempts": st.get("attempts", 0), "last_verdict": st.get("last_verdict"),
                      "last_cases": st.get("last_cases"), "last_diagnosis": st.get("last_diagnosis"),
                      "last_wrong_stage": st.get("last_wrong_stage"), "last_checked": st.get("last_checked"),
+                     "last_violation": st.get("last_violation"),
                      "reset_at": st.get("reset_at")})
     return rows
+
+
+def verdict_words(row: dict, short: bool = False) -> str:
+    """The last verdict and its cases, e.g. "failed 3/10"; a check that failed on a banned or
+    forbidden use says so rather than "failed 10/10" (every case right, the verdict a fail)."""
+    verdict = row.get("last_verdict") or ""
+    if not verdict:
+        return ""
+    cases = row.get("last_cases") or ""
+    if row.get("last_violation"):
+        if short:
+            return verdict
+        right = f" (cases right {cases})" if cases else ""
+        return f"{verdict}: {row['last_violation']}{right}"
+    return verdict + (f" {cases}" if cases else "")
 
 
 def _verdict_text(row: dict) -> str:
     if not row["last_verdict"]:
         return ""
-    text = row["last_verdict"] + (f" {row['last_cases']}" if row.get("last_cases") else "")
+    text = verdict_words(row)
     if row.get("last_diagnosis"):
         text += f" · {row['last_diagnosis']}"
     if row.get("last_wrong_stage"):
@@ -65,7 +109,7 @@ def watch(ctx: click.Context, slug: str | None, interval: float, clear: bool) ->
             console.print("\n[dim]Stopped watching.[/dim]")
 
 
-@click.command()
+@click.command(cls=JsonAwareCommand)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
 @click.pass_context
 def progress(ctx: click.Context, as_json: bool) -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import torch
 
-from .properties import Broken, Property
+from .properties import HELD, Broken, Property
 from .propkit import near, tensor
 
 
@@ -89,7 +89,9 @@ def keeps_dtype(inputs: dict, name: str) -> Property:
 
     def check(outs, trials):
         got = [o.dtype if type(o) is torch.Tensor else None for o in outs]
-        if None in got or got == [torch.float32, torch.float64]:
+        if got == [torch.float32, torch.float64]:
+            return HELD
+        if None in got:
             return None
         return Broken(f"a float32 input gave {got[0]}, a float64 input gave {got[1]}",
                       "the output does not keep the input's dtype")

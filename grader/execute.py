@@ -9,6 +9,7 @@ so a case is run and judged the same way wherever it is asked for.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -93,12 +94,31 @@ def run_cases(course: Course, problem: Problem, submission: Submission, cases: l
             run.values[case.name] = outcome.value
         run.results.append(result)
         if result.status == Status.NOT_IMPLEMENTED:
-            run.error, run.error_kind = f"not implemented yet: {outcome.message}", "not-implemented"
+            run.error = f"not implemented yet: {outcome.message}" + raised_elsewhere(outcome.traceback, submission)
+            run.error_kind = "not-implemented"
             break
         if Status.parse(result.status).stops_the_check:
             run.error, run.error_kind = result.message, result.status
             break
     return run
+
+
+_FRAME = re.compile(r'File "([^"]+)", line (\d+)')
+
+
+def raised_elsewhere(traceback: str, submission: Submission) -> str:
+    """When the NotImplementedError came from another workspace file the checked one imports
+    (a stub put back by `grader reset gelu` under kv_cache.py's `from gelu import gelu`),
+    say which: otherwise "not implemented: gelu" reads as if the checked file were a stub."""
+    frames = _FRAME.findall(traceback or "")
+    checked = Path(submission.file).name if submission.file is not None else None
+    if not frames or checked is None:
+        return ""
+    raised_in, line = frames[-1]
+    if Path(raised_in).name == checked:
+        return ""
+    return (f" (raised in {raised_in}, line {line}, a workspace file your {checked} imports: "
+            f"that file is still a stub or unfinished)")
 
 
 def _attach_fresh_reruns(sandbox: Sandbox, job: Job, cases: list[Case], outcomes: list) -> None:

@@ -25,7 +25,7 @@ from .cases import clone
 from .compare import OUTPUT_TYPE, UNCHANGED_INPUTS
 from .course import Problem, cached_module
 from .evidence import EvidenceKind, Finding
-from .properties import Property, read_properties
+from .properties import Broken, Property, read_properties
 from .ablation import stage_from_plain, stage_to_plain  # noqa: F401 (for callers)
 from .sandbox import Job, JobCase
 from .sources import source_for
@@ -103,7 +103,7 @@ def run_evidence(problem: Problem, stages: list[Stage], properties: list[Propert
                 results.append((prop, None))  # a property that cannot be read says nothing
         found = read_properties(results)
         if found is not None:
-            if any(p.gate and b is not None for p, b in results):
+            if any(p.gate and isinstance(b, Broken) for p, b in results):
                 findings = []  # the ablation's stages are void when a gate (e.g. repeatability) is broken
             findings.append(found)
     if not findings:
@@ -125,12 +125,15 @@ def from_the_failing_check(report, *, job: Job, sandbox, case=None) -> Finding |
     where = f'the case "{case.name}"' + (f" ({case.about})" if case.about else "")
     message = " ".join(case.message.split())
     if case.status == Status.OK and case.rule:
-        return Finding(name=message[:300], evidence=EvidenceKind.CHECK, changed=where, seen=message,
+        name = headline(message, 240)
+        rest = message[len(name) - 2:].lstrip(",;: ") if name != message else ""
+        # The name says what was measured; the explanation adds the rule and the rest, without saying it twice.
+        return Finding(name=name, evidence=EvidenceKind.CHECK, changed=where, seen=message,
                        explanation=f"No experiment explains this failure, but {where} tests a rule of the contract: "
-                                   f"{case.rule}. Your code broke it: {message}")
+                                   f"{case.rule}. Your code broke it" + (f"; more: {rest}" if rest else "."))
     if case.status != Status.EXCEPTION:
         return None
-    raised = message.removeprefix(Status.EXCEPTION.title).lstrip(": ")[:200]
+    raised = headline(message.removeprefix(Status.EXCEPTION.title).lstrip(": "), 200)
     alone = None
     if i > 0 and len(job.cases) == len(report.cases):
         outcomes = sandbox.run_check(dataclasses.replace(job, cases=[job.cases[i]]))
@@ -139,14 +142,33 @@ def from_the_failing_check(report, *, job: Job, sandbox, case=None) -> Finding |
         return Finding(name="your code keeps state between calls: a case raises after others ran in the same process, "
                             "and runs without error alone", evidence=EvidenceKind.CHECK,
                        changed=f"{where}, run once more alone in a fresh process", seen=raised,
-                       explanation=f"{where.capitalize()} raised {raised} after {i} other case(s) ran in the same "
+                       explanation=f"{sentence_case(where)} raised {raised} after {i} other case(s) ran in the same "
                                    "process; run alone in a fresh process on the same inputs, it raised nothing. Something from an "
                                    "earlier call is kept (a module-level variable, a default argument, a cache, an "
                                    "attribute) and reused.")
     return Finding(name=f"your code raises {raised} on {where}", evidence=EvidenceKind.CHECK, changed=where,
-                   seen=raised, explanation=f"{where.capitalize()} raised {raised}" +
+                   seen=raised, explanation=f"{sentence_case(where)} raised {raised}" +
                    (" (in a fresh process too)" if alone is not None else "") +
                    ". The traceback under the case shows the line.")
+
+
+def headline(text: str, limit: int = 160) -> str:
+    """`text` cut to at most `limit` characters at a clause or word boundary, marked with
+    an ellipsis: a diagnosis's name never ends mid-word (its explanation has the whole)."""
+    if len(text) <= limit:
+        return text
+    cut = text[:limit]
+    for mark in (": ", "; ", ", "):
+        at = cut.rfind(mark)
+        if at > limit // 2:
+            return cut[:at] + " …"
+    return cut.rsplit(" ", 1)[0].rstrip(",;:") + " …"
+
+
+def sentence_case(text: str) -> str:
+    """The first letter capitalised and nothing else changed (str.capitalize lowercases the
+    rest, turning a case named "1-D vector" into "1-d vector")."""
+    return text[:1].upper() + text[1:]
 
 
 def _output(outcome, key: str | None = "output"):

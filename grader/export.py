@@ -71,15 +71,34 @@ expected outputs (and, for some problems, `judge.py`: how they are judged), so t
 
 `{wheel}`, in this folder, is the grader for these
 problems: the package `{package}`, version {version}, holding these statements, stubs,
-hints and fixtures and no reference solution. It needs Python 3.11+ and torch 2.2+
-(install torch first if you want a particular build, such as the CPU one). From this
-folder, one command installs it:
+hints and fixtures and no reference solution. It needs Python 3.11+ and torch 2.2+.
+
+First a virtual environment (any Python 3.11+; on Windows activate with
+`.venv\\Scripts\\activate`):
+
+```bash
+python3 -m venv .venv && . .venv/bin/activate
+```
+
+Then, from this folder, this installs a CPU build of torch only if no torch is installed
+yet (a torch you already have is kept, whatever its build), then the grader:
 
 <!-- install-command -->
 ```bash
+python -c "import torch" 2>/dev/null || pip install torch --index-url {torch_cpu_index}
 pip install ./{wheel}
 ```
 <!-- /install-command -->
+
+The grader runs every check on the CPU, so the CPU build is all it needs: about
+{torch_download} to download. Plain `pip install torch` on Linux fetches the CUDA build
+instead (several GB). On macOS the default build is already the right one; the
+CPU index serves it too. Want a GPU build anyway (for your own experiments)? Install it
+first with the command pytorch.org/get-started/locally gives for your machine (for
+example `pip install torch --index-url https://download.pytorch.org/whl/cu126`); the
+first line above then leaves it alone.
+
+{install_figure}
 
 ## Work
 
@@ -258,11 +277,26 @@ def limitations_note(bundled: list[BundledProblem], added: list[str]) -> str:
     return note
 
 
+# PyTorch's documented index of CPU-only wheels (Linux, Windows and macOS).
+TORCH_CPU_INDEX = "https://download.pytorch.org/whl/cpu"
+# Measured by benchmarks/bundle_install_figures.py (torch 2.13.0+cpu, Linux x86_64, Python 3.11,
+# a 2-core machine shared with other jobs; results in benchmarks/results/bundle_install_figures.txt).
+TORCH_CPU_DOWNLOAD = "190 MB"
+INSTALL_FIGURE = ("How long it takes, measured in a fresh virtual environment on a busy 2-core Linux machine: with torch "
+                  "already installed, the command above, `grader init` and the first `grader check` took "
+                  "{rest} s; installing torch itself from a wheel already on disk took another "
+                  "{torch} s (plus the download, on a learner's machine). A later check takes a few seconds.")
+MEASURED_SECONDS = {"rest": "40 to 80", "torch": "85 to 160"}  # two runs, 2 cores shared with other jobs
+
+
 def student_readme(title: str, problems: list[Problem], note: str) -> str:
-    """The bundle's README: what it holds, the one install command, and the first check."""
+    """The bundle's README: what it holds, the install command, and the first check."""
     spec = learner_spec()
     first = problems[0] if problems else None
+    figure = INSTALL_FIGURE.format(**MEASURED_SECONDS)
     return STUDENT_README.format(title=title, problems=", ".join(p.slug for p in problems),
+                                 torch_cpu_index=TORCH_CPU_INDEX, torch_download=TORCH_CPU_DOWNLOAD,
+                                 install_figure=figure,
                                  wheel=spec.filename, package=spec.name, version=spec.version,
                                  first=first.slug if first else "SLUG",
                                  first_file=f"{first.module_name}.py" if first else "SLUG.py", limited=note)

@@ -46,7 +46,7 @@ def report_text(report) -> str:
 
     buffer = io.StringIO()
     console = Console(file=buffer, width=100, no_color=True, force_terminal=False, emoji=False)
-    render(report, console, hint_command=False)
+    render(report, console, hint_command=False, verbose=True)
     return buffer.getvalue()
 
 

@@ -238,10 +238,12 @@ def stage_check_command(stage: Problem, file=None, origin: str = "") -> str:
 def fine_stages_entry(fine, skipped) -> dict:
     listed = [f"`{p.entry}`" for p, _ in fine]
     names = listed[0] if len(listed) == 1 else ", ".join(listed[:-1]) + " and " + listed[-1]
-    lines = [f"Your {names} pass their own problems' cases:"]
+    lines = [f"Your {names} passes its own problem's cases:" if len(listed) == 1
+             else f"Your {names} pass their own problems' cases:"]
     lines += [f"  {RIGHT} {p.entry} ({p.slug}): {_case_count(r)}" for p, r in fine]
     lines += [f"  ? {p.entry} ({p.slug}): {why}" for p, _, why in skipped]
-    lines.append("So the error is in how they are put together, or in code that is not one of them.")
+    lines.append("So the error is in how it is used, or in code that is not part of it." if len(listed) == 1
+                 else "So the error is in how they are put together, or in code that is not one of them.")
     return {"title": "building blocks checked", "kind": "stages-pass", "passed_stages": [p.slug for p, _ in fine],
             "text": "\n".join(lines)}
 

@@ -35,13 +35,13 @@ import sys
 import textwrap
 import types
 from dataclasses import fields
+from pathlib import Path
 
 from .course import Course
 from .results import Report
 from .sandbox import Sandbox
 
 _SANDBOX: Sandbox | None = None
-_HINTS_SHOWN: dict[str, int] = {}
 SIMPLE_CONSTANTS = (int, float, complex, bool, str, bytes, type(None))
 
 
@@ -172,11 +172,11 @@ class NotebookReport(Report):
     def _repr_pretty_(self, printer, cycle) -> None:
         printer.text(repr(self))
 
-    def show(self, console=None) -> None:
-        """Render the full report again (rich renders it in Jupyter too)."""
+    def show(self, console=None, verbose: bool = False) -> None:
+        """Render the report again (rich renders it in Jupyter too): one screen, or all of it with verbose."""
         from .report import render
 
-        render(self, console, hint_command=False)
+        render(self, console, hint_command=False, verbose=verbose)
 
 
 def _caller_globals(depth: int) -> dict:
@@ -224,19 +224,33 @@ def check(problem: str, solution=None, *, seed: int | None = None, show: bool = 
     return result
 
 
+def hint_store():
+    """Where the notebook's hint count persists, as `grader hint`'s does: the workspace found
+    from the current directory, else a per-user state directory (GRADER_NOTEBOOK_STATE, or
+    ~/.cache/llm-puzzles/notebook), so that a restarted kernel continues where it stopped."""
+    from .workspace import Workspace
+
+    ws = Workspace.find()
+    if ws is not None:
+        return ws
+    default = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "llm-puzzles" / "notebook"
+    return Workspace(Path(os.environ.get("GRADER_NOTEBOOK_STATE") or default))
+
+
 def hint(problem: str, course=None) -> str | None:
-    """The next hint for `problem` in this session (one more each call)."""
+    """The next hint for `problem` (one more each call; the count persists across sessions)."""
     from rich.console import Console
     from rich.markdown import Markdown
 
     prob = (course if isinstance(course, Course) else Course(course)).get(problem)
     if not prob.hints:
         return None
-    n = min(_HINTS_SHOWN.get(prob.slug, 0) + 1, len(prob.hints))
-    _HINTS_SHOWN[prob.slug] = n
-    Console().print(f"[bold]Hint {n}/{len(prob.hints)}[/bold]")
-    Console().print(Markdown(prob.hints[n - 1]))
-    return prob.hints[n - 1]
+    shown = hint_store().next_hint(prob)
+    if shown.past_the_end:
+        Console().print("[yellow]No more hints: here is the last one again.[/yellow]")
+    Console().print(f"[bold]Hint {shown.number}/{shown.total}[/bold]")
+    Console().print(Markdown(shown.text))
+    return shown.text
 
 
 # Start the session's zygote as soon as the notebook API is imported: it loads torch in

@@ -7,6 +7,9 @@ property lists the inputs it needs (run by the learner's code in the sandbox, al
 one child with the check's own trials) and a `check` that looks at the outputs and
 returns a `Broken` when the property fails: what was seen, in plain words with a small
 concrete example, and, when the evidence says more (a fitted constant), a sharper name.
+It returns `HELD` when it checked the property and the property held, and None when it
+cannot say (an output missing, evidence that fits neither answer): only a HELD property
+is ever listed to the learner as satisfied.
 """
 
 from __future__ import annotations
@@ -24,11 +27,21 @@ class Broken:
     explanation: str = ""
 
 
+class _Held:
+    """What a check returns when it looked and the property held (None: it could not say)."""
+
+    def __repr__(self) -> str:
+        return "HELD"
+
+
+HELD = _Held()
+
+
 @dataclass(frozen=True)
 class Property:
     name: str  # what holds for a right answer: "unchanged when a constant is added to a row"
     trials: tuple[dict, ...]  # inputs of the entry, one dict per run
-    check: Callable[[list, list], Broken | None]  # (outputs, trials) -> Broken or None; an output may be None
+    check: Callable[[list, list], "Broken | _Held | None"]  # (outputs, trials) -> Broken, HELD or None (no word)
     broken: str  # what a failure shows, in the learner's words
     changed: str  # what the inputs do: "each row, then the same row plus 10"
     hint: str = ""
@@ -37,10 +50,11 @@ class Property:
     gate: bool = False  # broken, it voids the ablation (e.g. code that is not repeatable: stages mean nothing)
 
 
-def read_properties(results: list[tuple[Property, Broken | None]]) -> Finding | None:
+def read_properties(results: list[tuple[Property, "Broken | _Held | None"]]) -> Finding | None:
     """The first broken property (they are declared most telling first); the others
-    broken too are listed, never named instead."""
-    broken = [(p, b) for p, b in results if b is not None]
+    broken too are listed, never named instead; those that were checked and held are
+    listed as satisfied (one that could not be checked is not listed at all)."""
+    broken = [(p, b) for p, b in results if isinstance(b, Broken)]
     if not broken:
         return None
     prop, first = broken[0]
@@ -49,7 +63,7 @@ def read_properties(results: list[tuple[Property, Broken | None]]) -> Finding | 
              f"It saw: {first.seen}."]
     if first.explanation:
         lines.append(first.explanation)
-    held = [p.name for p, b in results if b is None]
+    held = [p.name for p, b in results if b is HELD]
     if len(broken) > 1:
         lines.append("Also not satisfied: " + "; ".join(p.name for p, _ in broken[1:]) + ".")
     if held:

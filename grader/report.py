@@ -6,6 +6,7 @@ import json
 import re
 
 from rich import box
+from rich.cells import cell_len
 from rich.console import Console
 from rich.markup import escape
 from rich.panel import Panel
@@ -21,7 +22,8 @@ EVIDENCE_TITLES = {"known-mistake": "likely mistake", "property": "what is wrong
 
 
 def to_json(report: Report) -> str:
-    return json.dumps(report.to_dict(), indent=2, default=str)
+    """The report as strict JSON: no NaN or Infinity (grader/results.py's strict_values)."""
+    return json.dumps(report.to_dict(), indent=2, default=str, allow_nan=False)
 
 
 # *emphasis* and **strong** in a mistake's prose (explanations are written as markdown);
@@ -38,77 +40,229 @@ def prose(text: str) -> str:
 
 
 def _fmt_err(value) -> str:
-    return "" if value is None else f"{value:.2e}"
+    if value is None:
+        return ""
+    if isinstance(value, str):  # a non-finite error as the JSON spells it ("nan", "inf")
+        return value
+    return f"{value:.2e}"
 
 
-def render(report: Report, console: Console | None = None, hint_command: bool = True) -> None:
+SCREEN_LINES = 40  # a typical failing report fits one screen; the rest is behind --verbose
+TRACEBACK_LINES = 8  # the last lines of a traceback shown without --verbose
+
+
+def render(report: Report, console: Console | None = None, hint_command: bool = True,
+           verbose: bool = False, max_lines: int = SCREEN_LINES) -> None:
+    """Print the report. Without `verbose` it fits `max_lines` lines: the header, any error,
+    banned use and diagnosis always; then the case table, the first failing case and the
+    evidence panels in that order while they fit; the rest is named in a closing line that
+    points at --verbose. Every line fits the console's width."""
     console = console or Console()
+    sections = _sections(report, hint_command, verbose)
+    if verbose:
+        for section in sections:
+            console.print(section.renderable)
+        return
+    options = console.options.update_width(console.width)
+    heights = [len(console.render_lines(s.renderable, options, pad=False)) for s in sections]
+    budget = max_lines - sum(h for s, h in zip(sections, heights) if s.required)
+    optional = [(s, h) for s, h in zip(sections, heights) if not s.required]
+    left_out: list[_Section] = []
+    if sum(h for _, h in optional) > budget:
+        budget -= CLOSING_LINES  # the closing line(s) that say what is not shown
+        # Without a diagnosis the evidence panels say more than the case table: they go first.
+        first = ("the first failing case", *(() if report.diagnosis else ("evidence",)))
+        for section, height in sorted(optional, key=lambda sh: 0 if sh[0].kind in first else 1):
+            if height <= budget:
+                budget -= height
+            else:
+                left_out.append(section)
+    for section in sections:
+        if section not in left_out:
+            console.print(section.renderable)
+    if left_out:
+        console.print(_closing_line(left_out, console, options))
+
+
+CLOSING_LINES = 2
+
+
+def _closing_line(left_out: list, console: Console, options) -> Text:
+    """What --verbose would add, by name when that fits in CLOSING_LINES lines."""
+    names = "; ".join(dict.fromkeys(s.name for s in left_out))
+    line = Text(f"Not shown: {names}. `--verbose` shows everything.", style="dim")
+    if len(console.render_lines(line, options, pad=False)) > CLOSING_LINES:
+        line = Text(f"Not shown: {len(left_out)} more parts. `--verbose` shows everything.", style="dim")
+    return line
+
+
+class _Section:
+    """One block of the report: what to print, what to call it when it is left out, and
+    whether it is always printed."""
+
+    def __init__(self, renderable, name: str, required: bool = False, kind: str = ""):
+        self.renderable = Text.from_markup(renderable) if isinstance(renderable, str) else renderable
+        self.name, self.required, self.kind = name, required, kind or name
+
+
+def _sections(report: Report, hint_command: bool, verbose: bool) -> list[_Section]:
     ok = report.passed
-    head = Text()
-    head.append("PASSED" if ok else "FAILED", style="bold green" if ok else "bold red")
-    head.append(f"  {report.title}  ", style="bold")
-    if report.error_kind == "not-implemented":
-        head.append("not implemented yet", style="yellow")
-    elif report.cases:
-        n_ok = sum(c.passed for c in report.cases)
-        head.append(f"{n_ok}/{len(report.cases)} cases", style="green" if ok else "yellow")
-    head.append(f"   score {report.score:.2f}   {report.file}", style="dim")
-    if report.isolation:
-        head.append(f"   isolation: {report.isolation}", style="dim" if report.isolation == "namespaces" else "yellow")
-    console.print(Panel(head, border_style="green" if ok else "red", expand=True))
+    out = [_Section(Panel(_header(report), border_style="green" if ok else "red", expand=True), "header", True)]
 
     if report.error:
-        console.print(Panel(escape(report.error), title=f"[bold red]{report.error_kind or 'error'}",
-                            border_style="red", title_align="left"))
+        out.append(_Section(Panel(escape(report.error), title=f"[bold red]{report.error_kind or 'error'}",
+                                  border_style="red", title_align="left"), "the error", True))
 
     if report.violations:
-        table = Table(title="Banned or forbidden API use", title_style="bold red", show_lines=False,
-                      title_justify="left", expand=True)
-        table.add_column("where", style="cyan", no_wrap=True)
-        table.add_column("what", style="bold")
-        table.add_column("how / why")
-        for v in report.violations:
-            table.add_row(f"{v.file}:{v.line}", escape(v.api), escape(v.how))
-        console.print(table)
+        out.append(_Section(_violations_table(report), "banned use", True))
 
     if report.cases and not (report.error and len(report.cases) <= 1):
-        table = Table(expand=True, box=box.ROUNDED)
-        table.add_column("", width=2)
-        table.add_column("case", style="bold")
-        table.add_column("max abs err", justify="right", style="dim")
-        table.add_column("result")
-        for c in report.cases:
-            mark = Text("✓", style="green") if c.passed else Text("✗", style="red")
-            msg = Text(c.about, style="dim") if c.passed else Text(_short(c.message), style="red")
-            table.add_row(mark, escape(c.name), _fmt_err(c.max_abs_error), msg)
-        console.print(table)
+        out.append(_Section(_case_table(report, verbose), "the case table"))
 
     failure = report.first_failure
     if failure is not None and not report.error:
-        console.print(_failure_panel(failure))
+        out.append(_Section(_failure_panel(failure, verbose), "the first failing case"))
     if report.diagnosis:
         d = report.diagnosis
         body = f"[bold]{escape(d['name'])}[/bold]\n{prose(d['explanation'])}"
         if d.get("hint"):
             body += f"\n[dim]hint:[/dim] {prose(d['hint'])}"
         title = EVIDENCE_TITLES.get(d.get("evidence"), "likely mistake")
-        console.print(Panel(body, title=f"[bold yellow]{title}", border_style="yellow", title_align="left"))
+        out.append(_Section(Panel(body, title=f"[bold yellow]{title}", border_style="yellow", title_align="left"),
+                            "the diagnosis", True))
     elif failure is not None and failure.status == "ok" and report.cases \
             and not any(loc.get("kind") == "ambiguous" for loc in report.localisation):
-        console.print("[dim]No known mistake explains this output.[/dim]")
+        out.append(_Section("[dim]No known mistake explains this output.[/dim]", "note", True))
     for loc in report.localisation:
-        console.print(Panel(prose(loc.get("text", "")), title=f"[bold magenta]{escape(loc.get('title', 'where it goes wrong'))}",
-                            border_style="magenta", title_align="left"))
+        title = loc.get("title", "where it goes wrong")
+        out.append(_Section(Panel(prose(loc.get("text", "")), title=f"[bold magenta]{escape(title)}",
+                                  border_style="magenta", title_align="left"), title.split(" (")[0], kind="evidence"))
 
     printed = next((c for c in report.cases if c.output), None)
     if printed is not None:
-        extra = f"\n[dim]... {printed.output_truncated} more bytes not shown (output truncated)[/dim]" \
-            if printed.output_truncated else ""
-        console.print(Panel(escape(printed.output[-2000:]) + extra,
-                            title=f"[dim]your code printed (case {escape(printed.name)})", border_style="dim",
-                            title_align="left"))
+        out.append(_Section(_printed_panel(printed, verbose), "what your code printed"))
     if not ok and hint_command:
-        console.print(f"[dim]Stuck? `grader hint {report.problem}` shows the next hint.[/dim]")
+        out.append(_Section(f"[dim]Stuck? `grader hint {report.problem}` shows the next hint.[/dim]", "hint", True))
+    return out
+
+
+def _header(report: Report) -> Text:
+    """The verdict line: pieces that never break inside ("score 0.18" stays whole),
+    packed into lines as the console's width allows."""
+    ok = report.passed
+    pieces = [Text.assemble(("PASSED" if ok else "FAILED", "bold green" if ok else "bold red"),
+                            "  ", (report.title, "bold"))]
+    if report.error_kind == "not-implemented":
+        pieces.append(Text("not implemented yet", style="yellow"))
+    elif report.cases:
+        n_ok = sum(c.passed for c in report.cases)
+        pieces.append(Text(f"{n_ok}/{len(report.cases)} cases", style="green" if ok else "yellow"))
+    pieces.append(Text(f"score {report.score:.2f}", style="bold"))
+    pieces.append(Text(report.file, style="dim"))
+    if report.isolation:
+        pieces.append(Text(f"isolation: {report.isolation}",
+                           style="dim" if report.isolation == "namespaces" else "yellow"))
+    return _Packed(pieces)
+
+
+class _Packed:
+    """Pieces of text laid out left to right, a new line wherever the next one does not fit;
+    a piece wider than a whole line is folded on its own."""
+
+    def __init__(self, pieces: list[Text], gap: str = "   "):
+        self.pieces, self.gap = pieces, gap
+
+    def __rich_console__(self, console, options):
+        lines: list[Text] = [Text()]
+        for piece in self.pieces:
+            line = lines[-1]
+            if line.cell_len and line.cell_len + len(self.gap) + piece.cell_len > options.max_width:
+                lines.append(Text())
+                line = lines[-1]
+            if line.cell_len:
+                line.append(self.gap)
+            line.append_text(piece)
+        for line in lines:
+            yield from console.render(line, options)
+
+    def __rich_measure__(self, console, options):
+        from rich.measure import Measurement
+
+        return Measurement(max((p.cell_len for p in self.pieces), default=0), options.max_width)
+
+
+def _violations_table(report: Report) -> Table:
+    """Each banned or forbidden use once per place and name, with every way it was seen."""
+    table = Table(title="Banned or forbidden API use", title_style="bold red", title_justify="left", expand=True)
+    table.add_column("where", style="cyan", no_wrap=True)
+    table.add_column("what", style="bold")
+    table.add_column("how / why")
+    seen: dict[tuple[str, int, str], list[str]] = {}
+    for v in report.violations:
+        seen.setdefault((v.file, v.line, v.api), [])
+        if v.how not in seen[(v.file, v.line, v.api)]:
+            seen[(v.file, v.line, v.api)].append(v.how)
+    for (file, line, api), hows in seen.items():
+        table.add_row(f"{file}:{line}", escape(api), escape("; ".join(hows)))
+    return table
+
+
+def _case_groups(cases) -> list[tuple[list, object]]:
+    """Cases in order, a failing case joining the first earlier failing case with the same
+    message: (the cases, the case whose row shows them)."""
+    groups: list[tuple[list, object]] = []
+    by_message: dict[str, list] = {}
+    for c in cases:
+        if not c.passed and c.message in by_message:
+            by_message[c.message].append(c)
+            continue
+        members = [c]
+        if not c.passed:
+            by_message[c.message] = members
+        groups.append((members, c))
+    return groups
+
+
+def _case_table(report: Report, verbose: bool) -> Table:
+    """One row per case; failing cases with the same message share one row that names
+    them all. Without verbose a row is one line (the first failing case's panel has the
+    whole message)."""
+    compact = not verbose
+    table = Table(expand=True, box=box.ROUNDED)
+    table.add_column("", width=1, no_wrap=True)
+    longest = max((cell_len(c.name) for c in report.cases), default=4)
+    widest = min(max(longest, 26), 34) if verbose else 26  # room for the result column at 80 columns
+    table.add_column("case", style="bold", min_width=min(longest, 22), max_width=widest, overflow="fold")
+    if any(c.max_abs_error is not None for c in report.cases):
+        table.add_column("max err", justify="right", style="dim", no_wrap=True)
+    table.add_column("result", ratio=1)
+    every = len(report.cases)
+    for members, c in _case_groups(report.cases):
+        mark = Text("✓", style="green") if c.passed else Text("✗", style="red")
+        alone = len(members) == 1
+        if alone:
+            name = Text(c.name, no_wrap=compact, overflow="ellipsis")
+        else:  # said once, for every case it is true of
+            name = Text(f"all {every} cases" if len(members) == every
+                        else f"{len(members)} cases: " + ", ".join(m.name for m in members))
+        one_line = dict(no_wrap=compact and alone, overflow="ellipsis" if compact and alone else "fold")
+        msg = Text(c.about, style="dim", **one_line) if c.passed else Text(_short(c.message), style="red", **one_line)
+        row = [mark, name]
+        if len(table.columns) == 4:
+            row.append(_fmt_err(c.max_abs_error) if len(members) == 1 else "")
+        table.add_row(*row, msg)
+    return table
+
+
+def _printed_panel(printed, verbose: bool) -> Panel:
+    text = printed.output[-2000:]
+    if not verbose:
+        kept = text.rstrip("\n").splitlines()[-10:]
+        text = "\n".join(kept)
+    extra = f"\n[dim]... {printed.output_truncated} more bytes not shown (output truncated)[/dim]" \
+        if printed.output_truncated else ""
+    return Panel(escape(text) + extra, title=f"[dim]your code printed (case {escape(printed.name)})",
+                 border_style="dim", title_align="left")
 
 
 def _short(message: str, limit: int = 120) -> str:
@@ -121,17 +275,28 @@ def _short(message: str, limit: int = 120) -> str:
     return first
 
 
-def _failure_panel(c) -> Panel:
+def _failure_panel(c, verbose: bool = True) -> Panel:
     lines = [f"[bold]{escape(c.name)}[/bold]" + (f"  [dim]{escape(c.about)}[/dim]" if c.about else "")]
     lines.append(escape(c.message))
     d = c.details or {}
-    if "expected_shape" in d:
+    shapes_differ = (d.get("expected_shape"), d.get("expected_dtype")) != (d.get("actual_shape"), d.get("actual_dtype"))
+    if "expected_shape" in d and (verbose or shapes_differ):
         lines.append(f"expected shape {tuple(d['expected_shape'])} {d.get('expected_dtype', '')}"
                      + (f"   got {tuple(d['actual_shape'])} {d.get('actual_dtype', '')}" if "actual_shape" in d else ""))
-    if "index" in d and "expected_value" in d:
-        lines.append(f"at index {tuple(d['index'])}: expected {d['expected_value']:.6g}, got {d['actual_value']:.6g}"
+    said = "index" in d and "expected_value" in d and f"expected {_value(d['expected_value'])}" in c.message
+    if "index" in d and "expected_value" in d and (verbose or not said):
+        lines.append(f"at index {tuple(d['index'])}: expected {_value(d['expected_value'])}, "
+                     f"got {_value(d['actual_value'])}"
                      + (f"   ({d['mismatched']} of {d['total']} values outside tolerance)" if d.get("mismatched") else ""))
-    if c.traceback:
+    traceback = (c.traceback or "").strip("\n").rstrip()
+    if traceback and traceback != "None":
+        tb_lines = traceback.splitlines()
+        if not verbose and len(tb_lines) > TRACEBACK_LINES:
+            tb_lines = ["  ..."] + tb_lines[-TRACEBACK_LINES:]
         lines.append("")
-        lines.append(escape(c.traceback))
+        lines.append(escape("\n".join(tb_lines)))
     return Panel("\n".join(lines), title="[bold red]first failing case", border_style="red", title_align="left")
+
+
+def _value(value) -> str:
+    return value if isinstance(value, str) else f"{value:.6g}"

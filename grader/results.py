@@ -3,10 +3,16 @@
 `Report.to_dict()` is the `--json` output; its schema is grader/schema/report.schema.json
 (REPORT_SCHEMA), documented in docs/how-grading-works.md. In it a case's sandbox status is
 called `outcome`: "ok" there means the code ran and returned, and `passed` says whether
-what it returned was right."""
+what it returned was right.
+
+The JSON is strict (RFC 8259): a non-finite number anywhere in it (an error of NaN, an
+expected value of infinity) is written as the string "nan", "inf" or "-inf", never as
+the bare `NaN`/`Infinity` that Python's json module emits and strict parsers refuse; a
+case with no traceback has `"traceback": null`."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -57,7 +63,22 @@ class Report:
         data = asdict(self)
         data["violations"] = [v.to_dict() for v in self.violations]
         data["cases"] = [case_json(c) for c in data["cases"]]
-        return data
+        return strict_values(data)
+
+
+NON_FINITE = {"nan": math.nan, "inf": math.inf, "-inf": -math.inf}
+
+
+def strict_values(value):
+    """`value` with every non-finite float replaced by its name ("nan", "inf", "-inf"),
+    so that json.dumps(..., allow_nan=False) accepts it and any strict parser reads it."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")
+    if isinstance(value, dict):
+        return {k: strict_values(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [strict_values(v) for v in value]
+    return value
 
 
 def case_json(case: dict) -> dict:
@@ -65,4 +86,5 @@ def case_json(case: dict) -> dict:
     and returned), so that a wrong answer does not read `"status": "ok"` next to `"passed": false`."""
     out = {"name": case["name"], "passed": case["passed"], "outcome": case["status"]}
     out.update((k, v) for k, v in case.items() if k not in out and k != "status")
+    out["traceback"] = out.get("traceback") or None  # null, not "" (nor the string "None"), when there is none
     return out

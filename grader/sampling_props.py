@@ -9,7 +9,7 @@ import math
 
 import torch
 
-from .properties import Broken
+from .properties import HELD, Broken
 from .propkit import show, tensor
 
 
@@ -19,7 +19,7 @@ def sums_to_one(outs, trials):
         return None
     s = y.sum(-1)
     if bool(((s - 1).abs() < 1e-5).all()):
-        return None
+        return HELD
     seen = f"row sums {show(s)}"
     kept = y > 0
     if bool(((s - 1).abs() >= 1e-5).all()) and bool((s < 1).all()):
@@ -52,7 +52,7 @@ def keeps_the_largest(outs, trials):
             return Broken(f"row {row} keeps tokens {kept[row].nonzero().flatten().tolist()}, the {k} most likely "
                           f"are {sorted(top.tolist())}", "the kept tokens are not the most likely ones (positions "
                           "in the sorted order are confused with token ids?)")
-    return None
+    return HELD
 
 
 def temperature_reading(outs, trials):
@@ -76,7 +76,7 @@ def temperature_reading(outs, trials):
         return None
     t = sorted(implied)[len(implied) // 2]
     if abs(t - temp) < 1e-3 * temp:
-        return None
+        return HELD
     seen = f"the kept probabilities follow softmax(logits / {t:.4g}); the temperature passed was {temp:g}"
     if abs(t - 1) < 1e-3:
         return Broken(seen, "the temperature is ignored")

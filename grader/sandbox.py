@@ -365,7 +365,8 @@ def _outcome(meta: dict) -> Outcome:
         raise wire.ProtocolError("case header")
 
     def text(key, cap):
-        return printable(str(meta.get(key, ""))[:cap])
+        value = meta.get(key)
+        return "" if value is None else printable(str(value)[:cap])  # None (no traceback) is no text
 
     def number(key):
         value = meta.get(key)

@@ -18,6 +18,7 @@ from typing import NamedTuple
 from .course import Course, Problem
 
 STATE_DIR = ".grader"
+VIOLATION_VERDICTS = {"banned": "banned API", "forbidden": "forbidden use"}  # a fail on use, not on values
 STATE_FILE = "state.json"
 
 
@@ -135,7 +136,10 @@ class Workspace:
         state = self.load()
         e = self.entry(state, report.problem)
         e["attempts"] = e.get("attempts", 0) + 1
-        e["last_verdict"] = "passed" if report.passed else (report.error_kind or "failed")
+        violation = next(iter(getattr(report, "violations", []) or []), None)
+        e["last_verdict"] = "passed" if report.passed else (report.error_kind or (
+            VIOLATION_VERDICTS.get(violation.kind, "failed") if violation is not None else "failed"))
+        e["last_violation"] = violation.api if violation is not None else None
         e["last_score"] = report.score
         e["last_checked"] = time.strftime("%Y-%m-%dT%H:%M:%S")
         e["last_cases"] = f"{sum(c.passed for c in report.cases)}/{len(report.cases)}"

@@ -256,7 +256,8 @@ MISTAKES = [
     Mistake("causal mask inverted (sees the future)", _sees_future_only(float("-inf")), *_FUTURE),
     Mistake("causal mask inverted (sees the future)", _sees_future_only(-1e9), *_FUTURE),
     Mistake("mask applied after the softmax", _mask_after_softmax,
-            "The future was zeroed after the softmax: the remaining weights no longer sum to 1.",
+            "The future was zeroed after the softmax: the remaining weights no longer sum to 1, and they still "
+            "depend on the future keys, whose scores were in the softmax's sum.",
             "Fill the scores with -inf before the softmax."),
     Mistake("causal flag ignored", _causal_ignored,
             "With causal=True every position still attends to the whole sequence, future included.",

@@ -85,8 +85,10 @@ MISTAKES = [
             "still get attention weight; only -inf gives them exactly none.",
             "scores.masked_fill(~allowed, float('-inf')) before the softmax."),
     Mistake("mask applied after the softmax", _variant(mask="after-softmax"),
-            "The weights were zeroed for future positions after the softmax, so each row no longer sums to 1. "
-            "Nothing leaks, but the weights are wrong: mask the scores, then normalise.",
+            "The weights were zeroed for future positions after the softmax, so each row no longer sums to 1, "
+            "and the future still leaks in: the softmax divided by a sum over every key, later tokens included, "
+            "so a position's output changes when a later token does (the dependency grid shows it). Mask the "
+            "scores, then normalise.",
             "Set the future scores to -inf before the softmax; the softmax then renormalises over the past."),
     Mistake("final layer norm missing", _variant(final_ln=False),
             "The last block's output went straight to the head. GPT-2 normalises it first (ln_f).",

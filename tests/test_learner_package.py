@@ -210,7 +210,12 @@ def installed(tmp_path_factory, course) -> Installed:
 def test_the_readme_names_the_package_and_one_install_command(installed):
     readme = (installed.bundle / "README.md").read_text()
     spec = learner_spec()
-    assert install_command(readme) == f"pip install ./{spec.filename}"
+    command = install_command(readme).splitlines()
+    # A CPU torch only when none is importable (a torch already installed is kept), then the wheel.
+    assert command == ['python -c "import torch" 2>/dev/null || '
+                       'pip install torch --index-url https://download.pytorch.org/whl/cpu',
+                       f"pip install ./{spec.filename}"]
+    assert "python3 -m venv .venv" in readme and "GPU build" in readme
     assert (installed.bundle / spec.filename).is_file()
     assert f"`{LEARNER_NAME}`" in readme and f"version {grader.__version__}" in readme
     assert "grader init my-work && cd my-work" in readme and "grader check layer-norm" in readme

@@ -15,7 +15,7 @@ import torch
 
 from grader.cases import generator, randint, randn
 from grader.common_props import keeps_dtype
-from grader.properties import Broken, Property
+from grader.properties import HELD, Broken, Property
 from grader.propkit import near, show, tensor
 
 
@@ -31,7 +31,7 @@ def only_the_weight(outs, trials):
         return None
     own = [p for p in facts["params"] if not p.get("is_weight")]
     if not own:
-        return None
+        return HELD
     V, d = trials[0]["weight"].shape
     p = own[0]
     seen = f"the head exposes `{p['name']}` of shape {tuple(p['shape'])}, which is not embedding.weight"
@@ -55,8 +55,10 @@ def follows_edits(outs, trials):
     t = trials[0]
     before, after = tensor(facts.get("output")), tensor(facts.get("output_after_edit"))
     want = t["hidden"].double() @ (t["weight"] + t["delta"]).double().T
-    if before is None or after is None or before.shape != want.shape or near(after, want, 1e-4, 1e-4):
+    if before is None or after is None or before.shape != want.shape:
         return None
+    if near(after, want, 1e-4, 1e-4):
+        return HELD
     if near(after, before, 1e-6, 1e-6):
         return Broken("after an in-place edit of embedding.weight the head's output did not change at all",
                       "the head keeps a copy of the weight taken at construction: edits of the embedding "
@@ -83,8 +85,10 @@ def gradient_from_both(outs, trials):
         return Broken("after backward() the embedding's weight had no gradient at all",
                       "no gradient reaches the embedding's weight")
     grad = tensor(grad, both.shape)
-    if grad is None or near(grad, both, 1e-4, 1e-4) or not near(grad, embedding_only, 1e-4, 1e-4):
-        return None
+    if grad is not None and near(grad, both, 1e-4, 1e-4):
+        return HELD
+    if grad is None or not near(grad, embedding_only, 1e-4, 1e-4):
+        return None  # neither answer: the other properties say what it is
     if any(p.get("shares_storage") and not p.get("is_weight") for p in facts["params"]):
         return None  # a second Parameter: said more precisely by `only_the_weight`
     return Broken("the embedding's gradient is the one of the input use alone; nothing came through the head",

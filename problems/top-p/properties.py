@@ -7,7 +7,7 @@ kept probabilities keep the ratios of softmax(logits / T)."""
 import torch
 
 from grader.common_props import keeps_dtype, last_axis
-from grader.properties import Broken, Property
+from grader.properties import HELD, Broken, Property
 from grader.propkit import near, show, tensor
 from grader.sampling_props import keeps_the_largest, logits_for, sums_to_one, temperature_reading
 
@@ -36,7 +36,7 @@ def nucleus_size(outs, trials):
     probs = torch.softmax(logits / tr["temperature"], -1)
     right = _count(probs, tr["p"])
     if bool((counts == right).all()):
-        return None
+        return HELD
     seen = f"with p = {tr['p']}, the rows keep {counts.tolist()} tokens; the smallest prefix reaching p has {right.tolist()}"
     readings = [
         (_count(probs, tr["p"], "including"), "the token that takes the total past p is dropped (cumsum <= p "
@@ -69,7 +69,7 @@ def p_one(outs, trials):
         return None
     right = torch.softmax(tr["logits"] / tr["temperature"], -1)
     if near(y, right, 1e-7, 1e-5):
-        return None
+        return HELD
     return Broken(f"row 0 -> {show(y[0])}; softmax(logits / T) is {show(right[0])}",
                   "p = 1 does not return softmax(logits / T)")
 
