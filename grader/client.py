@@ -11,9 +11,7 @@ process: a missing daemon costs time, never a verdict.
 from __future__ import annotations
 
 import os
-import select
 import socket
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -113,6 +111,9 @@ def exchange(sock: socket.socket, request: dict, timeout: float = REPLY_TIMEOUT)
 def start_server(target: Target, course: str | None) -> bool:
     """Start a detached server in its own session and wait until it listens (True),
     or until it says it could not (False). "busy": another client started one."""
+    import select
+    import subprocess
+
     read_end, write_end = os.pipe()
     try:
         with open(target.log, "ab") as log:

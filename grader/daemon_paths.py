@@ -14,9 +14,8 @@ import hashlib
 import os
 import stat
 import sys
-import tempfile
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 STATE_DIR, STATE_FILE = ".grader", "state.json"  # as grader/workspace.py (not imported: it loads the course)
@@ -28,8 +27,7 @@ class UnsafeDirectory(Exception):
     """The socket directory is not this user's own 0700 directory: no daemon."""
 
 
-@dataclass(frozen=True)
-class Target:
+class Target(NamedTuple):
     """One warm server: its socket, the lock it holds while alive, its log, and its key."""
 
     directory: Path
@@ -66,6 +64,8 @@ def socket_directory() -> Path:
     elif os.environ.get("XDG_RUNTIME_DIR"):
         directory = Path(os.environ["XDG_RUNTIME_DIR"]) / "grader"
     else:
+        import tempfile
+
         directory = Path(tempfile.gettempdir()) / f"grader-{os.getuid()}"
     try:
         os.mkdir(directory, 0o700)
