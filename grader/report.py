@@ -54,7 +54,9 @@ def render(report: Report, console: Console | None = None, hint_command: bool = 
         head.append(f"{n_ok}/{len(report.cases)} cases", style="green" if ok else "yellow")
     head.append(f"   score {report.score:.2f}   {report.file}", style="dim")
     if report.isolation:
-        head.append(f"   isolation: {report.isolation}", style="dim" if report.isolation == "namespaces" else "yellow")
+        started = f" ({report.start_method})" if report.start_method else ""  # spawn: grader/start_method.py
+        head.append(f"   isolation: {report.isolation}{started}",
+                    style="dim" if report.isolation == "namespaces" else "yellow")
     console.print(Panel(head, border_style="green" if ok else "red", expand=True))
 
     if report.error:

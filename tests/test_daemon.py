@@ -259,3 +259,16 @@ def _gone(pid: int, target, within: float = 10) -> None:
     else:
         raise AssertionError(f"server {pid} still running")
     assert not target.socket.exists() and client.connect(target) is None
+
+
+def test_the_warm_server_checks_with_spawned_children(warm):
+    ws, env = warm
+    runs = [_run(["check", "layer-norm", "--json"], ws, env, GRADER_START_METHOD="spawn") for _ in range(2)]
+    for done in runs:
+        assert done.returncode == 0, done.stderr
+        report = json.loads(done.stdout)
+        assert report["passed"] and report["isolation"] == "none" and report["start_method"] == "spawn"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("GRADER_START_METHOD", "spawn")
+        target = _target(ws, env)
+    assert client.ask(target, "status")["served"] == 2  # its own server: the switch is part of the key

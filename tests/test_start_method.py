@@ -5,9 +5,12 @@ a platform without seccomp or without resource limits are honoured."""
 
 from __future__ import annotations
 
+import io
 import textwrap
+from pathlib import Path
 
 import pytest
+from rich.console import Console
 
 from grader.confine import Isolation
 from grader.runner import check_problem
@@ -71,6 +74,23 @@ def test_spawn_gives_the_verdicts_of_fork(source, course, tmp_path, sandbox, spa
     assert fresh.passed is (source is CORRECT)
     if source is CORRECT:
         assert "mean is tensor(" in fresh.cases[0].output
+    assert fresh.start_method == "spawn" and forked.start_method is None  # the report says so when not fork
+    assert fresh.to_dict()["start_method"] == "spawn" and "start_method" not in forked.to_dict()
+    _valid(fresh)
+
+
+def _valid(report) -> None:
+    import json
+
+    import jsonschema
+
+    from grader.report import render, to_json
+
+    schema = json.loads((Path(__file__).resolve().parent.parent / "grader/schema/report.schema.json").read_text())
+    jsonschema.validate(json.loads(to_json(report)), schema)
+    console = Console(width=200, record=True, file=io.StringIO())
+    render(report, console)
+    assert "isolation: none (spawn)" in console.export_text()
 
 
 def test_spawned_children_keep_the_wall_clock(course, tmp_path, spawned):
@@ -109,3 +129,31 @@ def test_the_start_method_switch(monkeypatch):
     assert chosen_start_method() is StartMethod.SPAWN  # fork after importing torch is fragile there
     monkeypatch.setattr("sys.platform", "win32")
     assert chosen_start_method() is StartMethod.SPAWN and not seccomp_wanted()
+
+
+def test_the_notebook_checks_with_spawned_children(monkeypatch):
+    from grader import notebook
+
+    def layer_norm(x, eps=1e-5):
+        c = x - x.mean(-1, keepdim=True)
+        return c / (c * c).mean(-1, keepdim=True).add(eps).sqrt()
+
+    monkeypatch.setenv("GRADER_START_METHOD", "spawn")
+    monkeypatch.setattr(notebook, "_SANDBOX", None)
+    try:
+        report = notebook.check("layer-norm", layer_norm, show=False)
+    finally:
+        if notebook._SANDBOX is not None:
+            notebook._SANDBOX.close()
+    assert report.passed and report.isolation == "none" and report.start_method == "spawn"
+
+
+def test_confinement_code_imports_without_resource():
+    """Windows has no `resource`: the grader's confinement and child code still import."""
+    import subprocess
+    import sys
+
+    probe = ("import sys\nsys.modules['resource'] = None\nimport grader.confine, grader.child\n"
+             "print(grader.child.resource.__name__, grader.confine.resource.getrlimit(0))")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=300)
+    assert done.stdout.split() == ["grader.no_rlimit", "(-1,", "-1)"], done.stderr
