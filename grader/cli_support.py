@@ -94,8 +94,11 @@ def open_session(ctx: click.Context, **kwargs):
     not load is a usage error. In the warm server, its own session for the same course."""
     from .session import GradingSession
 
-    if SHARED_SESSION is not None and not kwargs and SHARED_SESSION[0] == ctx.obj.get("course"):
-        return _Borrowed(SHARED_SESSION[1])
+    if SHARED_SESSION is not None and not kwargs:
+        from .daemon_paths import resolved_course
+
+        if SHARED_SESSION[0] == resolved_course(ctx.obj.get("course")):
+            return _Borrowed(SHARED_SESSION[1])
 
     session = GradingSession(ctx.obj.get("course"), **kwargs)
     try:

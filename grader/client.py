@@ -163,7 +163,7 @@ def run_warm(argv: list[str]) -> int | None:
     command, course = served_command(argv)
     if command is None:
         return None
-    course = course if course is not None else (os.environ.get("GRADER_COURSE") or None)
+    course = daemon_paths.resolved_course(course if course is not None else os.environ.get("GRADER_COURSE"))
     try:
         target = daemon_paths.target(Path.cwd(), course)
         request = request_for(argv, course)

@@ -13,10 +13,10 @@ import click
 
 
 def _target(ctx: click.Context):
-    from .daemon_paths import UnsafeDirectory, target
+    from .daemon_paths import UnsafeDirectory, resolved_course, target
 
     try:
-        return target(Path.cwd(), ctx.obj.get("course"))
+        return target(Path.cwd(), resolved_course(ctx.obj.get("course")))
     except (UnsafeDirectory, OSError) as exc:
         from .cli_support import fail
 
@@ -58,7 +58,9 @@ def start(ctx: click.Context) -> None:
     if ask(target, "status") is not None:
         click.echo("Already running.")
         return
-    if not start_server(target, ctx.obj.get("course")):
+    from .daemon_paths import resolved_course
+
+    if not start_server(target, resolved_course(ctx.obj.get("course"))):
         from .cli_support import fail
 
         fail(f"the warm server did not start; its log: {target.log}")

@@ -77,6 +77,14 @@ def socket_directory() -> Path:
     return directory
 
 
+def resolved_course(value: str | None) -> str | None:
+    """A --course value (one or more directories) as absolute paths, as grader/course.py
+    resolves it: the same course from any working directory has the same name."""
+    if not value:
+        return None
+    return os.pathsep.join(str(Path(part).expanduser().resolve()) for part in str(value).split(os.pathsep) if part)
+
+
 def find_workspace(start: Path) -> Path | None:
     """The workspace root as grader/workspace.py's Workspace.find finds it."""
     env = os.environ.get("GRADER_WORKSPACE")
@@ -94,7 +102,7 @@ def server_key(cwd: Path, course_option: str | None) -> str:
     workspace = find_workspace(cwd) or cwd.resolve()
     switches = sorted((k, v) for k, v in os.environ.items()
                       if k.startswith("GRADER_") and k not in PER_REQUEST_SWITCHES)
-    text = repr((os.getuid(), sys.executable, str(workspace), course_option, switches))
+    text = repr((os.getuid(), sys.executable, str(workspace), resolved_course(course_option), switches))
     return hashlib.sha256(text.encode()).hexdigest()[:20]
 
 

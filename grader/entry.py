@@ -10,7 +10,11 @@ import sys
 def main() -> None:
     from .client import run_warm
 
-    code = run_warm(sys.argv[1:])
+    try:
+        code = run_warm(sys.argv[1:])
+    except KeyboardInterrupt:  # as click says it on the cold path
+        sys.stderr.write("\nAborted!\n")
+        sys.exit(1)
     if code is not None:
         sys.stdout.flush()
         sys.exit(code)

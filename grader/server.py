@@ -25,7 +25,7 @@ import time
 import warnings
 from pathlib import Path
 
-from .daemon_paths import Target, fingerprint, idle_seconds
+from .daemon_paths import Target, fingerprint, idle_seconds, resolved_course
 from .daemon_protocol import PROTOCOL, ProtocolError, peer_uid, recv_header, send_message
 
 LOCK_WAIT = 15.0  # seconds a new server waits for a stopping one to let go of the lock
@@ -84,7 +84,7 @@ class Server:
 
         self.session = GradingSession(self.course_option)
         self.session.__enter__()
-        cli_support.SHARED_SESSION = (self.course_option, self.session)
+        cli_support.SHARED_SESSION = (resolved_course(self.course_option), self.session)
 
     def listen(self) -> None:
         path = str(self.target.socket)
