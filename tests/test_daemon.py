@@ -272,3 +272,22 @@ def test_the_warm_server_checks_with_spawned_children(warm):
         mp.setenv("GRADER_START_METHOD", "spawn")
         target = _target(ws, env)
     assert client.ask(target, "status")["served"] == 2  # its own server: the switch is part of the key
+
+
+def test_daemon_commands_when_none_runs(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from grader.cli import main
+
+    sockets = tmp_path / "sockets"
+    sockets.mkdir(mode=0o700)
+    monkeypatch.setenv("GRADER_DAEMON_DIR", str(sockets))
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    status = runner.invoke(main, ["daemon", "status"])
+    assert status.exit_code == 0 and "No warm server for this workspace" in status.output
+    stop = runner.invoke(main, ["daemon", "stop", "--all"])
+    assert stop.exit_code == 0 and "No warm server was running" in stop.output
+    os.chmod(sockets, 0o755)  # open to others: refused, never used
+    status = runner.invoke(main, ["daemon", "status"])
+    assert status.exit_code == 2 and "private directory of this user" in " ".join(status.output.split())
