@@ -82,9 +82,15 @@ class Server:
         from . import localise, explain  # noqa: F401  (failing checks need them)
         from .session import GradingSession
 
-        self.session = GradingSession(self.course_option)
-        self.session.__enter__()
-        cli_support.SHARED_SESSION = (resolved_course(self.course_option), self.session)
+        from .errors import CourseError
+
+        session = GradingSession(self.course_option)
+        try:
+            session.__enter__()
+        except CourseError:
+            return  # each request then fails to load it, and says so, exactly as a cold check would
+        self.session = session
+        cli_support.SHARED_SESSION = (resolved_course(self.course_option), session)
 
     def listen(self) -> None:
         path = str(self.target.socket)
