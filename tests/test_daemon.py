@@ -37,7 +37,8 @@ SYNTAX = "import torch\ndef layer_norm(x, eps=1e-5)\n    return x\n"
 
 def _env(directory: Path, **extra) -> dict:
     env = {k: v for k, v in os.environ.items() if k not in ("GRADER_WORKSPACE", "GRADER_NO_DAEMON", "COLUMNS")}
-    return {**env, "GRADER_DAEMON_DIR": str(directory), **extra}
+    # A short idle period: a server a failed test leaves behind does not linger.
+    return {**env, "GRADER_DAEMON_DIR": str(directory), "GRADER_DAEMON_IDLE": "120", **extra}
 
 
 def _run(args, cwd, env, **extra_env) -> subprocess.CompletedProcess:
