@@ -155,6 +155,13 @@ def _wait_for_socket(target: Target) -> bool:
     return False
 
 
+def _wait_until_gone(target: Target, seconds: float = 5.0) -> None:
+    """A server that answered "restart" removes its socket as it exits: wait for that."""
+    deadline = time.monotonic() + seconds
+    while target.socket.exists() and time.monotonic() < deadline:
+        time.sleep(0.02)
+
+
 def run_warm(argv: list[str]) -> int | None:
     """Run argv on the warm server: its exit code once its output is written, or None
     (nothing written) when the cold path must run it."""
@@ -175,6 +182,7 @@ def run_warm(argv: list[str]) -> int | None:
                 continue
             reply, out, err = exchange(sock, request)
             if reply.get("status") == "restart":  # the grader, the course or torch changed
+                _wait_until_gone(target)
                 continue
             if reply.get("status") != "done" or not isinstance(reply.get("exit"), int):
                 return None

@@ -292,3 +292,28 @@ def test_daemon_commands_when_none_runs(tmp_path, monkeypatch):
     os.chmod(sockets, 0o755)  # open to others: refused, never used
     status = runner.invoke(main, ["daemon", "status"])
     assert status.exit_code == 2 and "private directory of this user" in " ".join(status.output.split())
+
+
+def test_a_changed_course_gets_a_fresh_server_on_the_next_check(tmp_path):
+    sockets = tmp_path / "sockets"
+    sockets.mkdir(mode=0o700)
+    course = tmp_path / "course"
+    (course / "problems").mkdir(parents=True)
+    (course / "problems" / "notes.txt").write_text("v1")
+    ws = tmp_path / "ws"
+    Workspace(ws).init(Course())
+    env = _env(sockets, GRADER_COURSE=str(course))
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("GRADER_COURSE", str(course))
+        mp.setenv("GRADER_DAEMON_DIR", str(sockets))
+        target = daemon_paths.target(ws, daemon_paths.resolved_course(str(course)))  # as the client names it
+    pids = []
+    for version in ("v1", "v2"):
+        (course / "problems" / "notes.txt").write_text(version)
+        os.utime(course / "problems" / "notes.txt", ns=(10**9, 10**9 * (2 if version == "v2" else 1)))
+        done = _run(["check", "gelu", "--json"], ws, env)
+        assert done.returncode == 1 and json.loads(done.stdout)["error_kind"] == "not-implemented", done.stderr
+        status = client.ask(target, "status")
+        pids.append((status["pid"], status["served"]))
+    client.ask(target, "stop")
+    assert pids[0][0] != pids[1][0] and pids[1][1] == 1  # a new server served the check after the change
