@@ -317,3 +317,41 @@ def test_a_changed_course_gets_a_fresh_server_on_the_next_check(tmp_path):
         pids.append((status["pid"], status["served"]))
     client.ask(target, "stop")
     assert pids[0][0] != pids[1][0] and pids[1][1] == 1  # a new server served the check after the change
+
+
+def _in_a_terminal(args, cwd, env) -> tuple[int, bytes]:
+    """Run grader with stdout and stderr on a 100x30 pseudo-terminal: what a learner sees."""
+    import fcntl
+    import pty
+    import struct
+    import termios
+
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))
+    proc = subprocess.Popen([GRADER, *args], cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=slave, stderr=slave)
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(master, 1 << 16)
+        except OSError:  # EIO: the terminal's last writer is gone
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(master)
+    return proc.wait(timeout=300), b"".join(chunks)
+
+
+def test_in_a_terminal_warm_and_cold_look_the_same(warm):
+    ws, env = warm
+    env = {k: v for k, v in env.items() if k not in ("NO_COLOR", "FORCE_COLOR", "LINES")}
+    env["TERM"] = "xterm-256color"
+    args = ["check", "layer-norm", "--file", "unbiased.py"]
+    cold_code, cold = _in_a_terminal(args, ws, dict(env, GRADER_NO_DAEMON="1"))
+    _in_a_terminal(args, ws, env)  # the server may start here
+    hot_code, hot = _in_a_terminal(args, ws, env)
+    assert (cold_code, hot_code) == (1, 1)
+    plain = re.sub(r"\x1b\[[0-9;]*m", "", cold.decode())
+    assert b"\x1b[" in cold and max(len(line) for line in plain.splitlines()) == 100  # colour, the terminal's width
+    assert hot == cold
