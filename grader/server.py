@@ -72,12 +72,16 @@ class Server:
         self.started = time.time()
         self.served = 0
         self.session = None
+        self.torch_seed = 0
         self.listener: socket.socket | None = None
         self._socket_inode: int | None = None
 
     # -- life ----------------------------------------------------------------------
     def warm(self) -> None:
         """Everything a check needs, loaded once: the commands, the sandbox, the course."""
+        import torch
+
+        self.torch_seed = torch.initial_seed()  # a fresh process's: every request starts from it
         from . import cli, cli_support, report, runner  # noqa: F401
         from . import localise, explain  # noqa: F401  (failing checks need them)
         from .session import GradingSession
@@ -192,6 +196,7 @@ class Server:
             os.chdir(cwd)
             sys.stdout, sys.stderr = out, err
             _fresh_warnings()
+            _fresh_random_state(self.torch_seed)
             cli_support.reset_consoles()
             try:
                 cli.main.main(args=argv, prog_name=str(request.get("prog") or "grader"), standalone_mode=True)
@@ -223,6 +228,14 @@ def _fresh_warnings() -> None:
     mutated = getattr(warnings, "_filters_mutated", None)
     if mutated is not None:
         mutated()  # every module's __warningregistry__ is out of date
+
+
+def _fresh_random_state(seed: int) -> None:
+    """torch's global generator as a fresh process has it (the grader draws its cases
+    from generators of its own; this is for anything that would not)."""
+    import torch
+
+    torch.default_generator.manual_seed(seed)
 
 
 def _take_lock(target: Target):
