@@ -15,7 +15,6 @@ import importlib.util
 import inspect
 import io
 import os
-import resource
 import signal
 import sys
 import traceback
@@ -29,6 +28,11 @@ from .confine import Isolation
 from .guard import BannedAPIError, Guard, LearnerFrames
 from .learner_imports import LibrariesOnly, importing_file
 from .static import is_real_module  # the scan's rule, so the two never disagree
+
+try:
+    import resource
+except ImportError:  # Windows: no resource limits (grader/start_method.py)
+    from . import no_rlimit as resource
 
 MiB = 1024 * 1024
 _MEMORY_MARKERS = ("can't allocate memory", "cannot allocate memory", "out of memory", "not enough memory")

@@ -10,7 +10,7 @@ from rich.markdown import Markdown
 from rich.table import Table
 
 from . import __version__
-from . import commands_instructor, commands_learner
+from . import commands_instructor, commands_learner, daemon_cli
 from .cli_support import (NOT_PASSED, PASSED, JsonAwareCommand, console, echo, fail, finish, get_problem,
                           load_course, open_session, require_workspace)
 from .course import CourseError
@@ -175,7 +175,7 @@ def reset(ctx: click.Context, slug: str) -> None:
         console.print(f"Your previous file is in {backup}")
 
 
-for command in (*commands_learner.COMMANDS, *commands_instructor.COMMANDS):
+for command in (*commands_learner.COMMANDS, *commands_instructor.COMMANDS, *daemon_cli.COMMANDS):
     main.add_command(command)
 
 

@@ -58,6 +58,13 @@ def finish(code: int) -> None:
 console = PipeTolerantConsole()
 err_console = PipeTolerantConsole(stderr=True)
 
+
+def reset_consoles() -> None:
+    """Build both consoles again for the streams and environment now in force, as at
+    import in a fresh process (the warm server, grader/server.py, serves each request so)."""
+    PipeTolerantConsole.__init__(console)
+    PipeTolerantConsole.__init__(err_console, stderr=True)
+
 PASSED, NOT_PASSED, USAGE_ERROR = 0, 1, 2
 
 
@@ -100,10 +107,33 @@ class JsonAwareCommand(click.Command):
             raise
 
 
+# (course option, session) the warm server (grader/server.py) lends to every command it serves.
+SHARED_SESSION: tuple | None = None
+
+
+class _Borrowed:
+    """The warm server's session for one command: entered as usual, never closed by it."""
+
+    def __init__(self, session):
+        self.session = session
+
+    def __enter__(self):
+        return self.session
+
+    def __exit__(self, *exc) -> None:
+        pass
+
+
 def open_session(ctx: click.Context, **kwargs):
     """A grading session for a command (sandbox first, then the course); a course that does
-    not load is a usage error."""
+    not load is a usage error. In the warm server, its own session for the same course."""
     from .session import GradingSession
+
+    if SHARED_SESSION is not None and not kwargs:
+        from .daemon_paths import resolved_course
+
+        if SHARED_SESSION[0] == resolved_course(ctx.obj.get("course")):
+            return _Borrowed(SHARED_SESSION[1])
 
     session = GradingSession(ctx.obj.get("course"), **kwargs)
     try:

@@ -31,12 +31,16 @@ import errno
 import functools
 import os
 import platform
-import resource
 import signal
 import site
 import struct
 import sys
 from dataclasses import dataclass
+
+try:
+    import resource
+except ImportError:  # Windows: no resource limits (grader/start_method.py)
+    from . import no_rlimit as resource
 
 MiB = 1024 * 1024
 
@@ -58,12 +62,22 @@ class ConfinementError(RuntimeError):
 UNPRIVILEGED_UID = 65534  # nobody
 
 # ----------------------------------------------------------------------------- libc
-_libc = ctypes.CDLL(None, use_errno=True)
-_libc.mount.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_ulong, ctypes.c_char_p]
-_libc.umount2.argtypes = [ctypes.c_char_p, ctypes.c_int]
-_libc.unshare.argtypes = [ctypes.c_int]
-_libc.prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong]
-_libc.syscall.restype = ctypes.c_long
+def _load_libc():
+    """Linux's libc calls, through ctypes. None on macOS and Windows, which lack them:
+    there only the spawn start method runs (grader/start_method.py), calling none."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.mount.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_ulong, ctypes.c_char_p]
+        libc.umount2.argtypes = [ctypes.c_char_p, ctypes.c_int]
+        libc.unshare.argtypes = [ctypes.c_int]
+        libc.prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong]
+        libc.syscall.restype = ctypes.c_long
+    except (AttributeError, OSError, TypeError):
+        return None
+    return libc
+
+
+_libc = _load_libc()
 
 CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWPID = 0x00020000, 0x10000000, 0x20000000
 CLONE_NEWNET, CLONE_NEWIPC, CLONE_NEWUTS = 0x40000000, 0x08000000, 0x04000000

@@ -19,6 +19,7 @@ from .judge import judge
 from .results import CaseResult, Report
 from .sandbox import Job, JobCase, Limits, Sandbox
 from .sources import source_for
+from .start_method import StartMethod
 from .status import Status
 from .violations import Violation
 
@@ -69,6 +70,12 @@ class CaseRun:
     error: str | None = None
     error_kind: str | None = None
     isolation: str | None = None
+    start_method: str | None = None  # said when not fork
+
+
+def _said_start_method(sandbox) -> str | None:
+    method = getattr(sandbox, "start_method", StartMethod.FORK)
+    return None if method is StartMethod.FORK else method.value
 
 
 def load_cases(problem: Problem, seed: int) -> list[Case]:
@@ -82,7 +89,8 @@ def run_cases(course: Course, problem: Problem, submission: Submission, cases: l
     job = submission.job(course, problem, cases, limits or Limits.from_config(problem.limits))
     outcomes = sandbox.run_check(job)
     _attach_fresh_reruns(sandbox, job, cases, outcomes)
-    run = CaseRun(isolation=sandbox.isolation.value if sandbox.isolation else None)
+    run = CaseRun(isolation=sandbox.isolation.value if sandbox.isolation else None,
+                  start_method=_said_start_method(sandbox))
     for case, outcome in zip(cases, outcomes):
         if outcome is None:
             run.results.append(CaseResult(case.name, False, "not run: an earlier case exceeded a time or memory limit",
@@ -163,6 +171,7 @@ def check_building_block(course: Course, stage: Problem, submission: Submission,
     run = run_cases(course, stage, submission, cases, sandbox)
     report.cases, report.violations = run.results, run.violations
     report.error, report.error_kind, report.isolation = run.error, run.error_kind, run.isolation
+    report.start_method = run.start_method
     settle(report)
     if not report.passed:
         name_the_mistake(stage, report, cases, run.values)

@@ -28,7 +28,7 @@ def learner_spec(readme: str = "") -> WheelSpec:
     return WheelSpec(name=LEARNER_NAME, version=__version__,
                      summary="The LLM puzzles grader for learners: public problems and fixtures, no references.",
                      requires_python=REQUIRES_PYTHON, dependencies=LEARNER_DEPENDENCIES,
-                     console_scripts=(("grader", "grader.cli:main"),), readme=readme)
+                     console_scripts=(("grader", "grader.entry:main"),), readme=readme)
 
 
 def _skipped(relative: Path) -> bool:

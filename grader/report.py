@@ -160,7 +160,8 @@ def _header(report: Report) -> Text:
     pieces.append(Text(f"score {report.score:.2f}", style="bold"))
     pieces.append(Text(report.file, style="dim"))
     if report.isolation:
-        pieces.append(Text(f"isolation: {report.isolation}",
+        started = f" ({report.start_method})" if report.start_method else ""  # spawn: grader/start_method.py
+        pieces.append(Text(f"isolation: {report.isolation}{started}",
                            style="dim" if report.isolation == "namespaces" else "yellow"))
     return _Packed(pieces)
 

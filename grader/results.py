@@ -54,6 +54,7 @@ class Report:
     localisation: list[dict] = field(default_factory=list)  # where the output goes wrong
     elapsed: float = 0.0
     isolation: str | None = None  # how the learner's code was confined: namespaces, uid or none
+    start_method: str | None = None  # "spawn" when the child was a fresh interpreter (grader/start_method.py), else None
 
     @property
     def first_failure(self) -> CaseResult | None:
@@ -63,6 +64,8 @@ class Report:
         data = asdict(self)
         data["violations"] = [v.to_dict() for v in self.violations]
         data["cases"] = [case_json(c) for c in data["cases"]]
+        if data["start_method"] is None:  # fork, the usual way: not said
+            del data["start_method"]
         return strict_values(data)
 
 

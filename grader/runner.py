@@ -101,6 +101,7 @@ def _check(course: Course, problem: Problem, submission: Submission, seed: int, 
         report.cases = run.results
         report.violations += [v for v in run.violations if v not in report.violations]
         report.error, report.error_kind, report.isolation = run.error, run.error_kind, run.isolation
+        report.start_method = run.start_method
         if options.localise and source_for(problem).available and report.error is None \
                 and not report.violations and any(not c.passed for c in report.cases):
             from .localise import localise_report  # needs the sandbox: stages and probes run learner code

@@ -37,6 +37,7 @@ import torch
 from . import confine, wire
 from .banned import build_spec
 from .confine import Isolation
+from .start_method import StartMethod, chosen_start_method
 from .status import Status
 from .violations import Violation
 
@@ -140,6 +141,8 @@ class Sandbox:
         self._to_zygote: int | None = None
         self._from_zygote: int | None = None
         self._started_before = False
+        self.start_method = chosen_start_method()  # spawn: fresh interpreters, no zygote (grader/spawn_sandbox.py)
+        self._workers = None
 
     def __enter__(self) -> "Sandbox":
         self.start()
@@ -151,6 +154,8 @@ class Sandbox:
     def start(self) -> None:
         if self.pid is not None:
             return
+        if self.start_method is StartMethod.SPAWN:
+            return self._start_spawned()
         confine.protect_from_same_user()
         if self.spawn or self._started_before or references_loaded():
             self._spawn_zygote()  # a fork now would carry references into every child
@@ -158,6 +163,17 @@ class Sandbox:
             self._fork_zygote()
         self._started_before = True
         self.isolation = None
+
+    def _start_spawned(self) -> None:
+        from .spawn_sandbox import SpawnError, SpawnWorkers
+
+        try:
+            self._workers = SpawnWorkers(self.requested)
+        except SpawnError as exc:
+            self.error = str(exc)
+            return
+        self.pid = self._workers.start()
+        self.isolation = self._workers.isolation
 
     def _fork_zygote(self) -> None:
         torch.set_num_threads(1)  # a forked child hangs in OpenMP if the parent used threads
@@ -198,6 +214,8 @@ class Sandbox:
         """The isolation level this sandbox's children run at (None: it cannot run any)."""
         if self.pid is None:
             self.start()
+        if self.start_method is StartMethod.SPAWN:
+            return self.isolation if self._workers is not None else None
         try:
             return self.isolation if self._hello() else None
         except (EOFError, OSError, wire.ProtocolError, ValueError) as exc:
@@ -248,6 +266,10 @@ class Sandbox:
         ended early (None when every case came back)."""
         if self.pid is None:
             self.start()
+        if self.start_method is StartMethod.SPAWN:
+            if self._workers is None:
+                return [], Outcome(Status.SANDBOX_ERROR, message=f"the sandbox could not confine the child: {self.error}")
+            return self._workers.run_child(job, self.hidden)
         try:
             if not self._hello():
                 self.close()
@@ -263,7 +285,11 @@ class Sandbox:
             return [], Outcome(Status.SANDBOX_ERROR, message=f"the sandbox's reply was malformed ({exc})")
 
     def close(self) -> None:
-        if self.pid is None:
+        if self._workers is not None:
+            self._workers.close()
+            self._workers = None
+        if self.pid is None or self.start_method is StartMethod.SPAWN:
+            self.pid = None
             return
         for fd in (self._to_zygote, self._from_zygote):
             try:

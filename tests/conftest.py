@@ -3,6 +3,7 @@ reference is loaded, and a `grade` helper that checks source text in-process."""
 
 from __future__ import annotations
 
+import os
 import textwrap
 from pathlib import Path
 
@@ -13,6 +14,10 @@ from grader.runner import check_problem
 from grader.sandbox import Sandbox
 
 _SANDBOX: Sandbox | None = None
+
+# Every `grader` a test runs checks cold, in its own process, unless the test is about the
+# warm server (tests/test_daemon.py clears this): no server outlives the suite.
+os.environ.setdefault("GRADER_NO_DAEMON", "1")
 
 
 def pytest_configure(config):
