@@ -20,6 +20,7 @@ from pathlib import Path
 from types import ModuleType
 
 from .errors import CourseError
+from .learner_imports import imports_for_its_caller
 from .policy import ImportPolicy
 from .spec import ProblemSpec, parse_policy, parse_spec  # noqa: F401 (parse_policy: for callers)
 
@@ -219,6 +220,7 @@ class Course:
         return [root / "reference" for root in self.roots]
 
 
+@imports_for_its_caller
 def sibling(anchor_file: str, name: str) -> ModuleType:
     """Load another reference module from the same directory (references build on each
     other: the transformer block reuses attention), under a private name."""

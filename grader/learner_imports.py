@@ -12,7 +12,6 @@ uid level pre-imports libraries as root, before anything is confined or redirect
 
 from __future__ import annotations
 
-import functools
 import importlib
 import importlib.abc
 import importlib.machinery
@@ -20,20 +19,24 @@ import os
 import sys
 
 
-@functools.lru_cache(maxsize=1)
-def _delegates() -> frozenset:
-    """Code that imports on its caller's behalf: importlib.import_module, and the course's
-    `sibling`, with which a reference run as a learner's file (`grader validate`) loads
-    the reference beside it (served as a workspace module in the sandbox)."""
-    from .course import sibling
+# Code that imports on its caller's behalf: importlib.import_module, and whatever registers
+# itself with `imports_for_its_caller` (the course's `sibling`, with which a reference run
+# as a learner's file (`grader validate`) loads the reference beside it). A registry rather
+# than an import of the course here: this module is loaded in the child, where importing
+# the course is refused, and a function that is not loaded cannot be on the stack anyway.
+_DELEGATES: set = {importlib.import_module.__code__}
 
-    return frozenset({importlib.import_module.__code__, sibling.__code__})
+
+def imports_for_its_caller(function):
+    """Mark `function` as importing on its caller's behalf (see importing_file)."""
+    _DELEGATES.add(function.__code__)
+    return function
 
 
 def importing_file(frame) -> str:
     """The file whose code runs the import under way at `frame` (a finder's caller): the
     first frame above the import system's own and the delegates'. "" if none."""
-    delegates = _delegates()
+    delegates = _DELEGATES
     while frame is not None and (frame.f_code.co_filename.startswith("<frozen importlib")
                                  or frame.f_code in delegates):
         frame = frame.f_back
