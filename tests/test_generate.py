@@ -269,3 +269,30 @@ def test_banned_attention_is_flagged(grade):
     report = grade("generate", source)
     assert not report.passed and report.score == 0.0
     assert any(v.kind == "banned" for v in report.violations), report.violations
+
+
+# Single-edit variants of a correct loop that the shipped cases let through (issue 19, item 6):
+# small forward-pass errors greedy decoding must see, and a sampler clamped to the number of rows.
+_LN = "return (x - m) / torch.sqrt(((x - m) ** 2).mean(-1, keepdim=True) + eps)"
+_CORRECT_DRAW = ".squeeze(-1).clamp(max=probs.shape[-1] - 1)"
+_DRAW_CALL = "nxt = draw(probs_of(logits, temperature, top_k), generator)"
+SMALL_EDITS = {
+    "eps outside the square root": edit(RECOMPUTE, _LN,
+                                        "return (x - m) / (torch.sqrt(((x - m) ** 2).mean(-1, keepdim=True)) + eps)"),
+    "var - eps": edit(RECOMPUTE, _LN, "return (x - m) / torch.sqrt(((x - m) ** 2).mean(-1, keepdim=True) - eps)"),
+    "no eps": edit(RECOMPUTE, _LN, "return (x - m) / torch.sqrt(((x - m) ** 2).mean(-1, keepdim=True))"),
+    "GELU constant 0.04": edit(RECOMPUTE, "0.044715", "0.04"),
+    "ids clamped to the number of rows": edit(RECOMPUTE, _CORRECT_DRAW, ".squeeze(-1).clamp(max=probs.shape[0] - 1)"),
+}
+
+# Correct in other styles: greedy must never flip on the small-margin cases.
+STYLES = {
+    "float64 inside": edit(RECOMPUTE, "logits = forward(ids, w_emb, pos_embed, blocks_weights, num_heads)[:, -1]",
+                           "logits = forward(ids, w_emb.double(), pos_embed.double(), blocks_weights.double(), "
+                           "num_heads)[:, -1]"),
+    "var(unbiased=False), einsum attention": edit(edit(RECOMPUTE, _LN, "return (x - m) / torch.sqrt(x.var(-1, "
+                                                       "keepdim=True, unbiased=False) + eps)"),
+                                                  "(q @ k.transpose(-1, -2) / math.sqrt(dh))",
+                                                  "(torch.einsum('nhqd,nhkd->nhqk', q, k) / math.sqrt(dh))"),
+    "own KV cache": OWN_CACHE,
+}
