@@ -264,7 +264,7 @@ def causal_lm_step(token_ids, index, cache, w_emb, pos_embed, blocks_weights, nu
         cache[i, 0, :, :, index] = k[:, :, 0]
         cache[i, 1, :, :, index] = v[:, :, 0]
         past[(i, index)] = (k, v)
-        mine = all((i, t) in past for t in range(index + 1))
+        mine = all((i, t) in past and past[(i, t)][0].shape == k.shape for t in range(index + 1))
         K = torch.cat([past[(i, t)][0] for t in range(index + 1)], 2) if mine else cache[i, 0, :, :, :index + 1]
         V = torch.cat([past[(i, t)][1] for t in range(index + 1)], 2) if mine else cache[i, 1, :, :, :index + 1]
         a = torch.softmax(q @ K.transpose(-1, -2) / math.sqrt(dh), -1) @ V
