@@ -160,9 +160,9 @@ BANNED = {
 # Samplers whose marginals are right but which break the rest of the contract: draws not
 # independent across rows or across calls, or not decided by the generator's STATE
 # (issue 16, class 7). Each must fail; the value is a fragment of the failing message.
-# Written before the judges tested joint structure: all of them passed then.
+# Written before the judges tested joint structure: all but the van der Corput one passed then.
 CONTRACT_BREAKERS = {
-    "golden-ratio rows (one uniform per call)": ("", """
+    "golden-ratio rows (one uniform per call)": ("too evenly spread", """
         import torch
         def sample(probs, generator):
             u0 = torch.rand(1, generator=generator, dtype=torch.float64)
@@ -186,7 +186,7 @@ CONTRACT_BREAKERS = {
             cdf = probs.double().cumsum(-1)
             return (cdf <= u * cdf[:, -1:]).sum(-1).clamp(max=probs.shape[-1] - 1)
     """),
-    "antithetic rows (u, 1 - u)": ("", """
+    "antithetic rows (u, 1 - u)": ("neighbouring rows", """
         import torch
         def sample(probs, generator):
             N = probs.shape[0]
@@ -195,7 +195,7 @@ CONTRACT_BREAKERS = {
             cdf = probs.double().cumsum(-1)
             return (cdf <= u * cdf[:, -1:]).sum(-1).clamp(max=probs.shape[-1] - 1)
     """),
-    "stratified rows (a permutation of N strata)": ("", """
+    "stratified rows (a permutation of N strata)": ("too evenly spread", """
         import torch
         def sample(probs, generator):
             N = probs.shape[0]
@@ -204,7 +204,7 @@ CONTRACT_BREAKERS = {
             cdf = probs.double().cumsum(-1)
             return (cdf <= u * cdf[:, -1:]).sum(-1).clamp(max=probs.shape[-1] - 1)
     """),
-    "successive calls shifted by the golden ratio": ("", """
+    "successive calls shifted by the golden ratio": ("two successive calls on one generator", """
         import torch
         _last = {}
         def sample(probs, generator):
@@ -229,7 +229,7 @@ CONTRACT_BREAKERS = {
             cdf = probs.double().cumsum(-1)
             return (cdf <= u * cdf[:, -1:]).sum(-1).clamp(max=probs.shape[-1] - 1)
     """),
-    "own generator from (initial_seed, calls on this generator)": ("", """
+    "own generator from (initial_seed, calls on this generator)": ("advanced beyond its seed", """
         import torch
         _calls = {}
         def sample(probs, generator):
@@ -252,7 +252,7 @@ CONTRACT_BREAKERS = {
             cdf = probs.double().cumsum(-1)
             return (cdf <= u * cdf[:, -1:]).sum(-1).clamp(max=probs.shape[-1] - 1)
     """),
-    "ids clamped to the number of rows": ("", """
+    "ids clamped to the number of rows": ("which has probability 0", """
         import torch
         def sample(probs, generator):
             cdf = probs.double().cumsum(-1)

@@ -296,3 +296,41 @@ STYLES = {
                                                   "(torch.einsum('nhqd,nhkd->nhqk', q, k) / math.sqrt(dh))"),
     "own KV cache": OWN_CACHE,
 }
+
+
+@pytest.mark.parametrize("label", SMALL_EDITS)
+def test_small_edits_fail(grade, label):
+    report = grade("generate", SMALL_EDITS[label])
+    assert not report.passed
+    failed = {c.name for c in report.cases if not c.passed}
+    new_cases = {"greedy: close top-2 logits", "greedy: a residual stream near eps", "sampling: 8 rows, V = 48"}
+    assert failed & new_cases, failing_messages(report)
+
+
+@pytest.mark.parametrize("style", STYLES)
+def test_correct_styles_never_flip_a_close_greedy_token(grade, style):
+    report = grade("generate", STYLES[style])
+    assert report.passed, failing_messages(report)
+
+
+def test_close_and_tiny_cases_keep_their_margins(course):
+    ref = course.get("generate").reference
+    for seed in (0, 1):
+        cases = {c.name: c for c in ref.cases(seed)}
+        close = ref.greedy_margins(**cases["greedy: close top-2 logits"].pristine_inputs())
+        assert float(close.min()) >= 1e-3 and int((close < 1e-2).sum()) >= 3
+        tiny = cases["greedy: a residual stream near eps"].pristine_inputs()
+        assert float(tiny["w_emb"].abs().max()) < 1e-2  # the stream is tiny: eps = 1e-5 matters
+        assert float(ref.greedy_margins(**tiny, relative=True).min()) >= 1e-3
+
+
+def test_state_blind_generate_fails_on_a_later_state(grade):
+    source = edit(RECOMPUTE, "def generate(prompt_ids,", "_calls = {}\n\ndef generate(prompt_ids,")
+    source = edit(source, "    ids = prompt_ids\n", "    ids = prompt_ids\n"
+                  "    if generator is not None:\n"
+                  "        seed = generator.initial_seed()\n"
+                  "        _calls[seed] = _calls.get(seed, 0) + 1\n"
+                  "        generator = torch.Generator().manual_seed(seed * 31 + _calls[seed])\n")
+    report = grade("generate", source)
+    assert not report.passed
+    assert "not generator.initial_seed()" in failing_messages(report) or "global RNG" in failing_messages(report)
