@@ -157,17 +157,18 @@ def reproducible(value, out, N) -> list[Comparison]:
                                    "global RNG reseeded: take every random number from `generator` (torch.rand(..., "
                                    "generator=generator)), never from the global RNG",
                                    rule="the same generator seed gives the same output"))
-    later = (value.get("rerun") or {}).get("samples_later_state")  # same initial seed, a later state
-    if type(later) is torch.Tensor and later.shape == out.shape and torch.equal(later, out) and N > 1:
-        verdicts.append(Comparison(False, f"a generator seeded as in the first run but advanced beyond its seed (a "
-                                   f"later state) gave the same {N} rows as the fresh one, in a separate process: the "
-                                   "draws must follow the generator's state, not generator.initial_seed() (or a count "
-                                   "of calls)", rule="the draws come from the generator's state"))
     other = value.get("samples_other_seed")
     if type(other) is torch.Tensor and torch.equal(other, out):
         verdicts.append(Comparison(False, f"two different generator seeds gave the same {N} rows: draw from the "
                                    "generator you are given, not from one you seed yourself",
                                    rule="the draws come from the generator you are given"))
+    later = (value.get("rerun") or {}).get("samples_later_state")  # same initial seed, a later state
+    same_for_all = type(other) is torch.Tensor and torch.equal(other, out)
+    if not same_for_all and type(later) is torch.Tensor and later.shape == out.shape and torch.equal(later, out) and N > 1:
+        verdicts.append(Comparison(False, f"a generator seeded as in the first run but advanced beyond its seed (a "
+                                   f"later state) gave the same {N} rows as the fresh one, in a separate process: the "
+                                   "draws must follow the generator's state, not generator.initial_seed() (or a count "
+                                   "of calls)", rule="the draws come from the generator's state"))
     return verdicts
 
 
