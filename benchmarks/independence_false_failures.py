@@ -67,7 +67,7 @@ def report(title, checks, failed, messages, tests, elapsed):
     for kind, ps in sorted(tests.items()):
         p = torch.tensor(ps, dtype=torch.float64)
         print(f"  {kind:15s} {len(ps):6d} tests: min p {float(p.min()):.2g}; below 0.01: {float((p < 0.01).double().mean()):.2%}, "
-              f"below 0.001: {float((p < 0.001).double().mean()):.2%}; below 1e-7 (a failure): {int((p < 1e-7).sum())}")
+              f"below 0.001: {float((p < 0.001).double().mean()):.2%}; below the level (a failure): {int((p < 1e-7).sum())}")
 
 
 def main() -> None:
@@ -78,13 +78,14 @@ def main() -> None:
     torch.set_num_threads(1)
     course = Course()
 
-    sample = course.get("sample")
-    fns = {"reference": sample.reference.sample, **{k: _compile(v, "sample") for k, v in CORRECT.items()}}
-    tests: dict = {}
-    start = time.perf_counter()
-    checks, failed, messages = run(sample, fns, range(2000, 2000 + args.seeds), tests)
-    report(f"sample, {len(fns)} correct samplers x {args.seeds} case seeds", checks, failed, messages, tests,
-           time.perf_counter() - start)
+    if args.seeds:
+        sample = course.get("sample")
+        fns = {"reference": sample.reference.sample, **{k: _compile(v, "sample") for k, v in CORRECT.items()}}
+        tests: dict = {}
+        start = time.perf_counter()
+        checks, failed, messages = run(sample, fns, range(2000, 2000 + args.seeds), tests)
+        report(f"sample, {len(fns)} correct samplers x {args.seeds} case seeds", checks, failed, messages, tests,
+               time.perf_counter() - start)
 
     if args.generate_seeds:
         sys.path.insert(0, str(REPO / "tests"))
