@@ -137,6 +137,7 @@ def close(expected: torch.Tensor, actual, atol: float, rtol: float) -> bool:
 # --------------------------------------------------------------------------- distributions
 ALPHA = 1e-7  # per chi-square test; a check runs a handful (sample: 6), so < 1e-6 a run
 MIN_EXPECTED = 5.0  # bins expecting fewer draws are pooled
+INDEPENDENT_DRAWS = "every draw is independent of the others: of the other rows and of earlier calls"
 
 
 def chi_square(counts: torch.Tensor, probs: torch.Tensor) -> dict:
@@ -174,10 +175,38 @@ def chi_square(counts: torch.Tensor, probs: torch.Tensor) -> dict:
     return {"stat": stat, "df": df, "p_value": p_value, "worst": worst}
 
 
+MIN_DF_TOO_EVEN = 6  # with fewer degrees of freedom a lattice point can sit on the expected counts
+# Stricter than ALPHA: with many rare tokens the statistic's variance is a little above 2 df, which
+# fattens the lower tail the chi-square distribution predicts (about 3x at 1e-3 over 2,400 tests of
+# correct samplers, benchmarks/independence_false_failures.py). A shared random number spread over
+# the rows gives a statistic near 0: p below 1e-10 on 7 degrees of freedom, far below on 200.
+ALPHA_TOO_EVEN = 1e-9
+
+
+def lower_tail(test: dict) -> float:
+    """P(chi-square <= stat) under the fit: counts too EVEN for independent draws (a
+    low-discrepancy or stratified spread of one random number) make it tiny."""
+    if test["df"] < MIN_DF_TOO_EVEN:
+        return 1.0
+    return float(torch.special.gammainc(torch.tensor(test["df"] / 2, dtype=torch.float64),
+                                        torch.tensor(test["stat"] / 2, dtype=torch.float64)))
+
+
 def fit(counts: torch.Tensor, rows: torch.Tensor, n: int, label: str = "draws") -> Comparison:
-    """The chi-square verdict on valid counts."""
+    """The chi-square verdict on valid counts, two-sided: counts too far from the
+    probabilities, or too close to them for independent draws (the multinomial's variance)."""
     test = chi_square(counts, rows)
-    details = {"chi_square": test["stat"], "df": test["df"], "p_value": test["p_value"], "alpha": ALPHA, "draws": n}
+    even = lower_tail(test)
+    details = {"chi_square": test["stat"], "df": test["df"], "p_value": test["p_value"], "alpha": ALPHA, "draws": n,
+               "p_too_even": even}
+    if even < ALPHA_TOO_EVEN:
+        return Comparison(False, f"{label} are too evenly spread to be independent draws: chi-square "
+                          f"{test['stat']:.3g} on {test['df']} degrees of freedom, where independent draws give about "
+                          f"{test['df']} (probability {even:.2g} < {ALPHA_TOO_EVEN:g} of one this small; {n} draws per "
+                          "distribution). The counts follow the probabilities more closely than chance allows: the "
+                          "rows share their randomness (one random number spread over the rows, or stratified "
+                          "draws); draw one independent uniform per row from the generator",
+                          None, details, rule=INDEPENDENT_DRAWS)
     if test["p_value"] >= ALPHA:
         return Comparison(True, "", None, details)
     _, r, j, e, o = test["worst"]
@@ -188,3 +217,48 @@ def fit(counts: torch.Tensor, rows: torch.Tensor, n: int, label: str = "draws") 
                       f"{test['df']} degrees of freedom, p-value {p_value} < {ALPHA:g} ({n} draws per "
                       f"distribution); furthest off: {where}, expected about {e:.0f} draws ({e / n:.2%}), "
                       f"got {o} ({o / n:.2%})", None, details)
+
+
+# --------------------------------------------------------------------------- joint structure
+PAIR_GROUPS = 6  # each distribution is coarsened into at most this many runs of consecutive tokens
+
+
+def _groups(probs: torch.Tensor, groups: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """(R, V) -> token -> group index (R, V) and group probabilities (R, groups): runs of
+    consecutive tokens of about equal mass, so that a dependence between the uniforms two
+    draws come from (an inverse CDF is monotone in u) shows as a dependence between groups."""
+    p = probs.double() / probs.double().sum(-1, keepdim=True)
+    mid = p.cumsum(-1) - p / 2
+    group = (mid * groups).floor().long().clamp(0, groups - 1)
+    mass = torch.zeros(p.shape[0], groups, dtype=torch.float64).scatter_add_(1, group, p)
+    return group, mass
+
+
+def pair_fit(first: torch.Tensor, second: torch.Tensor, probs: torch.Tensor, first_class: torch.Tensor,
+             second_class: torch.Tensor, label: str) -> Comparison:
+    """Are paired draws independent? first[j] follows probs[first_class[j]], second[j] follows
+    probs[second_class[j]]; the pairs of each (class, class) combination are counted over
+    coarsened tokens and tested against the product of their two distributions (chi-square,
+    pooled as `chi_square` pools, at level ALPHA)."""
+    group, mass = _groups(probs, PAIR_GROUPS)
+    G = PAIR_GROUPS
+    a = group[first_class, first]
+    b = group[second_class, second]
+    combos = torch.stack([first_class, second_class], 1).unique(dim=0)
+    counts, expected = [], []
+    for fc, sc in combos.tolist():
+        pick = (first_class == fc) & (second_class == sc)
+        cell = a[pick] * G + b[pick]
+        counts.append(torch.bincount(cell, minlength=G * G)[: G * G])
+        expected.append((mass[fc][:, None] * mass[sc][None, :]).reshape(-1))
+    test = chi_square(torch.stack(counts), torch.stack(expected))
+    details = {"chi_square": test["stat"], "df": test["df"], "p_value": test["p_value"], "alpha": ALPHA,
+               "pairs": int(first.numel())}
+    if test["p_value"] >= ALPHA:
+        return Comparison(True, "", None, details)
+    p_value = f"{test['p_value']:.2g}" if test["p_value"] > 0 else "below 1e-300"
+    return Comparison(False, f"{label} are not independent: over {first.numel()} pairs, which tokens the two draws "
+                      f"of a pair land on are related (chi-square {test['stat']:.1f} on {test['df']} degrees of "
+                      f"freedom against independent draws, p-value {p_value} < {ALPHA:g}). Each draw needs its own "
+                      "independent uniform from the generator: no random number shared, mirrored (u and 1 - u) or "
+                      "shifted from one row or call to the next", None, details, rule=INDEPENDENT_DRAWS)

@@ -55,19 +55,28 @@ def _weights(g, V, d, rows, num_blocks, dtype=torch.float32, emb_scale=1.0, bloc
             "blocks_weights": randn(g, num_blocks, 6, d, d, dtype=dtype, scale=block_scale * d ** -0.5)}
 
 
-def greedy_margin(prompt_ids, max_new_tokens, end_token_id, w_emb, pos_embed, blocks_weights, num_heads, **_):
-    """The smallest gap between the best and second-best logit over every greedy step of
-    every row still decoding: cases keep it far above rounding, so argmax has no ties."""
-    ids, done, margin = prompt_ids, torch.zeros(prompt_ids.shape[0], dtype=torch.bool), float("inf")
+def greedy_margins(prompt_ids, max_new_tokens, end_token_id, w_emb, pos_embed, blocks_weights, num_heads,
+                   relative=False, **_) -> torch.Tensor:
+    """The gap between the best and second-best logit at every greedy step of every row still
+    decoding (`relative`: divided by the row's largest |logit|), float64."""
+    ids, done, gaps = prompt_ids, torch.zeros(prompt_ids.shape[0], dtype=torch.bool), []
     for _ in range(max_new_tokens):
         logits = M.causal_lm_forward(ids, w_emb, pos_embed, blocks_weights, num_heads)[:, -1]
         top = logits.double().topk(2, dim=-1).values
-        if (~done).any():
-            margin = min(margin, float((top[:, 0] - top[:, 1])[~done].min()))
+        gap = top[:, 0] - top[:, 1]
+        if relative:
+            gap = gap / logits.double().abs().amax(-1)
+        gaps.append(gap[~done])
         nxt = torch.where(done, torch.full_like(top[:, 0], end_token_id, dtype=torch.int64), logits.argmax(-1))
         done |= nxt == end_token_id
         ids = torch.cat([ids, nxt[:, None]], dim=1)
-    return margin
+    return torch.cat(gaps) if gaps else torch.zeros(0, dtype=torch.float64)
+
+
+def greedy_margin(*args, **kwargs) -> float:
+    """The smallest of greedy_margins: cases keep it far above rounding, so argmax has no ties."""
+    gaps = greedy_margins(*args, **kwargs)
+    return float(gaps.min()) if gaps.numel() else float("inf")
 
 
 def pick_end_token(new_tokens, prompt_ids, min_score=2):
@@ -91,13 +100,39 @@ def pick_end_token(new_tokens, prompt_ids, min_score=2):
     return best
 
 
+# The margins a greedy case keeps (see greedy_margins): (smallest, relative?, close, how many): every
+# margin at least `smallest`, far above rounding (float32 rounding moves a logit by about 1e-6 of its
+# size in any style), and at least `how many` decisions closer than `close`.
+WIDE = (1e-3, False, None, 0)
+# Small but safe: several decisions within 1e-2, so a forward pass a little off (a GELU constant)
+# flips some token, while a correct one in any style (float64 inside, einsum, a KV cache) never does.
+NARROW = (1e-3, False, 1e-2, 3)
+TINY = (1e-3, True, None, 0)  # a residual stream near eps: the logits are tiny, their margins relative
+
+
+def _tiny(weights, scale=1e-3):
+    """A residual stream of size `scale` throughout (embeddings, positions and what the blocks
+    add back, w_o and w_mlp2): its variance is far below eps, so layer norm's eps decides."""
+    bw = weights["blocks_weights"].clone()
+    bw[:, 3] *= scale
+    bw[:, 5] *= scale
+    return {**weights, "w_emb": weights["w_emb"] * scale, "pos_embed": weights["pos_embed"] * scale,
+            "blocks_weights": bw}
+
+
 def _greedy_case(seed, name, about, *, N, T0, new, V, d, num_heads, num_blocks, rows=None, dtype=torch.float32,
-                 end_in_prompt=False, extra=None):
-    for attempt in range(100):
+                 end_in_prompt=False, extra=None, margins=WIDE, reshape=None, attempts=100):
+    low, relative, close, how_many = margins
+    for attempt in range(attempts):
         g = generator(seed, f"{name}#{attempt}")
+        weights = _weights(g, V, d, rows or T0 + new + 3, num_blocks, dtype)
         inputs = {"prompt_ids": randint(g, V, N, T0), "max_new_tokens": new, "end_token_id": -1,
-                  **_weights(g, V, d, rows or T0 + new + 3, num_blocks, dtype), "num_heads": num_heads}
+                  **(reshape(weights) if reshape else weights), "num_heads": num_heads}
         inputs.update(extra or {})
+        if close is not None:  # cheap first: enough close decisions before an end token is picked
+            gaps = greedy_margins(**inputs)
+            if float(gaps.min()) < low or int((gaps < close).sum()) < how_many:
+                continue
         if new == 0:
             inputs["end_token_id"] = 1
             return Case(name, inputs, about)
@@ -110,7 +145,8 @@ def _greedy_case(seed, name, about, *, N, T0, new, V, d, num_heads, num_blocks, 
             inputs["prompt_ids"][0, T0 // 2] = end
             if (generate(**inputs)[:, T0:] == end).sum() == 0:
                 continue
-        if greedy_margin(**inputs) >= 1e-3:
+        gaps = greedy_margins(**inputs, relative=relative)
+        if float(gaps.min()) >= low and (close is None or int((gaps < close).sum()) >= how_many):
             return Case(name, inputs, about)
     raise AssertionError(f"{name}: no case without near-ties")  # pragma: no cover
 
@@ -150,6 +186,30 @@ def _sampling_case(seed, name, about, *, copies, prompts, T0, new, V, d, tempera
     raise AssertionError(f"{name}: no spread-out distribution found")  # pragma: no cover
 
 
+def _few_rows_case(seed, name, about, *, copies, prompts, T0, new, V, d, temperature, top_k):
+    """Fewer rows than tokens, every prompt's top_k ids at or above the number of rows: an id
+    clamped to the number of rows (probs.shape[0] - 1, not probs.shape[-1] - 1) falls outside
+    the top k. Enough rows and steps that two seeds never give the same output by chance."""
+    N = copies * prompts
+    for attempt in range(200):
+        g = generator(seed, f"{name}#{attempt}")
+        weights = _weights(g, V, d, T0 + new, 1, emb_scale=0.4, block_scale=1.0)
+        distinct = randint(g, V, prompts, T0)
+        logits = M.causal_lm_forward(distinct, weights["w_emb"], weights["pos_embed"], weights["blocks_weights"],
+                                     2)[:, -1]
+        probs = next_token_probs(logits, temperature, top_k)
+        if int(probs.topk(top_k, -1).indices.min()) < N or K.boundary_gap(logits, temperature, top_k) < 1e-2:
+            continue
+        if float(probs.max()) > 0.7 or (distinct == 0).any():
+            continue
+        inputs = {"prompt_ids": distinct.repeat(copies, 1), "max_new_tokens": new, "end_token_id": 0, **weights,
+                  "num_heads": 2, "temperature": temperature, "top_k": top_k}
+        opts = {"sampling": True, "prompts": prompts, "seed": _seed(g), "global_seeds": [_seed(g), _seed(g)],
+                "other_seed": _seed(g), "fresh_rerun": {}}
+        return Case(name, inputs, about, options=opts)
+    raise AssertionError(f"{name}: no prompts whose top-k ids are all high")  # pragma: no cover
+
+
 def _seed(g) -> int:
     return int(torch.randint(0, 2**62, (1,), generator=g))
 
@@ -171,6 +231,12 @@ def cases(seed: int) -> list[Case]:
                      N=3, T0=3, new=6, extra={"temperature": 0.0, "top_k": 2}, **shape),
         _greedy_case(seed, "greedy: float64", "float64 weights; the ids are int64", N=3, T0=3, new=7,
                      dtype=torch.float64, **shape),
+        _greedy_case(seed, "greedy: close top-2 logits", "32 rows whose best two logits come within 1e-3 to 1e-2 "
+                     "of each other at 3 steps or more: a forward pass a little off (a constant, an eps) picks "
+                     "another token", N=32, T0=3, new=10, margins=NARROW, attempts=300, **shape),
+        _greedy_case(seed, "greedy: a residual stream near eps", "embeddings, positions and block outputs of size "
+                     "1e-3: the stream's variance is far below eps = 1e-5, so eps inside the square root decides",
+                     N=6, T0=3, new=8, margins=TINY, reshape=_tiny, **shape),
         _greedy_case(seed, "edge: max_new_tokens = 0", "the prompt comes back unchanged", N=2, T0=4, new=0, **shape),
         _sampling_case(seed, "sampling: top_k = 4, temperature 0.7", "2 prompts x 1500 rows: the first new token "
                        "follows top_k_probs; later tokens stay in the top 4; ended rows stay ended", copies=1500,
@@ -178,6 +244,9 @@ def cases(seed: int) -> list[Case]:
         _sampling_case(seed, "sampling: temperature 1.5, no top_k", "3000 rows of one prompt: the first new token "
                        "follows softmax(logits / 1.5)", copies=3000, prompts=1, T0=4, new=1, V=12, d=16,
                        temperature=1.5, top_k=None, emb_scale=0.5),
+        _few_rows_case(seed, "sampling: 8 rows, V = 48", "fewer rows than tokens, every top-4 id above 7: ids "
+                       "run up to V - 1, whatever the number of rows", copies=2, prompts=4, T0=3, new=3, V=48, d=16,
+                       temperature=1.0, top_k=4),
     ]
 
 

@@ -73,6 +73,24 @@ def _prefilled_case(seed, name, about, *, index, **shape):
     return Case(name, {**inputs, "cache": filled_cache(inputs, index)}, about)
 
 
+# Two sequences in turns (A: input_ids / reference_cache; B: other_ids / other_cache): rows are
+# (index, tokens from, cache from), 0 for A and 1 for B. B's step at index 3 comes right after A's
+# steps 0..2, so a step that keeps the tokens it saw gives A's prefix there; some steps get one
+# sequence's token on the other's cache, a cache they never wrote.
+SCHEDULE = [[0, 0, 0], [1, 0, 0], [2, 0, 0], [3, 1, 1], [3, 0, 0], [4, 0, 1], [0, 1, 1], [1, 1, 1], [2, 0, 0],
+            [5, 1, 0], [5, 0, 0], [4, 1, 1]]
+
+
+def _interleaved_case(seed, name, about, *, T, **shape):
+    inputs = _model_inputs(seed, name, T=T, **shape)
+    g = generator(seed, name + "/other")
+    other = dict(inputs, input_ids=randint(g, inputs["w_emb"].shape[0], *inputs["input_ids"].shape))
+    schedule = torch.tensor(SCHEDULE, dtype=torch.int64)
+    assert int(schedule[:, 0].max()) < T
+    return Case(name, {**inputs, "reference_cache": filled_cache(inputs, T), "other_ids": other["input_ids"],
+                       "other_cache": filled_cache(other, T), "schedule": schedule}, about)
+
+
 def cases(seed: int) -> list[Case]:
     return [
         _decode_case(seed, "decode 12 steps (N=3, 2 blocks)", "index 0..11 from a zero cache; 11 is max_len - 1",
@@ -94,24 +112,30 @@ def cases(seed: int) -> list[Case]:
                      num_blocks=1, vocab=30),
         _decode_case(seed, "float64", "keep the dtype; tight tolerance", N=2, T=8, max_len=10, d=24, num_heads=3,
                      num_blocks=2, vocab=30, dtype=torch.float64),
+        _interleaved_case(seed, "two sequences in turns, caches swapped", "12 calls over two sequences, some on "
+                          "the other sequence's cache: a step's logits follow its arguments alone",
+                          N=2, T=6, max_len=8, d=24, num_heads=3, num_blocks=2, vocab=30),
     ]
 
 
 # --------------------------------------------------------------------------- driving a step
-def drive(step, input_ids, max_len, w_emb, pos_embed, blocks_weights, num_heads, cache=None, reference_cache=None):
-    """What the probe does, in plain code: the logits (N, T, V) of a step at every position,
-    each on the reference's cache for the positions before it, or, given a filled cache,
-    of one step at the last index."""
-    inputs = {"input_ids": input_ids, "max_len": max_len, "reference_cache": reference_cache}
+def drive(step, input_ids, max_len, w_emb, pos_embed, blocks_weights, num_heads, cache=None, reference_cache=None,
+          **scheduled):
+    """What the probe does, in plain code: the logits (N, calls, V) of a step at every position,
+    each on the reference's cache for the positions before it (or at every call of a
+    `schedule`, with `other_ids` and `other_cache`), or, given a filled cache, of one step
+    at the last index."""
+    inputs = {"input_ids": input_ids, "max_len": max_len, "reference_cache": reference_cache, **scheduled}
     if cache is not None:
         inputs = {**inputs, "cache": cache}
     J, out = _public(), []
     chained = cache is None and reference_cache is None  # the ablation stages: the step's own caches
     running = torch.zeros(blocks_weights.shape[0], 2, input_ids.shape[0], num_heads, max_len,
                           w_emb.shape[1] // num_heads, dtype=w_emb.dtype) if chained else None
-    for t in J.step_indices(inputs):
-        given = running if chained else J.cache_before(inputs, t).clone()
-        logits, written = step(input_ids[:, t], t, given, w_emb, pos_embed, blocks_weights, num_heads)
+    for call in J.step_calls(inputs):
+        t = call[0]
+        given = running if chained else J.cache_before(inputs, call).clone()
+        logits, written = step(inputs[call[1]][:, t], t, given, w_emb, pos_embed, blocks_weights, num_heads)
         running = written if chained else running
         out.append(logits)
     return out[0] if cache is not None else torch.stack(out, dim=1)
@@ -124,8 +148,9 @@ def expected(case):
     inputs = case.pristine_inputs()
     args = (inputs["w_emb"], inputs["pos_embed"], inputs["blocks_weights"], inputs["num_heads"])
     J, logits, written = _public(), [], []
-    for t in J.step_indices(inputs):
-        step_logits, cache = causal_lm_step(inputs["input_ids"][:, t], t, J.cache_before(inputs, t).clone(), *args)
+    for call in J.step_calls(inputs):
+        t = call[0]
+        step_logits, cache = causal_lm_step(inputs[call[1]][:, t], t, J.cache_before(inputs, call).clone(), *args)
         logits.append(step_logits)
         written.append(cache[:, :, :, :, t])
     return {"logits": torch.stack(logits, dim=1), "written": torch.stack(written)}

@@ -94,6 +94,12 @@ def cases(seed: int) -> list[Case]:
     repro = torch.stack([_draw(gr, lambda: _skewed(gr, 6, 1.0), lambda p: bool((p ** 2).sum() <= 0.5))
                          for _ in range(3)])
 
+    gh = g("high ids")
+    # Fewer rows than tokens, all the mass on high ids: an id clamped to the number of rows
+    # (probs.shape[0] - 1 instead of probs.shape[-1] - 1) lands on a token of probability 0.
+    high = torch.zeros(4, 64, dtype=torch.float64)
+    high[:, 40:] = torch.stack([_skewed(gh, 24, 1.0) for _ in range(4)])
+
     return [
         _case("skewed distribution, V = 8", seed, skewed[None], 20000,
               "one distribution, 20000 draws: frequencies must match it"),
@@ -108,6 +114,8 @@ def cases(seed: int) -> list[Case]:
         _case("same generator seed, same draws", seed, repro, 2000,
               "reseeding the global RNG changes nothing; another generator seed changes the draws; one row gives "
               "shape (1,)", reproducible=True),
+        _case("4 rows, V = 64, mass on the high ids", seed, high, 1,
+              "fewer rows than tokens: ids run up to V - 1, whatever the number of rows"),
     ]
 
 

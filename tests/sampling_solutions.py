@@ -156,3 +156,107 @@ BANNED = {
             return torch.tensor([random.choices(range(len(r)), weights=r)[0] for r in probs.tolist()])
     """,
 }
+
+# Samplers whose marginals are right but which break the rest of the contract: draws not
+# independent across rows or across calls, or not decided by the generator's STATE
+# (issue 16, class 7). Each must fail; the value is a fragment of the failing message.
+# Written before the judges tested joint structure: all but the van der Corput one passed then.
+CONTRACT_BREAKERS = {
+    "golden-ratio rows (one uniform per call)": ("too evenly spread", """
+        import torch
+        def sample(probs, generator):
+            u0 = torch.rand(1, generator=generator, dtype=torch.float64)
+            i = torch.arange(probs.shape[0], dtype=torch.float64)
+            u = ((u0 + i * 0.6180339887498949) % 1.0)[:, None]
+            cdf = probs.double().cumsum(-1)
+            return (cdf <= u * cdf[:, -1:]).sum(-1).clamp(max=probs.shape[-1] - 1)
+    """),
+    "van der Corput rows, random shift": ("", """
+        import torch
+        def sample(probs, generator):
+            N = probs.shape[0]
+            i = torch.arange(N, dtype=torch.int64)
+            u = torch.zeros(N, dtype=torch.float64)
+            f = 0.5
+            while bool((i > 0).any()):
+                u += (i % 2).double() * f
+                i = i // 2
+                f /= 2
+            u = ((u + torch.rand(1, generator=generator, dtype=torch.float64)) % 1.0)[:, None]
+            cdf = probs.double().cumsum(-1)
+            return (cdf <= u * cdf[:, -1:]).sum(-1).clamp(max=probs.shape[-1] - 1)
+    """),
+    "antithetic rows (u, 1 - u)": ("neighbouring rows", """
+        import torch
+        def sample(probs, generator):
+            N = probs.shape[0]
+            half = torch.rand((N + 1) // 2, generator=generator, dtype=torch.float64)
+            u = torch.stack([half, 1.0 - half], dim=1).reshape(-1)[:N, None]
+            cdf = probs.double().cumsum(-1)
+            return (cdf <= u * cdf[:, -1:]).sum(-1).clamp(max=probs.shape[-1] - 1)
+    """),
+    "stratified rows (a permutation of N strata)": ("too evenly spread", """
+        import torch
+        def sample(probs, generator):
+            N = probs.shape[0]
+            perm = torch.randperm(N, generator=generator).double()
+            u = ((perm + torch.rand(N, generator=generator, dtype=torch.float64)) / N)[:, None]
+            cdf = probs.double().cumsum(-1)
+            return (cdf <= u * cdf[:, -1:]).sum(-1).clamp(max=probs.shape[-1] - 1)
+    """),
+    "successive calls shifted by the golden ratio": ("two successive calls on one generator", """
+        import torch
+        _last = {}
+        def sample(probs, generator):
+            N = probs.shape[0]
+            key = (id(generator), N)
+            if key in _last:
+                u = (_last[key] + 0.6180339887498949) % 1.0
+            else:
+                u = torch.rand(N, 1, generator=generator, dtype=torch.float64)
+            _last[key] = u
+            cdf = probs.double().cumsum(-1)
+            return (cdf <= u * cdf[:, -1:]).sum(-1).clamp(max=probs.shape[-1] - 1)
+    """),
+    "global RNG reseeded from (initial_seed, call count)": ("", """
+        import torch
+        _calls = {}
+        def sample(probs, generator):
+            seed = generator.initial_seed()
+            _calls[seed] = _calls.get(seed, 0) + 1
+            torch.manual_seed((seed * 1000003 + _calls[seed]) % (2 ** 63))
+            u = torch.rand(probs.shape[0], 1, dtype=torch.float64)
+            cdf = probs.double().cumsum(-1)
+            return (cdf <= u * cdf[:, -1:]).sum(-1).clamp(max=probs.shape[-1] - 1)
+    """),
+    "own generator from (initial_seed, calls on this generator)": ("advanced beyond its seed", """
+        import torch
+        _calls = {}
+        def sample(probs, generator):
+            n = _calls.get(id(generator), 0)
+            _calls[id(generator)] = n + 1
+            mine = torch.Generator().manual_seed(generator.initial_seed() + 7919 * n)
+            u = torch.rand(probs.shape[0], 1, generator=mine, dtype=torch.float64)
+            cdf = probs.double().cumsum(-1)
+            return (cdf <= u * cdf[:, -1:]).sum(-1).clamp(max=probs.shape[-1] - 1)
+    """),
+    "advances the generator but ignores its output": ("", """
+        import torch
+        _calls = {}
+        def sample(probs, generator):
+            torch.rand(probs.shape[0], generator=generator)  # advanced, and thrown away
+            seed = generator.initial_seed()
+            _calls[seed] = _calls.get(seed, 0) + 1
+            mine = torch.Generator().manual_seed(seed ^ _calls[seed])
+            u = torch.rand(probs.shape[0], 1, generator=mine, dtype=torch.float64)
+            cdf = probs.double().cumsum(-1)
+            return (cdf <= u * cdf[:, -1:]).sum(-1).clamp(max=probs.shape[-1] - 1)
+    """),
+    "ids clamped to the number of rows": ("which has probability 0", """
+        import torch
+        def sample(probs, generator):
+            cdf = probs.double().cumsum(-1)
+            u = torch.rand(probs.shape[0], 1, generator=generator, dtype=torch.float64) * cdf[:, -1:]
+            return torch.searchsorted(cdf, u, right=True).squeeze(-1).clamp(max=probs.shape[0] - 1)
+    """),
+}

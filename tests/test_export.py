@@ -173,7 +173,7 @@ def test_sample_from_the_bundle(public_bundle, tmp_path, sandbox):
 
     out, _ = public_bundle
     right = check_in_bundle(out, tmp_path, sandbox, "sample", SAMPLERS["cumsum-searchsorted"])
-    assert right.passed and len(right.cases) == 6 and right.diagnosis is None
+    assert right.passed and len(right.cases) == 7 and right.diagnosis is None
     late = check_in_bundle(out, tmp_path, sandbox, "sample", BIASED["off-by-one: exclusive cumsum"][1])
     assert not late.passed and late.diagnosis["name"] == "inverse CDF one token late"  # from the bundled outputs
     global_rng = check_in_bundle(out, tmp_path, sandbox, "sample", BIASED["global RNG (torch.rand without generator)"][1])
@@ -305,7 +305,7 @@ def test_kv_cache_from_the_bundle(public_bundle, tmp_path, sandbox):
     assert "reference_cache" in data["cases"][0]["inputs"]  # the reference's own cache, fed to every step
     assert set(data["cases"][0]["expected"]) == {"logits", "written"}
     right = check_in_bundle(out, tmp_path, sandbox, "kv-cache", STEPS["in place"])
-    assert right.passed and len(right.cases) == 9 and right.diagnosis is None
+    assert right.passed and len(right.cases) == 10 and right.diagnosis is None
     late = check_in_bundle(out, tmp_path, sandbox, "kv-cache", NAMED["cache written at index + 1"])
     assert not late.passed and late.diagnosis["name"] == "cache written at index + 1"  # from the bundled outputs
     unwritten = check_in_bundle(out, tmp_path, sandbox, "kv-cache", NAMED["cache never written"])
@@ -327,7 +327,7 @@ def test_generate_from_the_bundle(public_bundle, tmp_path, sandbox):
     with_top_k = [c for c in sampling if c["inputs"]["top_k"] is not None]
     assert with_top_k and all(len(c["expected"]["contexts"]) > 1 for c in with_top_k)  # every reachable context
     right = check_in_bundle(out, tmp_path, sandbox, "generate", OWN_CACHE)
-    assert right.passed and len(right.cases) == 11 and right.diagnosis is None
+    assert right.passed and len(right.cases) == 14 and right.diagnosis is None
     padded = check_in_bundle(out, tmp_path, sandbox, "generate", NAMED["finished rows padded with 0"])
     assert not padded.passed and padded.diagnosis["name"] == "finished rows padded with 0"  # from the bundled outputs
     for how in ("top_k ignored", "temperature ignored"):
@@ -347,7 +347,7 @@ def test_export_student_reports_each_problems_mode(tmp_path):
     assert done.returncode == 0, done.stderr
     lines = {line.split()[0]: line for line in done.stdout.splitlines() if line.startswith("  ")}
     assert "11 public cases with expected outputs" in lines["layer-norm"]
-    assert "6 public cases judged by its public judge" in lines["sample"]  # checkable, not "instructor's only"
+    assert "7 public cases judged by its public judge" in lines["sample"]  # checkable, not "instructor's only"
     assert f"pip install ./{learner_spec().filename}" in done.stdout
 
 

@@ -269,3 +269,68 @@ def test_banned_attention_is_flagged(grade):
     report = grade("generate", source)
     assert not report.passed and report.score == 0.0
     assert any(v.kind == "banned" for v in report.violations), report.violations
+
+
+# Single-edit variants of a correct loop that the shipped cases let through (issue 19, item 6):
+# small forward-pass errors greedy decoding must see, and a sampler clamped to the number of rows.
+_LN = "return (x - m) / torch.sqrt(((x - m) ** 2).mean(-1, keepdim=True) + eps)"
+_CORRECT_DRAW = ".squeeze(-1).clamp(max=probs.shape[-1] - 1)"
+_DRAW_CALL = "nxt = draw(probs_of(logits, temperature, top_k), generator)"
+SMALL_EDITS = {
+    "eps outside the square root": edit(RECOMPUTE, _LN,
+                                        "return (x - m) / (torch.sqrt(((x - m) ** 2).mean(-1, keepdim=True)) + eps)"),
+    "var - eps": edit(RECOMPUTE, _LN, "return (x - m) / torch.sqrt(((x - m) ** 2).mean(-1, keepdim=True) - eps)"),
+    "no eps": edit(RECOMPUTE, _LN, "return (x - m) / torch.sqrt(((x - m) ** 2).mean(-1, keepdim=True))"),
+    "GELU constant 0.04": edit(RECOMPUTE, "0.044715", "0.04"),
+    "ids clamped to the number of rows": edit(RECOMPUTE, _CORRECT_DRAW, ".squeeze(-1).clamp(max=probs.shape[0] - 1)"),
+}
+
+# Correct in other styles: greedy must never flip on the small-margin cases.
+STYLES = {
+    "float64 inside": edit(RECOMPUTE, "logits = forward(ids, w_emb, pos_embed, blocks_weights, num_heads)[:, -1]",
+                           "logits = forward(ids, w_emb.double(), pos_embed.double(), blocks_weights.double(), "
+                           "num_heads)[:, -1]"),
+    "var(unbiased=False), einsum attention": edit(edit(RECOMPUTE, _LN, "return (x - m) / torch.sqrt(x.var(-1, "
+                                                       "keepdim=True, unbiased=False) + eps)"),
+                                                  "(q @ k.transpose(-1, -2) / math.sqrt(dh))",
+                                                  "(torch.einsum('nhqd,nhkd->nhqk', q, k) / math.sqrt(dh))"),
+    "own KV cache": OWN_CACHE,
+}
+
+
+@pytest.mark.parametrize("label", SMALL_EDITS)
+def test_small_edits_fail(grade, label):
+    report = grade("generate", SMALL_EDITS[label])
+    assert not report.passed
+    failed = {c.name for c in report.cases if not c.passed}
+    new_cases = {"greedy: close top-2 logits", "greedy: a residual stream near eps", "sampling: 8 rows, V = 48"}
+    assert failed & new_cases, failing_messages(report)
+
+
+@pytest.mark.parametrize("style", STYLES)
+def test_correct_styles_never_flip_a_close_greedy_token(grade, style):
+    report = grade("generate", STYLES[style])
+    assert report.passed, failing_messages(report)
+
+
+def test_close_and_tiny_cases_keep_their_margins(course):
+    ref = course.get("generate").reference
+    for seed in (0, 1):
+        cases = {c.name: c for c in ref.cases(seed)}
+        close = ref.greedy_margins(**cases["greedy: close top-2 logits"].pristine_inputs())
+        assert float(close.min()) >= 1e-3 and int((close < 1e-2).sum()) >= 3
+        tiny = cases["greedy: a residual stream near eps"].pristine_inputs()
+        assert float(tiny["w_emb"].abs().max()) < 1e-2  # the stream is tiny: eps = 1e-5 matters
+        assert float(ref.greedy_margins(**tiny, relative=True).min()) >= 1e-3
+
+
+def test_state_blind_generate_fails_on_a_later_state(grade):
+    source = edit(RECOMPUTE, "def generate(prompt_ids,", "_calls = {}\n\ndef generate(prompt_ids,")
+    source = edit(source, "    ids = prompt_ids\n", "    ids = prompt_ids\n"
+                  "    if generator is not None:\n"
+                  "        seed = generator.initial_seed()\n"
+                  "        _calls[seed] = _calls.get(seed, 0) + 1\n"
+                  "        generator = torch.Generator().manual_seed((seed * 31 + _calls[seed]) % (2 ** 62))\n")
+    report = grade("generate", source)
+    assert not report.passed
+    assert "not generator.initial_seed()" in failing_messages(report) or "global RNG" in failing_messages(report)

@@ -10,6 +10,7 @@ from torch.utils.flop_counter import FlopCounterMode
 from conftest import failing_messages
 from grader.inprocess import judge_in_process
 from grader.judge import public_judge_module
+from lm_solutions import KV_BREAKERS, KV_CORRECT
 
 
 def _judged(problem, entry):
@@ -24,7 +25,14 @@ def test_reference_step_matches_the_full_forward(course):
                                        inp["num_heads"])
         expected = full[:, -1] if "cache" in inp else full
         tol = 1e-5 if full.dtype == torch.float32 else 1e-12
-        torch.testing.assert_close(ref.drive(ref.causal_lm_step, **inp), expected, atol=tol, rtol=1e-5)
+        got = ref.drive(ref.causal_lm_step, **inp)
+        if "schedule" in inp:  # a call whose token and cache are one sequence's gives that sequence's logits
+            other = ref.M.causal_lm_forward(inp["other_ids"], inp["w_emb"], inp["pos_embed"], inp["blocks_weights"],
+                                            inp["num_heads"])
+            own = [(j, (full, other)[a][:, t]) for j, (t, a, b) in enumerate(inp["schedule"].tolist()) if a == b]
+            assert {a for _, a, b in inp["schedule"].tolist() if a != b} == {0, 1}  # and some calls mix them
+            got, expected = got[:, [j for j, _ in own]], torch.stack([e for _, e in own], dim=1)
+        torch.testing.assert_close(got, expected, atol=tol, rtol=1e-5)
 
 
 def test_flop_formulas_are_what_the_counter_measures(course):
@@ -248,7 +256,8 @@ def test_step_that_keeps_state_fails_on_a_cache_it_did_not_fill(grade):
     assert not report.passed
     failed = [c.name for c in report.cases if not c.passed]
     assert failed == ["cache filled by the reference, step at index 7",
-                      "cache filled by the reference, index = max_len - 1"], failing_messages(report)
+                      "cache filled by the reference, index = max_len - 1",
+                      "two sequences in turns, caches swapped"], failing_messages(report)
 
 
 def test_heads_split_the_wrong_way_fail_unnamed(grade):
@@ -279,3 +288,54 @@ def test_banned_uses_are_flagged(grade, banned, line):
     report = grade("kv-cache", source[:start] + "        " + line + banned + source[end:])
     assert not report.passed and report.score == 0.0
     assert any(v.kind == "banned" for v in report.violations), report.violations
+
+
+# --------------------------------------------------------------------------- a step's output follows its arguments alone;
+# its work is what it computes (issue 16, class 7)
+@pytest.mark.parametrize("style", KV_CORRECT)
+def test_correct_styles_pass_within_the_work_budget(grade, style):
+    report = grade("kv-cache", KV_CORRECT[style])
+    assert report.passed, failing_messages(report)
+
+
+@pytest.mark.parametrize("label", KV_BREAKERS)
+def test_steps_that_keep_history_or_redo_the_prefix_fail(grade, label):
+    report = grade("kv-cache", KV_BREAKERS[label])
+    assert not report.passed
+    messages = failing_messages(report)
+    assert "two sequences in turns, caches swapped" in [c.name for c in report.cases if not c.passed], messages
+    if "recomputed" in label:  # the work check sees the broadcast products and loops
+        assert "whatever ops it uses" in messages, messages
+
+
+def test_interleaved_case_alone_catches_a_history_keeper(course):
+    # Work aside: on the interleaved schedule the logits of a step that replays its own token
+    # history are those of the wrong prefix.
+    problem = course.get("kv-cache")
+    namespace = {}
+    exec(KV_BREAKERS["history in a module list, prefix recomputed by broadcast sums"], namespace)
+    case = next(c for c in problem.reference.cases(1) if "schedule" in c.inputs)
+    from grader.inprocess import load_probe, run_in_process
+    from grader.judge import case_tolerance, case_verdicts
+
+    verdicts = case_verdicts(problem, case, run_in_process(problem, load_probe(problem), namespace["causal_lm_step"],
+                                                           case), case_tolerance(problem, case))
+    logits = verdicts[0]
+    assert not logits.passed and "two sequences are decoded in turns" in logits.message, logits.message
+
+
+def test_work_counts_what_broadcast_products_and_sums_compute(course):
+    from grader.course import load_module_from_path
+
+    probe = load_module_from_path("_kv_probe_for_work", course.get("kv-cache").probe_path)
+    a, b = torch.randn(3, 5, 7), torch.randn(7, 4)
+    counted = {}
+    for name, fn in {"matmul": lambda: a @ b, "broadcast": lambda: (a[..., :, None] * b).sum(-2),
+                     "view": lambda: a.transpose(1, 2)[0, :2]}.items():
+        mode = probe.MatmulFlops()
+        with mode:
+            fn()
+        counted[name] = (mode.total, mode.work)
+    assert counted["matmul"] == (2 * 3 * 5 * 7 * 4,) * 2
+    assert counted["broadcast"] == (0, 2 * 3 * 5 * 7 * 4)  # the product writes 420 elements, the sum reads them
+    assert counted["view"] == (0, 0)

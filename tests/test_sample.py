@@ -10,7 +10,7 @@ import torch
 from conftest import failing_messages
 from grader.inprocess import LocalContext, run_in_process
 from grader.judge import case_verdicts, public_judge_module
-from sampling_solutions import BANNED, CORRECT, WRONG
+from sampling_solutions import BANNED, CONTRACT_BREAKERS, CORRECT, WRONG
 
 
 def test_chi_square_p_value_matches_the_closed_form(course):
@@ -133,3 +133,26 @@ def test_numpy_random_is_banned_and_the_guard_survives_it(grade):
     report = grade("sample", source, localise=False)
     assert not report.passed
     assert [(v.api, v.line) for v in report.violations if v.kind == "banned"] == [("numpy.random", 5)]
+
+
+@pytest.mark.parametrize("label", CONTRACT_BREAKERS)
+def test_draws_not_independent_or_not_from_the_state_fail(grade, label):
+    words, source = CONTRACT_BREAKERS[label]
+    report = grade("sample", source)
+    assert not report.passed
+    assert words in failing_messages(report), failing_messages(report)
+
+
+def test_too_even_counts_fail_and_multinomial_counts_pass():
+    from grader.compare import fit, pair_fit
+
+    probs = torch.tensor([[0.1, 0.2, 0.15, 0.05, 0.2, 0.1, 0.12, 0.08]], dtype=torch.float64)
+    even = (probs * 10000).round().long()  # exactly the expected counts: no independent draws do that
+    assert not fit(even, probs, 10000).passed and "too evenly spread" in fit(even, probs, 10000).message
+    g = torch.Generator().manual_seed(0)
+    draws = torch.searchsorted(probs[0].cumsum(0), torch.rand(10000, generator=g, dtype=torch.float64), right=True)
+    counts = torch.bincount(draws, minlength=8)[None]
+    assert fit(counts, probs, 10000).passed
+    cls = torch.zeros(5000, dtype=torch.long)
+    assert pair_fit(draws[0::2], draws[1::2], probs, cls, cls, "pairs").passed
+    assert not pair_fit(draws[0::2], draws[0::2], probs, cls, cls, "pairs").passed  # a pair that is one draw twice

@@ -5,8 +5,10 @@ Greedy cases: the ids against the reference's (`expected["ids"]`), token for tok
 Sampling cases never compare a seeded token. They check what every correct sampler
 satisfies: the prompt kept, ids in range, ended rows stay ended, every drawn token among
 the top-k of its own context, and the same generator seed giving the same output whatever
-the global RNG; and a chi-square test of the first new token of each prompt's copies
-against `expected["first_probs"]`. The top-k check needs the logits of every context
+the global RNG (and a later state of a generator with that seed giving another output);
+a two-sided chi-square test of the first new token of each prompt's copies against
+`expected["first_probs"]` (too far from it, or too even for independent draws), and a
+test of neighbouring rows' first tokens against independence. The top-k check needs the logits of every context
 the learner's rows pass through: the cases are small enough (a few prompts, top_k = 4,
 three new tokens) that `expected["contexts"]` holds the reference's last-position logits
 for every context a sampler can reach (ids joined by commas -> (V,) logits); a row whose
@@ -15,7 +17,7 @@ context is not there drew a token outside the top-k before, which is reported fi
 
 import torch
 
-from grader.compare import UNCHANGED_INPUTS, Comparison, compare_tensors, fit
+from grader.compare import UNCHANGED_INPUTS, Comparison, compare_tensors, fit, pair_fit
 
 TOP_K_MARGIN = 1e-3  # a drawn token within this of the k-th scaled logit counts as in the top k (rounding)
 
@@ -160,6 +162,13 @@ def reproducible(value, out, N) -> list[Comparison]:
         verdicts.append(Comparison(False, f"two different generator seeds gave the same {N} rows: draw from the "
                                    "generator you are given, not from one you seed yourself",
                                    rule="the draws come from the generator you are given"))
+    later = (value.get("rerun") or {}).get("samples_later_state")  # same initial seed, a later state
+    same_for_all = type(other) is torch.Tensor and torch.equal(other, out)
+    if not same_for_all and type(later) is torch.Tensor and later.shape == out.shape and torch.equal(later, out) and N > 1:
+        verdicts.append(Comparison(False, f"a generator seeded as in the first run but advanced beyond its seed (a "
+                                   f"later state) gave the same {N} rows as the fresh one, in a separate process: the "
+                                   "draws must follow the generator's state, not generator.initial_seed() (or a count "
+                                   "of calls)", rule="the draws come from the generator's state"))
     return verdicts
 
 
@@ -194,6 +203,12 @@ def judge_sampling(case, inputs, value, expected):
     if not verdict.passed:
         verdict.message = verdict.message.replace("the given probabilities", what)
     verdicts.append(verdict)
+    if n >= 2:  # neighbouring rows (2j, 2j + 1) drew their first new tokens independently
+        half = N // 2
+        j = torch.arange(half)
+        flat = new[:, 0]
+        verdicts.append(pair_fit(flat[0:2 * half:2], flat[1:2 * half:2], probs, (2 * j) % R, (2 * j + 1) % R,
+                                 "the first new tokens of neighbouring rows (row 2j with row 2j + 1)"))
     verdicts += reproducible(value, out, N)
     verdicts.append(inputs_unchanged(inputs, value.get("inputs_after") or {}))
     return verdicts

@@ -4,7 +4,9 @@ Greedy cases: one call; the output is compared token for token in the parent.
 Sampling cases: the generator is built here from the case's seed. The call runs once
 with the global RNG seeded one way, again with the same generator seed and the global
 RNG seeded another way (the output must not change), and once with another generator
-seed. The parent tests the samples statistically; no seeded token is ever compared.
+seed; in the rerun's process a generator with the same seed in a later state goes first
+(its output must differ). The parent tests the samples statistically; no seeded token is
+ever compared.
 """
 
 import torch
@@ -34,7 +36,15 @@ def probe(entry, inputs, ctx):
         # The grader's fresh rerun: a separate process, another global RNG state, the
         # same generator seed. Nothing remembered in one process can fake it.
         torch.manual_seed(opts["global_seeds"][1])
-        return {"samples": _run(entry, inputs, ctx, opts["seed"])}
+        # First, a generator with the case's seed in a later state (advanced here, its state
+        # copied): the output must follow the state, not generator.initial_seed().
+        advanced = _generator(opts["seed"])
+        torch.rand(opts.get("advance", 997), generator=advanced)
+        later = torch.Generator()
+        later.set_state(advanced.get_state())
+        args = {k: v.clone() if type(v) is torch.Tensor else v for k, v in inputs.items()}
+        samples_later = ctx.call(entry, **args, generator=later)
+        return {"samples": _run(entry, inputs, ctx, opts["seed"]), "samples_later_state": samples_later}
     torch.manual_seed(opts["global_seeds"][0])
     args = dict(inputs, generator=_generator(opts["seed"]))
     samples = ctx.call(entry, **args)

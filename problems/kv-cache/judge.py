@@ -5,8 +5,11 @@ implementation filled: a decode case carries the reference's cache after all its
 filled-cache case carries the cache for positions < index (`cache`) and runs one step.
 So what each step must return is fixed in advance: `expected` holds the reference's
 logits at each step's index (`logits`, (N, steps, V)) and the keys and values it writes
-there (`written`, (steps, num_blocks, 2, N, num_heads, d_head)). The work of each call is
-checked from the FLOPs problems/kv-cache/probe.py counted.
+there (`written`, (steps, num_blocks, 2, N, num_heads, d_head)). An interleaved case
+carries a `schedule` of calls over two sequences (A: `input_ids`, `reference_cache`; B:
+`other_ids`, `other_cache`), so what a step returns must follow its arguments alone. The
+work of each call is checked from what problems/kv-cache/probe.py counted: the FLOPs of
+matrix products, and everything the step computes, whatever the ops are named.
 """
 
 import torch
@@ -14,6 +17,16 @@ import torch
 from grader.compare import UNCHANGED_INPUTS, Comparison, compare_tensors
 
 FLOP_FACTOR = 2.0  # a step may do up to this multiple of a cached step's matmul work
+# All the work a step computes (problems/kv-cache/probe.py counts every op: products their
+# FLOPs, other ops the elements they read or write, views nothing) may be up to WORK_FACTOR
+# times a cached step's matmul FLOPs plus CACHE_PASSES passes over the whole cache (a copy,
+# a cast to float64 and back, attention masked over every slot) and WEIGHT_PASSES over the
+# weights (a cast, a transposed copy of the head). Correct steps in several
+# styles measure 1.1-1.4x the FLOPs alone (benchmarks/kv_work_margins.py); redoing the prefix
+# by broadcast products or loops crosses the budget within a few indices.
+WORK_FACTOR = 2.0
+CACHE_PASSES = 4
+WEIGHT_PASSES = 2
 
 CACHE_NEVER_WRITTEN = {
     "name": "cache never written",
@@ -24,17 +37,35 @@ CACHE_NEVER_WRITTEN = {
 
 
 # --------------------------------------------------------------------------- what each call gets
-def step_indices(inputs) -> list[int]:
-    """The indices the probe calls the step at: every position, or the last one on a filled cache."""
+IDS = ("input_ids", "other_ids")  # a schedule row's "tokens from": 0 or 1
+CACHES = ("reference_cache", "other_cache")  # and its "cache from"
+
+
+def step_calls(inputs) -> list[tuple[int, str, str]]:
+    """(index, the input whose tokens it gets, the input whose cache it gets) of every call the
+    probe makes: every position of `input_ids` on `reference_cache`; one step at the last
+    index on a filled `cache`; or, with a `schedule` (rows: index, tokens from, cache from),
+    two sequences interleaved, some steps handed the other sequence's cache."""
+    if "schedule" in inputs:
+        return [(int(t), IDS[int(a)], CACHES[int(b)]) for t, a, b in inputs["schedule"].tolist()]
     T = inputs["input_ids"].shape[1]
-    return [T - 1] if "cache" in inputs else list(range(T))
-
-
-def cache_before(inputs, t):
-    """The cache the probe hands the step at index t (problems/kv-cache/probe.py does the same)."""
     if "cache" in inputs:
+        return [(T - 1, "input_ids", "cache")]
+    return [(t, "input_ids", "reference_cache") for t in range(T)]
+
+
+def step_indices(inputs) -> list[int]:
+    """The index of every call."""
+    return [t for t, _, _ in step_calls(inputs)]
+
+
+def cache_before(inputs, call):
+    """The cache the probe hands a call (problems/kv-cache/probe.py does the same): a filled
+    `cache` as it is, or a reference cache zeroed from the call's index on."""
+    t, _, key = call
+    if key == "cache":
         return inputs["cache"]
-    cache = inputs["reference_cache"].clone()
+    cache = inputs[key].clone()
     cache[:, :, :, :, t:] = 0
     return cache
 
@@ -76,6 +107,41 @@ def check_flops(inputs, flops, indices, tol_factor=FLOP_FACTOR) -> Comparison:
                               + f"recomputing the whole prefix costs {redo:,}{later}. Your step does work for earlier "
                               "positions: project only the new token and read the earlier keys and values from "
                               "the cache", details={"index": t, "flops": f, "cached_flops": need, "budget": budget},
+                              rule="a step does the work of one new token: it projects only that token and reads the "
+                                   "earlier keys and values from the cache, never recomputing the prefix")
+    return Comparison(True, "")
+
+
+def cache_elements(N, d, num_blocks, max_len):
+    return num_blocks * 2 * N * max_len * d
+
+
+def weight_elements(d, num_blocks, vocab, pos_rows):
+    return vocab * d + pos_rows * d + num_blocks * 6 * d * d
+
+
+def work_budget(N, d, num_blocks, vocab, max_len, pos_rows):
+    return WORK_FACTOR * (cached_flops(N, d, num_blocks, vocab, max_len)
+                          + CACHE_PASSES * cache_elements(N, d, num_blocks, max_len)
+                          + WEIGHT_PASSES * weight_elements(d, num_blocks, vocab, pos_rows))
+
+
+def check_work(inputs, work, indices) -> Comparison:
+    """Everything a step computes, whatever the ops are named, within work_budget."""
+    w_emb, bw = inputs["w_emb"], inputs["blocks_weights"]
+    N, vocab, d, num_blocks = inputs["input_ids"].shape[0], w_emb.shape[0], w_emb.shape[1], bw.shape[0]
+    if not isinstance(work, list) or len(work) != len(indices):
+        return Comparison(False, "the work of your steps was not recorded")
+    budget = work_budget(N, d, num_blocks, vocab, inputs["max_len"], inputs["pos_embed"].shape[0])
+    for t, w in zip(indices, work):
+        if not isinstance(w, (int, float)) or w > budget:
+            need = cached_flops(N, d, num_blocks, vocab, t + 1)
+            return Comparison(False, f"the step at index {t} computed {w:,.0f} operations (FLOPs of products and "
+                              f"elements of every other op), {w / need:.1f}x the FLOPs a cached step needs ({need:,}; "
+                              f"the budget is {budget:,.0f}). Your step does work for earlier positions, whatever "
+                              "ops it uses (broadcast products and sums, loops): project only the new token and read "
+                              "the earlier keys and values from the cache",
+                              details={"index": t, "work": w, "cached_flops": need, "budget": budget},
                               rule="a step does the work of one new token: it projects only that token and reads the "
                                    "earlier keys and values from the cache, never recomputing the prefix")
     return Comparison(True, "")
@@ -129,27 +195,43 @@ def check_cache(before, after, expected_written, index, tol, when) -> Comparison
     return Comparison(False, msg, details={"position": index, "index": index})
 
 
-def check_caches(inputs, caches, written, indices, tol) -> Comparison:
+def check_caches(inputs, caches, written, calls, tol) -> Comparison:
     """Each returned cache: what the step was handed, plus this index's keys and values."""
-    for j, t in enumerate(indices):
+    for j, call in enumerate(calls):
+        t = call[0]
         after = caches[j] if j < len(caches) else None
-        verdict = check_cache(cache_before(inputs, t), after, written[j], t, tol, f"by the step at index {t}")
+        verdict = check_cache(cache_before(inputs, call), after, written[j], t, tol, f"by the step at index {t}"
+                              + _whose(inputs, call, j))
         if not verdict.passed:
             return verdict
     return Comparison(True, "")
 
 
 # --------------------------------------------------------------------------- logits
-def check_logits(expected_logits, steps, indices, tol, filled: bool) -> Comparison:
+def _whose(inputs, call, j) -> str:
+    """Which sequence's tokens and cache a scheduled call got, in words."""
+    if "schedule" not in inputs:
+        return ""
+    names = {"input_ids": "A", "other_ids": "B", "reference_cache": "A", "other_cache": "B"}
+    return f" (call {j + 1}: sequence {names[call[1]]}'s token, " \
+           f"sequence {names[call[2]]}'s cache)"
+
+
+def check_logits(expected_logits, steps, inputs, tol) -> Comparison:
     """Each step's logits against the reference's at its index; the first wrong one is reported."""
     verdict = Comparison(True, "", 0.0)
-    for j, t in enumerate(indices):
+    for j, call in enumerate(step_calls(inputs)):
+        t = call[0]
         got = steps[j] if j < len(steps) else None
-        c = compare_tensors(expected_logits[:, j], got, *tol, label=f"logits at index {t}")
+        c = compare_tensors(expected_logits[:, j], got, *tol, label=f"logits at index {t}" + _whose(inputs, call, j))
         if not c.passed:
-            if filled:
+            if "cache" in inputs:
                 c.message += (" (here your step runs once, on a cache a correct implementation filled: if the "
                               "decode cases pass, your step does not take the past from the cache it is given)")
+            elif "schedule" in inputs:
+                c.message += (" (here two sequences are decoded in turns and some steps get the other sequence's "
+                              "cache: the logits must follow the token and the cache a call is handed, never "
+                              "tokens or keys kept from earlier calls)")
             return c
         verdict.max_abs_error = max(verdict.max_abs_error, c.max_abs_error or 0.0)
     return verdict
@@ -173,11 +255,14 @@ def judge(case, value, tol, expected):
     if "error" in value:
         return Comparison(False, str(value["error"]))
     indices = step_indices(inputs)
-    logits = check_logits(expected["logits"], value.get("logits") or [], indices, tol, filled="cache" in inputs)
-    cache = check_caches(inputs, value.get("caches") or [], expected["written"], indices, tol)
+    logits = check_logits(expected["logits"], value.get("logits") or [], inputs, tol)
+    cache = check_caches(inputs, value.get("caches") or [], expected["written"], step_calls(inputs), tol)
     if not logits.passed and not cache.passed:
         logits.message += f"; also, {cache.message}"
-    verdicts = [logits, cache, check_flops(inputs, value.get("flops"), indices)]
+    work = check_flops(inputs, value.get("flops"), indices)
+    if work.passed:
+        work = check_work(inputs, value.get("work"), indices)
+    verdicts = [logits, cache, work]
     # An edited input explains every other failure: say it first.
     unchanged = inputs_unchanged(inputs, value.get("inputs_after") or {})
     return verdicts if unchanged.passed else [unchanged] + verdicts

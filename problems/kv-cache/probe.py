@@ -4,10 +4,14 @@ Every call gets a cache a correct implementation filled. Without a `cache` input
 the step for every position of `input_ids`, the call at index t with `reference_cache`
 (the reference's cache after all the steps) zeroed from position t on, as
 problems/kv-cache/judge.py's `cache_before` says. With one (filled for positions <
-index), call the step once, at the last index. Every call's work is counted in FLOPs of
-matrix multiplies, as FlopCounterMode counts them (2 * m * k * n per product), by a
-small dispatch mode: FlopCounterMode's own mode imports torch._dynamo (and sympy) on
-first use, seconds in every sandboxed run. The parent judges.
+index), call the step once, at the last index. With a `schedule` (rows: index, whose
+tokens, whose cache), the calls interleave two sequences and hand some steps a cache
+filled for the other sequence's tokens: a step that keeps the token history between
+calls gives that history's logits, not the ones the cache it is handed implies. Every
+call's work is counted: FLOPs of matrix multiplies, as FlopCounterMode counts them
+(2 * m * k * n per product), and the elements every other op computes, by a small
+dispatch mode: FlopCounterMode's own mode imports torch._dynamo (and sympy) on first
+use, seconds in every sandboxed run. The parent judges.
 """
 
 import torch
@@ -18,10 +22,16 @@ aten = torch.ops.aten
 
 class MatmulFlops(TorchDispatchMode):
     """Counts 2 * m * k * n for every matrix product the aten layer sees (mm, addmm,
-    bmm, baddbmm; also mv, addmv and dot, which FlopCounterMode leaves out)."""
+    bmm, baddbmm; also mv, addmv and dot, which FlopCounterMode leaves out) in `total`,
+    and in `work` what every op computes, whatever it is named: a product its FLOPs, a
+    view nothing, any other op the elements it reads or writes, whichever is more (a
+    broadcast multiply (N, t, d, d) writes N t d d elements, the sum over it reads them).
+    A step that redoes the prefix with broadcast products and sums, or loops of them,
+    costs what it computes."""
 
     PRODUCTS = {aten.mm: 0, aten.bmm: 0, aten.addmm: 1, aten.baddbmm: 1, aten.mv: 0, aten.addmv: 1, aten.dot: 0,
                 aten.vdot: 0}
+    FREE = {aten._unsafe_view, aten.lift_fresh, aten.detach, aten.alias, aten._local_scalar_dense}
 
     @classmethod
     def _should_skip_dynamo(cls) -> bool:
@@ -30,21 +40,54 @@ class MatmulFlops(TorchDispatchMode):
     def __init__(self):
         super().__init__()
         self.total = 0
+        self.work = 0
 
     def __torch_dispatch__(self, func, types, args=(), kwargs=None):
-        first = self.PRODUCTS.get(func.overloadpacket)
+        out = func(*args, **(kwargs or {}))
+        packet = func.overloadpacket
+        first = self.PRODUCTS.get(packet)
         if first is not None:
             a, b = args[first], args[first + 1]
             # a: (..., m, k) or (k,); b: (..., k, n) or (k,): 2 * (a.numel() * n), n = 1 for a vector b.
-            self.total += 2 * a.numel() * (b.shape[-1] if b.dim() >= 2 else 1)
-        return func(*args, **(kwargs or {}))
+            flops = 2 * a.numel() * (b.shape[-1] if b.dim() >= 2 else 1)
+            self.total += flops
+            self.work += flops
+        elif not func.is_view and packet not in self.FREE:
+            self.work += max(_elements(args) + _elements((kwargs or {}).values()), _elements((out,)))
+        return out
 
 
-def cache_before(inputs, t):
-    """The cache the step at index t is handed (the same as the judge's `cache_before`)."""
+def _elements(values) -> int:
+    """Elements of every tensor among `values` (lists of tensors included)."""
+    n = 0
+    for v in values:
+        if isinstance(v, torch.Tensor):
+            n += v.numel()
+        elif isinstance(v, (list, tuple)):
+            n += sum(x.numel() for x in v if isinstance(x, torch.Tensor))
+    return n
+
+
+IDS = ("input_ids", "other_ids")  # whose tokens a scheduled call gets
+CACHES = ("reference_cache", "other_cache")  # whose cache
+
+
+def step_calls(inputs) -> list[tuple[int, str, str]]:
+    """(index, tokens from, cache from) of every call, as problems/kv-cache/judge.py's step_calls."""
+    if "schedule" in inputs:
+        return [(int(t), IDS[int(a)], CACHES[int(b)]) for t, a, b in inputs["schedule"].tolist()]
+    T = inputs["input_ids"].shape[1]
     if "cache" in inputs:
+        return [(T - 1, "input_ids", "cache")]
+    return [(t, "input_ids", "reference_cache") for t in range(T)]
+
+
+def cache_before(inputs, call):
+    """The cache a call is handed (the same as the judge's `cache_before`)."""
+    t, _, key = call
+    if key == "cache":
         return inputs["cache"]
-    cache = inputs["reference_cache"].clone()
+    cache = inputs[key].clone()
     cache[:, :, :, :, t:] = 0
     return cache
 
@@ -58,22 +101,22 @@ def zero_cache(inputs):
 
 
 def probe(entry, inputs, ctx):
-    ids = inputs["input_ids"]
     w_emb, pos_embed, blocks_weights = inputs["w_emb"], inputs["pos_embed"], inputs["blocks_weights"]
     num_heads = inputs["num_heads"]
-    T = ids.shape[1]
-    indices = [T - 1] if "cache" in inputs else list(range(T))
+    calls = step_calls(inputs)
     # Without a reference cache (the explanations' ablation stages), the steps chain their own caches.
     chained = "cache" not in inputs and inputs.get("reference_cache") is None
     running = zero_cache(inputs) if chained else None
-    logits, caches, flops = [], [], []
-    for t in indices:
+    logits, caches, flops, work = [], [], [], []
+    for call in calls:
+        t, ids = call[0], inputs[call[1]]
         counter = MatmulFlops()
         with counter:
             result = ctx.call(entry, token_ids=ids[:, t].clone(), index=t,
-                              cache=running if chained else cache_before(inputs, t), w_emb=w_emb,
+                              cache=running if chained else cache_before(inputs, call), w_emb=w_emb,
                               pos_embed=pos_embed, blocks_weights=blocks_weights, num_heads=num_heads)
         flops.append(int(counter.total))
+        work.append(int(counter.work))
         if type(result) not in (tuple, list) or len(result) != 2:
             return {"error": f"the step at index {t} returned a {type(result).__name__}; "
                              "expected a tuple (logits, cache)"}
@@ -89,4 +132,5 @@ def probe(entry, inputs, ctx):
         output = logits[0]
     else:
         output = torch.stack(logits, dim=1) if same else None
-    return {"output": output, "logits": logits, "caches": caches, "flops": flops, "inputs_after": after}
+    return {"output": output, "logits": logits, "caches": caches, "flops": flops, "work": work,
+            "inputs_after": after}

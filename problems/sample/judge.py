@@ -5,8 +5,11 @@ back, never the reference.
 A correct sampler's draws depend on how it spends the generator's random numbers, so
 no seeded token is ever compared. Instead the probe draws a large batch of rows with
 known distributions and this judge tests the draws: ids in range, no token of
-probability 0, a chi-square goodness-of-fit test at level ALPHA per case, and (in one
-case) reproducibility under a fixed generator seed whatever the global RNG. The
+probability 0, a two-sided chi-square test at level ALPHA per case (counts too far from
+the probabilities, or too close for independent draws), a test of neighbouring rows'
+pairs against independence, and (in one case) reproducibility under a fixed generator
+seed whatever the global RNG, two successive calls on one generator drawn independently,
+and new draws from a generator with the same seed in a later state. The
 test itself (`chi_square`, `fit`, ALPHA) is grader.compare's, shared with generate's
 public judge.
 """
@@ -16,6 +19,7 @@ import torch
 # The chi-square test lives in grader.compare, shared with generate's public judge; its
 # names stay importable from here (tests and benchmarks use them).
 from grader.compare import ALPHA, MIN_EXPECTED, OUTPUT_TYPE, UNCHANGED_INPUTS, Comparison, chi_square, fit  # noqa: F401
+from grader.compare import pair_fit
 
 
 # --------------------------------------------------------------------------- the draws
@@ -65,6 +69,13 @@ NOT_ADVANCED = {
                    "its current state, so two calls on one generator gave the same draws.",
     "hint": "Draw from the generator itself, torch.rand(..., generator=generator): it advances as it is used.",
 }
+SEED_ONLY = {
+    "name": "draws decided by the seed, not the generator's state",
+    "explanation": "A generator with the same initial seed but a later state (advanced by earlier draws) gave the "
+                   "very same draws as a fresh one: the draws follow generator.initial_seed() (and perhaps a count "
+                   "of calls), not the generator's state.",
+    "hint": "Draw from the generator itself, torch.rand(..., generator=generator); never read its seed.",
+}
 OWN_SEED = {
     "name": "a fixed seed instead of the generator",
     "explanation": "The draws come from a generator the code makes itself with a fixed seed, so every generator "
@@ -80,10 +91,30 @@ def judge(case, value: dict, tolerance, expected=None) -> list[Comparison]:
     check, counts = validate(value.get("draws"), rows, n, "draws")
     if counts is None:
         return [check]
-    verdicts = [fit(counts, rows, n)]
+    verdicts = [fit(counts, rows, n), neighbours_independent(value["draws"], rows)]
     if opts.get("reproducible"):
         verdicts += _reproducibility(case, value, counts)
     return verdicts
+
+
+def neighbours_independent(draws, rows) -> Comparison:
+    """Rows 2j and 2j + 1 of one call (distributions 2j % R and (2j + 1) % R) are drawn
+    independently: their pairs follow the product of the two distributions."""
+    R = rows.shape[0]
+    half = draws.numel() // 2
+    if half < 2:
+        return Comparison(True, "")
+    j = torch.arange(half)
+    return pair_fit(draws[0:2 * half:2], draws[1:2 * half:2], rows, (2 * j) % R, (2 * j + 1) % R,
+                    "the draws of neighbouring rows (row 2j with row 2j + 1) of one call")
+
+
+def calls_independent(before, after, rows) -> Comparison:
+    """Two successive calls on one generator: row i's two draws are independent."""
+    R = rows.shape[0]
+    cls = torch.arange(before.numel()) % R
+    return pair_fit(before, after, rows, cls, cls, "the draws of two successive calls on one generator (row i of "
+                    "the first call with row i of the second)")
 
 
 def _reproducibility(case, value: dict, counts) -> list[Comparison]:
@@ -108,10 +139,24 @@ def _reproducibility(case, value: dict, counts) -> list[Comparison]:
     out.append(check)
     advanced = value.get("draws_after_advance")
     check, _ = validate(advanced, rows, n, "draws (second call on the same generator)")
+    second_valid = check.passed
     if check.passed and torch.equal(advanced, draws):
         check = Comparison(False, "a second call on the same generator gave the very same draws: the generator must "
                            "advance as you draw from it (torch.rand(..., generator=generator)); deriving a seed from "
                            "it, or reseeding anything, repeats the same numbers", mistake=NOT_ADVANCED)
+    out.append(check)
+    before = value.get("draws_before_advance")
+    check, _ = validate(before, rows, n, "draws (first call on a generator)")
+    if check.passed and second_valid:
+        check = calls_independent(before, advanced, rows)
+    out.append(check)
+    later = (value.get("rerun") or {}).get("draws_later_state")  # same initial seed, a later state, a fresh process
+    check, _ = validate(later, rows, n, "draws (a generator with the same seed in a later state)")
+    if check.passed and torch.equal(later, draws):
+        check = Comparison(False, "a generator seeded as in the first run but advanced beyond its seed (a later "
+                           "state, generator.get_state() after some draws) gave the very same draws as the fresh "
+                           "generator, in a separate process: the draws must follow the generator's state, not its "
+                           "initial seed (or a count of calls)", mistake=SEED_ONLY)
     out.append(check)
     check, _ = validate(value.get("one_row"), rows[:1], 1, "a single row")
     out.append(check)

@@ -5,10 +5,12 @@ A case gives R distinct distributions (`probs`, shape (R, V)). The probe stacks
 i % R), calls `sample` once on it with a generator seeded from the case, and sends back
 the draws. The parent judges them: ids in range, never a token of probability 0, and a
 chi-square test per case. For the reproducibility case it also calls `sample` with
-another generator seed and on a single row; and the grader runs that case a second
+another generator seed, twice on one generator (the two calls' draws must be
+independent) and on a single row; and the grader runs that case a second
 time in a separate process (option `fresh_rerun`), where the probe reseeds the global
 RNG differently and draws with the same generator seed: a sampler that remembers its
-answers within one process cannot fake reproducibility.
+answers within one process cannot fake reproducibility. There it first draws with a
+generator of the same initial seed in a later state, which must give other draws.
 
 Nothing here is a verdict: "output" (the observed frequencies) only helps name a known
 mistake after the parent has judged the raw draws itself.
@@ -48,7 +50,16 @@ def probe(entry, inputs, ctx):
         # A separate process (the grader's fresh rerun), another global RNG state, the
         # same generator seed: only the generator may decide the draws.
         torch.default_generator.manual_seed(opts["global_seeds"][1])
-        return {"draws": ctx.call(entry, batch, _generator(opts["seed"]))}
+        # First, before any call with the plain seed: a generator with the same initial seed
+        # in a later state (its state set from one advanced by the probe). Draws must follow the
+        # state: a sampler keyed on initial_seed() (and a count of calls) repeats the first run.
+        advanced = _generator(opts["seed"])
+        torch.rand(opts.get("advance", 997), generator=advanced)
+        later = torch.Generator()
+        later.set_state(advanced.get_state())
+        out["draws_later_state"] = ctx.call(entry, rows.repeat(opts["draws"], 1), later)
+        out["draws"] = ctx.call(entry, batch, _generator(opts["seed"]))
+        return out
     torch.default_generator.manual_seed(opts["global_seeds"][0])
     out["draws"] = ctx.call(entry, batch, _generator(opts["seed"]))
     if opts.get("reproducible"):
@@ -56,7 +67,7 @@ def probe(entry, inputs, ctx):
         out["draws_other_seed"] = ctx.call(entry, given, _generator(opts["other_seed"]))
         out["probs_after"] = given
         advanced = _generator(opts["seed"])  # two calls on one generator: the second must draw afresh
-        ctx.call(entry, rows.repeat(opts["draws"], 1), advanced)
+        out["draws_before_advance"] = ctx.call(entry, rows.repeat(opts["draws"], 1), advanced)
         out["draws_after_advance"] = ctx.call(entry, rows.repeat(opts["draws"], 1), advanced)
         out["one_row"] = ctx.call(entry, rows[:1].clone(), _generator(opts["seed"]))
     freq = frequencies(out["draws"], R, V)
