@@ -97,12 +97,19 @@ def find_workspace(start: Path) -> Path | None:
     return None
 
 
+def interpreter() -> str:
+    """This Python, whatever name started it: `python` and `python3.11` (one a link to the
+    other, as a console script's shebang may name it) are one interpreter; two venvs over
+    one base Python are not (their prefixes differ)."""
+    return f"{os.path.realpath(sys.executable)}:{sys.prefix}"
+
+
 def server_key(cwd: Path, course_option: str | None) -> str:
     """One server per (user, Python, workspace or directory, course option, GRADER_* switches)."""
     workspace = find_workspace(cwd) or cwd.resolve()
     switches = sorted((k, v) for k, v in os.environ.items()
                       if k.startswith("GRADER_") and k not in PER_REQUEST_SWITCHES)
-    text = repr((os.getuid(), sys.executable, str(workspace), resolved_course(course_option), switches))
+    text = repr((os.getuid(), interpreter(), str(workspace), resolved_course(course_option), switches))
     return hashlib.sha256(text.encode()).hexdigest()[:20]
 
 
@@ -155,7 +162,7 @@ def fingerprint(course_option: str | None) -> str:
     """What a server loaded, as a digest: the grader package's files, the course's
     problems and references, torch, the interpreter."""
     digest = hashlib.sha256()
-    digest.update(f"{sys.executable}\0{sys.version}\0{_torch_stamp()}\n".encode())
+    digest.update(f"{interpreter()}\0{sys.version}\0{_torch_stamp()}\n".encode())
     _tree_stamp(PACKAGE_DIR, digest)
     for root in course_roots(course_option):
         digest.update(f"course {root}\n".encode())
