@@ -3,7 +3,9 @@ reference is loaded, and a `grade` helper that checks source text in-process."""
 
 from __future__ import annotations
 
+import os
 import textwrap
+import uuid
 from pathlib import Path
 
 import pytest
@@ -17,6 +19,9 @@ _SANDBOX: Sandbox | None = None
 
 def pytest_configure(config):
     global _SANDBOX
+    # A secret in the grader's environment before its sandbox starts: no child may see it
+    # (tests/test_attacks.py and tests/test_child_memory.py look for it).
+    os.environ.setdefault("GRADER_TEST_CANARY", f"canary-{uuid.uuid4().hex}")
     _SANDBOX = Sandbox()
     _SANDBOX.start()
 
