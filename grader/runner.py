@@ -113,8 +113,8 @@ def _check(course: Course, problem: Problem, submission: Submission, seed: int, 
 
                 limits = options.limits or Limits.from_config(problem.limits)
                 with _explaining(report, "what the evidence shows"):
-                    explain(problem, report, job=submission.job(course, problem, cases, limits), sandbox=sandbox,
-                            seed=seed)
+                    explain(problem, report, job=submission.job(course, problem, cases, limits, run.budget),
+                            sandbox=sandbox, seed=seed)
     finally:
         if own_sandbox:
             sandbox.close()

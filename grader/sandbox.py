@@ -1,14 +1,21 @@
 """Running learner code in a confined child process, and getting plain data back.
 
-A zygote process is started before any hidden reference is loaded (a fork of the
-grader, or a fresh interpreter), so nothing a child can read in its memory leads to
-the reference. For each check the zygote forks ONE child for all of the check's
-cases: the child is confined by the operating system (grader/confine.py: namespaces,
-or an unprivileged uid, plus a seccomp filter and limits), imports the learner's file
-under the run-time guard, runs the problem's probe on each case and streams back one
-frame per case (a JSON header and `torch.save` bytes). The zygote enforces the wall
-clock per case and the size of everything, and relays. A case during which the child
-died is run again alone, so its verdict names it.
+The zygote is always a FRESH interpreter (`python -m grader.zygote`), started with a
+scrubbed environment and argv and in the root directory: it never held the grader's
+memory (its argv with `--seed`, its environment, a loaded reference, a previous
+learner's reply), so no child forked from it can find them. It imports torch, warms
+up, and then never reads a learner's data: for each check it forks a SUPERVISOR that
+reads the job from the grader's pipe, forks ONE child for all of the check's cases,
+watches it, writes the reply straight to the grader and exits; the zygote only waits
+for it. So the job, the outputs and the reply live only in processes that are gone
+after the check. The child is confined by the operating system (grader/confine.py:
+namespaces, or a per-check unprivileged uid, Landlock, a seccomp filter and limits),
+imports the learner's file under the run-time guard, runs the problem's probe on each
+case and streams back one frame per case (a JSON header and `torch.save` bytes). The
+supervisor enforces the wall clock per case and the check's total budget, the size of
+everything, and kills the child (its pid, its group and, at the uid level, every
+process of its uid) when the check ends. A case during which the child died is run
+again alone, so its verdict names it.
 
 The grader trusts nothing that comes back: no pickle on any channel (jobs go down as
 `torch.save` data too), every frame is length-capped and parsed defensively, payloads
@@ -52,13 +59,18 @@ class Limits:
     output_bytes: int = 8192  # kept of stdout+stderr per case; the rest is counted, not kept
     result_mb: int = 256  # all of a check's results together
     scratch_mb: int = 64  # the private /tmp (namespaces): everything the check may write
+    check_seconds: float = 30.0  # the whole check: cases, reruns and evidence trials together
 
     @classmethod
     def from_config(cls, config: dict) -> "Limits":
+        """A problem's [limits]; without `check_seconds`, the budget is 30 s or two of its
+        per-case walls, whichever is more (a problem whose cases may each take long)."""
         lim = cls()
         for key, value in (config or {}).items():
             if hasattr(lim, key):
                 setattr(lim, key, type(getattr(lim, key))(value))
+        if "check_seconds" not in (config or {}):
+            lim.check_seconds = max(lim.check_seconds, 2 * lim.wall_seconds)
         return lim
 
 
@@ -66,6 +78,27 @@ class Limits:
 class JobCase:
     inputs: dict
     options: dict = field(default_factory=dict)  # passed to the probe
+    name: str = ""  # for messages only (the budget names the case it ran out in)
+
+
+@dataclass(frozen=True)
+class Budget:
+    """One wall-clock budget for a whole check: every run of the check's cases (the
+    first run, a case re-run alone, a fresh rerun, the evidence trials) spends from it."""
+
+    seconds: float
+    deadline: float  # time.monotonic()
+
+    @classmethod
+    def start(cls, seconds: float) -> "Budget":
+        return cls(float(seconds), time.monotonic() + float(seconds))
+
+    def remaining(self) -> float:
+        return self.deadline - time.monotonic()
+
+    def spent_message(self, case: str = "") -> str:
+        where = f" during case '{case}'" if case else ""
+        return f"the check's total time budget ({self.seconds:g} s) was spent{where}"
 
 
 @dataclass
@@ -84,6 +117,7 @@ class Job:
     banned_aten: list[str] = field(default_factory=list)
     blocked_dirs: list[str] = field(default_factory=list)  # the course's reference directories
     limits: Limits = field(default_factory=Limits)
+    budget: Budget | None = None  # shared by every run of one check (None: a fresh one per run)
 
     def subset(self, indices: list[int]) -> "Job":
         return dataclasses.replace(self, cases=[self.cases[i] for i in indices])
@@ -126,10 +160,10 @@ class Sandbox:
     `hidden` adds paths the child must not see (a class's submissions, the gradebook).
     """
 
-    def __init__(self, spawn: bool = False, isolation: Isolation | str | None = None,
+    def __init__(self, spawn: bool = True, isolation: Isolation | str | None = None,
                  hidden: list[str | os.PathLike] = ()):
-        self.spawn = spawn
-        self.requested = Isolation(isolation) if isolation else None
+        self.spawn = True  # always: a fork would carry this process's memory into every child
+        self.requested = Isolation(isolation) if isolation else confine.wanted_level()
         self.hidden = [str(Path(h).resolve()) for h in hidden]
         self.pid: int | None = None
         self.isolation: Isolation | None = None  # the level in force, once the zygote said
@@ -137,7 +171,6 @@ class Sandbox:
         self._proc: subprocess.Popen | None = None
         self._to_zygote: int | None = None
         self._from_zygote: int | None = None
-        self._started_before = False
 
     def __enter__(self) -> "Sandbox":
         self.start()
@@ -150,44 +183,19 @@ class Sandbox:
         if self.pid is not None:
             return
         confine.protect_from_same_user()
-        if self.spawn or self._started_before or references_loaded():
-            self._spawn_zygote()  # a fork now would carry references into every child
-        else:
-            self._fork_zygote()
-        self._started_before = True
+        self._spawn_zygote()
         self.isolation = None
 
-    def _fork_zygote(self) -> None:
-        torch.set_num_threads(1)  # a forked child hangs in OpenMP if the parent used threads
-        job_r, job_w = os.pipe()
-        res_r, res_w = os.pipe()
-        sys.stdout.flush()
-        sys.stderr.flush()
-        pid = os.fork()
-        if pid == 0:  # zygote
-            code = 0
-            try:
-                os.close(job_w)
-                os.close(res_r)
-                _zygote_loop(job_r, res_w, self.requested)
-            except BaseException:
-                code = 1
-            finally:
-                os._exit(code)
-        os.close(job_r)
-        os.close(res_w)
-        self.pid, self._to_zygote, self._from_zygote = pid, job_w, res_r
-
     def _spawn_zygote(self) -> None:
+        """A fresh interpreter with nothing of this process: a minimal environment, an argv
+        of two descriptor numbers, the root directory as its working directory, no user
+        site, no script directory on its path."""
         job_r, job_w = os.pipe()
         res_r, res_w = os.pipe()
-        env = dict(os.environ, OMP_NUM_THREADS="1")
-        if self.requested is not None:
-            env["GRADER_ISOLATION"] = self.requested.value
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (str(Path(__file__).resolve().parent.parent),
-                                                         env.get("PYTHONPATH")) if p)
-        self._proc = subprocess.Popen([sys.executable, "-m", "grader.zygote", str(job_r), str(res_w)],
-                                      pass_fds=(job_r, res_w), stdin=subprocess.DEVNULL, env=env, close_fds=True)
+        argv = [sys.executable, "-s", *(["-P"] if sys.version_info >= (3, 11) else []), "-m", "grader.zygote",
+                str(job_r), str(res_w)]
+        self._proc = subprocess.Popen(argv, pass_fds=(job_r, res_w), stdin=subprocess.DEVNULL,
+                                      env=zygote_environment(self.requested), cwd="/", close_fds=True)
         os.close(job_r)
         os.close(res_w)
         self.pid, self._to_zygote, self._from_zygote = self._proc.pid, job_w, res_r
@@ -216,7 +224,10 @@ class Sandbox:
 
     def run_check(self, job: Job) -> list[Outcome | None]:
         """One outcome per case, None for cases not run after a time limit. A case during
-        which the child died (and that did not run alone) is run again alone."""
+        which the child died (and that did not run alone) is run again alone. Every run
+        spends from the job's budget (a fresh one when the job has none)."""
+        if job.budget is None:
+            job = dataclasses.replace(job, budget=Budget.start(job.limits.check_seconds))
         outcomes: list[Outcome | None] = [None] * len(job.cases)
         todo = list(range(len(job.cases)))
         while todo:
@@ -244,6 +255,9 @@ class Sandbox:
         ended early (None when every case came back)."""
         if self.pid is None:
             self.start()
+        if job.budget is not None and job.budget.remaining() <= 0:
+            name = job.cases[0].name if job.cases else ""
+            return [], Outcome(Status.TIMEOUT, message=job.budget.spent_message(name))
         try:
             if not self._hello():
                 self.close()
@@ -294,11 +308,29 @@ def references_loaded() -> list[str]:
     return [name for name in list(sys.modules) if name.startswith(REFERENCE_MODULE_PREFIX)]
 
 
+def zygote_environment(level: Isolation | None) -> dict[str, str]:
+    """All a zygote is given of the grader's environment: locale, time zone and thread
+    counts, the isolation level asked for, and where the grader package is. Nothing else
+    (an instructor's tokens, GRADER_* settings, paths) ever enters the process tree
+    that runs learner code."""
+    env = {k: os.environ[k] for k in confine.KEPT_ENVIRONMENT if k in os.environ}
+    env.update(OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", PYTHONPATH=str(Path(GRADER_DIR).parent),
+               PATH=env.get("PATH", "/usr/bin:/bin"))
+    if level is not None:
+        env["GRADER_ISOLATION"] = level.value
+    return env
+
+
 def _encode_job(job: Job, extra_hidden: list[str]) -> bytes:
-    spec = {f.name: getattr(job, f.name) for f in dataclasses.fields(job) if f.name not in ("cases", "limits")}
+    spec = {f.name: getattr(job, f.name) for f in dataclasses.fields(job)
+            if f.name not in ("cases", "limits", "budget")}
     spec["limits"] = dataclasses.asdict(job.limits)
+    budget = job.budget.remaining() if job.budget is not None else job.limits.check_seconds
+    spec["limits"]["budget_seconds"] = max(0.0, budget)
+    spec["limits"]["check_seconds"] = job.budget.seconds if job.budget is not None else job.limits.check_seconds
     spec["hidden"] = hidden_paths(job, extra_hidden)
-    return wire.dump_value({"spec": spec, "cases": [{"inputs": c.inputs, "options": c.options} for c in job.cases]})
+    return wire.dump_value({"spec": spec, "cases": [{"inputs": c.inputs, "options": c.options, "name": c.name}
+                                                    for c in job.cases]})
 
 
 def hidden_paths(job: Job, extra: list[str]) -> list[str]:
@@ -316,16 +348,22 @@ def hidden_paths(job: Job, extra: list[str]) -> list[str]:
 
 @functools.lru_cache(maxsize=1)
 def installed_course_copies() -> tuple[str, ...]:
-    """Other copies of the grader (and the course a wheel or an editable install carries
-    in grader/course_data) anywhere on the import path: hidden too, not only the one
-    running. A solution never needs the grader."""
+    """Every installed copy of the grader and of a course: on the import path, and in the
+    site-packages of every Python prefix the child can see (a wheel installed in the base
+    interpreter carries the course in grader/course_data even when this venv does not
+    use it). Hidden too, not only the one running: a solution never needs the grader."""
     found = []
-    for entry in sys.path:
-        for name in ("grader", "reference"):
-            place = os.path.join(entry or ".", name)
+    places = [entry or "." for entry in sys.path]
+    for prefix in {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix, "/usr", "/usr/local"}:
+        for pattern in ("lib/python3*/site-packages", "lib/python3*/dist-packages", "lib/python3/dist-packages",
+                        "local/lib/python3*/dist-packages"):
+            places += [str(p) for p in Path(prefix).glob(pattern)]
+    for entry in dict.fromkeys(places):
+        for name in ("grader", "reference", "problems"):
+            place = os.path.join(entry, name)
             if os.path.isdir(place) and (os.path.isdir(os.path.join(place, "course_data"))
                                          or os.path.exists(os.path.join(place, "__init__.py"))
-                                         or name == "reference"):
+                                         or name != "grader"):
                 found.append(os.path.realpath(place))
     return tuple(sorted(set(found)))
 
@@ -396,10 +434,41 @@ def _warm_up() -> None:
     with Guard(build_spec([]), LearnerFrames([])):
         a = torch.randn(4, 4, dtype=torch.float64)
         (torch.softmax(a @ a.T, -1).float().mean(-1, keepdim=True) * 2).sum()
+    _warm_printing()
     torch.save(child.sanitize({"a": a, "b": [a.float()]}), __import__("io").BytesIO())
 
 
+def _warm_printing() -> None:
+    """Import what torch imports lazily the first time a learner prints: the repr of
+    tensors (torch._tensor_str, torch._subclasses.schema_check_mode...), of modules and
+    parameters, print options, warnings, numpy conversions. A second measure: the
+    confined child can import them anyway (grader/confine.py keeps the Python environment
+    visible wherever it lives)."""
+    import io
+    import warnings
+
+    sink = io.StringIO()
+    x = torch.ones(2, 3, requires_grad=True)
+    layer = torch.nn.Linear(3, 2)
+    for value in (x, x * 2, torch.ones(2, dtype=torch.int64), torch.ones(2) > 0, torch.zeros(0),
+                  torch.ones(3, dtype=torch.float64), torch.ones(2, dtype=torch.bfloat16), layer, layer.weight,
+                  torch.nn.Sequential(layer, torch.nn.GELU()), torch.nn.ModuleList([layer]), torch.Size([2])):
+        print(value, repr(value), f"{value}", file=sink)
+    print(f"{torch.tensor(1.5):.3f}", torch.tensor(1.5).item(), file=sink)
+    torch.set_printoptions(precision=3, sci_mode=False)
+    print(torch.randn(3), file=sink)
+    torch.set_printoptions(profile="default")
+    torch.from_numpy(x.detach().numpy()).tolist()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        warnings.warn("warming up", UserWarning)
+    with torch.no_grad():
+        layer(x)
+
+
 def _zygote_loop(job_r: int, res_w: int, requested: Isolation | None = None) -> None:
+    """The zygote: warm, then for each check a supervisor that does everything that
+    touches learner data, while the zygote itself only waits for it to end."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     confine.die_with_parent()  # the grader gone, nothing of it may keep running
     torch.set_num_threads(1)
@@ -415,31 +484,77 @@ def _zygote_loop(job_r: int, res_w: int, requested: Isolation | None = None) -> 
     wire.write_all(res_w, wire.encode({"isolation": level.value}))
     while True:
         try:
-            _, raw = wire.read_frame(job_r, 1 << 40)
-        except EOFError:
-            return
-        message = wire.load_trusted(raw)
-        spec, cases = message["spec"], message["cases"]
-        build_spec(spec["banned"], spec["banned_aten"])  # cached here, inherited by the child
-        if level is Isolation.UID:
-            confine.protect_paths(spec["hidden"])
+            ready, _, _ = select.select([job_r], [], [])
+        except InterruptedError:
+            continue
+        if not ready:
+            continue
+        supervisor = os.fork()
+        if supervisor == 0:
+            code = 0
+            try:
+                code = _supervise_one(job_r, res_w, level)
+            except BaseException:
+                code = 1
+            finally:
+                os._exit(code)
+        status = _wait(supervisor)
         _reap()
-        header, payload = _supervise(spec, cases, level)
-        wire.write_all(res_w, wire.encode(header, payload))
+        if os.WIFEXITED(status) and os.WEXITSTATUS(status) == SUPERVISOR_SAW_EOF:
+            return
+
+
+SUPERVISOR_SAW_EOF = 3
+
+
+def _wait(pid: int) -> int:
+    while True:
+        try:
+            return os.waitpid(pid, 0)[1]
+        except InterruptedError:
+            continue
+        except ChildProcessError:
+            return 0
+
+
+def _supervise_one(job_r: int, res_w: int, level: Isolation) -> int:
+    """In a process of its own (gone after this check): read one job from the grader,
+    run it in a confined child, write the reply to the grader."""
+    confine.die_with_parent()
+    try:
+        _, raw = wire.read_frame(job_r, 1 << 40)
+    except EOFError:
+        return SUPERVISOR_SAW_EOF
+    message = wire.load_trusted(raw)
+    del raw
+    spec, cases = message["spec"], message["cases"]
+    build_spec(spec["banned"], spec["banned_aten"])  # cached here, inherited by the child
+    if level is Isolation.UID:
+        confine.protect_paths(spec["hidden"])
+        spec["check_uid"] = confine.check_uid(os.getpid())
+    header, payload = _supervise(spec, cases, level)
+    wire.write_all(res_w, wire.encode(header, payload))
+    return 0
 
 
 class _Watch:
     """The zygote's view of one child: frames, output and deadlines."""
 
-    def __init__(self, spec: dict, n_cases: int):
+    def __init__(self, spec: dict, cases: list):
         limits = spec["limits"]
+        n_cases = len(cases)
         self.wall = float(limits["wall_seconds"])
         self.output_cap = int(limits["output_bytes"])
         self.result_cap = int(limits["result_mb"]) * MiB
         self.n_cases = n_cases
         self.started = time.monotonic()
-        self.deadline = self.started + self.wall
-        self.last_call = self.started + self.wall * (n_cases + 1)  # forged "start" frames cannot buy more
+        self.budget = float(limits.get("budget_seconds", limits.get("check_seconds", 30.0)))
+        self.check_seconds = float(limits.get("check_seconds", self.budget))
+        self.budget_end = self.started + self.budget
+        self.case_names = [str(c.get("name") or "") for c in cases]
+        # forged "start" frames cannot buy more: n walls at most, and never past the check's budget
+        self.last_call = min(self.started + self.wall * (n_cases + 1), self.budget_end)
+        self.deadline = min(self.started + self.wall, self.last_call)
         self.reader = wire.FrameReader(self.result_cap)
         self.results: list[tuple[dict, bytes]] = []
         self.current: int | None = None
@@ -476,6 +591,14 @@ class _Watch:
             else:
                 self.problem = ("bad-output", "the result was not well-formed")
                 return
+
+    def timeout_message(self, now: float) -> str:
+        if now >= self.budget_end and self.budget_end <= self.case_started + self.wall:
+            index = self.current if self.current is not None else len(self.results)
+            name = self.case_names[index] if 0 <= index < len(self.case_names) else ""
+            where = f" during case '{name}'" if name else ""
+            return f"the check's total time budget ({self.check_seconds:g} s) was spent{where}"
+        return f"no result within the {self.wall:g} s wall-clock limit"
 
     def on_output(self, chunk: bytes) -> None:
         keep = max(0, 1 * MiB - len(self.output))
@@ -525,16 +648,25 @@ def _supervise(spec: dict, cases: list, level: Isolation) -> tuple[dict, bytes]:
     os.close(out_w)
     os.close(res_w)
     pid = first
-    watch = _Watch(spec, len(cases))
+    watch = _Watch(spec, cases)
     status = _watch(pid, out_r, res_r, watch)
-    if level is not Isolation.NAMESPACES and pid is not None:
-        try:
-            os.killpg(pid, signal.SIGKILL)  # anything it left in its group (no pid namespace to do it)
-        except (ProcessLookupError, PermissionError):
-            pass
+    _end_everything(pid, level, spec.get("check_uid"))
     os.close(out_r)
     os.close(res_r)
     return _describe(watch, status, spec, marker, time.monotonic() - start)
+
+
+def _end_everything(pid: int, level: Isolation, uid: int | None) -> None:
+    """Nothing outlives a check, whatever it did after sending its results: the child by
+    its pid (in a pid namespace its init: the kernel ends the rest), its process group,
+    and at the uid level every process of the check's own uid."""
+    for kill in (os.kill, os.killpg):
+        try:
+            kill(pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+    if level is Isolation.UID and uid:
+        confine.kill_uid(int(uid))
 
 
 def _relay(pid: int) -> int:
@@ -567,7 +699,7 @@ def _watch(pid: int | None, out_r: int, res_r: int, watch: _Watch) -> int | None
     while open_fds:
         now = time.monotonic()
         if watch.problem is None and now >= watch.deadline:
-            watch.problem = ("timeout", f"no result within the {watch.wall:g} s wall-clock limit")
+            watch.problem = ("timeout", watch.timeout_message(now))
         if watch.problem is not None and not killed:
             _kill(pid)
             killed = True
