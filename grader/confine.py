@@ -600,7 +600,7 @@ DEVICES = ("/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom")
 
 def landlock_abi() -> int:
     """The Landlock ABI version this kernel offers, 0 when none (or seccomp refuses it)."""
-    if _LANDLOCK is None:
+    if _LANDLOCK is None or sys.platform != "linux":
         return 0
     version = _libc.syscall(_LANDLOCK[0], None, ctypes.c_size_t(0), ctypes.c_uint32(1))
     return max(0, int(version))

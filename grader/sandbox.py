@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import json
 import os
 import re
 import secrets
@@ -489,16 +490,20 @@ def _zygote_loop(job_r: int, res_w: int, requested: Isolation | None = None) -> 
             continue
         if not ready:
             continue
+        notes_r, notes_w = os.pipe()
         supervisor = os.fork()
         if supervisor == 0:
             code = 0
             try:
-                code = _supervise_one(job_r, res_w, level)
+                os.close(notes_r)
+                code = _supervise_one(job_r, res_w, level, notes_w)
             except BaseException:
                 code = 1
             finally:
                 os._exit(code)
+        os.close(notes_w)
         status = _wait(supervisor)
+        _warm_banned(notes_r)
         _reap()
         if os.WIFEXITED(status) and os.WEXITSTATUS(status) == SUPERVISOR_SAW_EOF:
             return
@@ -517,7 +522,21 @@ def _wait(pid: int) -> int:
             return 0
 
 
-def _supervise_one(job_r: int, res_w: int, level: Isolation) -> int:
+def _warm_banned(notes_r: int) -> None:
+    """The banned lists the last check used (a problem's configuration, never learner
+    data), resolved here once so that every later supervisor and child inherits them."""
+    try:
+        raw = os.read(notes_r, 1 << 16)
+        names = json.loads(raw.decode()) if raw else None
+        if isinstance(names, dict):
+            build_spec([str(n) for n in names.get("banned", [])], [str(n) for n in names.get("banned_aten", [])])
+    except (OSError, ValueError, ImportError, AttributeError, TypeError):
+        pass
+    finally:
+        os.close(notes_r)
+
+
+def _supervise_one(job_r: int, res_w: int, level: Isolation, notes_w: int) -> int:
     """In a process of its own (gone after this check): read one job from the grader,
     run it in a confined child, write the reply to the grader."""
     confine.die_with_parent()
@@ -528,7 +547,14 @@ def _supervise_one(job_r: int, res_w: int, level: Isolation) -> int:
     message = wire.load_trusted(raw)
     del raw
     spec, cases = message["spec"], message["cases"]
-    build_spec(spec["banned"], spec["banned_aten"])  # cached here, inherited by the child
+    build_spec(spec["banned"], spec["banned_aten"])  # cached in the zygote after the first check, inherited
+    try:
+        note = json.dumps({"banned": list(spec["banned"]), "banned_aten": list(spec["banned_aten"])}).encode()
+        if len(note) < 1 << 15:
+            os.write(notes_w, note)
+    except (OSError, TypeError, ValueError):
+        pass
+    os.close(notes_w)
     if level is Isolation.UID:
         confine.protect_paths(spec["hidden"])
         spec["check_uid"] = confine.check_uid(os.getpid())
@@ -609,35 +635,33 @@ class _Watch:
 def _supervise(spec: dict, cases: list, level: Isolation) -> tuple[dict, bytes]:
     """Fork one confined child for the check, watch it, and describe what happened.
 
-    With namespaces there are two processes: the first enters the namespaces and forks
-    the namespace's init, which runs the learner's code, then waits for it and exits with
-    its status (a signal as 128 + its number). Each dies with its parent (a parent-death
-    signal the learner cannot unset: seccomp), so killing the first, or the zygote, or the
-    grader, ends the check: nothing is left running."""
+    This runs in the check's supervisor (a process gone after the check). With
+    namespaces the supervisor enters them itself, so the child it forks is the
+    namespace's init: one fork a check, as at the other levels. The child dies with the
+    supervisor (a parent-death signal the learner cannot unset: seccomp), and the
+    supervisor with the zygote, so killing the zygote or the grader ends the check:
+    nothing is left running."""
     out_r, out_w = os.pipe()
     res_r, res_w = os.pipe()
     marker = secrets.token_hex(8)
     start = time.monotonic()
+    if level is Isolation.NAMESPACES:
+        try:
+            confine.enter_namespaces()  # this process stays outside the pid namespace; its child is the init
+        except BaseException as exc:  # no namespaces: run nothing
+            message = f"the child could not be confined: {type(exc).__name__}: {exc}"
+            return {"cases": [], "end": {"status": "sandbox-error", "message": message[:500]}}, b""
     first = os.fork()
     if first == 0:
         code = 70
         try:
             confine.die_with_parent()
-            confine.close_other_fds({out_w, res_w})  # the zygote's own pipes stay with the zygote
+            confine.close_other_fds({out_w, res_w})  # the supervisor's own pipes stay with it
             from .child import child_main
 
-            if level is Isolation.NAMESPACES:
-                confine.enter_namespaces()
-                inner = os.fork()  # the namespace's init, the only process that runs learner code
-                if inner == 0:
-                    confine.die_with_parent()
-                    child_main(spec, cases, out_w, res_w, level, marker)
-                for fd in (out_w, res_w):
-                    os.close(fd)
-                code = _relay(inner)
-            else:
+            if level is not Isolation.NAMESPACES:
                 os.setpgid(0, 0)
-                child_main(spec, cases, out_w, res_w, level, marker)
+            child_main(spec, cases, out_w, res_w, level, marker)
         except BaseException as exc:  # confinement failed: say so, run nothing
             try:
                 wire.write_all(res_w, wire.encode({"event": "refused", "message": f"{type(exc).__name__}: {exc}"}))
@@ -667,17 +691,6 @@ def _end_everything(pid: int, level: Isolation, uid: int | None) -> None:
             pass
     if level is Isolation.UID and uid:
         confine.kill_uid(int(uid))
-
-
-def _relay(pid: int) -> int:
-    """The namespace init's status as an exit code: its own, or 128 + the signal that ended it."""
-    while True:
-        try:
-            _, status = os.waitpid(pid, 0)
-            break
-        except InterruptedError:
-            continue
-    return 128 + os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status)
 
 
 def _reap() -> None:
@@ -767,7 +780,7 @@ def _describe(watch: _Watch, status: int | None, spec: dict, marker: str, elapse
     if status is not None:
         if os.WIFSIGNALED(status):
             end["signal"] = os.WTERMSIG(status)
-        elif os.WEXITSTATUS(status) > 128:  # relayed from the namespace's init (_relay)
+        elif os.WEXITSTATUS(status) > 128:  # the child's own "killed by" exit (CPU_LIMIT_EXIT)
             end["signal"] = os.WEXITSTATUS(status) - 128
         else:
             end["exit_code"] = os.WEXITSTATUS(status)
