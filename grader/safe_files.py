@@ -95,13 +95,13 @@ def read_learner_bytes(path: str | os.PathLike, folder: str | os.PathLike | None
 
 
 def _readable_by(info: os.stat_result, uid: int, gid: int) -> bool:
-    """Whether the folder's owner could read the file by its mode bits (root-owned
-    folders included: then only what root owns or others may read)."""
+    """Whether the folder's owner could read the file by its mode bits (a root-only file
+    hard-linked into a learner's folder is not theirs to read)."""
     if info.st_uid == uid:
         return bool(info.st_mode & stat.S_IRUSR)
     if info.st_gid == gid:
         return bool(info.st_mode & stat.S_IRGRP)
-    return bool(info.st_mode & stat.S_IROTH) or uid == 0 and info.st_uid == 0
+    return bool(info.st_mode & stat.S_IROTH)
 
 
 def read_learner_text(path: str | os.PathLike, folder: str | os.PathLike | None = None,
