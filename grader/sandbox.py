@@ -42,7 +42,7 @@ from pathlib import Path
 
 import torch
 
-from . import confine, wire
+from . import confine, wire, zygote_launch
 from .banned import build_spec
 from .confine import Isolation
 from .status import Status
@@ -188,18 +188,11 @@ class Sandbox:
         self.isolation = None
 
     def _spawn_zygote(self) -> None:
-        """A fresh interpreter with nothing of this process: a minimal environment, an argv
-        of two descriptor numbers, the root directory as its working directory, no user
-        site, no script directory on its path."""
-        job_r, job_w = os.pipe()
-        res_r, res_w = os.pipe()
-        argv = [sys.executable, "-s", *(["-P"] if sys.version_info >= (3, 11) else []), "-m", "grader.zygote",
-                str(job_r), str(res_w)]
-        self._proc = subprocess.Popen(argv, pass_fds=(job_r, res_w), stdin=subprocess.DEVNULL,
-                                      env=zygote_environment(self.requested), cwd="/", close_fds=True)
-        os.close(job_r)
-        os.close(res_w)
-        self.pid, self._to_zygote, self._from_zygote = self._proc.pid, job_w, res_r
+        """A fresh interpreter with nothing of this process (grader/zygote_launch.py), or
+        the one this command prestarted for the same level."""
+        launched = zygote_launch.adopt(self.requested) or zygote_launch.spawn(self.requested)
+        self._proc, self._to_zygote, self._from_zygote = launched.proc, launched.to_zygote, launched.from_zygote
+        self.pid = launched.proc.pid
 
     def level(self) -> Isolation | None:
         """The isolation level this sandbox's children run at (None: it cannot run any)."""
@@ -307,21 +300,6 @@ def references_loaded() -> list[str]:
     """Hidden references this process has loaded: a zygote forked from it would hand
     them to every child, so it is spawned fresh instead (a rule, not a comment)."""
     return [name for name in list(sys.modules) if name.startswith(REFERENCE_MODULE_PREFIX)]
-
-
-def zygote_environment(level: Isolation | None) -> dict[str, str]:
-    """All a zygote is given of the grader's environment: locale, time zone and thread
-    counts, the isolation level asked for, and where the grader package is. Nothing else
-    (an instructor's tokens, GRADER_* settings, paths) ever enters the process tree
-    that runs learner code."""
-    env = {k: os.environ[k] for k in confine.KEPT_ENVIRONMENT if k in os.environ}
-    env.update(OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", PYTHONPATH=str(Path(GRADER_DIR).parent),
-               PATH=env.get("PATH", "/usr/bin:/bin"))
-    if level is not None:
-        env["GRADER_ISOLATION"] = level.value
-    elif os.environ.get("GRADER_ISOLATION"):
-        env["GRADER_ISOLATION"] = os.environ["GRADER_ISOLATION"]  # checked (and refused if wrong) by the zygote
-    return env
 
 
 def _encode_job(job: Job, extra_hidden: list[str]) -> bytes:
