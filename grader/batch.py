@@ -14,7 +14,6 @@ guard, limits, judge and diagnosis.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import queue
 import secrets
@@ -30,6 +29,7 @@ from .cases import Case
 from .course import Course, Problem
 from .class_work import ClassWork, prepare_class_work
 from .runner import check_problem
+from .safe_files import learner_sha256
 from .sandbox import Sandbox
 
 
@@ -60,8 +60,10 @@ class Found:
         return None
 
 
-def _sha(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+def _sha(path: Path) -> str | None:
+    """The submission's hash, read as any learner file is (a pipe or a link out of the
+    folder never blocks or leaks: None, and the check says why)."""
+    return learner_sha256(path, path.parent)
 
 
 def find_submissions(root: str | Path, course: Course, slugs: list[str] | None = None) -> Found:

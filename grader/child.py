@@ -27,6 +27,7 @@ from .banned import build_spec
 from .confine import Isolation
 from .guard import BannedAPIError, Guard, LearnerFrames
 from .learner_imports import LibrariesOnly, importing_file
+from .safe_files import UnsafeFile, folder_of, read_learner_text
 from .static import is_real_module  # the scan's rule, so the two never disagree
 
 try:
@@ -54,61 +55,78 @@ def _address_space() -> int:
     return pages * os.sysconf("SC_PAGE_SIZE")
 
 
-def _readable_learner_file(path: Path, workspace: Path | None, hidden: list[str]) -> bool:
-    """A learner's file is read with the grader's rights, so it must not lead anywhere
-    the child may not go: a link into the course, the grader or another learner's
-    folder is refused (one inside the learner's own workspace is fine)."""
-    real = os.path.realpath(path)
-    if workspace is not None and confine._inside(real, str(workspace)):
-        return os.path.isfile(real)
-    return os.path.isfile(real) and not any(confine._inside(real, h) for h in hidden)
-
-
 def read_workspace(spec: dict) -> dict[str, tuple[str, str]]:
     """module name -> (path, source) of the learner's file and of the workspace's other
     top-level modules, read before confinement: the child never sees the workspace
-    itself (another learner's files, `.grader/state.json`), only these texts. A file
-    named like a real module (sys.py, torch.py), or linked to a hidden place, is not served."""
+    itself (another learner's files, `.grader/state.json`), only these texts. Every file
+    is read by grader/safe_files.py (a regular file of the learner's own folder, reached
+    without a link out of it, readable by its owner, capped); a file named like a real
+    module (sys.py, torch.py) is not served."""
     sources: dict[str, tuple[str, str]] = {}
     workspace = Path(spec["workspace"]).resolve() if spec.get("workspace") else None
-    hidden = [os.path.realpath(h) for h in spec.get("hidden") or []]
     if workspace is not None:
         for path in sorted(workspace.glob("*.py"))[:WORKSPACE_FILES_CAP]:
             name = path.stem
             if not name.isidentifier() or is_real_module(name, workspace):
                 continue
             try:
-                if _readable_learner_file(path, workspace, hidden) and path.stat().st_size <= WORKSPACE_FILE_BYTES:
-                    sources[name] = (str(workspace / path.name), path.read_text(encoding="utf-8", errors="replace"))
-            except OSError:
+                sources[name] = (str(workspace / path.name), read_learner_text(path, workspace, WORKSPACE_FILE_BYTES))
+            except UnsafeFile:
                 continue
     name = spec["module_name"]
     if spec.get("learner_source") is not None:
         sources[name] = (spec.get("source_name") or f"<{name}>", spec["learner_source"])
     elif spec.get("learner_file"):
         given = Path(spec["learner_file"]).absolute()
-        path = Path(os.path.realpath(given.parent)) / given.name
-        if not _readable_learner_file(path, workspace, hidden):
-            raise LinkRefused(f"{path.name} is a link to a place solutions may not read (the course, the grader or "
-                              "another learner's folder)")
-        sources[name] = (str(path), path.read_text(encoding="utf-8", errors="replace"))
+        folder = folder_of(given, workspace)
+        try:
+            text = read_learner_text(given, folder, WORKSPACE_FILE_BYTES)
+        except UnsafeFile as exc:
+            raise LinkRefused(str(exc)) from None
+        sources[name] = (str(Path(os.path.realpath(given.parent)) / given.name), text)
     return sources
 
 
 class LinkRefused(Exception):
-    """The learner's file is a link into the course, the grader or another workspace."""
+    """The learner's file is not safe to read (a link out of its folder, not a regular file...)."""
 
 
-def preimport(sources: dict[str, tuple[str, str]], learner_dirs: list[str] = ()) -> None:
+def reachable(sources: dict[str, tuple[str, str]], start: str) -> dict[str, tuple[str, str]]:
+    """The learner's module and the workspace modules it imports, transitively: the only
+    files whose imports may be looked at (the scan passed exactly these)."""
+    import ast
+
+    seen, todo = {}, [start]
+    while todo:
+        name = todo.pop()
+        if name in seen or name not in sources:
+            continue
+        seen[name] = sources[name]
+        try:
+            tree = ast.parse(sources[name][1])
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                todo += [alias.name.split(".")[0] for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                todo.append(node.module.split(".")[0])
+    return seen
+
+
+def preimport(sources: dict[str, tuple[str, str]], start: str, library_dirs: list[str],
+              learner_dirs: list[str] = ()) -> None:
     """For the uid level, where the unprivileged child may be unable to read the Python
     installation (a prefix under /root): import, while still privileged, the library
-    modules the learner's files name. Library code only (a library's optional import of a
-    name the learner's folders hold finds the library's or nothing: LibrariesOnly);
-    failures are left for the learner's own import to report."""
+    modules that the learner's module and the workspace modules it imports name. Only
+    after the child's output is redirected; only modules found inside the Python
+    installation (never a workspace file, never the current directory); failures are
+    left for the learner's own import to report. A library's own optional import of a name
+    the learner's folders hold finds the library's module or nothing (LibrariesOnly)."""
     import ast
 
     names: set[str] = set()
-    for _, source in sources.values():
+    for _, source in reachable(sources, start).values():
         try:
             tree = ast.parse(source)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
@@ -123,14 +141,91 @@ def preimport(sources: dict[str, tuple[str, str]], learner_dirs: list[str] = ())
     sys.meta_path.insert(0, libraries_only)
     try:
         for name in sorted(names):
-            if name.split(".")[0] in sources or name.split(".")[0] in ("grader", "reference"):
+            top = name.split(".")[0]
+            if top in sources or top in ("grader", "reference"):
                 continue
             try:
+                if top not in sys.modules:
+                    found = importlib.machinery.PathFinder.find_spec(top)
+                    where = os.path.realpath(found.origin or "") if found and found.origin else ""
+                    if found is None or (found.origin not in ("built-in", "frozen")
+                                         and not any(confine._inside(where, d) for d in library_dirs)):
+                        continue
                 importlib.import_module(name)
             except BaseException:
                 pass
     finally:
         sys.meta_path.remove(libraries_only)
+
+
+# Native readers and writers of files: no Python `open`, so no audit event. The kernel
+# walls come first (the namespaces level's private root, Landlock's read list at the
+# other levels, seccomp's refusal of writing opens without a scratch); this is the
+# second net, in the child only, after the trusted phase.
+FILE_READERS = (
+    ("torch", "from_file"), ("torch", "load"), ("torch.UntypedStorage", "from_file"),
+    ("torch.TypedStorage", "from_file"), ("torch.storage._StorageBase", "from_file"),
+    ("torch._C.StorageBase", "from_file"), ("numpy", "fromfile"), ("numpy", "memmap"), ("numpy", "load"),
+    ("numpy", "loadtxt"), ("numpy", "genfromtxt"), ("numpy", "fromregex"), ("numpy", "save"), ("numpy", "savez"),
+    ("numpy", "savez_compressed"), ("numpy", "savetxt"), ("numpy.rec", "fromfile"), ("numpy.lib.format", "open_memmap"),
+    ("numpy.core.records", "fromfile"), ("numpy.ndarray", "tofile"),
+)
+
+
+def disarm_file_readers() -> None:
+    """Replace every native file reader or writer a solution could reach with one that
+    refuses; a learner's file has no business with files."""
+
+    def refuse(what):
+        def refused(*args, **kwargs):
+            raise PermissionError(f"{what} is not allowed in a solution (solutions do not read or write files)")
+
+        return refused
+
+    for owner_path, attr in FILE_READERS:
+        owner = _resolve(owner_path)
+        if owner is None or not hasattr(owner, attr):
+            continue
+        replacement = refuse(f"{owner_path}.{attr}")
+        try:
+            setattr(owner, attr, staticmethod(replacement) if isinstance(owner, type) else replacement)
+        except (TypeError, AttributeError):
+            pass
+    for storage in _storage_classes():
+        try:
+            storage.from_file = staticmethod(refuse(f"{storage.__name__}.from_file"))
+        except (TypeError, AttributeError):
+            pass
+
+
+def _resolve(dotted: str):
+    parts = dotted.split(".")
+    if parts[0] not in sys.modules and parts[0] != "numpy":
+        return None
+    try:
+        obj = importlib.import_module(parts[0])
+    except ImportError:
+        return None
+    for part in parts[1:]:
+        obj = getattr(obj, part, None)
+        if obj is None:
+            try:
+                obj = importlib.import_module(dotted[:dotted.index(part) + len(part)])
+            except ImportError:
+                return None
+    return obj
+
+
+def _storage_classes():
+    """Every storage class torch defines (ByteStorage, FloatStorage... and the bases)."""
+    seen, todo = set(), [torch.storage._StorageBase, torch.storage.TypedStorage, torch.UntypedStorage]
+    while todo:
+        cls = todo.pop()
+        if cls in seen:
+            continue
+        seen.add(cls)
+        todo += cls.__subclasses__()
+    return seen
 
 
 class _WorkspaceLoader(importlib.abc.InspectLoader):
@@ -228,8 +323,11 @@ def confine_self(spec: dict, level: Isolation, res_w: int, n_cases: int) -> None
     if level is Isolation.NAMESPACES:
         confine.build_root(confine.Plan(level, tuple(spec["hidden"]), int(limits.get("scratch_mb", 64))))
     elif level is Isolation.UID:
-        confine.drop_uid()
+        confine.drop_uid(int(spec.get("check_uid") or confine.UNPRIVILEGED_UID))
         os.chdir("/")
+    if level is not Isolation.NAMESPACES:
+        # No private root here: the kernel (Landlock) keeps reads to the Python installation.
+        confine.restrict_reads(confine.Plan(level, tuple(spec["hidden"])).binds())
     confine.close_other_fds({res_w})
     confine.scrub_environment()
     cpu = max(1, int(limits["cpu_seconds"]))
@@ -426,10 +524,12 @@ def child_main(spec: dict, cases: list, out_w: int, res_w: int, level: Isolation
         frames = LearnerFrames([workspace] if workspace else [],
                                [sources[name][0]] if name in sources else [])
         guard = Guard(build_spec(spec["banned"], spec["banned_aten"]), frames, _display(workspace))
-        if level is Isolation.UID:
-            preimport(sources, [str(workspace)] if workspace else [])
         _redirect_output(out_w)
+        if level is Isolation.UID:
+            preimport(sources, name, confine.Plan(level, tuple(spec["hidden"])).binds(),
+                      [str(workspace)] if workspace else [])
         confine_self(spec, level, res_w, len(cases))
+        disarm_file_readers()
     except BaseException as exc:
         wire.write_all(res_w, wire.encode({"event": "refused", "message": f"{type(exc).__name__}: {exc}"[:2000]}))
         os._exit(71)

@@ -26,6 +26,10 @@ def main(ctx: click.Context, course_dir: str | None) -> None:
     """Build the pieces of a language model in PyTorch; the grader tells you whether they are right."""
     ctx.ensure_object(dict)
     ctx.obj["course"] = course_dir
+    if ctx.invoked_subcommand == "check":
+        from .zygote_launch import prestart
+
+        prestart()  # the zygote imports torch while this process does
 
 
 @main.command(cls=JsonAwareCommand)

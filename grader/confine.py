@@ -60,6 +60,36 @@ class ConfinementError(RuntimeError):
 
 
 UNPRIVILEGED_UID = 65534  # nobody
+CHECK_UID_BASE = 0x7A000000  # per-check uids (uid level): base + the supervisor's pid, owned by no one
+
+
+def check_uid(supervisor_pid: int) -> int:
+    """A uid no other process uses: every process of it can be killed after the check, and no
+    other check's child can signal or read this one's."""
+    return CHECK_UID_BASE + (supervisor_pid & 0x3FFFFF)
+
+
+def kill_uid(uid: int) -> None:
+    """Every process running as `uid` (the uid level's per-check uid): a throwaway child
+    takes the uid and signals everything it may, i.e. everything of that uid."""
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.setgroups([])
+            os.setresgid(uid, uid, uid)
+            os.setresuid(uid, uid, uid)
+            os.kill(-1, signal.SIGKILL)
+        except BaseException:
+            pass
+        os._exit(0)
+    while True:
+        try:
+            os.waitpid(pid, 0)
+            return
+        except InterruptedError:
+            continue
+        except ChildProcessError:
+            return
 
 # ----------------------------------------------------------------------------- libc
 def _load_libc():
@@ -217,6 +247,12 @@ def build_root(plan: Plan) -> None:
     mount(None, "/", None, MS_REC | MS_PRIVATE)
     root = _new_root_dir(plan)
     mount("tmpfs", root, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=0755")
+    # The scratch first, the binds after: a Python environment that lives in the
+    # temporary directory (a venv under /tmp) is bound on top of the scratch, never
+    # hidden by it, so what torch imports lazily after confinement is still there.
+    os.makedirs(root + "/tmp", exist_ok=True)
+    mount("tmpfs", root + "/tmp", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+          f"size={int(plan.scratch_mb)}m,nr_inodes=4096,mode=1777")
     for path in plan.binds():
         _bind(path, root + path, read_only=True)
     for path in ("/etc/ld.so.cache", "/etc/localtime", "/etc/passwd", "/etc/group", "/etc/nsswitch.conf"):
@@ -238,9 +274,6 @@ def build_root(plan: Plan) -> None:
             mount("tmpfs", root + real, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=4k,mode=000")
     os.makedirs(root + "/proc", exist_ok=True)
     mount("proc", root + "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
-    os.makedirs(root + "/tmp", exist_ok=True)
-    mount("tmpfs", root + "/tmp", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
-          f"size={int(plan.scratch_mb)}m,nr_inodes=4096,mode=1777")
     os.makedirs(root + "/dev/shm", exist_ok=True)
     mount("tmpfs", root + "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=1m,nr_inodes=64,mode=1777")
     mount(None, root, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV)
@@ -373,7 +406,10 @@ _SYSCALLS = {
                    open=2, openat=257, openat2=437, creat=85, link=86, linkat=265, symlink=88, symlinkat=266,
                    rename=82, renameat=264, renameat2=316, unlink=87, unlinkat=263, mkdir=83, mkdirat=258,
                    mknod=133, mknodat=259, truncate=76, chmod=90, fchmodat=268, chown=92, fchownat=260,
-                   lchown=94, rmdir=84),
+                   lchown=94, rmdir=84, setsid=112, setpgid=109, prlimit64=302, shmget=29, shmat=30,
+                   shmctl=31, shmdt=67, semget=64, semop=65, semctl=66, semtimedop=220, msgget=68, msgsnd=69,
+                   msgrcv=70, msgctl=71, mq_open=240, mq_unlink=241, mq_timedsend=242, mq_timedreceive=243,
+                   mq_notify=244, mq_getsetattr=245),
     "aarch64": dict(clone=220, clone3=435, execve=221, execveat=281, ptrace=117, process_vm_readv=270,
                     process_vm_writev=271, mount=40, umount2=39, pivot_root=41, unshare=97, setns=268, chroot=51,
                     mount_setattr=442, move_mount=429, open_tree=428, fsopen=430, fsconfig=431, fsmount=432,
@@ -384,7 +420,10 @@ _SYSCALLS = {
                     pidfd_send_signal=424, open_by_handle_at=265, name_to_handle_at=264, kill=129, tkill=130,
                     tgkill=131, rt_sigqueueinfo=138, rt_tgsigqueueinfo=240, setpriority=140, prctl=167,
                     openat=56, openat2=437, linkat=37, symlinkat=36, renameat=38, renameat2=276, unlinkat=35,
-                    mkdirat=34, mknodat=33, truncate=45, fchmodat=53, fchownat=54),
+                    mkdirat=34, mknodat=33, truncate=45, fchmodat=53, fchownat=54, setsid=157, setpgid=154,
+                    prlimit64=261, shmget=194, shmctl=195, shmat=196, shmdt=197, semget=190, semctl=191,
+                    semtimedop=192, semop=193, msgget=186, msgctl=187, msgrcv=188, msgsnd=189, mq_open=180,
+                    mq_unlink=181, mq_timedsend=182, mq_timedreceive=183, mq_notify=184, mq_getsetattr=185),
 }.get(_ARCH, {})
 
 REFUSED_ALWAYS = (
@@ -394,6 +433,12 @@ REFUSED_ALWAYS = (
     "io_uring_setup", "io_uring_enter", "io_uring_register", "kexec_load", "kexec_file_load", "init_module",
     "finit_module", "delete_module", "pidfd_open", "pidfd_getfd", "pidfd_send_signal", "open_by_handle_at",
     "name_to_handle_at", "tkill", "rt_sigqueueinfo", "rt_tgsigqueueinfo", "setpriority",
+    # No leaving the process group the supervisor kills, at any level.
+    "setsid", "setpgid",
+    # No System V or POSIX IPC: at the uid level every child shares one IPC namespace, and a
+    # segment or queue left behind would carry data from one run (or learner) to the next.
+    "shmget", "shmat", "shmctl", "shmdt", "semget", "semop", "semctl", "semtimedop", "msgget", "msgsnd", "msgrcv",
+    "msgctl", "mq_open", "mq_unlink", "mq_timedsend", "mq_timedreceive", "mq_notify", "mq_getsetattr",
 )
 # Where no private scratch exists: nothing may be created, linked, renamed or changed.
 REFUSED_WITHOUT_SCRATCH = (
@@ -464,6 +509,13 @@ def _filter(own_pid: int, writable_scratch: bool, allow_threads: bool) -> bytes:
         op(JEQ, own_pid, 0, 1)
         op(RET, ALLOW)
         op(RET, EPERM)
+    # prlimit64: only on this process (pid 0 or its own): no limit read or changed on another child.
+    op(JEQ, nr["prlimit64"], 0, 5)
+    op(LD, 16)
+    op(JEQ, 0, 2, 0)
+    op(JEQ, own_pid, 1, 0)
+    op(RET, EPERM)
+    op(RET, ALLOW)
     # prctl: no undoing of the parent-death signal or of dumpability.
     op(JEQ, nr["prctl"], 0, 5)
     op(LD, 16)
@@ -541,3 +593,65 @@ def choose_level() -> Isolation:
     if forced.rank > best.rank:
         raise ConfinementError(f"GRADER_ISOLATION={forced.value} is not available here (best: {best.value})")
     return forced
+
+
+# ----------------------------------------------------------------------------- landlock
+# Where there is no private root (the uid and none levels), the kernel's Landlock LSM
+# (Linux >= 5.13, unprivileged) keeps the child's reads to what Python and torch need:
+# the Python prefixes, site-packages and system libraries (the same list the namespaces
+# level binds), a few files of /etc and /dev, and its own /proc entry. Everything else on
+# the machine (a course checkout elsewhere, another learner's folder, the grader's
+# /proc/<pid>/cmdline with `--seed`) is refused by the kernel, whoever owns it.
+_LANDLOCK = {"x86_64": (444, 445, 446), "aarch64": (444, 445, 446)}.get(_ARCH)
+LL_EXECUTE, LL_WRITE_FILE, LL_READ_FILE, LL_READ_DIR = 1, 2, 4, 8
+LL_ALL_V1 = (1 << 13) - 1  # execute .. make_sym: everything Landlock ABI 1 can restrict
+LL_REFER, LL_TRUNCATE = 1 << 13, 1 << 14
+LL_FILE_RIGHTS = LL_EXECUTE | LL_WRITE_FILE | LL_READ_FILE | LL_TRUNCATE
+READABLE_FILES = ("/etc/ld.so.cache", "/etc/localtime", "/etc/passwd", "/etc/group", "/etc/nsswitch.conf",
+                  "/proc/cpuinfo", "/proc/meminfo", "/proc/stat")
+DEVICES = ("/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom")
+
+
+def landlock_abi() -> int:
+    """The Landlock ABI version this kernel offers, 0 when none (or seccomp refuses it)."""
+    if _LANDLOCK is None or sys.platform != "linux":
+        return 0
+    version = _libc.syscall(_LANDLOCK[0], None, ctypes.c_size_t(0), ctypes.c_uint32(1))
+    return max(0, int(version))
+
+
+def restrict_reads(readable_dirs: list[str]) -> bool:
+    """Confine this process's file system access with Landlock: read (and map, execute)
+    only under `readable_dirs`, the files above and its own /proc entry; write nothing but
+    the devices. False when the kernel has no Landlock (the uid and seccomp walls stand)."""
+    abi = landlock_abi()
+    if abi < 1:
+        return False
+    handled = LL_ALL_V1 | (LL_REFER if abi >= 2 else 0) | (LL_TRUNCATE if abi >= 3 else 0)
+    attr = struct.pack("Q", handled)
+    ruleset = _libc.syscall(_LANDLOCK[0], attr, ctypes.c_size_t(len(attr)), ctypes.c_uint32(0))
+    if ruleset < 0:
+        raise ConfinementError(f"landlock_create_ruleset: {os.strerror(ctypes.get_errno())}")
+    try:
+        read_dir = LL_READ_FILE | LL_READ_DIR | LL_EXECUTE
+        rules = [(d, read_dir) for d in readable_dirs] + [(f, LL_READ_FILE) for f in READABLE_FILES]
+        rules += [(d, LL_READ_FILE | LL_WRITE_FILE) for d in DEVICES] + [("/proc/self", LL_READ_FILE | LL_READ_DIR)]
+        for path, access in rules:
+            try:
+                fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
+            except OSError:
+                continue
+            try:
+                if not os.path.isdir(path):
+                    access &= LL_FILE_RIGHTS
+                rule = struct.pack("=Qi", access & handled, fd)
+                if _libc.syscall(_LANDLOCK[1], ctypes.c_int(ruleset), ctypes.c_int(1), rule, ctypes.c_uint32(0)) != 0:
+                    raise ConfinementError(f"landlock_add_rule {path}: {os.strerror(ctypes.get_errno())}")
+            finally:
+                os.close(fd)
+        prctl(PR_SET_NO_NEW_PRIVS, 1)
+        if _libc.syscall(_LANDLOCK[2], ctypes.c_int(ruleset), ctypes.c_uint32(0)) != 0:
+            raise ConfinementError(f"landlock_restrict_self: {os.strerror(ctypes.get_errno())}")
+    finally:
+        os.close(ruleset)
+    return True

@@ -17,7 +17,7 @@ from .cases import Case
 from .course import Course, Problem
 from .judge import judge
 from .results import CaseResult, Report
-from .sandbox import Job, JobCase, Limits, Sandbox
+from .sandbox import Budget, Job, JobCase, Limits, Sandbox
 from .sources import source_for
 from .start_method import StartMethod
 from .status import Status
@@ -49,14 +49,17 @@ class Submission:
     def named(self, module_name: str) -> "Submission":
         return replace(self, module_name=module_name)
 
-    def job(self, course: Course, problem: Problem, cases: list[Case], limits: Limits) -> Job:
+    def job(self, course: Course, problem: Problem, cases: list[Case], limits: Limits,
+            budget: Budget | None = None) -> Job:
+        """`budget`: the check's, when this job is one more run of a check already started."""
         return Job(entry=problem.entry, module_name=self.module_name or problem.module_name,
-                   cases=[JobCase(case.inputs, dict(case.options)) for case in cases],
+                   cases=[JobCase(case.inputs, dict(case.options), case.name) for case in cases],
                    learner_file=str(self.file) if self.file else None, learner_source=self.source,
                    source_name=self.source_name, workspace=str(self.workspace) if self.workspace else None,
                    probe_path=str(problem.probe_path) if problem.probe_path else None,
                    banned=course.banned_names(problem), banned_aten=course.banned_aten(problem),
-                   blocked_dirs=[str(d) for d in course.reference_dirs], limits=limits)
+                   blocked_dirs=[str(d) for d in course.reference_dirs], limits=limits,
+                   budget=budget or Budget.start(limits.check_seconds))
 
 
 @dataclass
@@ -71,6 +74,7 @@ class CaseRun:
     error_kind: str | None = None
     isolation: str | None = None
     start_method: str | None = None  # said when not fork
+    budget: Budget | None = None  # what is left of the check's time, for the evidence trials
 
 
 def _said_start_method(sandbox) -> str | None:
@@ -90,7 +94,7 @@ def run_cases(course: Course, problem: Problem, submission: Submission, cases: l
     outcomes = sandbox.run_check(job)
     _attach_fresh_reruns(sandbox, job, cases, outcomes)
     run = CaseRun(isolation=sandbox.isolation.value if sandbox.isolation else None,
-                  start_method=_said_start_method(sandbox))
+                  start_method=_said_start_method(sandbox), budget=job.budget)
     for case, outcome in zip(cases, outcomes):
         if outcome is None:
             run.results.append(CaseResult(case.name, False, "not run: an earlier case exceeded a time or memory limit",
@@ -138,7 +142,8 @@ def _attach_fresh_reruns(sandbox: Sandbox, job: Job, cases: list[Case], outcomes
               and outcomes[i] is not None and outcomes[i].status == Status.OK and isinstance(outcomes[i].value, dict)]
     if not wanted:
         return
-    again = replace(job, cases=[JobCase(job.cases[i].inputs, rerun_options(job.cases[i].options)) for i in wanted])
+    again = replace(job, cases=[JobCase(job.cases[i].inputs, rerun_options(job.cases[i].options), job.cases[i].name)
+                                for i in wanted])
     for i, outcome in zip(wanted, sandbox.run_check(again)):
         if outcome is not None and outcome.status == Status.OK:
             outcomes[i].value["rerun"] = outcome.value

@@ -21,6 +21,7 @@ from . import mistakes as _mistakes  # noqa: F401
 from .results import Report
 from .sandbox import Limits, Sandbox
 from .sources import source_for
+from .safe_files import UnsafeFile, folder_of, read_learner_bytes, unsafe_modules
 from .static import scan_file, scan_source
 
 
@@ -118,8 +119,8 @@ def _check(course: Course, problem: Problem, submission: Submission, seed: int, 
 
                 limits = options.limits or Limits.from_config(problem.limits)
                 with _explaining(report, "what the evidence shows"):
-                    explain(problem, report, job=submission.job(course, problem, cases, limits), sandbox=sandbox,
-                            seed=seed, shared=shared)
+                    explain(problem, report, job=submission.job(course, problem, cases, limits, run.budget),
+                            sandbox=sandbox, seed=seed, shared=shared)
     finally:
         if own_sandbox:
             sandbox.close()
@@ -136,6 +137,10 @@ def scan(course: Course, problem: Problem, submission: Submission, report: Repor
         if not submission.file.exists():
             report.error, report.error_kind = f"no file at {submission.file}", "missing-file"
             return False
+        unsafe = unsafe_learner_files(submission)
+        if unsafe:
+            report.error, report.error_kind = f"the grader will not read {unsafe}", "unreadable-file"
+            return False
         violations, syntax = scan_file(submission.file, spec, submission.workspace, policy=problem.policy)
     else:
         violations, syntax = scan_source(submission.source or "", spec, submission.source_name,
@@ -148,6 +153,18 @@ def scan(course: Course, problem: Problem, submission: Submission, report: Repor
         report.error_kind = "syntax-error"
         return False
     return True
+
+
+def unsafe_learner_files(submission: Submission) -> str | None:
+    """Why the learner's file, or a module of its folder the scan may read, is not safe to
+    read (grader/safe_files.py), or None. Checked before the scan reads anything."""
+    folder = folder_of(submission.file, submission.workspace)
+    try:
+        read_learner_bytes(submission.file, folder)
+    except UnsafeFile as exc:
+        return str(exc)
+    problems = unsafe_modules(folder)
+    return "; ".join(problems[:3]) if problems else None
 
 
 @contextlib.contextmanager

@@ -1,14 +1,21 @@
 """Running learner code in a confined child process, and getting plain data back.
 
-A zygote process is started before any hidden reference is loaded (a fork of the
-grader, or a fresh interpreter), so nothing a child can read in its memory leads to
-the reference. For each check the zygote forks ONE child for all of the check's
-cases: the child is confined by the operating system (grader/confine.py: namespaces,
-or an unprivileged uid, plus a seccomp filter and limits), imports the learner's file
-under the run-time guard, runs the problem's probe on each case and streams back one
-frame per case (a JSON header and `torch.save` bytes). The zygote enforces the wall
-clock per case and the size of everything, and relays. A case during which the child
-died is run again alone, so its verdict names it.
+The zygote is always a FRESH interpreter (`python -m grader.zygote`), started with a
+scrubbed environment and argv and in the root directory: it never held the grader's
+memory (its argv with `--seed`, its environment, a loaded reference, a previous
+learner's reply), so no child forked from it can find them. It imports torch, warms
+up, and then never reads a learner's data: for each check it forks a SUPERVISOR that
+reads the job from the grader's pipe, forks ONE child for all of the check's cases,
+watches it, writes the reply straight to the grader and exits; the zygote only waits
+for it. So the job, the outputs and the reply live only in processes that are gone
+after the check. The child is confined by the operating system (grader/confine.py:
+namespaces, or a per-check unprivileged uid, Landlock, a seccomp filter and limits),
+imports the learner's file under the run-time guard, runs the problem's probe on each
+case and streams back one frame per case (a JSON header and `torch.save` bytes). The
+supervisor enforces the wall clock per case and the check's total budget, the size of
+everything, and kills the child (its pid, its group and, at the uid level, every
+process of its uid) when the check ends. A case during which the child died is run
+again alone, so its verdict names it.
 
 The grader trusts nothing that comes back: no pickle on any channel (jobs go down as
 `torch.save` data too), every frame is length-capped and parsed defensively, payloads
@@ -21,6 +28,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import json
 import os
 import re
 import secrets
@@ -34,7 +42,7 @@ from pathlib import Path
 
 import torch
 
-from . import confine, wire
+from . import confine, wire, zygote_launch
 from .banned import build_spec
 from .confine import Isolation
 from .start_method import StartMethod, chosen_start_method
@@ -53,13 +61,18 @@ class Limits:
     output_bytes: int = 8192  # kept of stdout+stderr per case; the rest is counted, not kept
     result_mb: int = 256  # all of a check's results together
     scratch_mb: int = 64  # the private /tmp (namespaces): everything the check may write
+    check_seconds: float = 30.0  # the whole check: cases, reruns and evidence trials together
 
     @classmethod
     def from_config(cls, config: dict) -> "Limits":
+        """A problem's [limits]; without `check_seconds`, the budget is 30 s or two of its
+        per-case walls, whichever is more (a problem whose cases may each take long)."""
         lim = cls()
         for key, value in (config or {}).items():
             if hasattr(lim, key):
                 setattr(lim, key, type(getattr(lim, key))(value))
+        if "check_seconds" not in (config or {}):
+            lim.check_seconds = max(lim.check_seconds, 2 * lim.wall_seconds)
         return lim
 
 
@@ -67,6 +80,27 @@ class Limits:
 class JobCase:
     inputs: dict
     options: dict = field(default_factory=dict)  # passed to the probe
+    name: str = ""  # for messages only (the budget names the case it ran out in)
+
+
+@dataclass(frozen=True)
+class Budget:
+    """One wall-clock budget for a whole check: every run of the check's cases (the
+    first run, a case re-run alone, a fresh rerun, the evidence trials) spends from it."""
+
+    seconds: float
+    deadline: float  # time.monotonic()
+
+    @classmethod
+    def start(cls, seconds: float) -> "Budget":
+        return cls(float(seconds), time.monotonic() + float(seconds))
+
+    def remaining(self) -> float:
+        return self.deadline - time.monotonic()
+
+    def spent_message(self, case: str = "") -> str:
+        where = f" during case '{case}'" if case else ""
+        return f"the check's total time budget ({self.seconds:g} s) was spent{where}"
 
 
 @dataclass
@@ -85,6 +119,7 @@ class Job:
     banned_aten: list[str] = field(default_factory=list)
     blocked_dirs: list[str] = field(default_factory=list)  # the course's reference directories
     limits: Limits = field(default_factory=Limits)
+    budget: Budget | None = None  # shared by every run of one check (None: a fresh one per run)
 
     def subset(self, indices: list[int]) -> "Job":
         return dataclasses.replace(self, cases=[self.cases[i] for i in indices])
@@ -129,9 +164,9 @@ class Sandbox:
     `hidden` adds paths the child must not see (a class's submissions, the gradebook).
     """
 
-    def __init__(self, spawn: bool = False, isolation: Isolation | str | None = None,
+    def __init__(self, spawn: bool = True, isolation: Isolation | str | None = None,
                  hidden: list[str | os.PathLike] = ()):
-        self.spawn = spawn
+        self.spawn = True  # always: a fork would carry this process's memory into every child
         self.requested = Isolation(isolation) if isolation else None
         self.hidden = [str(Path(h).resolve()) for h in hidden]
         self.pid: int | None = None
@@ -140,7 +175,6 @@ class Sandbox:
         self._proc: subprocess.Popen | None = None
         self._to_zygote: int | None = None
         self._from_zygote: int | None = None
-        self._started_before = False
         self.start_method = chosen_start_method()  # spawn: fresh interpreters, no zygote (grader/spawn_sandbox.py)
         self._workers = None
 
@@ -157,11 +191,7 @@ class Sandbox:
         if self.start_method is StartMethod.SPAWN:
             return self._start_spawned()
         confine.protect_from_same_user()
-        if self.spawn or self._started_before or references_loaded():
-            self._spawn_zygote()  # a fork now would carry references into every child
-        else:
-            self._fork_zygote()
-        self._started_before = True
+        self._spawn_zygote()
         self.isolation = None
 
     def _start_spawned(self) -> None:
@@ -175,40 +205,12 @@ class Sandbox:
         self.pid = self._workers.start()
         self.isolation = self._workers.isolation
 
-    def _fork_zygote(self) -> None:
-        torch.set_num_threads(1)  # a forked child hangs in OpenMP if the parent used threads
-        job_r, job_w = os.pipe()
-        res_r, res_w = os.pipe()
-        sys.stdout.flush()
-        sys.stderr.flush()
-        pid = os.fork()
-        if pid == 0:  # zygote
-            code = 0
-            try:
-                os.close(job_w)
-                os.close(res_r)
-                _zygote_loop(job_r, res_w, self.requested)
-            except BaseException:
-                code = 1
-            finally:
-                os._exit(code)
-        os.close(job_r)
-        os.close(res_w)
-        self.pid, self._to_zygote, self._from_zygote = pid, job_w, res_r
-
     def _spawn_zygote(self) -> None:
-        job_r, job_w = os.pipe()
-        res_r, res_w = os.pipe()
-        env = dict(os.environ, OMP_NUM_THREADS="1")
-        if self.requested is not None:
-            env["GRADER_ISOLATION"] = self.requested.value
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (str(Path(__file__).resolve().parent.parent),
-                                                         env.get("PYTHONPATH")) if p)
-        self._proc = subprocess.Popen([sys.executable, "-m", "grader.zygote", str(job_r), str(res_w)],
-                                      pass_fds=(job_r, res_w), stdin=subprocess.DEVNULL, env=env, close_fds=True)
-        os.close(job_r)
-        os.close(res_w)
-        self.pid, self._to_zygote, self._from_zygote = self._proc.pid, job_w, res_r
+        """A fresh interpreter with nothing of this process (grader/zygote_launch.py), or
+        the one this command prestarted for the same level."""
+        launched = zygote_launch.adopt(self.requested) or zygote_launch.spawn(self.requested)
+        self._proc, self._to_zygote, self._from_zygote = launched.proc, launched.to_zygote, launched.from_zygote
+        self.pid = launched.proc.pid
 
     def level(self) -> Isolation | None:
         """The isolation level this sandbox's children run at (None: it cannot run any)."""
@@ -236,7 +238,10 @@ class Sandbox:
 
     def run_check(self, job: Job) -> list[Outcome | None]:
         """One outcome per case, None for cases not run after a time limit. A case during
-        which the child died (and that did not run alone) is run again alone."""
+        which the child died (and that did not run alone) is run again alone. Every run
+        spends from the job's budget (a fresh one when the job has none)."""
+        if job.budget is None:
+            job = dataclasses.replace(job, budget=Budget.start(job.limits.check_seconds))
         outcomes: list[Outcome | None] = [None] * len(job.cases)
         todo = list(range(len(job.cases)))
         while todo:
@@ -266,6 +271,9 @@ class Sandbox:
         ended early (None when every case came back)."""
         if self.pid is None:
             self.start()
+        if job.budget is not None and job.budget.remaining() <= 0:
+            name = job.cases[0].name if job.cases else ""
+            return [], Outcome(Status.TIMEOUT, message=job.budget.spent_message(name))
         if self.start_method is StartMethod.SPAWN:
             if self._workers is None:
                 return [], Outcome(Status.SANDBOX_ERROR, message=f"the sandbox could not confine the child: {self.error}")
@@ -325,10 +333,15 @@ def references_loaded() -> list[str]:
 
 
 def _encode_job(job: Job, extra_hidden: list[str]) -> bytes:
-    spec = {f.name: getattr(job, f.name) for f in dataclasses.fields(job) if f.name not in ("cases", "limits")}
+    spec = {f.name: getattr(job, f.name) for f in dataclasses.fields(job)
+            if f.name not in ("cases", "limits", "budget")}
     spec["limits"] = dataclasses.asdict(job.limits)
+    budget = job.budget.remaining() if job.budget is not None else job.limits.check_seconds
+    spec["limits"]["budget_seconds"] = max(0.0, budget)
+    spec["limits"]["check_seconds"] = job.budget.seconds if job.budget is not None else job.limits.check_seconds
     spec["hidden"] = hidden_paths(job, extra_hidden)
-    return wire.dump_value({"spec": spec, "cases": [{"inputs": c.inputs, "options": c.options} for c in job.cases]})
+    return wire.dump_value({"spec": spec, "cases": [{"inputs": c.inputs, "options": c.options, "name": c.name}
+                                                    for c in job.cases]})
 
 
 def hidden_paths(job: Job, extra: list[str]) -> list[str]:
@@ -346,16 +359,22 @@ def hidden_paths(job: Job, extra: list[str]) -> list[str]:
 
 @functools.lru_cache(maxsize=1)
 def installed_course_copies() -> tuple[str, ...]:
-    """Other copies of the grader (and the course a wheel or an editable install carries
-    in grader/course_data) anywhere on the import path: hidden too, not only the one
-    running. A solution never needs the grader."""
+    """Every installed copy of the grader and of a course: on the import path, and in the
+    site-packages of every Python prefix the child can see (a wheel installed in the base
+    interpreter carries the course in grader/course_data even when this venv does not
+    use it). Hidden too, not only the one running: a solution never needs the grader."""
     found = []
-    for entry in sys.path:
-        for name in ("grader", "reference"):
-            place = os.path.join(entry or ".", name)
+    places = [entry or "." for entry in sys.path]
+    for prefix in {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix, "/usr", "/usr/local"}:
+        for pattern in ("lib/python3*/site-packages", "lib/python3*/dist-packages", "lib/python3/dist-packages",
+                        "local/lib/python3*/dist-packages"):
+            places += [str(p) for p in Path(prefix).glob(pattern)]
+    for entry in dict.fromkeys(places):
+        for name in ("grader", "reference", "problems"):
+            place = os.path.join(entry, name)
             if os.path.isdir(place) and (os.path.isdir(os.path.join(place, "course_data"))
                                          or os.path.exists(os.path.join(place, "__init__.py"))
-                                         or name == "reference"):
+                                         or name != "grader"):
                 found.append(os.path.realpath(place))
     return tuple(sorted(set(found)))
 
@@ -427,10 +446,41 @@ def _warm_up() -> None:
     with Guard(build_spec([]), LearnerFrames([])):
         a = torch.randn(4, 4, dtype=torch.float64)
         (torch.softmax(a @ a.T, -1).float().mean(-1, keepdim=True) * 2).sum()
+    _warm_printing()
     torch.save(child.sanitize({"a": a, "b": [a.float()]}), __import__("io").BytesIO())
 
 
+def _warm_printing() -> None:
+    """Import what torch imports lazily the first time a learner prints: the repr of
+    tensors (torch._tensor_str, torch._subclasses.schema_check_mode...), of modules and
+    parameters, print options, warnings, numpy conversions. A second measure: the
+    confined child can import them anyway (grader/confine.py keeps the Python environment
+    visible wherever it lives)."""
+    import io
+    import warnings
+
+    sink = io.StringIO()
+    x = torch.ones(2, 3, requires_grad=True)
+    layer = torch.nn.Linear(3, 2)
+    for value in (x, x * 2, torch.ones(2, dtype=torch.int64), torch.ones(2) > 0, torch.zeros(0),
+                  torch.ones(3, dtype=torch.float64), torch.ones(2, dtype=torch.bfloat16), layer, layer.weight,
+                  torch.nn.Sequential(layer, torch.nn.GELU()), torch.nn.ModuleList([layer]), torch.Size([2])):
+        print(value, repr(value), f"{value}", file=sink)
+    print(f"{torch.tensor(1.5):.3f}", torch.tensor(1.5).item(), file=sink)
+    torch.set_printoptions(precision=3, sci_mode=False)
+    print(torch.randn(3), file=sink)
+    torch.set_printoptions(profile="default")
+    torch.from_numpy(x.detach().numpy()).tolist()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        warnings.warn("warming up", UserWarning)
+    with torch.no_grad():
+        layer(x)
+
+
 def _zygote_loop(job_r: int, res_w: int, requested: Isolation | None = None) -> None:
+    """The zygote: warm, then for each check a supervisor that does everything that
+    touches learner data, while the zygote itself only waits for it to end."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     confine.die_with_parent()  # the grader gone, nothing of it may keep running
     torch.set_num_threads(1)
@@ -446,31 +496,102 @@ def _zygote_loop(job_r: int, res_w: int, requested: Isolation | None = None) -> 
     wire.write_all(res_w, wire.encode({"isolation": level.value}))
     while True:
         try:
-            _, raw = wire.read_frame(job_r, 1 << 40)
-        except EOFError:
-            return
-        message = wire.load_trusted(raw)
-        spec, cases = message["spec"], message["cases"]
-        build_spec(spec["banned"], spec["banned_aten"])  # cached here, inherited by the child
-        if level is Isolation.UID:
-            confine.protect_paths(spec["hidden"])
+            ready, _, _ = select.select([job_r], [], [])
+        except InterruptedError:
+            continue
+        if not ready:
+            continue
+        notes_r, notes_w = os.pipe()
+        supervisor = os.fork()
+        if supervisor == 0:
+            code = 0
+            try:
+                os.close(notes_r)
+                code = _supervise_one(job_r, res_w, level, notes_w)
+            except BaseException:
+                code = 1
+            finally:
+                os._exit(code)
+        os.close(notes_w)
+        status = _wait(supervisor)
+        _warm_banned(notes_r)
         _reap()
-        header, payload = _supervise(spec, cases, level)
-        wire.write_all(res_w, wire.encode(header, payload))
+        if os.WIFEXITED(status) and os.WEXITSTATUS(status) == SUPERVISOR_SAW_EOF:
+            return
+
+
+SUPERVISOR_SAW_EOF = 3
+
+
+def _wait(pid: int) -> int:
+    while True:
+        try:
+            return os.waitpid(pid, 0)[1]
+        except InterruptedError:
+            continue
+        except ChildProcessError:
+            return 0
+
+
+def _warm_banned(notes_r: int) -> None:
+    """The banned lists the last check used (a problem's configuration, never learner
+    data), resolved here once so that every later supervisor and child inherits them."""
+    try:
+        raw = os.read(notes_r, 1 << 16)
+        names = json.loads(raw.decode()) if raw else None
+        if isinstance(names, dict):
+            build_spec([str(n) for n in names.get("banned", [])], [str(n) for n in names.get("banned_aten", [])])
+    except (OSError, ValueError, ImportError, AttributeError, TypeError):
+        pass
+    finally:
+        os.close(notes_r)
+
+
+def _supervise_one(job_r: int, res_w: int, level: Isolation, notes_w: int) -> int:
+    """In a process of its own (gone after this check): read one job from the grader,
+    run it in a confined child, write the reply to the grader."""
+    confine.die_with_parent()
+    try:
+        _, raw = wire.read_frame(job_r, 1 << 40)
+    except EOFError:
+        return SUPERVISOR_SAW_EOF
+    message = wire.load_trusted(raw)
+    del raw
+    spec, cases = message["spec"], message["cases"]
+    build_spec(spec["banned"], spec["banned_aten"])  # cached in the zygote after the first check, inherited
+    try:
+        note = json.dumps({"banned": list(spec["banned"]), "banned_aten": list(spec["banned_aten"])}).encode()
+        if len(note) < 1 << 15:
+            os.write(notes_w, note)
+    except (OSError, TypeError, ValueError):
+        pass
+    os.close(notes_w)
+    if level is Isolation.UID:
+        confine.protect_paths(spec["hidden"])
+        spec["check_uid"] = confine.check_uid(os.getpid())
+    header, payload = _supervise(spec, cases, level)
+    wire.write_all(res_w, wire.encode(header, payload))
+    return 0
 
 
 class _Watch:
     """The zygote's view of one child: frames, output and deadlines."""
 
-    def __init__(self, spec: dict, n_cases: int):
+    def __init__(self, spec: dict, cases: list):
         limits = spec["limits"]
+        n_cases = len(cases)
         self.wall = float(limits["wall_seconds"])
         self.output_cap = int(limits["output_bytes"])
         self.result_cap = int(limits["result_mb"]) * MiB
         self.n_cases = n_cases
         self.started = time.monotonic()
-        self.deadline = self.started + self.wall
-        self.last_call = self.started + self.wall * (n_cases + 1)  # forged "start" frames cannot buy more
+        self.budget = float(limits.get("budget_seconds", limits.get("check_seconds", 30.0)))
+        self.check_seconds = float(limits.get("check_seconds", self.budget))
+        self.budget_end = self.started + self.budget
+        self.case_names = [str(c.get("name") or "") for c in cases]
+        # forged "start" frames cannot buy more: n walls at most, and never past the check's budget
+        self.last_call = min(self.started + self.wall * (n_cases + 1), self.budget_end)
+        self.deadline = min(self.started + self.wall, self.last_call)
         self.reader = wire.FrameReader(self.result_cap)
         self.results: list[tuple[dict, bytes]] = []
         self.current: int | None = None
@@ -508,6 +629,14 @@ class _Watch:
                 self.problem = ("bad-output", "the result was not well-formed")
                 return
 
+    def timeout_message(self, now: float) -> str:
+        if now >= self.budget_end and self.budget_end <= self.case_started + self.wall:
+            index = self.current if self.current is not None else len(self.results)
+            name = self.case_names[index] if 0 <= index < len(self.case_names) else ""
+            where = f" during case '{name}'" if name else ""
+            return f"the check's total time budget ({self.check_seconds:g} s) was spent{where}"
+        return f"no result within the {self.wall:g} s wall-clock limit"
+
     def on_output(self, chunk: bytes) -> None:
         keep = max(0, 1 * MiB - len(self.output))
         self.output += chunk[:keep]
@@ -517,35 +646,33 @@ class _Watch:
 def _supervise(spec: dict, cases: list, level: Isolation) -> tuple[dict, bytes]:
     """Fork one confined child for the check, watch it, and describe what happened.
 
-    With namespaces there are two processes: the first enters the namespaces and forks
-    the namespace's init, which runs the learner's code, then waits for it and exits with
-    its status (a signal as 128 + its number). Each dies with its parent (a parent-death
-    signal the learner cannot unset: seccomp), so killing the first, or the zygote, or the
-    grader, ends the check: nothing is left running."""
+    This runs in the check's supervisor (a process gone after the check). With
+    namespaces the supervisor enters them itself, so the child it forks is the
+    namespace's init: one fork a check, as at the other levels. The child dies with the
+    supervisor (a parent-death signal the learner cannot unset: seccomp), and the
+    supervisor with the zygote, so killing the zygote or the grader ends the check:
+    nothing is left running."""
     out_r, out_w = os.pipe()
     res_r, res_w = os.pipe()
     marker = secrets.token_hex(8)
     start = time.monotonic()
+    if level is Isolation.NAMESPACES:
+        try:
+            confine.enter_namespaces()  # this process stays outside the pid namespace; its child is the init
+        except BaseException as exc:  # no namespaces: run nothing
+            message = f"the child could not be confined: {type(exc).__name__}: {exc}"
+            return {"cases": [], "end": {"status": "sandbox-error", "message": message[:500]}}, b""
     first = os.fork()
     if first == 0:
         code = 70
         try:
             confine.die_with_parent()
-            confine.close_other_fds({out_w, res_w})  # the zygote's own pipes stay with the zygote
+            confine.close_other_fds({out_w, res_w})  # the supervisor's own pipes stay with it
             from .child import child_main
 
-            if level is Isolation.NAMESPACES:
-                confine.enter_namespaces()
-                inner = os.fork()  # the namespace's init, the only process that runs learner code
-                if inner == 0:
-                    confine.die_with_parent()
-                    child_main(spec, cases, out_w, res_w, level, marker)
-                for fd in (out_w, res_w):
-                    os.close(fd)
-                code = _relay(inner)
-            else:
+            if level is not Isolation.NAMESPACES:
                 os.setpgid(0, 0)
-                child_main(spec, cases, out_w, res_w, level, marker)
+            child_main(spec, cases, out_w, res_w, level, marker)
         except BaseException as exc:  # confinement failed: say so, run nothing
             try:
                 wire.write_all(res_w, wire.encode({"event": "refused", "message": f"{type(exc).__name__}: {exc}"}))
@@ -556,27 +683,25 @@ def _supervise(spec: dict, cases: list, level: Isolation) -> tuple[dict, bytes]:
     os.close(out_w)
     os.close(res_w)
     pid = first
-    watch = _Watch(spec, len(cases))
+    watch = _Watch(spec, cases)
     status = _watch(pid, out_r, res_r, watch)
-    if level is not Isolation.NAMESPACES and pid is not None:
-        try:
-            os.killpg(pid, signal.SIGKILL)  # anything it left in its group (no pid namespace to do it)
-        except (ProcessLookupError, PermissionError):
-            pass
+    _end_everything(pid, level, spec.get("check_uid"))
     os.close(out_r)
     os.close(res_r)
     return _describe(watch, status, spec, marker, time.monotonic() - start)
 
 
-def _relay(pid: int) -> int:
-    """The namespace init's status as an exit code: its own, or 128 + the signal that ended it."""
-    while True:
+def _end_everything(pid: int, level: Isolation, uid: int | None) -> None:
+    """Nothing outlives a check, whatever it did after sending its results: the child by
+    its pid (in a pid namespace its init: the kernel ends the rest), its process group,
+    and at the uid level every process of the check's own uid."""
+    for kill in (os.kill, os.killpg):
         try:
-            _, status = os.waitpid(pid, 0)
-            break
-        except InterruptedError:
-            continue
-    return 128 + os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status)
+            kill(pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+    if level is Isolation.UID and uid:
+        confine.kill_uid(int(uid))
 
 
 def _reap() -> None:
@@ -598,7 +723,7 @@ def _watch(pid: int | None, out_r: int, res_r: int, watch: _Watch) -> int | None
     while open_fds:
         now = time.monotonic()
         if watch.problem is None and now >= watch.deadline:
-            watch.problem = ("timeout", f"no result within the {watch.wall:g} s wall-clock limit")
+            watch.problem = ("timeout", watch.timeout_message(now))
         if watch.problem is not None and not killed:
             _kill(pid)
             killed = True
@@ -666,7 +791,7 @@ def _describe(watch: _Watch, status: int | None, spec: dict, marker: str, elapse
     if status is not None:
         if os.WIFSIGNALED(status):
             end["signal"] = os.WTERMSIG(status)
-        elif os.WEXITSTATUS(status) > 128:  # relayed from the namespace's init (_relay)
+        elif os.WEXITSTATUS(status) > 128:  # the child's own "killed by" exit (CPU_LIMIT_EXIT)
             end["signal"] = os.WEXITSTATUS(status) - 128
         else:
             end["exit_code"] = os.WEXITSTATUS(status)

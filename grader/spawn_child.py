@@ -27,7 +27,7 @@ import torch  # noqa: E402
 from . import confine, wire  # noqa: E402
 from .banned import build_spec  # noqa: E402
 from .child import (CPU_LIMIT_EXIT, ChildFailure, LinkRefused, _display, _load_probe, _redirect_output,  # noqa: E402
-                    _Reporter, _run_all, read_workspace)
+                    _Reporter, _run_all, disarm_file_readers, read_workspace)
 from .guard import Guard, LearnerFrames  # noqa: E402
 
 MiB = 1024 * 1024
@@ -92,6 +92,7 @@ def main() -> None:
         guard = Guard(build_spec(spec["banned"], spec["banned_aten"]), frames, _display(workspace))
         _redirect_output(out_w)
         confine_portably(spec, res_w, len(cases))
+        disarm_file_readers()
     except BaseException as exc:
         wire.write_all(res_w, wire.encode({"event": "refused", "message": f"{type(exc).__name__}: {exc}"[:2000]}))
         os._exit(71)

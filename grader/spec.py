@@ -18,7 +18,7 @@ from .errors import CourseError
 from .policy import DEFAULT_POLICY, ImportPolicy
 
 DEFAULT_TOLERANCE = {"float32": (1e-5, 1e-4), "float64": (1e-10, 1e-8)}
-LIMIT_KEYS = ("wall_seconds", "cpu_seconds", "memory_mb", "output_bytes", "result_mb", "scratch_mb")
+LIMIT_KEYS = ("wall_seconds", "cpu_seconds", "memory_mb", "output_bytes", "result_mb", "scratch_mb", "check_seconds")
 POLICY_KEYS = ("allow_imports", "deny_imports")
 
 

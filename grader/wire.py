@@ -25,6 +25,10 @@ _BODY = struct.Struct("!Q")
 MAX_DEPTH = 32
 MAX_ITEMS = 100_000
 MAX_DIMS = 16
+# What the grader copies out of a reply, read from sizes and strides before any copy:
+# a stride-0 (expanded) or overlapping view of a few bytes can claim a terabyte.
+MAX_TENSOR_ELEMENTS = 1 << 26
+MAX_COPY_BYTES = 512 * MiB  # every tensor of one reply together
 PLAIN_DTYPES = {
     torch.float16, torch.bfloat16, torch.float32, torch.float64, torch.int8, torch.int16, torch.int32, torch.int64,
     torch.uint8, torch.bool, torch.complex64, torch.complex128,
@@ -167,14 +171,14 @@ def plain(value, depth: int = 0, budget: list | None = None):
     """Exact, CPU, strided, non-quantized tensors of the usual dtypes, copied contiguous;
     numbers, strings, None, lists and str-keyed dicts, up to a depth and an item count.
     Everything else, at any depth, becomes a `__bad_type__` marker saying what it was."""
-    budget = budget if budget is not None else [MAX_ITEMS]
+    budget = budget if budget is not None else [MAX_ITEMS, MAX_COPY_BYTES]
     budget[0] -= 1
     if budget[0] < 0:
         return bad("a result with too many items")
     if depth > MAX_DEPTH:
         return bad("a result nested too deeply")
     if isinstance(value, torch.Tensor):
-        return _plain_tensor(value)
+        return _plain_tensor(value, budget)
     if value is None or type(value) in (bool, int, float, str):
         return value
     if type(value) in (list, tuple):
@@ -189,7 +193,7 @@ def plain(value, depth: int = 0, budget: list | None = None):
     return bad(f"a {type(value).__name__}")
 
 
-def _plain_tensor(t: torch.Tensor):
+def _plain_tensor(t: torch.Tensor, budget: list | None = None):
     with torch._C.DisableTorchFunction():
         if type(t) is not torch.Tensor:
             return bad(f"a tensor subclass ({type(t).__name__}), not a plain torch.Tensor")
@@ -200,7 +204,32 @@ def _plain_tensor(t: torch.Tensor):
             return bad(f"a tensor of dtype {t.dtype}")
         if t.dim() > MAX_DIMS:
             return bad(f"a tensor with {t.dim()} dimensions")
+        too_big = oversized(t, budget[1] if budget is not None and len(budget) > 1 else MAX_COPY_BYTES)
+        if too_big:
+            return bad(too_big)
+        if budget is not None and len(budget) > 1:
+            budget[1] -= t.numel() * t.element_size()
         return t.detach().clone(memory_format=torch.contiguous_format).requires_grad_(False)
+
+
+def oversized(t: torch.Tensor, bytes_left: int = MAX_COPY_BYTES) -> str:
+    """Why copying `t` would cost too much ('' when it would not), from its sizes alone
+    (numel is a product of sizes: nothing is allocated to learn it)."""
+    numel = 1
+    for size in t.shape:
+        numel *= int(size)
+    nbytes = numel * t.element_size()
+    if numel > MAX_TENSOR_ELEMENTS:
+        return f"a tensor of {numel} elements (more than {MAX_TENSOR_ELEMENTS})"
+    if nbytes > bytes_left:
+        return f"a result whose tensors would take more than {MAX_COPY_BYTES // MiB} MiB once copied"
+    try:
+        storage = t.untyped_storage().nbytes()
+    except Exception:
+        return "a tensor whose storage could not be inspected"
+    if storage > bytes_left:
+        return f"a tensor whose storage is larger than {MAX_COPY_BYTES // MiB} MiB"
+    return ""
 
 
 def _unusual_kind(t: torch.Tensor) -> str:

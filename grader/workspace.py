@@ -7,7 +7,6 @@ hints shown, attempts, and the last verdict.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -16,6 +15,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from .course import Course, Problem
+from .safe_files import learner_sha256
 
 STATE_DIR = ".grader"
 VIOLATION_VERDICTS = {"banned": "banned API", "forbidden": "forbidden use"}  # a fail on use, not on values
@@ -23,7 +23,8 @@ STATE_FILE = "state.json"
 
 
 def sha(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    """A file's hash, read as a learner's file is (grader/safe_files.py); '' when unsafe."""
+    return learner_sha256(path, Path(path).parent) or ""
 
 
 class WorkspaceError(Exception):

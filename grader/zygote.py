@@ -1,7 +1,9 @@
-"""A zygote in a fresh interpreter: `python -m grader.zygote JOB_FD RESULT_FD`.
+"""The zygote, always a fresh interpreter: `python -m grader.zygote JOB_FD RESULT_FD`.
 
-Used where forking the current process would be wrong (a notebook kernel that has
-run multi-threaded torch code and will hold references): see grader/notebook.py."""
+Started by grader/sandbox.py with a scrubbed environment, an argv of two descriptor
+numbers and the root directory as its working directory, so that nothing of the
+grader's process (its argv with a hidden seed, its environment, references, a previous
+learner's results) is in the memory every child is forked from."""
 
 import sys
 

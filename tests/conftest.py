@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import textwrap
+import uuid
 from pathlib import Path
 
 import pytest
@@ -22,6 +23,9 @@ os.environ.setdefault("GRADER_NO_DAEMON", "1")
 
 def pytest_configure(config):
     global _SANDBOX
+    # A secret in the grader's environment before its sandbox starts: no child may see it
+    # (tests/test_attacks.py and tests/test_child_memory.py look for it).
+    os.environ.setdefault("GRADER_TEST_CANARY", f"canary-{uuid.uuid4().hex}")
     _SANDBOX = Sandbox()
     _SANDBOX.start()
 

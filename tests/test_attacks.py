@@ -19,6 +19,12 @@ Each attack file starts with a docstring holding `Key: value` lines:
     Bound: 60                         (optional) seconds the whole test may take
     Victim: einsum_layer_norm.py      (optional, subprocess) a control checked next in the same
                                       sandbox as another learner's submission; it must pass
+    Scan: off                         (optional) the static scan sees nothing: the attack is on
+                                      the second net (the sandbox), as in test_sandbox_attacks.py
+    Fifo: helper.py                   (optional) a named pipe made in the workspace
+    Secret: /etc/shadow               (optional) a file the learner may not read: no line of it
+                                      may appear in the report
+    Quiet: stdout                     (optional) nothing at all may reach the grader's stdout
 
 An attack is CONTAINED when, after the check:
 - the report is not passed (and scores 0 when forging is the goal) and the grader did
@@ -85,7 +91,11 @@ SENTINELS = {
     "_model.py": ["Shared hidden math for every model-level reference"],
 }
 
-KEYS = {"Class", "Problem", "Goal", "Mode", "Limits", "Files", "Link", "Bound", "Victim"}
+KEYS = {"Class", "Problem", "Goal", "Mode", "Limits", "Files", "Link", "Bound", "Victim", "Scan", "Fifo", "Secret",
+        "Quiet"}
+# Planted in the grader's environment before the session's sandbox starts (tests/conftest.py):
+# it must never reach a report.
+CANARY_ENV = "GRADER_TEST_CANARY"
 
 
 # --------------------------------------------------------------------------- discovery
@@ -108,7 +118,7 @@ def meta_of(path: Path) -> dict:
 
 
 def attack_files() -> list[Path]:
-    return sorted(p for d in sorted(ATTACKS.glob("[0-9]_*")) if d.is_dir() for p in d.glob("*.py"))
+    return sorted(p for d in sorted(ATTACKS.glob("[0-9]*_*")) if d.is_dir() for p in d.glob("*.py"))
 
 
 def control_files() -> list[Path]:
@@ -310,7 +320,7 @@ def _limits(meta: dict) -> Limits | None:
     kw = {}
     for part in meta["limits"].split():
         k, v = part.split("=")
-        kw[k] = float(v) if k == "wall_seconds" else int(v)
+        kw[k] = float(v) if k in ("wall_seconds", "check_seconds") else int(v)
     return Limits(**kw)
 
 
@@ -328,6 +338,8 @@ def prepare_workspace(ws: Path, path: Path, meta: dict, slug: str) -> dict:
     for link in meta["links"]:
         name, target = (s.strip() for s in link.split("->"))
         (ws / name).symlink_to(ROOT / target)
+    if meta.get("fifo"):
+        os.mkfifo(ws / meta["fifo"])
     state = ws / ".grader" / "state.json"
     state.parent.mkdir(parents=True, exist_ok=True)
     state.write_text(json.dumps({"problems": {slug: {"attempts": 1, "last_verdict": "failed", "stub_sha": "0" * 64}}},
@@ -418,8 +430,25 @@ def ensure_sandbox(sandbox) -> None:
         pass
 
 
-def check(path: Path, tmp_path: Path, grade, sandbox, capfd, control: bool) -> None:
+def _secret_lines(meta: dict) -> list[str]:
+    """Lines of the `Secret:` file (read here, as root) and the planted environment canary."""
+    lines = [os.environ[CANARY_ENV]] if os.environ.get(CANARY_ENV) else []
+    if meta.get("secret"):
+        try:
+            text = Path(meta["secret"]).read_text(errors="replace")
+        except OSError:
+            text = ""
+        lines += [line for line in text.splitlines() if len(line.strip()) >= 8]
+    return lines
+
+
+def check(path: Path, tmp_path: Path, grade, sandbox, capfd, control: bool, monkeypatch=None) -> None:
     meta = meta_of(path)
+    if meta.get("scan", "").lower() == "off" and monkeypatch is not None:
+        import grader.runner as runner
+
+        monkeypatch.setattr(runner, "scan_file", lambda *a, **k: ([], None))
+        monkeypatch.setattr(runner, "scan_source", lambda *a, **k: ([], None))
     slug = meta.get("problem", "layer-norm")
     mode = meta.get("mode", "inprocess")
     goal = meta.get("goal", "")
@@ -487,6 +516,12 @@ def check(path: Path, tmp_path: Path, grade, sandbox, capfd, control: bool) -> N
                     break
         if ctx["secret"] in hay:
             problems.append("another learner's file was read into the report")
+        for line in _secret_lines(meta):
+            if line in hay:
+                problems.append(f"a secret the learner may not read is in the report: {line[:40]!r}...")
+                break
+        if meta.get("quiet") == "stdout" and out.strip():
+            problems.append(f"something reached the grader's stdout: {out[:120]!r}")
 
         # The learner's progress.
         if ctx["state"].read_bytes() != ctx["state_bytes"] if ctx["state"].exists() else True:
@@ -527,8 +562,8 @@ def check(path: Path, tmp_path: Path, grade, sandbox, capfd, control: bool) -> N
 # --------------------------------------------------------------------------- the tests
 @pytest.mark.attack
 @pytest.mark.parametrize("path", attack_files(), ids=_id)
-def test_attack_is_contained(path, tmp_path, grade, sandbox, capfd, compiled):
-    check(path, tmp_path, grade, sandbox, capfd, control=False)
+def test_attack_is_contained(path, tmp_path, grade, sandbox, capfd, compiled, monkeypatch):
+    check(path, tmp_path, grade, sandbox, capfd, control=False, monkeypatch=monkeypatch)
 
 
 @pytest.mark.attack
