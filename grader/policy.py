@@ -1,7 +1,7 @@
 """What a solution may import: the allow-list the static scan enforces.
 
 A strict allow-list: torch and its public submodules, math, numpy and a few harmless
-standard helpers, minus the parts that reach around the run-time checks (kernels,
+standard helpers (time and warnings among them: learners time and warn while debugging), minus the parts that reach around the run-time checks (kernels,
 dispatch, processes, files, compiled extensions). A problem can widen or narrow it in its
 problem.toml (`[policy] allow_imports / deny_imports`, parsed in grader/course.py).
 Banned APIs are not here: they come per problem from the banned list (grader/banned.py).
@@ -14,6 +14,7 @@ from dataclasses import dataclass
 DEFAULT_ALLOWED = frozenset({
     "torch", "math", "numpy", "typing", "functools", "itertools", "collections", "dataclasses",
     "abc", "numbers", "enum", "__future__", "operator", "cmath", "statistics",
+    "time", "warnings",  # timing and warning are what learners do while debugging (issue 18)
 })
 # Prefixes refused even under an allowed module, and why (the learner reads the reason).
 DEFAULT_DENIED: tuple[tuple[str, str], ...] = (

@@ -1103,7 +1103,7 @@ ATTACKS = [
             return np.lib.stride_tricks.as_strided(a, shape=(10**6,), strides=(8,))
     """),
     _case("import of a module outside the allow-list", "gelu", """
-        import time
+        import shelve
 
         def gelu(x):
             return x
