@@ -528,8 +528,8 @@ def child_main(spec: dict, cases: list, out_w: int, res_w: int, level: Isolation
         if level is Isolation.UID:
             preimport(sources, name, confine.Plan(level, tuple(spec["hidden"])).binds(),
                       [str(workspace)] if workspace else [])
+        disarm_file_readers()  # before confinement: at the uid level numpy.rec may be unreadable after it
         confine_self(spec, level, res_w, len(cases))
-        disarm_file_readers()
     except BaseException as exc:
         wire.write_all(res_w, wire.encode({"event": "refused", "message": f"{type(exc).__name__}: {exc}"[:2000]}))
         os._exit(71)

@@ -91,8 +91,8 @@ def main() -> None:
         frames = LearnerFrames([workspace] if workspace else [], [sources[name][0]] if name in sources else [])
         guard = Guard(build_spec(spec["banned"], spec["banned_aten"]), frames, _display(workspace))
         _redirect_output(out_w)
-        confine_portably(spec, res_w, len(cases))
         disarm_file_readers()
+        confine_portably(spec, res_w, len(cases))
     except BaseException as exc:
         wire.write_all(res_w, wire.encode({"event": "refused", "message": f"{type(exc).__name__}: {exc}"[:2000]}))
         os._exit(71)

@@ -82,6 +82,8 @@ class SpawnWorkers:
         self._spare = self._launch()  # the next check's child imports torch while this one runs
         marker = secrets.token_hex(8)
         spec = {"limits": dataclasses.asdict(job.limits)}
+        budget = job.budget.remaining() if job.budget is not None else job.limits.check_seconds
+        spec["limits"]["budget_seconds"] = max(0.0, budget)  # the check's one budget, as the zygote reads it
         try:
             proc.stdin.write(wire.encode({"job": "check", "marker": marker}, _encode_job(job, hidden)))
             proc.stdin.close()
@@ -90,10 +92,11 @@ class SpawnWorkers:
             _close(proc)
             return [], Outcome(Status.SANDBOX_ERROR, message=f"the spawned child did not take its job ({exc!r})")
         started = time.monotonic()
-        watch = _Watch(spec, len(job.cases))
+        watch = _Watch(spec, [{"name": c.name} for c in job.cases])
         watch.started = watch.case_started = started
-        watch.deadline = started + watch.wall
-        watch.last_call = started + watch.wall * (len(job.cases) + 1)
+        watch.budget_end = started + watch.budget
+        watch.last_call = min(started + watch.wall * (len(job.cases) + 1), watch.budget_end)
+        watch.deadline = min(started + watch.wall, watch.last_call)
         returncode = _supervise(proc, watch)
         status = _wait_status(returncode, watch)
         header, payload = _describe(watch, status, {"limits": spec["limits"]}, marker, time.monotonic() - started)
