@@ -32,7 +32,9 @@ from .sources import source_for
 from .status import Status
 
 PROPERTIES_FILE = "properties.py"
-STOPPED = ("timeout", "cpu-limit", "memory-limit")
+# A check that stopped on a limit, or whose sandbox failed (the grader's trouble, not the
+# learner's), gets no experiments: they would rerun what stopped it, or explain nothing.
+STOPPED = ("timeout", "cpu-limit", "memory-limit", "sandbox-error")
 
 
 def explain(problem: Problem, report, *, job: Job, sandbox, seed: int, shared=None) -> Finding | None:
