@@ -3,7 +3,8 @@ with the verdicts cached on disk per (problem, seed, reference hash).
 
 A variant is judged as a learner's submission would be, in this process (it is trusted
 code: the reference, edited): run through the problem's probe, judged against the
-reference's expected value. "rejected" when a case fails at every seed tried;
+reference's expected value. "rejected" when a case fails at the first seed (the public one; for the
+statistical judges of sampling problems, the seed their power is set for);
 otherwise it is tested for equivalence on cases of more seeds and on float64 copies of
 every case, compared with the reference's own values (tight in float64): a variant
 that agrees everywhere computes the same thing and is dropped as "equivalent"; the
@@ -283,7 +284,7 @@ def _prepare(problem: Problem, seeds: tuple[int, ...], cases_by_seed: dict[int, 
                         checks.append((wide, run_in_process(problem, probe, entry, wide), FLOAT64_TOL))
                     except Exception:
                         pass  # a case that only makes sense in float32
-    judged = {s: [_with_expected(problem, c) for c in cases_by_seed[s]] for s in seeds}
+    judged = {seeds[0]: [_with_expected(problem, c) for c in cases_by_seed[seeds[0]]]}
     elapsed = time.monotonic() - started
     return _Job(problem, units, variants, tuple(seeds), judged, checks, elapsed)
 
@@ -301,9 +302,9 @@ def adequacy(problem: Problem, cases_by_seed: dict[int, list[Case]], seeds: tupl
              workers: int | None = None, use_cache: bool = True) -> Adequacy:
     """Every variant's verdict; from the cache when this reference was measured at these seeds."""
     global _JOB
-    seeds = tuple(s for s in seeds if s in cases_by_seed)
+    seeds = tuple(s for s in seeds if s in cases_by_seed)[:1]  # verdicts at the first seed
     digest = problem_digest(problem)
-    path = _cache_file(problem, digest, "seeds-" + "-".join(map(str, seeds)))
+    path = _cache_file(problem, digest, f"seed-{seeds[0]}")
     units = solution_units(problem.reference, problem.entry)
     variants = single_variants(units)
     cached = load_cached(path) if use_cache else None
