@@ -268,7 +268,9 @@ def _unit_edits(ui: int, unit: Unit) -> Iterator[Edit]:
         value = _num(node)
         if value is not None and id(node) not in docs and not (
                 isinstance(parent, ast.UnaryOp) and isinstance(parent.op, ast.USub)):
-            axis = isinstance(parent, ast.keyword) and parent.arg in AXIS_KEYWORDS or (
+            shape_index = isinstance(parent, ast.Subscript) and parent.slice is node \
+                and isinstance(parent.value, ast.Attribute) and parent.value.attr == "shape"
+            axis = shape_index or isinstance(parent, ast.keyword) and parent.arg in AXIS_KEYWORDS or (
                 isinstance(parent, ast.Call) and isinstance(value, int) and -3 <= value <= 3
                 and _call_name(parent) in {"transpose", "softmax", "sum", "mean", "cumsum", "var", "std", "max",
                                            "min", "argmax", "topk", "sort", "squeeze", "unsqueeze", "cat", "flip",
@@ -276,8 +278,9 @@ def _unit_edits(ui: int, unit: Unit) -> Iterator[Edit]:
             packed = isinstance(parent, (ast.Subscript, ast.Tuple)) and isinstance(value, int) \
                 and value in PACKED_INDICES and _subscript_index(node, parent, parents)
             if axis and isinstance(value, int):
+                what = "the size read from axis" if shape_index else "the axis"
                 for v in sorted({-1, -2, 0, 1} - {value}):
-                    yield edit(EditKind.AXIS, i, ("axis", v), f"the axis {value} changed to {v}", node)
+                    yield edit(EditKind.AXIS, i, ("axis", v), f"{what} {value} changed to {v}", node)
             elif packed:
                 for v in PACKED_INDICES:
                     if v != value:

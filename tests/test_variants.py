@@ -87,7 +87,7 @@ def test_constant_doubled_in_a_helper_is_described_by_its_role(units):
 def test_axis_edit_changes_the_reduction(units):
     x, w = inputs()
     [variant] = [v for v in single_variants(units) if v.edits[0].kind is EditKind.AXIS
-                 and v.edits[0].detail == ("axis", 0)]
+                 and v.edits[0].detail == ("axis", 0) and v.description.startswith("the axis")]
     assert "the row totals" in variant.description
     y = x * 2.0 - x.sum(dim=0, keepdim=True) / (4 + 1e-5) + w[0][0] + w[0][1]
     assert torch.allclose(build(units, variant.edits)(x, w), (y @ w[1].T)[:, 1:])
@@ -137,3 +137,31 @@ def test_every_edit_kind_of_the_issue_is_generated(units):
                      EditKind.DROPPED_CALL, EditKind.TRANSPOSE, EditKind.SWAPPED_OPERANDS,
                      EditKind.SWAPPED_ARGUMENTS, EditKind.SWAPPED_TARGETS, EditKind.PACKED_INDEX, EditKind.LOCAL,
                      EditKind.STATEMENTS, EditKind.DTYPE, EditKind.FLAG}
+
+
+def test_a_size_read_from_another_axis_is_named_as_such(units):
+    x, w = inputs()
+    [variant] = [v for v in single_variants(units) if v.description.startswith("the size read from axis -1 changed to 0")]
+    y = x * 2.0 - x.sum(-1, keepdim=True) / (2 + 1e-5) + w[0][0] + w[0][1]
+    assert torch.allclose(build(units, variant.edits)(x, w), (y @ w[1].T)[:, 1:])
+
+
+def test_equivalent_rewrites_are_dropped_and_real_edits_are_not(tmp_path):
+    from grader.variant_cache import agree
+    from grader.cases import Case
+
+    path = tmp_path / "twice_reference.py"
+    path.write_text("def twice(x):\n    return x * 2 + 0 * x\n")
+    module = load_module_from_path("_toy_twice_reference", path)
+    units = solution_units(module, "twice")
+    case = Case("c", {"x": torch.randn(5, generator=torch.Generator().manual_seed(1), dtype=torch.float64)})
+    reference = module.twice(**case.inputs)
+    same = {v.description for v in single_variants(units)
+            if agree(build(units, v.edits)(**case.inputs), reference, 1e-10, 1e-8)}
+    # x * 2 + 0 * x: dropping the `0 * x` term, or setting its 0 to anything that stays 0, changes nothing
+    assert "the second term of a sum dropped in the solution" in same
+    assert "the result computed through float32 (a float32 computation in a float64 case) in the solution" \
+        not in same
+    assert "the first term of a sum dropped in the solution" not in same
+    assert "a numeric constant halved in the solution" not in same  # 2 halved is 1
+
