@@ -24,6 +24,22 @@ class Case:
         return clone(self.inputs)
 
 
+CREDIT_WITH = "credit_with"  # a case option: this case earns credit only if the named case passes too
+
+
+def credited(cases: list[Case], passed: set[str]) -> int:
+    """How many cases earn credit: a passed case whose `credit_with` partner passed too.
+    For cases whose right answer is trivial (all zeros: layer norm with d = 1), so that
+    code computing nothing scores 0."""
+    by_name = {c.name for c in cases}
+    count = 0
+    for case in cases:
+        partner = case.options.get(CREDIT_WITH) if isinstance(case.options, dict) else None
+        if case.name in passed and (partner is None or partner not in by_name or partner in passed):
+            count += 1
+    return count
+
+
 def case_tolerance(problem, case: Case) -> tuple[float, float]:
     """(atol, rtol) for a case: its own, else the problem's for its first float input's dtype."""
     if case.tolerance is not None:

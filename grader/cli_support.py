@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from pathlib import Path
 
 import click
 from rich.console import Console
@@ -142,7 +143,18 @@ def open_session(ctx: click.Context, **kwargs):
         fail(str(exc))
 
 
+def missing_course(course_dir) -> str | None:
+    """Why `--course DIR` (or GRADER_COURSE) cannot be used, or None: a path that does not
+    exist is a typo, never an empty course."""
+    if course_dir and not Path(course_dir).is_dir():
+        return f"--course {course_dir}: no such directory (GRADER_COURSE may also set it)"
+    return None
+
+
 def load_course(ctx: click.Context) -> Course:
+    why = missing_course(ctx.obj.get("course"))
+    if why is not None:
+        fail(why)
     try:
         return Course(ctx.obj.get("course"))
     except CourseError as exc:

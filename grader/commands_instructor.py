@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 from rich.markup import escape
 
-from .cli_support import JsonAwareCommand, console, echo, err_console, fail, finish, load_course
+from .cli_support import JsonAwareCommand, console, echo, err_console, fail, finish, load_course, missing_course
 from .course import Course, CourseError
 
 
@@ -72,9 +72,16 @@ def validate(ctx: click.Context, slugs: tuple[str, ...], seeds: tuple[int, ...],
     started = time.monotonic()
     try:
         try:
+            why = missing_course(ctx.obj.get("course"))
+            if why is not None:
+                raise CourseError(why)
             course = Course(ctx.obj.get("course"))
         except CourseError as exc:  # a problem.toml that does not parse: nothing else can load
-            console.print(f"[bold red]FAIL[/] the course does not load: {escape(str(exc))}")
+            if as_json:
+                echo(json.dumps({"ok": False, "elapsed": round(time.monotonic() - started, 3),
+                                 "error": f"the course does not load: {exc}", "problems": []}, indent=2))
+            else:
+                console.print(f"[bold red]FAIL[/] the course does not load: {escape(str(exc))}")
             sys.exit(1)
         try:
             for slug in slugs:
@@ -172,6 +179,11 @@ def grade(ctx, submissions, slugs, seed, workers, gradebook_path, regrade, local
             fail(f"nothing to grade in {submissions}: {nothing}")
         for note in found.notes:
             err_console.print(f"[yellow]note:[/] {escape(note)}")
+        if found.unmatched:
+            names = sorted(set(found.unmatched))
+            err_console.print(f"[yellow]note:[/] not graded, no problem of this course by that name: "
+                              f"{escape(', '.join(names[:8]))}{' ...' if len(names) > 8 else ''} (helper modules "
+                              "stay importable; pass --course for an instructor's course)")
         book = Gradebook(book_path)
         seed = choose_seed(seed, book.seed)
         if book.seed is not None and seed != book.seed and not regrade and book.graded():

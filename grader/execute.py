@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from .cases import Case
+from .cases import Case, credited
 from .course import Course, Problem
 from .judge import judge
 from .results import CaseResult, Report
@@ -152,9 +152,12 @@ def _attach_fresh_reruns(sandbox: Sandbox, job: Job, cases: list[Case], outcomes
             outcomes[i].value["rerun"] = {"__bad_type__": f"the second run failed ({what})"}
 
 
-def settle(report: Report) -> None:
-    """Passed and score from the cases: the fraction passed, 0 with any banned-API use."""
+def settle(report: Report, cases: list[Case] | None = None) -> None:
+    """Passed and score from the cases: the fraction passed (a case bundled `credit_with`
+    another earns credit only with it), 0 with any banned-API use."""
     passed_cases = sum(c.passed for c in report.cases)
+    if cases is not None and len(cases) == len(report.cases):
+        passed_cases = credited(cases, {c.name for c in report.cases if c.passed})
     total = len(report.cases) if report.error is None else max(len(report.cases), 1)
     report.passed = bool(report.cases) and passed_cases == len(report.cases) and not report.violations \
         and report.error is None
@@ -177,7 +180,7 @@ def check_building_block(course: Course, stage: Problem, submission: Submission,
     report.cases, report.violations = run.results, run.violations
     report.error, report.error_kind, report.isolation = run.error, run.error_kind, run.isolation
     report.start_method = run.start_method
-    settle(report)
+    settle(report, cases)
     if not report.passed:
         name_the_mistake(stage, report, cases, run.values)
     return report

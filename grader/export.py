@@ -38,10 +38,18 @@ apt-get update -qq
 apt-get install -y -qq python3 python3-venv python3-pip > /dev/null
 python3 -c 'import sys; assert sys.version_info >= (3, 11), "the grader needs Python 3.11+: pick a newer base image"'
 python3 -m venv /autograder/venv
-# A CPU-only torch build keeps the image small: set PIP_INDEX_URL or PIP_EXTRA_INDEX_URL
-# to a CPU wheel index here if you have one.
-/autograder/venv/bin/pip install --quiet "torch>=2.2,<3" "numpy>=1.24" "click>=8.1" "rich>=13"
+# torch pinned to the version the course was exported with, from the CPU-only wheel index
+# (the default index would pull gigabytes of CUDA wheels the autograder never uses).
+/autograder/venv/bin/pip install --quiet --index-url https://download.pytorch.org/whl/cpu "torch=={torch}"
+/autograder/venv/bin/pip install --quiet "numpy>=1.24" "click>=8.1" "rich>=13"
 """
+
+def setup_sh() -> str:
+    """setup.sh with torch pinned to this grader's torch (its public version, without a local tag)."""
+    import torch
+
+    return SETUP_SH.replace("{torch}", torch.__version__.split("+")[0])
+
 
 RUN_AUTOGRADER = """#!/usr/bin/env bash
 # Gradescope runs this for every submission (as /autograder/run_autograder).
@@ -55,7 +63,15 @@ fi
 unset GRADER_COURSE GRADER_WORKSPACE
 cd "$ROOT/source" || exit 1
 export PYTHONPATH="$ROOT/source/src"
-exec "$PYTHON" -m grader.gradescope --root "$ROOT"
+RESULTS="$ROOT/results/results.json"
+rm -f "$RESULTS"
+"$PYTHON" -m grader.gradescope --root "$ROOT"
+status=$?
+if [ ! -s "$RESULTS" ]; then  # the grader could not even start (no torch, a broken image): say so to Gradescope
+  mkdir -p "$ROOT/results"
+  printf '{"score": 0.0, "tests": [], "output": "The autograder could not start (exit %s): its Python cannot run the grader (is torch installed in the image?). Tell your instructor; this is not your code'"'"'s fault."}\n' "$status" > "$RESULTS"
+fi
+exit 0
 """
 
 STUDENT_README = """# {title}
@@ -185,7 +201,7 @@ def export_gradescope(course: Course, out_zip: str | Path, slugs: list[str] | No
     out_zip = Path(out_zip)
     out_zip.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(out_zip, "w", zipfile.ZIP_DEFLATED) as zf:
-        _add_text(zf, "setup.sh", SETUP_SH, executable=True)
+        _add_text(zf, "setup.sh", setup_sh(), executable=True)
         _add_text(zf, "run_autograder", RUN_AUTOGRADER, executable=True)
         _add_text(zf, "gradescope.json", json.dumps(config, indent=2) + "\n")
         for path in sorted(PACKAGE_DIR.rglob("*.py")):

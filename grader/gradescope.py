@@ -89,13 +89,26 @@ def grade(root: Path) -> dict:
                 report.file = str(path.relative_to(root / "submission"))
                 test.update(score=round(report.score * points, 4), status="passed" if report.passed else "failed",
                             output=report_text(report))
-                cases = f"{sum(c.passed for c in report.cases)}/{len(report.cases)} cases"
-                lines.append(f"{slug}: {'passed' if report.passed else 'not passed'} ({cases})")
+                lines.append(f"{slug}: {summary_line(report)}")
             tests.append(test)
     finally:
         sandbox.close()
     return {"score": round(sum(t["score"] for t in tests), 4), "execution_time": round(time.monotonic() - started, 2),
             "output": "\n".join(lines), "visibility": visibility, "stdout_visibility": "hidden", "tests": tests}
+
+
+def summary_line(report) -> str:
+    """One line per problem for the summary: why a submission whose cases pass still scores 0."""
+    cases = f"{sum(c.passed for c in report.cases)}/{len(report.cases)} cases"
+    if report.passed:
+        return f"passed ({cases})"
+    banned = sorted({v.api for v in report.violations if getattr(v, "api", None)})
+    if report.violations:
+        what = f"uses {', '.join(banned)}" if banned else "breaks the import policy"
+        return f"not passed: {what}, which this problem forbids (score 0; {cases} otherwise)"
+    if report.error:
+        return f"not passed: {report.error.splitlines()[0][:120]}"
+    return f"not passed ({cases})"
 
 
 def run(root: str | Path) -> dict:

@@ -109,7 +109,7 @@ def _check(course: Course, problem: Problem, submission: Submission, seed: int, 
 
             with _explaining(report, "where the output goes wrong"):
                 localise_report(course, problem, report, cases, run.values, submission, seed=seed, sandbox=sandbox)
-        settle(report)
+        settle(report, cases)
         if options.diagnose and not report.passed:
             with _explaining(report, "which mistake"):
                 name_the_mistake(problem, report, cases, run.values, shared)

@@ -54,6 +54,17 @@ class Localisation:
     influence: Influence | None = None
 
 
+DEFAULT_MIN_VARIANT_SCORE = 1.0
+
+
+@dataclass(frozen=True)
+class VariantSettings:
+    """`[variants]`: how `grader validate` holds the cases to the reference's automatic variants."""
+
+    enabled: bool = True
+    min_score: float = DEFAULT_MIN_VARIANT_SCORE  # rejected / non-equivalent variants, below it: an error
+
+
 @dataclass(frozen=True)
 class ProblemSpec:
     entry: str
@@ -68,6 +79,7 @@ class ProblemSpec:
     limits: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
     localisation: Localisation = Localisation()
     policy: ImportPolicy = DEFAULT_POLICY
+    variants: VariantSettings = VariantSettings()
 
     def tolerance_for(self, dtype_name: str) -> tuple[float, float]:
         default = DEFAULT_TOLERANCE.get(dtype_name, DEFAULT_TOLERANCE["float32"])
@@ -101,7 +113,22 @@ def parse_spec(raw: dict, where: Path) -> ProblemSpec:
         tolerance=_tolerance(raw.get("tolerance", {}), where),
         limits=_limits(raw.get("limits", {}), where),
         localisation=_localisation(raw.get("localise", {}), where),
-        policy=parse_policy(raw.get("policy"), where))
+        policy=parse_policy(raw.get("policy"), where),
+        variants=_variant_settings(raw.get("variants", {}), where))
+
+
+def _variant_settings(table, where: Path) -> VariantSettings:
+    if not isinstance(table, dict):
+        raise SpecError(f"{where}: [variants] must be a table like [variants] min_score = 0.95")
+    for key in table:
+        if key not in ("enabled", "min_score"):
+            raise SpecError(f"{where}: [variants] unknown key `{key}` (known: enabled, min_score)")
+    enabled, score = table.get("enabled", True), table.get("min_score", DEFAULT_MIN_VARIANT_SCORE)
+    if not isinstance(enabled, bool):
+        raise SpecError(f"{where}: [variants] `enabled` must be true or false, got {enabled!r}")
+    if not _number(score) or not 0 <= score <= 1:
+        raise SpecError(f"{where}: [variants] `min_score` must be a number from 0 to 1, got {score!r}")
+    return VariantSettings(enabled, float(score))
 
 
 def _strings(raw: dict, key: str, where: Path) -> tuple[str, ...]:

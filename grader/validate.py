@@ -47,8 +47,9 @@ from .static import is_real_module, scan_file, scan_source
 SCAFFOLD_MARK = "TODO(grader new)"
 DEFAULT_SEEDS = (0, 1)
 
-CHECKS = ["scaffold", "config", "statement", "stub", "reference", "signature", "cases", "public judge", "own check", "stub fails",
-          "mistakes", "reference bans", "evidence"]
+CHECKS = ["scaffold", "config", "statement", "stub", "reference", "signature", "cases", "examples", "public judge",
+          "own check", "stub fails", "mistakes", "variants", "tolerance", "trivial answers", "reference bans", "evidence"]
+MAX_SURVIVORS_SHOWN = 12
 # What a public judge (shipped to learners, run in the grader's process) may import: never the reference.
 PUBLIC_JUDGE_IMPORTS = {"__future__", "math", "torch", "grader.compare", "grader.cases", "grader.mistakes"}
 PUBLIC_JUDGE_FROM_GRADER_JUDGE = {"check_inputs_unchanged", "case_tolerance"}
@@ -71,6 +72,8 @@ class Validation:
     findings: list[Finding] = field(default_factory=list)
     ran: list[str] = field(default_factory=list)  # checks that ran
     elapsed: float = 0.0
+    variants: dict = field(default_factory=dict)  # the mutation score and survivors (grader/variant_cache.py)
+    trivial: dict = field(default_factory=dict)  # what each trivial answer scores
 
     @property
     def ok(self) -> bool:
@@ -139,8 +142,10 @@ def _exc(exc: BaseException) -> str:
 
 # --------------------------------------------------------------------------- the checks
 class _Validator:
-    def __init__(self, course: Course, problem: Problem, sandbox: Sandbox, seeds: tuple[int, ...]):
+    def __init__(self, course: Course, problem: Problem, sandbox: Sandbox, seeds: tuple[int, ...],
+                 workers: int | None = None):
         self.course, self.problem, self.sandbox = course, problem, sandbox
+        self.workers = workers
         self.seeds = tuple(dict.fromkeys(seeds)) or DEFAULT_SEEDS
         self.v = Validation(problem.slug, problem.title, str(problem.root))
         self.spec = None
@@ -165,20 +170,24 @@ class _Validator:
         steps = [("scaffold", self.check_scaffold), ("config", self.check_config),
                  ("statement", self.check_statement), ("stub", self.check_stub),
                  ("reference", self.check_reference), ("signature", self.check_signature),
-                 ("cases", self.check_cases),
+                 ("cases", self.check_cases), ("examples", self.check_examples),
                  ("public judge", self.check_public_judge), ("own check", self.check_own), ("stub fails", self.check_stub_fails),
-                 ("mistakes", self.check_mistakes), ("reference bans", self.check_reference_bans),
-                 ("evidence", self.check_evidence)]
+                 ("mistakes", self.check_mistakes), ("variants", self.check_variants),
+                 ("tolerance", self.check_tolerance), ("trivial answers", self.check_trivial),
+                 ("reference bans", self.check_reference_bans), ("evidence", self.check_evidence)]
+        after_own = ("mistakes", "variants", "tolerance", "trivial answers", "evidence")
         for name, step in steps:
-            if name in ("cases", "own check", "stub fails", "mistakes", "reference bans", "evidence") \
+            if name in ("cases", "examples", "own check", "stub fails", "reference bans", "evidence") + after_own \
                     and self.reference is None:
                 continue  # nothing to run without a reference that loads
-            if name in ("own check", "stub fails", "mistakes") and not self.cases_by_seed:
+            if name in ("own check", "stub fails") + after_own and not self.cases_by_seed:
                 continue  # nor without cases
             if name in ("own check", "stub fails", "reference bans") and self.spec is None:
                 continue  # nor without a config that resolves
-            if name in ("mistakes", "evidence") and any(f.check == "own check" and f.level == "error"
-                                                        for f in self.v.findings):
+            if name == "variants" and not self.problem.spec.variants.enabled:
+                continue
+            if name in after_own and any(f.check == "own check" and f.level == "error"
+                                         for f in self.v.findings):
                 continue  # mistakes and experiments are measured against a reference that passes
             self.v.ran.append(name)
             try:
@@ -658,6 +667,74 @@ class _Validator:
                               "case: a learner making either is told only that several mistakes fit; add a case "
                               "that tells them apart")
 
+    # -- the statement's worked examples hold --------------------------------------------------
+    def check_examples(self) -> None:
+        from .examples import run_examples
+
+        p = self.problem
+        entry = getattr(self.reference, p.entry, None)
+        if entry is None:
+            return
+        _, failed = run_examples(p.statement_path, p.entry, entry)
+        for f in failed:
+            self.error("examples", f"{self.rel(p.statement_path)}:{f.line}: the worked example `{f.source}` shows "
+                       f"{f.expected!r} but the reference gives {f.got!r}: fix the statement (or the reference)")
+
+    # -- the cases reject the reference's automatic variants ---------------------------------
+    def check_variants(self) -> None:
+        from .variant_cache import adequacy
+
+        p = self.problem
+        seeds = tuple(s for s in self.seeds if s in self.cases_by_seed)
+        result = adequacy(p, self.cases_by_seed, seeds, workers=self.workers)
+        self.v.variants = result.to_dict()
+        survivors = result.survivors
+        lines = "".join(f"\n  - {r.description} ({r.where})" for r in survivors[:MAX_SURVIVORS_SHOWN])
+        more = f"\n  ... and {len(survivors) - MAX_SURVIVORS_SHOWN} more" if len(survivors) > MAX_SURVIVORS_SHOWN else ""
+        minimum = p.spec.variants.min_score
+        summary = (f"the cases reject {result.count_rejected} of {result.non_equivalent} non-equivalent single-edit "
+                   f"variants of the reference (score {result.score:.3f}; {result.count_equivalent} more compute "
+                   f"the same thing)")
+        if result.score < minimum:
+            self.error("variants", f"{summary}, below [variants] min_score = {minimum:g}; add cases that tell "
+                       f"these survivors from the reference, or argue them equivalent and lower min_score in "
+                       f"problem.toml:{lines}{more}")
+        elif survivors:
+            self.warn("variants", f"{summary}; survivors:{lines}{more}")
+        if result.too_tight:
+            names = "".join(f"\n  - {r.description} ({r.where})" for r in result.too_tight[:MAX_SURVIVORS_SHOWN])
+            self.error("tolerance", f"{len(result.too_tight)} variant(s) compute what the reference computes "
+                       f"(they agree with it in float64) yet the judge rejects them in float32: the tolerance is "
+                       f"too tight for another association order:{names}")
+
+    # -- correct formulations pass, and the tolerance is not loose ------------------------------
+    def check_tolerance(self) -> None:
+        from .calibration import failures, formulations
+
+        for form in formulations(self.problem):
+            for seed, cases in self.cases_by_seed.items():
+                failed = failures(self.problem, form.fn, cases)
+                for f in failed[:3]:
+                    self.error("tolerance", f"{form.name} is correct but fails case {f.case!r} at seed {seed}: "
+                               f"{f.message}; widen that case's tolerance (Case(..., tolerance=(atol, rtol))) or "
+                               "[tolerance] in problem.toml")
+                if failed:
+                    break
+
+    # -- trivial answers score 0 -----------------------------------------------------------------
+    def check_trivial(self) -> None:
+        from .calibration import trivial_scores
+
+        seed = next(iter(self.cases_by_seed))
+        scores = trivial_scores(self.problem, self.cases_by_seed[seed])
+        self.v.trivial = {name: score for name, (score, _) in scores.items()}
+        for name, (score, passed) in scores.items():
+            if score > 0:
+                self.error("trivial answers", f"returning {name} scores {score:.2f} (seed {seed}): it passes "
+                           f"{', '.join(repr(c) for c in passed[:4])}{' ...' if len(passed) > 4 else ''}; make "
+                           "every such case non-trivial (e.g. a row whose answer is not 0) or bundle it with one "
+                           "that is")
+
     # -- nothing in the reference uses a banned API ------------------------------------------
     def check_reference_bans(self) -> None:
         p = self.problem
@@ -669,8 +746,8 @@ class _Validator:
 
 
 def validate_problem(course: Course, problem: Problem, sandbox: Sandbox,
-                     seeds: tuple[int, ...] = DEFAULT_SEEDS) -> Validation:
-    return _Validator(course, problem, sandbox, seeds).run()
+                     seeds: tuple[int, ...] = DEFAULT_SEEDS, workers: int | None = None) -> Validation:
+    return _Validator(course, problem, sandbox, seeds, workers).run()
 
 
 def validate_course(course: Course, slugs: list[str] | None, sandbox: Sandbox,

@@ -5,6 +5,18 @@ import math
 
 import torch
 
+# What each helper is for, in words: the automatic variants of grader/variants.py describe
+# an edit by the role of the function it is in (never by its source).
+ROLES = {
+    "layer_norm": "a layer norm", "gelu": "the GELU", "split_heads": "splitting the heads",
+    "merge_heads": "merging the heads", "causal_mask": "the causal mask", "attend": "the attention of queries over keys",
+    "multi_head_attention": "multi-head attention (projections and heads)", "pre_ln_block": "the pre-LN block",
+    "embed": "the embedding (tokens plus positions)", "run_blocks": "the loop over blocks",
+    "masked_positions": "selecting the masked positions", "mlm_forward": "the masked-LM forward pass",
+    "mlm_forward_tied": "the tied masked-LM head", "causal_lm_forward": "the causal-LM forward pass",
+    "causal_lm_step": "the decode step with the KV cache",
+}
+
 
 def layer_norm(x, eps=1e-5):
     mean = x.mean(dim=-1, keepdim=True)

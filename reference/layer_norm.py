@@ -2,7 +2,7 @@
 
 import torch
 
-from grader.cases import Case, generator, randn
+from grader.cases import CREDIT_WITH, Case, generator, randn
 from grader.mistakes import Mistake
 
 
@@ -20,8 +20,10 @@ def cases(seed: int) -> list[Case]:
         Case("typical (2, 5, 16)", {"x": randn(g("typical"), 2, 5, 16, scale=3.0, shift=0.5)},
              "a batch of sequences"),
         Case("1-D vector", {"x": randn(g("1d"), 32)}, "one vector, no batch dimension"),
-        Case("edge: d = 1", {"x": randn(g("d1"), 4, 1)}, "a single feature: every output is 0"),
-        Case("edge: constant rows", {"x": torch.full((3, 8), 7.0)}, "variance 0: eps keeps it finite"),
+        Case("edge: d = 1", {"x": randn(g("d1"), 4, 1)}, "a single feature: every output is 0 (credited only with "
+             "the typical case: zeros alone are no work)", options={CREDIT_WITH: "typical (2, 5, 16)"}),
+        Case("edge: constant rows", {"x": torch.cat([torch.full((3, 8), 7.0), randn(g("const"), 1, 8, shift=7.0)])},
+             "variance 0: eps keeps it finite (beside one row that varies)"),
         Case("tiny variance", {"x": randn(g("tiny"), 4, 64, scale=1e-3)}, "where eps matters"),
         Case("custom eps", {"x": randn(g("eps"), 3, 10, scale=0.1), "eps": 1e-2}, "use the eps you are given"),
         Case("large values", {"x": randn(g("large"), 2, 4, 24, scale=40.0, shift=10.0)},

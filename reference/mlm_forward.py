@@ -4,6 +4,7 @@ import functools
 
 import torch
 
+from grader.cases import CREDIT_WITH
 from grader.course import sibling
 from grader.mistakes import Mistake
 
@@ -21,18 +22,22 @@ def mlm_forward(input_ids, w_emb, pos_embed, blocks_weights, w_head, mask_indica
     return x[mask_indicator > 0.5] @ w_head  # (M, V)
 
 
+TYPICAL = "typical (N=2, T=8, d=32, V=50, 4 heads, 2 blocks)"
+
+
 def cases(seed: int) -> list:
-    def case(name, about, **shape):
-        return L.lm_case(seed, name, about, head=True, **shape)
+    def case(name, about, options=None, **shape):
+        return L.lm_case(seed, name, about, head=True, options=options, **shape)
 
     typical = dict(N=2, T=8, d=32, V=50, num_heads=4, num_blocks=2)
     return [
-        case("typical (N=2, T=8, d=32, V=50, 4 heads, 2 blocks)", "a small BERT", **typical),
+        case(TYPICAL, "a small BERT", **typical),
         case("edge: N = 1", "one sequence", **{**typical, "N": 1, "T": 10}),
         case("edge: T = 1", "one token per sequence: attention sees only itself", **{**typical, "N": 3, "T": 1}),
         case("edge: no blocks", "num_blocks = 0: embed, add positions, head",
              **{**typical, "num_blocks": 0}),
-        case("edge: nothing masked", "M = 0: the result has shape (0, V)", **{**typical, "mask": "none"}),
+        case("edge: nothing masked", "M = 0: the result has shape (0, V) (credited only with the typical case: "
+             "an empty answer is no work)", options={CREDIT_WITH: TYPICAL}, **{**typical, "mask": "none"}),
         case("edge: every position masked", "M = N * T", **{**typical, "N": 3, "T": 5, "mask": "all"}),
         case("max_len > T", "pos_embed has more rows than the sequence has positions",
              **{**typical, "T": 6, "max_len": 16}),

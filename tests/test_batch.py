@@ -149,3 +149,16 @@ def test_grade_refuses_unconfined_grading_unless_allowed(tmp_path, monkeypatch):
                                  env={"COLUMNS": "300"})
     assert allowed.exit_code == 0, allowed.output
     assert "isolation none" in allowed.output and "passed 1" in allowed.output
+
+
+def test_files_for_problems_the_course_does_not_know_are_named_when_others_match(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from grader.cli import main
+
+    monkeypatch.delenv("GRADER_COURSE", raising=False)
+    subs = make_class(tmp_path / "subs", {"ada": {"layer_norm.py": CORRECT, "rms_norm.py": "def rms_norm(x):\n    return x\n"}})
+    result = CliRunner().invoke(main, ["grade", str(subs), "--workers", "1"], env={"COLUMNS": "300"})
+    assert result.exit_code == 0, result.output
+    assert "not graded, no problem of this course by that name: rms_norm.py" in result.output
+    assert "--course" in result.output

@@ -24,6 +24,15 @@ from test_batch import CORRECT, UNBIASED
 from test_validate import course_with
 
 
+EPS_IGNORED = """
+import torch
+
+def layer_norm(x, eps=1e-5):
+    mean = x.mean(-1, keepdim=True)
+    return (x - mean) / torch.sqrt(((x - mean) ** 2).mean(-1, keepdim=True) + 1e-5)
+"""
+
+
 def autograder_tree(tmp_path, zip_path, files: dict[str, str]):
     """A fake /autograder: the zip unpacked in source/, run_autograder copied up, the upload in submission/."""
     root = tmp_path / "autograder"
@@ -38,7 +47,7 @@ def autograder_tree(tmp_path, zip_path, files: dict[str, str]):
 
 def test_gradescope_zip_runs_and_writes_results_json(tmp_path, course):
     config = export_gradescope(course, tmp_path / "ag.zip", ["layer-norm"], seed=31, points={"layer-norm": 2})
-    root = autograder_tree(tmp_path, tmp_path / "ag.zip", {"layer_norm.py": UNBIASED})
+    root = autograder_tree(tmp_path, tmp_path / "ag.zip", {"layer_norm.py": EPS_IGNORED})
     toml = root / "source" / "src" / "grader" / "course_data" / "problems" / "layer-norm" / "problem.toml"
     toml.write_text(toml.read_text().replace('title = "Layer normalisation"', 'title = "From the zip"'))
     env = {k: v for k, v in os.environ.items() if not k.startswith("GRADER_")}
@@ -49,7 +58,7 @@ def test_gradescope_zip_runs_and_writes_results_json(tmp_path, course):
     assert config["seed"] == 31 and test["name"] == "From the zip (layer-norm)"  # the zip's own grader and course
     assert (test["status"], test["max_score"]) == ("failed", 2.0)
     assert 0 < test["score"] < 2 and results["score"] == test["score"]
-    assert "unbiased variance" in test["output"] and test["visibility"] == "visible"
+    assert "eps argument ignored" in test["output"] and test["visibility"] == "visible"
 
 
 def test_gradescope_run_reports_a_missing_file(tmp_path):
@@ -62,6 +71,41 @@ def test_gradescope_run_reports_a_missing_file(tmp_path):
     [test] = results["tests"]
     assert (test["score"], test["status"], test["visibility"]) == (0.0, "failed", "hidden")
     assert "upload layer_norm.py" in test["output"]
+
+
+def test_gradescope_writes_results_json_when_its_python_cannot_import_torch(tmp_path, course):
+    export_gradescope(course, tmp_path / "ag.zip", ["layer-norm"])
+    root = autograder_tree(tmp_path, tmp_path / "ag.zip", {"layer_norm.py": CORRECT})
+    no_torch = tmp_path / "python-without-torch"
+    no_torch.write_text("#!/bin/sh\necho 'ModuleNotFoundError: No module named torch' >&2\nexit 1\n")
+    no_torch.chmod(0o755)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GRADER_")}
+    env.update(GRADER_AUTOGRADER_ROOT=str(root), GRADER_PYTHON=str(no_torch))
+    subprocess.run(["bash", str(root / "run_autograder")], env=env, cwd=tmp_path, check=True, timeout=60)
+    results = json.loads((root / "results" / "results.json").read_text())
+    assert results["score"] == 0.0 and results["tests"] == []
+    assert "could not start (exit 1)" in results["output"] and "is torch installed" in results["output"]
+
+
+def test_gradescope_setup_pins_this_torch_from_the_cpu_index(tmp_path, course):
+    export_gradescope(course, tmp_path / "ag.zip", ["gelu"])
+    setup = zipfile.ZipFile(tmp_path / "ag.zip").read("setup.sh").decode()
+    assert f'"torch=={torch.__version__.split("+")[0]}"' in setup
+    assert "--index-url https://download.pytorch.org/whl/cpu" in setup and "torch>=" not in setup
+
+
+def test_gradescope_summary_says_why_a_forbidden_file_scores_0():
+    from grader.gradescope import summary_line
+    from grader.results import CaseResult, Report
+    from grader.violations import Violation
+
+    report = Report(problem="layer-norm", title="Layer normalisation", file="layer_norm.py", seed=0)
+    report.cases = [CaseResult(name=f"case {i}", passed=True) for i in range(11)]
+    report.violations = [Violation(kind="banned", api="torch.nn.functional.layer_norm", file="layer_norm.py",
+                                   line=3, how="called")]
+    line = summary_line(report)
+    assert line.startswith("not passed: uses torch.nn.functional.layer_norm, which this problem forbids (score 0")
+    assert "11/11" not in line.split(";")[0]
 
 
 def test_gradescope_zip_bundles_the_course_with_the_package(tmp_path, course):

@@ -14,7 +14,7 @@ jsonschema = pytest.importorskip("jsonschema")
 SOURCES = {
     "a pass": "import math, torch\ndef gelu(x):\n"
               "    return 0.5 * x * (1 + torch.tanh(math.sqrt(2 / math.pi) * (x + 0.044715 * x ** 3)))\n",
-    "a wrong answer": "def gelu(x):\n    return x\n",
+    "a wrong answer": "def gelu(x):\n    return x.clamp(min=0)\n",  # ReLU: right only far from 0
     "a syntax error": "def gelu(x)\n    return x\n",
     "a banned API": "import torch\ndef gelu(x):\n    return torch.nn.functional.gelu(x, approximate='tanh')\n",
     "a not-implemented stub": None,  # the shipped stub
@@ -52,7 +52,11 @@ def test_a_wrong_answer_reads_as_failed_not_ok(tmp_path, course):
     wrong = next(c for c in data["cases"] if not c["passed"])
     assert wrong["outcome"] == "ok" and "status" not in wrong  # it ran fine; the answer was wrong
     assert 0 < data["score"] < 1
-    assert data["score"] == pytest.approx(sum(c["passed"] for c in data["cases"]) / len(data["cases"]), abs=1e-4)
+    passed = {c["name"] for c in data["cases"] if c["passed"]}
+    # the empty case earns credit only with the typical one (grader.cases.CREDIT_WITH), which ReLU fails
+    credited = passed - {"edge: empty (0, 8)"} if "typical (4, 32)" not in passed else passed
+    assert "edge: empty (0, 8)" in passed and credited
+    assert data["score"] == pytest.approx(len(credited) / len(data["cases"]), abs=1e-4)
 
 
 def test_isolation_is_emitted_and_constrained(validator):

@@ -176,3 +176,50 @@ def test_a_shipped_reference_breaks_none_of_its_properties_or_stages(sandbox):
     course = Course()
     v = validate_problem(course, course.get("reverse-embedding"), sandbox)
     assert "evidence" in v.ran and not [f for f in v.errors if f.check == "evidence"]
+
+
+# --------------------------------------------------------------------------- beyond foreseen mistakes
+STATEMENT = "problems/rms-norm/README.md"
+CONFIG = "problems/rms-norm/problem.toml"
+
+
+def test_a_worked_example_that_contradicts_the_reference_fails(tmp_path, sandbox):
+    course = course_with(tmp_path, {STATEMENT: ("tensor([0.8485, 1.1314])", "tensor([0.6000, 0.8000])")})
+    found = errors(course, sandbox, "examples")
+    assert any("README.md:" in m and "tensor([0.6000, 0.8000])" in m and "tensor([0.8485, 1.1314])" in m
+               for m in found), found
+
+
+def test_cases_too_weak_for_a_slip_nobody_listed_fail_with_the_survivor_named(tmp_path, sandbox, monkeypatch):
+    monkeypatch.setenv("GRADER_CACHE_DIR", str(tmp_path / "cache"))
+    # without tiny values and float64, doubling the default eps moves no output beyond the tolerance
+    course = course_with(tmp_path, {REF: ('randn(g("tiny"), 4, 64, scale=1e-3)', 'randn(g("tiny"), 4, 64)')})
+    ref = tmp_path / REF
+    ref.write_text(ref.read_text().replace("dtype=torch.float64, scale=2.0", "scale=2.0"))
+    found = errors(course, sandbox, "variants")
+    assert any("below [variants] min_score = 1" in m and "a numeric constant doubled in the solution" in m
+               for m in found), found
+    [v] = validate_course(course, ["rms-norm"], sandbox)
+    assert v.variants["survived"] >= 1 and v.variants["score"] < 1.0
+
+
+def test_a_tolerance_too_tight_for_a_correct_float64_computation_fails(tmp_path, sandbox):
+    course = course_with(tmp_path, {CONFIG: ("float32 = { atol = 1e-5, rtol = 1e-4 }",
+                                             "float32 = { atol = 1e-9, rtol = 0 }")})
+    found = errors(course, sandbox, "tolerance")
+    assert any("the reference computed in float64 inside is correct but fails case" in m for m in found), found
+
+
+def test_a_trivial_answer_earning_credit_fails(tmp_path, sandbox):
+    course = course_with(tmp_path, {REF: ('torch.cat([torch.zeros(1, 8), randn(g("zeros"), 1, 8)])',
+                                          "torch.zeros(2, 8)")})
+    found = errors(course, sandbox, "trivial answers")
+    assert any(m.startswith("returning zeros scores 0.14") and "'edge: a row of zeros'" in m for m in found), found
+
+
+def test_the_walkthrough_passes_every_new_check(tmp_path, sandbox, monkeypatch):
+    monkeypatch.setenv("GRADER_CACHE_DIR", str(tmp_path / "cache"))
+    [v] = validate_course(course_with(tmp_path), ["rms-norm"], sandbox)
+    assert v.ok, [f.message for f in v.errors]
+    assert v.variants["rejected"] > 20 and v.variants["score"] == 1.0
+    assert v.trivial == {"zeros": 0.0, "a constant": 0.0, "noise": 0.0, "the input echoed": 0.0}
