@@ -15,7 +15,7 @@ import functools
 
 import torch
 
-from grader.cases import Case, generator, randint, randn
+from grader.cases import CREDIT_WITH, Case, generator, randint, randn
 from grader.course import sibling
 from grader.judge import public_module
 from grader.mistakes import Mistake
@@ -121,7 +121,7 @@ def _tiny(weights, scale=1e-3):
 
 
 def _greedy_case(seed, name, about, *, N, T0, new, V, d, num_heads, num_blocks, rows=None, dtype=torch.float32,
-                 end_in_prompt=False, extra=None, margins=WIDE, reshape=None, attempts=100):
+                 end_in_prompt=False, extra=None, margins=WIDE, reshape=None, attempts=100, extra_options=None):
     low, relative, close, how_many = margins
     for attempt in range(attempts):
         g = generator(seed, f"{name}#{attempt}")
@@ -135,7 +135,7 @@ def _greedy_case(seed, name, about, *, N, T0, new, V, d, num_heads, num_blocks, 
                 continue
         if new == 0:
             inputs["end_token_id"] = 1
-            return Case(name, inputs, about)
+            return Case(name, inputs, about, options=dict(extra_options or {}))
         free = generate(**inputs)[:, T0:]
         end = pick_end_token(free, inputs["prompt_ids"], min_score=2 if N > 1 else 1)
         if end is None:
@@ -237,7 +237,9 @@ def cases(seed: int) -> list[Case]:
         _greedy_case(seed, "greedy: a residual stream near eps", "embeddings, positions and block outputs of size "
                      "1e-3: the stream's variance is far below eps = 1e-5, so eps inside the square root decides",
                      N=6, T0=3, new=8, margins=TINY, reshape=_tiny, **shape),
-        _greedy_case(seed, "edge: max_new_tokens = 0", "the prompt comes back unchanged", N=2, T0=4, new=0, **shape),
+        _greedy_case(seed, "edge: max_new_tokens = 0", "the prompt comes back unchanged (credited only with the "
+                     "first greedy case: echoing the prompt is no work)", N=2, T0=4, new=0,
+                     extra_options={CREDIT_WITH: "greedy: rows end at different steps"}, **shape),
         _sampling_case(seed, "sampling: top_k = 4, temperature 0.7", "2 prompts x 1500 rows: the first new token "
                        "follows top_k_probs; later tokens stay in the top 4; ended rows stay ended", copies=1500,
                        prompts=2, T0=3, new=3, V=12, d=16, temperature=0.7, top_k=4, emb_scale=0.3, end_rank=1),
