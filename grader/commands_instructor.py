@@ -65,9 +65,9 @@ def new(ctx: click.Context, slug: str, title, entry, order, copy) -> None:
 def validate(ctx: click.Context, slugs: tuple[str, ...], seeds: tuple[int, ...], as_json: bool) -> None:
     """Check that problems are complete and consistent (all by default). Exit 1 on any error."""
     from .sandbox import Sandbox
-    from .validate import CHECKS, DEFAULT_SEEDS, validate_course
+    from .validate import AUTHOR_API, CHECKS, DEFAULT_SEEDS, validate_course
 
-    sandbox = Sandbox()
+    sandbox = Sandbox(preload=AUTHOR_API)
     sandbox.start()  # before any reference is loaded
     started = time.monotonic()
     try:

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import importlib
 import json
 import os
 import re
@@ -165,8 +166,11 @@ class Sandbox:
     """
 
     def __init__(self, spawn: bool = True, isolation: Isolation | str | None = None,
-                 hidden: list[str | os.PathLike] = ()):
+                 hidden: list[str | os.PathLike] = (), preload: tuple[str, ...] = ()):
         self.spawn = True  # always: a fork would carry this process's memory into every child
+        # Modules of trusted code the zygote imports for its children (grader validate runs a
+        # reference as a learner's file, and references import the authors' API): code, never data.
+        self.preload = tuple(preload)
         self.requested = Isolation(isolation) if isolation else None
         self.hidden = [str(Path(h).resolve()) for h in hidden]
         self.pid: int | None = None
@@ -208,7 +212,7 @@ class Sandbox:
     def _spawn_zygote(self) -> None:
         """A fresh interpreter with nothing of this process (grader/zygote_launch.py), or
         the one this command prestarted for the same level."""
-        launched = zygote_launch.adopt(self.requested) or zygote_launch.spawn(self.requested)
+        launched = zygote_launch.adopt(self.requested, self.preload) or zygote_launch.spawn(self.requested, self.preload)
         self._proc, self._to_zygote, self._from_zygote = launched.proc, launched.to_zygote, launched.from_zygote
         self.pid = launched.proc.pid
 
@@ -478,13 +482,18 @@ def _warm_printing() -> None:
         layer(x)
 
 
-def _zygote_loop(job_r: int, res_w: int, requested: Isolation | None = None) -> None:
+def _zygote_loop(job_r: int, res_w: int, requested: Isolation | None = None, preload: tuple[str, ...] = ()) -> None:
     """The zygote: warm, then for each check a supervisor that does everything that
     touches learner data, while the zygote itself only waits for it to end."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     confine.die_with_parent()  # the grader gone, nothing of it may keep running
     torch.set_num_threads(1)
     _warm_up()
+    for name in preload:  # trusted code the caller's children need (Sandbox.preload); a failure shows there
+        try:
+            importlib.import_module(name)
+        except Exception:
+            pass
     try:
         if requested is not None:
             os.environ["GRADER_ISOLATION"] = requested.value

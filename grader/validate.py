@@ -42,6 +42,11 @@ from .signature import Signature
 from .runner import check_problem
 from .explain import ablation_stages, problem_properties, run_evidence
 from .sandbox import Job, Limits, Outcome, Sandbox
+
+# What references import from the grader (the authors' API): the zygote that runs a
+# reference as a learner's file (the own check) imports it first, as trusted code.
+AUTHOR_API = ("grader.cases", "grader.mistakes", "grader.compare", "grader.judge", "grader.properties",
+              "grader.propkit", "grader.common_props", "grader.sampling_props", "grader.ablation", "grader.course")
 from .static import is_real_module, scan_file, scan_source
 
 SCAFFOLD_MARK = "TODO(grader new)"

@@ -1,4 +1,4 @@
-"""The zygote, always a fresh interpreter: `python -m grader.zygote JOB_FD RESULT_FD`.
+"""The zygote, always a fresh interpreter: `python -m grader.zygote JOB_FD RESULT_FD [PRELOAD]`.
 
 Started by grader/sandbox.py with a scrubbed environment, an argv of two descriptor
 numbers and the root directory as its working directory, so that nothing of the
@@ -11,7 +11,8 @@ from .sandbox import _zygote_loop
 
 
 def main() -> None:
-    _zygote_loop(int(sys.argv[1]), int(sys.argv[2]))
+    preload = tuple(n for n in sys.argv[3].split(",") if n) if len(sys.argv) > 3 else ()
+    _zygote_loop(int(sys.argv[1]), int(sys.argv[2]), preload=preload)
 
 
 if __name__ == "__main__":

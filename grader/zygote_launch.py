@@ -27,6 +27,7 @@ class Launched:
     to_zygote: int
     from_zygote: int
     requested: Isolation | None
+    preload: tuple[str, ...] = ()
 
 
 _prestarted: Launched | None = None
@@ -47,18 +48,18 @@ def zygote_environment(level: Isolation | None) -> dict[str, str]:
     return env
 
 
-def spawn(requested: Isolation | None) -> Launched:
+def spawn(requested: Isolation | None, preload: tuple[str, ...] = ()) -> Launched:
     job_r, job_w = os.pipe()
     res_r, res_w = os.pipe()
     argv = [sys.executable, "-s", *(["-P"] if sys.version_info >= (3, 11) else []), "-m", "grader.zygote",
-            str(job_r), str(res_w)]
+            str(job_r), str(res_w), *([",".join(preload)] if preload else [])]
     try:
         proc = subprocess.Popen(argv, pass_fds=(job_r, res_w), stdin=subprocess.DEVNULL,
                                 env=zygote_environment(requested), cwd="/", close_fds=True)
     finally:
         os.close(job_r)
         os.close(res_w)
-    return Launched(proc, job_w, res_r, requested)
+    return Launched(proc, job_w, res_r, requested, tuple(preload))
 
 
 def prestart() -> None:
@@ -72,13 +73,13 @@ def prestart() -> None:
             _prestarted = None
 
 
-def adopt(requested: Isolation | None) -> Launched | None:
-    """The prestarted zygote, if there is one for this level (taken once)."""
+def adopt(requested: Isolation | None, preload: tuple[str, ...] = ()) -> Launched | None:
+    """The prestarted zygote, if there is one for this level and preload (taken once)."""
     global _prestarted
     launched, _prestarted = _prestarted, None
     if launched is None:
         return None
-    if launched.requested == requested and launched.proc.poll() is None:
+    if launched.requested == requested and launched.preload == tuple(preload) and launched.proc.poll() is None:
         return launched
     for fd in (launched.to_zygote, launched.from_zygote):
         os.close(fd)

@@ -13,6 +13,7 @@ import pytest
 from grader.course import Course
 from grader.runner import check_problem
 from grader.sandbox import Sandbox
+from grader.validate import AUTHOR_API
 
 _SANDBOX: Sandbox | None = None
 
@@ -26,7 +27,7 @@ def pytest_configure(config):
     # A secret in the grader's environment before its sandbox starts: no child may see it
     # (tests/test_attacks.py and tests/test_child_memory.py look for it).
     os.environ.setdefault("GRADER_TEST_CANARY", f"canary-{uuid.uuid4().hex}")
-    _SANDBOX = Sandbox()
+    _SANDBOX = Sandbox(preload=AUTHOR_API)  # tests/test_validate.py runs references as learners' files
     _SANDBOX.start()
 
 
