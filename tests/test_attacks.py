@@ -410,7 +410,7 @@ def haystack(report: dict | None) -> str:
         return ""
     raw = [json.dumps(report)]
     for c in report.get("cases", []):
-        raw += [c.get("output", ""), c.get("message", ""), c.get("traceback", "")]
+        raw += [c.get("output") or "", c.get("message") or "", c.get("traceback") or ""]  # traceback: null when none
     raw += [report.get("error") or "", json.dumps(report.get("localisation", []), ensure_ascii=False)]
     return "\n".join(raw)
 

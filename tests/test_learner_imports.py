@@ -95,7 +95,7 @@ def test_preimport_never_runs_a_workspace_module_a_library_asks_for(tmp_path, mo
     monkeypatch.setattr(sys, "path", [str(workspace), str(site), *sys.path])
     sources = {"gelu": (str(workspace / "gelu.py"), "import cw_library\n")}
     try:
-        preimport(sources, [str(workspace)])
+        preimport(sources, "gelu", [str(site)], [str(workspace)])  # libraries live in `site` here
         assert sys.modules["cw_library"].cw_optional is None
         assert "cw_optional" not in sys.modules
         import builtins
