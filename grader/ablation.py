@@ -84,7 +84,8 @@ def judge_stage(problem, stage: Stage, outcome) -> StageResult:
 
 def read_ladder(results: list[StageResult]) -> Finding | None:
     """The first wrong stage, when every stage before it ran and was right. Its name is what
-    the stage shows; a reading (a specific slip that reproduces the stage) is only mentioned."""
+    the stage shows (the stage, and a plain multiple when it is one); neither the causes the
+    stage cannot tell apart nor a reading (a slip that reproduces it on ablated inputs) are shown."""
     first = next((i for i, r in enumerate(results) if r.right is False), None)
     if first is None or any(r.right is not True for r in results[:first]):
         return None
