@@ -35,7 +35,9 @@ from .variant_cache import _cache_file, load_cached, problem_digest, save_cached
 from .variants import single_variants, solution_units, variant_function
 
 _MEMO: dict = {}  # cache file -> (case names, table), this process's copy
-VARIANT_SECONDS = 2.0  # a variant slower than this on a seed's cases is left out (it would time out)
+# A variant slower than SLOW_FACTOR times the reference on a seed's cases (at least VARIANT_FLOOR s, at most
+# VARIANT_SECONDS) is left out: a learner's code like it would time out, and waiting for it is the precompute's cost.
+VARIANT_SECONDS, VARIANT_FLOOR, SLOW_FACTOR = 2.0, 0.3, 10.0
 FORMAT = 1
 
 
@@ -81,10 +83,14 @@ def _alarm(signum, frame):
 
 
 def _variant_outputs(problem: Problem, probe, fn, cases: list[Case]) -> list:
+    """Each case's "output" through the probe (no fresh rerun: only the output is compared)."""
+    from .child import sanitize
+    from .inprocess import LocalContext
+
     outs = []
     for case in cases:
         try:
-            outs.append(_output(run_in_process(problem, probe, fn, case)))
+            outs.append(_output(sanitize(probe(fn, case.pristine_inputs(), LocalContext(case.options)))))
         except Exception:
             outs.append(None)
     return outs
@@ -95,6 +101,15 @@ def compute_table(problem: Problem, cases: list[Case]) -> VariantTable | None:
     Only in the main thread: a variant that loops forever is stopped by an alarm."""
     if threading.current_thread() is not threading.main_thread():
         return None
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # small tensors: one thread is many times faster than a pool fighting for 2 cores
+    try:
+        return _compute_table(problem, cases)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _compute_table(problem: Problem, cases: list[Case]) -> VariantTable:
     started = time.monotonic()
     units = solution_units(problem.reference, problem.entry)
     variants = single_variants(units)
@@ -108,6 +123,9 @@ def compute_table(problem: Problem, cases: list[Case]) -> VariantTable | None:
             if out is not None:
                 reference[case.name] = out
                 kept.append(case)
+        timed = time.monotonic()
+        _variant_outputs(problem, probe, entry, kept)
+        limit = min(VARIANT_SECONDS, max(VARIANT_FLOOR, SLOW_FACTOR * (time.monotonic() - timed)))
         outputs = {c.name: [] for c in kept}
         descriptions, places = [], []
         previous = signal.signal(signal.SIGALRM, _alarm)
@@ -116,7 +134,7 @@ def compute_table(problem: Problem, cases: list[Case]) -> VariantTable | None:
                 fn = variant_function(units, variant)
                 if fn is None:
                     continue
-                signal.setitimer(signal.ITIMER_REAL, VARIANT_SECONDS)
+                signal.setitimer(signal.ITIMER_REAL, limit)
                 try:
                     outs = _variant_outputs(problem, probe, fn, kept)
                 except _TooSlow:
