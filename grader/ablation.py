@@ -84,7 +84,8 @@ def judge_stage(problem, stage: Stage, outcome) -> StageResult:
 
 def read_ladder(results: list[StageResult]) -> Finding | None:
     """The first wrong stage, when every stage before it ran and was right. Its name is what
-    the stage shows; a reading (a specific slip that reproduces the stage) is only mentioned."""
+    the stage shows (the stage, and a plain multiple when it is one); neither the causes the
+    stage cannot tell apart nor a reading (a slip that reproduces it on ablated inputs) are shown."""
     first = next((i for i, r in enumerate(results) if r.right is False), None)
     if first is None or any(r.right is not True for r in results[:first]):
         return None
@@ -95,18 +96,16 @@ def read_ladder(results: list[StageResult]) -> Finding | None:
         mark = "right" if r.right else ("wrong" if r.right is False else r.seen)
         lines.append(f"  {r.stage.name}: {mark}")
     also: tuple[str, ...] = ()
-    # A specific slip that reproduces this stage is a hint, never the name: an unforeseen mistake can
-    # coincide with it on ablated inputs (the name stays what the stage itself shows).
-    name = stage.wrong_means
+    # The name says only what the experiment showed: which stage is the first to differ, what it switched on,
+    # and what was seen. The stage's `wrong_means` lists causes it does NOT tell apart, and a reading (a slip that
+    # reproduces the stage on ablated inputs) is not isolated either: neither is shown as the learner's cause.
+    name = f'your model first differs from the right one at the stage "{stage.name}"'
     if wrong.seen.startswith(SCALED):  # a plain multiple: say so in the name, it is the sharpest fact
-        name = f"{wrong.seen.removeprefix('your ')} already with {stage.name}: {stage.wrong_means}"
-    conclusion = stage.wrong_means[:1].upper() + stage.wrong_means[1:] + "."
-    if wrong.readings:
-        conclusion += (" On these inputs your output equals what code with " +
-                       " / ".join(f'"{r.means}"' for r in wrong.readings) + " returns: a possible cause, not a proof.")
+        name = f"{wrong.seen.removeprefix('your ')} already with {stage.name}"
     text = ("The grader switched parts of your model off through its weights and compared each stage "
             "with the right answer:\n" + "\n".join(lines) + f"\nThe first stage that disagrees: {stage.name} "
-            f"({stage.changed}). " + conclusion)
+            f"({stage.changed}); there {wrong.seen.removeprefix('your ')}. Every stage before it is right, so what "
+            "differs comes in with what this stage switches on; the experiment does not isolate which part of it.")
     return Finding(name=name, explanation=text, evidence=EvidenceKind.ABLATION, changed=stage.changed,
                    seen=wrong.seen, hint=stage.hint, also=also)
 

@@ -33,6 +33,7 @@ class ClassWork:
     mistake_outputs: dict = field(default_factory=dict)  # (index in MISTAKES, case name) -> output (None: raised)
     stages: tuple | None = None  # the ablation's stages (None: ask the source when needed)
     properties: tuple | None = None  # the problem's properties (None: ask when needed)
+    variant_table: object | None = None  # the reference's variants' outputs (grader/variant_match.py; None: lazily)
 
     def mistake_output(self, index: int, case: Case):
         return self.mistake_outputs.get((index, case.name), MISSING)
@@ -55,5 +56,13 @@ def prepare_class_work(problem: Problem, seed: int) -> ClassWork:
         warnings.simplefilter("ignore")
         stages = tuple(ablation_stages(problem, seed))
         properties = tuple(problem_properties(problem, seed))
+    table = None
+    if problem.has_reference:
+        from .variant_match import variant_table
+
+        try:
+            table = variant_table(problem, seed, cases)
+        except Exception:
+            table = None  # each check then tries lazily
     return ClassWork(slug=problem.slug, seed=seed, cases=tuple(cases), mistake_outputs=outputs,
-                     stages=stages, properties=properties)
+                     stages=stages, properties=properties, variant_table=table)

@@ -168,8 +168,8 @@ def causal_prefix(inputs: dict, name: str) -> Property:
         if not moved:
             return None
         return Broken(f"changing only the last position (T - 1 = {a.shape[1] - 1}) changed the outputs at "
-                      f"positions {moved}", "earlier positions see a later one: the causal mask lets the future "
-                      "through")
+                      f"positions {moved}", "earlier positions' outputs depend on a later token (the "
+                      "experiment shows the leak, not where it happens)")
 
     return Property("causal: no position depends on a later one", (inputs, later), check,
                     "earlier positions depend on later ones", f"the same {name} with only its last position changed",

@@ -68,6 +68,13 @@ def diagnose_report(problem, report, cases, values: dict, known=None) -> None:
         return
     found = matching_mistakes(problem, cases, values, known)
     if not found:
+        # Not a catalogued mistake: perhaps a single automatic edit of the reference (proven only by an exact match).
+        from .variant_match import diagnose_by_variants
+
+        if diagnose_by_variants(problem, report, cases, values, getattr(known, "variant_table", None)) is None:
+            from .precision import diagnose_precision
+
+            diagnose_precision(problem, report, cases, values)
         return
     names = list(dict.fromkeys(m.name for m in found))  # one mistake may have several variants
     if len(names) > 1:

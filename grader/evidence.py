@@ -18,6 +18,25 @@ class EvidenceKind(str, Enum):
     PROPERTY = "property"  # an invariance or identity every right answer has, broken on purpose-made inputs
     ABLATION = "ablation"  # parts of the model switched off through the weights; the first stage that disagrees
     CHECK = "check"  # the failing check itself: a broken rule of the contract, or an exception (run alone too)
+    VARIANT = "variant"  # the reference with one automatic edit reproduces the output on every case
+
+
+class Confidence(str, Enum):
+    """How far the evidence goes, in words a learner reads."""
+
+    PROVEN = "proven"  # a catalogued mistake or a variant reproduces the output exactly; a contract rule broken
+    CONSISTENT = "consistent with"  # a property every right answer has is broken, with numbers
+    LOCALISED = "localised only"  # a stage is wrong; its cause is not isolated
+
+
+DEFAULT_CONFIDENCE = {"known-mistake": Confidence.PROVEN, "variant": Confidence.PROVEN,
+                      "check": Confidence.PROVEN, "property": Confidence.CONSISTENT,
+                      "ablation": Confidence.LOCALISED}
+
+
+def confidence_of(evidence: str) -> str:
+    """The confidence a diagnosis of this evidence kind carries ("localised only" when unknown)."""
+    return DEFAULT_CONFIDENCE.get(evidence, Confidence.LOCALISED).value
 
 
 @dataclass(frozen=True)
@@ -29,10 +48,12 @@ class Finding:
     seen: str  # what the learner's code returned
     hint: str = ""
     also: tuple[str, ...] = field(default_factory=tuple)  # other explanations that fit as well
+    confidence: Confidence | None = None  # None: the evidence kind's own (DEFAULT_CONFIDENCE)
 
     def to_dict(self) -> dict:
         data = {"name": self.name, "explanation": self.explanation, "hint": self.hint,
-                "evidence": self.evidence.value, "changed": self.changed, "seen": self.seen}
+                "evidence": self.evidence.value, "changed": self.changed, "seen": self.seen,
+                "confidence": (self.confidence or DEFAULT_CONFIDENCE[self.evidence.value]).value}
         if self.also:
             data["also"] = list(self.also)
         return data

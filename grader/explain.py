@@ -24,7 +24,7 @@ from .ablation import Stage, judge_stage, read_ladder
 from .cases import clone
 from .compare import OUTPUT_TYPE, UNCHANGED_INPUTS
 from .course import Problem, cached_module
-from .evidence import EvidenceKind, Finding
+from .evidence import EvidenceKind, Finding, confidence_of
 from .properties import Broken, Property, read_properties
 from .ablation import stage_from_plain, stage_to_plain  # noqa: F401 (for callers)
 from .sandbox import Job, JobCase
@@ -43,6 +43,7 @@ def explain(problem: Problem, report, *, job: Job, sandbox, seed: int, shared=No
     `shared`: a class's stages and properties, computed once (grader/class_work.py)."""
     if report.diagnosis is not None:
         report.diagnosis.setdefault("evidence", EvidenceKind.KNOWN_MISTAKE.value)
+        report.diagnosis.setdefault("confidence", confidence_of(report.diagnosis["evidence"]))
         return None
     if report.passed or report.error is not None or report.violations \
             or any(c.status in STOPPED for c in report.cases):

@@ -18,7 +18,12 @@ from .results import Report
 # The diagnosis panel's title says what the diagnosis rests on (grader/evidence.py).
 EVIDENCE_TITLES = {"known-mistake": "likely mistake", "property": "what is wrong (a property a right answer has)",
                    "ablation": "what is wrong (parts of your model switched off)",
-                   "check": "what is wrong (the failing check)"}
+                   "check": "what is wrong (the failing check)",
+                   "variant": "what is wrong (the right code with one slip)"}
+# The confidence, in words the learner reads (grader/evidence.py's Confidence).
+CONFIDENCE_WORDS = {"proven": "proven by the experiment above",
+                    "consistent with": "consistent with what was measured, not proven",
+                    "localised only": "the place is found, the cause is not"}
 
 
 def to_json(report: Report) -> str:
@@ -125,6 +130,8 @@ def _sections(report: Report, hint_command: bool, verbose: bool) -> list[_Sectio
     if report.diagnosis:
         d = report.diagnosis
         body = f"[bold]{escape(d['name'])}[/bold]\n{prose(d['explanation'])}"
+        if d.get("confidence") in CONFIDENCE_WORDS:
+            body += f"\n[dim]how sure:[/dim] {escape(CONFIDENCE_WORDS[d['confidence']])}"
         if d.get("hint"):
             body += f"\n[dim]hint:[/dim] {prose(d['hint'])}"
         title = EVIDENCE_TITLES.get(d.get("evidence"), "likely mistake")

@@ -48,10 +48,9 @@ def keeps_the_largest(outs, trials):
             low = logits[row].topk(k, largest=False).indices
             if bool(kept[row, low].all()):
                 return Broken(f"row {row} keeps the {k} LEAST likely tokens", "the least likely tokens are kept, "
-                              "not the most likely (the sort is ascending)")
+                              "not the most likely")
             return Broken(f"row {row} keeps tokens {kept[row].nonzero().flatten().tolist()}, the {k} most likely "
-                          f"are {sorted(top.tolist())}", "the kept tokens are not the most likely ones (positions "
-                          "in the sorted order are confused with token ids?)")
+                          f"are {sorted(top.tolist())}", "the kept tokens are not the most likely ones")
     return HELD
 
 

@@ -80,19 +80,19 @@ def test_a_block_with_two_slips_is_explained_by_ablation(grade):
     report = grade("transformer-block", BLOCK_TWO_SLIPS)
     d = report.diagnosis
     assert not report.passed and d["evidence"] == "ablation"
-    assert "something on the residual path changes x" in d["name"]
+    # The stage is named, not a list of causes it does not tell apart (issue 20).
+    assert "one block with both sublayers switched off" in d["name"] and " or " not in d["name"]
     assert d["changed"].startswith("w_o = 0 and w_mlp2 = 0")
     assert "one block with both sublayers switched off: wrong" in d["explanation"]
 
 
 def test_a_model_that_reuses_its_first_block_is_explained_by_ablation(grade):
     d = grade("mlm-forward", MLM_FIRST_BLOCK_ONLY).diagnosis
-    assert d["evidence"] == "ablation" and "indexed wrongly" in d["name"]
+    assert d["evidence"] == "ablation" and "two different blocks" in d["name"]
     assert "two identical blocks: right" in d["explanation"] and "two different blocks: wrong" in d["explanation"]
 
 
 @pytest.mark.parametrize("slug, source, words", [
-    ("gelu", GELU_SQRT_PI_OVER_2, "sqrt(pi/2)"),
     ("layer-norm", LAYER_NORM_TWO_SLIPS, "unbiased variance"),
     ("top-p", TOP_P_BEFORE_TEMPERATURE, "before the temperature"),
 ])
@@ -163,7 +163,7 @@ def test_a_bundle_explains_by_ablation_without_the_reference(tmp_path, course, s
     path.parent.mkdir()
     path.write_text(textwrap.dedent(BLOCK_TWO_SLIPS))
     d = check_problem(bundle, problem, file=path, sandbox=sandbox, localise=False).diagnosis
-    assert d["evidence"] == "ablation" and "something on the residual path changes x" in d["name"]
+    assert d["evidence"] == "ablation" and "one block with both sublayers switched off" in d["name"]
 
 
 SAMPLER_TWO_SLIPS = """
@@ -223,7 +223,7 @@ def test_a_public_judge_bundle_explains_a_causal_lm_by_ablation(tmp_path, course
     path.write_text(textwrap.dedent(CAUSAL_LM_POSITIONS_REVERSED))
     report = check_problem(bundle, problem, file=path, sandbox=sandbox, localise=False)
     d = report.diagnosis
-    assert not report.passed and d["evidence"] == "ablation" and "positional embeddings" in d["name"]
+    assert not report.passed and d["evidence"] == "ablation" and "embedding, positions and head" in d["name"]
     assert "embedding and head alone: right" in d["explanation"]
 
 
@@ -291,7 +291,8 @@ def test_a_kv_step_that_ignores_its_cache_is_named(grade):
 def test_an_mlm_that_mixes_the_batch_is_named_not_read_as_a_stage(grade):
     source = _tuning_bases()["mlm-tied-head"].replace("p = s.softmax(dim=-1)", "p = s.softmax(dim=0)")
     d = grade("mlm-tied-head", source).diagnosis
-    assert d["evidence"] == "property" and "depends on the other sequences in the batch" in d["name"], d
+    # The softmax over the batch axis is exactly the reference with that axis changed: proven by a variant.
+    assert d["evidence"] == "variant" and d["confidence"] == "proven" and "axis" in d["name"], d
 
 
 def test_generate_in_unusual_right_styles_breaks_nothing(course, sandbox):
@@ -315,10 +316,10 @@ def test_a_tied_head_kept_from_an_earlier_call_is_seen_with_another_embedding(gr
     source = _tuning_bases()[slug].replace(f"\ndef {entry}(", f"\n_HEAD = {{}}\n\n\ndef {entry}(")
     source = source.replace("@ w_emb.t()", "@ _HEAD.setdefault('w', w_emb.t().clone()).to(x.dtype)")
     d = grade(slug, source).diagnosis
-    assert d["evidence"] == "ablation" and "from the w_emb of this call" in d["name"], d
+    assert d["evidence"] == "ablation" and "another embedding" in d["name"], d
     assert "embedding and head alone: right" in d["explanation"]
     if slug == "causal-lm":  # layer_norm ignores the rows' scale: the stale head gives the first stage's logits
-        assert '"a head kept from the first embedding"' in d["explanation"] and "not a proof" in d["explanation"]
+        assert "not a proof" not in d["explanation"]  # readings are not isolated causes: not shown (issue 20)
 
 
 # ---------------------------------------------------------------- evidence added after held-out set 3
@@ -391,7 +392,7 @@ def test_a_kv_cache_holding_scaled_values_is_named(grade):
 def test_a_kv_step_reading_block_0s_cache_names_the_slots(grade):
     source = _tuning_bases()["kv-cache"].replace("K = cache[i, 0, :, :, :index + 1]", "K = cache[0, 0, :, :, :index + 1]")
     d = grade("kv-cache", source).diagnosis
-    assert d["evidence"] == "ablation" and "its own slot cache[i]" in d["name"], d
+    assert d["evidence"] == "ablation" and "two identical blocks" in d["name"], d
 
 
 def test_a_causal_lm_that_joins_its_batch_into_one_sequence_is_named(grade):
@@ -496,7 +497,7 @@ def test_a_block_with_its_sublayers_swapped_is_named_by_the_one_block_stage(grad
         "    x = x + mha(ln(x), wq, wk, wv, wo, h, causal)\n    x = x + act(ln(x) @ w1) @ w2\n",
         "    x = x + act(ln(x) @ w1) @ w2\n    x = x + mha(ln(x), wq, wk, wv, wo, h, causal)\n")
     d = grade("causal-lm", source).diagnosis
-    assert d["evidence"] == "ablation" and "right alone but not together in one block" in d["name"], d
+    assert d["evidence"] == "ablation" and "one block, both sublayers" in d["name"], d
     assert "one block with only attention: right" in d["explanation"]
 
 
@@ -505,7 +506,9 @@ def test_a_final_layer_norm_in_the_wrong_place_is_among_the_first_changed_stages
                                                    "x = ln(w_emb[input_ids] + pos_embed[:T])\n")
     source = source.replace("return ln(x) @ w_emb.t()", "return x @ w_emb.t()")
     d = grade("causal-lm", source).diagnosis
-    assert d["evidence"] == "ablation" and "a layer norm sits in the wrong place on the stream" in d["name"], d
+    # The layer norm moved from the head to the embeddings is the reference with two adjacent statements
+    # swapped: proven by a variant (the ablation could only localise it).
+    assert d["evidence"] == "variant" and "two adjacent statements swapped" in d["name"], d
 
 
 GELU_SHORTCUT = """
@@ -627,7 +630,7 @@ def test_an_mlm_with_a_layer_norm_on_its_embeddings_lists_it_at_the_head_stage(g
     source = _tuning_bases()["mlm-forward"].replace("x = w_emb[input_ids] + pos_embed[:T]",
                                                     "x = ln(w_emb[input_ids] + pos_embed[:T])")
     d = grade("mlm-forward", source).diagnosis
-    assert d["evidence"] == "ablation" and "something applied to the stream before the head" in d["name"], d
+    assert d["evidence"] == "ablation" and "embedding and head alone" in d["name"], d
 
 
 def test_a_model_that_returns_probabilities_is_named_before_any_stage(grade):

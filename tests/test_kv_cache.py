@@ -267,7 +267,7 @@ def test_heads_split_the_wrong_way_fail_unnamed(grade):
     assert not report.passed
     assert "wrong keys at position 0 (block 0" in report.cases[0].message
     # No known mistake fits; with one position the ablation points at the value path.
-    assert report.diagnosis["evidence"] == "ablation" and "the value path" in report.diagnosis["name"]
+    assert report.diagnosis["evidence"] == "ablation" and "one position" in report.diagnosis["name"]
 
 
 def test_changing_the_weights_in_place_fails(grade):

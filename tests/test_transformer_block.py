@@ -169,7 +169,7 @@ def test_unknown_mistake_is_not_misnamed(grade):
                                                        "causal)\n" + MLP))
     assert not report.passed
     # No known mistake fits; the ablation shows the identity block scaling its input.
-    assert report.diagnosis["evidence"] == "ablation" and "residual path" in report.diagnosis["name"]
+    assert report.diagnosis["evidence"] == "ablation" and "both sublayers switched off" in report.diagnosis["name"]
     assert report.diagnosis["seen"] == "your output is 0.5 times the right one"
 
 
