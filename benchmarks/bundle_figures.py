@@ -5,7 +5,7 @@
 Exports the whole course with `grader export student` into a temporary folder, loads it
 as a course without references (as a learner's install sees it), and checks, per
 problem, the first correct and the first wrong solution of the held-out set
-(benchmarks/heldout/, written from the statements alone) in a workspace. Prints the
+(benchmarks/solution_sets/heldout/, written from the statements alone) in a workspace. Prints the
 verdicts, what the wrong one was told, and the bundle's size.
 """
 
@@ -16,9 +16,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from grader.sandbox import Sandbox
+from grader.sandbox.parent import Sandbox
 
-HELDOUT = Path(__file__).resolve().parent / "heldout"
+HELDOUT = Path(__file__).resolve().parent / "solution_sets" / "heldout"
 
 
 def first(kind: str, slug: str) -> Path:
@@ -32,9 +32,9 @@ def size(folder: Path) -> int:
 def main() -> None:
     sandbox = Sandbox()
     sandbox.start()  # before any reference is loaded
-    from grader.course import Course
-    from grader.export import export_student
-    from grader.runner import check_problem
+    from grader.course.loader import Course
+    from grader.instructor.export import export_student
+    from grader.verdict.runner import check_problem
 
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "bundle"

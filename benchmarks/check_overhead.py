@@ -99,10 +99,10 @@ def warm_rechecks(runs: int) -> None:
 def isolation_cost(runs: int) -> None:
     """The same warm re-check of layer-norm in one sandbox per isolation level: the
     difference is what confinement costs a check."""
-    from grader.confine import Isolation, best_level
-    from grader.course import Course
-    from grader.runner import check_problem
-    from grader.sandbox import Sandbox
+    from grader.sandbox.confine import Isolation, best_level
+    from grader.course.loader import Course
+    from grader.verdict.runner import check_problem
+    from grader.sandbox.parent import Sandbox
 
     levels = [lvl for lvl in (Isolation.NONE, Isolation.UID, Isolation.NAMESPACES) if lvl.rank <= best_level().rank]
     boxes = {lvl: Sandbox(isolation=lvl) for lvl in levels}
@@ -126,9 +126,9 @@ def isolation_cost(runs: int) -> None:
 
 
 def guard_cost(runs: int) -> None:
-    from grader.banned import build_spec
-    from grader.course import Course
-    from grader.guard import Guard, LearnerFrames
+    from grader.policy.banned import build_spec
+    from grader.course.loader import Course
+    from grader.policy.guard import Guard, LearnerFrames
 
     torch.set_num_threads(1)
     course = Course()

@@ -6,7 +6,7 @@ where a file's time goes. Every baseline is measured in the same run; figures ar
                                      [--skip-dask] [--skip-hostile] [--before DIR]
 
 The class: LEARNERS learner folders x 4 problems (attention, layer-norm, causal-lm,
-transformer-block), half of the files wrong (held-out wrong files of benchmarks/heldout*/,
+transformer-block), half of the files wrong (held-out wrong files of benchmarks/solution_sets/heldout*/,
 each with one realistic mistake), half correct (held-out correct files). `--before DIR`
 also grades the class with the grader package found in DIR (e.g. an export of an older
 commit: `git archive COMMIT | tar -x -C DIR`), for a before/after figure.
@@ -111,10 +111,10 @@ def hostile(tmp: Path) -> dict[str, float]:
     """Each hostile file's check, in one process with a warm sandbox (the problem's own limits)."""
     code = f"""
 import json, sys, time
-from grader.sandbox import Sandbox
+from grader.sandbox.parent import Sandbox
 box = Sandbox(); box.start()
 from grader.course import Course
-from grader.runner import check_problem
+from grader.verdict.runner import check_problem
 course = Course(); problem = course.get("layer-norm")
 out = {{}}
 for name, path in json.loads(sys.argv[1]).items():
@@ -143,11 +143,11 @@ def profile(root: Path, tmp: Path) -> str:
     code = r"""
 import collections, sys, time
 from pathlib import Path
-from grader.batch import SandboxPool, find_submissions, grade_class
+from grader.instructor.batch import SandboxPool, find_submissions, grade_class
 pool = SandboxPool(1); pool.start()
 from grader import runner, explain as explain_mod, batch as batch_mod
 from grader.course import Course
-from grader.gradebook import Gradebook
+from grader.instructor.gradebook import Gradebook
 spent = collections.Counter()
 def timed(module, name, label):
     real = getattr(module, name)
@@ -163,7 +163,7 @@ timed(runner, "run_cases", "cases in the sandbox + judging")
 timed(runner, "name_the_mistake", "known-mistake catalogue")
 timed(explain_mod, "explain", "evidence layer (stages, properties: one more child)")
 timed(batch_mod, "prepare_class_work", "class work (once per problem)")
-from grader.sandbox import Sandbox
+from grader.sandbox.parent import Sandbox
 children = collections.Counter()
 real_run_check = Sandbox.run_check
 def run_check(self, job):

@@ -12,9 +12,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from grader.course import Course  # noqa: E402
-from grader.runner import check_problem  # noqa: E402
-from grader.sandbox import Sandbox  # noqa: E402
+from grader.course.loader import Course  # noqa: E402
+from grader.verdict.runner import check_problem  # noqa: E402
+from grader.sandbox.parent import Sandbox  # noqa: E402
 
 
 def sets():

@@ -76,8 +76,8 @@ def self_identification(problem, seed: int) -> tuple[int, list[str]]:
     """Each known mistake's own outputs, diagnosed: (how many distinct mistakes are named
     as themselves and nothing else, notes on the others). No sandbox: the outputs are the
     mistakes' own, computed here. Problems with a custom judge or probe are skipped."""
-    from grader.diagnose import _outputs_of, matching_mistakes
-    from grader.runner import load_cases
+    from grader.verdict.diagnose import _outputs_of, matching_mistakes
+    from grader.verdict.runner import load_cases
 
     if problem.probe_path is not None or hasattr(problem.reference, "judge"):
         return -1, []
@@ -109,12 +109,12 @@ def main(argv=None) -> int:
     parser.add_argument("--verbose", "-v", action="store_true", help="print every non-named case")
     args = parser.parse_args(argv)
 
-    from grader.sandbox import Sandbox
+    from grader.sandbox.parent import Sandbox
 
     sandbox = Sandbox()
     sandbox.start()  # before any reference is loaded
-    from grader.course import Course, CourseError
-    from grader.runner import check_problem
+    from grader.course.loader import Course, CourseError
+    from grader.verdict.runner import check_problem
 
     course = Course()
     rows, details = [], []

@@ -1,8 +1,8 @@
 """Diagnosis figures on a set of solution files: how many wrong solutions get a diagnosis
 that names what is actually wrong, none misnamed, no correct solution diagnosed.
 
-A set is a folder with `wrong/<slug>/*.py` and `correct/<slug>/*.py` (benchmarks/heldout),
-or `<slug>/*.py` of wrong solutions only (benchmarks/tuning_wrong). Each wrong file's
+A set is a folder with `wrong/<slug>/*.py` and `correct/<slug>/*.py` (benchmarks/solution_sets/heldout),
+or `<slug>/*.py` of wrong solutions only (benchmarks/solution_sets/tuning_wrong). Each wrong file's
 docstring says `MISTAKE: ...` and `EXPECTED DIAGNOSIS: ...`; it may also say
 `KEYWORDS: a | b, c` (alternatives separated by `|`, each a comma-separated list of words
 that must ALL appear in the diagnosis name) and `WRONG IF: word, ...` (a diagnosis name
@@ -14,8 +14,8 @@ neither is counted "unjudged".
     python benchmarks/heldout_figures.py SET [--tests] [--before] [--judged FILE] [--json OUT] [--only SLUG]
 
 --tests adds the WRONG/NAMED/CORRECT solutions of tests/test_*.py (their expected names
-judge them). --before disables the evidence layer (grader/explain.py), for the figures
-before it. Every check runs in-process with one Sandbox, through grader.runner.check_problem.
+judge them). --before disables the evidence layer (grader/verdict/explain.py), for the figures
+before it. Every check runs in-process with one Sandbox, through grader.verdict.runner.check_problem.
 """
 
 from __future__ import annotations
@@ -122,13 +122,13 @@ def main() -> int:
     ap.add_argument("--only")
     args = ap.parse_args()
 
-    from grader.sandbox import Sandbox
+    from grader.sandbox.parent import Sandbox
 
     sandbox = Sandbox()
     sandbox.start()  # before any reference is loaded
-    import grader.explain as explain_module
-    from grader.course import Course
-    from grader.runner import check_problem
+    import grader.verdict.explain as explain_module
+    from grader.course.loader import Course
+    from grader.verdict.runner import check_problem
 
     costs: list[float] = []
     cost_of: dict[str, list[float]] = {}  # per problem slug

@@ -1,16 +1,16 @@
 """Grade every file of a held-out set and record verdicts and diagnoses as JSON, for judging
-by hand against each file's MISTAKE line (benchmarks/heldout*/MANIFEST.md).
+by hand against each file's MISTAKE line (benchmarks/solution_sets/heldout*/MANIFEST.md).
 
-    python benchmarks/heldout_verdicts.py benchmarks/heldout2/wrong out.json
+    python benchmarks/heldout_verdicts.py benchmarks/solution_sets/heldout2/wrong out.json
 
 Prints the wrong solutions that passed (must be none) and how many got a diagnosis.
 """
 import shutil, tempfile, sys, json, time
 from pathlib import Path
-from grader.sandbox import Sandbox
+from grader.sandbox.parent import Sandbox
 sb = Sandbox(); sb.start()
-from grader.course import Course
-from grader.runner import check_problem
+from grader.course.loader import Course
+from grader.verdict.runner import check_problem
 c = Course()
 root = Path(sys.argv[1])
 out = []

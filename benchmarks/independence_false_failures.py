@@ -20,8 +20,8 @@ import torch
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))
 
-from grader.course import Course  # noqa: E402
-from grader.inprocess import load_probe, run_in_process  # noqa: E402
+from grader.course.loader import Course  # noqa: E402
+from grader.verdict.inprocess import load_probe, run_in_process  # noqa: E402
 from grader.judge import case_tolerance, case_verdicts  # noqa: E402
 from sampling_solutions import CORRECT  # noqa: E402
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from grader.course import Course  # noqa: E402
-from grader.inprocess import LocalContext, load_probe  # noqa: E402
+from grader.course.loader import Course  # noqa: E402
+from grader.verdict.inprocess import LocalContext, load_probe  # noqa: E402
 from grader.judge import public_judge_module  # noqa: E402
 import lm_solutions as lm  # noqa: E402
 

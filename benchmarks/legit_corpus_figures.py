@@ -20,10 +20,10 @@ from legit_corpus import PROGRAMS  # noqa: E402
 
 
 def run_level(level: str) -> list[str]:
-    import grader.runner as runner
-    from grader.course import Course
-    from grader.runner import check_problem
-    from grader.sandbox import Sandbox
+    import grader.verdict.runner as runner
+    from grader.course.loader import Course
+    from grader.verdict.runner import check_problem
+    from grader.sandbox.parent import Sandbox
 
     runner.scan_file = lambda *a, **k: ([], None)  # the sandbox alone: the policy is judged elsewhere
     course = Course()

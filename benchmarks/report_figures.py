@@ -32,7 +32,7 @@ BANNED_CALL = ("gelu", "a one-line banned call",
 def rendered(report, verbose: bool, width: int = 80) -> str:
     from rich.console import Console
 
-    from grader.report import render
+    from grader.verdict.report import render
 
     console = Console(file=io.StringIO(), width=width, color_system=None)
     try:
@@ -56,14 +56,14 @@ def main(argv=None) -> int:
     parser.add_argument("--print", dest="print_slug", help="also print the reports of this problem")
     args = parser.parse_args(argv)
 
-    from grader.sandbox import Sandbox
+    from grader.sandbox.parent import Sandbox
 
     sandbox = Sandbox()
     sandbox.start()  # before any reference is loaded
     from diagnosis_figures import collect
 
-    from grader.course import Course
-    from grader.runner import check_problem
+    from grader.course.loader import Course
+    from grader.verdict.runner import check_problem
 
     course = Course()
     rows = []

@@ -32,7 +32,7 @@ import torch
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))
 
-from grader.course import Course, load_module_from_path  # noqa: E402
+from grader.course.loader import Course, load_module_from_path  # noqa: E402
 from sampling_solutions import BANNED, CORRECT, WRONG  # noqa: E402
 
 

@@ -3,7 +3,7 @@
     python benchmarks/static_policy_figures.py [--verbose]
 
 Corpora: tests/static_cases.py (ATTACKS, ALLOWED, and their CONSTRUCT_* parts written
-for the closed-world policy) and every solution file under benchmarks/heldout*/
+for the closed-world policy) and every solution file under benchmarks/solution_sets/heldout*/
 (correct and wrong alike: a wrong solution is a mistake, not an attack, so neither may be
 flagged). Each held-out file is scanned alone in a temporary workspace, under its
 problem's banned list, as `grader check` would scan it.
@@ -22,13 +22,13 @@ sys.path.insert(0, str(REPO / "tests"))
 from static_cases import (ALLOWED, ATTACKS, CONSTRUCT_ALLOWED, CONSTRUCT_ATTACKS,  # noqa: E402
                           ScanCase, scan_case)
 
-from grader.course import Course  # noqa: E402
+from grader.course.loader import Course  # noqa: E402
 
 
 def heldout_cases(course: Course, kind: str) -> list[ScanCase]:
     """Every held-out `<kind>/<slug>/*.py` whose slug is a problem of the course."""
     cases = []
-    for path in sorted(REPO.glob(f"benchmarks/heldout*/{kind}/*/*.py")):
+    for path in sorted(REPO.glob(f"benchmarks/solution_sets/heldout*/{kind}/*/*.py")):
         slug = path.parent.name
         if slug in course.problems:
             cases.append(ScanCase(str(path.relative_to(REPO)), slug, path.read_text()))

@@ -1,4 +1,4 @@
-"""Variant matching (grader/variant_match.py): per problem, the cold precompute of the
+"""Variant matching (grader/verdict/variant_match.py): per problem, the cold precompute of the
 variants' outputs at the public seed, the variants kept, and the median cost of matching
 one learner's outputs (the reference's outputs perturbed, so nothing matches: the worst
 case, every variant compared) once the table is cached.
@@ -17,9 +17,9 @@ import time
 import torch
 
 from grader.cases import PUBLIC_SEED
-from grader.course import Course
-from grader.execute import load_cases
-from grader.variant_match import matching_variants, variant_table
+from grader.course.loader import Course
+from grader.verdict.execute import load_cases
+from grader.verdict.variant_match import matching_variants, variant_table
 
 
 def main(slugs: list[str]) -> None:
@@ -34,7 +34,7 @@ def main(slugs: list[str]) -> None:
         started = time.monotonic()
         table = variant_table(problem, PUBLIC_SEED, cases, use_cache=False)
         cold = time.monotonic() - started
-        from grader import variant_match
+        from grader.verdict import variant_match
 
         variant_match._MEMO.clear()  # the disk cache's read, as a fresh `grader check` pays it
         started = time.monotonic()

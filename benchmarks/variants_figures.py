@@ -12,9 +12,9 @@ import tempfile
 import time
 import os
 
-from grader.calibration import trivial_scores
-from grader.course import Course
-from grader.variant_cache import adequacy
+from grader.instructor.calibration import trivial_scores
+from grader.course.loader import Course
+from grader.verdict.variant_cache import adequacy
 
 
 def main(slugs: list[str]) -> None:

@@ -7,7 +7,7 @@ Each round runs, as separate processes: the baseline (import torch); the first c
 of a workspace, its warm server started on the way (the server is stopped before);
 warm checks of layer-norm and mlm-tied-head; and the same layer-norm check cold, in
 process (GRADER_NO_DAEMON=1), as before the server existed. Also the client's own cost
-(`python -c "import grader.client"` against `python -c pass`) and the spawn start
+(`python -c "import grader.learner.client"` against `python -c pass`) and the spawn start
 method's cost per check. Prints medians (machines here are noisy: compare ratios).
 Targets (issue 18): warm layer-norm <= 0.25x, mlm-tied-head <= 0.4x, first check <= 1.3x.
 """
@@ -76,7 +76,7 @@ def main() -> None:
         figures["warm-ln"].append(timed(grader + ["check", "layer-norm"], ws, env))
         figures["warm-mlm"].append(timed(grader + ["check", "mlm-tied-head"], ws, env))
         figures["cold-ln"].append(timed(grader + ["check", "layer-norm"], ws, cold_env))
-    client = [timed([sys.executable, "-c", "import grader.client"], ws, env) for _ in range(args.runs)]
+    client = [timed([sys.executable, "-c", "import grader.learner.client"], ws, env) for _ in range(args.runs)]
     bare = [timed([sys.executable, "-c", "pass"], ws, env) for _ in range(args.runs)]
     subprocess.run(grader + ["daemon", "stop"], cwd=ws, env=env, stdout=subprocess.DEVNULL)
 
@@ -90,7 +90,7 @@ def main() -> None:
         med = statistics.median(figures[key])
         target = f"   target <= {targets[key]}x" if key in targets else ""
         print(f"  {label:<48} {med:6.3f} s  {med / base:5.2f}x{target}")
-    print(f"  client start-up: python -c 'import grader.client' {statistics.median(client):.3f} s "
+    print(f"  client start-up: python -c 'import grader.learner.client' {statistics.median(client):.3f} s "
           f"against python -c pass {statistics.median(bare):.3f} s")
     spawn_cost(ws)
 
@@ -102,8 +102,8 @@ def spawn_cost(ws: Path) -> None:
 import os, statistics, sys, time
 os.environ["GRADER_START_METHOD"] = sys.argv[1]
 from grader.course import Course
-from grader.runner import check_problem
-from grader.sandbox import Sandbox
+from grader.verdict.runner import check_problem
+from grader.sandbox.parent import Sandbox
 sandbox = Sandbox(); sandbox.start()
 course = Course(); problem = course.get("layer-norm")
 times = []

@@ -13,8 +13,8 @@ from . import __version__
 from . import commands_instructor, commands_learner, daemon_cli
 from .cli_support import (NOT_PASSED, PASSED, JsonAwareCommand, console, echo, fail, finish, get_problem,
                           load_course, open_session, require_workspace)
-from .course import CourseError
-from .workspace import Workspace
+from .course.loader import CourseError
+from .course.workspace import Workspace
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -27,7 +27,7 @@ def main(ctx: click.Context, course_dir: str | None) -> None:
     ctx.ensure_object(dict)
     ctx.obj["course"] = course_dir
     if ctx.invoked_subcommand == "check":
-        from .zygote_launch import prestart
+        from .sandbox.zygote_launch import prestart
 
         prestart()  # the zygote imports torch while this process does
 
@@ -42,9 +42,9 @@ def main(ctx: click.Context, course_dir: str | None) -> None:
 def check(ctx: click.Context, slug: str, file_: str | None, seed: int | None, as_json: bool,
           verbose: bool = False) -> None:
     """Check your solution to SLUG. Exit 0 passed, 1 not passed, 2 usage error."""
-    from .cases import PUBLIC_SEED
-    from .execute import Submission
-    from .report import render, to_json
+    from .course.cases import PUBLIC_SEED
+    from .verdict.execute import Submission
+    from .verdict.report import render, to_json
 
     with open_session(ctx) as session:
         problem = get_problem(session.course, slug)
@@ -108,7 +108,7 @@ def list_(ctx: click.Context) -> None:
 @click.pass_context
 def show(ctx: click.Context, slug: str) -> None:
     """The statement of SLUG."""
-    from .statement import Statement
+    from .learner.statement import Statement
 
     problem = get_problem(load_course(ctx), slug)
     console.print(Statement(problem.statement_path.read_text(encoding="utf-8")), crop=False)
@@ -136,7 +136,7 @@ def init(ctx: click.Context, directory: str) -> None:
 @click.pass_context
 def hint(ctx: click.Context, slug: str, number: int | None, show_all: bool) -> None:
     """The next hint for SLUG (one more each time), hint NUMBER again, or --all of them."""
-    from .workspace import WorkspaceError
+    from .course.workspace import WorkspaceError
 
     problem = get_problem(load_course(ctx), slug)
     ws = require_workspace()

@@ -12,8 +12,8 @@ from pathlib import Path
 import click
 from rich.console import Console
 
-from .course import Course, CourseError
-from .workspace import Workspace
+from .course.loader import Course, CourseError
+from .course.workspace import Workspace
 
 
 def discard_stdout() -> None:
@@ -128,10 +128,10 @@ class _Borrowed:
 def open_session(ctx: click.Context, **kwargs):
     """A grading session for a command (sandbox first, then the course); a course that does
     not load is a usage error. In the warm server, its own session for the same course."""
-    from .session import GradingSession
+    from .verdict.session import GradingSession
 
     if SHARED_SESSION is not None and not kwargs:
-        from .daemon_paths import resolved_course
+        from .learner.daemon_paths import resolved_course
 
         if SHARED_SESSION[0] == resolved_course(ctx.obj.get("course")):
             return _Borrowed(SHARED_SESSION[1])

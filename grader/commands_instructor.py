@@ -13,7 +13,7 @@ import click
 from rich.markup import escape
 
 from .cli_support import JsonAwareCommand, console, echo, err_console, fail, finish, load_course, missing_course
-from .course import Course, CourseError
+from .course.loader import Course, CourseError
 
 
 @click.command()
@@ -32,7 +32,7 @@ def new(ctx: click.Context, slug: str, title, entry, order, copy) -> None:
     course the current directory is in. Fill in every TODO(grader new), then run
     `grader validate SLUG` until it passes.
     """
-    from .authoring import copy_problem, new_problem, target_course
+    from .instructor.authoring import copy_problem, new_problem, target_course
 
     try:
         root = target_course(ctx.obj.get("course"))
@@ -64,8 +64,8 @@ def new(ctx: click.Context, slug: str, title, entry, order, copy) -> None:
 @click.pass_context
 def validate(ctx: click.Context, slugs: tuple[str, ...], seeds: tuple[int, ...], as_json: bool) -> None:
     """Check that problems are complete and consistent (all by default). Exit 1 on any error."""
-    from .sandbox import Sandbox
-    from .validate import AUTHOR_API, CHECKS, DEFAULT_SEEDS, validate_course
+    from .sandbox.parent import Sandbox
+    from .instructor.validate import AUTHOR_API, CHECKS, DEFAULT_SEEDS, validate_course
 
     sandbox = Sandbox(preload=AUTHOR_API)
     sandbox.start()  # before any reference is loaded
@@ -158,8 +158,8 @@ def grade(ctx, submissions, slugs, seed, workers, gradebook_path, regrade, local
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, \
         TimeRemainingColumn
 
-    from .batch import SandboxPool, choose_seed, find_submissions, grade_class
-    from .gradebook import Gradebook
+    from .instructor.batch import SandboxPool, choose_seed, find_submissions, grade_class
+    from .instructor.gradebook import Gradebook
 
     book_path = Path(gradebook_path or Path(submissions) / "gradebook.sqlite")
     if scheduler or local_cluster:
@@ -221,11 +221,11 @@ def grade(ctx, submissions, slugs, seed, workers, gradebook_path, regrade, local
 
 
 def _dask_pool(ctx, scheduler: str | None, local_cluster: int | None):
-    """The cluster's workers as a pool (grader/dask_grading.py)."""
+    """The cluster's workers as a pool (grader/instructor/dask_grading.py)."""
     if scheduler and local_cluster:
         fail("--scheduler and --local-cluster: one or the other")
     try:
-        from .dask_grading import DaskPool
+        from .instructor.dask_grading import DaskPool
 
         return DaskPool.connect(scheduler, local_cluster, course_dir=ctx.obj.get("course"))
     except ImportError:
@@ -245,7 +245,7 @@ def gradebook() -> None:
 @click.option("--json", "json_path", type=click.Path(dir_okay=False), help="Nested by learner, then problem.")
 def gradebook_export(path, csv_path, json_path) -> None:
     """Export the gradebook at PATH as CSV and/or JSON."""
-    from .gradebook import Gradebook
+    from .instructor.gradebook import Gradebook
 
     if not csv_path and not json_path:
         fail("say where: --csv PATH and/or --json PATH")
@@ -277,14 +277,14 @@ def gradebook_show(path, points, per_problem) -> None:
     """Scores per learner and problem (weighted with --points), or per-problem statistics."""
     from rich.table import Table
 
-    from .gradebook import Gradebook
+    from .instructor.gradebook import Gradebook
 
     weights = parse_points(points)
     with Gradebook(path) as book:
         data = book.to_json(weights)
         rows = book.rows()
     if per_problem:
-        from .class_report import problem_stats
+        from .instructor.class_report import problem_stats
 
         table = Table(title=f"{path} (seed {data['seed']})", title_justify="left")
         for name, justify in (("problem", "left"), ("learners", "right"), ("passed", "right"),
@@ -327,10 +327,10 @@ def gradebook_report(path, out_path, points, title) -> None:
     """One self-contained HTML page of the class: per problem the pass rate, the score
     distribution, the named mistakes and who made each, violations and limits; every
     learner's row. No network, no external assets (charts are inline SVG)."""
-    from .gradebook import Gradebook
+    from .instructor.gradebook import Gradebook
 
     try:
-        from .class_report import render_html
+        from .instructor.class_report import render_html
 
         with Gradebook(path) as book:
             page = render_html(book.rows(), seed=book.seed, points=parse_points(points), title=title)
@@ -380,7 +380,7 @@ def export() -> None:
 @click.pass_context
 def export_gradescope_cmd(ctx, out_zip, slugs, seed, points, visibility, allow_unisolated) -> None:
     """Build a Gradescope autograder zip (setup.sh, run_autograder, the course and the grader)."""
-    from .export import export_gradescope
+    from .instructor.export import export_gradescope
 
     weights = parse_points(points)
     try:
@@ -403,8 +403,8 @@ def export_gradescope_cmd(ctx, out_zip, slugs, seed, points, visibility, allow_u
 def export_student_cmd(ctx, out_dir, slugs, force, title) -> None:
     """Build the learner's bundle: statements, stubs, hints, public fixtures and an
     installable grader (the learner's wheel); no reference."""
-    from .export import export_student
-    from .learner_package import learner_spec
+    from .instructor.export import export_student
+    from .instructor.learner_package import learner_spec
 
     try:
         bundled = export_student(load_course(ctx), out_dir, list(slugs) or None, force=force, title=title)

@@ -1,6 +1,6 @@
 """The learner's loop on the command line: `grader watch` and `grader progress`.
 
-Thin: the work is in grader/watch.py and grader/workspace.py."""
+Thin: the work is in grader/learner/watch.py and grader/course/workspace.py."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ STATUS_STYLES = {"solved": "green", "attempted": "yellow", "started": "blue", "u
 
 
 def ago(stamp: str | None, now: datetime | None = None) -> str:
-    """A workspace timestamp (local ISO time, as grader/workspace.py writes it) as a person
+    """A workspace timestamp (local ISO time, as grader/course/workspace.py writes it) as a person
     says it: "just now", "5 min ago", "2 h ago", "yesterday", "3 days ago", else the date."""
     if not stamp:
         return ""
@@ -91,9 +91,9 @@ def _verdict_text(row: dict) -> str:
 @click.pass_context
 def watch(ctx: click.Context, slug: str | None, interval: float, clear: bool) -> None:
     """Check on every save; move on to the next unsolved problem when this one passes."""
-    from .availability import availability
+    from .learner.availability import availability
     from .cli_support import console, fail, get_problem, open_session, require_workspace
-    from .watch import watch_loop
+    from .learner.watch import watch_loop
 
     with open_session(ctx) as session:
         course, sandbox = session.course, session.sandbox
@@ -114,9 +114,9 @@ def watch(ctx: click.Context, slug: str | None, interval: float, clear: bool) ->
 @click.pass_context
 def progress(ctx: click.Context, as_json: bool) -> None:
     """Solved, attempted, started and untouched problems, with the last verdict of each."""
-    from .availability import unavailable
+    from .learner.availability import unavailable
     from .cli_support import console, echo, load_course, require_workspace
-    from .watch import next_unsolved, print_skipped
+    from .learner.watch import next_unsolved, print_skipped
 
     course = load_course(ctx)
     ws = require_workspace()

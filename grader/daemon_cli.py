@@ -1,6 +1,6 @@
 """`grader daemon status|start|stop`: the warm check server, for those who ask.
 
-`grader check` starts and uses it on its own (grader/client.py); these commands show
+`grader check` starts and uses it on its own (grader/learner/client.py); these commands show
 it, start it ahead of the first check, or stop it. GRADER_NO_DAEMON=1 turns it off.
 """
 
@@ -13,7 +13,7 @@ import click
 
 
 def _target(ctx: click.Context):
-    from .daemon_paths import UnsafeDirectory, resolved_course, target
+    from .learner.daemon_paths import UnsafeDirectory, resolved_course, target
 
     try:
         return target(Path.cwd(), resolved_course(ctx.obj.get("course")))
@@ -32,7 +32,7 @@ def daemon() -> None:
 @click.pass_context
 def status(ctx: click.Context) -> None:
     """Whether this workspace's warm server runs, since when, and how much it served."""
-    from .client import ask, disabled
+    from .learner.client import ask, disabled
 
     target = _target(ctx)
     reply = ask(target, "status")
@@ -52,13 +52,13 @@ def status(ctx: click.Context) -> None:
 @click.pass_context
 def start(ctx: click.Context) -> None:
     """Start this workspace's warm server now (the first check then is warm too)."""
-    from .client import ask, start_server
+    from .learner.client import ask, start_server
 
     target = _target(ctx)
     if ask(target, "status") is not None:
         click.echo("Already running.")
         return
-    from .daemon_paths import resolved_course
+    from .learner.daemon_paths import resolved_course
 
     if not start_server(target, resolved_course(ctx.obj.get("course"))):
         from .cli_support import fail
@@ -72,8 +72,8 @@ def start(ctx: click.Context) -> None:
 @click.pass_context
 def stop(ctx: click.Context, every: bool) -> None:
     """Stop this workspace's warm server (or --all of yours)."""
-    from .client import ask
-    from .daemon_paths import Target
+    from .learner.client import ask
+    from .learner.daemon_paths import Target
 
     targets = [_target(ctx)]
     if every:

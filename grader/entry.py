@@ -1,5 +1,5 @@
 """The `grader` executable: a check goes to the workspace's warm server first
-(grader/client.py), and only if that is not possible is the full command line
+(grader/learner/client.py), and only if that is not possible is the full command line
 (click, rich, the course, torch) imported and run here."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import sys
 
 
 def main() -> None:
-    from .client import run_warm
+    from .learner.client import run_warm
 
     try:
         code = run_warm(sys.argv[1:])

@@ -1,72 +1,9 @@
-"""Properties a right answer must have: invariances and identities checked on
-purpose-made inputs, with no reference needed.
+"""Author-facing path `grader.properties`, kept so that courses' reference/ and problems/ files keep
+working (docs/authoring.md). The code lives in grader/evidence/properties.py; this module IS that module
+(same object in sys.modules), so nothing is copied. Grader code imports `grader.evidence.properties`
+(import-linter forbids it this path)."""
+import sys
 
-A problem declares them in its public `problems/<slug>/properties.py` as
-`properties(seed) -> list[Property]` (so a learner's bundle has them too). Each
-property lists the inputs it needs (run by the learner's code in the sandbox, all in
-one child with the check's own trials) and a `check` that looks at the outputs and
-returns a `Broken` when the property fails: what was seen, in plain words with a small
-concrete example, and, when the evidence says more (a fitted constant), a sharper name.
-It returns `HELD` when it checked the property and the property held, and None when it
-cannot say (an output missing, evidence that fits neither answer): only a HELD property
-is ever listed to the learner as satisfied.
-"""
+from .evidence import properties as _module
 
-from __future__ import annotations
-
-from dataclasses import dataclass, field
-from typing import Callable
-
-from .evidence import EvidenceKind, Finding
-
-
-@dataclass(frozen=True)
-class Broken:
-    seen: str  # "row [1, 2, 3] -> [...]; row + 10 -> [...]"
-    name: str = ""  # sharper than the property's own `broken`, when the evidence supports it
-    explanation: str = ""
-
-
-class _Held:
-    """What a check returns when it looked and the property held (None: it could not say)."""
-
-    def __repr__(self) -> str:
-        return "HELD"
-
-
-HELD = _Held()
-
-
-@dataclass(frozen=True)
-class Property:
-    name: str  # what holds for a right answer: "unchanged when a constant is added to a row"
-    trials: tuple[dict, ...]  # inputs of the entry, one dict per run
-    check: Callable[[list, list], "Broken | _Held | None"]  # (outputs, trials) -> Broken, HELD or None (no word)
-    broken: str  # what a failure shows, in the learner's words
-    changed: str  # what the inputs do: "each row, then the same row plus 10"
-    hint: str = ""
-    options: tuple[dict, ...] = field(default_factory=tuple)  # per-trial probe options, if any
-    key: str | None = "output"  # which entry of the probe's value the check reads (None: all of it)
-    gate: bool = False  # broken, it voids the ablation (e.g. code that is not repeatable: stages mean nothing)
-
-
-def read_properties(results: list[tuple[Property, "Broken | _Held | None"]]) -> Finding | None:
-    """The first broken property (they are declared most telling first); the others
-    broken too are listed, never named instead; those that were checked and held are
-    listed as satisfied (one that could not be checked is not listed at all)."""
-    broken = [(p, b) for p, b in results if isinstance(b, Broken)]
-    if not broken:
-        return None
-    prop, first = broken[0]
-    name = first.name or prop.broken
-    lines = [f"A right answer is {prop.name}; yours is not.", f"The grader tried: {prop.changed}.",
-             f"It saw: {first.seen}."]
-    if first.explanation:
-        lines.append(first.explanation)
-    held = [p.name for p, b in results if b is HELD]
-    if len(broken) > 1:
-        lines.append("Also not satisfied: " + "; ".join(p.name for p, _ in broken[1:]) + ".")
-    if held:
-        lines.append("Satisfied: " + "; ".join(held) + ".")
-    return Finding(name=name, explanation="\n".join(lines), evidence=EvidenceKind.PROPERTY,
-                   changed=prop.changed, seen=first.seen, hint=prop.hint)
+sys.modules[__name__] = _module

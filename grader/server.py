@@ -1,6 +1,6 @@
 """The warm check server: `python -m grader.server READY_FD DIRECTORY KEY COURSE`.
 
-One per workspace (grader/daemon_paths.py), started by the `grader check` client on
+One per workspace (grader/learner/daemon_paths.py), started by the `grader check` client on
 first need in its own session, gone after an idle period. It keeps torch imported, the
 course loaded and a sandbox up, and serves each `grader check` as a fresh process
 would: the client's argv, working directory, environment, and streams that say what
@@ -25,8 +25,8 @@ import time
 import warnings
 from pathlib import Path
 
-from .daemon_paths import Target, fingerprint, idle_seconds, resolved_course
-from .daemon_protocol import PROTOCOL, ProtocolError, peer_uid, recv_header, send_message
+from .learner.daemon_paths import Target, fingerprint, idle_seconds, resolved_course
+from .learner.daemon_protocol import PROTOCOL, ProtocolError, peer_uid, recv_header, send_message
 
 LOCK_WAIT = 15.0  # seconds a new server waits for a stopping one to let go of the lock
 
@@ -82,11 +82,12 @@ class Server:
         import torch
 
         self.torch_seed = torch.initial_seed()  # a fresh process's: every request starts from it
-        from . import cli, cli_support, report, runner  # noqa: F401
-        from . import localise, explain  # noqa: F401  (failing checks need them)
-        from .session import GradingSession
+        from . import cli, cli_support
+        from .verdict import report, runner  # noqa: F401
+        from .verdict import localise, explain  # noqa: F401  (failing checks need them)
+        from .verdict.session import GradingSession
 
-        from .errors import CourseError
+        from .course.errors import CourseError
 
         session = GradingSession(self.course_option)
         try:

@@ -1,4 +1,4 @@
-"""Ablation stages shared by the model-level references (grader/ablation.py reads them).
+"""Ablation stages shared by the model-level references (grader/evidence/ablation.py reads them).
 
 Every stage is the problem's own entry on inputs whose WEIGHTS switch parts of the model
 off; the expected output is the reference's, and the readings are the problem's own

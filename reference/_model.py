@@ -5,7 +5,7 @@ import math
 
 import torch
 
-# What each helper is for, in words: the automatic variants of grader/variants.py describe
+# What each helper is for, in words: the automatic variants of grader/evidence/variants.py describe
 # an edit by the role of the function it is in (never by its source).
 ROLES = {
     "layer_norm": "a layer norm", "gelu": "the GELU", "split_heads": "splitting the heads",

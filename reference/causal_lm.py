@@ -117,7 +117,7 @@ MISTAKES = [
 ]
 
 
-# --------------------------------------------------------------------------- ablation (grader/ablation.py)
+# --------------------------------------------------------------------------- ablation (grader/evidence/ablation.py)
 WORDS = {"another_embedding": "the embedding and head alone are right, but with every embedding row "
                                "rescaled the logits do not follow: the head does not compute layer_norm(x) @ w_emb.T from the "
                                "w_emb of this call (a copy or something derived from w_emb kept between calls, "

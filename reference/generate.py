@@ -389,7 +389,7 @@ MISTAKES = [
 ]
 
 
-# --------------------------------------------------------------------------- ablation (grader/ablation.py)
+# --------------------------------------------------------------------------- ablation (grader/evidence/ablation.py)
 WORDS = {"head": "with no blocks and no positions the next token depends only on the last token "
                  "(argmax of layer_norm(w_emb[last]) @ w_emb.T), and yours differ: the logits used (the LAST "
                  "position's), the final layer norm, the tied head, how the chosen token is appended, or how the "

@@ -217,7 +217,7 @@ MISTAKES = [
 ]
 
 
-# --------------------------------------------------------------------------- ablation (grader/ablation.py)
+# --------------------------------------------------------------------------- ablation (grader/evidence/ablation.py)
 WORDS = {"head": "with no blocks and no positions each step's logits are layer_norm(w_emb[token]) @ w_emb.T, and "
                  "yours differ: the token's embedding, the final layer norm or the tied head is wrong",
          "positions": "the position added at each step is wrong: the token at `index` gets pos_embed[index]",

@@ -70,7 +70,7 @@ MISTAKES = S.shared_mistakes(_variant) + [
 ]
 
 
-# --------------------------------------------------------------------------- ablation (grader/ablation.py)
+# --------------------------------------------------------------------------- ablation (grader/evidence/ablation.py)
 WORDS = {"head": "with no blocks and no positions the logits are w_emb[input_ids] @ w_head at the masked positions, "
                  "and yours differ: the embedding lookup, the gathering of the masked positions (row-major, "
                  "(batch, time) order), the head, or something applied to the stream before the head (this model "

@@ -70,7 +70,7 @@ MISTAKES = [
 ] + S.shared_mistakes(_variant, head="the tied head")
 
 
-# --------------------------------------------------------------------------- ablation (grader/ablation.py)
+# --------------------------------------------------------------------------- ablation (grader/evidence/ablation.py)
 WORDS = {"another_embedding": "the embedding and head alone are right, but with every embedding row "
                                "rescaled the logits do not follow: the head does not compute x @ w_emb.T at the masked positions from the "
                                "w_emb of this call (a copy or something derived from w_emb kept between calls, "

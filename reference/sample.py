@@ -50,7 +50,7 @@ def _case(name, seed, rows, draws, about, dtype=torch.float32, reproducible=Fals
     rows = rows / rows.sum(dim=-1, keepdim=True)
     options = {"draws": draws, "seed": _seed(g), "global_seeds": [_seed(g), _seed(g)]}
     if reproducible:
-        # fresh_rerun: the grader runs this case again in its own process (grader/runner.py).
+        # fresh_rerun: the grader runs this case again in its own process (grader/verdict/runner.py).
         options.update(reproducible=True, other_seed=_seed(g), fresh_rerun={})
     # Diagnosis compares observed frequencies with a mistake's distribution: six standard
     # errors of a frequency (at most 0.5 / sqrt(draws)) keep sampling noise out of it.

@@ -227,7 +227,7 @@ MISTAKES = [
 ]
 
 
-# --------------------------------------------------------------------------- ablation (grader/ablation.py)
+# --------------------------------------------------------------------------- ablation (grader/evidence/ablation.py)
 @functools.lru_cache(maxsize=4)
 def ablations(seed: int) -> list:
     """The block with parts switched off through its weights: identity, MLP alone, attention alone."""

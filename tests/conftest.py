@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from grader.course import Course
-from grader.runner import check_problem
-from grader.sandbox import Sandbox
-from grader.validate import AUTHOR_API
+from grader.course.loader import Course
+from grader.verdict.runner import check_problem
+from grader.sandbox.parent import Sandbox
+from grader.instructor.validate import AUTHOR_API
 
 _SANDBOX: Sandbox | None = None
 

@@ -660,7 +660,7 @@ ATTACKS = [
         import torch
 
         def gelu(x, t=torch):
-            guard = t.sys.modules["grader.guard"]
+            guard = t.sys.modules["grader.policy.guard"]
             return x
     """),
     _case("inspect frames through a module attribute", "gelu", """
@@ -707,7 +707,7 @@ ATTACKS = [
         import sys
 
         def gelu(x):
-            sys.modules["grader.guard"].Guard.hit = lambda *a: None
+            sys.modules["grader.policy.guard"].Guard.hit = lambda *a: None
             return x
     """, sys__py="\n"),
     _case("workspace os.py makes import os look local", "gelu", """
@@ -1132,7 +1132,7 @@ CONSTRUCT_ATTACKS = [
                 case Probe(s):
                     match s:
                         case Mods(m):
-                            m["grader.guard"].Guard.hit = lambda *a: None
+                            m["grader.policy.guard"].Guard.hit = lambda *a: None
             return x
     """),
     _case("class pattern: dataclass on an ABC reads sys.argv", "gelu", """
@@ -1250,7 +1250,7 @@ CONSTRUCT_ATTACKS = [
         import torch
 
         def gelu(x):
-            return x + len("{t.sys.modules[grader.guard]}".format_map({"t": torch}))
+            return x + len("{t.sys.modules[grader.policy.guard]}".format_map({"t": torch}))
     """),
     _case("str.format with a computed template", "gelu", """
         import torch
@@ -1726,9 +1726,9 @@ def write_workspace(case: ScanCase, directory, module_name: str):
 
 def scan_case(case: ScanCase, directory, course=None):
     """Scan the case as the grader would: (violations, error) where error is an escaped exception."""
-    from grader.banned import build_spec
-    from grader.course import Course
-    from grader.static import scan_file
+    from grader.policy.banned import build_spec
+    from grader.course.loader import Course
+    from grader.policy.static import scan_file
 
     course = course or Course()
     problem = course.get(case.problem)
@@ -1745,7 +1745,7 @@ def tally() -> tuple[int, int]:
     """(attacks flagged, allowed files flagged), printed per case: the figures in the report."""
     import tempfile
 
-    from grader.course import Course
+    from grader.course.loader import Course
 
     course = Course()
     flagged_attacks = flagged_allowed = 0

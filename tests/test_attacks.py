@@ -62,8 +62,8 @@ from pathlib import Path
 
 import pytest
 
-from grader.report import to_json
-from grader.sandbox import Limits
+from grader.verdict.report import to_json
+from grader.sandbox.parent import Limits
 
 ROOT = Path(__file__).resolve().parent.parent
 ATTACKS = ROOT / "tests" / "attacks"
@@ -445,7 +445,7 @@ def _secret_lines(meta: dict) -> list[str]:
 def check(path: Path, tmp_path: Path, grade, sandbox, capfd, control: bool, monkeypatch=None) -> None:
     meta = meta_of(path)
     if meta.get("scan", "").lower() == "off" and monkeypatch is not None:
-        import grader.runner as runner
+        import grader.verdict.runner as runner
 
         monkeypatch.setattr(runner, "scan_file", lambda *a, **k: ([], None))
         monkeypatch.setattr(runner, "scan_source", lambda *a, **k: ([], None))

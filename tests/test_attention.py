@@ -169,7 +169,7 @@ def test_unknown_mistake_is_not_misnamed(grade):
     report = grade("attention", wrong(
         SPLIT + SCORES + "if causal:\n    s = s.masked_fill(~torch.ones(T, T, dtype=torch.bool).tril(), 0.0)\n" + TAIL))
     assert not report.passed
-    # No known mistake is named; the evidence layer reads the mask with all scores equal (grader/explain.py).
+    # No known mistake is named; the evidence layer reads the mask with all scores equal (grader/verdict/explain.py).
     assert report.diagnosis["evidence"] == "property"
     assert "0 instead of -inf" in report.diagnosis["name"]
 

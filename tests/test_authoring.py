@@ -7,10 +7,10 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import REPO
-from grader.authoring import copy_problem, new_problem, target_course
+from grader.instructor.authoring import copy_problem, new_problem, target_course
 from grader.cli import main
-from grader.course import Course, CourseError
-from grader.validate import validate_course
+from grader.course.loader import Course, CourseError
+from grader.instructor.validate import validate_course
 
 DOC = REPO / "docs" / "authoring.md"
 FILE_BLOCK = re.compile(r"<!-- file: (?P<path>\S+) -->\n(?P<fence>`{3,}|~{3,})[^\n]*\n(?P<body>.*?)\n(?P=fence)\n",

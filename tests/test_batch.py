@@ -7,8 +7,8 @@ import textwrap
 
 import pytest
 
-from grader.batch import SandboxPool, find_submissions, grade_class
-from grader.gradebook import Gradebook
+from grader.instructor.batch import SandboxPool, find_submissions, grade_class
+from grader.instructor.gradebook import Gradebook
 
 CORRECT = """
     import torch

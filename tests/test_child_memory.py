@@ -4,8 +4,8 @@ The grader's environment holds a canary, its argv a hidden seed, and a previous 
 of the same sandbox left a distinctive output and printed line. A second learner's
 child, confined and paused (it sleeps in its first case), is read FROM THE PARENT
 (/proc/<pid>/maps and /proc/<pid>/mem, as root) for all of them, at every isolation
-level, in `grader check` (runner), `grader grade` (grader/batch.py) and the
-Gradescope autograder (grader/gradescope.py).
+level, in `grader check` (runner), `grader grade` (grader/instructor/batch.py) and the
+Gradescope autograder (grader/instructor/gradescope.py).
 """
 
 from __future__ import annotations
@@ -23,10 +23,10 @@ from pathlib import Path
 
 import pytest
 
-from grader import batch, gradescope
-from grader.confine import Isolation, best_level
-from grader.runner import check_problem
-from grader.sandbox import Sandbox
+from grader.instructor import batch, gradescope
+from grader.sandbox.confine import Isolation, best_level
+from grader.verdict.runner import check_problem
+from grader.sandbox.parent import Sandbox
 
 LEVELS = [lvl.value for lvl in (Isolation.NAMESPACES, Isolation.UID, Isolation.NONE) if lvl.rank <= best_level().rank]
 SEED = 918273645

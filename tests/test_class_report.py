@@ -12,9 +12,9 @@ import pytest
 from click.testing import CliRunner
 
 from grader.cli import main
-from grader.gradebook import Gradebook
-from grader.results import CaseResult, Report
-from grader.violations import Violation
+from grader.instructor.gradebook import Gradebook
+from grader.verdict.results import CaseResult, Report
+from grader.policy.violations import Violation
 
 pytest.importorskip("matplotlib", reason="the class report's charts need the `report` extra (matplotlib)")
 

@@ -9,13 +9,13 @@ import threading
 
 import pytest
 
-from grader import diagnose
-from grader.batch import SandboxPool, find_submissions, grade_class
-from grader.course import cached_module
-from grader.gradebook import Gradebook, verdict_of
-from grader.results import CaseResult, Report
-from grader.runner import check_problem
-from grader.sandbox import Limits
+from grader.verdict import diagnose
+from grader.instructor.batch import SandboxPool, find_submissions, grade_class
+from grader.course.loader import cached_module
+from grader.instructor.gradebook import Gradebook, verdict_of
+from grader.verdict.results import CaseResult, Report
+from grader.verdict.runner import check_problem
+from grader.sandbox.parent import Limits
 
 from conftest import REPO
 from test_batch import CORRECT, UNBIASED, make_class
@@ -128,7 +128,7 @@ def _report(statuses, error_kind=None, error=None):
 
 @pytest.mark.parametrize("kind", ["timeout", "cpu-limit", "memory-limit", "exited", "crashed"])
 def test_every_export_gives_the_reason_a_check_stopped(tmp_path, kind):
-    from grader.class_report import render_html
+    from grader.instructor.class_report import render_html
 
     with Gradebook(tmp_path / "book.sqlite") as book:
         book.record("ada", "layer-norm", _report(["ok", kind, "skipped"]), file="x.py", sha256="0")

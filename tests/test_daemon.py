@@ -17,10 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from grader import client, daemon_paths
-from grader.course import Course
-from grader.daemon_protocol import recv_header, send_message
-from grader.workspace import Workspace
+from grader.learner import client, daemon_paths
+from grader.course.loader import Course
+from grader.learner.daemon_protocol import recv_header, send_message
+from grader.course.workspace import Workspace
 
 GRADER = str(Path(sys.executable).with_name("grader"))
 

@@ -8,13 +8,13 @@ import signal
 import pytest
 
 from conftest import REPO
-from grader.batch import SandboxPool, find_submissions, grade_class
-from grader.gradebook import Gradebook
+from grader.instructor.batch import SandboxPool, find_submissions, grade_class
+from grader.instructor.gradebook import Gradebook
 from test_batch import BANNED, CORRECT, UNBIASED, make_class
 
 distributed = pytest.importorskip("distributed", reason="grading on Dask needs the `dask` extra")
 
-HELDOUT = REPO / "benchmarks" / "heldout"
+HELDOUT = REPO / "benchmarks" / "solution_sets" / "heldout"
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +52,7 @@ def _mixed_class(root):
 
 
 def test_a_class_on_dask_gets_the_local_pools_verdicts(tmp_path, course, pool, client):
-    from grader.dask_grading import DaskPool
+    from grader.instructor.dask_grading import DaskPool
 
     found = find_submissions(_mixed_class(tmp_path / "subs"), course)
     with Gradebook(tmp_path / "local.sqlite") as book:
@@ -73,7 +73,7 @@ SLOW_CORRECT = "_ = sum(range(15_000_000))  # a slow import: the worker is busy 
 
 
 def test_a_worker_killed_mid_class_loses_nothing_and_writes_no_row_twice(tmp_path, course, pool, client):
-    from grader.dask_grading import DaskPool
+    from grader.instructor.dask_grading import DaskPool
 
     root = make_class(tmp_path / "subs", {f"l{i:02d}": {"layer_norm.py": SLOW_CORRECT if i % 2 else UNBIASED}
                                           for i in range(12)})

@@ -1,4 +1,4 @@
-"""The evidence layer (grader/explain.py): when the known-mistake catalogue names nothing,
+"""The evidence layer (grader/verdict/explain.py): when the known-mistake catalogue names nothing,
 ablation through the weights and properties of a right answer explain a wrong solution,
 in plain words with what was changed and what was seen; a right solution is never given
 an explanation, whatever its style; the catalogue still comes first."""
@@ -11,11 +11,11 @@ import time
 
 import pytest
 
-from grader.course import Course
-from grader.explain import ablation_stages, problem_properties, run_evidence
-from grader.export import export_student
-from grader.runner import check_problem
-from grader.sandbox import Job
+from grader.course.loader import Course
+from grader.verdict.explain import ablation_stages, problem_properties, run_evidence
+from grader.instructor.export import export_student
+from grader.verdict.runner import check_problem
+from grader.sandbox.parent import Job
 
 BLOCK_HELPERS = """
     import math, torch
@@ -132,7 +132,7 @@ def test_no_right_solution_breaks_a_property_or_an_ablation_stage(slug, course, 
 
 
 def test_the_evidence_costs_little(course, sandbox, tmp_path):
-    import grader.explain as explain_module
+    import grader.verdict.explain as explain_module
 
     spent = []
     original = explain_module.explain
@@ -186,7 +186,7 @@ def _tuning_bases() -> dict:
     import importlib.util
     from pathlib import Path
 
-    path = Path(__file__).resolve().parent.parent / "benchmarks" / "tuning_wrong" / "make_tuning_set.py"
+    path = Path(__file__).resolve().parent.parent / "benchmarks" / "solution_sets" / "tuning_wrong" / "make_tuning_set.py"
     spec = importlib.util.spec_from_file_location("_tuning_set", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -621,7 +621,7 @@ def test_generate_rows_that_go_on_after_their_end_token_break_the_stopping_rule(
     broken = [c for c in report.cases if not c.passed and c.rule]
     assert broken and all("end_token_id" in c.rule for c in broken), [c.rule for c in broken]
     assert "once a row has generated end_token_id" in broken[0].rule
-    from grader.explain import from_the_failing_check
+    from grader.verdict.explain import from_the_failing_check
     found = from_the_failing_check(report, job=None, sandbox=None, case=broken[0])
     assert found.evidence.value == "check" and "every later token of that row must be" in found.name
 

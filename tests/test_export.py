@@ -14,12 +14,12 @@ from pathlib import Path
 import torch
 
 from conftest import REPO
-from grader.course import Course, CourseError
-from grader.export import export_gradescope, export_student
-from grader.fixtures import FixtureMode, read_fixtures
-from grader.learner_package import learner_spec
-from grader.gradescope import run as run_gradescope
-from grader.runner import check_problem
+from grader.course.loader import Course, CourseError
+from grader.instructor.export import export_gradescope, export_student
+from grader.verdict.fixtures import FixtureMode, read_fixtures
+from grader.instructor.learner_package import learner_spec
+from grader.instructor.gradescope import run as run_gradescope
+from grader.verdict.runner import check_problem
 from test_batch import CORRECT, UNBIASED
 from test_validate import course_with
 
@@ -95,9 +95,9 @@ def test_gradescope_setup_pins_this_torch_from_the_cpu_index(tmp_path, course):
 
 
 def test_gradescope_summary_says_why_a_forbidden_file_scores_0():
-    from grader.gradescope import summary_line
-    from grader.results import CaseResult, Report
-    from grader.violations import Violation
+    from grader.instructor.gradescope import summary_line
+    from grader.verdict.results import CaseResult, Report
+    from grader.policy.violations import Violation
 
     report = Report(problem="layer-norm", title="Layer normalisation", file="layer_norm.py", seed=0)
     report.cases = [CaseResult(name=f"case {i}", passed=True) for i in range(11)]
@@ -111,7 +111,7 @@ def test_gradescope_summary_says_why_a_forbidden_file_scores_0():
 def test_gradescope_zip_bundles_the_course_with_the_package(tmp_path, course):
     export_gradescope(course, tmp_path / "ag.zip", ["gelu"])
     names = zipfile.ZipFile(tmp_path / "ag.zip").namelist()
-    assert {"setup.sh", "run_autograder", "gradescope.json", "src/grader/runner.py",
+    assert {"setup.sh", "run_autograder", "gradescope.json", "src/grader/verdict/runner.py",
             "src/grader/course_data/problems/gelu/stub.py", "src/grader/course_data/reference/gelu.py",
             "src/grader/course_data/reference/_model.py"} <= set(names)  # gelu's reference loads _model
     assert not any("layer_norm" in n or "layer-norm" in n for n in names)
@@ -126,7 +126,7 @@ def test_student_bundle_hides_the_reference(tmp_path, course):
                      "problems/layer-norm/properties.py",  # public: no reference
                      "problems/layer-norm/stub.py"]
     wheel = zipfile.ZipFile(tmp_path / "bundle" / learner_spec().filename).namelist()
-    assert "grader/course_data/problems/layer-norm/fixtures.pt" in wheel and "grader/runner.py" in wheel
+    assert "grader/course_data/problems/layer-norm/fixtures.pt" in wheel and "grader/verdict/runner.py" in wheel
     assert not any("reference" in n.split("/")[:-1] or "gelu" in n for n in wheel)  # only what was exported
     hidden = (REPO / "reference" / "layer_norm.py").read_text()
     for marker in ("def _unbiased", "def cases", "MISTAKES"):
@@ -277,8 +277,8 @@ def test_watch_and_progress_skip_what_the_bundle_cannot_check(public_bundle, tmp
     from rich.console import Console
 
     from grader.cli import main
-    from grader.watch import next_unsolved, watch_loop
-    from grader.workspace import Workspace
+    from grader.learner.watch import next_unsolved, watch_loop
+    from grader.course.workspace import Workspace
 
     out = instructor_only_copy(public_bundle[0], tmp_path, ["kv-cache", "generate"])
     bundle = Course(out)
@@ -308,8 +308,8 @@ def test_watch_skips_a_check_the_bundle_refuses_instead_of_crashing(public_bundl
 
     from rich.console import Console
 
-    from grader.watch import watch_loop
-    from grader.workspace import Workspace
+    from grader.learner.watch import watch_loop
+    from grader.course.workspace import Workspace
 
     out, _ = public_bundle
     bundle = Course(out)
@@ -396,7 +396,7 @@ def test_export_student_reports_each_problems_mode(tmp_path):
 
 
 def test_a_bundled_problems_summary_names_its_mode():
-    from grader.export import BundledProblem
+    from grader.instructor.export import BundledProblem
 
     assert BundledProblem("a", FixtureMode.OUTPUTS, cases=3).summary == "3 public cases with expected outputs"
     assert BundledProblem("b", FixtureMode.PUBLIC_JUDGE, cases=2).summary.startswith("2 public cases judged by its")

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from conftest import failing_messages
-from grader.inprocess import judge_in_process
+from grader.verdict.inprocess import judge_in_process
 
 
 def _judged(problem, entry):

@@ -7,8 +7,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from grader.banned import build_spec
-from grader.guard import BannedAPIError, Guard, LearnerFrames
+from grader.policy.banned import build_spec
+from grader.policy.guard import BannedAPIError, Guard, LearnerFrames
 
 SPEC = build_spec(["torch.nn.functional.gelu", "torch.nn.GELU", "torch.nn.LayerNorm",
                    "torch.nn.functional.layer_norm", "torch.nn.functional.scaled_dot_product_attention",

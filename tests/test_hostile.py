@@ -9,7 +9,7 @@ import time
 import pytest
 
 from conftest import failing_messages
-from grader.sandbox import Limits
+from grader.sandbox.parent import Limits
 
 FAST = Limits(wall_seconds=3, cpu_seconds=1, memory_mb=1024)
 
@@ -160,8 +160,8 @@ def test_a_dead_zygote_is_replaced_by_a_fresh_interpreter(course):
     import os
     import signal
 
-    from grader.runner import check_problem
-    from grader.sandbox import Sandbox
+    from grader.verdict.runner import check_problem
+    from grader.sandbox.parent import Sandbox
 
     sandbox = Sandbox()
     sandbox.start()

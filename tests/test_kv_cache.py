@@ -8,7 +8,7 @@ import torch
 from torch.utils.flop_counter import FlopCounterMode
 
 from conftest import failing_messages
-from grader.inprocess import judge_in_process
+from grader.verdict.inprocess import judge_in_process
 from grader.judge import public_judge_module
 from lm_solutions import KV_BREAKERS, KV_CORRECT
 
@@ -53,7 +53,7 @@ def test_flop_formulas_are_what_the_counter_measures(course):
 
 
 def test_probe_counts_matmul_flops_as_flop_counter_mode_does(course):
-    from grader.course import load_module_from_path
+    from grader.course.loader import load_module_from_path
 
     probe = load_module_from_path("_kv_probe_for_test", course.get("kv-cache").probe_path)
     a, b, v = torch.randn(3, 5, 7), torch.randn(7, 4), torch.randn(7)
@@ -315,7 +315,7 @@ def test_interleaved_case_alone_catches_a_history_keeper(course):
     namespace = {}
     exec(KV_BREAKERS["history in a module list, prefix recomputed by broadcast sums"], namespace)
     case = next(c for c in problem.reference.cases(1) if "schedule" in c.inputs)
-    from grader.inprocess import load_probe, run_in_process
+    from grader.verdict.inprocess import load_probe, run_in_process
     from grader.judge import case_tolerance, case_verdicts
 
     verdicts = case_verdicts(problem, case, run_in_process(problem, load_probe(problem), namespace["causal_lm_step"],
@@ -325,7 +325,7 @@ def test_interleaved_case_alone_catches_a_history_keeper(course):
 
 
 def test_work_counts_what_broadcast_products_and_sums_compute(course):
-    from grader.course import load_module_from_path
+    from grader.course.loader import load_module_from_path
 
     probe = load_module_from_path("_kv_probe_for_work", course.get("kv-cache").probe_path)
     a, b = torch.randn(3, 5, 7), torch.randn(7, 4)

@@ -1,15 +1,15 @@
 """Workspace modules run only when the learner's own code imports them (issue 16, class 5):
 never for a library's lazy or optional import, which would run a file the static scan
-never read (grader/learner_imports.py, used by the child's finder and the uid level's
+never read (grader/policy/learner_imports.py, used by the child's finder and the uid level's
 pre-import)."""
 
 import sys
 
 import pytest
 
-from grader.child import _WorkspaceFinder, preimport
-from grader.guard import LearnerFrames
-from grader.learner_imports import LibrariesOnly, importing_file
+from grader.sandbox.child import _WorkspaceFinder, preimport
+from grader.policy.guard import LearnerFrames
+from grader.policy.learner_imports import LibrariesOnly, importing_file
 
 
 def test_a_workspace_module_is_served_only_to_learner_files(tmp_path):

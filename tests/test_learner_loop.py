@@ -12,8 +12,8 @@ from rich.console import Console
 
 from grader.cli import main
 from grader.commands_learner import progress_rows
-from grader.watch import watch_loop
-from grader.workspace import Workspace
+from grader.learner.watch import watch_loop
+from grader.course.workspace import Workspace
 
 UNBIASED = """import torch
 def layer_norm(x, eps=1e-5):
@@ -86,7 +86,7 @@ def test_notebook_check_passes_a_correct_function_and_names_a_wrong_one():
 
 
 def test_notebook_source_carries_helpers_imports_and_constants():
-    from grader.notebook import SourceError, collect_source
+    from grader.learner.notebook import SourceError, collect_source
 
     source, warnings = collect_source(eps_outside, "layer_norm")
     assert "import math" in source and "import torch" not in source  # only what it uses
@@ -98,7 +98,7 @@ def test_notebook_source_carries_helpers_imports_and_constants():
 
 
 def test_notebook_check_applies_the_banned_list(sandbox):
-    from grader.notebook import check
+    from grader.learner.notebook import check
 
     def sneaky(x, eps=1e-5):
         return torch.nn.functional.layer_norm(x, x.shape[-1:], eps=eps)
@@ -109,7 +109,7 @@ def test_notebook_check_applies_the_banned_list(sandbox):
 
 
 def test_progress_states(ws, course, sandbox):
-    from grader.runner import check_problem
+    from grader.verdict.runner import check_problem
 
     for slug, source in (("layer-norm", FIXED), ("gelu", "def gelu(x):\n    return x\n")):
         path = ws.file_for(course.get(slug))

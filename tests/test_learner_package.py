@@ -25,10 +25,15 @@ import pytest
 
 from conftest import REPO
 import grader
-from grader.course import Course
-from grader.export import export_student
-from grader.learner_package import LEARNER_DEPENDENCIES, LEARNER_NAME, REQUIRES_PYTHON, learner_spec
-from grader.wheel import WheelSpec, write_wheel
+from grader.course.loader import Course
+from grader.instructor.export import export_student
+from grader.instructor.learner_package import (
+    LEARNER_DEPENDENCIES,
+    LEARNER_NAME,
+    REQUIRES_PYTHON,
+    learner_spec,
+)
+from grader.instructor.wheel import WheelSpec, write_wheel
 from test_batch import CORRECT, UNBIASED
 
 NON_CODE_TOKENS = {tokenize.STRING, tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.INDENT,

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import pytest
 
-from grader.banned import build_spec
-from grader.confine import Isolation, best_level
-from grader.sandbox import Sandbox
-from grader.static import scan_file
+from grader.policy.banned import build_spec
+from grader.sandbox.confine import Isolation, best_level
+from grader.sandbox.parent import Sandbox
+from grader.policy.static import scan_file
 
 from legit_corpus import PROGRAMS
 
@@ -39,8 +39,8 @@ def _write(tmp_path, course, program):
 
 @pytest.mark.parametrize("program", PROGRAMS, ids=lambda p: p.name)
 def test_a_legitimate_program_passes_at_every_level(program, level_box, course, tmp_path, monkeypatch):
-    import grader.runner as runner
-    from grader.runner import check_problem
+    import grader.verdict.runner as runner
+    from grader.verdict.runner import check_problem
 
     monkeypatch.setattr(runner, "scan_file", lambda *a, **k: ([], None))
     problem, path = _write(tmp_path, course, program)

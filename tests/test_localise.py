@@ -5,9 +5,9 @@ import json
 import torch
 
 from grader.cases import Case
-from grader.localise import defined_names, position_entry, ranges
-from grader.spec import Localisation
-from grader.report import to_json
+from grader.verdict.localise import defined_names, position_entry, ranges
+from grader.course.spec import Localisation
+from grader.verdict.report import to_json
 
 HELPERS = """
     import math
@@ -129,9 +129,9 @@ def test_helper_with_a_narrower_signature_is_not_blamed(grade):
 def test_two_different_mistakes_that_fit_are_listed_not_named():
     from types import SimpleNamespace
 
-    from grader.diagnose import diagnose_report
+    from grader.verdict.diagnose import diagnose_report
     from grader.mistakes import Mistake
-    from grader.results import CaseResult, Report
+    from grader.verdict.results import CaseResult, Report
 
     double = Mistake("doubled", lambda x: 2 * x, "twice")
     added = Mistake("added to itself", lambda x: x + x, "x + x")
@@ -162,7 +162,7 @@ ERF_GELU = "import torch\ndef gelu(x):\n    return 0.5 * x * (1 + torch.erf(x / 
 
 
 def test_an_imported_wrong_block_is_sent_to_a_command_that_checks_it(grade, course, sandbox, tmp_path):
-    from grader.runner import check_problem
+    from grader.verdict.runner import check_problem
 
     block = HELPERS.replace("DIAGONAL", "0").replace("def gelu(x):", "def tanh_gelu(x):")
     report = grade("transformer-block", block + "\n    from gelu import gelu\n", extra_files={"gelu.py": ERF_GELU})
@@ -174,8 +174,8 @@ def test_an_imported_wrong_block_is_sent_to_a_command_that_checks_it(grade, cour
 
 
 def test_the_stage_command_names_the_workspace_file_or_the_file_defining_the_block(course, tmp_path):
-    from grader.localise import stage_check_command
-    from grader.workspace import Workspace
+    from grader.verdict.localise import stage_check_command
+    from grader.course.workspace import Workspace
 
     gelu = course.get("gelu")
     block = tmp_path / "transformer_block.py"

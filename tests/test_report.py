@@ -7,7 +7,7 @@ from click.testing import CliRunner
 from rich.console import Console
 
 from grader.cli import main
-from grader.report import prose, render
+from grader.verdict.report import prose, render
 from test_top_p import WRONG
 
 

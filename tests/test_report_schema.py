@@ -1,4 +1,4 @@
-"""The --json output has a published schema (grader/schema/report.schema.json) and real
+"""The --json output has a published schema (grader/verdict/schema/report.schema.json) and real
 outputs of every kind validate against it; a wrong answer reads as one."""
 
 import json
@@ -7,7 +7,7 @@ import pytest
 from click.testing import CliRunner
 
 from grader.cli import main
-from grader.results import REPORT_SCHEMA, Report
+from grader.verdict.results import REPORT_SCHEMA, Report
 
 jsonschema = pytest.importorskip("jsonschema")
 
@@ -71,5 +71,5 @@ def test_isolation_is_emitted_and_constrained(validator):
 def test_the_schema_is_package_data_found_through_importlib_resources():
     from importlib.resources import files
 
-    shipped = files("grader").joinpath("schema/report.schema.json")
+    shipped = files("grader").joinpath("verdict/schema/report.schema.json")
     assert json.loads(shipped.read_text())["$defs"]["case"]["required"][:3] == ["name", "passed", "outcome"]

@@ -7,7 +7,7 @@ import torch
 from torch import nn
 
 from conftest import failing_messages
-from grader.inprocess import judge_in_process
+from grader.verdict.inprocess import judge_in_process
 
 
 def _judged(problem, entry):

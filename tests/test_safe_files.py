@@ -1,4 +1,4 @@
-"""Learner files are read safely (issue 16, class 2): grader/safe_files.py, and the check,
+"""Learner files are read safely (issue 16, class 2): grader/policy/safe_files.py, and the check,
 `grade`'s hashing and the child's trusted phase that use it."""
 
 from __future__ import annotations
@@ -9,7 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from grader.safe_files import UnsafeFile, learner_sha256, read_learner_bytes, read_learner_text, unsafe_modules
+from grader.policy.safe_files import (
+    UnsafeFile,
+    learner_sha256,
+    read_learner_bytes,
+    read_learner_text,
+    unsafe_modules,
+)
 
 
 def test_a_regular_file_of_the_folder_is_read(tmp_path):
@@ -83,7 +89,7 @@ def test_hashing_an_unsafe_submission_does_not_block_or_read(tmp_path):
 
 
 def test_grade_hashes_a_class_with_a_pipe_and_a_link(tmp_path, course):
-    from grader.batch import find_submissions
+    from grader.instructor.batch import find_submissions
 
     for learner in ("ann", "bob", "cy"):
         (tmp_path / learner).mkdir()

@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from conftest import failing_messages
-from grader.inprocess import LocalContext, run_in_process
+from grader.verdict.inprocess import LocalContext, run_in_process
 from grader.judge import case_verdicts, public_judge_module
 from sampling_solutions import BANNED, CONTRACT_BREAKERS, CORRECT, WRONG
 
@@ -36,7 +36,7 @@ def test_chi_square_pools_bins_with_few_expected_draws(course):
 def test_reference_passes_its_own_judge_in_process(course):
     problem = course.get("sample")
     ref = problem.reference
-    from grader.course import load_module_from_path
+    from grader.course.loader import load_module_from_path
 
     probe = load_module_from_path("_sample_probe_test", problem.probe_path)
     for case in ref.cases(3):
@@ -47,8 +47,8 @@ def test_reference_passes_its_own_judge_in_process(course):
 
 def test_each_mistake_as_a_sampler_fails_and_is_named_as_itself(course):
     # A mistake called with a generator draws like the biased code it describes.
-    from grader.course import load_module_from_path
-    from grader.diagnose import matching_mistakes
+    from grader.course.loader import load_module_from_path
+    from grader.verdict.diagnose import matching_mistakes
 
     problem = course.get("sample")
     ref = problem.reference

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO
-from grader.sandbox import Limits, Sandbox
+from grader.sandbox.parent import Limits, Sandbox
 
 FAST = Limits(wall_seconds=4, cpu_seconds=2, memory_mb=1024)
 REFERENCE = REPO / "reference" / "layer_norm.py"
@@ -56,7 +56,7 @@ def _digest(paths) -> str:
 @pytest.fixture
 def unscanned(monkeypatch):
     """The static scan sees nothing: only the sandbox stands in the way."""
-    import grader.runner as runner
+    import grader.verdict.runner as runner
 
     monkeypatch.setattr(runner, "scan_file", lambda *a, **k: ([], None))
     monkeypatch.setattr(runner, "scan_source", lambda *a, **k: ([], None))
@@ -74,7 +74,7 @@ def contained(tmp_path, course, sandbox, unscanned, capfd):
 
     def run(source: str, slug: str = "layer-norm", extra_files: dict | None = None, box: Sandbox | None = None,
             **kwargs):
-        from grader.runner import check_problem
+        from grader.verdict.runner import check_problem
 
         problem = course.get(slug)
         for name, text in (extra_files or {}).items():
@@ -142,7 +142,7 @@ def test_junk_on_the_result_pipe_is_a_clear_verdict(contained):
 
 # --------------------------------------------------------------------------- 2. changing the grader
 def test_appending_to_grader_modules_is_impossible(contained):
-    targets = [str(GRADER / "diagnose.py"), str(GRADER / "report.py"), str(GRADER / "localise.py")]
+    targets = [str(GRADER / "verdict/diagnose.py"), str(GRADER / "verdict/report.py"), str(GRADER / "verdict/localise.py")]
     report = contained(attack(f"""
 for path in {targets!r}:
     try:
@@ -437,7 +437,7 @@ except BaseException as exc:
 
 def test_a_sandbox_started_after_a_reference_loaded_is_a_fresh_interpreter(course):
     course.get("layer-norm").reference  # the reference is now in this process's memory
-    from grader.sandbox import references_loaded
+    from grader.sandbox.parent import references_loaded
 
     assert references_loaded()
     box = Sandbox()
@@ -481,7 +481,7 @@ def test_a_check_cut_short_leaves_nothing_running(course, tmp_path):
     import signal
     import threading
 
-    from grader.runner import check_problem
+    from grader.verdict.runner import check_problem
 
     marker = f"sleeper-{tmp_path.name}"
     path = tmp_path / "layer_norm.py"
@@ -502,7 +502,7 @@ def test_a_child_dies_with_its_parent():
     # carry a parent-death SIGKILL (and seccomp stops the learner from unsetting it).
     import signal
 
-    from grader import confine
+    from grader.sandbox.parent import confine
 
     r, w = os.pipe()
     middle = os.fork()
@@ -537,7 +537,7 @@ def test_a_compressed_result_cannot_expand_in_the_grader():
 
     import torch
 
-    from grader import wire
+    from grader.sandbox.parent import wire
 
     plain = io.BytesIO()
     torch.save({"output": torch.zeros(50_000_000)}, plain)

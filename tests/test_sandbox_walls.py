@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 import torch
 
-from grader import confine, wire
-from grader.confine import Isolation, best_level
-from grader.sandbox import Limits, Sandbox
+from grader.sandbox.parent import confine, wire
+from grader.sandbox.confine import Isolation, best_level
+from grader.sandbox.parent import Limits, Sandbox
 
 LEVELS = [lvl.value for lvl in (Isolation.NAMESPACES, Isolation.UID, Isolation.NONE) if lvl.rank <= best_level().rank]
 CORRECT = ("def layer_norm(x, eps=1e-5):\n    m = x.mean(-1, keepdim=True)\n"
@@ -32,13 +32,13 @@ def box(request):
 
 @pytest.fixture
 def unscanned(monkeypatch):
-    import grader.runner as runner
+    import grader.verdict.runner as runner
 
     monkeypatch.setattr(runner, "scan_file", lambda *a, **k: ([], None))
 
 
 def _check(course, tmp_path, box, source, slug="layer-norm", **kw):
-    from grader.runner import check_problem
+    from grader.verdict.runner import check_problem
 
     problem = course.get(slug)
     path = tmp_path / f"{problem.module_name}.py"
@@ -95,7 +95,7 @@ def test_one_budget_for_the_whole_check(course, tmp_path, unscanned):
 
 
 def test_the_budget_is_a_problem_limit(tmp_path):
-    from grader.spec import LIMIT_KEYS
+    from grader.course.spec import LIMIT_KEYS
 
     assert "check_seconds" in LIMIT_KEYS
     assert Limits.from_config({"check_seconds": 12}).check_seconds == 12

@@ -1,4 +1,4 @@
-"""The spawn start method (grader/start_method.py, spawn_sandbox.py, spawn_child.py):
+"""The spawn start method (grader/sandbox/start_method.py, spawn_sandbox.py, spawn_child.py):
 the path a Mac or a Windows machine takes, forced here on Linux. The same files get
 the same verdicts as under fork; the limits still hold; the switches that stand for
 a platform without seccomp or without resource limits are honoured."""
@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from grader.confine import Isolation
-from grader.runner import check_problem
-from grader.sandbox import Limits, Sandbox
-from grader.start_method import StartMethod, chosen_start_method, rlimits_available, seccomp_wanted
+from grader.sandbox.confine import Isolation
+from grader.verdict.runner import check_problem
+from grader.sandbox.parent import Limits, Sandbox
+from grader.sandbox.start_method import StartMethod, chosen_start_method, rlimits_available, seccomp_wanted
 
 CORRECT = """
     import torch
@@ -84,9 +84,9 @@ def _valid(report) -> None:
 
     import jsonschema
 
-    from grader.report import render, to_json
+    from grader.verdict.report import render, to_json
 
-    schema = json.loads((Path(__file__).resolve().parent.parent / "grader/schema/report.schema.json").read_text())
+    schema = json.loads((Path(__file__).resolve().parent.parent / "grader/verdict/schema/report.schema.json").read_text())
     jsonschema.validate(json.loads(to_json(report)), schema)
     console = Console(width=200, record=True, file=io.StringIO())
     render(report, console)
@@ -132,7 +132,7 @@ def test_the_start_method_switch(monkeypatch):
 
 
 def test_the_notebook_checks_with_spawned_children(monkeypatch):
-    from grader import notebook
+    from grader.learner import notebook
 
     def layer_norm(x, eps=1e-5):
         c = x - x.mean(-1, keepdim=True)
@@ -153,7 +153,7 @@ def test_confinement_code_imports_without_resource():
     import subprocess
     import sys
 
-    probe = ("import sys\nsys.modules['resource'] = None\nimport grader.confine, grader.child\n"
-             "print(grader.child.resource.__name__, grader.confine.resource.getrlimit(0))")
+    probe = ("import sys\nsys.modules['resource'] = None\nimport grader.sandbox.confine, grader.sandbox.child\n"
+             "print(grader.sandbox.child.resource.__name__, grader.sandbox.confine.resource.getrlimit(0))")
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=300)
-    assert done.stdout.split() == ["grader.no_rlimit", "(-1,", "-1)"], done.stderr
+    assert done.stdout.split() == ["grader.sandbox.no_rlimit", "(-1,", "-1)"], done.stderr

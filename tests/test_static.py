@@ -4,8 +4,8 @@ import textwrap
 
 import pytest
 
-from grader.banned import build_spec
-from grader.static import scan_file
+from grader.policy.banned import build_spec
+from grader.policy.static import scan_file
 
 SPEC_NAMES = ["torch.nn.functional.gelu", "torch.nn.GELU", "torch.multinomial", "torch.distributions",
               "numpy.random", "random"]

@@ -14,10 +14,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from static_cases import ALLOWED, ATTACKS, DEEP_CHAIN, scan_case  # noqa: E402
 
-from grader.banned import build_spec  # noqa: E402
-from grader.course import Course, CourseError, parse_policy  # noqa: E402
-from grader.policy import DEFAULT_POLICY  # noqa: E402
-from grader.static import scan_file, scan_source  # noqa: E402
+from grader.policy.banned import build_spec  # noqa: E402
+from grader.course.loader import Course, CourseError, parse_policy  # noqa: E402
+from grader.policy.import_policy import DEFAULT_POLICY  # noqa: E402
+from grader.policy.static import scan_file, scan_source  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -115,7 +115,7 @@ def test_course_reads_the_policy_table(tmp_path):
 
 
 def test_validate_refuses_a_problem_named_like_a_real_module(tmp_path, sandbox):
-    from grader.validate import validate_problem
+    from grader.instructor.validate import validate_problem
 
     problem = tmp_path / "problems" / "tokenize"
     problem.mkdir(parents=True)
@@ -135,7 +135,7 @@ def _ast_node_classes() -> set[str]:
 
 def test_every_ast_node_class_is_judged_or_refused():
     """A node class of a newer Python in neither table fails here, not in a learner's check."""
-    from grader.constructs import JUDGED, REFUSED
+    from grader.policy.constructs import JUDGED, REFUSED
 
     missing = sorted(_ast_node_classes() - JUDGED.keys() - REFUSED.keys())
     assert missing == [], f"ast node classes the static policy neither judges nor refuses: {missing}"
@@ -145,7 +145,7 @@ def test_every_ast_node_class_is_judged_or_refused():
 def test_a_construct_the_checks_do_not_know_is_refused():
     import ast
 
-    from grader.static import _scan_tree
+    from grader.policy.static import _scan_tree
 
     class Novel(ast.stmt):  # what a future Python's new statement looks like to this scan
         _fields = ()

@@ -18,8 +18,8 @@ from rich.cells import cell_len
 from rich.console import Console
 
 from grader.cli import main
-from grader.report import SCREEN_LINES, render, to_json
-from grader.results import CaseResult, Report
+from grader.verdict.report import SCREEN_LINES, render, to_json
+from grader.verdict.results import CaseResult, Report
 
 import test_causal_lm
 import test_gelu
@@ -129,11 +129,11 @@ def test_every_statement_fits_80_columns(slug, course):
             inside = not inside
         elif inside:
             code.append(line)
-    assert max(cell_len(line) for line in code) <= 76  # grader/statement.py's CODE_WIDTH
+    assert max(cell_len(line) for line in code) <= 76  # grader/learner/statement.py's CODE_WIDTH
 
 
 def test_a_code_block_is_not_padded_to_the_terminal():
-    from grader.statement import Statement
+    from grader.learner.statement import Statement
 
     console = Console(file=io.StringIO(), width=120, color_system=None)
     console.print(Statement("Text.\n\n```python\nx = 1\n```\n"), crop=False)
@@ -193,7 +193,7 @@ def test_non_finite_numbers_are_strings_in_strict_json(validator_schema):
 @pytest.fixture(scope="module")
 def validator_schema():
     jsonschema = pytest.importorskip("jsonschema")
-    from grader.results import REPORT_SCHEMA
+    from grader.verdict.results import REPORT_SCHEMA
 
     return jsonschema.Draft202012Validator(json.loads(REPORT_SCHEMA.read_text()))
 
@@ -257,7 +257,7 @@ def test_mask_after_the_softmax_says_the_future_leaks(course):
 
 
 def test_a_diagnosis_name_is_never_cut_mid_word():
-    from grader.explain import headline, sentence_case
+    from grader.verdict.explain import headline, sentence_case
 
     text = ("the step at index 2 did 1,000 FLOPs, about what recomputing the whole prefix costs; at index 11 it "
             "did more. Your step does work for earlier positions: project only the new token and read the rest")
@@ -289,9 +289,9 @@ def test_a_wrong_signature_names_the_contracts_parameters(grade):
 
 def test_progress_after_a_forbidden_use_does_not_say_failed_with_every_case_right(tmp_path):
     from grader.commands_learner import progress_rows, verdict_words
-    from grader.course import Course
-    from grader.violations import Violation
-    from grader.workspace import Workspace
+    from grader.course.loader import Course
+    from grader.policy.violations import Violation
+    from grader.course.workspace import Workspace
 
     course = Course()
     ws = Workspace(tmp_path)
@@ -339,7 +339,7 @@ def test_a_draft_checked_with_file_imports_the_workspace(tmp_path, monkeypatch):
 
 
 def test_the_notebook_hint_count_persists_across_processes(tmp_path):
-    code = "from grader.notebook import hint; print('SHOWN:' + hint('layer-norm').splitlines()[0])"
+    code = "from grader.learner.notebook import hint; print('SHOWN:' + hint('layer-norm').splitlines()[0])"
     env = {**os.environ, "GRADER_NOTEBOOK_EAGER": "0", "GRADER_NOTEBOOK_STATE": str(tmp_path / "state"),
            "COLUMNS": "200"}
     env.pop("GRADER_WORKSPACE", None)

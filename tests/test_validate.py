@@ -5,8 +5,8 @@ from click.testing import CliRunner
 
 from test_authoring import doc_files
 from grader.cli import main
-from grader.course import Course
-from grader.validate import validate_course, validate_problem
+from grader.course.loader import Course
+from grader.instructor.validate import validate_course, validate_problem
 
 
 def course_with(root, edits: dict[str, tuple[str, str]] | None = None) -> Course:
@@ -148,7 +148,7 @@ def test_matching_signatures_pass_and_the_cli_names_the_file(tmp_path, sandbox):
 
 
 def test_every_shipped_problem_shows_one_signature_in_stub_statement_and_reference():
-    from grader.signature import from_source, from_statement
+    from grader.instructor.signature import from_source, from_statement
 
     for p in Course():
         stub = from_source(p.stub_path.read_text(), p.entry)

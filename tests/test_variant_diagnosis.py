@@ -11,8 +11,8 @@ import textwrap
 import pytest
 import torch
 
-from grader.evidence import EvidenceKind, Finding
-from grader.variant_match import VariantTable, variant_finding
+from grader.evidence.finding import EvidenceKind, Finding
+from grader.verdict.variant_match import VariantTable, variant_finding
 
 CAUSAL_LM = '''
 import math

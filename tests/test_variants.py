@@ -6,8 +6,8 @@ import textwrap
 import pytest
 import torch
 
-from grader.course import load_module_from_path
-from grader.variants import EditKind, build, single_variants, solution_units, source_lines
+from grader.course.loader import load_module_from_path
+from grader.evidence.variants import EditKind, build, single_variants, solution_units, source_lines
 
 SOURCE = '''
 import torch
@@ -147,7 +147,7 @@ def test_a_size_read_from_another_axis_is_named_as_such(units):
 
 
 def test_equivalent_rewrites_are_dropped_and_real_edits_are_not(tmp_path):
-    from grader.variant_cache import agree
+    from grader.verdict.variant_cache import agree
     from grader.cases import Case
 
     path = tmp_path / "twice_reference.py"

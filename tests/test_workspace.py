@@ -1,6 +1,6 @@
 """The workspace keeps the learner's work: init never overwrites a changed file."""
 
-from grader.workspace import Workspace
+from grader.course.workspace import Workspace
 
 
 def test_init_keeps_changed_files_and_refreshes_untouched_ones(tmp_path, course):

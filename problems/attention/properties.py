@@ -1,4 +1,4 @@
-"""What every right multi-head attention satisfies (grader/properties.py).
+"""What every right multi-head attention satisfies (grader/evidence/properties.py).
 
 With w_q = w_k = 0 every score is equal, so each position must get the plain mean of the
 values (over every position, or over positions 0..i with the causal mask): the mask, the

@@ -1,5 +1,5 @@
 """What every right causal language model satisfies beyond its ablation stages
-(grader/properties.py): a sequence's logits do not depend on the other sequences of the
+(grader/evidence/properties.py): a sequence's logits do not depend on the other sequences of the
 batch, and the logits keep the weights' dtype and are logits (not rows of probabilities)."""
 
 import torch

@@ -1,4 +1,4 @@
-"""What every right GELU satisfies, checked on purpose-made inputs (grader/properties.py).
+"""What every right GELU satisfies, checked on purpose-made inputs (grader/evidence/properties.py).
 
 gelu(x) = x * Phi(x) for a symmetric Phi (Phi(x) + Phi(-x) = 1), so gelu(x) - gelu(-x) = x
 for every x, gelu(0) = 0 with slope 1/2. When that holds but the values are off, the

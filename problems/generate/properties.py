@@ -1,4 +1,4 @@
-"""What every right decoder satisfies (grader/properties.py):
+"""What every right decoder satisfies (grader/evidence/properties.py):
 
 - at temperature 0 the same call gives the same tokens, every time, whatever the global
   random seed (the probe seeds it differently for each of the three calls). Broken, it voids

@@ -1,4 +1,4 @@
-"""What every right decode step satisfies beyond its ablation stages (grader/properties.py),
+"""What every right decode step satisfies beyond its ablation stages (grader/evidence/properties.py),
 through the problem's probe (every position decoded from a zero cache): a sequence's logits
 do not depend on the other sequences of the batch, and the same decoding run twice gives
 the same logits (nothing kept between calls). And one step handed a filled cache reads it:

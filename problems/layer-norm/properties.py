@@ -1,4 +1,4 @@
-"""What every right layer norm satisfies (grader/properties.py): each row (last axis) comes
+"""What every right layer norm satisfies (grader/evidence/properties.py): each row (last axis) comes
 out with mean 0 and biased variance var / (var + eps); adding a constant to a row changes
 nothing (in float32 too, for a constant of 1000: a variance that squares before centring
 cancels there); the rows are independent of each other. On rows of tiny variance the eps that

@@ -1,5 +1,5 @@
 """What every right masked language model with a tied head satisfies beyond its ablation stages
-(grader/properties.py): a sequence's logits do not depend on which batch row it sits in or
+(grader/evidence/properties.py): a sequence's logits do not depend on which batch row it sits in or
 on the other sequences of the batch (every sequence has the same number of masked positions,
 so its logits are a fixed block of the output's rows), the logits of a position do not
 depend on which other positions are masked, and the logits keep the weights' dtype and are

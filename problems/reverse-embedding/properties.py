@@ -1,4 +1,4 @@
-"""What every right tied head satisfies (grader/properties.py), read from the facts the
+"""What every right tied head satisfies (grader/evidence/properties.py), read from the facts the
 problem's own probe reports about a head built on a real nn.Embedding (so the whole report
 is read, not one output):
 

@@ -1,4 +1,4 @@
-"""What every right sampler satisfies (grader/properties.py), read from its draws through the
+"""What every right sampler satisfies (grader/evidence/properties.py), read from its draws through the
 problem's own probe (row i of the batch follows distribution i % R):
 
 - a token of probability 1 is always drawn, in every row: a shift by one token, a flipped

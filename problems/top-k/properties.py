@@ -1,4 +1,4 @@
-"""What every right top-k satisfies (grader/properties.py): exactly k tokens kept (the
+"""What every right top-k satisfies (grader/evidence/properties.py): exactly k tokens kept (the
 logits here have no ties), the k most likely ones, renormalised to sum to 1, with the
 ratios of softmax(logits / T); adding a constant to the logits changes nothing; k equal to the
 vocabulary size keeps every token."""

@@ -1,4 +1,4 @@
-"""What every right top-p satisfies (grader/properties.py): it keeps the most likely tokens
+"""What every right top-p satisfies (grader/evidence/properties.py): it keeps the most likely tokens
 (read first: a count says little when the wrong tokens are kept), as many as the smallest
 prefix of the tokens sorted by softmax(logits / T) whose mass reaches p (a token is kept when
 the mass ranked strictly above it is < p), renormalised; p = 1 keeps every token, and the

@@ -1,4 +1,4 @@
-"""What every right pre-LN block satisfies beyond its ablation stages (grader/properties.py):
+"""What every right pre-LN block satisfies beyond its ablation stages (grader/evidence/properties.py):
 a sequence's output does not depend on the other sequences of the batch, and the output
 keeps the input's dtype."""
 

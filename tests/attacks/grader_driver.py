@@ -21,14 +21,14 @@ from pathlib import Path
 
 def main() -> None:
     slug, file, workspace, out, limits_json = sys.argv[1:6]
-    from grader.report import to_json
-    from grader.runner import check_problem
-    from grader.sandbox import Limits, Sandbox
+    from grader.verdict.report import to_json
+    from grader.verdict.runner import check_problem
+    from grader.sandbox.parent import Limits, Sandbox
 
     sandbox = Sandbox()
     sandbox.start()  # before any reference is loaded
     try:
-        from grader.course import Course
+        from grader.course.loader import Course
 
         course = Course()
         problem = course.get(slug)

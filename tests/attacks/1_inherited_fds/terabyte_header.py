@@ -28,8 +28,8 @@ def _frame(payload):
 # report's violations are emptied, and a marker file proves that code ran there.
 RCE = """
 import gc, os, sys
-R = sys.modules["grader.results"]
-run = sys.modules["grader.runner"]
+R = sys.modules["grader.verdict.results"]
+run = sys.modules["grader.verdict.runner"]
 def _judge(problem, case, outcome):
     return R.CaseResult(name=case.name, passed=True, about=case.about, status="ok", message="")
 run.judge = _judge

@@ -2,10 +2,10 @@
 Problem: layer-norm
 Goal: forge
 Mode: subprocess
-Attempt: append to grader/localise.py (imported after the cases when a scan-clean file
+Attempt: append to grader/verdict/localise.py (imported after the cases when a scan-clean file
 fails): the appended localise_report marks every case passed before the grader counts
 them.
-Contained: not passed, score 0, grader/localise.py unchanged.
+Contained: not passed, score 0, grader/verdict/localise.py unchanged.
 """
 import torch
 
@@ -36,7 +36,7 @@ def _append(path, code, tag):
         print("append failed:", path, type(exc).__name__, exc)
 
 
-_append(_grader_file("localise.py"), """
+_append(_grader_file("verdict/localise.py"), """
 
 # gatk: appended by a submission
 def localise_report(course, problem, report, cases, values, **kwargs):

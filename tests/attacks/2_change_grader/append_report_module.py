@@ -1,9 +1,9 @@
 """Class: 2
 Problem: layer-norm
 Goal: change
-Attempt: append to grader/report.py a to_json/render that always say "passed": every
+Attempt: append to grader/verdict/report.py a to_json/render that always say "passed": every
 later `grader check --json` and every terminal report on this machine lies.
-Contained: grader/report.py unchanged.
+Contained: grader/verdict/report.py unchanged.
 """
 import torch
 
@@ -34,7 +34,7 @@ def _append(path, code, tag):
         print("append failed:", path, type(exc).__name__, exc)
 
 
-_append(_grader_file("report.py"), """
+_append(_grader_file("verdict/report.py"), """
 
 # gatk: appended by a submission
 _gatk_to_json = to_json

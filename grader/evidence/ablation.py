@@ -1,0 +1,148 @@
+"""Ablation through the weights: switch parts of the learner's model off without seeing
+its code, and find the first stage that disagrees with the reference.
+
+The weights are inputs, so zeroing `w_o` leaves a block with only its MLP, zeroing
+`w_mlp2` leaves only attention, zeroing both must leave the identity, and no blocks at
+all leaves embedding, positions and head. A problem declares its stages as DATA (the
+reference's `ablations(seed)`, shipped in a learner bundle's fixtures with their expected
+outputs), in the order a teacher would test them; the grader runs all of them in one
+sandbox child and reads the ladder: the first wrong stage after right ones names the
+part that is wrong. `readings` are what the stage returns under a specific slip: when
+the learner's output equals one, the explanation mentions it as a possible cause, never
+as the name (an unforeseen mistake can coincide with it on ablated inputs).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+
+import torch
+
+from .compare import close, compare_tensors
+from .finding import EvidenceKind, Finding
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What a stage returns under one specific slip, and what that means."""
+
+    output: torch.Tensor
+    means: str  # "both residual connections are missing"
+    seen: str  # "your block returned zeros"
+
+
+@dataclass(frozen=True)
+class Stage:
+    name: str  # in a teacher's words: "one block with only its MLP"
+    inputs: dict  # the entry's keyword arguments, with the weights ablated
+    expected: object  # the reference's output on `inputs`
+    changed: str  # what was switched off: "w_o = 0 in the only block"
+    wrong_means: str  # what a first wrong result here shows
+    hint: str = ""
+    options: dict = field(default_factory=dict)  # handed to the problem's probe
+    readings: tuple[Reading, ...] = ()
+    right_means: str = ""  # said when right, if more than "right"
+    informative: bool = True  # False: switching this part on does not change the expected output here,
+    #                          so a right answer on this stage proves nothing (e.g. tokens that do not move)
+
+
+@dataclass(frozen=True)
+class StageResult:
+    stage: Stage
+    right: bool | None  # None: the stage could not run (an exception, a time limit)
+    seen: str
+    readings: tuple[Reading, ...] = ()  # the specific slips whose output on this stage equals the learner's
+
+
+def stage_tolerance(problem, stage: Stage) -> tuple[float, float]:
+    for value in stage.inputs.values():
+        if isinstance(value, torch.Tensor) and value.is_floating_point():
+            return problem.tolerance(str(value.dtype).removeprefix("torch."))
+    return problem.tolerance("float32")
+
+
+def judge_stage(problem, stage: Stage, outcome) -> StageResult:
+    if outcome is None or outcome.status != "ok" or not isinstance(outcome.value, dict):
+        why = "not run" if outcome is None else (outcome.message or outcome.status).splitlines()[0][:160]
+        return StageResult(stage, None, f"could not run ({why})")
+    actual = outcome.value.get("output")
+    tol = stage_tolerance(problem, stage)
+    if not isinstance(stage.expected, torch.Tensor):
+        return StageResult(stage, None, "no comparable output")
+    verdict = compare_tensors(stage.expected, actual, *tol)
+    if verdict.rule:  # a type, dtype or shape the contract does not allow: no stage can localise that
+        return StageResult(stage, None, f"could not compare ({verdict.message.split(';')[0][:160]})")
+    if verdict.passed:
+        if not stage.informative:
+            return StageResult(stage, None, "right, but on these inputs that part does not change the answer")
+        return StageResult(stage, True, "right")
+    matching = tuple(r for r in stage.readings if close(r.output, actual, *tol))
+    seen = multiple_of(stage.expected, actual, tol) or verdict.message.split(";")[0][:200]
+    return StageResult(stage, False, seen, matching)
+
+
+def read_ladder(results: list[StageResult]) -> Finding | None:
+    """The first wrong stage, when every stage before it ran and was right. Its name is what
+    the stage shows (the stage, and a plain multiple when it is one); neither the causes the
+    stage cannot tell apart nor a reading (a slip that reproduces it on ablated inputs) are shown."""
+    first = next((i for i, r in enumerate(results) if r.right is False), None)
+    if first is None or any(r.right is not True for r in results[:first]):
+        return None
+    wrong = results[first]
+    stage = wrong.stage
+    lines = []
+    for r in results:
+        mark = "right" if r.right else ("wrong" if r.right is False else r.seen)
+        lines.append(f"  {r.stage.name}: {mark}")
+    also: tuple[str, ...] = ()
+    # The name says only what the experiment showed: which stage is the first to differ, what it switched on,
+    # and what was seen. The stage's `wrong_means` lists causes it does NOT tell apart, and a reading (a slip that
+    # reproduces the stage on ablated inputs) is not isolated either: neither is shown as the learner's cause.
+    name = f'your model first differs from the right one at the stage "{stage.name}"'
+    if wrong.seen.startswith(SCALED):  # a plain multiple: say so in the name, it is the sharpest fact
+        name = f"{wrong.seen.removeprefix('your ')} already with {stage.name}"
+    text = ("The grader switched parts of your model off through its weights and compared each stage "
+            "with the right answer:\n" + "\n".join(lines) + f"\nThe first stage that disagrees: {stage.name} "
+            f"({stage.changed}); there {wrong.seen.removeprefix('your ')}. Every stage before it is right, so what "
+            "differs comes in with what this stage switches on; the experiment does not isolate which part of it.")
+    return Finding(name=name, explanation=text, evidence=EvidenceKind.ABLATION, changed=stage.changed,
+                   seen=wrong.seen, hint=stage.hint, also=also)
+
+
+SCALED = "your output is "
+
+
+def multiple_of(expected: torch.Tensor, actual, tol) -> str:
+    """'your output is 0.5 times the right one', when it is (a scaled residual, a doubled branch)."""
+    if type(actual) is not torch.Tensor or actual.shape != expected.shape or not expected.is_floating_point():
+        return ""
+    e, a = expected.double().flatten(), actual.double().flatten()
+    if not bool(torch.isfinite(a).all()) or float(e.norm()) == 0:
+        return ""
+    c = float(e @ a / (e @ e))
+    if abs(c - 1) < 1e-3 or not close(expected * c, actual, *tol):
+        return ""
+    return f"{SCALED}{c:.4g} times the right one"
+
+
+def stage_to_plain(stage: Stage) -> dict:
+    """A stage as plain data, for a learner bundle's fixtures."""
+    data = dataclasses.asdict(stage)
+    data["readings"] = [{"output": r.output, "means": r.means, "seen": r.seen} for r in stage.readings]
+    return data
+
+
+def stage_from_plain(data: dict) -> Stage:
+    readings = tuple(Reading(r["output"], r["means"], r["seen"]) for r in data.get("readings", []))
+    return Stage(name=data["name"], inputs=data["inputs"], expected=data["expected"], changed=data["changed"],
+                 wrong_means=data["wrong_means"], hint=data.get("hint", ""), options=dict(data.get("options") or {}),
+                 readings=readings, right_means=data.get("right_means", ""),
+                 informative=bool(data.get("informative", True)))
+
+
+# `grader.ablation`, the author-facing path (docs/authoring.md), is this module too, even
+# where grader/ablation.py cannot be read (a confined child).
+import sys as _sys  # noqa: E402
+
+_sys.modules.setdefault("grader.ablation", _sys.modules[__name__])

@@ -1,0 +1,144 @@
+"""Run-time interception of banned calls, inside the sandboxed child.
+
+Two torch modes watch every call: a TorchFunctionMode sees the outermost torch
+function (matched by identity, so every alias of F.gelu is one object) and a
+TorchDispatchMode sees the aten op underneath (so torch.ops.aten.gelu, vmap, jit and
+compile routes are caught). Construction of banned classes is intercepted too. A hit
+counts only when a learner frame is on the Python stack: the grader's own calls are
+never the learner's.
+
+In-process, so advisory: code that reached the interpreter's internals could switch it
+off. The static scan (a closed world, grader/policy/constructs.py) is what keeps learner code from
+reaching it; the kernel's confinement (grader/sandbox/confine.py) is the wall that holds either way.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from torch.overrides import TorchFunctionMode
+from torch.utils._python_dispatch import TorchDispatchMode
+
+from .banned import BannedSpec
+from .violations import Violation
+
+
+class BannedAPIError(RuntimeError):
+    """Raised into learner code when it calls a banned API."""
+
+
+class LearnerFrames:
+    """Decides whether a stack frame belongs to the learner."""
+
+    def __init__(self, dirs: list[Path], files: list[str] = ()):
+        self.dirs = [str(Path(d).resolve()) for d in dirs]
+        self.files = set(files)
+
+    def is_learner(self, filename: str) -> bool:
+        """The learner's files are the workspace's top-level modules (a virtualenv or a
+        package inside the workspace is not the learner's code)."""
+        if filename in self.files:
+            return True
+        return os.path.dirname(filename) in self.dirs
+
+    def innermost(self) -> tuple[str, int] | None:
+        frame = sys._getframe(2)
+        while frame is not None:
+            name = frame.f_code.co_filename
+            if self.is_learner(name):
+                return name, frame.f_lineno
+            frame = frame.f_back
+        return None
+
+
+class Guard:
+    def __init__(self, spec: BannedSpec, frames: LearnerFrames, display=lambda f: f):
+        self.spec = spec
+        self.frames = frames
+        self.display = display
+        self.violations: list[Violation] = []
+        self._seen: set[tuple] = set()
+        self._patched: list[tuple[type, object]] = []
+        self._fmode = _FunctionMode(self)
+        self._dmode = _DispatchMode(self)
+
+    def hit(self, api: str, how: str) -> None:
+        where = self.frames.innermost()
+        if where is None:
+            return
+        file, line = where
+        key = (api, file, line)
+        if key not in self._seen:
+            self._seen.add(key)
+            self.violations.append(Violation(api, self.display(file), line, how))
+        raise BannedAPIError(f"{api} is banned in this problem ({how})")
+
+    def __enter__(self):
+        self._patch_classes()
+        self._fmode.__enter__()
+        self._dmode.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        self._dmode.__exit__(*exc)
+        self._fmode.__exit__(*exc)
+        self._unpatch_classes()
+        return False
+
+    def _patch_classes(self) -> None:
+        guard = self
+        for cls, public in self.spec.classes.items():
+            original = cls.__dict__.get("__init__")
+            base_init = cls.__init__
+
+            def patched(self_, *args, __public=public, __base=base_init, **kwargs):
+                guard.hit(__public, "run time: constructed")
+                return __base(self_, *args, **kwargs)
+
+            try:
+                type.__setattr__(cls, "__init__", patched)
+            except TypeError:
+                continue  # an immutable C type (numpy's Generator): the static scan covers it
+            self._patched.append((cls, original))
+
+    def _unpatch_classes(self) -> None:
+        for cls, original in reversed(self._patched):
+            if original is None:
+                type.__delattr__(cls, "__init__")
+            else:
+                type.__setattr__(cls, "__init__", original)
+        self._patched.clear()
+
+
+class _FunctionMode(TorchFunctionMode):
+    def __init__(self, guard: Guard):
+        super().__init__()
+        self.guard = guard
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        public = self.guard.spec.functions.get(id(func))
+        if public is not None:
+            self.guard.hit(public, "run time: torch function")
+        return func(*args, **(kwargs or {}))
+
+
+class _DispatchMode(TorchDispatchMode):
+    @classmethod
+    def _should_skip_dynamo(cls) -> bool:
+        # Otherwise torch wraps __torch_dispatch__ in a lazy `_disable_dynamo`, whose first
+        # call imports torch._dynamo: 1.3 s per check, for a mode that never compiles.
+        return False
+
+    def __init__(self, guard: Guard):
+        super().__init__()
+        self.guard = guard
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        name = func.overloadpacket.__name__
+        public = self.guard.spec.aten.get(name)
+        if public is not None:
+            label = f"aten.{name}" if public.endswith(name) else f"aten.{name}, the kernel behind {public}"
+            self.guard.hit(public, f"run time: {label}")
+        return func(*args, **(kwargs or {}))

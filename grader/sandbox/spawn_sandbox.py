@@ -1,0 +1,188 @@
+"""The spawn start method's parent side (grader/sandbox/start_method.py): one fresh interpreter
+per check, the next one always started ahead, so a check does not wait for torch.
+
+No fork and no select on pipes (neither exists on Windows): the child's two pipes are
+read by threads into a queue, and the wall clock is enforced here by killing the
+process (its whole process group on POSIX). What comes back is read by the same code
+as a forked child's (grader/sandbox/parent.py: _Watch, _describe, _read_reply), so the
+verdicts are the same.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import queue
+import secrets
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from . import wire
+from .confine import KEPT_ENVIRONMENT, Isolation
+
+SWITCHES = ("GRADER_NO_SECCOMP", "GRADER_NO_RLIMIT")
+PLATFORM_ENVIRONMENT = ("SYSTEMROOT", "SystemRoot", "TEMP", "TMP", "TMPDIR")  # Windows needs these to start
+
+
+class SpawnError(RuntimeError):
+    pass
+
+
+def child_environment() -> dict:
+    """What a spawned child starts with: the kept variables, the path to this grader,
+    one thread. Nothing else of the grader's environment (tokens, paths) goes down."""
+    env = {k: v for k, v in os.environ.items() if k in KEPT_ENVIRONMENT + PLATFORM_ENVIRONMENT + SWITCHES}
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parents[2])
+    env["OMP_NUM_THREADS"] = env["MKL_NUM_THREADS"] = "1"
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    return env
+
+
+class SpawnWorkers:
+    """Spawned children for one sandbox: one waiting, one per check."""
+
+    def __init__(self, requested: Isolation | None):
+        if requested is not None and requested is not Isolation.NONE:
+            raise SpawnError(f"isolation {requested.value} needs the fork start method; spawned children run at "
+                             "level none")
+        self.isolation = Isolation.NONE
+        self._spare: subprocess.Popen | None = None
+
+    def start(self) -> int:
+        if self._spare is None:
+            self._spare = self._launch()
+        return self._spare.pid
+
+    @staticmethod
+    def _launch() -> subprocess.Popen:
+        extra = {"start_new_session": True} if os.name == "posix" else \
+            {"creationflags": getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0)}
+        return subprocess.Popen([sys.executable, "-P", "-m", "grader.sandbox.spawn_child"], stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=child_environment(),
+                                cwd=tempfile.gettempdir(), close_fds=True, **extra)
+
+    def close(self) -> None:
+        if self._spare is not None:
+            _kill(self._spare)
+            _close(self._spare)
+            self._spare = None
+
+    def run_child(self, job, hidden: list[str]):
+        """(outcomes of the cases that finished, how the child ended early or None), as
+        Sandbox._run_child returns them."""
+        from .parent import Outcome, _describe, _encode_job, _read_reply, _Watch
+        from .status import Status
+
+        proc = self._spare or self._launch()
+        self._spare = self._launch()  # the next check's child imports torch while this one runs
+        marker = secrets.token_hex(8)
+        spec = {"limits": dataclasses.asdict(job.limits)}
+        budget = job.budget.remaining() if job.budget is not None else job.limits.check_seconds
+        spec["limits"]["budget_seconds"] = max(0.0, budget)  # the check's one budget, as the zygote reads it
+        try:
+            proc.stdin.write(wire.encode({"job": "check", "marker": marker}, _encode_job(job, hidden)))
+            proc.stdin.close()
+        except OSError as exc:
+            _kill(proc)
+            _close(proc)
+            return [], Outcome(Status.SANDBOX_ERROR, message=f"the spawned child did not take its job ({exc!r})")
+        started = time.monotonic()
+        watch = _Watch(spec, [{"name": c.name} for c in job.cases])
+        watch.started = watch.case_started = started
+        watch.budget_end = started + watch.budget
+        watch.last_call = min(started + watch.wall * (len(job.cases) + 1), watch.budget_end)
+        watch.deadline = min(started + watch.wall, watch.last_call)
+        returncode = _supervise(proc, watch)
+        status = _wait_status(returncode, watch)
+        header, payload = _describe(watch, status, {"limits": spec["limits"]}, marker, time.monotonic() - started)
+        try:
+            return _read_reply(header, payload, len(job.cases))
+        except (wire.ProtocolError, KeyError, TypeError, ValueError) as exc:
+            return [], Outcome(Status.SANDBOX_ERROR, message=f"the sandbox's reply was malformed ({exc})")
+
+
+def _supervise(proc: subprocess.Popen, watch) -> int | None:
+    """Feed the child's frames and output to the watch until both pipes close, killing
+    the child at its deadline or on a problem; the child's return code."""
+    events: queue.Queue = queue.Queue()
+
+    def pump(stream, kind):
+        while True:
+            chunk = stream.read1(1 << 20) if hasattr(stream, "read1") else stream.read(1 << 16)
+            events.put((kind, chunk))
+            if not chunk:
+                return
+
+    threads = [threading.Thread(target=pump, args=(proc.stdout, "result"), daemon=True),
+               threading.Thread(target=pump, args=(proc.stderr, "output"), daemon=True)]
+    for thread in threads:
+        thread.start()
+    open_streams = 2
+    while open_streams:
+        now = time.monotonic()
+        if watch.problem is None and now >= watch.deadline:
+            watch.problem = ("timeout", f"no result within the {watch.wall:g} s wall-clock limit")
+        if watch.problem is not None:
+            _kill(proc)
+            break
+        try:
+            kind, chunk = events.get(timeout=max(0.0, min(watch.deadline - now, 0.5)))
+        except queue.Empty:
+            continue
+        if not chunk:
+            open_streams -= 1
+        elif kind == "output":
+            watch.on_output(chunk)
+        else:
+            watch.on_result_bytes(chunk)
+    if watch.problem is None and len(watch.results) == watch.n_cases:
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            pass
+    _kill(proc)
+    for thread in threads:
+        thread.join(timeout=5)
+    _close(proc)
+    return proc.returncode
+
+
+def _wait_status(returncode: int | None, watch) -> int | None:
+    """The return code as a POSIX wait status, which grader/sandbox/parent.py's _describe reads.
+    Windows has no signals to report: an early exit there is named from its code."""
+    if returncode is None:
+        return None
+    if hasattr(os, "WIFSIGNALED"):
+        return -returncode if returncode < 0 else (returncode & 0xFF) << 8
+    if watch.problem is None and len(watch.results) < watch.n_cases:
+        watch.problem = ("exited", f"the process exited (status {returncode}) before returning a result")
+    return None
+
+
+def _kill(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        try:
+            if os.name == "posix":
+                os.killpg(proc.pid, signal.SIGKILL)  # the child's own group: anything it started goes too
+            else:
+                proc.kill()
+        except (ProcessLookupError, PermissionError, OSError):
+            pass
+    try:
+        proc.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        pass
+
+
+def _close(proc: subprocess.Popen) -> None:
+    for stream in (proc.stdin, proc.stdout, proc.stderr):
+        try:
+            if stream is not None:
+                stream.close()
+        except OSError:
+            pass

@@ -1,0 +1,354 @@
+"""Running a problem's automatic variants (grader/evidence/variants.py) through its real judging,
+with the verdicts cached on disk per (problem, seed, reference hash).
+
+A variant is judged as a learner's submission would be, in this process (it is trusted
+code: the reference, edited): run through the problem's probe, judged against the
+reference's expected value. "rejected" when a case fails at the first seed (the public one; for the
+statistical judges of sampling problems, the seed their power is set for);
+otherwise it is tested for equivalence on cases of more seeds and on float64 copies of
+every case, compared with the reference's own values (tight in float64): a variant
+that agrees everywhere computes the same thing and is dropped as "equivalent"; the
+others are "survived", the cases' blind spots.
+
+The cache holds plain data only (strings, numbers, tensors), written with `torch.save`
+and read with `weights_only=True`, atomically (a temporary file renamed), so concurrent
+runs never see half a file.
+"""
+
+from __future__ import annotations
+
+import enum
+import multiprocessing
+import os
+import signal
+import tempfile
+import threading
+import time
+import warnings
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import torch
+
+from ..course.cases import Case, case_tolerance
+from ..course.loader import Problem
+from .inprocess import load_probe, run_in_process
+from .judge import judge
+from ..sandbox.parent import Outcome
+from ..evidence.variants import (
+    Unit,
+    Variant,
+    reference_hash,
+    single_variants,
+    solution_units,
+    variant_function,
+)
+
+EQUIVALENCE_SEEDS = (101,)  # a seed beyond validation's, for telling equivalent variants apart
+SLOW_FACTOR, SLOW_FLOOR = 20.0, 2.0  # a variant slower than 20x the reference (and 2 s) counts as rejected
+FLOAT64_TOL = (1e-10, 1e-8)  # (atol, rtol): a float64 copy of a case must agree this closely
+CACHE_ENV = "GRADER_CACHE_DIR"
+
+
+class Verdict(str, enum.Enum):
+    REJECTED = "rejected"
+    SURVIVED = "survived"
+    EQUIVALENT = "equivalent"
+    TOO_TIGHT = "equivalent but rejected"  # agrees with the reference in float64, fails the judge in float32
+    BROKEN = "broken"  # the edit does not compile: not counted
+
+
+@dataclass(frozen=True)
+class VariantResult:
+    key: str
+    description: str
+    where: str
+    verdict: Verdict
+
+
+@dataclass
+class Adequacy:
+    """What a problem's cases make of its reference's variants."""
+
+    slug: str
+    results: list[VariantResult] = field(default_factory=list)
+    cached: bool = False
+
+    def count(self, verdict: Verdict) -> int:
+        return sum(r.verdict is verdict for r in self.results)
+
+    @property
+    def generated(self) -> int:
+        return sum(r.verdict is not Verdict.BROKEN for r in self.results)
+
+    @property
+    def survivors(self) -> list[VariantResult]:
+        return [r for r in self.results if r.verdict is Verdict.SURVIVED]
+
+    @property
+    def too_tight(self) -> list[VariantResult]:
+        return [r for r in self.results if r.verdict is Verdict.TOO_TIGHT]
+
+    @property
+    def count_rejected(self) -> int:
+        return self.count(Verdict.REJECTED)
+
+    @property
+    def count_equivalent(self) -> int:
+        return self.count(Verdict.EQUIVALENT) + self.count(Verdict.TOO_TIGHT)
+
+    @property
+    def non_equivalent(self) -> int:
+        return self.count(Verdict.REJECTED) + self.count(Verdict.SURVIVED)
+
+    @property
+    def score(self) -> float:
+        """Rejected over non-equivalent variants (1.0 when there are none)."""
+        counted = self.count(Verdict.REJECTED) + self.count(Verdict.SURVIVED)
+        return self.count(Verdict.REJECTED) / counted if counted else 1.0
+
+    def to_dict(self) -> dict:
+        return {"generated": self.generated, "equivalent": self.count(Verdict.EQUIVALENT),
+                "rejected": self.count(Verdict.REJECTED), "survived": self.count(Verdict.SURVIVED),
+                "equivalent_but_rejected": [{"description": r.description, "where": r.where} for r in self.too_tight],
+                "score": round(self.score, 4),
+                "survivors": [{"description": r.description, "where": r.where} for r in self.survivors]}
+
+
+# --------------------------------------------------------------------------- the cache
+def cache_root() -> Path:
+    env = os.environ.get(CACHE_ENV)
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "grader" / "variants"
+
+
+def _cache_file(problem: Problem, digest: str, what: str) -> Path:
+    return cache_root() / problem.slug / f"{digest}-{what}.pt"
+
+
+def load_cached(path: Path) -> dict | None:
+    try:
+        data = torch.load(path, weights_only=True)
+    except Exception:  # missing, half-written by a crashed run, or from another format: recompute
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def save_cached(path: Path, data: dict) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".pt")
+        os.close(fd)
+        torch.save(data, tmp)
+        os.replace(tmp, path)
+    except OSError:
+        pass  # a read-only cache only costs time
+
+
+def problem_digest(problem: Problem) -> str:
+    extra = [p for p in problem.dir.glob("*") if p.suffix in (".py", ".toml")]
+    return reference_hash(problem.reference, extra)
+
+
+# --------------------------------------------------------------------------- comparing values
+def agree(a, b, atol: float, rtol: float) -> bool:
+    """Two probe values are the same, tensors within (atol, rtol), NaN equal to NaN."""
+    if isinstance(a, torch.Tensor) or isinstance(b, torch.Tensor):
+        if not (isinstance(a, torch.Tensor) and isinstance(b, torch.Tensor)) or a.shape != b.shape \
+                or a.dtype != b.dtype:
+            return False
+        if a.is_floating_point():
+            return bool(torch.allclose(a, b, atol=atol, rtol=rtol, equal_nan=True))
+        return bool(torch.equal(a, b))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(agree(a[k], b[k], atol, rtol) for k in a)
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return len(a) == len(b) and all(agree(x, y, atol, rtol) for x, y in zip(a, b))
+    if isinstance(a, float) and isinstance(b, float):
+        return a == b or abs(a - b) <= atol + rtol * abs(b) or (a != a and b != b)
+    return type(a) is type(b) and a == b
+
+
+def as_float64(value):
+    if isinstance(value, torch.Tensor):
+        return value.to(torch.float64) if value.dtype in (torch.float32, torch.float16, torch.bfloat16) else value
+    if isinstance(value, dict):
+        return {k: as_float64(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(as_float64(v) for v in value)
+    return value
+
+
+def float64_case(case: Case) -> Case:
+    return Case(case.name + " [float64 copy]", as_float64(case.inputs), case.about, None, dict(case.options))
+
+
+# --------------------------------------------------------------------------- running
+@dataclass
+class _Job:
+    problem: Problem
+    units: list[Unit]
+    variants: list[Variant]
+    seeds: tuple[int, ...]
+    cases_by_seed: dict[int, list[Case]]
+    equivalence_cases: list[tuple[Case, object, tuple[float, float]]]  # case, reference value, tolerance
+    reference_seconds: float  # the reference through every check once
+
+
+_JOB: _Job | None = None  # what forked workers read (set before the pool starts)
+
+
+def _rejected(problem: Problem, probe, fn, cases: list[Case]) -> bool:
+    for case in cases:
+        try:
+            value = run_in_process(problem, probe, fn, case)
+        except Exception:
+            return True  # a learner's code raising here fails the case
+        try:
+            if not judge(problem, case, Outcome("ok", value=value)).passed:
+                return True
+        except Exception:
+            return True
+    return False
+
+
+def _equivalent(problem: Problem, probe, fn, checks) -> bool:
+    for case, expected, tol in checks:
+        try:
+            value = run_in_process(problem, probe, fn, case)
+        except Exception:
+            return False
+        if not agree(value, expected, *tol):
+            return False
+    return True
+
+
+class _TooSlow(BaseException):  # not caught as a case that raised
+    pass
+
+
+def _alarm(signum, frame):
+    raise _TooSlow()
+
+
+def _verdict(index: int) -> str:
+    job = _JOB
+    variant = job.variants[index]
+    fn = variant_function(job.units, variant)
+    if fn is None:
+        return Verdict.BROKEN.value
+    timed = threading.current_thread() is threading.main_thread()
+    if timed:
+        previous = signal.signal(signal.SIGALRM, _alarm)
+        signal.setitimer(signal.ITIMER_REAL, max(SLOW_FLOOR, SLOW_FACTOR * job.reference_seconds))
+    try:
+        return _judge_variant(job, fn)
+    except _TooSlow:
+        return Verdict.REJECTED.value  # the learner's equivalent would time out, or nearly
+    finally:
+        if timed:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+
+
+def _judge_variant(job: _Job, fn) -> str:
+    probe = load_probe(job.problem)
+    with warnings.catch_warnings(), torch.no_grad():
+        warnings.simplefilter("ignore")
+        if all(_rejected(job.problem, probe, fn, job.cases_by_seed[s]) for s in job.seeds):
+            exact = [c for c in job.equivalence_cases if c[2] == FLOAT64_TOL]
+            if exact and _equivalent(job.problem, probe, fn, exact):
+                return Verdict.TOO_TIGHT.value
+            return Verdict.REJECTED.value
+        if _equivalent(job.problem, probe, fn, job.equivalence_cases):
+            return Verdict.EQUIVALENT.value
+        return Verdict.SURVIVED.value
+
+
+def _worker_init() -> None:
+    torch.set_num_threads(1)
+
+
+def _prepare(problem: Problem, seeds: tuple[int, ...], cases_by_seed: dict[int, list[Case]]) -> _Job:
+    units = solution_units(problem.reference, problem.entry)
+    variants = single_variants(units)
+    probe = load_probe(problem)
+    entry = getattr(problem.reference, problem.entry)
+    checks = []
+    started = time.monotonic()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for seed in (seeds[0],) + EQUIVALENCE_SEEDS:
+            cases = cases_by_seed.get(seed) or list(problem.reference.cases(seed))
+            for case in cases:
+                if seed != seeds[0]:
+                    checks.append((case, run_in_process(problem, probe, entry, case), case_tolerance(problem, case)))
+                wide = float64_case(case)
+                if not agree(wide.inputs, case.inputs, 0, 0):
+                    try:
+                        checks.append((wide, run_in_process(problem, probe, entry, wide), FLOAT64_TOL))
+                    except Exception:
+                        pass  # a case that only makes sense in float32
+    judged = {seeds[0]: _cheapest_first(problem, probe, entry, [_with_expected(problem, c)
+                                                               for c in cases_by_seed[seeds[0]]])}
+    elapsed = time.monotonic() - started
+    return _Job(problem, units, variants, tuple(seeds), judged, checks, elapsed)
+
+
+def _cheapest_first(problem: Problem, probe, entry, cases: list[Case]) -> list[Case]:
+    """The cases ordered by the reference's time on them: most variants fail the first
+    case they meet, so meeting the cheap ones first makes rejection cheap."""
+    cost = {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for case in cases:
+            started = time.monotonic()
+            try:
+                run_in_process(problem, probe, entry, case)
+            except Exception:
+                pass
+            cost[case.name] = time.monotonic() - started
+    return sorted(cases, key=lambda c: cost[c.name])
+
+
+def _with_expected(problem: Problem, case: Case) -> Case:
+    """The case with the reference's expected value computed once (not once per variant)."""
+    from .judge import judge_kind, expected_output
+
+    if judge_kind(problem) == "reference":
+        return case  # the reference's judge recomputes what it needs
+    return replace(case, expected=expected_output(problem, case))
+
+
+def adequacy(problem: Problem, cases_by_seed: dict[int, list[Case]], seeds: tuple[int, ...],
+             workers: int | None = None, use_cache: bool = True) -> Adequacy:
+    """Every variant's verdict; from the cache when this reference was measured at these seeds."""
+    global _JOB
+    seeds = tuple(s for s in seeds if s in cases_by_seed)[:1]  # verdicts at the first seed
+    digest = problem_digest(problem)
+    path = _cache_file(problem, digest, f"seed-{seeds[0]}")
+    units = solution_units(problem.reference, problem.entry)
+    variants = single_variants(units)
+    cached = load_cached(path) if use_cache else None
+    if cached is not None and set(cached.get("verdicts", {})) >= {v.key for v in variants}:
+        verdicts = cached["verdicts"]
+        return Adequacy(problem.slug, [VariantResult(v.key, v.description, v.where, Verdict(verdicts[v.key]))
+                                       for v in variants], cached=True)
+    _JOB = _prepare(problem, seeds, cases_by_seed)
+    try:
+        indices = range(len(_JOB.variants))
+        workers = workers if workers is not None else min(2, os.cpu_count() or 1)
+        if workers > 1 and len(_JOB.variants) > 20:
+            ctx = multiprocessing.get_context("fork")
+            with ctx.Pool(workers, initializer=_worker_init) as pool:
+                verdicts = pool.map(_verdict, indices, chunksize=8)
+        else:
+            verdicts = [_verdict(i) for i in indices]
+    finally:
+        job, _JOB = _JOB, None
+    by_key = {v.key: verdict for v, verdict in zip(job.variants, verdicts)}
+    save_cached(path, {"verdicts": by_key, "digest": digest, "seeds": list(seeds)})
+    return Adequacy(problem.slug, [VariantResult(v.key, v.description, v.where, Verdict(by_key[v.key]))
+                                   for v in job.variants])
