@@ -74,7 +74,7 @@ def _evidence_class(root):
         for i, path in enumerate(paths):
             folder = root / f"{slug}-{i}"
             folder.mkdir(parents=True)
-            shutil.copy(REPO / "benchmarks" / path, folder / f"{slug.replace('-', '_')}.py")
+            shutil.copy(REPO / "benchmarks" / "solution_sets" / path, folder / f"{slug.replace('-', '_')}.py")
     return root
 
 

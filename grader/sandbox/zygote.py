@@ -5,6 +5,7 @@ numbers and the root directory as its working directory, so that nothing of the
 grader's process (its argv with a hidden seed, its environment, references, a previous
 learner's results) is in the memory every child is forked from."""
 
+import os
 import sys
 
 from .parent import _zygote_loop
@@ -12,7 +13,13 @@ from .parent import _zygote_loop
 
 def main() -> None:
     preload = tuple(n for n in sys.argv[3].split(",") if n) if len(sys.argv) > 3 else ()
-    _zygote_loop(int(sys.argv[1]), int(sys.argv[2]), preload=preload)
+    try:
+        _zygote_loop(int(sys.argv[1]), int(sys.argv[2]), preload=preload)
+    except (BrokenPipeError, EOFError, KeyboardInterrupt):
+        # The grader went before the zygote said hello (a check that needed no sandbox, a
+        # prestarted zygote nobody adopted): leave quietly, not with a traceback on the
+        # learner's terminal.
+        os._exit(0)
 
 
 if __name__ == "__main__":
