@@ -113,7 +113,7 @@ def hostile(tmp: Path) -> dict[str, float]:
 import json, sys, time
 from grader.sandbox.parent import Sandbox
 box = Sandbox(); box.start()
-from grader.course import Course
+from grader.course.loader import Course
 from grader.verdict.runner import check_problem
 course = Course(); problem = course.get("layer-norm")
 out = {{}}
@@ -145,8 +145,9 @@ import collections, sys, time
 from pathlib import Path
 from grader.instructor.batch import SandboxPool, find_submissions, grade_class
 pool = SandboxPool(1); pool.start()
-from grader import runner, explain as explain_mod, batch as batch_mod
-from grader.course import Course
+from grader.verdict import runner, explain as explain_mod
+from grader.instructor import batch as batch_mod
+from grader.course.loader import Course
 from grader.instructor.gradebook import Gradebook
 spent = collections.Counter()
 def timed(module, name, label):

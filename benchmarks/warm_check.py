@@ -101,7 +101,7 @@ def spawn_cost(ws: Path) -> None:
     probe = r"""
 import os, statistics, sys, time
 os.environ["GRADER_START_METHOD"] = sys.argv[1]
-from grader.course import Course
+from grader.course.loader import Course
 from grader.verdict.runner import check_problem
 from grader.sandbox.parent import Sandbox
 sandbox = Sandbox(); sandbox.start()
