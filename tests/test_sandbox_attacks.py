@@ -227,13 +227,22 @@ for p in ({str(GRADER)!r}, {str(REPO)!r}, '/home', '/etc/shadow', '/work'):
     print('SEE', p, os.path.exists(p) and (os.listdir(p) if os.path.isdir(p) else 'file'))
 print('ROOT', os.listdir('/root') if os.path.isdir('/root') else [])
 """, right=True))
+    import sys
+
+    import torch
+
+    # A directory may show the way to the Python installation (bound read-only), nothing else.
+    installs = [Path(sys.prefix), Path(sys.base_prefix), Path(torch.__file__).parent]
     for line in report.cases[0].output.splitlines():
         if line.startswith("SEE"):
-            assert line.endswith("False") or line.endswith("[]"), line
+            _, seen, listing = line.split(" ", 2)
+            on_the_way = {i.parts[len(Path(seen).parts)] for i in installs
+                          if i.is_relative_to(seen) and len(i.parts) > len(Path(seen).parts)}
+            assert listing == "False" or set(json.loads(listing.replace("'", '"'))) <= on_the_way, line
         if line.startswith("ROOT"):  # at most the way to a Python installation under /root
             import sys
 
-            allowed = {part for part in Path(sys.prefix).parts}
+            allowed = {part for prefix in (sys.prefix, sys.base_prefix) for part in Path(prefix).parts}
             assert set(json.loads(line.split(" ", 1)[1].replace("'", '"'))) <= allowed, line
 
 
