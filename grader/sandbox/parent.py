@@ -336,13 +336,21 @@ def references_loaded() -> list[str]:
     return [name for name in list(sys.modules) if name.startswith(REFERENCE_MODULE_PREFIX)]
 
 
+def job_limits(job: Job) -> dict:
+    """The limits a child is watched by, as plain data: the problem's, plus what is left of
+    the check's one budget (`budget_seconds`) and its whole size (`check_seconds`, named
+    when it is spent). The zygote's and the spawned path's watches both read this."""
+    limits = dataclasses.asdict(job.limits)
+    budget = job.budget.remaining() if job.budget is not None else job.limits.check_seconds
+    limits["budget_seconds"] = max(0.0, budget)
+    limits["check_seconds"] = job.budget.seconds if job.budget is not None else job.limits.check_seconds
+    return limits
+
+
 def _encode_job(job: Job, extra_hidden: list[str]) -> bytes:
     spec = {f.name: getattr(job, f.name) for f in dataclasses.fields(job)
             if f.name not in ("cases", "limits", "budget")}
-    spec["limits"] = dataclasses.asdict(job.limits)
-    budget = job.budget.remaining() if job.budget is not None else job.limits.check_seconds
-    spec["limits"]["budget_seconds"] = max(0.0, budget)
-    spec["limits"]["check_seconds"] = job.budget.seconds if job.budget is not None else job.limits.check_seconds
+    spec["limits"] = job_limits(job)
     spec["hidden"] = hidden_paths(job, extra_hidden)
     return wire.dump_value({"spec": spec, "cases": [{"inputs": c.inputs, "options": c.options, "name": c.name}
                                                     for c in job.cases]})

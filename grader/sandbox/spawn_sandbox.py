@@ -10,7 +10,6 @@ verdicts are the same.
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import queue
 import secrets
@@ -75,15 +74,13 @@ class SpawnWorkers:
     def run_child(self, job, hidden: list[str]):
         """(outcomes of the cases that finished, how the child ended early or None), as
         Sandbox._run_child returns them."""
-        from .parent import Outcome, _describe, _encode_job, _read_reply, _Watch
+        from .parent import Outcome, _describe, _encode_job, _read_reply, _Watch, job_limits
         from .status import Status
 
         proc = self._spare or self._launch()
         self._spare = self._launch()  # the next check's child imports torch while this one runs
         marker = secrets.token_hex(8)
-        spec = {"limits": dataclasses.asdict(job.limits)}
-        budget = job.budget.remaining() if job.budget is not None else job.limits.check_seconds
-        spec["limits"]["budget_seconds"] = max(0.0, budget)  # the check's one budget, as the zygote reads it
+        spec = {"limits": job_limits(job)}  # the check's one budget, as the zygote reads it
         try:
             proc.stdin.write(wire.encode({"job": "check", "marker": marker}, _encode_job(job, hidden)))
             proc.stdin.close()
