@@ -36,6 +36,9 @@ def lm_inputs(seed, salt, *, N, T, d, V, num_heads, num_blocks, max_len=None, dt
             chosen = torch.zeros(N, T, dtype=torch.bool)
         elif mask == "all":
             chosen = torch.ones(N, T, dtype=torch.bool)
+        elif mask == "one":  # M = 1: a squeeze of the gathered rows would drop the row axis
+            chosen = torch.zeros(N, T, dtype=torch.bool)
+            chosen[N - 1, T // 2] = True
         else:
             chosen = torch.rand(N, T, generator=g) < mask_rate
             chosen[:, 0] |= ~chosen.any(dim=1)  # every sequence has a masked position

@@ -37,6 +37,7 @@ def cases(seed: int) -> list:
         case("edge: no blocks", "num_blocks = 0: embed, add positions, tied head", **{**typical, "num_blocks": 0}),
         case("edge: nothing masked", "M = 0: the result has shape (0, V) (credited only with the typical case: "
              "an empty answer is no work)", options={CREDIT_WITH: TYPICAL}, **{**typical, "mask": "none"}),
+        case("edge: one masked position", "M = 1: the result is (1, V), not (V,)", **{**typical, "N": 2, "T": 5, "mask": "one"}),
         case("edge: every position masked", "M = N * T", **{**typical, "N": 3, "T": 4, "mask": "all"}),
         case("max_len > T", "pos_embed has more rows than the sequence has positions",
              **{**typical, "T": 5, "max_len": 12}),

@@ -54,6 +54,7 @@ def test_cases_cover_the_edges(course):
     cases = {c.name: c.inputs for c in course.get(SLUG).reference.cases(0)}
     assert cases["edge: nothing masked"]["mask_indicator"].sum() == 0
     assert cases["edge: every position masked"]["mask_indicator"].all()
+    assert cases["edge: one masked position"]["mask_indicator"].sum() == 1  # a squeezed (M, d) would pass without it
     assert cases["edge: no blocks"]["blocks_weights"].shape[0] == 0
     assert cases["max_len > T"]["pos_embed"].shape[0] > cases["max_len > T"]["input_ids"].shape[1]
     assert any(i["w_emb"].dtype == torch.float64 for i in cases.values())

@@ -162,3 +162,12 @@ def test_banned_uses_are_flagged_with_line(grade, source, marker, api):
     assert banned, report.violations
     assert (banned[0].file, banned[0].line) == ("mlm_tied_head.py", line_of(source, marker))
     assert banned[0].api == api
+
+
+def test_squeezing_the_gathered_rows_fails_when_one_position_is_masked(grade):
+    """A bare .squeeze() is right whenever M != 1: the cases must hold exactly one masked position."""
+    report = grade(SLUG, variant(FORWARD, "x = x[mask_indicator > 0.5]", "x = x[mask_indicator > 0.5].squeeze()"),
+                   localise=False)
+    assert not report.passed
+    failing = [c.name for c in report.cases if not c.passed]
+    assert failing == ["edge: one masked position"], failing
