@@ -185,6 +185,9 @@ def layer_norm(x: torch.Tensor, eps: float = 1e-5, note: Optional[str] = None) -
     Program("closure_and_lambda", "gelu", gelu(before="cube = lambda t: t * t * t", inside="assert torch.equal(cube(torch.ones(1)), torch.ones(1))")),
     Program("generator_expression", "layer-norm", ln(inside="sizes = tuple(s for s in x.shape)\nprint('sizes', sizes)")),
     Program("statistics_module", "layer-norm", ln(before="import statistics", inside="print(statistics.mean([1, 2, 3]))")),
+    Program("bisect_and_heapq", "layer-norm", ln(before="import bisect\nimport heapq",
+                                                 inside="assert bisect.bisect_right([0.1, 0.5, 1.0], 0.3) == 1\n"
+                                                        "assert heapq.nlargest(1, [3, 1, 2]) == [3]")),
     Program("operator_module", "gelu", gelu(before="import operator", inside="assert operator.add(1, 2) == 3")),
     Program("math_and_cmath", "gelu", gelu(before="import cmath", inside="assert abs(cmath.sqrt(-1)) == 1.0")),
     Program("global_counter", "layer-norm", ln(before="CALLS = [0]", inside="CALLS[0] += 1\nprint('call', CALLS[0])")),

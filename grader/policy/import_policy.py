@@ -15,6 +15,7 @@ DEFAULT_ALLOWED = frozenset({
     "torch", "math", "numpy", "typing", "functools", "itertools", "collections", "dataclasses",
     "abc", "numbers", "enum", "__future__", "operator", "cmath", "statistics",
     "time", "warnings",  # timing and warning are what learners do while debugging (issue 18)
+    "bisect", "heapq",  # pure algorithms on Python lists: a CDF search by hand is a sampler, not a way around a check
 })
 # Prefixes refused even under an allowed module, and why (the learner reads the reason).
 DEFAULT_DENIED: tuple[tuple[str, str], ...] = (
