@@ -20,6 +20,19 @@ def main() -> None:
         # prestarted zygote nobody adopted): leave quietly, not with a traceback on the
         # learner's terminal.
         os._exit(0)
+    # The grader closed the job pipe: nothing is left to do or to flush. A normal exit
+    # would finalise torch's interpreter state, which takes seconds (the grader's
+    # Sandbox.close waits for this exit at the end of every cold check).
+    _flush_and_exit(0)
+
+
+def _flush_and_exit(code: int) -> None:
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError, AttributeError):
+            pass
+    os._exit(code)
 
 
 if __name__ == "__main__":

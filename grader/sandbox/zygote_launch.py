@@ -4,7 +4,12 @@ The zygote is a fresh interpreter that imports torch (a second or more). A comma
 will check (`grader check`) starts it first thing, before this process imports torch
 itself, so the two imports run side by side; the sandbox adopts it when it starts. The
 zygote gets nothing of this process: a minimal environment, an argv of two descriptor
-numbers, `/` as its working directory, no user site, no script directory on its path.
+numbers, `/` as its working directory, no user site, no script directory on its path,
+and a session of its own: no controlling terminal for learner code to reach, and (where
+the kernel schedules sessions as groups, as Linux desktops do) a share of the CPU of its
+own, so that on a busy machine its torch import still runs beside the grader's instead
+of halving the grader's share (measured: a cold check 1.8x `import torch` without it,
+1.0x with it, on 2 busy cores).
 """
 
 from __future__ import annotations
@@ -55,7 +60,8 @@ def spawn(requested: Isolation | None, preload: tuple[str, ...] = ()) -> Launche
             str(job_r), str(res_w), *([",".join(preload)] if preload else [])]
     try:
         proc = subprocess.Popen(argv, pass_fds=(job_r, res_w), stdin=subprocess.DEVNULL,
-                                env=zygote_environment(requested), cwd="/", close_fds=True)
+                                env=zygote_environment(requested), cwd="/", close_fds=True,
+                                start_new_session=True)
     finally:
         os.close(job_r)
         os.close(res_w)
