@@ -61,3 +61,22 @@ def test_a_prestarted_zygote_is_adopted_only_for_its_own_level_and_preload(monke
     finally:
         sandbox.close()
     assert adopted.proc.returncode == 0
+
+
+def test_under_spawn_the_first_child_is_prestarted_and_adopted(monkeypatch):
+    """macOS and Windows (the spawn start method, forced here): `grader check` starts the
+    first spawned child before importing torch, and no zygote (there is none on Windows)."""
+    monkeypatch.setenv("GRADER_START_METHOD", "spawn")
+    monkeypatch.setattr(zygote_launch, "_prestarted", None)
+    monkeypatch.setattr(zygote_launch, "_prestarted_child", None)
+    zygote_launch.prestart()
+    child = zygote_launch._prestarted_child
+    assert zygote_launch._prestarted is None and child is not None
+    sandbox = Sandbox()
+    assert sandbox.start_method is StartMethod.SPAWN
+    sandbox.start()
+    try:
+        assert sandbox.pid == child.pid and zygote_launch._prestarted_child is None
+    finally:
+        sandbox.close()
+    assert child.poll() is not None
