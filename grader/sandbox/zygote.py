@@ -8,10 +8,16 @@ learner's results) is in the memory every child is forked from."""
 import os
 import sys
 
-from .parent import _zygote_loop
+from . import confine
 
 
 def main() -> None:
+    # Before torch's import (a second or more): a grader that leaves meanwhile (a usage
+    # error, Ctrl-C; the zygote is in a session of its own, out of the terminal's reach)
+    # takes its zygote with it at once.
+    confine.die_with_parent()
+    from .parent import _zygote_loop
+
     preload = tuple(n for n in sys.argv[3].split(",") if n) if len(sys.argv) > 3 else ()
     try:
         _zygote_loop(int(sys.argv[1]), int(sys.argv[2]), preload=preload)
