@@ -10,6 +10,9 @@ process (GRADER_NO_DAEMON=1), as before the server existed. Also the client's ow
 (`python -c "import grader.learner.client"` against `python -c pass`) and the spawn start
 method's cost per check. Prints medians (machines here are noisy: compare ratios).
 Targets (issue 18): warm layer-norm <= 0.25x, mlm-tied-head <= 0.4x, first check <= 1.3x.
+On a busy machine the ratios depend on the kernel giving each session its share (Linux's
+autogroup): the zygote leads a session of its own, so its torch import gets a share
+beside the grader's (see docs/architecture.md, "The first, cold check").
 """
 
 from __future__ import annotations

@@ -26,10 +26,9 @@ def main(ctx: click.Context, course_dir: str | None) -> None:
     """Build the pieces of a language model in PyTorch; the grader tells you whether they are right."""
     ctx.ensure_object(dict)
     ctx.obj["course"] = course_dir
-    if ctx.invoked_subcommand == "check":
-        from .sandbox.zygote_launch import prestart
-
-        prestart()  # the zygote imports torch while this process does
+    # The `grader` executable (grader/entry.py) prestarts a cold check's zygote before it
+    # imports this module; the warm server (grader/server.py) keeps one. Here it would
+    # start a zygote nobody adopts on the server's first request.
 
 
 @main.command(cls=JsonAwareCommand)

@@ -55,6 +55,11 @@ def new(ctx: click.Context, slug: str, title, entry, order, copy) -> None:
     console.print(f"Next: {first}, then `grader --course {root} validate {slug}` (see docs/authoring.md).")
 
 
+NO_REFERENCES = ("nothing to validate: this course has no references. `grader validate` checks a course's "
+                 "problems against their hidden references, so it runs in the course repository (or with "
+                 "--course DIR); a learner's bundle ships public fixtures instead, and `grader check` uses them.")
+
+
 @click.command(cls=JsonAwareCommand)
 @click.argument("slugs", nargs=-1)
 @click.option("--seed", "seeds", type=int, multiple=True,
@@ -88,6 +93,8 @@ def validate(ctx: click.Context, slugs: tuple[str, ...], seeds: tuple[int, ...],
                 course.get(slug)
         except CourseError as exc:
             fail(str(exc))
+        if not any(directory.is_dir() for directory in course.reference_dirs):  # a learner's installation
+            fail(NO_REFERENCES)
         status = err_console.status("validating", spinner="dots") if not as_json else None
 
         def on_start(problem):

@@ -183,9 +183,10 @@ def _read(path: str) -> str:
         return ""
 
 
-def marked_processes(session: int | None = None) -> dict[int, str]:
+def marked_processes(session: int | tuple[int, ...] | None = None) -> dict[int, str]:
     """Processes an attack started: marked in argv or comm, named in a pid file, or (for a
-    driver run) still in the driver's session. {pid: why}."""
+    driver run) still in the driver's session or its zygote's (a session of its own). {pid: why}."""
+    sessions = {session} if isinstance(session, int) else set(session or ())
     me = os.getpid()
     found: dict[int, str] = {}
     for entry in os.listdir("/proc"):
@@ -199,9 +200,9 @@ def marked_processes(session: int | None = None) -> dict[int, str]:
             continue
         if comm.startswith(COMM_PREFIX) or ARGV_MARK in cmd:
             found[pid] = f"marked ({comm!r}: {cmd[:80]!r})"
-        elif session is not None:
+        elif sessions:
             try:
-                if os.getsid(pid) == session:
+                if os.getsid(pid) in sessions:
                     found[pid] = f"in the grader's session ({comm!r}: {cmd[:80]!r})"
             except OSError:
                 pass
@@ -227,7 +228,7 @@ def kill_all(pids) -> None:
             pass
 
 
-def survivors(session: int | None = None) -> dict[int, str]:
+def survivors(session: int | tuple[int, ...] | None = None) -> dict[int, str]:
     """Marked processes still alive after a short grace (a process exiting on its own is
     not a survivor); they are killed."""
     deadline = time.monotonic() + 1.0
@@ -383,22 +384,32 @@ def run_subprocess(ws: Path, slug: str, module: str, limits, bound,
         stdout, stderr = proc.communicate(timeout=bound)
     except subprocess.TimeoutExpired:
         try:
-            os.killpg(proc.pid, signal.SIGKILL)  # the driver's own group: it, its zygote, their children
+            os.killpg(proc.pid, signal.SIGKILL)  # the driver's own group (its zygote, in a session of its own, dies with it)
         except OSError:
             pass
         stdout, stderr = proc.communicate()
-        return None, f"the grader hung (no verdict within {bound} s)", stdout.decode("utf-8", "replace"), proc.pid
+        return None, f"the grader hung (no verdict within {bound} s)", stdout.decode("utf-8", "replace"), _sessions(proc, out)
     text = stdout.decode("utf-8", "replace")
     if proc.returncode != 0:
         tail = stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or [""]
         how = f"killed by signal {-proc.returncode}" if proc.returncode < 0 else f"exit status {proc.returncode}"
-        return None, f"the grader crashed ({how}): {tail[0][:300]}", text, proc.pid
+        return None, f"the grader crashed ({how}): {tail[0][:300]}", text, _sessions(proc, out)
     try:
-        return json.loads(out.read_text()), None, text, proc.pid
+        return json.loads(out.read_text()), None, text, _sessions(proc, out)
     except (OSError, ValueError) as exc:
-        return None, f"the grader wrote no readable report ({exc})", text, proc.pid
+        return None, f"the grader wrote no readable report ({exc})", text, _sessions(proc, out)
     finally:
         out.unlink(missing_ok=True)
+        Path(f"{out}.zygote").unlink(missing_ok=True)
+
+
+def _sessions(proc, out: Path) -> tuple[int, ...]:
+    """The driver's session and its zygote's (grader/sandbox/zygote_launch.py starts the zygote
+    in a session of its own), as the driver wrote it."""
+    try:
+        return (proc.pid, int(Path(f"{out}.zygote").read_text()))
+    except (OSError, ValueError):
+        return (proc.pid,)
 
 
 def forged_verdict(text: str) -> bool:

@@ -11,6 +11,7 @@ import base64
 import functools
 import hashlib
 import io
+import json
 import os
 import re
 import subprocess
@@ -273,3 +274,13 @@ def test_every_shipped_problem_is_checkable_from_the_installed_grader(installed,
     for slug in ("kv-cache", "generate"):  # the two whose judges were the reference's
         done = installed.grader("check", slug, "--json", cwd=tmp_path / "ws")
         assert done.returncode == 1 and '"error_kind": "not-implemented"' in done.stdout, done.stdout + done.stderr
+
+
+def test_validate_in_a_bundle_says_once_that_there_are_no_references(installed, tmp_path):
+    """An instructor's command in a learner's installation: one usage error, not one error per problem."""
+    text = installed.grader("validate", cwd=tmp_path)
+    assert text.returncode == 2 and text.stderr.count("error:") == 1, text.stdout + text.stderr
+    assert "no references" in text.stderr and "FAIL" not in text.stdout
+    done = installed.grader("validate", "layer-norm", "--json", cwd=tmp_path)
+    reply = json.loads(done.stdout)
+    assert done.returncode == 2 and reply["error_kind"] == "usage-error" and "no references" in reply["error"]

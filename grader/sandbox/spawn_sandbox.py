@@ -15,31 +15,18 @@ import queue
 import secrets
 import signal
 import subprocess
-import sys
-import tempfile
 import threading
 import time
-from pathlib import Path
 
-from . import wire
-from .confine import KEPT_ENVIRONMENT, Isolation
+from . import wire, zygote_launch
+from .confine import Isolation
 
-SWITCHES = ("GRADER_NO_SECCOMP", "GRADER_NO_RLIMIT")
-PLATFORM_ENVIRONMENT = ("SYSTEMROOT", "SystemRoot", "TEMP", "TMP", "TMPDIR")  # Windows needs these to start
+# How a child is launched and the environment it gets live in zygote_launch.py, which
+# imports no torch: `grader check` starts the first child before it imports torch.
 
 
 class SpawnError(RuntimeError):
     pass
-
-
-def child_environment() -> dict:
-    """What a spawned child starts with: the kept variables, the path to this grader,
-    one thread. Nothing else of the grader's environment (tokens, paths) goes down."""
-    env = {k: v for k, v in os.environ.items() if k in KEPT_ENVIRONMENT + PLATFORM_ENVIRONMENT + SWITCHES}
-    env["PYTHONPATH"] = str(Path(__file__).resolve().parents[2])
-    env["OMP_NUM_THREADS"] = env["MKL_NUM_THREADS"] = "1"
-    env["PYTHONDONTWRITEBYTECODE"] = "1"
-    return env
 
 
 class SpawnWorkers:
@@ -54,16 +41,12 @@ class SpawnWorkers:
 
     def start(self) -> int:
         if self._spare is None:
-            self._spare = self._launch()
+            self._spare = zygote_launch.adopt_spawned_child() or self._launch()  # the one `grader check` prestarted
         return self._spare.pid
 
     @staticmethod
     def _launch() -> subprocess.Popen:
-        extra = {"start_new_session": True} if os.name == "posix" else \
-            {"creationflags": getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0)}
-        return subprocess.Popen([sys.executable, "-P", "-m", "grader.sandbox.spawn_child"], stdin=subprocess.PIPE,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=child_environment(),
-                                cwd=tempfile.gettempdir(), close_fds=True, **extra)
+        return zygote_launch.launch_spawned_child()
 
     def close(self) -> None:
         if self._spare is not None:

@@ -1,10 +1,16 @@
-"""Starting a zygote process, without importing torch here.
+"""Starting the processes that run learner code (a zygote, or a spawned child under the
+spawn start method), without importing torch here.
 
 The zygote is a fresh interpreter that imports torch (a second or more). A command that
 will check (`grader check`) starts it first thing, before this process imports torch
 itself, so the two imports run side by side; the sandbox adopts it when it starts. The
 zygote gets nothing of this process: a minimal environment, an argv of two descriptor
-numbers, `/` as its working directory, no user site, no script directory on its path.
+numbers, `/` as its working directory, no user site, no script directory on its path,
+and a session of its own: no controlling terminal for learner code to reach, and (where
+the kernel schedules sessions as groups, as Linux desktops do) a share of the CPU of its
+own, so that on a busy machine its torch import still runs beside the grader's instead
+of halving the grader's share (measured: a cold check 1.8x `import torch` without it,
+1.0x with it, on 2 busy cores).
 """
 
 from __future__ import annotations
@@ -12,11 +18,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from . import confine
 from .confine import Isolation
+from .start_method import StartMethod, chosen_start_method
 
 GRADER_DIR = str(Path(__file__).resolve().parent.parent)  # all of grader/, not one wing
 
@@ -31,6 +39,7 @@ class Launched:
 
 
 _prestarted: Launched | None = None
+_prestarted_child: subprocess.Popen | None = None
 
 
 def zygote_environment(level: Isolation | None) -> dict[str, str]:
@@ -55,7 +64,8 @@ def spawn(requested: Isolation | None, preload: tuple[str, ...] = ()) -> Launche
             str(job_r), str(res_w), *([",".join(preload)] if preload else [])]
     try:
         proc = subprocess.Popen(argv, pass_fds=(job_r, res_w), stdin=subprocess.DEVNULL,
-                                env=zygote_environment(requested), cwd="/", close_fds=True)
+                                env=zygote_environment(requested), cwd="/", close_fds=True,
+                                start_new_session=True)
     finally:
         os.close(job_r)
         os.close(res_w)
@@ -63,14 +73,18 @@ def spawn(requested: Isolation | None, preload: tuple[str, ...] = ()) -> Launche
 
 
 def prestart() -> None:
-    """Start a zygote now for the sandbox this command will open (at the level asked by
-    GRADER_ISOLATION, if any); harmless if none adopts it (it ends with this process)."""
-    global _prestarted
-    if _prestarted is None:
-        try:
+    """Start now what the sandbox this command will open runs learner code in: under fork a
+    zygote (at the level asked by GRADER_ISOLATION, if any), under spawn (macOS, Windows)
+    the first spawned child. Harmless if none adopts it (it ends with this process)."""
+    global _prestarted, _prestarted_child
+    try:
+        if chosen_start_method() is StartMethod.SPAWN:
+            if _prestarted_child is None:
+                _prestarted_child = launch_spawned_child()
+        elif _prestarted is None:
             _prestarted = spawn(None)
-        except OSError:
-            _prestarted = None
+    except (OSError, ValueError):
+        pass
 
 
 def adopt(requested: Isolation | None, preload: tuple[str, ...] = ()) -> Launched | None:
@@ -85,4 +99,42 @@ def adopt(requested: Isolation | None, preload: tuple[str, ...] = ()) -> Launche
         os.close(fd)
     launched.proc.kill()
     launched.proc.wait()
+    return None
+
+
+# ----------------------------------------------------------------------------- spawn start method
+SPAWN_SWITCHES = ("GRADER_NO_SECCOMP", "GRADER_NO_RLIMIT")
+PLATFORM_ENVIRONMENT = ("SYSTEMROOT", "SystemRoot", "TEMP", "TMP", "TMPDIR")  # Windows needs these to start
+
+
+def spawned_child_environment() -> dict[str, str]:
+    """What a spawned child starts with: the kept variables, the path to this grader,
+    one thread. Nothing else of the grader's environment (tokens, paths) goes down."""
+    env = {k: v for k, v in os.environ.items() if k in confine.KEPT_ENVIRONMENT + PLATFORM_ENVIRONMENT + SPAWN_SWITCHES}
+    env["PYTHONPATH"] = str(Path(GRADER_DIR).parent)
+    env["OMP_NUM_THREADS"] = env["MKL_NUM_THREADS"] = "1"
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    return env
+
+
+def launch_spawned_child() -> subprocess.Popen:
+    """A fresh interpreter waiting for one check's job on its stdin (grader/sandbox/spawn_child.py)."""
+    extra = {"start_new_session": True} if os.name == "posix" else \
+        {"creationflags": getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0)}
+    return subprocess.Popen([sys.executable, "-P", "-m", "grader.sandbox.spawn_child"], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=spawned_child_environment(),
+                            cwd=tempfile.gettempdir(), close_fds=True, **extra)
+
+
+def adopt_spawned_child() -> subprocess.Popen | None:
+    """The prestarted spawned child, if it is still waiting (taken once)."""
+    global _prestarted_child
+    child, _prestarted_child = _prestarted_child, None
+    if child is None or child.poll() is None:
+        return child
+    for stream in (child.stdin, child.stdout, child.stderr):
+        try:
+            stream.close()
+        except OSError:
+            pass
     return None

@@ -28,6 +28,8 @@ class GradingSession:
         self.course: Course | None = None
 
     def __enter__(self) -> "GradingSession":
+        if self.course is not None:  # entered already (cli_support.open_session enters it to catch a bad course)
+            return self
         self.sandbox.start()
         try:
             self.course = Course(self._course_dir)

@@ -27,6 +27,8 @@ def main() -> None:
 
     sandbox = Sandbox()
     sandbox.start()  # before any reference is loaded
+    # The zygote leads a session of its own: the harness looks for survivors there too.
+    Path(out + ".zygote").write_text(str(sandbox.pid or ""))
     try:
         from grader.course.loader import Course
 
