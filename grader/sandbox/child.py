@@ -551,6 +551,7 @@ def _run_all(spec, cases, sources, probe, guard, frames, display, reporter, refu
     sys.meta_path.insert(0, _BlockReferences(spec.get("blocked_dirs") or []))
     _install_audit_hook(spec.get("hidden") or [])
     _show_warnings_at_learner_lines(frames, display)
+    guard.hold()  # from the learner's import to the end: their finalizers and handlers run under it too
     reported = 0
     fatal: ChildFailure | None = refused
     entry = None

@@ -145,12 +145,15 @@ class Outcome:
 # The rest of a check is not run after these: an endless loop, or an allocation without
 # end, costs its limit once, not once per case.
 STOPPING = (Status.TIMEOUT, Status.CPU_LIMIT, Status.MEMORY_LIMIT)
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
+# C0 and C1 controls (U+009B is an 8-bit CSI, U+009D an OSC, to terminals that read them),
+# the bidi marks and overrides, zero-width and invisible format characters, the line and
+# paragraph separators: newline and tab are the only controls learner text keeps.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]")
 
 
 def printable(text: str) -> str:
-    """Learner output shown in a terminal: no escape sequences, carriage returns or
-    bidi overrides that could clear the screen or redraw the verdict."""
+    """Learner output shown in a terminal: no escape sequences (7- or 8-bit), carriage
+    returns, bidi marks or overrides that could clear the screen or redraw the verdict."""
     return _CONTROL.sub("\ufffd", text)
 
 
@@ -432,9 +435,11 @@ def _outcome(meta: dict) -> Outcome:
     violations = []
     for v in list(meta.get("violations") or [])[:100]:
         if isinstance(v, dict):
-            violations.append(Violation(str(v.get("api", ""))[:200], str(v.get("file", ""))[:500],
+            # Written by the child, so forgeable like any header field: shown as plain text only.
+            violations.append(Violation(printable(str(v.get("api", ""))[:200]), printable(str(v.get("file", ""))[:500]),
                                         int(v.get("line", 0)) if isinstance(v.get("line"), int) else 0,
-                                        str(v.get("how", ""))[:500], str(v.get("kind", "banned"))[:20]))
+                                        printable(str(v.get("how", ""))[:500]),
+                                        printable(str(v.get("kind", "banned"))[:20])))
     elapsed = meta.get("elapsed", 0.0)
     return Outcome(status=Status.parse(meta.get("status")), message=text("message", 4000),
                    traceback=text("traceback", 8000), violations=violations, output=text("output", 64 * 1024),
@@ -451,7 +456,6 @@ def _warm_up() -> None:
     from ..policy.banned import aten_ops_available
     from ..policy.guard import Guard, LearnerFrames
     from . import child  # noqa: F401  (imported here: the child cannot read grader files)
-    import importlib.util  # noqa: F401
 
     aten_ops_available()
 
