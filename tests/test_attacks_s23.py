@@ -233,6 +233,24 @@ print('WROTE', wrote)
     assert "WROTE []" in output(report) or "WROTE ['/tmp" in output(report) and box.isolation.value == "namespaces"
 
 
+def test_a_library_main_imported_before_the_uid_drop_changes_nothing(graded, unscanned, box):
+    """At the uid level the child imports, as root and before dropping its uid, the library
+    modules the learner's file names (the installation may be unreadable to the uid).
+    `venv.__main__` runs venv's command line at import (no `__name__` guard): with the
+    zygote's argv it builds a virtual environment at /<fd> and runs ensurepip, as root.
+    The kernel's walls must already stand when any library code the learner picked runs."""
+    before = set(os.listdir("/"))
+    report = graded("import venv.__main__\nimport lib2to3.__main__\nimport torch\n"
+                    "def layer_norm(x, eps=1e-5):\n    return x * 0\n", box)
+    made = set(os.listdir("/")) - before
+    for name in made:  # an attack that got through: undo it before failing
+        import shutil
+
+        shutil.rmtree(os.path.join("/", name), ignore_errors=True)
+    assert not made, f"the check created {sorted(made)} at the root of the machine"
+    assert report.cases[0].status != "ok" or not report.passed
+
+
 # =========================================================================== D. the wire
 def _frame(header: dict, payload: bytes = b"") -> str:
     return f"""
