@@ -353,6 +353,26 @@ def test_an_oversized_header_claim_is_bad_output_not_a_hang(graded, unscanned, b
     assert report.elapsed_for_test < 30
 
 
+def test_an_exit_status_that_names_no_signal_is_a_verdict_not_a_hang(graded, unscanned, box):
+    """os._exit(250): the supervisor read it as "killed by signal 122", failed to name that
+    signal and died without a reply; the grader waited for one forever."""
+    report = graded(attack("import os", "    os._exit(250)\n"), box)
+    assert report.cases[0].status == "exited" and "250" in report.cases[0].message
+    assert report.elapsed_for_test < 60
+
+
+def test_a_forged_case_marker_with_a_huge_index_is_output_not_a_crash(graded, unscanned, box):
+    """The case markers on stdout carry a secret token, which the child holds: a marker with
+    a 5000-digit index made the supervisor's int() raise, and the grader hang."""
+    report = graded(attack("""
+import gc, os
+def _marker():
+    return next(o.marker for o in gc.get_objects() if type(o).__name__ == '_Reporter')
+""", "    os.write(1, ('\\x1egrader-case-' + _marker() + ':' + '9' * 5000 + '\\n').encode())\n"), box)
+    assert report.elapsed_for_test < 60
+    assert report.cases[0].status in ("ok", "exception")
+
+
 # =========================================================================== E. what is returned
 def test_a_tensor_subclass_lying_in_eq_and_torch_function(graded, unscanned, box):
     report = graded(attack("""

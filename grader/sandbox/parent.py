@@ -535,6 +535,12 @@ def _zygote_loop(job_r: int, res_w: int, requested: Isolation | None = None, pre
                 os._exit(code)
         os.close(notes_w)
         status = _wait(supervisor)
+        if not os.WIFEXITED(status) or os.WEXITSTATUS(status) not in (0, SUPERVISOR_SAW_EOF):
+            # The supervisor died before replying (killed, out of memory, a failure reading the
+            # job): the grader waits for one reply per job, so the zygote gives it.
+            how = f"signal {_signal_name(os.WTERMSIG(status))}" if os.WIFSIGNALED(status) else \
+                f"status {os.WEXITSTATUS(status)}"
+            wire.write_all(res_w, wire.encode(_no_reply(f"the check's supervisor ended without a reply ({how})")))
         _warm_banned(notes_r)
         _reap()
         if os.WIFEXITED(status) and os.WEXITSTATUS(status) == SUPERVISOR_SAW_EOF:
@@ -590,9 +596,17 @@ def _supervise_one(job_r: int, res_w: int, level: Isolation, notes_w: int) -> in
     if level is Isolation.UID:
         confine.protect_paths(spec["hidden"])
         spec["check_uid"] = confine.check_uid(os.getpid())
-    header, payload = _supervise(spec, cases, level)
+    try:
+        header, payload = _supervise(spec, cases, level)
+    except Exception as exc:  # whatever the child sent that the watch did not foresee: a verdict, not a hang
+        header, payload = _no_reply(f"the sandbox failed while watching the child ({type(exc).__name__})"), b""
     wire.write_all(res_w, wire.encode(header, payload))
     return 0
+
+
+def _no_reply(message: str) -> dict:
+    """The reply of a check whose supervisor could not describe it: no case came back."""
+    return {"cases": [], "end": {"status": "sandbox-error", "message": message[:500]}}
 
 
 class _Watch:
@@ -778,11 +792,20 @@ def _kill(pid: int | None) -> None:
         pass
 
 
+def _signal_name(number: int) -> str:
+    """SIGSEGV for 11; the bare number for what names no signal (the child chose its exit
+    status: os._exit(250) reads as "killed by" 122, which is no signal)."""
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return str(number)
+
+
 def _split_output(watch: _Watch, marker: str) -> tuple[dict[int, str], dict[int, int], str, int]:
     """Output by case, from the markers the child wrote before each case (a learner can
     forge one, and so only misfile their own output)."""
     text = watch.output.decode("utf-8", errors="replace")
-    pieces = re.split(f"\x1egrader-case-{marker}:(\\d+)\n", text)
+    pieces = re.split(f"\x1egrader-case-{marker}:(\\d{{1,6}})\n", text)  # an index, never a 5000-digit int
     by_case: dict[int, str] = {}
     dropped: dict[int, int] = {}
     head = pieces[0]
@@ -812,7 +835,8 @@ def _describe(watch: _Watch, status: int | None, spec: dict, marker: str, elapse
     if status is not None:
         if os.WIFSIGNALED(status):
             end["signal"] = os.WTERMSIG(status)
-        elif os.WEXITSTATUS(status) > 128:  # the child's own "killed by" exit (CPU_LIMIT_EXIT)
+        elif os.WEXITSTATUS(status) > 128 and _signal_name(os.WEXITSTATUS(status) - 128).startswith("SIG"):
+            # the child's own "killed by" exit (CPU_LIMIT_EXIT); os._exit(250) is an exit status, no signal
             end["signal"] = os.WEXITSTATUS(status) - 128
         else:
             end["exit_code"] = os.WEXITSTATUS(status)
@@ -825,7 +849,7 @@ def _describe(watch: _Watch, status: int | None, spec: dict, marker: str, elapse
     elif sig in (signal.SIGXCPU, signal.SIGKILL) and end["elapsed"] < float(limits["wall_seconds"]):
         end.update(status="cpu-limit", message=f"used more than the {limits['cpu_seconds']} s CPU-time limit")
     elif sig is not None:
-        end.update(status="crashed", message=f"the process was killed by signal {signal.Signals(sig).name}")
+        end.update(status="crashed", message=f"the process was killed by signal {_signal_name(sig)}")
     else:
         end.update(status="exited", message=f"the process exited (status {end.get('exit_code')}) before returning a "
                    "result: sys.exit, os._exit or a crash in native code")
