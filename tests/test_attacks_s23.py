@@ -588,3 +588,23 @@ def test_banned_layer_norm_reached_indirectly_is_caught(graded, default_box, nam
             pytest.fail(f"{name}: the banned call went unreported")
         raise
     assert report.violations or report.error or report.cases[0].status != "ok", name
+
+
+def test_the_grader_waits_for_a_reply_no_longer_than_the_budget_and_a_grace(monkeypatch):
+    """The last net under "the grader never hangs": a zygote that says nothing (a bug to come)
+    costs the check's budget plus a grace, then the sandbox is restarted."""
+    import grader.sandbox.parent as parent
+    from grader.sandbox.parent import Budget, Job, JobCase
+
+    monkeypatch.setattr(parent, "REPLY_GRACE_SECONDS", 0.2)
+    job = Job(entry="f", module_name="m", cases=[JobCase({})], budget=Budget.start(0.1))
+    read_end, write_end = os.pipe()
+    try:
+        started = time.monotonic()
+        assert not parent._reply_within(read_end, job)
+        assert 0.25 <= time.monotonic() - started < 5
+        os.write(write_end, b"x")
+        assert parent._reply_within(read_end, job)
+    finally:
+        os.close(read_end)
+        os.close(write_end)

@@ -290,6 +290,9 @@ class Sandbox:
                 self.close()
                 return [], Outcome(Status.SANDBOX_ERROR, message=f"the sandbox could not confine the child: {self.error}")
             wire.write_all(self._to_zygote, wire.encode({"job": "check"}, _encode_job(job, self.hidden)))
+            if not _reply_within(self._from_zygote, job):
+                self.close()
+                return [], Outcome(Status.SANDBOX_ERROR, message="the sandbox gave no reply in time (it was restarted)")
             header, payload = wire.read_frame(self._from_zygote, job.limits.result_mb * MiB + MiB)
         except (EOFError, BrokenPipeError, OSError, wire.ProtocolError) as exc:
             self.close()
@@ -328,6 +331,23 @@ class Sandbox:
             except ChildProcessError:
                 pass
         self.pid = None
+
+
+REPLY_GRACE_SECONDS = 120.0  # beyond the check's budget: a loaded machine's fork, confinement and reply
+
+
+def _reply_within(fd: int, job: Job) -> bool:
+    """Whether the zygote's reply starts before the check's budget, plus a grace, runs out:
+    the last net under "the grader never hangs on a learner's code" (the supervisor and the
+    zygote always reply; this holds if a future bug stops them)."""
+    budget = job.budget.remaining() if job.budget is not None else job.limits.check_seconds
+    deadline = time.monotonic() + max(0.0, budget) + REPLY_GRACE_SECONDS
+    while True:
+        try:
+            ready, _, _ = select.select([fd], [], [], max(0.0, deadline - time.monotonic()))
+        except InterruptedError:
+            continue
+        return bool(ready)
 
 
 REFERENCE_MODULE_PREFIX = "_grader_reference_"  # how grader/course/loader.py names a loaded reference
