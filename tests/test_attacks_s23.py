@@ -608,3 +608,21 @@ def test_the_grader_waits_for_a_reply_no_longer_than_the_budget_and_a_grace(monk
     finally:
         os.close(read_end)
         os.close(write_end)
+
+
+@pytest.mark.parametrize("body", ["    os._exit(250)\n", "    os.write(1, ('\\x1egrader-case-' + _marker() + ':' + '9' * 5000 + "
+                                  "'\\n').encode())\n"])
+def test_the_spawn_start_method_reads_the_child_as_defensively(graded, unscanned, monkeypatch, body):
+    """The spawn start method (macOS, Windows, GRADER_START_METHOD=spawn) describes the child
+    in the grader's own process: the same inputs must give a verdict there, not a crash."""
+    monkeypatch.setenv("GRADER_START_METHOD", "spawn")
+    spawned = Sandbox()
+    try:
+        report = graded(attack("""
+import gc, os
+def _marker():
+    return next((o.marker for o in gc.get_objects() if type(o).__name__ == '_Reporter'), 'none')
+""", body), spawned, limits=Limits(wall_seconds=30, cpu_seconds=5, memory_mb=1024, check_seconds=60))
+    finally:
+        spawned.close()
+    assert report.cases[0].status in ("exited", "ok", "exception")
