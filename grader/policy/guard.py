@@ -63,6 +63,7 @@ class Guard:
         self._patched: list[tuple[type, object]] = []
         self._fmode = _FunctionMode(self)
         self._dmode = _DispatchMode(self)
+        self._depth = 0  # re-entrant: the child holds it over every case, each call enters it again
 
     def hit(self, api: str, how: str) -> None:
         where = self.frames.innermost()
@@ -76,27 +77,55 @@ class Guard:
         raise BannedAPIError(f"{api} is banned in this problem ({how})")
 
     def __enter__(self):
-        self._patch_classes()
-        self._fmode.__enter__()
-        self._dmode.__enter__()
+        self._depth += 1
+        if self._depth == 1:
+            self._patch_classes()
+            self._fmode.__enter__()
+            self._dmode.__enter__()
+        else:
+            self._restore()
         return self
 
+    def hold(self) -> None:
+        """Stay entered until the process ends: learner code also runs between the grader's
+        calls (a `__del__` when the grader drops a returned object, a weakref callback, a
+        signal handler), and there it must meet the guard too. Never exited: the child ends
+        with os._exit."""
+        self.__enter__()
+
+    def _restore(self) -> None:
+        """Each call under a held guard finds it whole again: modes a learner popped off
+        torch's stacks are pushed back, class patches a learner undid are redone."""
+        from torch.overrides import _get_current_function_mode_stack
+        from torch.utils._python_dispatch import _get_current_dispatch_mode_stack
+
+        if not any(m is self._fmode for m in _get_current_function_mode_stack()):
+            self._fmode.__enter__()
+        if not any(m is self._dmode for m in _get_current_dispatch_mode_stack()):
+            self._dmode.__enter__()
+        self._patch_classes()
+
     def __exit__(self, *exc):
-        self._dmode.__exit__(*exc)
-        self._fmode.__exit__(*exc)
-        self._unpatch_classes()
+        self._depth -= 1
+        if self._depth == 0:
+            self._dmode.__exit__(*exc)
+            self._fmode.__exit__(*exc)
+            self._unpatch_classes()
         return False
 
     def _patch_classes(self) -> None:
         guard = self
         for cls, public in self.spec.classes.items():
             original = cls.__dict__.get("__init__")
+            if getattr(original, "_grader_guard", None) is self:
+                continue  # already patched (a held guard entered again)
             base_init = cls.__init__
 
             def patched(self_, *args, __public=public, __base=base_init, **kwargs):
                 guard.hit(__public, "run time: constructed")
                 return __base(self_, *args, **kwargs)
 
+            patched._grader_guard = guard
             try:
                 type.__setattr__(cls, "__init__", patched)
             except TypeError:

@@ -91,26 +91,38 @@ class LinkRefused(Exception):
     """The learner's file is not safe to read (a link out of its folder, not a regular file...)."""
 
 
-def reachable(sources: dict[str, tuple[str, str]], start: str) -> dict[str, tuple[str, str]]:
-    """The learner's module and the workspace modules it imports, transitively: the only
-    files whose imports may be looked at (the scan passed exactly these)."""
+def _imports_of(source: str) -> list:
+    """(module, names imported from it) for every absolute import in `source`; None when it
+    does not parse. One parse serves both the walk of the workspace and the pre-import."""
     import ast
 
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found += [(alias.name, []) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            found.append((node.module, [alias.name for alias in node.names]))
+    return found
+
+
+def reachable(sources: dict[str, tuple[str, str]], start: str,
+              parsed: dict | None = None) -> dict[str, tuple[str, str]]:
+    """The learner's module and the workspace modules it imports, transitively: the only
+    files whose imports may be looked at (the scan passed exactly these). `parsed` collects
+    each reached file's imports (see _imports_of), so no caller parses a file twice."""
+    parsed = {} if parsed is None else parsed
     seen, todo = {}, [start]
     while todo:
         name = todo.pop()
         if name in seen or name not in sources:
             continue
         seen[name] = sources[name]
-        try:
-            tree = ast.parse(sources[name][1])
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
-            continue
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Import):
-                todo += [alias.name.split(".")[0] for alias in node.names]
-            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-                todo.append(node.module.split(".")[0])
+        parsed[name] = _imports_of(sources[name][1]) or []
+        todo += [module.split(".")[0] for module, _ in parsed[name]]
     return seen
 
 
@@ -119,24 +131,20 @@ def preimport(sources: dict[str, tuple[str, str]], start: str, library_dirs: lis
     """For the uid level, where the unprivileged child may be unable to read the Python
     installation (a prefix under /root): import, while still privileged, the library
     modules that the learner's module and the workspace modules it imports name. Only
-    after the child's output is redirected; only modules found inside the Python
-    installation (never a workspace file, never the current directory); failures are
-    left for the learner's own import to report. A library's own optional import of a name
-    the learner's folders hold finds the library's module or nothing (LibrariesOnly)."""
-    import ast
-
+    after the child's output is redirected and the kernel's walls are up (see
+    walls_before_preimport: a module's import runs library code the learner chose, like
+    `venv.__main__`, which builds a virtual environment wherever it stands); only modules
+    found inside the Python installation (never a workspace file, never the current
+    directory); failures are left for the learner's own import to report. A library's own
+    optional import of a name the learner's folders hold finds the library's module or
+    nothing (LibrariesOnly)."""
+    parsed: dict = {}
+    reachable(sources, start, parsed)
     names: set[str] = set()
-    for _, source in reachable(sources, start).values():
-        try:
-            tree = ast.parse(source)
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
-            continue
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Import):
-                names.update(alias.name for alias in node.names)
-            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-                names.add(node.module)
-                names.update(f"{node.module}.{alias.name}" for alias in node.names)
+    for imports in parsed.values():
+        for module, members in imports:
+            names.add(module)
+            names.update(f"{module}.{member}" for member in members)
     libraries_only = LibrariesOnly(list(learner_dirs))
     sys.meta_path.insert(0, libraries_only)
     try:
@@ -156,6 +164,16 @@ def preimport(sources: dict[str, tuple[str, str]], start: str, library_dirs: lis
                 pass
     finally:
         sys.meta_path.remove(libraries_only)
+
+
+def walls_before_preimport(library_dirs: list[str]) -> None:
+    """The pre-import runs as root, before the uid drop: first the walls that do not need
+    the drop. Landlock keeps reads to the installation it imports from, and the seccomp
+    filter refuses processes, programs, sockets, signals to others and every file creation
+    or write. confine_self adds its own layers after (both stack)."""
+    confine.restrict_reads(library_dirs)
+    if confine.seccomp_available():
+        confine.install_seccomp(os.getpid(), writable_scratch=False)
 
 
 # Native readers and writers of files: no Python `open`, so no audit event. The kernel
@@ -526,8 +544,9 @@ def child_main(spec: dict, cases: list, out_w: int, res_w: int, level: Isolation
         guard = Guard(build_spec(spec["banned"], spec["banned_aten"]), frames, _display(workspace))
         _redirect_output(out_w)
         if level is Isolation.UID:
-            preimport(sources, name, confine.Plan(level, tuple(spec["hidden"])).binds(),
-                      [str(workspace)] if workspace else [])
+            library_dirs = confine.Plan(level, tuple(spec["hidden"])).binds()
+            walls_before_preimport(library_dirs)
+            preimport(sources, name, library_dirs, [str(workspace)] if workspace else [])
         disarm_file_readers()  # before confinement: at the uid level numpy.rec may be unreadable after it
         confine_self(spec, level, res_w, len(cases))
     except BaseException as exc:
@@ -551,6 +570,7 @@ def _run_all(spec, cases, sources, probe, guard, frames, display, reporter, refu
     sys.meta_path.insert(0, _BlockReferences(spec.get("blocked_dirs") or []))
     _install_audit_hook(spec.get("hidden") or [])
     _show_warnings_at_learner_lines(frames, display)
+    guard.hold()  # from the learner's import to the end: their finalizers and handlers run under it too
     reported = 0
     fatal: ChildFailure | None = refused
     entry = None

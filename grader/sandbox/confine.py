@@ -229,6 +229,9 @@ def enter_namespaces() -> None:
     _write("/proc/self/setgroups", "deny")
     _write("/proc/self/uid_map", f"0 {uid} 1")
     _write("/proc/self/gid_map", f"0 {gid} 1")
+    # The new UTS namespace starts with the machine's name (/proc/sys/kernel/hostname,
+    # os.uname()): the child gets a name that says nothing about where it runs.
+    _libc.sethostname(b"sandbox", 7)
 
 
 def _write(path: str, text: str) -> None:
@@ -409,7 +412,7 @@ _SYSCALLS = {
                    lchown=94, rmdir=84, setsid=112, setpgid=109, prlimit64=302, shmget=29, shmat=30,
                    shmctl=31, shmdt=67, semget=64, semop=65, semctl=66, semtimedop=220, msgget=68, msgsnd=69,
                    msgrcv=70, msgctl=71, mq_open=240, mq_unlink=241, mq_timedsend=242, mq_timedreceive=243,
-                   mq_notify=244, mq_getsetattr=245),
+                   mq_notify=244, mq_getsetattr=245, memfd_create=319, memfd_secret=447),
     "aarch64": dict(clone=220, clone3=435, execve=221, execveat=281, ptrace=117, process_vm_readv=270,
                     process_vm_writev=271, mount=40, umount2=39, pivot_root=41, unshare=97, setns=268, chroot=51,
                     mount_setattr=442, move_mount=429, open_tree=428, fsopen=430, fsconfig=431, fsmount=432,
@@ -423,7 +426,8 @@ _SYSCALLS = {
                     mkdirat=34, mknodat=33, truncate=45, fchmodat=53, fchownat=54, setsid=157, setpgid=154,
                     prlimit64=261, shmget=194, shmctl=195, shmat=196, shmdt=197, semget=190, semctl=191,
                     semtimedop=192, semop=193, msgget=186, msgctl=187, msgrcv=188, msgsnd=189, mq_open=180,
-                    mq_unlink=181, mq_timedsend=182, mq_timedreceive=183, mq_notify=184, mq_getsetattr=185),
+                    mq_unlink=181, mq_timedsend=182, mq_timedreceive=183, mq_notify=184, mq_getsetattr=185,
+                    memfd_create=279, memfd_secret=447),
 }.get(_ARCH, {})
 
 REFUSED_ALWAYS = (
@@ -439,6 +443,9 @@ REFUSED_ALWAYS = (
     # segment or queue left behind would carry data from one run (or learner) to the next.
     "shmget", "shmat", "shmctl", "shmdt", "semget", "semop", "semctl", "semtimedop", "msgget", "msgsnd", "msgrcv",
     "msgctl", "mq_open", "mq_unlink", "mq_timedsend", "mq_timedreceive", "mq_notify", "mq_getsetattr",
+    # No anonymous files: a memfd is memory outside the address-space limit (up to the open-file
+    # limit's worth of them), and a solution has no file to make.
+    "memfd_create", "memfd_secret",
 )
 # Where no private scratch exists: nothing may be created, linked, renamed or changed.
 REFUSED_WITHOUT_SCRATCH = (

@@ -145,12 +145,15 @@ class Outcome:
 # The rest of a check is not run after these: an endless loop, or an allocation without
 # end, costs its limit once, not once per case.
 STOPPING = (Status.TIMEOUT, Status.CPU_LIMIT, Status.MEMORY_LIMIT)
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
+# C0 and C1 controls (U+009B is an 8-bit CSI, U+009D an OSC, to terminals that read them),
+# the bidi marks and overrides, zero-width and invisible format characters, the line and
+# paragraph separators: newline and tab are the only controls learner text keeps.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]")
 
 
 def printable(text: str) -> str:
-    """Learner output shown in a terminal: no escape sequences, carriage returns or
-    bidi overrides that could clear the screen or redraw the verdict."""
+    """Learner output shown in a terminal: no escape sequences (7- or 8-bit), carriage
+    returns, bidi marks or overrides that could clear the screen or redraw the verdict."""
     return _CONTROL.sub("\ufffd", text)
 
 
@@ -287,6 +290,9 @@ class Sandbox:
                 self.close()
                 return [], Outcome(Status.SANDBOX_ERROR, message=f"the sandbox could not confine the child: {self.error}")
             wire.write_all(self._to_zygote, wire.encode({"job": "check"}, _encode_job(job, self.hidden)))
+            if not _reply_within(self._from_zygote, job):
+                self.close()
+                return [], Outcome(Status.SANDBOX_ERROR, message="the sandbox gave no reply in time (it was restarted)")
             header, payload = wire.read_frame(self._from_zygote, job.limits.result_mb * MiB + MiB)
         except (EOFError, BrokenPipeError, OSError, wire.ProtocolError) as exc:
             self.close()
@@ -325,6 +331,23 @@ class Sandbox:
             except ChildProcessError:
                 pass
         self.pid = None
+
+
+REPLY_GRACE_SECONDS = 120.0  # beyond the check's budget: a loaded machine's fork, confinement and reply
+
+
+def _reply_within(fd: int, job: Job) -> bool:
+    """Whether the zygote's reply starts before the check's budget, plus a grace, runs out:
+    the last net under "the grader never hangs on a learner's code" (the supervisor and the
+    zygote always reply; this holds if a future bug stops them)."""
+    budget = job.budget.remaining() if job.budget is not None else job.limits.check_seconds
+    deadline = time.monotonic() + max(0.0, budget) + REPLY_GRACE_SECONDS
+    while True:
+        try:
+            ready, _, _ = select.select([fd], [], [], max(0.0, deadline - time.monotonic()))
+        except InterruptedError:
+            continue
+        return bool(ready)
 
 
 REFERENCE_MODULE_PREFIX = "_grader_reference_"  # how grader/course/loader.py names a loaded reference
@@ -432,9 +455,11 @@ def _outcome(meta: dict) -> Outcome:
     violations = []
     for v in list(meta.get("violations") or [])[:100]:
         if isinstance(v, dict):
-            violations.append(Violation(str(v.get("api", ""))[:200], str(v.get("file", ""))[:500],
+            # Written by the child, so forgeable like any header field: shown as plain text only.
+            violations.append(Violation(printable(str(v.get("api", ""))[:200]), printable(str(v.get("file", ""))[:500]),
                                         int(v.get("line", 0)) if isinstance(v.get("line"), int) else 0,
-                                        str(v.get("how", ""))[:500], str(v.get("kind", "banned"))[:20]))
+                                        printable(str(v.get("how", ""))[:500]),
+                                        printable(str(v.get("kind", "banned"))[:20])))
     elapsed = meta.get("elapsed", 0.0)
     return Outcome(status=Status.parse(meta.get("status")), message=text("message", 4000),
                    traceback=text("traceback", 8000), violations=violations, output=text("output", 64 * 1024),
@@ -451,7 +476,6 @@ def _warm_up() -> None:
     from ..policy.banned import aten_ops_available
     from ..policy.guard import Guard, LearnerFrames
     from . import child  # noqa: F401  (imported here: the child cannot read grader files)
-    import importlib.util  # noqa: F401
 
     aten_ops_available()
 
@@ -531,6 +555,12 @@ def _zygote_loop(job_r: int, res_w: int, requested: Isolation | None = None, pre
                 os._exit(code)
         os.close(notes_w)
         status = _wait(supervisor)
+        if not os.WIFEXITED(status) or os.WEXITSTATUS(status) not in (0, SUPERVISOR_SAW_EOF):
+            # The supervisor died before replying (killed, out of memory, a failure reading the
+            # job): the grader waits for one reply per job, so the zygote gives it.
+            how = f"signal {_signal_name(os.WTERMSIG(status))}" if os.WIFSIGNALED(status) else \
+                f"status {os.WEXITSTATUS(status)}"
+            wire.write_all(res_w, wire.encode(_no_reply(f"the check's supervisor ended without a reply ({how})")))
         _warm_banned(notes_r)
         _reap()
         if os.WIFEXITED(status) and os.WEXITSTATUS(status) == SUPERVISOR_SAW_EOF:
@@ -586,9 +616,17 @@ def _supervise_one(job_r: int, res_w: int, level: Isolation, notes_w: int) -> in
     if level is Isolation.UID:
         confine.protect_paths(spec["hidden"])
         spec["check_uid"] = confine.check_uid(os.getpid())
-    header, payload = _supervise(spec, cases, level)
+    try:
+        header, payload = _supervise(spec, cases, level)
+    except Exception as exc:  # whatever the child sent that the watch did not foresee: a verdict, not a hang
+        header, payload = _no_reply(f"the sandbox failed while watching the child ({type(exc).__name__})"), b""
     wire.write_all(res_w, wire.encode(header, payload))
     return 0
+
+
+def _no_reply(message: str) -> dict:
+    """The reply of a check whose supervisor could not describe it: no case came back."""
+    return {"cases": [], "end": {"status": "sandbox-error", "message": message[:500]}}
 
 
 class _Watch:
@@ -774,11 +812,20 @@ def _kill(pid: int | None) -> None:
         pass
 
 
+def _signal_name(number: int) -> str:
+    """SIGSEGV for 11; the bare number for what names no signal (the child chose its exit
+    status: os._exit(250) reads as "killed by" 122, which is no signal)."""
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return str(number)
+
+
 def _split_output(watch: _Watch, marker: str) -> tuple[dict[int, str], dict[int, int], str, int]:
     """Output by case, from the markers the child wrote before each case (a learner can
     forge one, and so only misfile their own output)."""
     text = watch.output.decode("utf-8", errors="replace")
-    pieces = re.split(f"\x1egrader-case-{marker}:(\\d+)\n", text)
+    pieces = re.split(f"\x1egrader-case-{marker}:(\\d{{1,6}})\n", text)  # an index, never a 5000-digit int
     by_case: dict[int, str] = {}
     dropped: dict[int, int] = {}
     head = pieces[0]
@@ -808,7 +855,8 @@ def _describe(watch: _Watch, status: int | None, spec: dict, marker: str, elapse
     if status is not None:
         if os.WIFSIGNALED(status):
             end["signal"] = os.WTERMSIG(status)
-        elif os.WEXITSTATUS(status) > 128:  # the child's own "killed by" exit (CPU_LIMIT_EXIT)
+        elif os.WEXITSTATUS(status) > 128 and _signal_name(os.WEXITSTATUS(status) - 128).startswith("SIG"):
+            # the child's own "killed by" exit (CPU_LIMIT_EXIT); os._exit(250) is an exit status, no signal
             end["signal"] = os.WEXITSTATUS(status) - 128
         else:
             end["exit_code"] = os.WEXITSTATUS(status)
@@ -821,7 +869,7 @@ def _describe(watch: _Watch, status: int | None, spec: dict, marker: str, elapse
     elif sig in (signal.SIGXCPU, signal.SIGKILL) and end["elapsed"] < float(limits["wall_seconds"]):
         end.update(status="cpu-limit", message=f"used more than the {limits['cpu_seconds']} s CPU-time limit")
     elif sig is not None:
-        end.update(status="crashed", message=f"the process was killed by signal {signal.Signals(sig).name}")
+        end.update(status="crashed", message=f"the process was killed by signal {_signal_name(sig)}")
     else:
         end.update(status="exited", message=f"the process exited (status {end.get('exit_code')}) before returning a "
                    "result: sys.exit, os._exit or a crash in native code")

@@ -79,7 +79,10 @@ class SpawnWorkers:
         watch.deadline = min(started + watch.wall, watch.last_call)
         returncode = _supervise(proc, watch)
         status = _wait_status(returncode, watch)
-        header, payload = _describe(watch, status, {"limits": spec["limits"]}, marker, time.monotonic() - started)
+        try:  # in the grader's own process here: whatever the child sent, a verdict and never a crash
+            header, payload = _describe(watch, status, {"limits": spec["limits"]}, marker, time.monotonic() - started)
+        except Exception as exc:
+            return [], Outcome(Status.SANDBOX_ERROR, message=f"the sandbox failed reading the child ({type(exc).__name__})")
         try:
             return _read_reply(header, payload, len(job.cases))
         except (wire.ProtocolError, KeyError, TypeError, ValueError) as exc:

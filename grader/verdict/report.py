@@ -8,12 +8,20 @@ import re
 from rich import box
 from rich.cells import cell_len
 from rich.console import Console
-from rich.markup import escape
+from rich.markup import escape as escape_markup
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from ..sandbox.parent import printable
 from .results import Report
+
+
+def escape(text: str) -> str:
+    """Text for rich markup: no markup of its own, and no control character a terminal acts
+    on. Much of what a report shows was written by learner code (messages, printed output,
+    a type's name inside a message, a forged violation): all of it is drawn as text."""
+    return escape_markup(printable(str(text)))
 
 # The diagnosis panel's title says what the diagnosis rests on (grader/evidence/finding.py).
 EVIDENCE_TITLES = {"known-mistake": "likely mistake", "property": "what is wrong (a property a right answer has)",
@@ -211,7 +219,7 @@ def _violations_table(report: Report) -> Table:
         if v.how not in seen[(v.file, v.line, v.api)]:
             seen[(v.file, v.line, v.api)].append(v.how)
     for (file, line, api), hows in seen.items():
-        table.add_row(f"{file}:{line}", escape(api), escape("; ".join(hows)))
+        table.add_row(escape(f"{file}:{line}"), escape(api), escape("; ".join(hows)))
     return table
 
 
@@ -254,7 +262,8 @@ def _case_table(report: Report, verbose: bool) -> Table:
             name = Text(f"all {every} cases" if len(members) == every
                         else f"{len(members)} cases: " + ", ".join(m.name for m in members))
         one_line = dict(no_wrap=compact and alone, overflow="ellipsis" if compact and alone else "fold")
-        msg = Text(c.about, style="dim", **one_line) if c.passed else Text(_short(c.message), style="red", **one_line)
+        shown = printable(_short(c.message))  # a Text is no markup, but its control characters reach the terminal
+        msg = Text(c.about, style="dim", **one_line) if c.passed else Text(shown, style="red", **one_line)
         row = [mark, name]
         if len(table.columns) == 4:
             row.append(_fmt_err(c.max_abs_error) if len(members) == 1 else "")
