@@ -1,0 +1,29 @@
+"""MISTAKE: splits with `view(N, T, d_head, num_heads)` (and merges back the same way), so head h
+    owns the strided columns h, h+H, h+2H, ... instead of the contiguous block
+    h*d_head:(h+1)*d_head; identical for num_heads = 1 or num_heads = d, wrong for any 1 <
+    num_heads < d.
+
+EXPECTED DIAGNOSIS: Head h must own the contiguous columns h*d_head:(h+1)*d_head: view as (N,
+    T, num_heads, d_head), not (N, T, d_head, num_heads).
+"""
+
+import math
+
+import torch
+
+
+def multi_head_attention(x: torch.Tensor, w_q: torch.Tensor, w_k: torch.Tensor, w_v: torch.Tensor,
+                         w_o: torch.Tensor, num_heads: int, causal: bool = False) -> torch.Tensor:
+    """x: (N, T, d); w_q, w_k, w_v, w_o: (d, d) -> (N, T, d), same dtype as x."""
+    N, T, d = x.shape
+    d_head = d // num_heads
+    q = (x @ w_q).view(N, T, d_head, num_heads).permute(0, 3, 1, 2)
+    k = (x @ w_k).view(N, T, d_head, num_heads).permute(0, 3, 1, 2)
+    v = (x @ w_v).view(N, T, d_head, num_heads).permute(0, 3, 1, 2)
+    scores = q @ k.transpose(-2, -1) / math.sqrt(d_head)
+    if causal:
+        future = torch.ones(T, T, dtype=torch.bool, device=x.device).triu(1)
+        scores = scores.masked_fill(future, float("-inf"))
+    weights = torch.softmax(scores, dim=-1)
+    out = (weights @ v).permute(0, 2, 3, 1).reshape(N, T, d)
+    return out @ w_o

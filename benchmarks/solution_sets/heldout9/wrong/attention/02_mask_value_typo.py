@@ -1,0 +1,28 @@
+"""MISTAKE: fills the hidden scores with `-1e-9` (a typo for -1e9), which is essentially 0, so
+    future keys keep weight ~exp(0 - s) and causal attention leaks the future; bidirectional
+    calls and T = 1 are unaffected.
+
+EXPECTED DIAGNOSIS: The masked value must be hugely negative (-inf or -1e9), not -1e-9: check
+    the sign of the exponent.
+"""
+
+import math
+
+import torch
+
+
+def multi_head_attention(x: torch.Tensor, w_q: torch.Tensor, w_k: torch.Tensor, w_v: torch.Tensor,
+                         w_o: torch.Tensor, num_heads: int, causal: bool = False) -> torch.Tensor:
+    """x: (N, T, d); w_q, w_k, w_v, w_o: (d, d) -> (N, T, d), same dtype as x."""
+    N, T, d = x.shape
+    d_head = d // num_heads
+    q = (x @ w_q).view(N, T, num_heads, d_head).transpose(1, 2)
+    k = (x @ w_k).view(N, T, num_heads, d_head).transpose(1, 2)
+    v = (x @ w_v).view(N, T, num_heads, d_head).transpose(1, 2)
+    scores = q @ k.transpose(-2, -1) / math.sqrt(d_head)
+    if causal:
+        future = torch.ones(T, T, dtype=torch.bool, device=x.device).triu(1)
+        scores = scores.masked_fill(future, -1e-9)
+    weights = torch.softmax(scores, dim=-1)
+    out = (weights @ v).transpose(1, 2).reshape(N, T, d)
+    return out @ w_o

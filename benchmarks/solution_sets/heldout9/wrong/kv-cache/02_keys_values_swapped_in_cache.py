@@ -1,0 +1,50 @@
+"""MISTAKE: stores the keys in cache[i, 1] and the values in cache[i, 0] and reads them back the
+    same swapped way: its own decode gives right logits, but the returned cache has the wrong
+    layout and a cache filled by another implementation is read wrongly.
+
+EXPECTED DIAGNOSIS: Follow the cache contract: cache[i, 0] holds keys, cache[i, 1] holds
+    values.
+"""
+
+import math
+
+import torch
+
+
+def _layer_norm(x, eps=1e-5):
+    mean = x.mean(dim=-1, keepdim=True)
+    xc = x - mean
+    var = (xc * xc).mean(dim=-1, keepdim=True)
+    return xc / torch.sqrt(var + eps)
+
+
+def _gelu(x):
+    c = math.sqrt(2.0 / math.pi)
+    return 0.5 * x * (1.0 + torch.tanh(c * (x + 0.044715 * x ** 3)))
+
+
+def causal_lm_step(token_ids: torch.Tensor, index: int, cache: torch.Tensor, w_emb: torch.Tensor,
+                   pos_embed: torch.Tensor, blocks_weights: torch.Tensor,
+                   num_heads: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """token_ids: (N,) at position `index` -> (logits (N, V), cache with position `index` written)."""
+    N = token_ids.shape[0]
+    d = w_emb.shape[1]
+    dh = d // num_heads
+    x = (w_emb[token_ids] + pos_embed[index]).unsqueeze(1)            # (N, 1, d)
+    for i in range(blocks_weights.shape[0]):
+        w_q, w_k, w_v, w_o, w_mlp1, w_mlp2 = blocks_weights[i]
+        h = _layer_norm(x)
+        q = (h @ w_q).view(N, 1, num_heads, dh).transpose(1, 2)       # (N, H, 1, dh)
+        k = (h @ w_k).view(N, 1, num_heads, dh).transpose(1, 2)
+        v = (h @ w_v).view(N, 1, num_heads, dh).transpose(1, 2)
+        cache[i, 1, :, :, index] = k[:, :, 0]
+        cache[i, 0, :, :, index] = v[:, :, 0]
+        keys = cache[i, 1, :, :, :index + 1]                           # (N, H, index + 1, dh)
+        values = cache[i, 0, :, :, :index + 1]
+        scores = q @ keys.transpose(-2, -1) / math.sqrt(dh)           # (N, H, 1, index + 1)
+        att = torch.softmax(scores, dim=-1) @ values                  # (N, H, 1, dh)
+        att = att.transpose(1, 2).reshape(N, 1, d)
+        x = x + att @ w_o
+        x = x + _gelu(_layer_norm(x) @ w_mlp1) @ w_mlp2
+    logits = _layer_norm(x[:, 0]) @ w_emb.T
+    return logits, cache

@@ -1,0 +1,56 @@
+"""MISTAKE: calls `.squeeze()` on the selected rows `x[mask > 0.5]`, so when exactly one position
+    is masked h becomes (d,) and the result is (V,) instead of (1, V); every case with M != 1
+    is right.
+
+EXPECTED DIAGNOSIS: Don't squeeze a batch dimension whose size can be 1: keep h as (M, d) so
+    the result is always (M, V).
+"""
+
+import math
+
+import torch
+
+
+def _layer_norm(x, eps=1e-5):
+    mean = x.mean(dim=-1, keepdim=True)
+    xc = x - mean
+    var = (xc * xc).mean(dim=-1, keepdim=True)
+    return xc / torch.sqrt(var + eps)
+
+
+def _gelu(x):
+    c = math.sqrt(2.0 / math.pi)
+    return 0.5 * x * (1.0 + torch.tanh(c * (x + 0.044715 * x ** 3)))
+
+
+def _mha(x, w_q, w_k, w_v, w_o, num_heads, causal):
+    N, T, d = x.shape
+    dh = d // num_heads
+    q = (x @ w_q).view(N, T, num_heads, dh).transpose(1, 2)
+    k = (x @ w_k).view(N, T, num_heads, dh).transpose(1, 2)
+    v = (x @ w_v).view(N, T, num_heads, dh).transpose(1, 2)
+    scores = q @ k.transpose(-2, -1) / math.sqrt(dh)
+    if causal:
+        future = torch.ones(T, T, dtype=torch.bool, device=x.device).triu(1)
+        scores = scores.masked_fill(future, float("-inf"))
+    weights = torch.softmax(scores, dim=-1)
+    out = (weights @ v).transpose(1, 2).reshape(N, T, d)
+    return out @ w_o
+
+
+def _block(x, bw, num_heads, causal):
+    w_q, w_k, w_v, w_o, w_mlp1, w_mlp2 = bw
+    x = x + _mha(_layer_norm(x), w_q, w_k, w_v, w_o, num_heads, causal)
+    x = x + _gelu(_layer_norm(x) @ w_mlp1) @ w_mlp2
+    return x
+
+
+def mlm_forward_tied(input_ids: torch.Tensor, w_emb: torch.Tensor, pos_embed: torch.Tensor,
+                     blocks_weights: torch.Tensor, mask_indicator: torch.Tensor, num_heads: int) -> torch.Tensor:
+    """(M, V) logits at the masked positions, head tied to w_emb."""
+    N, T = input_ids.shape
+    x = w_emb[input_ids] + pos_embed[:T]
+    for i in range(blocks_weights.shape[0]):
+        x = _block(x, blocks_weights[i], num_heads, False)
+    h = x[mask_indicator > 0.5].squeeze()
+    return h @ w_emb.T
