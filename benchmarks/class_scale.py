@@ -33,7 +33,7 @@ SEED = 12345
 
 
 def held_out(kind: str, slug: str) -> list[Path]:
-    return sorted(p for d in sorted(HERE.glob("heldout*")) for p in (d / kind / slug).glob("*.py"))
+    return sorted(p for d in sorted((HERE / "solution_sets").glob("heldout*")) for p in (d / kind / slug).glob("*.py"))
 
 
 def make_class(root: Path, learners: int) -> list[tuple[str, Path]]:
