@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import gc
 import importlib
 import json
 import os
@@ -510,34 +511,56 @@ def _zygote_loop(job_r: int, res_w: int, requested: Isolation | None = None, pre
     except confine.ConfinementError as exc:
         wire.write_all(res_w, wire.encode({"error": str(exc)}))
         return
+    confine.warm_binds()  # the installation's paths resolved once, for every child to inherit
+    # Everything the zygote holds is made now: out of the collector's reach, so that no
+    # supervisor or child walks (and so copies, page by page) the zygote's objects.
+    gc.collect()
+    gc.freeze()
     wire.write_all(res_w, wire.encode({"isolation": level.value}))
     while True:
-        try:
-            ready, _, _ = select.select([job_r], [], [])
-        except InterruptedError:
-            continue
-        if not ready:
-            continue
+        # The next check's supervisor is forked as soon as the last one has replied (it then
+        # waits for its job): neither the fork nor the last one's exit is on a check's path.
         notes_r, notes_w = os.pipe()
+        done_r, done_w = os.pipe()
         supervisor = os.fork()
         if supervisor == 0:
             code = 0
             try:
                 os.close(notes_r)
-                code = _supervise_one(job_r, res_w, level, notes_w)
+                os.close(done_r)
+                code = _supervise_one(job_r, res_w, level, notes_w, done_w)
             except BaseException:
                 code = 1
             finally:
                 os._exit(code)
         os.close(notes_w)
-        status = _wait(supervisor)
+        os.close(done_w)
+        said = _until_closed(done_r)  # the supervisor replied, saw the grader go, or died
         _warm_banned(notes_r)
         _reap()
-        if os.WIFEXITED(status) and os.WEXITSTATUS(status) == SUPERVISOR_SAW_EOF:
+        if said == GRADER_WENT:
+            _wait(supervisor)
             return
 
 
 SUPERVISOR_SAW_EOF = 3
+GRADER_WENT = b"eof"  # what a supervisor says on its done pipe when the job pipe closed
+
+
+def _until_closed(fd: int) -> bytes:
+    """Everything written to `fd` until its writers closed it (a supervisor closes its
+    done pipe once its reply is written; its exit closes it too)."""
+    said = b""
+    try:
+        while True:
+            chunk = os.read(fd, 64)
+            if not chunk:
+                return said
+            said = (said + chunk)[:64]
+    except OSError:
+        return said
+    finally:
+        os.close(fd)
 
 
 def _wait(pid: int) -> int:
@@ -564,13 +587,15 @@ def _warm_banned(notes_r: int) -> None:
         os.close(notes_r)
 
 
-def _supervise_one(job_r: int, res_w: int, level: Isolation, notes_w: int) -> int:
+def _supervise_one(job_r: int, res_w: int, level: Isolation, notes_w: int, done_w: int) -> int:
     """In a process of its own (gone after this check): read one job from the grader,
-    run it in a confined child, write the reply to the grader."""
+    run it in a confined child, write the reply to the grader, then tell the zygote
+    (closing `done_w`) that the next check may begin while this process ends."""
     confine.die_with_parent()
     try:
         _, raw = wire.read_frame(job_r, 1 << 40)
     except EOFError:
+        os.write(done_w, GRADER_WENT)
         return SUPERVISOR_SAW_EOF
     message = wire.load_trusted(raw)
     del raw
@@ -588,6 +613,7 @@ def _supervise_one(job_r: int, res_w: int, level: Isolation, notes_w: int) -> in
         spec["check_uid"] = confine.check_uid(os.getpid())
     header, payload = _supervise(spec, cases, level)
     wire.write_all(res_w, wire.encode(header, payload))
+    os.close(done_w)
     return 0
 
 
@@ -754,6 +780,12 @@ def _watch(pid: int | None, out_r: int, res_r: int, watch: _Watch) -> int | None
                 watch.on_output(chunk)
             else:
                 watch.on_result_bytes(chunk)
+        if watch.problem is None and len(watch.results) == watch.n_cases:
+            # Every case came back: the check is over. What the child printed is all in the
+            # pipe already (it flushes before each result), and its exit is not waited for.
+            if out_r in open_fds:
+                _drain(out_r, watch)
+            break
     if pid is None:
         return None
     if not killed and watch.problem is None and len(watch.results) == watch.n_cases:
@@ -763,6 +795,21 @@ def _watch(pid: int | None, out_r: int, res_r: int, watch: _Watch) -> int | None
     except ChildProcessError:
         return None
     return status
+
+
+def _drain(fd: int, watch: _Watch, most: int = 4 * MiB) -> None:
+    """The output already waiting in `fd`, without waiting for more (and at most `most`
+    bytes: a child that keeps writing after its last result is not followed)."""
+    read = 0
+    while read < most:
+        ready, _, _ = select.select([fd], [], [], 0)
+        if not ready:
+            return
+        chunk = os.read(fd, 1 << 20)
+        if not chunk:
+            return
+        read += len(chunk)
+        watch.on_output(chunk)
 
 
 def _kill(pid: int | None) -> None:
