@@ -30,6 +30,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 PROBLEMS = ("attention", "layer-norm", "causal-lm", "transformer-block")
 SEED = 12345
+NEUTRAL = "/"  # the working directory of every command run: `python -m` imports from it first
 
 
 def held_out(kind: str, slug: str) -> list[Path]:
@@ -72,7 +73,8 @@ def grade(root: Path, book: Path, *args, pythonpath: str | None = None) -> tuple
     cpu = children_cpu()
     started = time.perf_counter()
     done = subprocess.run([sys.executable, "-m", "grader.cli", "grade", str(root), "--seed", str(SEED),
-                           "--gradebook", str(book), *args], capture_output=True, text=True, env=env(pythonpath))
+                           "--gradebook", str(book), *args], capture_output=True, text=True, env=env(pythonpath),
+                          cwd=NEUTRAL)  # not the repository: `-m` puts the working directory before PYTHONPATH
     wall = time.perf_counter() - started
     if done.returncode != 0:
         sys.exit(f"grader grade failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
@@ -94,7 +96,7 @@ def fresh_checks(files, n: int) -> tuple[list[float], list[float]]:
         cpu = children_cpu()
         started = time.perf_counter()
         subprocess.run([sys.executable, "-m", "grader.cli", "check", slug, "--file", str(path), "--seed", str(SEED),
-                        "--json"], capture_output=True, text=True, env=env())
+                        "--json"], capture_output=True, text=True, env=env(), cwd=NEUTRAL)
         took.append(time.perf_counter() - started)
         cpus.append(children_cpu() - cpu)
     return took, cpus
@@ -132,7 +134,8 @@ print(json.dumps(out))
         folder.mkdir()
         (folder / "layer_norm.py").write_text(source)
         paths[name] = str(folder / "layer_norm.py")
-    done = subprocess.run([sys.executable, "-c", code, json.dumps(paths)], capture_output=True, text=True, env=env())
+    done = subprocess.run([sys.executable, "-c", code, json.dumps(paths)], capture_output=True, text=True, env=env(),
+                          cwd=NEUTRAL)
     if done.returncode != 0:
         sys.exit(done.stderr)
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -188,7 +191,7 @@ rest = total - sum(spent.values())
 print(f"    {'everything else (threads, gradebook writes, reports)':<52} {max(rest, 0) / n * 1000:7.1f} ms per file")
 """
     done = subprocess.run([sys.executable, "-c", code, str(root), str(tmp / "profile.sqlite")], capture_output=True,
-                          text=True, env=env())
+                          text=True, env=env(), cwd=NEUTRAL)
     return done.stdout + (done.stderr[-2000:] if done.returncode else "")
 
 
