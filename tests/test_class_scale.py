@@ -202,3 +202,18 @@ def test_gradebook_weights_problems_with_points(tmp_path):
         data = book.to_json({"layer-norm": 3})
     entry = data["learners"]["ada"]
     assert (entry["total"], entry["max"]) == (3.0, 4.0)
+
+
+def test_the_last_cases_output_is_whole_though_the_childs_exit_is_not_waited_for(grade):
+    # The watch ends when every case came back (grader/sandbox/parent.py): what the last case printed,
+    # more than a pipe holds, is read before the child is ended, and a check after it is unaffected.
+    source = ("import torch\nCALLS = [0]\ndef layer_norm(x, eps=1e-5):\n    CALLS[0] += 1\n"
+              "    print(f'call {CALLS[0]} ' + 'x' * 70_000 + ' end')\n"
+              "    mean = x.mean(-1, keepdim=True)\n"
+              "    return (x - mean) / torch.sqrt(((x - mean) ** 2).mean(-1, keepdim=True) + eps)\n")
+    for _ in range(2):
+        report = grade("layer-norm", source)
+        assert report.passed
+        last = report.cases[-1]
+        assert last.output.startswith(f"call {len(report.cases)} ")
+        assert len(last.output) + last.output_truncated == len(f"call {len(report.cases)} ") + 70_000 + len(" end\n")
