@@ -217,3 +217,19 @@ def test_the_last_cases_output_is_whole_though_the_childs_exit_is_not_waited_for
         last = report.cases[-1]
         assert last.output.startswith(f"call {len(report.cases)} ")
         assert len(last.output) + last.output_truncated == len(f"call {len(report.cases)} ") + 70_000 + len(" end\n")
+
+
+def test_a_classs_cases_are_encoded_once_and_never_stale():
+    import torch
+
+    from grader.sandbox import wire
+    from grader.sandbox.parent import JobCase, encoded_cases
+
+    x = torch.arange(6.0)
+    cases = [JobCase({"x": x}, {"k": 1}, "a")]
+    first = encoded_cases(cases)
+    assert encoded_cases([JobCase({"x": x}, {"k": 1}, "a")]) is first  # another learner's job, the same inputs
+    x.add_(1)  # an in-place edit: the bytes are made again, with the new values
+    changed = encoded_cases(cases)
+    assert changed != first and torch.equal(wire.load_trusted(changed)[0]["inputs"]["x"], torch.arange(1.0, 7.0))
+    assert encoded_cases([JobCase({"x": x}, {"k": 2}, "a")]) != encoded_cases(cases)  # other options: other bytes

@@ -38,6 +38,7 @@ import select
 import signal
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -353,8 +354,38 @@ def _encode_job(job: Job, extra_hidden: list[str]) -> bytes:
             if f.name not in ("cases", "limits", "budget")}
     spec["limits"] = job_limits(job)
     spec["hidden"] = hidden_paths(job, extra_hidden)
-    return wire.dump_value({"spec": spec, "cases": [{"inputs": c.inputs, "options": c.options, "name": c.name}
-                                                    for c in job.cases]})
+    return wire.dump_value({"spec": spec, "cases": encoded_cases(job.cases)})
+
+
+_ENCODED: dict[tuple, tuple[list, bytes]] = {}  # the last few jobs' cases, encoded (oldest first)
+_ENCODED_LOCK = threading.Lock()
+
+
+def encoded_cases(cases: list[JobCase]) -> bytes:
+    """A job's cases as torch.save bytes (read back with `decoded_cases`), kept for the next
+    job with the same cases: every learner of a class is checked on the same input objects
+    (grader/verdict/class_work.py), so a class encodes them once per problem, not once per
+    file. Keyed by the objects themselves (held here, so no id is reused) and each tensor's
+    version counter, which an in-place edit moves on: an entry is never stale."""
+    key = tuple((c.name, repr(c.options), tuple((k, id(v), getattr(v, "_version", None)) for k, v in c.inputs.items()))
+                for c in cases)
+    with _ENCODED_LOCK:
+        hit = _ENCODED.pop(key, None)
+        if hit is not None:
+            _ENCODED[key] = hit  # the most recent last
+            return hit[1]
+    data = wire.dump_value([{"inputs": c.inputs, "options": c.options, "name": c.name} for c in cases])
+    with _ENCODED_LOCK:
+        _ENCODED[key] = ([c.inputs for c in cases], data)
+        while len(_ENCODED) > 8:
+            _ENCODED.pop(next(iter(_ENCODED)))
+    return data
+
+
+def decoded_cases(message: dict) -> list:
+    """The cases of a job message (`encoded_cases`), on the zygote's side."""
+    cases = message["cases"]
+    return wire.load_trusted(cases) if isinstance(cases, bytes) else cases
 
 
 def hidden_paths(job: Job, extra: list[str]) -> list[str]:
@@ -599,7 +630,7 @@ def _supervise_one(job_r: int, res_w: int, level: Isolation, notes_w: int, done_
         return SUPERVISOR_SAW_EOF
     message = wire.load_trusted(raw)
     del raw
-    spec, cases = message["spec"], message["cases"]
+    spec, cases = message["spec"], decoded_cases(message)
     build_spec(spec["banned"], spec["banned_aten"])  # cached in the zygote after the first check, inherited
     try:
         note = json.dumps({"banned": list(spec["banned"]), "banned_aten": list(spec["banned_aten"])}).encode()
