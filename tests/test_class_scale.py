@@ -107,15 +107,47 @@ def test_the_work_a_class_shares_is_done_once_per_problem(tmp_path, course, pool
                                           for i in range(6)})
     calls = []
     real = diagnose._outputs_of
-    monkeypatch.setattr(diagnose, "_outputs_of", lambda *a: calls.append(a) or real(*a))
+    monkeypatch.setattr(diagnose, "_outputs_of", lambda *a: calls.append((a[1].name, a[2].name)) or real(*a))
     with Gradebook(tmp_path / "book.sqlite") as book:
         grade_class(course, find_submissions(root, course), book, pool, seed=5)
         rows = book.rows()
     problem = course.get("layer-norm")
     n_cases = len(problem.reference.cases(5))
-    assert len(calls) == len(problem.reference.MISTAKES) * n_cases  # once for the class, not once per wrong file
+    # Once for the class, not once per wrong file; and only what a check asked for (the
+    # catalogue stops reading a mistake at its first case that disagrees).
+    assert calls and len(calls) == len(set(calls)) < len(problem.reference.MISTAKES) * n_cases
+    matched = [case for name, case in calls if name == "unbiased variance"]
+    assert len(matched) == n_cases  # the mistake that fits was compared on every case
     wrong = [r for r in rows if not r["passed"]]
     assert len(wrong) == 3 and all(r["diagnosis"]["name"] == "unbiased variance" for r in wrong)
+
+
+def test_class_work_computes_each_shared_value_once_under_concurrent_checks(course):
+    from grader.verdict.class_work import prepare_class_work
+
+    problem = course.get("layer-norm")
+    work = prepare_class_work(problem, 5)
+    fresh = diagnose.mistake_outputs_on(problem, list(work.cases))
+    got, barrier = [], threading.Barrier(4)
+
+    def read():
+        barrier.wait()
+        got.append({(i, c.name): work.mistake_output(i, c) for i in range(len(problem.reference.MISTAKES))
+                    for c in work.cases})
+
+    threads = [threading.Thread(target=read) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    import torch
+
+    def same(a, b):
+        return (a is None and b is None) or (isinstance(a, torch.Tensor) and torch.allclose(a, b, 0, 0, equal_nan=True))
+
+    assert len(got) == 4 and all(g.keys() == fresh.keys() for g in got)
+    assert all(same(g[k], fresh[k]) and g[k] is got[0][k] for g in got for k in fresh)  # one object, computed once
+    assert work.stages is work.stages and work.properties is work.properties and len(work.properties) > 0
 
 
 def _report(statuses, error_kind=None, error=None):
@@ -170,3 +202,34 @@ def test_gradebook_weights_problems_with_points(tmp_path):
         data = book.to_json({"layer-norm": 3})
     entry = data["learners"]["ada"]
     assert (entry["total"], entry["max"]) == (3.0, 4.0)
+
+
+def test_the_last_cases_output_is_whole_though_the_childs_exit_is_not_waited_for(grade):
+    # The watch ends when every case came back (grader/sandbox/parent.py): what the last case printed,
+    # more than a pipe holds, is read before the child is ended, and a check after it is unaffected.
+    source = ("import torch\nCALLS = [0]\ndef layer_norm(x, eps=1e-5):\n    CALLS[0] += 1\n"
+              "    print(f'call {CALLS[0]} ' + 'x' * 70_000 + ' end')\n"
+              "    mean = x.mean(-1, keepdim=True)\n"
+              "    return (x - mean) / torch.sqrt(((x - mean) ** 2).mean(-1, keepdim=True) + eps)\n")
+    for _ in range(2):
+        report = grade("layer-norm", source)
+        assert report.passed
+        last = report.cases[-1]
+        assert last.output.startswith(f"call {len(report.cases)} ")
+        assert len(last.output) + last.output_truncated == len(f"call {len(report.cases)} ") + 70_000 + len(" end\n")
+
+
+def test_a_classs_cases_are_encoded_once_and_never_stale():
+    import torch
+
+    from grader.sandbox import wire
+    from grader.sandbox.parent import JobCase, encoded_cases
+
+    x = torch.arange(6.0)
+    cases = [JobCase({"x": x}, {"k": 1}, "a")]
+    first = encoded_cases(cases)
+    assert encoded_cases([JobCase({"x": x}, {"k": 1}, "a")]) is first  # another learner's job, the same inputs
+    x.add_(1)  # an in-place edit: the bytes are made again, with the new values
+    changed = encoded_cases(cases)
+    assert changed != first and torch.equal(wire.load_trusted(changed)[0]["inputs"]["x"], torch.arange(1.0, 7.0))
+    assert encoded_cases([JobCase({"x": x}, {"k": 2}, "a")]) != encoded_cases(cases)  # other options: other bytes

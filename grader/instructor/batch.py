@@ -27,7 +27,7 @@ from pathlib import Path
 from ..policy.banned import build_spec
 from ..course.cases import Case
 from ..course.loader import Course, Problem
-from ..verdict.class_work import ClassWork, prepare_class_work
+from ..verdict.class_work import ClassWork, one_torch_thread, prepare_class_work
 from ..verdict.runner import check_problem
 from ..policy.safe_files import learner_sha256
 from ..sandbox.parent import Sandbox
@@ -217,7 +217,18 @@ def grade_submissions(course: Course, submissions: list[Submission], seed: int, 
                       localise: bool = False):
     """Yield an Outcome per submission (with a file) as each finishes, in completion order.
     What every learner shares (grader/verdict/class_work.py) is computed here once per problem,
-    before the worker threads start, and never in a zygote."""
+    before the worker threads start, and never in a zygote.
+
+    torch runs on one thread in this process while the class is graded: what the grader
+    computes itself (expected values, judging, the catalogue) is small, and each check's
+    own "one thread, then back to the caller's setting" (grader/verdict/runner.py), run by
+    two worker threads at once, could otherwise hand one of them the other's setting back
+    in the middle of its check."""
+    with one_torch_thread():
+        yield from _grade_submissions(course, submissions, seed, pool, localise)
+
+
+def _grade_submissions(course: Course, submissions: list[Submission], seed: int, pool: SandboxPool, localise: bool):
     prepared = prepare_class(course, dict.fromkeys(s.slug for s in submissions), seed)
 
     def one(sub: Submission) -> Outcome:

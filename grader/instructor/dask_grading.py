@@ -61,6 +61,11 @@ class _WorkerState:
     work at a seed, a scratch directory, and one sandbox per thread."""
 
     def __init__(self):
+        import torch
+
+        # One torch thread in this process, set once: what the grader computes itself is small, and checks
+        # run by several task threads must not set and restore the count under each other (grader/instructor/batch.py).
+        torch.set_num_threads(1)
         self.lock = threading.Lock()
         self.scratch = Path(tempfile.mkdtemp(prefix="grader-dask-"))
         self.courses: dict = {}

@@ -173,6 +173,21 @@ def _real(path: str) -> str:
     return os.path.realpath(path)
 
 
+@functools.lru_cache(maxsize=4096)
+def _resolved(path: str) -> str:
+    """realpath of a path of the Python installation (a prefix, an entry of sys.path, a
+    shared library): resolved once in the zygote (warm_binds) and inherited by every
+    supervisor and child, instead of some 2,000 stat calls in each child before it is
+    confined. Never used for a hidden path: those are resolved afresh for each check."""
+    return _real(path)
+
+
+def warm_binds() -> None:
+    """In the zygote, once: resolve what every child's Plan.binds() reads (the libraries
+    torch mapped, sys.path), so that a child only looks them up."""
+    _binds(())
+
+
 def _inside(path: str, root: str) -> bool:
     return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
 
@@ -181,14 +196,14 @@ def _inside(path: str, root: str) -> bool:
 def _binds(hidden: tuple[str, ...]) -> list[str]:
     """Directories the new root needs, outermost first, none of them holding a hidden
     path unless it is a Python prefix (then the hidden path is covered afterwards)."""
-    prefixes = {_real(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix)}
+    prefixes = {_resolved(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix)}
     wanted = set(prefixes)
     for p in ("/usr", "/lib", "/lib32", "/lib64", "/libx32", "/bin", "/sbin", "/opt/conda"):
         if os.path.isdir(p) and not os.path.islink(p):
             wanted.add(p)
     site_dirs = list(site.getsitepackages()) + [site.getusersitepackages()]
     for entry in [*sys.path, *site_dirs]:
-        real = _real(entry) if entry else ""
+        real = _resolved(entry) if entry else ""
         if not real or not os.path.isdir(real):
             continue
         if any(_inside(real, p) for p in prefixes) or "-packages" in real:
@@ -198,7 +213,7 @@ def _binds(hidden: tuple[str, ...]) -> list[str]:
             for line in fh:
                 parts = line.split(None, 5)
                 if len(parts) == 6 and parts[5].startswith("/") and ".so" in parts[5]:
-                    wanted.add(os.path.dirname(_real(parts[5].strip())))
+                    wanted.add(os.path.dirname(_resolved(parts[5].strip())))
     except OSError:
         pass
     hidden_real = [_real(h) for h in hidden]

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import gc
 import importlib
 import json
 import os
@@ -37,6 +38,7 @@ import select
 import signal
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -375,8 +377,38 @@ def _encode_job(job: Job, extra_hidden: list[str]) -> bytes:
             if f.name not in ("cases", "limits", "budget")}
     spec["limits"] = job_limits(job)
     spec["hidden"] = hidden_paths(job, extra_hidden)
-    return wire.dump_value({"spec": spec, "cases": [{"inputs": c.inputs, "options": c.options, "name": c.name}
-                                                    for c in job.cases]})
+    return wire.dump_value({"spec": spec, "cases": encoded_cases(job.cases)})
+
+
+_ENCODED: dict[tuple, tuple[list, bytes]] = {}  # the last few jobs' cases, encoded (oldest first)
+_ENCODED_LOCK = threading.Lock()
+
+
+def encoded_cases(cases: list[JobCase]) -> bytes:
+    """A job's cases as torch.save bytes (read back with `decoded_cases`), kept for the next
+    job with the same cases: every learner of a class is checked on the same input objects
+    (grader/verdict/class_work.py), so a class encodes them once per problem, not once per
+    file. Keyed by the objects themselves (held here, so no id is reused) and each tensor's
+    version counter, which an in-place edit moves on: an entry is never stale."""
+    key = tuple((c.name, repr(c.options), tuple((k, id(v), getattr(v, "_version", None)) for k, v in c.inputs.items()))
+                for c in cases)
+    with _ENCODED_LOCK:
+        hit = _ENCODED.pop(key, None)
+        if hit is not None:
+            _ENCODED[key] = hit  # the most recent last
+            return hit[1]
+    data = wire.dump_value([{"inputs": c.inputs, "options": c.options, "name": c.name} for c in cases])
+    with _ENCODED_LOCK:
+        _ENCODED[key] = ([c.inputs for c in cases], data)
+        while len(_ENCODED) > 8:
+            _ENCODED.pop(next(iter(_ENCODED)))
+    return data
+
+
+def decoded_cases(message: dict) -> list:
+    """The cases of a job message (`encoded_cases`), on the zygote's side."""
+    cases = message["cases"]
+    return wire.load_trusted(cases) if isinstance(cases, bytes) else cases
 
 
 def hidden_paths(job: Job, extra: list[str]) -> list[str]:
@@ -534,40 +566,64 @@ def _zygote_loop(job_r: int, res_w: int, requested: Isolation | None = None, pre
     except confine.ConfinementError as exc:
         wire.write_all(res_w, wire.encode({"error": str(exc)}))
         return
+    confine.warm_binds()  # the installation's paths resolved once, for every child to inherit
+    # Everything the zygote holds is made now: out of the collector's reach, so that no
+    # supervisor or child walks (and so copies, page by page) the zygote's objects.
+    gc.collect()
+    gc.freeze()
     wire.write_all(res_w, wire.encode({"isolation": level.value}))
     while True:
-        try:
-            ready, _, _ = select.select([job_r], [], [])
-        except InterruptedError:
-            continue
-        if not ready:
-            continue
+        # The next check's supervisor is forked as soon as the last one has replied (it then
+        # waits for its job): neither the fork nor the last one's exit is on a check's path.
         notes_r, notes_w = os.pipe()
+        done_r, done_w = os.pipe()
         supervisor = os.fork()
         if supervisor == 0:
             code = 0
             try:
                 os.close(notes_r)
-                code = _supervise_one(job_r, res_w, level, notes_w)
+                os.close(done_r)
+                code = _supervise_one(job_r, res_w, level, notes_w, done_w)
             except BaseException:
                 code = 1
             finally:
                 os._exit(code)
         os.close(notes_w)
-        status = _wait(supervisor)
-        if not os.WIFEXITED(status) or os.WEXITSTATUS(status) not in (0, SUPERVISOR_SAW_EOF):
+        os.close(done_w)
+        said = _until_closed(done_r)  # the supervisor replied, saw the grader go, or died
+        if said not in (REPLIED, GRADER_WENT):
             # The supervisor died before replying (killed, out of memory, a failure reading the
             # job): the grader waits for one reply per job, so the zygote gives it.
+            status = _wait(supervisor)
             how = f"signal {_signal_name(os.WTERMSIG(status))}" if os.WIFSIGNALED(status) else \
                 f"status {os.WEXITSTATUS(status)}"
             wire.write_all(res_w, wire.encode(_no_reply(f"the check's supervisor ended without a reply ({how})")))
         _warm_banned(notes_r)
         _reap()
-        if os.WIFEXITED(status) and os.WEXITSTATUS(status) == SUPERVISOR_SAW_EOF:
+        if said == GRADER_WENT:
+            _wait(supervisor)
             return
 
 
 SUPERVISOR_SAW_EOF = 3
+GRADER_WENT = b"eof"  # what a supervisor says on its done pipe when the job pipe closed
+REPLIED = b"ok"  # what it says once its reply is written (a supervisor that dies says nothing)
+
+
+def _until_closed(fd: int) -> bytes:
+    """Everything written to `fd` until its writers closed it (a supervisor closes its
+    done pipe once its reply is written; its exit closes it too)."""
+    said = b""
+    try:
+        while True:
+            chunk = os.read(fd, 64)
+            if not chunk:
+                return said
+            said = (said + chunk)[:64]
+    except OSError:
+        return said
+    finally:
+        os.close(fd)
 
 
 def _wait(pid: int) -> int:
@@ -594,17 +650,19 @@ def _warm_banned(notes_r: int) -> None:
         os.close(notes_r)
 
 
-def _supervise_one(job_r: int, res_w: int, level: Isolation, notes_w: int) -> int:
+def _supervise_one(job_r: int, res_w: int, level: Isolation, notes_w: int, done_w: int) -> int:
     """In a process of its own (gone after this check): read one job from the grader,
-    run it in a confined child, write the reply to the grader."""
+    run it in a confined child, write the reply to the grader, then tell the zygote
+    (closing `done_w`) that the next check may begin while this process ends."""
     confine.die_with_parent()
     try:
         _, raw = wire.read_frame(job_r, 1 << 40)
     except EOFError:
+        os.write(done_w, GRADER_WENT)
         return SUPERVISOR_SAW_EOF
     message = wire.load_trusted(raw)
     del raw
-    spec, cases = message["spec"], message["cases"]
+    spec, cases = message["spec"], decoded_cases(message)
     build_spec(spec["banned"], spec["banned_aten"])  # cached in the zygote after the first check, inherited
     try:
         note = json.dumps({"banned": list(spec["banned"]), "banned_aten": list(spec["banned_aten"])}).encode()
@@ -621,6 +679,8 @@ def _supervise_one(job_r: int, res_w: int, level: Isolation, notes_w: int) -> in
     except Exception as exc:  # whatever the child sent that the watch did not foresee: a verdict, not a hang
         header, payload = _no_reply(f"the sandbox failed while watching the child ({type(exc).__name__})"), b""
     wire.write_all(res_w, wire.encode(header, payload))
+    os.write(done_w, REPLIED)
+    os.close(done_w)
     return 0
 
 
@@ -792,6 +852,12 @@ def _watch(pid: int | None, out_r: int, res_r: int, watch: _Watch) -> int | None
                 watch.on_output(chunk)
             else:
                 watch.on_result_bytes(chunk)
+        if watch.problem is None and len(watch.results) == watch.n_cases:
+            # Every case came back: the check is over. What the child printed is all in the
+            # pipe already (it flushes before each result), and its exit is not waited for.
+            if out_r in open_fds:
+                _drain(out_r, watch)
+            break
     if pid is None:
         return None
     if not killed and watch.problem is None and len(watch.results) == watch.n_cases:
@@ -801,6 +867,21 @@ def _watch(pid: int | None, out_r: int, res_r: int, watch: _Watch) -> int | None
     except ChildProcessError:
         return None
     return status
+
+
+def _drain(fd: int, watch: _Watch, most: int = 4 * MiB) -> None:
+    """The output already waiting in `fd`, without waiting for more (and at most `most`
+    bytes: a child that keeps writing after its last result is not followed)."""
+    read = 0
+    while read < most:
+        ready, _, _ = select.select([fd], [], [], 0)
+        if not ready:
+            return
+        chunk = os.read(fd, 1 << 20)
+        if not chunk:
+            return
+        read += len(chunk)
+        watch.on_output(chunk)
 
 
 def _kill(pid: int | None) -> None:

@@ -49,7 +49,11 @@ def zygote_environment(level: Isolation | None) -> dict[str, str]:
     that runs learner code."""
     env = {k: os.environ[k] for k in confine.KEPT_ENVIRONMENT if k in os.environ}
     env.update(OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", PYTHONPATH=str(Path(GRADER_DIR).parent),
-               PATH=env.get("PATH", "/usr/bin:/bin"))
+               PATH=env.get("PATH", "/usr/bin:/bin"),
+               # malloc's heap in transparent huge pages where the kernel offers them (glibc >= 2.35; ignored
+               # elsewhere): forking a supervisor and a child for each check copies a page table entry per 2 MiB
+               # of the zygote's heap, not per 4 KiB (a fifth of a check's CPU, measured in benchmarks/class_scale.py).
+               GLIBC_TUNABLES="glibc.malloc.hugetlb=1")
     if level is not None:
         env["GRADER_ISOLATION"] = level.value
     elif os.environ.get("GRADER_ISOLATION"):
