@@ -659,22 +659,41 @@ class _Validator:
         p = self.problem
         seeds = tuple(s for s in self.seeds if s in self.cases_by_seed)
         result = adequacy(p, self.cases_by_seed, seeds, workers=self.workers)
-        self.v.variants = result.to_dict()
+        accept = p.spec.variants.accept
         survivors = result.survivors
-        lines = "".join(f"\n  - {r.description} ({r.where})" for r in survivors[:MAX_SURVIVORS_SHOWN])
-        more = f"\n  ... and {len(survivors) - MAX_SURVIVORS_SHOWN} more" if len(survivors) > MAX_SURVIVORS_SHOWN else ""
+        accepted = [r for r in survivors if r.id in accept]
+        unaccepted = [r for r in survivors if r.id not in accept]
+        counted = result.non_equivalent - len(accepted)  # accepted survivors are argued out of the score
+        score = result.count_rejected / counted if counted else 1.0
+        self.v.variants = result.to_dict()
+        for entry in self.v.variants["survivors"]:
+            entry["accepted"] = accept.get(entry["id"])
+        stale = [vid for vid in accept if vid not in {r.id for r in survivors}]
+        self.v.variants.update(accepted=len(accepted), score_after_accepted=round(score, 4), stale_accepted=stale)
+        toml = self.rel(p.dir / "problem.toml")
+
+        def listed(rows):
+            lines = "".join(f"\n  - {r.id}: {r.description} ({r.where})" for r in rows[:MAX_SURVIVORS_SHOWN])
+            more = f"\n  ... and {len(rows) - MAX_SURVIVORS_SHOWN} more" if len(rows) > MAX_SURVIVORS_SHOWN else ""
+            return lines + more
+
         minimum = p.spec.variants.min_score
         summary = (f"the cases reject {result.count_rejected} of {result.non_equivalent} non-equivalent single-edit "
-                   f"variants of the reference (score {result.score:.3f}; {result.count_equivalent} more compute "
-                   f"the same thing)")
-        if result.score < minimum:
-            self.error("variants", f"{summary}, below [variants] min_score = {minimum:g}; add cases that tell "
-                       f"these survivors from the reference, or argue them equivalent and lower min_score in "
-                       f"problem.toml:{lines}{more}")
-        elif survivors:
-            self.warn("variants", f"{summary}; survivors:{lines}{more}")
+                   f"variants of the reference ({len(accepted)} more survive, accepted in {toml}; score "
+                   f"{score:.3f}; {result.count_equivalent} more compute the same thing)")
+        if unaccepted and score < minimum:
+            self.error("variants", f"{summary}; these survivors are not accepted: add cases that tell them from the "
+                       f"reference, or, when one is right under the contract, accept it by its id in {toml}: "
+                       f"[variants.accept] \"<id>\" = \"legitimate: why\" (or \"equivalent: why\"):"
+                       f"{listed(unaccepted)}")
+        elif unaccepted:
+            self.warn("variants", f"{summary}, at or above [variants] min_score = {minimum:g}; survivors not "
+                      f"accepted:{listed(unaccepted)}")
+        for vid in stale:
+            self.warn("variants", f"{toml}: [variants.accept] `{vid}` names no surviving variant (the cases reject "
+                      "it now, or the reference changed where it was): remove the entry")
         if result.too_tight:
-            names = "".join(f"\n  - {r.description} ({r.where})" for r in result.too_tight[:MAX_SURVIVORS_SHOWN])
+            names = listed(result.too_tight)
             self.error("tolerance", f"{len(result.too_tight)} variant(s) compute what the reference computes "
                        f"(they agree with it in float64) yet the judge rejects them in float32: the tolerance is "
                        f"too tight for another association order:{names}")

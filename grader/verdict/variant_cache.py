@@ -64,6 +64,7 @@ class VariantResult:
     description: str
     where: str
     verdict: Verdict
+    id: str = ""  # stable across runs and edits elsewhere (grader/evidence/variant_ids.py); survivors only
 
 
 @dataclass
@@ -110,9 +111,10 @@ class Adequacy:
     def to_dict(self) -> dict:
         return {"generated": self.generated, "equivalent": self.count(Verdict.EQUIVALENT),
                 "rejected": self.count(Verdict.REJECTED), "survived": self.count(Verdict.SURVIVED),
-                "equivalent_but_rejected": [{"description": r.description, "where": r.where} for r in self.too_tight],
+                "equivalent_but_rejected": [{"id": r.id, "description": r.description, "where": r.where}
+                                            for r in self.too_tight],
                 "score": round(self.score, 4),
-                "survivors": [{"description": r.description, "where": r.where} for r in self.survivors]}
+                "survivors": [{"id": r.id, "description": r.description, "where": r.where} for r in self.survivors]}
 
 
 # --------------------------------------------------------------------------- the cache
@@ -334,8 +336,7 @@ def adequacy(problem: Problem, cases_by_seed: dict[int, list[Case]], seeds: tupl
     cached = load_cached(path) if use_cache else None
     if cached is not None and set(cached.get("verdicts", {})) >= {v.key for v in variants}:
         verdicts = cached["verdicts"]
-        return Adequacy(problem.slug, [VariantResult(v.key, v.description, v.where, Verdict(verdicts[v.key]))
-                                       for v in variants], cached=True)
+        return Adequacy(problem.slug, _named(units, variants, verdicts), cached=True)
     _JOB = _prepare(problem, seeds, cases_by_seed)
     try:
         indices = range(len(_JOB.variants))
@@ -350,5 +351,17 @@ def adequacy(problem: Problem, cases_by_seed: dict[int, list[Case]], seeds: tupl
         job, _JOB = _JOB, None
     by_key = {v.key: verdict for v, verdict in zip(job.variants, verdicts)}
     save_cached(path, {"verdicts": by_key, "digest": digest, "seeds": list(seeds)})
-    return Adequacy(problem.slug, [VariantResult(v.key, v.description, v.where, Verdict(by_key[v.key]))
-                                   for v in job.variants])
+    return Adequacy(problem.slug, _named(job.units, job.variants, by_key))
+
+
+def _named(units: list[Unit], variants: list[Variant], verdicts: dict[str, str]) -> list[VariantResult]:
+    """The results; survivors and the equivalent-but-rejected carry their stable ids (what an
+    author accepts them by in problem.toml)."""
+    from ..evidence.variant_ids import variant_id
+
+    out = []
+    for v in variants:
+        verdict = Verdict(verdicts[v.key])
+        named = verdict in (Verdict.SURVIVED, Verdict.TOO_TIGHT)
+        out.append(VariantResult(v.key, v.description, v.where, verdict, variant_id(units, v) if named else ""))
+    return out
