@@ -115,6 +115,7 @@ class _Validator:
         self.cases_by_seed: dict[int, list[Case]] = {}
         self.crashed = False  # a check raised: the validation is not stored in the cache
         self.untouched_cases: dict[int, list[Case]] = {}
+        self.pending_variants = None  # the variants' workers, started after the cases
 
     # -- recording ---------------------------------------------------------------
     def error(self, check: str, message: str) -> None:
@@ -136,9 +137,9 @@ class _Validator:
                  ("reference", self.check_reference), ("signature", self.check_signature),
                  ("cases", self.check_cases), ("examples", self.check_examples),
                  ("public judge", self.check_public_judge), ("own check", self.check_own), ("stub fails", self.check_stub_fails),
-                 ("mistakes", self.check_mistakes), ("variants", self.check_variants),
-                 ("tolerance", self.check_tolerance), ("trivial answers", self.check_trivial),
-                 ("reference bans", self.check_reference_bans), ("evidence", self.check_evidence)]
+                 ("mistakes", self.check_mistakes), ("tolerance", self.check_tolerance),
+                 ("trivial answers", self.check_trivial), ("reference bans", self.check_reference_bans),
+                 ("evidence", self.check_evidence), ("variants", self.check_variants)]
         after_own = ("mistakes", "variants", "tolerance", "trivial answers", "evidence")
         for name, step in steps:
             if name in ("cases", "examples", "own check", "stub fails", "reference bans", "evidence") + after_own \
@@ -161,6 +162,10 @@ class _Validator:
                 self.error(name, f"the check itself failed: {_exc(exc)}")
                 self.crashed = True
             self.v.step_seconds[name] = round(time.monotonic() - step_started, 3)
+            if name == "cases":
+                self._start_variants()
+        if self.pending_variants is not None:
+            self.pending_variants.cancel()  # not collected: an earlier check failed
         self.v.elapsed = time.monotonic() - started
         return self.v
 
@@ -653,12 +658,27 @@ class _Validator:
                        f"{f.expected!r} but the reference gives {f.got!r}: fix the statement (or the reference)")
 
     # -- the cases reject the reference's automatic variants ---------------------------------
+    def _start_variants(self) -> None:
+        """The variants are the longest check: their workers start as soon as the cases are
+        known, and the other checks run meanwhile (check_variants collects them, last)."""
+        from ..verdict.variant_cache import start_adequacy
+
+        if self.reference is None or not self.cases_by_seed or not self.problem.spec.variants.enabled:
+            return
+        seeds = tuple(s for s in self.seeds if s in self.cases_by_seed)
+        try:
+            self.pending_variants = start_adequacy(self.problem, self.cases_by_seed, seeds, workers=self.workers)
+        except Exception:
+            self.pending_variants = None  # check_variants runs them itself, and reports what fails
+
     def check_variants(self) -> None:
         from ..verdict.variant_cache import adequacy
 
         p = self.problem
         seeds = tuple(s for s in self.seeds if s in self.cases_by_seed)
-        result = adequacy(p, self.cases_by_seed, seeds, workers=self.workers)
+        pending, self.pending_variants = self.pending_variants, None
+        result = pending.result() if pending is not None else adequacy(p, self.cases_by_seed, seeds,
+                                                                       workers=self.workers)
         accept = p.spec.variants.accept
         survivors = result.survivors
         accepted = [r for r in survivors if r.id in accept]
