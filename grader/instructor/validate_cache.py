@@ -5,7 +5,8 @@ The key hashes: every file of the problem's folder; every Python file of its ref
 folder (references load their siblings from there); the problem.toml of every problem it
 inherits banned names from; the course roots and reference folders (the sandbox blocks
 them); every Python file of the grader package (the checks themselves); the torch and
-Python versions; and the seeds. Change any of them and the problem is validated afresh.
+Python versions; the GRADER_* environment (but where caches live); and the seeds. Change
+any of them and the problem is validated afresh.
 Nothing is read from a cache entry but plain JSON: findings, the variants' figures, the
 trivial answers' scores.
 
@@ -27,6 +28,9 @@ from ..course.loader import PACKAGE_DIR, Course, Problem
 from .validation import Validation
 
 FORMAT = 1  # bump when the stored form changes
+# GRADER_* variables that change where things are kept or how the CLI starts, not what a check finds
+# (every other GRADER_* variable, e.g. one choosing the sandbox's isolation, is part of the key).
+UNKEYED_ENVIRONMENT = {"GRADER_CACHE_DIR", "GRADER_NO_DAEMON", "GRADER_TEST_CANARY"}
 
 
 def cache_dir() -> Path:
@@ -77,6 +81,8 @@ def validation_key(course: Course, problem: Problem, seeds: tuple[int, ...]) -> 
     add("torch", _torch_version().encode())
     add("python", sys.version.encode())
     add("seeds", repr(tuple(seeds)).encode())
+    add("environment", repr(sorted((k, v) for k, v in os.environ.items()
+                                   if k.startswith("GRADER_") and k not in UNKEYED_ENVIRONMENT)).encode())
     add("slug", f"{problem.slug}@{problem.root}".encode())
     add("roots", repr([str(d) for d in course.reference_dirs]).encode())
     for path in _files(problem.dir, "*"):
