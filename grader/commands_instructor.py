@@ -60,20 +60,52 @@ NO_REFERENCES = ("nothing to validate: this course has no references. `grader va
                  "--course DIR); a learner's bundle ships public fixtures instead, and `grader check` uses them.")
 
 
+def _validations(course, slugs: list[str], sandbox, seeds: tuple[int, ...], on_start, use_cache: bool) -> list:
+    """Every problem kept unchanged in the validation cache is read without importing the checks
+    (nor torch); any other sends the whole list through validate_course."""
+    from .instructor.validate_cache import cached_validation
+    from .instructor.validation import order_warnings
+
+    if use_cache:
+        seeds = tuple(dict.fromkeys(seeds))
+        kept = [cached_validation(course, p, seeds) for p in ([course.get(s) for s in slugs] if slugs else course)]
+        if all(v is not None for v in kept):
+            order_warnings(course, kept)
+            return kept
+    from .instructor.validate import validate_course
+
+    return validate_course(course, slugs, sandbox, seeds, on_start, use_cache=use_cache)
+
+
 @click.command(cls=JsonAwareCommand)
 @click.argument("slugs", nargs=-1)
 @click.option("--seed", "seeds", type=int, multiple=True,
               help="Seeds to try (repeatable; default 0 and 1). The reference runs in the sandbox at the "
                    "first and in-process at the others.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
+@click.option("--no-cache", "no_cache", is_flag=True,
+              help="Validate afresh, ignoring the results kept for unchanged problems (in $GRADER_CACHE_DIR, "
+                   "else $XDG_CACHE_HOME/grader, default ~/.cache/grader).")
 @click.pass_context
-def validate(ctx: click.Context, slugs: tuple[str, ...], seeds: tuple[int, ...], as_json: bool) -> None:
+def validate(ctx: click.Context, slugs: tuple[str, ...], seeds: tuple[int, ...], as_json: bool,
+             no_cache: bool) -> None:
     """Check that problems are complete and consistent (all by default). Exit 1 on any error."""
-    from .sandbox.parent import Sandbox
-    from .instructor.validate import AUTHOR_API, CHECKS, DEFAULT_SEEDS, validate_course
+    from .instructor.validation import CHECKS, DEFAULT_SEEDS
 
-    sandbox = Sandbox(preload=AUTHOR_API)
-    sandbox.start()  # before any reference is loaded
+    started_sandbox: list = []
+
+    def sandbox():
+        """Started on first need: a problem found unchanged in the cache needs none (and loads no
+        reference, so the sandbox still starts before any reference is loaded)."""
+        if not started_sandbox:
+            from .instructor.validate import AUTHOR_API
+            from .sandbox.parent import Sandbox
+
+            box = Sandbox(preload=AUTHOR_API)
+            box.start()
+            started_sandbox.append(box)
+        return started_sandbox[0]
+
     started = time.monotonic()
     try:
         try:
@@ -104,12 +136,14 @@ def validate(ctx: click.Context, slugs: tuple[str, ...], seeds: tuple[int, ...],
         if status is not None:
             status.start()
         try:
-            results = validate_course(course, list(slugs), sandbox, tuple(seeds) or DEFAULT_SEEDS, on_start)
+            results = _validations(course, list(slugs), sandbox, tuple(seeds) or DEFAULT_SEEDS, on_start,
+                                   use_cache=not no_cache)
         finally:
             if status is not None:
                 status.stop()
     finally:
-        sandbox.close()
+        for box in started_sandbox:
+            box.close()
     elapsed = time.monotonic() - started
     bad = [v for v in results if not v.ok]
     if as_json:
@@ -122,7 +156,8 @@ def validate(ctx: click.Context, slugs: tuple[str, ...], seeds: tuple[int, ...],
         flagged = [c for c in CHECKS if v.status(c) != "ok"]
         checks = " ".join(f"{marks[v.status(c)]}{c.replace(' ', '-')}" for c in flagged) or \
             f"[green]all {len(CHECKS)} checks passed[/]"
-        console.print(f"{head} [bold cyan]{v.slug:<18}[/] [dim]{v.elapsed:5.1f} s[/]  {checks}")
+        when = "[dim]unchanged: kept result[/] " if v.cached else ""
+        console.print(f"{head} [bold cyan]{v.slug:<18}[/] [dim]{v.elapsed:5.1f} s[/]  {when}{checks}")
         for f in v.findings:
             style = "red" if f.level == "error" else "yellow"
             text = escape(f.message).replace("\n", "\n        ")

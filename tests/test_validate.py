@@ -190,17 +190,72 @@ def test_a_worked_example_that_contradicts_the_reference_fails(tmp_path, sandbox
                for m in found), found
 
 
-def test_cases_too_weak_for_a_slip_nobody_listed_fail_with_the_survivor_named(tmp_path, sandbox, monkeypatch):
-    monkeypatch.setenv("GRADER_CACHE_DIR", str(tmp_path / "cache"))
-    # without tiny values and float64, doubling the default eps moves no output beyond the tolerance
+def _weak_cases(tmp_path):
+    """The walkthrough with cases too weak for one slip nobody listed: without tiny values and
+    float64, doubling the default eps moves no output beyond the tolerance."""
     course = course_with(tmp_path, {REF: ('randn(g("tiny"), 4, 64, scale=1e-3)', 'randn(g("tiny"), 4, 64)')})
     ref = tmp_path / REF
     ref.write_text(ref.read_text().replace("dtype=torch.float64, scale=2.0", "scale=2.0"))
-    found = errors(course, sandbox, "variants")
-    assert any("below [variants] min_score = 1" in m and "a numeric constant doubled in the solution" in m
-               for m in found), found
+    return course
+
+
+def test_cases_too_weak_for_a_slip_nobody_listed_fail_with_the_survivor_named(tmp_path, sandbox, monkeypatch):
+    monkeypatch.setenv("GRADER_CACHE_DIR", str(tmp_path / "cache"))
+    course = _weak_cases(tmp_path)
     [v] = validate_course(course, ["rms-norm"], sandbox)
+    found = [f.message for f in v.errors if f.check == "variants"]
+    doubled = [s for s in v.variants["survivors"] if s["description"] == "a numeric constant doubled in the solution"]
+    assert doubled and doubled[0]["id"].startswith("constant-") and doubled[0]["accepted"] is None
+    assert any("these survivors are not accepted" in m and f"{doubled[0]['id']}: a numeric constant doubled in the "
+               "solution" in m for m in found), found
     assert v.variants["survived"] >= 1 and v.variants["score"] < 1.0
+
+    # Accepting every survivor by its id (with an argument) passes the check; an id that names
+    # no survivor is a warning to remove it.
+    lines = "".join(f'"{s["id"]}" = "legitimate: argued in the test"\n' for s in v.variants["survivors"])
+    toml = tmp_path / CONFIG
+    toml.write_text(toml.read_text() + '\n[variants.accept]\n' + lines + '"constant-00000000" = "equivalent: stale"\n')
+    [v] = validate_course(Course(tmp_path), ["rms-norm"], sandbox)
+    assert not [f for f in v.errors if f.check == "variants"], v.errors
+    assert any(f.level == "warning" and "`constant-00000000` names no surviving variant" in f.message
+               for f in v.findings), v.findings
+    assert v.variants["accepted"] == v.variants["survived"] and v.variants["score_after_accepted"] == 1.0
+    assert v.variants["stale_accepted"] == ["constant-00000000"]
+    assert all(s["accepted"] == "legitimate: argued in the test" for s in v.variants["survivors"])
+
+
+def test_an_accepted_survivor_needs_a_one_line_argument(tmp_path):
+    import pytest
+
+    from grader.course.errors import CourseError
+
+    write_course(tmp_path)
+    toml = tmp_path / CONFIG
+    toml.write_text(toml.read_text() + '\n[variants.accept]\n"constant-12345678" = "fine"\n')
+    with pytest.raises(CourseError, match="starting with \"legitimate:\" or \"equivalent:\""):
+        Course(tmp_path)
+
+
+def test_an_unchanged_problem_is_read_back_and_a_changed_one_validated_again(tmp_path, sandbox, monkeypatch):
+    from grader.instructor import validate as validate_module
+
+    monkeypatch.setenv("GRADER_CACHE_DIR", str(tmp_path / "cache"))
+    course = course_with(tmp_path)
+    first = validate_problem(course, course.get("rms-norm"), sandbox, use_cache=True)
+    assert not first.cached and first.ok
+
+    def no_run(*args, **kwargs):
+        raise AssertionError("an unchanged problem was validated again")
+
+    monkeypatch.setattr(validate_module._Validator, "run", no_run)
+    again = validate_problem(course, course.get("rms-norm"), lambda: no_run(), use_cache=True)
+    assert again.cached and again.ok and again.findings == first.findings and again.variants == first.variants
+    monkeypatch.undo()
+    monkeypatch.setenv("GRADER_CACHE_DIR", str(tmp_path / "cache"))
+    statement = tmp_path / STATEMENT
+    statement.write_text(statement.read_text().replace("tensor([0.8485, 1.1314])", "tensor([0.6000, 0.8000])"))
+    changed = validate_problem(Course(tmp_path), Course(tmp_path).get("rms-norm"), sandbox, use_cache=True)
+    assert not changed.cached and changed.status("examples") == "error"
 
 
 def test_a_tolerance_too_tight_for_a_correct_float64_computation_fails(tmp_path, sandbox):

@@ -165,3 +165,34 @@ def test_equivalent_rewrites_are_dropped_and_real_edits_are_not(tmp_path):
     assert "the first term of a sum dropped in the solution" not in same
     assert "a numeric constant halved in the solution" not in same  # 2 halved is 1
 
+
+
+def _ids(tmp_path, source: str, name: str) -> dict[str, str]:
+    """{variant id: description} of `source`'s solution, written as reference.py in its own
+    folder and loaded under a fresh module name."""
+    from grader.evidence.variant_ids import variant_id
+
+    folder = tmp_path / name
+    folder.mkdir()
+    path = folder / "reference.py"
+    path.write_text(textwrap.dedent(source))
+    units = solution_units(load_module_from_path(f"_toy_{name}", path), "solution")
+    variants = single_variants(units)
+    ids = {variant_id(units, v): v.description for v in variants}
+    assert len(ids) == len(variants)  # one id per variant
+    return ids
+
+
+def test_variant_ids_survive_edits_elsewhere_and_change_with_the_edited_statement(tmp_path):
+    base = _ids(tmp_path, SOURCE, "ids_base")
+    assert base == _ids(tmp_path, SOURCE, "ids_again")  # stable across loads
+    # a function added above the solution and a line inside it, before the edited statements
+    moved = SOURCE.replace("def solution(x, w, eps=1e-5):\n",
+                           "def unrelated():\n    return 1\n\n\ndef solution(x, w, eps=1e-5):\n    x = x + 0\n")
+    again = _ids(tmp_path, moved, "ids_moved")
+    assert set(base) <= set(again), sorted(set(base) - set(again))
+    # the clamp's bounds changed: its edits are new variants, with new ids; the others keep theirs
+    clamp_ids = {i for i, d in base.items() if "clamp" in d}
+    changed = _ids(tmp_path, SOURCE.replace("-1000.0, 1000.0", "-999.0, 999.0"), "ids_changed")
+    assert clamp_ids and not clamp_ids & set(changed)
+    assert {i for i, d in base.items() if "range" in d} <= set(changed)

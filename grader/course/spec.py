@@ -57,12 +57,18 @@ class Localisation:
 DEFAULT_MIN_VARIANT_SCORE = 1.0
 
 
+ACCEPT_PREFIXES = ("legitimate:", "equivalent:")
+
+
 @dataclass(frozen=True)
 class VariantSettings:
     """`[variants]`: how `grader validate` holds the cases to the reference's automatic variants."""
 
     enabled: bool = True
     min_score: float = DEFAULT_MIN_VARIANT_SCORE  # rejected / non-equivalent variants, below it: an error
+    # Surviving variants the author argues for, by id (shown by `grader validate`): id -> "legitimate: why"
+    # or "equivalent: why". They leave the score; a survivor not listed fails validation.
+    accept: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
 
 @dataclass(frozen=True)
@@ -121,14 +127,22 @@ def _variant_settings(table, where: Path) -> VariantSettings:
     if not isinstance(table, dict):
         raise SpecError(f"{where}: [variants] must be a table like [variants] min_score = 0.95")
     for key in table:
-        if key not in ("enabled", "min_score"):
-            raise SpecError(f"{where}: [variants] unknown key `{key}` (known: enabled, min_score)")
+        if key not in ("enabled", "min_score", "accept"):
+            raise SpecError(f"{where}: [variants] unknown key `{key}` (known: enabled, min_score, accept)")
     enabled, score = table.get("enabled", True), table.get("min_score", DEFAULT_MIN_VARIANT_SCORE)
     if not isinstance(enabled, bool):
         raise SpecError(f"{where}: [variants] `enabled` must be true or false, got {enabled!r}")
     if not _number(score) or not 0 <= score <= 1:
         raise SpecError(f"{where}: [variants] `min_score` must be a number from 0 to 1, got {score!r}")
-    return VariantSettings(enabled, float(score))
+    accept = table.get("accept", {})
+    if not isinstance(accept, dict):
+        raise SpecError(f"{where}: [variants.accept] must be a table of variant id = \"legitimate: why\" "
+                        "(or \"equivalent: why\")")
+    for vid, why in accept.items():
+        if not isinstance(why, str) or not why.startswith(ACCEPT_PREFIXES) or not why.split(":", 1)[1].strip():
+            raise SpecError(f"{where}: [variants.accept] `{vid}`: say why in one line starting with "
+                            f"\"legitimate:\" or \"equivalent:\", got {why!r}")
+    return VariantSettings(enabled, float(score), MappingProxyType(dict(accept)))
 
 
 def _strings(raw: dict, key: str, where: Path) -> tuple[str, ...]:

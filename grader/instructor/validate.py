@@ -20,14 +20,16 @@ Run with a sandbox started before any reference is loaded (the CLI does).
 from __future__ import annotations
 
 import ast
+import contextlib
 import inspect
 import shutil
 import tempfile
 import time
 import traceback
 import warnings
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 import torch
 
@@ -48,61 +50,16 @@ from ..sandbox.parent import Job, Limits, Outcome, Sandbox
 AUTHOR_API = ("grader.cases", "grader.mistakes", "grader.compare", "grader.judge", "grader.properties",
               "grader.propkit", "grader.common_props", "grader.sampling_props", "grader.ablation", "grader.course")
 from ..policy.static import is_real_module, scan_file, scan_source
+from .validation import CHECKS, DEFAULT_SEEDS, Finding, Validation, order_warnings  # noqa: F401 (for callers)
 
 SCAFFOLD_MARK = "TODO(grader new)"
-DEFAULT_SEEDS = (0, 1)
 
-CHECKS = ["scaffold", "config", "statement", "stub", "reference", "signature", "cases", "examples", "public judge",
-          "own check", "stub fails", "mistakes", "variants", "tolerance", "trivial answers", "reference bans", "evidence"]
 MAX_SURVIVORS_SHOWN = 12
 # What a public judge (shipped to learners, run in the grader's process) may import: never the reference.
 PUBLIC_JUDGE_IMPORTS = {"__future__", "math", "torch", "grader.compare", "grader.cases", "grader.mistakes"}
 PUBLIC_JUDGE_FROM_GRADER_JUDGE = {"check_inputs_unchanged", "case_tolerance"}
 PUBLIC_JUDGE_FORBIDDEN_NAMES = {"sibling", "public_module", "load_module_from_path", "__import__", "importlib",
                                 "exec", "eval", "open", "reference"}
-
-
-@dataclass
-class Finding:
-    level: str  # "error" or "warning"
-    check: str  # one of CHECKS
-    message: str
-
-
-@dataclass
-class Validation:
-    slug: str
-    title: str
-    source: str  # the course root the problem came from
-    findings: list[Finding] = field(default_factory=list)
-    ran: list[str] = field(default_factory=list)  # checks that ran
-    elapsed: float = 0.0
-    variants: dict = field(default_factory=dict)  # the mutation score and survivors (grader/verdict/variant_cache.py)
-    trivial: dict = field(default_factory=dict)  # what each trivial answer scores
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-    @property
-    def errors(self) -> list[Finding]:
-        return [f for f in self.findings if f.level == "error"]
-
-    @property
-    def warnings(self) -> list[Finding]:
-        return [f for f in self.findings if f.level == "warning"]
-
-    def status(self, check: str) -> str:
-        """"ok", "error", "warning" or "skipped"."""
-        if check not in self.ran:
-            return "skipped"
-        levels = {f.level for f in self.findings if f.check == check}
-        return "error" if "error" in levels else "warning" if "warning" in levels else "ok"
-
-    def to_dict(self) -> dict:
-        data = asdict(self)
-        data["ok"] = self.ok
-        return data
 
 
 # --------------------------------------------------------------------------- helpers
@@ -156,6 +113,9 @@ class _Validator:
         self.spec = None
         self.reference = None
         self.cases_by_seed: dict[int, list[Case]] = {}
+        self.crashed = False  # a check raised: the validation is not stored in the cache
+        self.untouched_cases: dict[int, list[Case]] = {}
+        self.pending_variants = None  # the variants' workers, started after the cases
 
     # -- recording ---------------------------------------------------------------
     def error(self, check: str, message: str) -> None:
@@ -177,9 +137,9 @@ class _Validator:
                  ("reference", self.check_reference), ("signature", self.check_signature),
                  ("cases", self.check_cases), ("examples", self.check_examples),
                  ("public judge", self.check_public_judge), ("own check", self.check_own), ("stub fails", self.check_stub_fails),
-                 ("mistakes", self.check_mistakes), ("variants", self.check_variants),
-                 ("tolerance", self.check_tolerance), ("trivial answers", self.check_trivial),
-                 ("reference bans", self.check_reference_bans), ("evidence", self.check_evidence)]
+                 ("mistakes", self.check_mistakes), ("tolerance", self.check_tolerance),
+                 ("trivial answers", self.check_trivial), ("reference bans", self.check_reference_bans),
+                 ("evidence", self.check_evidence), ("variants", self.check_variants)]
         after_own = ("mistakes", "variants", "tolerance", "trivial answers", "evidence")
         for name, step in steps:
             if name in ("cases", "examples", "own check", "stub fails", "reference bans", "evidence") + after_own \
@@ -195,10 +155,17 @@ class _Validator:
                                          for f in self.v.findings):
                 continue  # mistakes and experiments are measured against a reference that passes
             self.v.ran.append(name)
+            step_started = time.monotonic()
             try:
                 step()
             except Exception as exc:  # a check that crashes is a finding, not a crash of validate
                 self.error(name, f"the check itself failed: {_exc(exc)}")
+                self.crashed = True
+            self.v.step_seconds[name] = round(time.monotonic() - step_started, 3)
+            if name == "cases":
+                self._start_variants()
+        if self.pending_variants is not None:
+            self.pending_variants.cancel()  # not collected: an earlier check failed
         self.v.elapsed = time.monotonic() - started
         return self.v
 
@@ -442,6 +409,9 @@ class _Validator:
             self.warn("cases", f"{self.rel(path)}: no float64 case: a solution that silently casts to float32 "
                       "would pass")
         self.cases_by_seed = {first: a, other: b}
+        # The second call's cases, equal to the first's (checked above) and used by nothing else: the
+        # sandboxed checks take them instead of drawing the cases a third and fourth time.
+        self.untouched_cases = {first: again} if not unstable else {}
         for seed in self.seeds:
             if seed not in self.cases_by_seed:
                 got = self._cases(seed)
@@ -537,7 +507,8 @@ class _Validator:
         with tempfile.TemporaryDirectory(prefix="grader-validate-") as tmp:
             file = self._workspace(Path(tmp), p.reference_path, with_siblings=True)
             report = check_problem(self.course, p, file=file, workspace=file.parent, seed=seed,
-                                   sandbox=self.sandbox, diagnose=False, localise=False)
+                                   sandbox=self.sandbox, diagnose=False, localise=False,
+                                   cases=self.untouched_cases.get(seed))
         where = f"(seed {seed}, the reference run as a learner's file in the sandbox)"
         for v in report.violations:
             if v.kind == "banned":
@@ -604,7 +575,8 @@ class _Validator:
         with tempfile.TemporaryDirectory(prefix="grader-validate-") as tmp:
             file = self._workspace(Path(tmp), p.stub_path, with_siblings=False)
             report = check_problem(self.course, p, file=file, workspace=file.parent, seed=self.seeds[0],
-                                   sandbox=self.sandbox, diagnose=False, localise=False)
+                                   sandbox=self.sandbox, diagnose=False, localise=False,
+                                   cases=self.untouched_cases.get(self.seeds[0]))
         stub = self.rel(p.stub_path)
         if report.passed:
             self.error("stub fails", f"{stub} passes the checks as shipped: it must raise "
@@ -686,28 +658,62 @@ class _Validator:
                        f"{f.expected!r} but the reference gives {f.got!r}: fix the statement (or the reference)")
 
     # -- the cases reject the reference's automatic variants ---------------------------------
+    def _start_variants(self) -> None:
+        """The variants are the longest check: their workers start as soon as the cases are
+        known, and the other checks run meanwhile (check_variants collects them, last)."""
+        from ..verdict.variant_cache import start_adequacy
+
+        if self.reference is None or not self.cases_by_seed or not self.problem.spec.variants.enabled:
+            return
+        seeds = tuple(s for s in self.seeds if s in self.cases_by_seed)
+        try:
+            self.pending_variants = start_adequacy(self.problem, self.cases_by_seed, seeds, workers=self.workers)
+        except Exception:
+            self.pending_variants = None  # check_variants runs them itself, and reports what fails
+
     def check_variants(self) -> None:
         from ..verdict.variant_cache import adequacy
 
         p = self.problem
         seeds = tuple(s for s in self.seeds if s in self.cases_by_seed)
-        result = adequacy(p, self.cases_by_seed, seeds, workers=self.workers)
-        self.v.variants = result.to_dict()
+        pending, self.pending_variants = self.pending_variants, None
+        result = pending.result() if pending is not None else adequacy(p, self.cases_by_seed, seeds,
+                                                                       workers=self.workers)
+        accept = p.spec.variants.accept
         survivors = result.survivors
-        lines = "".join(f"\n  - {r.description} ({r.where})" for r in survivors[:MAX_SURVIVORS_SHOWN])
-        more = f"\n  ... and {len(survivors) - MAX_SURVIVORS_SHOWN} more" if len(survivors) > MAX_SURVIVORS_SHOWN else ""
+        accepted = [r for r in survivors if r.id in accept]
+        unaccepted = [r for r in survivors if r.id not in accept]
+        counted = result.non_equivalent - len(accepted)  # accepted survivors are argued out of the score
+        score = result.count_rejected / counted if counted else 1.0
+        self.v.variants = result.to_dict()
+        for entry in self.v.variants["survivors"]:
+            entry["accepted"] = accept.get(entry["id"])
+        stale = [vid for vid in accept if vid not in {r.id for r in survivors}]
+        self.v.variants.update(accepted=len(accepted), score_after_accepted=round(score, 4), stale_accepted=stale)
+        toml = self.rel(p.dir / "problem.toml")
+
+        def listed(rows):
+            lines = "".join(f"\n  - {r.id}: {r.description} ({r.where})" for r in rows[:MAX_SURVIVORS_SHOWN])
+            more = f"\n  ... and {len(rows) - MAX_SURVIVORS_SHOWN} more" if len(rows) > MAX_SURVIVORS_SHOWN else ""
+            return lines + more
+
         minimum = p.spec.variants.min_score
         summary = (f"the cases reject {result.count_rejected} of {result.non_equivalent} non-equivalent single-edit "
-                   f"variants of the reference (score {result.score:.3f}; {result.count_equivalent} more compute "
-                   f"the same thing)")
-        if result.score < minimum:
-            self.error("variants", f"{summary}, below [variants] min_score = {minimum:g}; add cases that tell "
-                       f"these survivors from the reference, or argue them equivalent and lower min_score in "
-                       f"problem.toml:{lines}{more}")
-        elif survivors:
-            self.warn("variants", f"{summary}; survivors:{lines}{more}")
+                   f"variants of the reference ({len(accepted)} more survive, accepted in {toml}; score "
+                   f"{score:.3f}; {result.count_equivalent} more compute the same thing)")
+        if unaccepted and score < minimum:
+            self.error("variants", f"{summary}; these survivors are not accepted: add cases that tell them from the "
+                       f"reference, or, when one is right under the contract, accept it by its id in {toml}: "
+                       f"[variants.accept] \"<id>\" = \"legitimate: why\" (or \"equivalent: why\"):"
+                       f"{listed(unaccepted)}")
+        elif unaccepted:
+            self.warn("variants", f"{summary}, at or above [variants] min_score = {minimum:g}; survivors not "
+                      f"accepted:{listed(unaccepted)}")
+        for vid in stale:
+            self.warn("variants", f"{toml}: [variants.accept] `{vid}` names no surviving variant (the cases reject "
+                      "it now, or the reference changed where it was): remove the entry")
         if result.too_tight:
-            names = "".join(f"\n  - {r.description} ({r.where})" for r in result.too_tight[:MAX_SURVIVORS_SHOWN])
+            names = listed(result.too_tight)
             self.error("tolerance", f"{len(result.too_tight)} variant(s) compute what the reference computes "
                        f"(they agree with it in float64) yet the judge rejects them in float32: the tolerance is "
                        f"too tight for another association order:{names}")
@@ -750,28 +756,50 @@ class _Validator:
                            f"`{v.api}` ({v.how}); learners may not, so neither may the reference")
 
 
-def validate_problem(course: Course, problem: Problem, sandbox: Sandbox,
-                     seeds: tuple[int, ...] = DEFAULT_SEEDS, workers: int | None = None) -> Validation:
-    return _Validator(course, problem, sandbox, seeds, workers).run()
+@contextlib.contextmanager
+def _single_threaded():
+    """The references' tensors are small: one torch thread is many times faster than two
+    fighting for the cores (measured: generate's cases(0) took 1.5 s on one thread, 36 s on
+    two on a loaded machine). The caller's setting comes back."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
-def validate_course(course: Course, slugs: list[str] | None, sandbox: Sandbox,
-                    seeds: tuple[int, ...] = DEFAULT_SEEDS, on_start=None) -> list[Validation]:
+def validate_problem(course: Course, problem: Problem, sandbox: Sandbox | Callable[[], Sandbox],
+                     seeds: tuple[int, ...] = DEFAULT_SEEDS, workers: int | None = None,
+                     use_cache: bool = False) -> Validation:
+    """`sandbox`: started, or a function that starts one (called only when the problem is not
+    in the validation cache, grader/instructor/validate_cache.py, and before its reference loads)."""
+    from . import validate_cache
+
+    seeds = tuple(dict.fromkeys(seeds)) or DEFAULT_SEEDS
+    key = validate_cache.validation_key(course, problem, seeds) if use_cache else None
+    if key is not None:
+        kept = validate_cache.cached_validation(course, problem, seeds, key)
+        if kept is not None:
+            return kept
+    if not isinstance(sandbox, Sandbox):
+        sandbox = sandbox()
+    with _single_threaded():
+        validator = _Validator(course, problem, sandbox, seeds, workers)
+        v = validator.run()
+    if key is not None and not validator.crashed and validate_cache.validation_key(course, problem, seeds) == key:
+        validate_cache.store(key, problem, v.to_dict())  # not when a file changed during the run
+    return v
+
+
+def validate_course(course: Course, slugs: list[str] | None, sandbox: Sandbox | Callable[[], Sandbox],
+                    seeds: tuple[int, ...] = DEFAULT_SEEDS, on_start=None, use_cache: bool = False) -> list[Validation]:
     """Validate the named problems (default: all), in learning order."""
     problems = [course.get(s) for s in slugs] if slugs else list(course)
     results = []
     for problem in problems:
         if on_start is not None:
             on_start(problem)
-        results.append(validate_problem(course, problem, sandbox, seeds))
-    by_order: dict[float, list[str]] = {}
-    for problem in course:
-        if problem.spec.order is not None:
-            by_order.setdefault(problem.order, []).append(problem.slug)
-    for v in results:
-        problem = course.get(v.slug)
-        twins = [s for s in by_order.get(problem.order, []) if s != v.slug] if problem.spec.order is not None else []
-        if twins:
-            v.findings.append(Finding("warning", "config", f"order {problem.order:g} is shared with "
-                                      f"{', '.join(twins)}: the listing order between them is by slug"))
+        results.append(validate_problem(course, problem, sandbox, seeds, use_cache=use_cache))
+    order_warnings(course, results)
     return results

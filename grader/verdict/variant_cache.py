@@ -64,6 +64,7 @@ class VariantResult:
     description: str
     where: str
     verdict: Verdict
+    id: str = ""  # stable across runs and edits elsewhere (grader/evidence/variant_ids.py); survivors only
 
 
 @dataclass
@@ -110,9 +111,10 @@ class Adequacy:
     def to_dict(self) -> dict:
         return {"generated": self.generated, "equivalent": self.count(Verdict.EQUIVALENT),
                 "rejected": self.count(Verdict.REJECTED), "survived": self.count(Verdict.SURVIVED),
-                "equivalent_but_rejected": [{"description": r.description, "where": r.where} for r in self.too_tight],
+                "equivalent_but_rejected": [{"id": r.id, "description": r.description, "where": r.where}
+                                            for r in self.too_tight],
                 "score": round(self.score, 4),
-                "survivors": [{"description": r.description, "where": r.where} for r in self.survivors]}
+                "survivors": [{"id": r.id, "description": r.description, "where": r.where} for r in self.survivors]}
 
 
 # --------------------------------------------------------------------------- the cache
@@ -325,6 +327,58 @@ def _with_expected(problem: Problem, case: Case) -> Case:
 def adequacy(problem: Problem, cases_by_seed: dict[int, list[Case]], seeds: tuple[int, ...],
              workers: int | None = None, use_cache: bool = True) -> Adequacy:
     """Every variant's verdict; from the cache when this reference was measured at these seeds."""
+    return start_adequacy(problem, cases_by_seed, seeds, workers, use_cache).result()
+
+
+class PendingAdequacy:
+    """Variants being judged by a pool of forked workers while the caller does other work
+    (`grader validate` runs its other checks meanwhile): `result()` waits for them."""
+
+    def __init__(self, problem: Problem, digest: str, path: Path, seeds: tuple[int, ...], job: _Job | None = None,
+                 pool=None, pending=None, done: Adequacy | None = None):
+        self.problem, self.digest, self.path, self.seeds = problem, digest, path, seeds
+        self.job, self.pool, self.pending, self.done = job, pool, pending, done
+
+    def result(self) -> Adequacy:
+        global _JOB
+        if self.done is not None:
+            return self.done
+        job = self.job
+        try:
+            if self.pool is not None:
+                verdicts = [None] * len(job.variants)
+                for index, verdict in self.pending:
+                    verdicts[index] = verdict
+                self.pool.close()
+                self.pool.join()
+            else:
+                verdicts = [_verdict(i) for i in range(len(job.variants))]
+        finally:
+            self.cancel()
+        by_key = {v.key: verdict for v, verdict in zip(job.variants, verdicts)}
+        save_cached(self.path, {"verdicts": by_key, "digest": self.digest, "seeds": list(self.seeds)})
+        self.done = Adequacy(self.problem.slug, _named(job.units, job.variants, by_key))
+        return self.done
+
+    def cancel(self) -> None:
+        """Stop the workers (a no-op once the result is in)."""
+        global _JOB
+        if self.pool is not None:
+            self.pool.terminate()
+            self.pool.join()
+            self.pool = None
+        if _JOB is self.job:
+            _JOB = None
+
+
+def _indexed_verdict(index: int) -> tuple[int, str]:
+    return index, _verdict(index)
+
+
+def start_adequacy(problem: Problem, cases_by_seed: dict[int, list[Case]], seeds: tuple[int, ...],
+                   workers: int | None = None, use_cache: bool = True) -> PendingAdequacy:
+    """Start judging every variant (or read the verdicts from the cache). Variants are handed
+    to the workers one at a time, so no worker is left with a batch of slow ones at the end."""
     global _JOB
     seeds = tuple(s for s in seeds if s in cases_by_seed)[:1]  # verdicts at the first seed
     digest = problem_digest(problem)
@@ -333,22 +387,26 @@ def adequacy(problem: Problem, cases_by_seed: dict[int, list[Case]], seeds: tupl
     variants = single_variants(units)
     cached = load_cached(path) if use_cache else None
     if cached is not None and set(cached.get("verdicts", {})) >= {v.key for v in variants}:
-        verdicts = cached["verdicts"]
-        return Adequacy(problem.slug, [VariantResult(v.key, v.description, v.where, Verdict(verdicts[v.key]))
-                                       for v in variants], cached=True)
-    _JOB = _prepare(problem, seeds, cases_by_seed)
-    try:
-        indices = range(len(_JOB.variants))
-        workers = workers if workers is not None else min(2, os.cpu_count() or 1)
-        if workers > 1 and len(_JOB.variants) > 20:
-            ctx = multiprocessing.get_context("fork")
-            with ctx.Pool(workers, initializer=_worker_init) as pool:
-                verdicts = pool.map(_verdict, indices, chunksize=8)
-        else:
-            verdicts = [_verdict(i) for i in indices]
-    finally:
-        job, _JOB = _JOB, None
-    by_key = {v.key: verdict for v, verdict in zip(job.variants, verdicts)}
-    save_cached(path, {"verdicts": by_key, "digest": digest, "seeds": list(seeds)})
-    return Adequacy(problem.slug, [VariantResult(v.key, v.description, v.where, Verdict(by_key[v.key]))
-                                   for v in job.variants])
+        done = Adequacy(problem.slug, _named(units, variants, cached["verdicts"]), cached=True)
+        return PendingAdequacy(problem, digest, path, seeds, done=done)
+    job = _JOB = _prepare(problem, seeds, cases_by_seed)
+    workers = workers if workers is not None else min(2, os.cpu_count() or 1)
+    if workers > 1 and len(job.variants) > 20:
+        ctx = multiprocessing.get_context("fork")
+        pool = ctx.Pool(workers, initializer=_worker_init)
+        pending = pool.imap_unordered(_indexed_verdict, range(len(job.variants)), chunksize=1)
+        return PendingAdequacy(problem, digest, path, seeds, job, pool, pending)
+    return PendingAdequacy(problem, digest, path, seeds, job)
+
+
+def _named(units: list[Unit], variants: list[Variant], verdicts: dict[str, str]) -> list[VariantResult]:
+    """The results; survivors and the equivalent-but-rejected carry their stable ids (what an
+    author accepts them by in problem.toml)."""
+    from ..evidence.variant_ids import variant_id
+
+    out = []
+    for v in variants:
+        verdict = Verdict(verdicts[v.key])
+        named = verdict in (Verdict.SURVIVED, Verdict.TOO_TIGHT)
+        out.append(VariantResult(v.key, v.description, v.where, verdict, variant_id(units, v) if named else ""))
+    return out
