@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 import torch
 
-from .compare import close, compare_tensors
+from .compare import NONFINITE, close, compare_tensors
 from .finding import EvidenceKind, Finding
 
 
@@ -53,6 +53,7 @@ class StageResult:
     right: bool | None  # None: the stage could not run (an exception, a time limit)
     seen: str
     readings: tuple[Reading, ...] = ()  # the specific slips whose output on this stage equals the learner's
+    nonfinite: bool = False  # the output holds NaN or inf where the right one is finite
 
 
 def stage_tolerance(problem, stage: Stage) -> tuple[float, float]:
@@ -77,6 +78,8 @@ def judge_stage(problem, stage: Stage, outcome) -> StageResult:
         if not stage.informative:
             return StageResult(stage, None, "right, but on these inputs that part does not change the answer")
         return StageResult(stage, True, "right")
+    if NONFINITE in verdict.message:
+        return StageResult(stage, False, verdict.message.split(";")[0][:200], nonfinite=True)
     matching = tuple(r for r in stage.readings if close(r.output, actual, *tol))
     seen = multiple_of(stage.expected, actual, tol) or verdict.message.split(";")[0][:200]
     return StageResult(stage, False, seen, matching)
@@ -91,6 +94,8 @@ def read_ladder(results: list[StageResult]) -> Finding | None:
         return None
     wrong = results[first]
     stage = wrong.stage
+    if wrong.nonfinite:
+        return _nonfinite_finding(results, first)
     lines = []
     for r in results:
         mark = "right" if r.right else ("wrong" if r.right is False else r.seen)
@@ -108,6 +113,23 @@ def read_ladder(results: list[StageResult]) -> Finding | None:
             "differs comes in with what this stage switches on; the experiment does not isolate which part of it.")
     return Finding(name=name, explanation=text, evidence=EvidenceKind.ABLATION, changed=stage.changed,
                    seen=wrong.seen, hint=stage.hint, also=also)
+
+
+def _nonfinite_finding(results: list[StageResult], first: int) -> Finding:
+    """NaN or inf where the right answer is finite, reported as such: switching a part off through zero weights
+    does not stop a NaN (NaN * 0 is NaN), so the first stage that shows one says where the NaN is first SEEN among
+    the experiments, not which part of that stage makes it."""
+    stage = results[first].stage
+    before = [r.stage.name for r in results[:first]]
+    name = f'your output holds NaN or inf where the right one is finite (first seen at the stage "{stage.name}")'
+    text = (f'The grader switched parts of your model off through its weights. At the stage "{stage.name}" '
+            f"({stage.changed}), in your output {results[first].seen.split(': ', 1)[-1]}"
+            + (f"; every stage before it ({'; '.join(before)}) gave finite, right values" if before else "")
+            + ". A NaN is not switched off by a zero weight (NaN * 0 is NaN), so this says where a NaN first shows, "
+              "not which part of the stage makes it.")
+    return Finding(name=name, explanation=text, evidence=EvidenceKind.ABLATION, changed=stage.changed,
+                   seen=results[first].seen, hint="A NaN comes from arithmetic such as 0 * inf, inf - inf or 0 / 0: "
+                   "look for where your code can meet an infinity or divide by zero.")
 
 
 SCALED = "your output is "

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from ..evidence.ablation import Stage, judge_stage, read_ladder
 from ..course.cases import clone
-from ..evidence.compare import OUTPUT_TYPE, UNCHANGED_INPUTS
+from ..evidence.compare import NONFINITE, OUTPUT_TYPE, UNCHANGED_INPUTS
 from ..course.loader import Problem, cached_module
 from ..evidence.finding import EvidenceKind, Finding, confidence_of
 from ..evidence.properties import Broken, Property, read_properties
@@ -134,6 +134,14 @@ def from_the_failing_check(report, *, job: Job, sandbox, case=None) -> Finding |
         return Finding(name=name, evidence=EvidenceKind.CHECK, changed=where, seen=message,
                        explanation=f"No experiment explains this failure, but {where} tests a rule of the contract: "
                                    f"{case.rule}. Your code broke it" + (f"; more: {rest}" if rest else "."))
+    if case.status == Status.OK and NONFINITE in message:
+        # Seen, not explained: the output holds NaN or inf where the right one is finite. No experiment placed it.
+        return Finding(name=f"your output holds NaN or inf where the right one is finite, on {where}",
+                       evidence=EvidenceKind.CHECK, changed=where, seen=message,
+                       explanation=f"{sentence_case(where)}: {message}. No experiment of the grader placed where the "
+                                   "first NaN or inf is made.",
+                       hint="A NaN comes from arithmetic such as 0 * inf, inf - inf or 0 / 0: look for where your "
+                            "code can meet an infinity or divide by zero.")
     if case.status != Status.EXCEPTION:
         return None
     raised = headline(message.removeprefix(Status.EXCEPTION.title).lstrip(": "), 200)
