@@ -189,12 +189,31 @@ def lm_stages(seed, base, forward, mistakes, *, causal, words, readings=True, on
         inputs = {**base, **change}
         expected = forward(**_copy(inputs))
         found = readings_for(mistakes, inputs, expected) if readings else ()
+        if name == "two different blocks":
+            found += block_order_readings(forward, inputs, expected)
         if name == ANOTHER_EMBEDDING and stages:
             found += (Reading(stages[0].expected, "a head kept from the first embedding",
                               "your output equals the right output for the ORIGINAL w_emb (the stage before): "
                               "something computed from w_emb is kept between calls"),)
         stages.append(Stage(name, inputs, expected, changed, wrong_means, hint, readings=found))
     return mark_informative(stages, BASELINES)
+
+
+def block_order_readings(forward, inputs, expected):
+    """Blocks [B0, B1]: the right outputs for [B0, B0], [B1, B1] and [B1, B0]. A learner's output equal to one of
+    them is a measured fact about which weights its blocks ran with (observed readings, said as the finding)."""
+    b0, b1 = inputs["blocks_weights"][0], inputs["blocks_weights"][1]
+    out = []
+    for order, seen in (((b0, b0), "with two different blocks [B0, B1], your output equals the right output for "
+                                   "[B0, B0]: the second block ran with the first block's weights"),
+                        ((b1, b1), "with two different blocks [B0, B1], your output equals the right output for "
+                                   "[B1, B1]: the first block ran with the second block's weights"),
+                        ((b1, b0), "with two different blocks [B0, B1], your output equals the right output for "
+                                   "[B1, B0]: the blocks ran in the reverse order")):
+        got = forward(**_copy({**inputs, "blocks_weights": torch.stack(order)}))
+        if not close(expected, got, 1e-6, 1e-5):
+            out.append(Reading(got, seen, seen, observed=True))
+    return tuple(out)
 
 
 ANOTHER_EMBEDDING = "embedding and head alone, another embedding"

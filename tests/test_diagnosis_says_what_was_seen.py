@@ -201,3 +201,15 @@ def test_matches_that_edit_the_same_places_are_one_slip_said_once():
     assert finding is not None and finding.name.startswith(
         "your code behaves exactly like the right one with the axis -1 changed to 1 in a norm")
     assert "the same as" in finding.name
+
+
+# --------------------------------------------------------------------------- which weights the blocks ran with
+def test_every_block_run_with_the_first_blocks_weights_is_said_as_measured(grade):
+    source = MODEL.replace("s = s * allowed + (1 - allowed) * float(\"-inf\")  # NaN where allowed is 0: 0 * -inf",
+                           "s = s.masked_fill(allowed == 0, float(\"-inf\"))")
+    source = source.replace("for wq, wk, wv, wo, w1, w2 in blocks_weights:",
+                            "for _ in range(len(blocks_weights)):\n        wq, wk, wv, wo, w1, w2 = blocks_weights[0]")
+    report = grade("causal-lm", source)
+    d = report.diagnosis
+    assert not report.passed and d is not None, report.diagnosis
+    assert "equals the right output for [B0, B0]" in d["name"] and d["confidence"] == "consistent with", d
