@@ -213,3 +213,16 @@ def test_every_block_run_with_the_first_blocks_weights_is_said_as_measured(grade
     d = report.diagnosis
     assert not report.passed and d is not None, report.diagnosis
     assert "equals the right output for [B0, B0]" in d["name"] and d["confidence"] == "consistent with", d
+
+
+# --------------------------------------------------------------------------- what depends on what, with NaN and inf
+def test_an_output_with_nan_gets_no_influence_grid_and_equal_infinities_did_not_move():
+    from grader.verdict.probes.influence import influence
+
+    x = torch.arange(12.0).reshape(1, 4, 3)
+    _, grid = influence(lambda x: x.cumsum(1) * float("nan"), {"x": x}, "x", 1, 1)
+    assert grid is None  # NaN never equals itself: every cell would read as "moved"
+    masked = lambda x: x.cumsum(1).masked_fill(torch.ones(1, 4, 3, dtype=torch.bool).triu(1), float("-inf"))
+    _, grid = influence(masked, {"x": x}, "x", 1, 1)
+    # Position 0 depends on token 0 only; its -inf entries stay -inf when later tokens change.
+    assert bool(grid[0, 0] > 0) and not bool((grid[0, 1:] > 0).any())
