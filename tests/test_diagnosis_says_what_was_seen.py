@@ -226,3 +226,20 @@ def test_an_output_with_nan_gets_no_influence_grid_and_equal_infinities_did_not_
     _, grid = influence(masked, {"x": x}, "x", 1, 1)
     # Position 0 depends on token 0 only; its -inf entries stay -inf when later tokens change.
     assert bool(grid[0, 0] > 0) and not bool((grid[0, 1:] > 0).any())
+
+
+# --------------------------------------------------------------------------- a shift shared by the rows
+def test_a_maximum_taken_over_the_whole_batch_is_told_by_the_row_that_moves_alone(grade):
+    source = '''
+    import torch
+
+
+    def top_k_probs(logits, temperature, k):
+        s = logits / temperature
+        kth = s.topk(k, dim=-1).values[..., -1:]
+        w = torch.exp(s - s.max()) * (s >= kth)  # one maximum for the whole batch
+        return w / w.sum(-1, keepdim=True)
+    '''
+    d = grade("top-k", source).diagnosis
+    assert d is not None and "shared by the rows of the batch" in d["name"], d
+    assert "-inf entries" not in d["name"], d
