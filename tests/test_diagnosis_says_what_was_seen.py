@@ -243,3 +243,31 @@ def test_a_maximum_taken_over_the_whole_batch_is_told_by_the_row_that_moves_alon
     d = grade("top-k", source).diagnosis
     assert d is not None and "shared by the rows of the batch" in d["name"], d
     assert "-inf entries" not in d["name"], d
+
+
+def test_a_block_whose_stream_is_replaced_by_its_normed_copy_is_told_what_it_returns(grade):
+    source = '''
+    import math
+    import torch
+
+
+    def layer_norm(x, eps=1e-5):
+        c = x - x.mean(-1, keepdim=True)
+        return c / torch.sqrt((c * c).mean(-1, keepdim=True) + eps)
+
+
+    def pre_ln_block(x, block_weights, num_heads, causal=False):
+        w_q, w_k, w_v, w_o, w_1, w_2 = block_weights
+        N, T, d = x.shape
+        h = d // num_heads
+        x = layer_norm(x)  # the stream itself is replaced by its normed copy
+        q, k, v = [(x @ w).view(N, T, num_heads, h).transpose(1, 2) for w in (w_q, w_k, w_v)]
+        s = q @ k.transpose(-2, -1) / math.sqrt(h)
+        if causal:
+            s = s.masked_fill(torch.ones(T, T, dtype=torch.bool).triu(1), float("-inf"))
+        x = x + (s.softmax(-1) @ v).transpose(1, 2).reshape(N, T, d) @ w_o
+        m = layer_norm(x) @ w_1
+        return x + 0.5 * m * (1 + torch.tanh(math.sqrt(2 / math.pi) * (m + 0.044715 * m ** 3))) @ w_2
+    '''
+    d = grade("transformer-block", source).diagnosis
+    assert d is not None and "returns layer_norm(x)" in d["name"] and "instead of x" in d["name"], d
