@@ -271,3 +271,20 @@ def test_a_block_whose_stream_is_replaced_by_its_normed_copy_is_told_what_it_ret
     '''
     d = grade("transformer-block", source).diagnosis
     assert d is not None and "returns layer_norm(x)" in d["name"] and "instead of x" in d["name"], d
+
+
+# --------------------------------------------------------------------------- one case alone fails
+def test_when_one_case_alone_fails_the_finding_names_that_case_and_nothing_more():
+    from grader.verdict.explain import from_the_failing_check
+    from grader.verdict.results import CaseResult, Report
+
+    cases = [CaseResult(f"ordinary {i}", True) for i in range(5)]
+    cases.append(CaseResult("temperature 0 with top_k", False, "ids differ at [0, 3]",
+                            about="temperature 0 means argmax whatever top_k is"))
+    report = Report("generate", "generate", "generate.py", 0, cases=cases)
+    finding = from_the_failing_check(report, job=None, sandbox=None)
+    assert finding is not None and finding.confidence.value == "localised only"
+    assert finding.name == ('every case passes but one: the case "temperature 0 with top_k" '
+                            "(temperature 0 means argmax whatever top_k is)")
+    report.cases[0] = CaseResult("ordinary 0", False, "values differ")  # two fail: nothing said
+    assert from_the_failing_check(report, job=None, sandbox=None) is None
