@@ -17,7 +17,6 @@ reference), run in the grader's process like the variants.
 from __future__ import annotations
 
 import math
-import time
 import warnings
 
 import torch
@@ -30,14 +29,27 @@ from ..evidence.variants import ScaleSetting, build, scale_sites, solution_units
 from .inprocess import LocalContext, load_probe
 
 MAX_CASES = 2  # failing cases fitted (each an independent fit of the divisor), the quickest to run
-BUDGET_SECONDS = 4.0  # the whole search; a slow reference gives up rather than delay the report
+# The search's cost, counted in runs of the reference (not seconds: a loaded machine must not change what is
+# said): the pass-through runs of every failing case, then about 50 per fitted case and place.
+MAX_RUNS = 260
+
+
+class _OutOfRuns(Exception):
+    pass
+
+
+class _Runs:
+    left = MAX_RUNS
 GRID = [2.0 ** k for k in range(-6, 7)]  # the right divisor times 1/64 .. 64
-GOLDEN_STEPS = 34  # a bracket of a factor 4 narrowed to a relative 1e-7
+GOLDEN_STEPS = 36  # a bracket of a factor 4 narrowed to a relative 1e-7
 
 
 def _run(problem: Problem, probe, fn, case: Case, divisor: float | None):
     from ..sandbox.child import sanitize
 
+    if _Runs.left <= 0:
+        raise _OutOfRuns()
+    _Runs.left -= 1
     ScaleSetting.divisor, ScaleSetting.seen = divisor, []
     try:
         value = sanitize(probe(fn, case.pristine_inputs(), LocalContext(case.options)))
@@ -59,19 +71,17 @@ def _error(out, learner: torch.Tensor, tol) -> float:
     return float(((a - b).abs() / (tol[0] + tol[1] * b.abs())).max())
 
 
-def _fit(run, learner, tol, right: float, deadline: float) -> float | None:
+def _fit(run, learner, tol, right: float) -> float | None:
     """The divisor that makes the reference give the learner's output, or None."""
     grid = [(right * g, _error(run(right * g), learner, tol)) for g in GRID]
     best = min(range(len(grid)), key=lambda i: grid[i][1])
-    if not math.isfinite(grid[best][1]) or GRID[best] == 1.0:
-        return None  # no other divisor comes closer than the right one: the scale does not explain the output
+    if not math.isfinite(grid[best][1]):
+        return None
     lo, hi = math.log(grid[max(best - 1, 0)][0]), math.log(grid[min(best + 1, len(grid) - 1)][0])
     ratio = (math.sqrt(5) - 1) / 2
     c, d = hi - ratio * (hi - lo), lo + ratio * (hi - lo)
     fc, fd = _error(run(math.exp(c)), learner, tol), _error(run(math.exp(d)), learner, tol)
     for _ in range(GOLDEN_STEPS):
-        if time.monotonic() > deadline:
-            return None
         if fc <= fd:
             hi, d, fd = d, c, fc
             c = hi - ratio * (hi - lo)
@@ -104,27 +114,28 @@ def diagnose_by_fitted_scale(problem: Problem, report, cases: list[Case], values
     if not sites:
         return None
     probe = load_probe(problem)
-    deadline = time.monotonic() + BUDGET_SECONDS
+    _Runs.left = MAX_RUNS
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
         with warnings.catch_warnings(), torch.no_grad():
             warnings.simplefilter("ignore")
             for site in sites:
-                found = _fit_site(problem, probe, units, site, judged, table, deadline)
+                try:
+                    found = _fit_site(problem, probe, units, site, judged, table)
+                except _OutOfRuns:
+                    return None
                 if found:
                     finding = _finding(units, site, found)
                     report.diagnosis = finding.to_dict()
                     return finding
-                if time.monotonic() > deadline:
-                    return None
     finally:
         torch.set_num_threads(threads)
         ScaleSetting.divisor, ScaleSetting.seen = None, []
     return None
 
 
-def _fit_site(problem, probe, units, site, judged, table, deadline) -> list | None:
+def _fit_site(problem, probe, units, site, judged, table) -> list | None:
     try:
         fn = build(units, (site,))
     except Exception:
@@ -133,25 +144,28 @@ def _fit_site(problem, probe, units, site, judged, table, deadline) -> list | No
     ready = []
     for case, learner in judged:
         tol = case_tolerance(problem, case)
-        started = time.monotonic()
         passthrough = _run(problem, probe, fn, case, None)
-        took = time.monotonic() - started
         seen = [v for v in ScaleSetting.seen]
         # The hook must change nothing by itself, see one scalar divisor (every call of the case divides by
         # the same number), and that divisor must matter for this case's output.
         if passthrough is None or not close(table.reference[case.name], passthrough, *tol) or not seen \
                 or None in seen or max(seen) - min(seen) > 1e-12 * max(abs(seen[0]), 1.0) or seen[0] <= 0:
             return None
-        ready.append((took, case, learner, tol, seen[0]))
-    ready.sort(key=lambda r: r[0])  # the quickest cases: each fit runs the reference about 50 times
+        ready.append((_size(case), case, learner, tol, seen[0]))
+    ready.sort(key=lambda r: r[0])  # the smallest cases (the quickest): each fit runs the reference about 50 times
     for _, case, learner, tol, right in ready[:MAX_CASES]:
-        fitted = _fit(lambda s, case=case: _run(problem, probe, fn, case, s), learner, tol, right, deadline)
+        fitted = _fit(lambda s, case=case: _run(problem, probe, fn, case, s), learner, tol, right)
         if fitted is None:
             return None
         found.append((case, right, fitted))
     if not any(abs(f / r - 1) > 1e-3 for _, r, f in found):
         return None
     return found
+
+
+def _size(case: Case) -> int:
+    """How much a case computes, roughly: the elements of its tensor inputs (a deterministic order, unlike timing)."""
+    return sum(v.numel() for v in case.inputs.values() if isinstance(v, torch.Tensor))
 
 
 def _number(x: float) -> str:
