@@ -104,8 +104,10 @@ def diagnose_by_fitted_scale(problem: Problem, report, cases: list[Case], values
     for c in cases:
         learner = values.get(c.name, {}).get("output") if isinstance(values.get(c.name), dict) else None
         ref = table.reference.get(c.name)
+        # Only a case whose OUTPUT is wrong says anything about a divisor (a case may fail on a cache or a rule).
         if c.name in failing and isinstance(learner, torch.Tensor) and isinstance(ref, torch.Tensor) \
-                and learner.is_floating_point() and learner.shape == ref.shape and learner.dtype == ref.dtype:
+                and learner.is_floating_point() and learner.shape == ref.shape and learner.dtype == ref.dtype \
+                and not close(ref, learner, *case_tolerance(problem, c)):
             judged.append((c, learner))
     if not judged:
         return None
@@ -157,6 +159,12 @@ def _fit_site(problem, probe, units, site, judged, table) -> list | None:
         fitted = _fit(lambda s, case=case: _run(problem, probe, fn, case, s), learner, tol, right)
         if fitted is None:
             return None
+        # Identifiable: a divisor 1% away must NOT reproduce the learner (one key per query, say, makes every
+        # divisor give the same output, and then the fit says nothing about the learner's).
+        for other in (fitted * 1.01, fitted / 1.01):
+            moved = _run(problem, probe, fn, case, other)
+            if moved is None or close(moved, learner, *tol):
+                return None
         found.append((case, right, fitted))
     if not any(abs(f / r - 1) > 1e-3 for _, r, f in found):
         return None
