@@ -288,3 +288,32 @@ def test_when_one_case_alone_fails_the_finding_names_that_case_and_nothing_more(
                             "(temperature 0 means argmax whatever top_k is)")
     report.cases[0] = CaseResult("ordinary 0", False, "values differ")  # two fail: nothing said
     assert from_the_failing_check(report, job=None, sandbox=None) is None
+
+
+# --------------------------------------------------------------------------- a fit never outranks a broken rule
+def test_a_block_that_edits_its_input_in_place_is_told_so_not_given_a_fitted_scale(grade):
+    source = '''
+    import math
+    import torch
+
+
+    def layer_norm(x, eps=1e-5):
+        c = x - x.mean(-1, keepdim=True)
+        return c / torch.sqrt((c * c).mean(-1, keepdim=True) + eps)
+
+
+    def pre_ln_block(x, block_weights, num_heads, causal=False):
+        w_q, w_k, w_v, w_o, w_1, w_2 = block_weights
+        N, T, d = x.shape
+        h = d // num_heads
+        a = layer_norm(x)
+        q, k, v = [(a @ w).view(N, T, num_heads, h).transpose(1, 2) for w in (w_q, w_k, w_v)]
+        s = q @ k.transpose(-2, -1) / math.sqrt(h)
+        if causal:
+            s = s.masked_fill(torch.ones(T, T, dtype=torch.bool).triu(1), float("-inf"))
+        x += (s.softmax(-1) @ v).transpose(1, 2).reshape(N, T, d) @ w_o  # the caller's tensor, edited
+        m = layer_norm(x) @ w_1
+        return x + 0.5 * m * (1 + torch.tanh(math.sqrt(2 / math.pi) * (m + 0.044715 * m ** 3))) @ w_2
+    '''
+    d = grade("transformer-block", source).diagnosis
+    assert d is not None and "in place" in d["name"] and "dividing by" not in d["name"], d

@@ -28,7 +28,7 @@ from ..evidence.finding import Confidence, EvidenceKind, Finding
 from ..evidence.variants import ScaleSetting, build, scale_sites, solution_units
 from .inprocess import LocalContext, load_probe
 
-MAX_CASES = 2  # failing cases fitted (each an independent fit of the divisor), the quickest to run
+MAX_CASES = MIN_CASES = 2  # failing cases fitted, each an independent fit of the divisor (the smallest); both must fit
 # The search's cost, counted in runs of the reference (not seconds: a loaded machine must not change what is
 # said): the pass-through runs of every failing case, then about 50 per fitted case and place.
 MAX_RUNS = 260
@@ -100,6 +100,8 @@ def diagnose_by_fitted_scale(problem: Problem, report, cases: list[Case], values
     if table is None or not problem.has_reference:
         return None
     failing = {c.name for c in report.cases if not c.passed}
+    if any(c.rule for c in report.cases if not c.passed):
+        return None  # a broken rule of the contract (inputs edited in place, a shape) says it; a fit would guess
     judged = []
     for c in cases:
         learner = values.get(c.name, {}).get("output") if isinstance(values.get(c.name), dict) else None
@@ -166,7 +168,7 @@ def _fit_site(problem, probe, units, site, judged, table) -> list | None:
             if moved is None or close(moved, learner, *tol):
                 return None
         found.append((case, right, fitted))
-    if not any(abs(f / r - 1) > 1e-3 for _, r, f in found):
+    if len(found) < MIN_CASES or not any(abs(f / r - 1) > 1e-3 for _, r, f in found):
         return None
     return found
 
