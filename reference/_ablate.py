@@ -89,6 +89,24 @@ def block_steps(bw, causal_words="the causal mask is wrong"):
     ]
 
 
+IDENTITY_STAGE = "one block with both sublayers switched off"
+
+
+def identity_readings(x, expected):
+    """With both sublayers off a block returns x: what it returns instead, when that is a plain function of x
+    (observed readings: a measured fact about the output, said as the finding)."""
+    centred = x - x.mean(-1, keepdim=True)
+    normed = centred / torch.sqrt((centred ** 2).mean(-1, keepdim=True) + 1e-5)
+    words = "with both sublayers switched off (they add zero), your block returns "
+    out = []
+    for got, seen in ((normed, words + "layer_norm(x), its input normalised over the last axis, instead of x"),
+                      (centred, words + "x minus its mean over the last axis (centred, not scaled) instead of x"),
+                      (2 * x, words + "2 x instead of x"), (torch.zeros_like(x), words + "zeros instead of x")):
+        if not close(expected, got, 1e-5, 1e-4):
+            out.append(Reading(got, seen, seen, observed=True))
+    return tuple(out)
+
+
 def readings_for(mistakes, inputs, expected):
     """The problem's known mistakes on the stage inputs, where they differ from the right output."""
     out, names = [], set()
@@ -126,8 +144,10 @@ def block_stages(seed, forward, mistakes, *, N=2, T=6, d=16, num_heads=4, dtype=
         inputs = {"x": x[:, :1] if "one position" in name else x, "block_weights": weights, "num_heads": num_heads,
                   "causal": False if causal is None else causal, **(extra[0] if extra else {})}
         expected = forward(**_copy(inputs))
-        stages.append(Stage(name, inputs, expected, changed, wrong_means, hint,
-                            readings=readings_for(mistakes, inputs, expected)))
+        found = readings_for(mistakes, inputs, expected)
+        if name == IDENTITY_STAGE:
+            found += identity_readings(inputs["x"], expected)
+        stages.append(Stage(name, inputs, expected, changed, wrong_means, hint, readings=found))
     for causal in (False, True):
         inputs = {"x": x, "block_weights": bw, "num_heads": num_heads, "causal": causal}
         expected = forward(**_copy(inputs))
@@ -189,12 +209,31 @@ def lm_stages(seed, base, forward, mistakes, *, causal, words, readings=True, on
         inputs = {**base, **change}
         expected = forward(**_copy(inputs))
         found = readings_for(mistakes, inputs, expected) if readings else ()
+        if name == "two different blocks":
+            found += block_order_readings(forward, inputs, expected)
         if name == ANOTHER_EMBEDDING and stages:
             found += (Reading(stages[0].expected, "a head kept from the first embedding",
                               "your output equals the right output for the ORIGINAL w_emb (the stage before): "
                               "something computed from w_emb is kept between calls"),)
         stages.append(Stage(name, inputs, expected, changed, wrong_means, hint, readings=found))
     return mark_informative(stages, BASELINES)
+
+
+def block_order_readings(forward, inputs, expected):
+    """Blocks [B0, B1]: the right outputs for [B0, B0], [B1, B1] and [B1, B0]. A learner's output equal to one of
+    them is a measured fact about which weights its blocks ran with (observed readings, said as the finding)."""
+    b0, b1 = inputs["blocks_weights"][0], inputs["blocks_weights"][1]
+    out = []
+    for order, seen in (((b0, b0), "with two different blocks [B0, B1], your output equals the right output for "
+                                   "[B0, B0]: the second block ran with the first block's weights"),
+                        ((b1, b1), "with two different blocks [B0, B1], your output equals the right output for "
+                                   "[B1, B1]: the first block ran with the second block's weights"),
+                        ((b1, b0), "with two different blocks [B0, B1], your output equals the right output for "
+                                   "[B1, B0]: the blocks ran in the reverse order")):
+        got = forward(**_copy({**inputs, "blocks_weights": torch.stack(order)}))
+        if not close(expected, got, 1e-6, 1e-5):
+            out.append(Reading(got, seen, seen, observed=True))
+    return tuple(out)
 
 
 ANOTHER_EMBEDDING = "embedding and head alone, another embedding"

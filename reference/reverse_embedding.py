@@ -62,6 +62,15 @@ def expected_uses(inputs):
     return both, embedding_only
 
 
+def expected_head_only(inputs):
+    """The same gradient when nothing flows back through the head's input (the hidden states
+    cut from autograd): the head's use of the weight alone."""
+    W = (inputs["weight"] + inputs["delta"]).requires_grad_(True)
+    x = W.detach()[inputs["ids"]] @ inputs["mix"]
+    head_only, = torch.autograd.grad(((x @ W.T) * inputs["grad_out"]).sum(), W)
+    return head_only
+
+
 def expected(case):
     """What problems/reverse-embedding/judge.py compares the probe's findings with, from the
     case's inputs alone: the logits before and after the in-place edit of the embedding, and
@@ -70,7 +79,7 @@ def expected(case):
     W, hidden = inputs["weight"], inputs["hidden"]
     both, embedding_only = expected_uses(inputs)
     return {"output": hidden @ W.T, "output_after_edit": hidden @ (W + inputs["delta"]).T,
-            "grad": both, "grad_embedding_only": embedding_only}
+            "grad": both, "grad_embedding_only": embedding_only, "grad_head_only": expected_head_only(inputs)}
 
 
 # --------------------------------------------------------------------------- known mistakes (in the output)

@@ -101,8 +101,9 @@ WRONG = {
             return torch.searchsorted(cdf, u, right=True).squeeze(-1).clamp(max=probs.shape[-1] - 1)
     """),
     # No known mistake: the evidence layer's property (independent rows) names it.
-    "one random number for the whole batch": ("one random number is shared by all rows: the rows are not drawn "
-                                              "independently", """
+    "one random number for the whole batch": ("within one call every row drew the same token, and the token changed "
+                                              "with the generator seed: the rows of a call are not drawn independently "
+                                              "of each other", """
         import torch
         def sample(probs, generator):
             cdf = probs.cumsum(dim=-1)

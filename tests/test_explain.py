@@ -80,8 +80,9 @@ def test_a_block_with_two_slips_is_explained_by_ablation(grade):
     report = grade("transformer-block", BLOCK_TWO_SLIPS)
     d = report.diagnosis
     assert not report.passed and d["evidence"] == "ablation"
-    # The stage is named, not a list of causes it does not tell apart (issue 20).
-    assert "one block with both sublayers switched off" in d["name"] and " or " not in d["name"]
+    # What the stage measured is named (the block returns zeros where it must return x), not a list of causes
+    # it does not tell apart (issue 20); the stage itself is in the explanation.
+    assert "your block returns zeros instead of x" in d["name"] and " or " not in d["name"]
     assert d["changed"].startswith("w_o = 0 and w_mlp2 = 0")
     assert "one block with both sublayers switched off: wrong" in d["explanation"]
 
@@ -163,7 +164,8 @@ def test_a_bundle_explains_by_ablation_without_the_reference(tmp_path, course, s
     path.parent.mkdir()
     path.write_text(textwrap.dedent(BLOCK_TWO_SLIPS))
     d = check_problem(bundle, problem, file=path, sandbox=sandbox, localise=False).diagnosis
-    assert d["evidence"] == "ablation" and "one block with both sublayers switched off" in d["name"]
+    assert d["evidence"] == "ablation" and "your block returns zeros instead of x" in d["name"]
+    assert "one block with both sublayers switched off" in d["explanation"]
 
 
 SAMPLER_TWO_SLIPS = """

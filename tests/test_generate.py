@@ -234,7 +234,7 @@ SAMPLING = {  # source, words in the first failing sampling case's message
 # What the evidence layer names from generate's sampling properties (problems/generate/properties.py);
 # the others are told by their failing cases only.
 EXPLAINED_SAMPLING = {"temperature ignored": "temperature is ignored", "top_k ignored": "top_k is ignored",
-                      "argmax even when sampling": "argmax", "one random number for every row": "shared by all rows"}
+                      "argmax even when sampling": "argmax", "one random number for every row": "not drawn independently"}
 
 
 @pytest.mark.parametrize("how", SAMPLING)

@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 
 import torch
 
-from .compare import close, compare_tensors
-from .finding import EvidenceKind, Finding
+from .compare import NONFINITE, close, compare_tensors
+from .finding import Confidence, EvidenceKind, Finding
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,9 @@ class Reading:
     output: torch.Tensor
     means: str  # "both residual connections are missing"
     seen: str  # "your block returned zeros"
+    # True: `output` is the RIGHT answer on other inputs (blocks [B0, B0] for [B0, B1]), so a match is a measured
+    # fact about which inputs the learner's code used, said as the finding; False: a slip's output, never shown.
+    observed: bool = False
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,7 @@ class StageResult:
     right: bool | None  # None: the stage could not run (an exception, a time limit)
     seen: str
     readings: tuple[Reading, ...] = ()  # the specific slips whose output on this stage equals the learner's
+    nonfinite: bool = False  # the output holds NaN or inf where the right one is finite
 
 
 def stage_tolerance(problem, stage: Stage) -> tuple[float, float]:
@@ -77,6 +81,8 @@ def judge_stage(problem, stage: Stage, outcome) -> StageResult:
         if not stage.informative:
             return StageResult(stage, None, "right, but on these inputs that part does not change the answer")
         return StageResult(stage, True, "right")
+    if NONFINITE in verdict.message:
+        return StageResult(stage, False, verdict.message.split(";")[0][:200], nonfinite=True)
     matching = tuple(r for r in stage.readings if close(r.output, actual, *tol))
     seen = multiple_of(stage.expected, actual, tol) or verdict.message.split(";")[0][:200]
     return StageResult(stage, False, seen, matching)
@@ -91,6 +97,11 @@ def read_ladder(results: list[StageResult]) -> Finding | None:
         return None
     wrong = results[first]
     stage = wrong.stage
+    if wrong.nonfinite:
+        return _nonfinite_finding(results, first)
+    observed = [r for r in wrong.readings if r.observed]
+    if len(observed) == 1:
+        return _observed_finding(results, first, observed[0])
     lines = []
     for r in results:
         mark = "right" if r.right else ("wrong" if r.right is False else r.seen)
@@ -108,6 +119,35 @@ def read_ladder(results: list[StageResult]) -> Finding | None:
             "differs comes in with what this stage switches on; the experiment does not isolate which part of it.")
     return Finding(name=name, explanation=text, evidence=EvidenceKind.ABLATION, changed=stage.changed,
                    seen=wrong.seen, hint=stage.hint, also=also)
+
+
+def _observed_finding(results: list[StageResult], first: int, reading: Reading) -> Finding:
+    """The first wrong stage's output equals the right answer on other inputs: said as what was measured."""
+    stage = results[first].stage
+    lines = [f"  {r.stage.name}: {'right' if r.right else ('wrong' if r.right is False else r.seen)}"
+             for r in results[:first + 1]]
+    text = ("The grader switched parts of your model off through its weights and compared each stage with the right "
+            "answer:\n" + "\n".join(lines) + f"\nAt the first stage that disagrees ({stage.name}: {stage.changed}), "
+            f"{reading.seen}.")
+    return Finding(name=reading.seen, explanation=text, evidence=EvidenceKind.ABLATION, changed=stage.changed,
+                   seen=reading.seen, hint=stage.hint, confidence=Confidence.CONSISTENT)
+
+
+def _nonfinite_finding(results: list[StageResult], first: int) -> Finding:
+    """NaN or inf where the right answer is finite, reported as such: switching a part off through zero weights
+    does not stop a NaN (NaN * 0 is NaN), so the first stage that shows one says where the NaN is first SEEN among
+    the experiments, not which part of that stage makes it."""
+    stage = results[first].stage
+    before = [r.stage.name for r in results[:first]]
+    name = f'your output holds NaN or inf where the right one is finite (first seen at the stage "{stage.name}")'
+    text = (f'The grader switched parts of your model off through its weights. At the stage "{stage.name}" '
+            f"({stage.changed}), in your output {results[first].seen.split(': ', 1)[-1]}"
+            + (f"; every stage before it ({'; '.join(before)}) gave finite, right values" if before else "")
+            + ". A NaN is not switched off by a zero weight (NaN * 0 is NaN), so this says where a NaN first shows, "
+              "not which part of the stage makes it.")
+    return Finding(name=name, explanation=text, evidence=EvidenceKind.ABLATION, changed=stage.changed,
+                   seen=results[first].seen, hint="A NaN comes from arithmetic such as 0 * inf, inf - inf or 0 / 0: "
+                   "look for where your code can meet an infinity or divide by zero.")
 
 
 SCALED = "your output is "
@@ -129,12 +169,14 @@ def multiple_of(expected: torch.Tensor, actual, tol) -> str:
 def stage_to_plain(stage: Stage) -> dict:
     """A stage as plain data, for a learner bundle's fixtures."""
     data = dataclasses.asdict(stage)
-    data["readings"] = [{"output": r.output, "means": r.means, "seen": r.seen} for r in stage.readings]
+    data["readings"] = [{"output": r.output, "means": r.means, "seen": r.seen, "observed": r.observed}
+                        for r in stage.readings]
     return data
 
 
 def stage_from_plain(data: dict) -> Stage:
-    readings = tuple(Reading(r["output"], r["means"], r["seen"]) for r in data.get("readings", []))
+    readings = tuple(Reading(r["output"], r["means"], r["seen"], bool(r.get("observed", False)))
+                     for r in data.get("readings", []))
     return Stage(name=data["name"], inputs=data["inputs"], expected=data["expected"], changed=data["changed"],
                  wrong_means=data["wrong_means"], hint=data.get("hint", ""), options=dict(data.get("options") or {}),
                  readings=readings, right_means=data.get("right_means", ""),

@@ -23,6 +23,11 @@ class Comparison:
     rule: str = ""
 
 
+# How a comparison says the output holds NaN or inf where the right one is finite (grader/evidence/ablation.py and
+# grader/verdict/explain.py read it: such an output is reported as what it is, never as a stage's or a part's fault).
+NONFINITE = "are NaN or inf where a finite value was expected"
+
+
 def _describe(value) -> str:
     if isinstance(value, dict) and "__bad_type__" in value:
         return value["__bad_type__"]
@@ -102,7 +107,7 @@ def compare_tensors(expected: torch.Tensor, actual, atol: float, rtol: float, la
         index = tuple(int(i) for i in bad_actual.nonzero()[0])
         count = int(bad_actual.sum())
         details.update(index=list(index), actual_value=float(act64[index]), nonfinite=count)
-        return Comparison(False, f"{label}: {count} value(s) are NaN or inf where a finite value was expected; "
+        return Comparison(False, f"{label}: {count} value(s) {NONFINITE}; "
                           f"first at {_fmt_index(index)}", None, details)
     same_nonfinite = ~torch.isfinite(exp64) & ((act64 == exp64) | (torch.isnan(act64) & torch.isnan(exp64)))
     diff = (act64 - exp64).abs().masked_fill(same_nonfinite, 0.0)

@@ -44,6 +44,7 @@ TERM_WORDS = {ast.Add: ("a sum", "term"), ast.Sub: ("a difference", "term"), ast
 OP_WORDS = {ast.Sub: "subtraction", ast.Div: "division", ast.MatMult: "matrix product", ast.Pow: "power",
             ast.Mod: "remainder", ast.FloorDiv: "integer division"}
 AXIS_KEYWORDS = {"dim", "axis", "dim0", "dim1"}
+MOVED_OVER = {ast.MatMult: "matrix product", ast.Mult: "product", ast.Add: "sum"}
 
 
 class EditKind(str, enum.Enum):
@@ -63,6 +64,8 @@ class EditKind(str, enum.Enum):
     STATEMENTS = "swapped statements"
     DTYPE = "dtype"
     FLAG = "flag"
+    MOVED_CALL = "moved call"  # f(a) @ b -> f(a @ b): a function applied after the operation that follows it
+    SCALE_HOOK = "scale hook"  # a division by a square root routed through a hook that can set the divisor
 
 
 @dataclass(frozen=True)
@@ -337,6 +340,13 @@ def _unit_edits(ui: int, unit: Unit) -> Iterator[Edit]:
             else:
                 yield edit(EditKind.DROPPED_TERM, i, ("keep", "left"), f"the second {term} of {what} dropped", node)
                 yield edit(EditKind.DROPPED_TERM, i, ("keep", "right"), f"the first {term} of {what} dropped", node)
+        if isinstance(node, ast.BinOp) and type(node.op) in MOVED_OVER and isinstance(node.left, ast.Call) \
+                and len(node.left.args) == 1 and not node.left.keywords \
+                and not isinstance(node.left.args[0], ast.Starred):
+            name = _call_name(node.left)
+            if name not in ("range", "len", "float", "int"):
+                yield edit(EditKind.MOVED_CALL, i, ("outward",), f"`{name}` applied after the "
+                           f"{MOVED_OVER[type(node.op)]} that follows it instead of before it", node)
         if isinstance(node, ast.BinOp) and isinstance(node.op, NON_COMMUTATIVE):
             yield edit(EditKind.SWAPPED_OPERANDS, i, ("swap",), f"the operands of a {OP_WORDS[type(node.op)]} swapped",
                        node)
@@ -449,6 +459,11 @@ def _apply(tree: ast.AST, edit: Edit) -> None:
         t.elts[a], t.elts[b] = t.elts[b], t.elts[a]
     elif kind is EditKind.LOCAL:
         node.id = detail[1]
+    elif kind is EditKind.MOVED_CALL:
+        call = node.left
+        replace(node, ast.Call(call.func, [ast.BinOp(call.args[0], node.op, node.right)], []))
+    elif kind is EditKind.SCALE_HOOK:
+        node.right = ast.Call(ast.Name(SCALE_HOOK, ast.Load()), [node.right], [])
     elif kind is EditKind.STATEMENTS:
         body = getattr(node, detail[0])
         j = detail[1]
@@ -488,9 +503,10 @@ def _linked_code(units: list[Unit], k: int, edits: tuple[Edit, ...]):
     names = {(id(u.module), u.name): f"__variant_unit_{j}" for j, u in enumerate(units)}
     unit = units[k]
     tree = copy.deepcopy(unit.tree)
-    for e in edits:
-        if e.unit == k:
-            _apply(tree, e)
+    # Later nodes first: an edit that replaces a subtree renumbers only the nodes after it in ast.walk's order,
+    # so several edits of one unit (a pair, a uniform edit) each still find their own node.
+    for e in sorted((e for e in edits if e.unit == k), key=lambda e: -e.node):
+        _apply(tree, e)
     tree = _Linker(unit, names).visit(tree)
     module = ast.Module(body=[tree], type_ignores=[])
     ast.fix_missing_locations(module)
@@ -515,6 +531,7 @@ def build(units: list[Unit], edits: tuple[Edit, ...]) -> Callable:
     for space in spaces.values():
         space.update(objects)
         space["__variant_f32"] = _f32_roundtrip
+        space[SCALE_HOOK] = scale_divisor
     return objects["__variant_unit_0"]
 
 
@@ -528,14 +545,82 @@ def describe(units: list[Unit], edits: tuple[Edit, ...]) -> str:
     return "; and ".join(parts)
 
 
-def single_variants(units: list[Unit]) -> list[Variant]:
+# Edits made for diagnosis only: validation's mutation scores (problem.toml's [variants] min_score) were
+# measured on the other kinds, so `single_variants` leaves these out unless asked.
+DIAGNOSIS_ONLY = (EditKind.MOVED_CALL,)
+
+
+def single_variants(units: list[Unit], *, diagnosis: bool = False) -> list[Variant]:
+    """Every single edit; `diagnosis`: with the kinds made for naming a learner's slip (DIAGNOSIS_ONLY)."""
     out, seen = [], set()
     for e in enumerate_edits(units):
+        if e.kind in DIAGNOSIS_ONLY and not diagnosis:
+            continue
         if e.key in seen:
             continue
         seen.add(e.key)
         unit = units[e.unit]
         out.append(Variant((e,), describe(units, (e,)), f"{unit.file.name}:{e.line}"))
+    return out
+
+
+# --------------------------------------------------------------------------- a fitted divisor
+SCALE_HOOK = "__variant_scale"
+
+
+class ScaleSetting:
+    """What the scale hook does in this process: pass the right divisor through and record it
+    (`divisor` None), or replace every divisor it sees by `divisor`. Trusted code, one thread."""
+
+    divisor: float | None = None
+    seen: list = []
+
+
+def scale_divisor(right):
+    ScaleSetting.seen.append(float(right) if not isinstance(right, torch.Tensor) or right.numel() == 1 else None)
+    return right if ScaleSetting.divisor is None else ScaleSetting.divisor
+
+
+def _is_square_root(node) -> bool:
+    if isinstance(node, ast.Call) and _call_name(node) in ("sqrt", "rsqrt") and node.args:
+        return True
+    return isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow) and _num(node.right) == 0.5
+
+
+def scale_sites(units: list[Unit]) -> list[Edit]:
+    """Every division by a square root (an attention scale, sqrt(d_head)) in the solution's units, as an
+    edit that routes its divisor through the scale hook, so a fit can find the divisor a learner's code
+    behaves as if it used."""
+    out = []
+    for ui, unit in enumerate(units):
+        for i, node in enumerate(ast.walk(unit.tree)):
+            if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div) and _is_square_root(node.right):
+                out.append(Edit(EditKind.SCALE_HOOK, ui, i, ("hook",), "the division by a square root",
+                                getattr(node, "lineno", unit.tree.lineno)))
+    return out
+
+
+UNIFORM_KINDS = (EditKind.AXIS,)  # edits that a learner makes at every place of a helper at once (a pasted
+#                                  layer norm reducing over dim=1 in both its mean and its variance)
+
+
+def uniform_variants(units: list[Unit], singles: list[Variant]) -> list[Variant]:
+    """The same single edit at EVERY place of one unit where it applies (every axis -1 of a layer norm
+    changed to 1): one slip of a learner written several times, which no single edit reproduces."""
+    groups: dict[tuple, list[Edit]] = {}
+    for v in singles:
+        e = v.edits[0]
+        if e.kind in UNIFORM_KINDS:
+            groups.setdefault((e.unit, e.kind, e.phrase), []).append(e)
+    out = []
+    for (ui, _, phrase), edits in groups.items():
+        nodes = {e.node for e in edits}
+        if len(nodes) < 2 or len(nodes) != len(edits):
+            continue
+        unit = units[ui]
+        edits = tuple(sorted(edits, key=lambda e: e.node))
+        out.append(Variant(edits, f"{phrase} at every one of its {len(edits)} places in {unit.role}",
+                           ", ".join(f"{unit.file.name}:{e.line}" for e in edits)))
     return out
 
 

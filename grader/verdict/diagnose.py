@@ -69,12 +69,19 @@ def diagnose_report(problem, report, cases, values: dict, known=None) -> None:
     found = matching_mistakes(problem, cases, values, known)
     if not found:
         # Not a catalogued mistake: perhaps a single automatic edit of the reference (proven only by an exact match).
-        from .variant_match import diagnose_by_variants
+        from .variant_match import diagnose_by_variants, variant_table
 
-        if diagnose_by_variants(problem, report, cases, values, getattr(known, "variant_table", None)) is None:
+        table = getattr(known, "variant_table", None)
+        if table is None and problem.has_reference:
+            table = variant_table(problem, report.seed, cases)
+        if diagnose_by_variants(problem, report, cases, values, table) is None:
             from .precision import diagnose_precision
 
-            diagnose_precision(problem, report, cases, values)
+            if diagnose_precision(problem, report, cases, values) is None:
+                # A scale read from the wrong size: no single edit knows the size, a fitted divisor does.
+                from .fitted_scale import diagnose_by_fitted_scale
+
+                diagnose_by_fitted_scale(problem, report, cases, values, table)
         return
     names = list(dict.fromkeys(m.name for m in found))  # one mistake may have several variants
     if len(names) > 1:

@@ -22,9 +22,9 @@ from pathlib import Path
 
 from ..evidence.ablation import Stage, judge_stage, read_ladder
 from ..course.cases import clone
-from ..evidence.compare import OUTPUT_TYPE, UNCHANGED_INPUTS
+from ..evidence.compare import NONFINITE, OUTPUT_TYPE, UNCHANGED_INPUTS
 from ..course.loader import Problem, cached_module
-from ..evidence.finding import EvidenceKind, Finding, confidence_of
+from ..evidence.finding import Confidence, EvidenceKind, Finding, confidence_of
 from ..evidence.properties import Broken, Property, read_properties
 from ..evidence.ablation import stage_from_plain, stage_to_plain  # noqa: F401 (for callers)
 from ..sandbox.parent import Job, JobCase
@@ -35,6 +35,7 @@ PROPERTIES_FILE = "properties.py"
 # A check that stopped on a limit, or whose sandbox failed (the grader's trouble, not the
 # learner's), gets no experiments: they would rerun what stopped it, or explain nothing.
 STOPPED = ("timeout", "cpu-limit", "memory-limit", "sandbox-error")
+ONLY_ONE_AMONG = 4  # cases that pass before "every case passes but one" is worth saying
 
 
 def explain(problem: Problem, report, *, job: Job, sandbox, seed: int, shared=None) -> Finding | None:
@@ -134,6 +135,21 @@ def from_the_failing_check(report, *, job: Job, sandbox, case=None) -> Finding |
         return Finding(name=name, evidence=EvidenceKind.CHECK, changed=where, seen=message,
                        explanation=f"No experiment explains this failure, but {where} tests a rule of the contract: "
                                    f"{case.rule}. Your code broke it" + (f"; more: {rest}" if rest else "."))
+    if case.status == Status.OK and NONFINITE in message:
+        # Seen, not explained: the output holds NaN or inf where the right one is finite. No experiment placed it.
+        return Finding(name=f"your output holds NaN or inf where the right one is finite, on {where}",
+                       evidence=EvidenceKind.CHECK, changed=where, seen=message,
+                       explanation=f"{sentence_case(where)}: {message}. No experiment of the grader placed where the "
+                                   "first NaN or inf is made.",
+                       hint="A NaN comes from arithmetic such as 0 * inf, inf - inf or 0 / 0: look for where your "
+                            "code can meet an infinity or divide by zero.")
+    passed = sum(1 for c in report.cases if c.passed)
+    if case.status == Status.OK and len(report.cases) - passed == 1 and case.about and passed >= ONLY_ONE_AMONG:
+        # Measured, not inferred: one case alone fails, and what it tests is its own description.
+        return Finding(name=f'every case passes but one: {where}', evidence=EvidenceKind.CHECK, changed=where,
+                       seen=message, explanation=f"{passed} cases pass; only {where} fails: {message}. That case "
+                       f"tests one thing, said in its description; no experiment of the grader says more.",
+                       confidence=Confidence.LOCALISED)
     if case.status != Status.EXCEPTION:
         return None
     raised = headline(message.removeprefix(Status.EXCEPTION.title).lstrip(": "), 200)

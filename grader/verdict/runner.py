@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -111,15 +112,21 @@ def _check(course: Course, problem: Problem, submission: Submission, seed: int, 
                 localise_report(course, problem, report, cases, run.values, submission, seed=seed, sandbox=sandbox)
         settle(report, cases)
         if options.diagnose and not report.passed:
+            naming = time.monotonic()
             with _explaining(report, "which mistake"):
                 name_the_mistake(problem, report, cases, run.values, shared)
+            # Naming runs trusted code in this process (a cold variant precompute, a fit): no learner code ran, so
+            # that time is not taken from the check's budget, or a cold cache would starve the evidence trials.
+            budget = run.budget
+            if budget is not None:
+                budget = dataclasses.replace(budget, deadline=budget.deadline + (time.monotonic() - naming))
             if cases:
                 # The evidence layer (grader/verdict/explain.py): ablations and properties, while the sandbox is up.
                 from .explain import explain
 
                 limits = options.limits or Limits.from_config(problem.limits)
                 with _explaining(report, "what the evidence shows"):
-                    explain(problem, report, job=submission.job(course, problem, cases, limits, run.budget),
+                    explain(problem, report, job=submission.job(course, problem, cases, limits, budget),
                             sandbox=sandbox, seed=seed, shared=shared)
     finally:
         if own_sandbox:

@@ -32,13 +32,13 @@ from ..course.loader import Problem
 from ..evidence.finding import Confidence, EvidenceKind, Finding
 from .inprocess import load_probe, run_in_process
 from .variant_cache import _cache_file, load_cached, problem_digest, save_cached
-from ..evidence.variants import single_variants, solution_units, variant_function
+from ..evidence.variants import single_variants, solution_units, uniform_variants, variant_function
 
 _MEMO: dict = {}  # cache file -> (case names, table), this process's copy
 # A variant slower than SLOW_FACTOR times the reference on a seed's cases (at least VARIANT_FLOOR s, at most
 # VARIANT_SECONDS) is left out: a learner's code like it would time out, and waiting for it is the precompute's cost.
 VARIANT_SECONDS, VARIANT_FLOOR, SLOW_FACTOR = 2.0, 0.3, 10.0
-FORMAT = 1
+FORMAT = 4  # 4: a call moved over the operation after it; uniform variants after the single ones; sites
 
 
 @dataclass(frozen=True)
@@ -50,6 +50,7 @@ class VariantTable:
     reference: dict  # case name -> the reference's output
     outputs: dict  # case name -> [each variant's output, None where it raised or was not a tensor]
     seconds: float = 0.0  # the precompute's cost (0 when read from the cache)
+    sites: tuple[str, ...] = ()  # where each variant edits ("unit:node+unit:node"): equal sites, the same slip
 
 
 def _output(value):
@@ -112,7 +113,8 @@ def compute_table(problem: Problem, cases: list[Case]) -> VariantTable | None:
 def _compute_table(problem: Problem, cases: list[Case]) -> VariantTable:
     started = time.monotonic()
     units = solution_units(problem.reference, problem.entry)
-    variants = single_variants(units)
+    singles = single_variants(units, diagnosis=True)
+    variants = singles + uniform_variants(units, singles)
     probe = load_probe(problem)
     entry = getattr(problem.reference, problem.entry)
     reference, kept = {}, []
@@ -127,7 +129,7 @@ def _compute_table(problem: Problem, cases: list[Case]) -> VariantTable:
         _variant_outputs(problem, probe, entry, kept)
         limit = min(VARIANT_SECONDS, max(VARIANT_FLOOR, SLOW_FACTOR * (time.monotonic() - timed)))
         outputs = {c.name: [] for c in kept}
-        descriptions, places = [], []
+        descriptions, places, sites = [], [], []
         previous = signal.signal(signal.SIGALRM, _alarm)
         try:
             for variant in variants:
@@ -143,11 +145,13 @@ def _compute_table(problem: Problem, cases: list[Case]) -> VariantTable:
                     signal.setitimer(signal.ITIMER_REAL, 0)
                 descriptions.append(variant.description)
                 places.append(_place(units, variant))
+                sites.append("+".join(f"{e.unit}:{e.node}" for e in variant.edits))
                 for case, out in zip(kept, outs):
                     outputs[case.name].append(out)
         finally:
             signal.signal(signal.SIGALRM, previous)
-    return VariantTable(tuple(descriptions), tuple(places), reference, outputs, time.monotonic() - started)
+    return VariantTable(tuple(descriptions), tuple(places), reference, outputs, time.monotonic() - started,
+                        tuple(sites))
 
 
 def _place(units, variant) -> str:
@@ -167,14 +171,16 @@ def variant_table(problem: Problem, seed: int, cases: list[Case], use_cache: boo
         return memo[1]  # a long-lived process (the daemon, batch grading) reads the file once
     data = load_cached(path) if use_cache else None
     if data is not None and data.get("format") == FORMAT and data.get("cases") == names:
-        table = VariantTable(tuple(data["descriptions"]), tuple(data["places"]), data["reference"], data["outputs"])
+        table = VariantTable(tuple(data["descriptions"]), tuple(data["places"]), data["reference"], data["outputs"],
+                             sites=tuple(data.get("sites") or ()))
         _MEMO[str(path)] = (names, table)
         return table
     table = compute_table(problem, cases)
     if table is not None:
         _MEMO[str(path)] = (names, table)
         save_cached(path, {"format": FORMAT, "cases": names, "descriptions": list(table.descriptions),
-                           "places": list(table.places), "reference": table.reference, "outputs": table.outputs})
+                           "places": list(table.places), "reference": table.reference, "outputs": table.outputs,
+                           "sites": list(table.sites)})
     return table
 
 
@@ -223,15 +229,26 @@ def variant_finding(table: VariantTable, found: list[int]) -> Finding | None:
         return None
     descriptions = list(dict.fromkeys(table.descriptions[i] for i in found))
     places = {table.places[i] for i in found}
+    sites = {table.sites[i] for i in found} if len(table.sites) == len(table.descriptions) else set()
+    if len(descriptions) > 1 and len(sites) == 1:
+        # The same nodes edited to values the cases cannot tell apart (axis 1 and axis -2 of a 3-d tensor): one
+        # slip, said once, with the equal readings after it.
+        what = f"{descriptions[0]} (on these cases the same as: {'; '.join(descriptions[1:])})"
+        return Finding(name=f"your code behaves exactly like the right one with {what}",
+                       explanation=(f"The grader ran the right solution with automatic edits on the same cases. With "
+                                    f"{descriptions[0]}, it gives your output on every case, and the right solution's "
+                                    "does not; the other readings edit the same places and give the same outputs here."),
+                       evidence=EvidenceKind.VARIANT, changed="the right solution with one edit, on the check's own cases",
+                       seen="your output on every case, within the check's tolerance", confidence=Confidence.PROVEN)
     if len(descriptions) == 1:
         what = descriptions[0]
         name = f"your code behaves exactly like the right one with {what}"
-        explanation = (f"The grader ran the right solution with single edits on the same cases. With {what}, "
+        explanation = (f"The grader ran the right solution with automatic edits on the same cases. With {what}, "
                        "it gives your output on every case, and the right solution's does not.")
     elif len(places) == 1:
         place = places.pop()
-        name = f"your code behaves exactly like the right one with a single change in {place}"
-        explanation = (f"The grader ran the right solution with single edits on the same cases. {len(descriptions)} "
+        name = f"your code behaves exactly like the right one with a change in {place}"
+        explanation = (f"The grader ran the right solution with automatic edits on the same cases. {len(descriptions)} "
                        f"different edits in {place} each give your output on every case (the cases cannot tell "
                        "them apart), and none elsewhere does: look there.")
     else:

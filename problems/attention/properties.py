@@ -52,15 +52,13 @@ def equal_scores(outs, trials):
         return None
     seen = f"position 0 of sequence 0 got {show(y[0, 0])}, the mean of the values is {show(right[0, 0])}"
     if near(y, x):
-        return Broken(seen, "each position gets its own value only: the softmax is taken over a length-1 axis "
-                            "(the heads or the wrong dimension)")
+        return Broken(seen, "with all scores equal each position gets only its own value, not the mean of the values")
     if near(y.sort(-1).values, right.sort(-1).values):
         return Broken(seen + "; the same numbers in another order along the last axis",
                       "the output's features are the right ones in another order: the heads are split or merged back "
                       "in different orders ((N, T, d) -> (N, H, T, d_head) and back must be inverse reshapes, with the "
                       "same transposes)")
-    return Broken(seen, "with all scores equal the output is not the mean of the values: the value path (w_v, "
-                        "splitting or merging the heads, w_o) or which positions are attended to is wrong")
+    return Broken(seen, "with all scores equal the output is not the mean of the values")
 
 
 def equal_scores_causal(outs, trials):
@@ -138,8 +136,7 @@ def scale_reading(outs, trials):
     sums = [a + b for _, _, _, a, b in weights]
     if max(abs(s - 1) for s in sums) > 1e-6:
         return Broken(f"the two attention weights of a query sum to {show(torch.tensor(sums))}, not 1",
-                      "each query's attention weights do not sum to 1: the softmax is over the wrong axis (queries "
-                      "instead of keys)")
+                      "each query's attention weights over the keys do not sum to 1")
     implied = []
     for n, i, head, a, b in weights:
         s = q[n, i, head] @ (k[n, 0, head] - k[n, 1, head])

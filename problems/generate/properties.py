@@ -82,7 +82,13 @@ def independent_rows(outs, trials):
             f"each of {firsts.shape[0]} generator seeds ({firsts[:, 0].tolist()})")
     if bool((firsts[:, 0] == int(logits.argmax())).all()):
         return Broken(seen, "every row takes the most likely token when sampling (argmax, not a random draw)")
-    return Broken(seen, "one random number is shared by all rows: the rows are not drawn independently")
+    if len(set(firsts[:, 0].tolist())) == 1:
+        # The same token under every seed: the random numbers do not reach the draw (a shared random number
+        # would change with the seed), whatever the reason.
+        return Broken(seen, f"every row drew token {int(firsts[0, 0])} under every generator seed: the random numbers "
+                            "do not change the draw")
+    return Broken(seen, "within one call every row drew the same token, and the token changed with the generator "
+                        "seed: the rows of a call are not drawn independently of each other")
 
 
 def _distribution(logits, temperature, top_k=None):

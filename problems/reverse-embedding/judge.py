@@ -8,6 +8,10 @@ import torch
 from grader.compare import Comparison, close, compare_tensors
 
 
+# The rule the two gradient readings test: each is an exact match with the gradient of one use alone.
+BOTH_USES = "the embedding weight's gradient is the sum of its two uses: the lookup on input and the tied head on output"
+
+
 def _shape(s):
     return "(" + ", ".join(str(n) for n in s) + ("," if len(s) == 1 else "") + ")"
 
@@ -52,13 +56,21 @@ def judge(case, value, tol, expected):
 
     both, embedding_only = expected["grad"], expected["grad_embedding_only"]
     grad = value.get("grad")
-    if grad is None:
+    if "grad_skipped" in value:  # the head's output had the wrong shape or dtype: the output's verdict says so
+        pass
+    elif grad is None:
         verdicts.append(Comparison(False, "no gradient reached the embedding's weight at all"))
     elif type(grad) is torch.Tensor and grad.shape == both.shape and not close(both, grad, *tol) \
             and close(embedding_only, grad, *tol):
         verdicts.append(Comparison(False, "no gradient reached the embedding through the head: the weight was "
                                    "detached (.detach() or .data cuts it out of autograd); its gradient must be "
-                                   "the sum of both uses"))
+                                   "the sum of both uses", rule=BOTH_USES))
+    elif type(grad) is torch.Tensor and expected.get("grad_head_only") is not None \
+            and grad.shape == both.shape and not close(both, grad, *tol) and close(expected["grad_head_only"], grad, *tol):
+        verdicts.append(Comparison(False, "no gradient flows back through the hidden states your head receives: the "
+                                   "embedding weight's gradient equals the one from the head's use of the weight alone "
+                                   "(the embedding lookup that made the hidden states got none); the gradient must be "
+                                   "the sum of both uses", rule=BOTH_USES))
     else:
         verdicts.append(compare_tensors(both, grad, *tol, label="the embedding weight's gradient (from both uses)"))
     return verdicts

@@ -41,12 +41,21 @@ def probe(entry, inputs, ctx):
     model = nn.ModuleDict({"embedding": embedding, "head": head})
     model_params = ctx.call(lambda: [list(p.shape) for p in model.parameters()])
 
-    def tied_loss():  # the embedding on input, the head on output
-        x = embedding(inputs["ids"]) @ inputs["mix"]
-        return (head(x) * inputs["grad_out"]).sum()
-
-    loss = ctx.call(tied_loss)
+    facts = {"params": params, "output": output, "output_after_edit": output_after_edit,
+             "model_params": model_params}
+    # The head's output is checked BEFORE the probe uses it: an output of the wrong type or shape would make the
+    # probe's own arithmetic raise, and that exception would read as one of the learner's code.
+    x = embedding(inputs["ids"]) @ inputs["mix"]
+    logits = ctx.call(head, x)
+    want = tuple(inputs["grad_out"].shape)
+    if type(logits) is not torch.Tensor or tuple(logits.shape) != want or logits.dtype != inputs["grad_out"].dtype:
+        got = (f"shape {tuple(logits.shape)}, dtype {logits.dtype}" if type(logits) is torch.Tensor
+               else type(logits).__name__)
+        facts["grad_skipped"] = (f"the gradient was not measured: on hidden states of shape {tuple(x.shape)} your head "
+                                 f"returned {got}, where shape {want}, dtype {inputs['grad_out'].dtype} is expected")
+        return facts
+    loss = (logits * inputs["grad_out"]).sum()  # the embedding on input, the head on output
     ctx.call(loss.backward)
     grad = embedding.weight.grad
-    return {"params": params, "output": output, "output_after_edit": output_after_edit,
-            "model_params": model_params, "grad": grad if grad is None else grad.detach().clone()}
+    facts["grad"] = grad if grad is None else grad.detach().clone()
+    return facts

@@ -61,8 +61,8 @@ def follows_edits(outs, trials):
         return HELD
     if near(after, before, 1e-6, 1e-6):
         return Broken("after an in-place edit of embedding.weight the head's output did not change at all",
-                      "the head keeps a copy of the weight taken at construction: edits of the embedding "
-                      "(an optimizer step) never reach it")
+                      "the head keeps a copy of the weight: an in-place edit of the embedding (an optimizer step) "
+                      "does not reach it")
     return None  # it moved, but not as expected: the output identity below says what it is
 
 

@@ -46,7 +46,10 @@ def certain_tokens(outs, trials):
     if len(fits) == 1:
         return Broken(seen, fits[0])
     if bool((cols == cols[:, :1]).all()) and len(set(ONE_HOT_TOKENS)) > 1:
-        return Broken(seen, "the rows are not drawn from their own distributions (every row drew the same token)")
+        # What was seen, not why: the same token in every row fits rows mixed up as well as an index that is
+        # never mapped back to the row's own tokens (a rank in sorted order), and the experiment does not tell them apart.
+        return Broken(seen, f"every row drew token {int(cols[0, 0])}, though each row's only possible token is a "
+                            f"different one ({ONE_HOT_TOKENS})")
     alone = outs[1:]
     if len(alone) == len(ONE_HOT_TOKENS) and all(type(o) is torch.Tensor and o.numel() == 1 for o in alone) \
             and [int(o) for o in alone] == ONE_HOT_TOKENS:
@@ -55,9 +58,8 @@ def certain_tokens(outs, trials):
                       "sum or normalisation over the batch axis, dim 0, instead of the vocabulary)")
     varies = bool((cols != cols[:1]).any(0).all())  # every row drew several different tokens over the draws
     if varies:
-        return Broken(seen, "tokens of probability 0 are drawn, and each row's draws vary: the random noise outweighs "
-                      "a probability of 0, so the probabilities enter the draw in a form where 0 does not exclude a "
-                      "token (for a Gumbel-max draw: noise added to p instead of to log p, where log 0 = -inf)")
+        return Broken(seen, "tokens of probability 0 are drawn, and each row's draws vary from draw to draw: "
+                      "a probability of 0 does not exclude a token from your draw")
     return Broken(seen, "a token of probability 1 is not always drawn")
 
 
@@ -75,7 +77,13 @@ def independent_rows(outs, trials):
             f"same token, under each of {len(outs)} generator seeds ({constant})")
     if all(c == top for c in constant):
         return Broken(seen, "the most likely token every time (argmax), not a random draw")
-    return Broken(seen, "one random number is shared by all rows: the rows are not drawn independently")
+    if len(set(constant)) == 1:
+        # The same token under every seed: the random numbers do not reach the draw, whatever the reason
+        # (not a shared random number, which would change with the seed).
+        return Broken(seen, f"token {constant[0]} (probability {float(probs[constant[0]]):.2g}) every time, in every "
+                            f"row and under every generator seed: the random numbers do not change the draw")
+    return Broken(seen, "within one call every row drew the same token, and the token changed with the generator "
+                        "seed: the rows of a call are not drawn independently of each other")
 
 
 def frequencies_follow(outs, trials):

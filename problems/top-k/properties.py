@@ -38,7 +38,7 @@ def shift(outs, trials):
     if a is None or b is None or near(a, b, 1e-7, 1e-6):
         return None
     return Broken(f"row 0 -> {show(a[0])}; logits + 100 -> {show(b[0])}",
-                  "adding a constant to the logits changes the output (exp without subtracting the maximum?)")
+                  "adding a constant to every logit changes the output (softmax does not change)")
 
 
 def finite_for_large(outs, trials):
@@ -50,10 +50,30 @@ def finite_for_large(outs, trials):
                       "large logits give NaN or inf: exp overflows because the row maximum is not subtracted before it")
     if spread is not None and not bool(torch.isfinite(spread).all()):
         return Broken(f"logits spread far apart (times {SPREAD:g}) gave {show(spread[0])}, while the same logits "
-                      f"plus {BIG:g} were fine", "widely spread logits give NaN or inf: what is subtracted before exp "
-                      "is not the row maximum (after subtracting the maximum every exponent is <= 0 and cannot "
-                      "overflow), or -inf entries meet an inf")
+                      f"plus {BIG:g} were fine", "widely spread logits give NaN or inf while the same logits plus "
+                      f"{BIG:g} were fine: what is subtracted before exp is not the row maximum (after subtracting it "
+                      "no exponent is above 0)")
     return None
+
+
+LOWER = 5000.0  # one row lowered this far (T = 2): exp of it underflows to 0 unless its own maximum is subtracted
+
+
+def one_row_lowered(outs, trials):
+    """Row 0 lowered by LOWER in the batch, then alone: a right answer gives row 0 the same output either way and
+    the same as before it was lowered (softmax ignores a constant added to one row)."""
+    before, lowered, alone = tensor(outs[0]), tensor(outs[1]), tensor(outs[2])
+    if before is None or lowered is None or alone is None or before.ndim != 2 or alone.shape[0] != 1:
+        return None
+    if near(lowered[0], before[0], 1e-7, 1e-5):
+        return None
+    seen = (f"row 0 -> {show(before[0])}; the same row lowered by {LOWER:g} in the same batch -> {show(lowered[0])}; "
+            f"lowered and alone -> {show(alone[0])}")
+    if near(alone[0], before[0], 1e-7, 1e-5) and near(lowered[1:], before[1:], 1e-7, 1e-5):
+        return Broken(seen, f"a row lowered by {LOWER:g} comes out wrong in the batch and right alone: what is "
+                            "subtracted before exp is shared by the rows of the batch (each row's own maximum would "
+                            "not change with the other rows)")
+    return None  # wrong alone too: not isolated here (overflow and the shift's own property say what they see)
 
 
 def k_is_vocabulary(outs, trials):
@@ -88,6 +108,11 @@ def properties(seed: int) -> list[Property]:
                  "Renormalise: divide by the kept mass, or take the softmax of the masked logits."),
         Property("the kept probabilities in the ratios of softmax(logits / T)", (t,), temperature_reading,
                  "the temperature is used wrongly", "the same rows, T = 2", "softmax(logits / temperature)."),
+        Property("unchanged when one row is lowered by a constant",
+                 (t, dict(t, logits=torch.cat([logits[:1] - LOWER, logits[1:]])), dict(t, logits=logits[:1] - LOWER)),
+                 one_row_lowered, "a row lowered by a constant changes its output",
+                 f"the same rows, then row 0 lowered by {LOWER:g} in the batch, then row 0 lowered and alone",
+                 "Subtract each row's own maximum: x - x.max(-1, keepdim=True).values."),
         Property("finite for large logits", (dict(t, logits=logits + BIG), dict(t, logits=logits * SPREAD)),
                  finite_for_large, "large logits give NaN or inf", f"the same rows plus {BIG:g}, then times "
                  f"{SPREAD:g}", "torch.softmax subtracts the row "

@@ -36,12 +36,16 @@ def influence(call, inputs: dict, name: str, axis: int, output_axis: int):
     base = call(**inputs)
     if type(base) is not torch.Tensor or base.ndim <= output_axis:
         return base, None
+    if base.is_floating_point() and bool(torch.isnan(base).any()):
+        return base, None  # NaN never equals itself: every position would read as moved, whatever it depends on
     rows = []
     for j in range(inputs[name].shape[axis]):
         out = call(**{**inputs, name: perturbed(inputs[name], axis, j)})
         if type(out) is not torch.Tensor or out.shape != base.shape:
             return base, None
-        delta = (out.double() - base.double()).abs().nan_to_num(nan=float("inf"))
+        a, b = out.double(), base.double()
+        # Equal values did not move, infinities included (inf - inf is NaN, which would read as a change).
+        delta = torch.where(a == b, torch.zeros_like(a), (a - b).abs()).nan_to_num(nan=float("inf"))
         dims = [d for d in range(delta.ndim) if d != output_axis]
         rows.append(delta.amax(dim=dims) if dims else delta)
     return base, torch.stack(rows, dim=1)  # (output positions i, input positions j)
