@@ -1,0 +1,14 @@
+"""Problem 21 - causal-conv1d.  Run `grader show causal-conv1d` for the statement.
+
+Write `causal_conv1d(x, kernel, bias, dilation)`: a depthwise convolution along time that
+only looks back,
+    y[n, c, t] = bias[c] + sum_k kernel[c, k] * x[n, c, t - (K - 1 - k) * dilation]
+"""
+
+import torch
+import torch.nn.functional as F
+
+
+def causal_conv1d(x: torch.Tensor, kernel: torch.Tensor, bias: torch.Tensor | None = None, dilation: int = 1) -> torch.Tensor:
+    """x: (N, C, T); kernel: (C, K); bias: (C,) or None -> (N, C, T), same dtype."""
+    raise NotImplementedError("causal-conv1d: implement causal_conv1d(x, kernel, bias, dilation)")
