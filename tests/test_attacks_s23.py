@@ -542,6 +542,23 @@ signal.setitimer(signal.ITIMER_REAL, 0.001, 0.001)
     assert all(c.status.value != "sandbox-error" for c in report.cases), [c.status for c in report.cases]
 
 
+def test_a_handler_raising_never_breaks_the_graders_loop(graded, unscanned, box):
+    """A handler that raises every millisecond: in the learner's code the exception is the
+    learner's (an 'exception' case); it never lands in the grader's loop as a sandbox-error."""
+    report = graded(attack("""
+import signal
+def _tick(*_):
+    raise KeyboardInterrupt("tick")
+signal.signal(signal.SIGALRM, _tick)
+signal.setitimer(signal.ITIMER_REAL, 0.001, 0.001)
+""", """
+    for _ in range(20):
+        (x + 1).sum()
+""", right=True), box, right=True)
+    statuses = [c.status.value for c in report.cases]
+    assert "sandbox-error" not in statuses and report.error is None, (statuses, report.error)
+
+
 def test_a_banned_call_in_a_replaced_stdout_is_a_violation_not_a_sandbox_error(graded, unscanned, box):
     """The learner's own sys.stdout, whose flush calls the banned function: the grader's
     reporter flushes the stream it installed, so the learner's flush runs only where the

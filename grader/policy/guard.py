@@ -111,7 +111,9 @@ class Guard:
     def _guarded_handler(self, handler):
         """`handler` run under the whole guard. Its banned call is recorded (a violation:
         the check fails) and not raised on into whatever code the signal interrupted: the
-        grader's machinery would report it as the sandbox's failure."""
+        grader's machinery would report it as the sandbox's failure. Any other exception
+        goes on only into the learner's own code; raised into the grader's (the guard's
+        own entry and exit) or a library's, it is dropped with a line on stderr."""
         guard = self
 
         def run(signum, frame):
@@ -119,6 +121,11 @@ class Guard:
             try:
                 return handler(signum, frame)
             except BannedAPIError:
+                return None
+            except BaseException as exc:
+                if frame is not None and guard.frames.is_learner(frame.f_code.co_filename):
+                    raise
+                os.write(2, f"(a signal handler raised {type(exc).__name__} outside your code: ignored)\n".encode())
                 return None
             finally:
                 for mode in reversed(pushed):
