@@ -542,6 +542,26 @@ signal.setitimer(signal.ITIMER_REAL, 0.001, 0.001)
     assert all(c.status.value != "sandbox-error" for c in report.cases), [c.status for c in report.cases]
 
 
+def test_a_banned_call_in_a_finalizer_a_collection_runs_is_caught(graded, unscanned, box):
+    """Cyclic garbage whose `__del__` calls the banned function: a collection starts at an
+    allocation, most often a tensor made inside one of the guard's own mode handlers, where
+    torch has popped that mode; every such call went unseen."""
+    report = graded(attack("""
+import torch.nn.functional as F
+class Cycle:
+    def __init__(self):
+        self.me = self
+    def __del__(self):
+        F.layer_norm(torch.ones(2, 4), (4,))
+""", """
+    for _ in range(400):
+        Cycle()
+        x + 1
+""", right=True), box, right=True)
+    assert not report.passed and report.violations
+    assert any(v.api.endswith("layer_norm") for v in report.violations)
+
+
 def test_a_handler_raising_never_breaks_the_graders_loop(graded, unscanned, box):
     """A handler that raises every millisecond: in the learner's code the exception is the
     learner's (an 'exception' case); it never lands in the grader's loop as a sandbox-error."""

@@ -14,13 +14,14 @@ reaching it; the kernel's confinement (grader/sandbox/confine.py) is the wall th
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import sys
 from pathlib import Path
 
-from torch.overrides import TorchFunctionMode
-from torch.utils._python_dispatch import TorchDispatchMode
+from torch.overrides import TorchFunctionMode, _get_current_function_mode_stack
+from torch.utils._python_dispatch import TorchDispatchMode, _get_current_dispatch_mode_stack
 
 from .banned import BannedSpec
 from .violations import Violation
@@ -66,6 +67,7 @@ class Guard:
         self._dmode = _DispatchMode(self)
         self._depth = 0  # re-entrant: the child holds it over every case, each call enters it again
         self._held = False
+        self._pushed_for_collections: list[list] = []
 
     def hit(self, api: str, how: str) -> None:
         where = self.frames.innermost()
@@ -107,6 +109,19 @@ class Guard:
         self._held = True
         _wrap_signal_handlers(self)
         _signals(signal.SIG_BLOCK)
+        # Finalizers and weakref callbacks a collection runs: a collection starts at an
+        # allocation, most often a tensor made inside one of the guard's own mode handlers,
+        # where torch has popped that mode (measured: nearly every cyclic finalizer ran
+        # with both stacks empty).
+        gc.callbacks.append(self._collection_under_guard)
+
+    def _collection_under_guard(self, phase: str, info: dict) -> None:
+        """A gc callback: the modes pushed back for the collection, popped after it."""
+        if phase == "start":
+            self._pushed_for_collections.append(self._push_missing_modes())
+        elif self._pushed_for_collections:
+            for mode in reversed(self._pushed_for_collections.pop()):
+                mode.__exit__(None, None, None)
 
     def _guarded_handler(self, handler):
         """`handler` run under the whole guard. Its banned call is recorded (a violation:
@@ -137,9 +152,6 @@ class Guard:
     def _push_missing_modes(self) -> list:
         """Push the modes torch's stacks lack now (inside a mode's own handler, torch pops
         it); the caller pops exactly these."""
-        from torch.overrides import _get_current_function_mode_stack
-        from torch.utils._python_dispatch import _get_current_dispatch_mode_stack
-
         pushed = []
         if not any(m is self._fmode for m in _get_current_function_mode_stack()):
             self._fmode.__enter__()
@@ -153,9 +165,6 @@ class Guard:
     def _restore(self) -> None:
         """Each call under a held guard finds it whole again: modes a learner popped off
         torch's stacks are pushed back, class patches a learner undid are redone."""
-        from torch.overrides import _get_current_function_mode_stack
-        from torch.utils._python_dispatch import _get_current_dispatch_mode_stack
-
         if not any(m is self._fmode for m in _get_current_function_mode_stack()):
             self._fmode.__enter__()
         if not any(m is self._dmode for m in _get_current_dispatch_mode_stack()):
