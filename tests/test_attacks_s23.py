@@ -520,6 +520,85 @@ signal.setitimer(signal.ITIMER_REAL, 0.002, 0.002)
     assert not report.passed
 
 
+def test_a_banned_call_in_a_handler_is_a_violation_wherever_the_signal_lands(graded, unscanned, box):
+    """Right answers, and a timer whose handler calls the banned function: wherever the
+    signal lands (the learner's code, torch's own Python while a guard mode runs, the
+    grader's loop between cases), the check fails with that violation, never a
+    sandbox-error from the exception landing in the grader's machinery."""
+    report = graded(attack("""
+import signal
+import torch.nn.functional as F
+def _tick(*_):
+    F.layer_norm(torch.ones(2, 4), (4,))
+signal.signal(signal.SIGALRM, _tick)
+signal.setitimer(signal.ITIMER_REAL, 0.001, 0.001)
+""", """
+    for _ in range(50):
+        sum(range(2000))
+        (x + 1).sum()
+""", right=True), box, right=True)
+    assert not report.passed and report.violations
+    assert any(v.api.endswith("layer_norm") for v in report.violations)
+    assert all(c.status.value != "sandbox-error" for c in report.cases), [c.status for c in report.cases]
+
+
+def test_a_banned_call_in_a_finalizer_a_collection_runs_is_caught(graded, unscanned, box):
+    """Cyclic garbage whose `__del__` calls the banned function: a collection starts at an
+    allocation, most often a tensor made inside one of the guard's own mode handlers, where
+    torch has popped that mode; every such call went unseen."""
+    report = graded(attack("""
+import torch.nn.functional as F
+class Cycle:
+    def __init__(self):
+        self.me = self
+    def __del__(self):
+        F.layer_norm(torch.ones(2, 4), (4,))
+""", """
+    for _ in range(400):
+        Cycle()
+        x + 1
+""", right=True), box, right=True)
+    assert not report.passed and report.violations
+    assert any(v.api.endswith("layer_norm") for v in report.violations)
+
+
+def test_a_handler_raising_never_breaks_the_graders_loop(graded, unscanned, box):
+    """A handler that raises every millisecond: in the learner's code the exception is the
+    learner's (an 'exception' case); it never lands in the grader's loop as a sandbox-error."""
+    report = graded(attack("""
+import signal
+def _tick(*_):
+    raise KeyboardInterrupt("tick")
+signal.signal(signal.SIGALRM, _tick)
+signal.setitimer(signal.ITIMER_REAL, 0.001, 0.001)
+""", """
+    for _ in range(20):
+        (x + 1).sum()
+""", right=True), box, right=True)
+    statuses = [c.status.value for c in report.cases]
+    assert "sandbox-error" not in statuses and report.error is None, (statuses, report.error)
+
+
+def test_a_banned_call_in_a_replaced_stdout_is_a_violation_not_a_sandbox_error(graded, unscanned, box):
+    """The learner's own sys.stdout, whose flush calls the banned function: the grader's
+    reporter flushes the stream it installed, so the learner's flush runs only where the
+    learner calls it, and there the guard sees it."""
+    report = graded(attack("""
+import sys
+import torch.nn.functional as F
+class Out:
+    def write(self, text):
+        return len(text)
+    def flush(self):
+        F.layer_norm(torch.ones(2, 4), (4,))
+sys.stdout = Out()
+""", """
+    sys.stdout.flush()
+""", right=True), box, right=True)
+    assert not report.passed and report.violations
+    assert all(c.status.value != "sandbox-error" for c in report.cases), [c.status for c in report.cases]
+
+
 def test_modes_popped_in_one_case_are_back_for_the_next(graded, unscanned, box):
     """The first case pops the guard's modes off torch's stacks and answers honestly; the
     later cases call the banned function, expecting no mode left to see it."""

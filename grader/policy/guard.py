@@ -14,12 +14,15 @@ reaching it; the kernel's confinement (grader/sandbox/confine.py) is the wall th
 
 from __future__ import annotations
 
+import _signal
+import gc
 import os
+import signal
 import sys
 from pathlib import Path
 
-from torch.overrides import TorchFunctionMode
-from torch.utils._python_dispatch import TorchDispatchMode
+from torch.overrides import TorchFunctionMode, _get_current_function_mode_stack
+from torch.utils._python_dispatch import TorchDispatchMode, _get_current_dispatch_mode_stack
 
 from .banned import BannedSpec
 from .violations import Violation
@@ -64,6 +67,8 @@ class Guard:
         self._fmode = _FunctionMode(self)
         self._dmode = _DispatchMode(self)
         self._depth = 0  # re-entrant: the child holds it over every case, each call enters it again
+        self._held = False
+        self._pushed_for_collections: list[list] = []
 
     def hit(self, api: str, how: str) -> None:
         where = self.frames.innermost()
@@ -84,21 +89,83 @@ class Guard:
             self._dmode.__enter__()
         else:
             self._restore()
+            if self._held and self._depth == 2:
+                _signals(signal.SIG_UNBLOCK)  # a learner call begins: its handlers may run
         return self
 
     def hold(self) -> None:
         """Stay entered until the process ends: learner code also runs between the grader's
         calls (a `__del__` when the grader drops a returned object, a weakref callback, a
         signal handler), and there it must meet the guard too. Never exited: the child ends
-        with os._exit."""
+        with os._exit.
+
+        Signal handlers get two more nets. A handler runs wherever the interpreter is,
+        torch's own Python included, where torch has popped the guard's modes off its
+        stacks while one of them runs (a banned call there was unseen): every handler the
+        learner installs runs with the modes pushed back (_guarded_handler). And signals
+        are blocked outside the learner's calls (they wait, pending, for the next one), so
+        no handler runs in the grader's own machinery between cases or after the last
+        result, where a violation could not be reported."""
         self.__enter__()
+        self._held = True
+        _wrap_signal_handlers(self)
+        _signals(signal.SIG_BLOCK)
+        # Finalizers and weakref callbacks a collection runs: a collection starts at an
+        # allocation, most often a tensor made inside one of the guard's own mode handlers,
+        # where torch has popped that mode (measured: nearly every cyclic finalizer ran
+        # with both stacks empty).
+        gc.callbacks.append(self._collection_under_guard)
+
+    def _collection_under_guard(self, phase: str, info: dict) -> None:
+        """A gc callback: the modes pushed back for the collection, popped after it."""
+        if phase == "start":
+            self._pushed_for_collections.append(self._push_missing_modes())
+        elif self._pushed_for_collections:
+            for mode in reversed(self._pushed_for_collections.pop()):
+                mode.__exit__(None, None, None)
+
+    def _guarded_handler(self, handler):
+        """`handler` run under the whole guard. Its banned call is recorded (a violation:
+        the check fails) and not raised on into whatever code the signal interrupted: the
+        grader's machinery would report it as the sandbox's failure. Any other exception
+        goes on only into the learner's own code; raised into the grader's (the guard's
+        own entry and exit) or a library's, it is dropped with a line on stderr."""
+        guard = self
+
+        def run(signum, frame):
+            pushed = guard._push_missing_modes()
+            try:
+                return handler(signum, frame)
+            except BannedAPIError:
+                return None
+            except BaseException as exc:
+                if frame is not None and guard.frames.is_learner(frame.f_code.co_filename):
+                    raise
+                os.write(2, f"(a signal handler raised {type(exc).__name__} outside your code: ignored)\n".encode())
+                return None
+            finally:
+                for mode in reversed(pushed):
+                    mode.__exit__(None, None, None)
+
+        run._grader_learner_handler = handler
+        return run
+
+    def _push_missing_modes(self) -> list:
+        """Push the modes torch's stacks lack now (inside a mode's own handler, torch pops
+        it); the caller pops exactly these."""
+        pushed = []
+        if not any(m is self._fmode for m in _get_current_function_mode_stack()):
+            self._fmode.__enter__()
+            pushed.append(self._fmode)
+        if not any(m is self._dmode for m in _get_current_dispatch_mode_stack()):
+            self._dmode.__enter__()
+            pushed.append(self._dmode)
+        self._patch_classes()
+        return pushed
 
     def _restore(self) -> None:
         """Each call under a held guard finds it whole again: modes a learner popped off
         torch's stacks are pushed back, class patches a learner undid are redone."""
-        from torch.overrides import _get_current_function_mode_stack
-        from torch.utils._python_dispatch import _get_current_dispatch_mode_stack
-
         if not any(m is self._fmode for m in _get_current_function_mode_stack()):
             self._fmode.__enter__()
         if not any(m is self._dmode for m in _get_current_dispatch_mode_stack()):
@@ -111,6 +178,8 @@ class Guard:
             self._dmode.__exit__(*exc)
             self._fmode.__exit__(*exc)
             self._unpatch_classes()
+        elif self._held and self._depth == 1:
+            _signals(signal.SIG_BLOCK)  # back in the grader's code: handlers wait for the next call
         return False
 
     def _patch_classes(self) -> None:
@@ -139,6 +208,37 @@ class Guard:
             else:
                 type.__setattr__(cls, "__init__", original)
         self._patched.clear()
+
+
+_SIGMASK = getattr(_signal, "pthread_sigmask", None)  # none on Windows, which has no setitimer either
+_ALL_SIGNALS = frozenset(int(s) for s in signal.valid_signals())
+
+
+def _signals(how) -> None:
+    """Block or unblock every signal that can be (SIGKILL and SIGSTOP cannot), twice per
+    learner call: `_signal`'s own call with plain ints takes 2 us, `signal.pthread_sigmask`
+    120 us (it makes an enum of every signal of the mask it returns)."""
+    if _SIGMASK is not None:
+        _SIGMASK(how, _ALL_SIGNALS)
+
+
+def _wrap_signal_handlers(guard: Guard) -> None:
+    """From now on, a handler installed by `signal.signal` (which calls `_signal.signal`)
+    runs as guard._guarded_handler; `getsignal` still answers with the learner's own."""
+    install, ask = _signal.signal, _signal.getsignal
+
+    def learners(handler):
+        return getattr(handler, "_grader_learner_handler", handler)
+
+    def signal_under_guard(signalnum, handler):
+        if callable(handler):
+            handler = guard._guarded_handler(handler)
+        return learners(install(signalnum, handler))
+
+    def getsignal_under_guard(signalnum):
+        return learners(ask(signalnum))
+
+    _signal.signal, _signal.getsignal = signal_under_guard, getsignal_under_guard
 
 
 class _FunctionMode(TorchFunctionMode):

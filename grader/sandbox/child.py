@@ -9,6 +9,7 @@ and `torch.save` bytes, framed by grader/sandbox/wire.py.
 
 from __future__ import annotations
 
+import gc
 import importlib.abc
 import importlib.machinery
 import importlib.util
@@ -480,14 +481,20 @@ class _Reporter:
 
     def __init__(self, res_w: int, marker: str):
         self.res_w, self.marker = res_w, marker
+        self.stream = None  # the grader's own stdout, once redirected (see _run_all)
+
+    def _flush(self) -> None:
+        """Flush the stream the grader installed, never a learner's replacement of
+        sys.stdout: its `flush` would be learner code run in the grader's machinery."""
+        (self.stream or sys.stdout).flush()
 
     def start(self, index: int) -> None:
-        sys.stdout.flush()
+        self._flush()
         os.write(1, f"\x1egrader-case-{self.marker}:{index}\n".encode())
         wire.write_all(self.res_w, wire.encode({"event": "start", "case": index}))
 
     def result(self, index: int, header: dict, payload: bytes) -> None:
-        sys.stdout.flush()
+        self._flush()
         wire.write_all(self.res_w, wire.encode({"event": "result", "case": index, **header}, payload))
 
 
@@ -570,6 +577,7 @@ def _run_all(spec, cases, sources, probe, guard, frames, display, reporter, refu
     sys.meta_path.insert(0, _BlockReferences(spec.get("blocked_dirs") or []))
     _install_audit_hook(spec.get("hidden") or [])
     _show_warnings_at_learner_lines(frames, display)
+    reporter.stream = sys.stdout
     guard.hold()  # from the learner's import to the end: their finalizers and handlers run under it too
     reported = 0
     fatal: ChildFailure | None = refused
@@ -603,7 +611,13 @@ def _run_all(spec, cases, sources, probe, guard, frames, display, reporter, refu
             except ChildFailure as failure:
                 header = {"status": failure.status, "message": failure.message, "traceback": failure.tb}
             except BaseException as exc:  # learner code escaping into the loop
-                header = {"status": "exception", "message": f"{type(exc).__name__}: {exc}"[:2000]}
+                status = "banned" if isinstance(exc, BannedAPIError) else "exception"
+                header = {"status": status, "message": f"{type(exc).__name__}: {exc}"[:2000]}
+        if index == len(cases) - 1 or header.get("status") == "memory-limit":
+            # The child's last result: the watch reads nothing after it, so no learner code
+            # may run after the violations below are taken. Signals already wait outside the
+            # learner's calls (Guard.hold); a collection could still run a learner's finalizer.
+            gc.disable()
         header["violations"] = [v.to_dict() for v in guard.violations[reported:]]
         reported = len(guard.violations)
         reporter.result(index, header, payload)
