@@ -15,6 +15,8 @@ written here in this file's own words (a small rewrite of a right one).
 
 from __future__ import annotations
 
+import re
+
 import torch
 
 from grader.evidence.ablation import Stage, StageResult, judge_stage, read_ladder
@@ -317,3 +319,69 @@ def test_a_block_that_edits_its_input_in_place_is_told_so_not_given_a_fitted_sca
     '''
     d = grade("transformer-block", source).diagnosis
     assert d is not None and "in place" in d["name"] and "dividing by" not in d["name"], d
+
+
+# --------------------------------------------------------------------------- a divisor is read only when one explains every weight
+ATTENTION_KEYS_FROM_W_Q = '''
+import math
+import torch
+
+
+def multi_head_attention(x, w_q, w_k, w_v, w_o, num_heads, causal=False):
+    N, T, d = x.shape
+    dh = d // num_heads
+    q = (x @ w_q).view(N, T, num_heads, dh).transpose(1, 2)
+    k = (x @ w_q).view(N, T, num_heads, dh).transpose(1, 2)  # the keys projected with the queries' weight
+    v = (x @ w_v).view(N, T, num_heads, dh).transpose(1, 2)
+    s = q @ k.transpose(-1, -2) / math.sqrt(dh)
+    if causal:
+        s = s.masked_fill(~torch.ones(T, T, dtype=torch.bool).tril(), float("-inf"))
+    return (s.softmax(-1) @ v).transpose(1, 2).reshape(N, T, d) @ w_o
+'''
+
+
+def test_keys_from_another_weight_are_not_given_a_fitted_divisor(grade):
+    """The scores are q . q', not q . k over a constant: no divisor explains the weights, so none
+    may be named (a negative 'divisor' once sent such a learner to a scaling that was right)."""
+    report = grade("attention", ATTENTION_KEYS_FROM_W_Q)
+    assert not report.passed
+    said = text_of(report)
+    assert not re.search(r"divided by -?[0-9]", said) and "instead of sqrt(d_head)" not in said, said
+    assert "not (x @ w_q) . (x @ w_k) divided by one constant" in said, said  # what was measured, no cause
+
+
+KV_STEP_RETURNING_A_STALE_COPY = '''
+import math
+import torch
+
+
+def ln(x, eps=1e-5):
+    c = x - x.mean(-1, keepdim=True)
+    return c / torch.sqrt((c * c).mean(-1, keepdim=True) + eps)
+
+
+def causal_lm_step(token_ids, index, cache, w_emb, pos_embed, blocks_weights, num_heads):
+    returned = cache.clone()  # taken before the step writes: it never sees this step
+    N, d = token_ids.shape[0], w_emb.shape[1]
+    dh = d // num_heads
+    x = (w_emb[token_ids] + pos_embed[index])[:, None, :]
+    for i, (wq, wk, wv, wo, w1, w2) in enumerate(blocks_weights):
+        a = ln(x)
+        q, k, v = [(a @ w).view(N, 1, num_heads, dh).transpose(1, 2) for w in (wq, wk, wv)]
+        cache[i, 0, :, :, index] = k[:, :, 0]
+        cache[i, 1, :, :, index] = v[:, :, 0]
+        keys, values = cache[i, 0, :, :, :index + 1], cache[i, 1, :, :, :index + 1]
+        s = (q @ keys.transpose(-1, -2)) / math.sqrt(dh)
+        x = x + (s.softmax(-1) @ values).transpose(1, 2).reshape(N, 1, d) @ wo
+        m = ln(x) @ w1
+        x = x + 0.5 * m * (1 + torch.tanh(math.sqrt(2 / math.pi) * (m + 0.044715 * m ** 3))) @ w2
+    return (ln(x) @ w_emb.T)[:, 0], returned
+'''
+
+
+def test_a_step_that_writes_one_cache_and_returns_a_stale_copy_is_not_told_it_never_writes(grade):
+    report = grade("kv-cache", KV_STEP_RETURNING_A_STALE_COPY)
+    assert not report.passed
+    said = text_of(report)
+    assert "never written" not in said and "does not store" not in said, said
+    assert "return" in said, said

@@ -352,8 +352,8 @@ def test_kv_cache_from_the_bundle(public_bundle, tmp_path, sandbox):
     assert right.passed and len(right.cases) == 10 and right.diagnosis is None
     late = check_in_bundle(out, tmp_path, sandbox, "kv-cache", NAMED["cache written at index + 1"])
     assert not late.passed and late.diagnosis["name"] == "cache written at index + 1"  # from the bundled outputs
-    unwritten = check_in_bundle(out, tmp_path, sandbox, "kv-cache", NAMED["cache never written"])
-    assert not unwritten.passed and unwritten.diagnosis["name"] == "cache never written"  # by the judge
+    unwritten = check_in_bundle(out, tmp_path, sandbox, "kv-cache", NAMED["returned cache lacks this step"])
+    assert not unwritten.passed and unwritten.diagnosis["name"] == "returned cache lacks this step"  # by the judge
     recompute = check_in_bundle(out, tmp_path, sandbox, "kv-cache", RECOMPUTE)
     # Right logits, too much work: named by the broken work rule, from the bundle as from the course.
     assert not recompute.passed and recompute.diagnosis["evidence"] == "check"

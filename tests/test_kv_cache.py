@@ -179,7 +179,7 @@ NAMED = {
     "final layer norm missing": in_place(final=""),
     "scaled by sqrt(d_model)": in_place(scale="d"),
     "current position left out of attention": in_place(index_stop="index"),
-    "cache never written": COMMON + """
+    "returned cache lacks this step": COMMON + """
 def causal_lm_step(token_ids, index, cache, w_emb, pos_embed, blocks_weights, num_heads):
     N = token_ids.shape[0]
     x = (w_emb[token_ids] + pos_embed[index])[:, None]

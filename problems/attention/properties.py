@@ -146,6 +146,12 @@ def scale_reading(outs, trials):
     if not implied:
         return None
     scale = sorted(implied)[len(implied) // 2]
+    if scale <= 0 or max(abs(v - scale) for v in implied) > 1e-3 * abs(scale):
+        # No one divisor explains every weight: the scores are not (x @ w_q) . (x @ w_k) over some
+        # constant, and a divisor read off them would name a scaling that is not the cause.
+        return Broken("with w_v = w_o = I and two positions, no single divisor c makes the attention weights "
+                      "softmax((x @ w_q) . (x @ w_k) / c)",
+                      "the attention scores are not (x @ w_q) . (x @ w_k) divided by one constant")
     if abs(scale - right_scale) < 1e-3 * right_scale:
         return None
     seen = f"the scores were divided by {scale:.4g} (d_model = {D}, {h} heads, sqrt(d_head) = {right_scale:.4g})"

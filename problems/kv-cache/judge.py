@@ -29,10 +29,11 @@ CACHE_PASSES = 4
 WEIGHT_PASSES = 2
 
 CACHE_NEVER_WRITTEN = {
-    "name": "cache never written",
-    "explanation": "The step attends to its own key and value but does not store them, and returns the cache it "
-                   "was given unchanged, so the next step sees zeros where the past should be.",
-    "hint": "Write k and v into cache[i, 0] and cache[i, 1] at position index, and return that cache.",
+    "name": "returned cache lacks this step",
+    "explanation": "The cache the step returns holds nothing of this step: it equals the cache the step was given, "
+                   "so the next step sees zeros where the past should be (whether k and v were written somewhere "
+                   "else, such as into another copy, is not what was measured).",
+    "hint": "Write k and v into cache[i, 0] and cache[i, 1] at position index, and return the tensor you wrote into.",
 }
 
 
