@@ -222,6 +222,11 @@ def _same(variant, learner, tol) -> bool:
     return close(variant, learner, *tol)
 
 
+# A match proves equal outputs, not equal code: the learner's slip may sit elsewhere and have this effect.
+SAME_EFFECT = ("What is proven is the output, not the line: your code may reach it another way, so look for "
+               "what in it has this effect.")
+
+
 def variant_finding(table: VariantTable, found: list[int]) -> Finding | None:
     """One description when every match says the same; the shared place when they share
     one; else nothing (naming one of several would be a guess)."""
@@ -237,14 +242,15 @@ def variant_finding(table: VariantTable, found: list[int]) -> Finding | None:
         return Finding(name=f"your code behaves exactly like the right one with {what}",
                        explanation=(f"The grader ran the right solution with automatic edits on the same cases. With "
                                     f"{descriptions[0]}, it gives your output on every case, and the right solution's "
-                                    "does not; the other readings edit the same places and give the same outputs here."),
+                                    "does not; the other readings edit the same places and give the same outputs here. "
+                                    + SAME_EFFECT),
                        evidence=EvidenceKind.VARIANT, changed="the right solution with one edit, on the check's own cases",
                        seen="your output on every case, within the check's tolerance", confidence=Confidence.PROVEN)
     if len(descriptions) == 1:
         what = descriptions[0]
         name = f"your code behaves exactly like the right one with {what}"
         explanation = (f"The grader ran the right solution with automatic edits on the same cases. With {what}, "
-                       "it gives your output on every case, and the right solution's does not.")
+                       "it gives your output on every case, and the right solution's does not. " + SAME_EFFECT)
     elif len(places) == 1:
         place = places.pop()
         name = f"your code behaves exactly like the right one with a change in {place}"
