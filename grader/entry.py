@@ -11,7 +11,6 @@ and changes nothing a learner sees): streams flushed, exit handlers run, `os._ex
 from __future__ import annotations
 
 import atexit
-import os
 import sys
 
 
@@ -66,12 +65,9 @@ def leave_now(code: int) -> None:
     except (OSError, ValueError):
         sys.exit(code)
     atexit._run_exitfuncs()
-    try:
-        sys.stdout.flush()
-        sys.stderr.flush()
-    except (OSError, ValueError):
-        pass
-    os._exit(code)
+    from .sandbox.zygote import flush_and_exit
+
+    flush_and_exit(code)
 
 
 if __name__ == "__main__":

@@ -296,12 +296,9 @@ def main(argv: list[str] | None = None) -> int:
 def leave_now(code: int) -> None:
     """Exit without finalising the interpreter: torch's module teardown takes a second
     or more of CPU, which a stopped server would take from the check that follows it."""
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except (OSError, ValueError):
-            pass
-    os._exit(code)
+    from .sandbox.zygote import flush_and_exit
+
+    flush_and_exit(code)
 
 
 if __name__ == "__main__":

@@ -165,12 +165,9 @@ class Guard:
 
     def _restore(self) -> None:
         """Each call under a held guard finds it whole again: modes a learner popped off
-        torch's stacks are pushed back, class patches a learner undid are redone."""
-        if not any(m is self._fmode for m in _get_current_function_mode_stack()):
-            self._fmode.__enter__()
-        if not any(m is self._dmode for m in _get_current_dispatch_mode_stack()):
-            self._dmode.__enter__()
-        self._patch_classes()
+        torch's stacks are pushed back (and stay: the guard is held), class patches a
+        learner undid are redone."""
+        self._push_missing_modes()
 
     def __exit__(self, *exc):
         self._depth -= 1
