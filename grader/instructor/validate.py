@@ -20,14 +20,12 @@ Run with a sandbox started before any reference is loaded (the CLI does).
 from __future__ import annotations
 
 import ast
-import contextlib
 import inspect
 import shutil
 import tempfile
 import time
 import traceback
 import warnings
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -43,6 +41,7 @@ from ..course.mistakes import Mistake
 from .signature import Signature
 from ..verdict.runner import check_problem
 from ..verdict.explain import ablation_stages, problem_properties, run_evidence
+from ..verdict.torch_threads import one_torch_thread
 from ..sandbox.parent import Job, Limits, Outcome, Sandbox
 
 # What references import from the grader (the authors' API): the zygote that runs a
@@ -756,19 +755,6 @@ class _Validator:
                            f"`{v.api}` ({v.how}); learners may not, so neither may the reference")
 
 
-@contextlib.contextmanager
-def _single_threaded():
-    """The references' tensors are small: one torch thread is many times faster than two
-    fighting for the cores (measured: generate's cases(0) took 1.5 s on one thread, 36 s on
-    two on a loaded machine). The caller's setting comes back."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
-
-
 def validate_problem(course: Course, problem: Problem, sandbox: Sandbox | Callable[[], Sandbox],
                      seeds: tuple[int, ...] = DEFAULT_SEEDS, workers: int | None = None,
                      use_cache: bool = False) -> Validation:
@@ -784,7 +770,7 @@ def validate_problem(course: Course, problem: Problem, sandbox: Sandbox | Callab
             return kept
     if not isinstance(sandbox, Sandbox):
         sandbox = sandbox()
-    with _single_threaded():
+    with one_torch_thread():
         validator = _Validator(course, problem, sandbox, seeds, workers)
         v = validator.run()
     if key is not None and not validator.crashed and validate_cache.validation_key(course, problem, seeds) == key:

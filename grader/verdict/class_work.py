@@ -24,7 +24,6 @@ these small tensors than a thread pool fighting the children for the cores.
 
 from __future__ import annotations
 
-import contextlib
 import threading
 import warnings
 
@@ -32,6 +31,7 @@ from ..course.cases import Case
 from ..course.loader import Problem
 from .judge import expected_output, judge_kind
 from .sources import source_for
+from .torch_threads import one_torch_thread
 
 from .diagnose import MISSING  # a mistake's output not computed here (the catalogue computes it then)
 
@@ -89,21 +89,6 @@ class ClassWork:
         with warnings.catch_warnings(), one_torch_thread():
             warnings.simplefilter("ignore")
             return make()
-
-
-@contextlib.contextmanager
-def one_torch_thread():
-    """torch on one thread while inside (the caller's setting comes back): small tensors."""
-    import torch
-
-    before = torch.get_num_threads()
-    if before != 1:
-        torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        if before != 1:
-            torch.set_num_threads(before)
 
 
 def prepare_class_work(problem: Problem, seed: int) -> ClassWork:

@@ -27,6 +27,7 @@ from ..evidence.compare import close
 from ..evidence.finding import Confidence, EvidenceKind, Finding
 from ..evidence.variants import ScaleSetting, build, scale_sites, solution_units
 from .inprocess import LocalContext, load_probe
+from .torch_threads import one_torch_thread
 
 MAX_CASES = MIN_CASES = 2  # failing cases fitted, each an independent fit of the divisor (the smallest); both must fit
 # The search's cost, counted in runs of the reference (not seconds: a loaded machine must not change what is
@@ -119,10 +120,8 @@ def diagnose_by_fitted_scale(problem: Problem, report, cases: list[Case], values
         return None
     probe = load_probe(problem)
     _Runs.left = MAX_RUNS
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
     try:
-        with warnings.catch_warnings(), torch.no_grad():
+        with one_torch_thread(), warnings.catch_warnings(), torch.no_grad():
             warnings.simplefilter("ignore")
             for site in sites:
                 try:
@@ -134,7 +133,6 @@ def diagnose_by_fitted_scale(problem: Problem, report, cases: list[Case], values
                     report.diagnosis = finding.to_dict()
                     return finding
     finally:
-        torch.set_num_threads(threads)
         ScaleSetting.divisor, ScaleSetting.seen = None, []
     return None
 

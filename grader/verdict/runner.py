@@ -22,6 +22,7 @@ from ..course import mistakes as _mistakes  # noqa: F401
 from .results import Report
 from ..sandbox.parent import Limits, Sandbox
 from .sources import source_for
+from .torch_threads import one_torch_thread
 from ..policy.safe_files import UnsafeFile, folder_of, read_learner_bytes, unsafe_modules
 from ..policy.static import scan_file, scan_source
 
@@ -63,24 +64,8 @@ class CheckOptions:
 def check_submission(course: Course, problem: Problem, submission: Submission, *, seed: int = PUBLIC_SEED,
                      sandbox: Sandbox | None = None, options: CheckOptions = CheckOptions()) -> Report:
     """The check itself, on typed inputs (check_problem is its keyword front door)."""
-    with _single_threaded():
+    with one_torch_thread():
         return _check(course, problem, submission, seed, sandbox, options)
-
-
-@contextlib.contextmanager
-def _single_threaded():
-    """The reference's expected values and the explanations are computed here on small
-    tensors: one thread is many times faster than a pool fighting the child for 2 cores
-    (4 ms against 70-150 ms for mlm-tied-head's cases). The caller's setting comes back."""
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        if torch.get_num_threads() != before:
-            torch.set_num_threads(before)
 
 
 def _check(course: Course, problem: Problem, submission: Submission, seed: int, sandbox: Sandbox | None,

@@ -31,6 +31,7 @@ from ..evidence.compare import close
 from ..course.loader import Problem
 from ..evidence.finding import Confidence, EvidenceKind, Finding
 from .inprocess import load_probe, run_in_process
+from .torch_threads import one_torch_thread
 from .variant_cache import _cache_file, load_cached, problem_digest, save_cached
 from ..evidence.variants import single_variants, solution_units, uniform_variants, variant_function
 
@@ -102,12 +103,8 @@ def compute_table(problem: Problem, cases: list[Case]) -> VariantTable | None:
     Only in the main thread: a variant that loops forever is stopped by an alarm."""
     if threading.current_thread() is not threading.main_thread():
         return None
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # small tensors: one thread is many times faster than a pool fighting for 2 cores
-    try:
+    with one_torch_thread():
         return _compute_table(problem, cases)
-    finally:
-        torch.set_num_threads(threads)
 
 
 def _compute_table(problem: Problem, cases: list[Case]) -> VariantTable:
