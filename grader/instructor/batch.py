@@ -27,7 +27,8 @@ from pathlib import Path
 from ..policy.banned import build_spec
 from ..course.cases import Case
 from ..course.loader import Course, Problem
-from ..verdict.class_work import ClassWork, one_torch_thread, prepare_class_work
+from ..verdict.class_work import ClassWork, prepare_class_work
+from ..verdict.torch_threads import one_torch_thread
 from ..verdict.runner import check_problem
 from ..policy.safe_files import learner_sha256
 from ..sandbox.parent import Sandbox
