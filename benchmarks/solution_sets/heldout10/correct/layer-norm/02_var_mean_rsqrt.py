@@ -1,0 +1,10 @@
+"""CORRECT: layer norm via torch.var_mean(..., correction=0) over the last dimension and torch.rsqrt
+(var + eps); works for any number of leading dims, keeps the dtype, does not modify x."""
+
+import torch
+
+
+def layer_norm(x: torch.Tensor, eps: float = 1e-5) -> torch.Tensor:
+    """x: (..., d) -> (..., d), same dtype as x."""
+    var, mean = torch.var_mean(x, dim=-1, keepdim=True, correction=0)
+    return (x - mean) * torch.rsqrt(var + eps)

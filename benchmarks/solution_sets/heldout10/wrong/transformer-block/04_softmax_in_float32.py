@@ -1,0 +1,43 @@
+"""WRONG: computes the attention softmax in float32 "for stability" (torch.softmax(scores.float()))
+and casts the weights back to the scores' dtype. Mistake: float32 inputs are unaffected, but float64
+inputs lose precision in the attention weights (errors ~1e-7 relative), failing the float64 tolerance;
+a good grader should say the float64 cases have float32-level error because the softmax is done in
+float32.
+"""
+
+import math
+
+import torch
+
+
+def layer_norm(x: torch.Tensor, eps: float = 1e-5) -> torch.Tensor:
+    mean = x.mean(dim=-1, keepdim=True)
+    var = ((x - mean) ** 2).mean(dim=-1, keepdim=True)
+    return (x - mean) / torch.sqrt(var + eps)
+
+
+def gelu(x: torch.Tensor) -> torch.Tensor:
+    return 0.5 * x * (1.0 + torch.tanh(math.sqrt(2.0 / math.pi) * (x + 0.044715 * x ** 3)))
+
+
+def multi_head_attention(x, w_q, w_k, w_v, w_o, num_heads, causal=False):
+    N, T, d = x.shape
+    d_head = d // num_heads
+    q = (x @ w_q).view(N, T, num_heads, d_head).transpose(1, 2)
+    k = (x @ w_k).view(N, T, num_heads, d_head).transpose(1, 2)
+    v = (x @ w_v).view(N, T, num_heads, d_head).transpose(1, 2)
+    scores = q @ k.transpose(-2, -1) / math.sqrt(d_head)
+    if causal:
+        future = torch.triu(torch.ones(T, T, dtype=torch.bool, device=x.device), diagonal=1)
+        scores = scores.masked_fill(future, float("-inf"))
+    weights = torch.softmax(scores.float(), dim=-1).to(scores.dtype)
+    out = (weights @ v).transpose(1, 2).reshape(N, T, d)
+    return out @ w_o
+
+
+def pre_ln_block(x: torch.Tensor, block_weights: torch.Tensor, num_heads: int, causal: bool = False) -> torch.Tensor:
+    """x: (N, T, d); block_weights: (6, d, d) -> (N, T, d), same dtype as x."""
+    w_q, w_k, w_v, w_o, w_mlp1, w_mlp2 = block_weights
+    x = x + multi_head_attention(layer_norm(x), w_q, w_k, w_v, w_o, num_heads, causal)
+    x = x + gelu(layer_norm(x) @ w_mlp1) @ w_mlp2
+    return x
