@@ -196,3 +196,33 @@ def test_variant_ids_survive_edits_elsewhere_and_change_with_the_edited_statemen
     changed = _ids(tmp_path, SOURCE.replace("-1000.0, 1000.0", "-999.0, 999.0"), "ids_changed")
     assert clamp_ids and not clamp_ids & set(changed)
     assert {i for i, d in base.items() if "range" in d} <= set(changed)
+
+
+# --- "equivalent but rejected": only a formulation as accurate as the reference blames the tolerance
+def _truth_and_reference():
+    x = torch.linspace(-3, 3, 64, dtype=torch.float64).reshape(8, 8)
+    truth = torch.softmax(x, -1)
+    return x, truth, torch.softmax(x.float(), -1)
+
+
+def test_a_reassociated_float32_formulation_counts_as_accurate():
+    from grader.verdict.variant_cache import _as_accurate
+
+    x, truth, reference = _truth_and_reference()
+    e = torch.exp(x.float() - x.float().max(-1, keepdim=True).values)
+    other_order = e / e.flip(-1).cumsum(-1)[..., -1:]  # the same quotient, summed in another order
+    assert not torch.equal(other_order, reference)
+    assert _as_accurate(other_order, reference, truth)
+
+
+def test_a_skipped_cast_an_overflow_or_a_large_error_is_not_a_tolerance_problem():
+    from grader.verdict.variant_cache import _as_accurate
+
+    x, truth, reference = _truth_and_reference()
+    assert not _as_accurate(truth, reference, truth)  # float64 returned for float32: a contract failure
+    overflowed = reference.clone()
+    overflowed[0, 0] = float("nan")  # exp without its max subtraction overflowed in float32
+    assert not _as_accurate(overflowed, reference, truth)
+    assert not _as_accurate(reference * (1 + 1e-4), reference, truth)  # 1e-4 off: not rounding
+    assert _as_accurate({"p": reference}, {"p": reference}, {"p": truth})
+    assert not _as_accurate((reference, reference.long()), (reference, reference.long() + 1), (truth, truth))
