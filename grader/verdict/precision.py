@@ -3,8 +3,10 @@ by float32-sized errors while every float32 case passes.
 
 Two readings of the same failing cases, both measured: every float64 value the learner
 returned is exactly a float32 number (a float32 result cast back to float64) while the
-right answer's are not, which is proof; or the errors are only of float32's size
-(within 1e-5 relative), which is consistent with it and said so.
+right answer's are not, which is proof, and only then is the cause named; or the errors
+are only of float32's size (within 1e-5 relative), which a float32 step gives but so does
+a constant written with too few digits (0.797885 for sqrt(2/pi)): then the name says
+what was measured, the size of the error and where, and no cause.
 """
 
 from __future__ import annotations
@@ -58,12 +60,22 @@ def float32_finding(problem, report, cases: list[Case], values: dict) -> Finding
             "float32's rounding size")
     if exact:
         seen += ", and every value you returned there is exactly a float32 number cast to float64"
-    return Finding(name="your float64 case was computed in float32 precision", evidence=EvidenceKind.CHECK,
+        return Finding(name="your float64 case was computed in float32 precision", evidence=EvidenceKind.CHECK,
+                       changed="the check's own cases, read by dtype", seen=seen,
+                       explanation=f"{seen[0].upper()}{seen[1:]}. A float64 input must be computed in float64 "
+                                   "all the way, even when the result is cast back.",
+                       hint="Keep the input's dtype through every step: create new tensors with dtype=x.dtype.",
+                       confidence=Confidence.PROVEN)
+    # Not float32 numbers: a float32 step inside is one way to get errors of this size, a constant with too few
+    # digits another; the cases do not tell them apart, so the name is the measurement.
+    return Finding(name=f"your float64 results are off by float32-sized errors (largest {worst:.2g}) while every "
+                        "float32 case passes", evidence=EvidenceKind.CHECK,
                    changed="the check's own cases, read by dtype", seen=seen,
-                   explanation=f"{seen[0].upper()}{seen[1:]}. A float64 input must be computed in float64 "
-                               "all the way, even when the result is cast back.",
-                   hint="Keep the input's dtype through every step: create new tensors with dtype=x.dtype.",
-                   confidence=Confidence.PROVEN if exact else Confidence.CONSISTENT)
+                   explanation=f"{seen[0].upper()}{seen[1:]}. Your values there are not float32 numbers, and the "
+                               "grader did not find which step of your code loses the digits.",
+                   hint="A float64 input needs float64 all the way: no .float(), tensors created with "
+                        "dtype=x.dtype, and constants at full precision (math.sqrt(2 / math.pi), not 0.7979).",
+                   confidence=Confidence.CONSISTENT)
 
 
 def diagnose_precision(problem, report, cases: list[Case], values: dict) -> Finding | None:
