@@ -160,10 +160,12 @@ def scale_reading(outs, trials):
     if abs(scale - right_scale) < 1e-3 * right_scale:
         return None
     seen = f"the scores were divided by {scale:.4g} (d_model = {D}, {h} heads, sqrt(d_head) = {right_scale:.4g})"
+    # Read with causal off only: a scale written inside the causal branch is right with causal on, so the name
+    # says under which condition it was read.
     for name, value in SCALES.items():
         if value is not None and abs(scale - value) < 1e-3 * value:
-            return Broken(seen, f"the scores are scaled by {name} instead of sqrt(d_head)")
-    return Broken(seen, f"the scores are divided by {scale:.4g}, not sqrt(d_head)")
+            return Broken(seen, f"with causal off, the scores are scaled by {name} instead of sqrt(d_head)")
+    return Broken(seen, f"with causal off, the scores are divided by {scale:.4g}, not sqrt(d_head)")
 
 
 def properties(seed: int) -> list[Property]:
