@@ -1,0 +1,213 @@
+"""Issue 20, precision round (session 24): wrong solutions written as an adversary of the
+explainer, each once given a cause that was NOT its mistake. Every file is a learner's
+drop-in solution in this file's own words; the asserts say what must not be claimed and
+what the evidence does show.
+
+- a constant written with too few digits (0.797885 for sqrt(2/pi)) errs by float32's size on
+  float64 cases: it was told "computed in float32 precision" (proof needs float32 numbers);
+- a hard-coded eps = 1e-6 was told "eps is not applied as sqrt(var + eps)": the form is right;
+- values projected with w_k give zeros when w_q = w_k = 0: told "the output is not the mean of
+  the values", which sends the learner to the averaging;
+- a scale written inside the causal branch fitted a divisor of 1 on the non-causal cases and
+  was told "behaves exactly like the right one ... dividing by 1", though its causal cases
+  divide right (a claim needs every failing case and the passed ones to agree);
+- top-p with the temperature multiplied got a hedge of untested causes for its nucleus count.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+from grader.course.cases import Case
+from grader.evidence.finding import Confidence
+from grader.verdict.precision import float32_finding
+
+
+def said(report) -> str:
+    d = report.diagnosis or {}
+    return (d.get("name", "") + " " + d.get("explanation", "")).lower()
+
+
+# --------------------------------------------------------------------------- precision
+GELU_SHORT_CONSTANT = """
+import torch
+
+def gelu(x):
+    inner = 0.797885 * (x + 0.044715 * x * x * x)   # sqrt(2/pi), from memory
+    return 0.5 * x * (1.0 + torch.tanh(inner))
+"""
+
+
+def test_a_constant_with_too_few_digits_is_not_called_a_float32_computation(grade):
+    report = grade("gelu", GELU_SHORT_CONSTANT)
+    assert not report.passed
+    d = report.diagnosis
+    assert d is not None, report
+    assert "computed in float32" not in said(report), d
+    assert "off by up to" in d["name"] and "every float32 case passes" in d["name"], d
+    assert d["confidence"] == Confidence.CONSISTENT.value, d
+
+
+class _Row:
+    def __init__(self, name, passed):
+        self.name, self.passed, self.status = name, passed, "ok"
+
+
+class _Report:
+    def __init__(self, rows):
+        self.cases = rows
+
+
+class _Source:
+    def __init__(self, expected):
+        self._expected = expected
+
+    def expected(self, case):
+        return self._expected[case.name]
+
+
+def test_the_float32_cause_is_named_only_when_every_value_is_a_float32_number(monkeypatch):
+    import grader.verdict.precision as precision
+
+    x32 = torch.linspace(-2, 2, 7)
+    x64 = torch.linspace(-2, 2, 7, dtype=torch.float64)
+    right = torch.tanh(x64 * math.sqrt(2 / math.pi))
+    cases = [Case("f32", {"x": x32}), Case("f64", {"x": x64})]
+    monkeypatch.setattr(precision, "source_for", lambda problem: _Source({"f64": right}))
+    report = _Report([_Row("f32", True), _Row("f64", False)])
+    as_float32 = torch.tanh(x64.float() * math.sqrt(2 / math.pi)).double()  # float32 numbers cast back
+    short_digits = torch.tanh(x64 * 0.797885)  # float64 numbers, off by a constant's missing digits
+    proven = float32_finding(None, report, cases, {"f64": {"output": as_float32}})
+    measured = float32_finding(None, report, cases, {"f64": {"output": short_digits}})
+    assert proven.confidence == Confidence.PROVEN and "computed in float32" in proven.name
+    assert measured.confidence == Confidence.CONSISTENT and "float32" not in measured.name.split("while")[0], measured
+    assert "computed in float32" not in (measured.name + measured.explanation)
+
+
+# --------------------------------------------------------------------------- layer-norm's eps
+LAYER_NORM_FIXED_EPS = """
+import torch
+
+def layer_norm(x, eps=1e-5):
+    mu = x.mean(dim=-1, keepdim=True)
+    var = (x - mu).pow(2).mean(dim=-1, keepdim=True)
+    return (x - mu) / (var + 1e-6).sqrt()   # eps typed in by hand
+"""
+
+
+def test_a_hard_coded_eps_is_told_its_value_not_a_wrong_form(grade):
+    d = grade("layer-norm", LAYER_NORM_FIXED_EPS).diagnosis
+    assert d is not None
+    assert "not applied as sqrt(var + eps)" not in d["name"], d
+    assert "ignored" in d["name"] and "1e-06" in d["name"], d
+
+
+# --------------------------------------------------------------------------- attention
+ATTENTION_VALUES_FROM_W_K = """
+import math
+import torch
+
+def multi_head_attention(x, w_q, w_k, w_v, w_o, num_heads, causal=False):
+    n, t, d = x.shape
+    dh = d // num_heads
+    def heads(m):
+        return m.reshape(n, t, num_heads, dh).permute(0, 2, 1, 3)
+    q, k, v = heads(x @ w_q), heads(x @ w_k), heads(x @ w_k)   # the last should use w_v
+    scores = q @ k.transpose(-2, -1) / math.sqrt(dh)
+    if causal:
+        scores = scores.masked_fill(torch.triu(torch.ones(t, t, dtype=torch.bool), 1), float("-inf"))
+    out = torch.softmax(scores, dim=-1) @ v
+    return out.permute(0, 2, 1, 3).reshape(n, t, d) @ w_o
+"""
+
+
+def test_values_that_vanish_with_w_k_are_said_as_zeros_not_as_a_wrong_average(grade):
+    d = grade("attention", ATTENTION_VALUES_FROM_W_K).diagnosis
+    assert d is not None
+    assert d["name"] != "with all scores equal the output is not the mean of the values", d
+    assert "all zeros" in d["name"], d
+
+
+ATTENTION_SCALE_IN_CAUSAL_BRANCH = """
+import math
+import torch
+
+def multi_head_attention(x, w_q, w_k, w_v, w_o, num_heads, causal=False):
+    n, t, d = x.shape
+    dh = d // num_heads
+    q, k, v = [(x @ w).view(n, t, num_heads, dh).transpose(1, 2) for w in (w_q, w_k, w_v)]
+    scores = q @ k.transpose(-1, -2)
+    if causal:
+        future = torch.ones(t, t, dtype=torch.bool).triu(diagonal=1)
+        scores = scores.masked_fill(future, float("-inf"))
+        scores = scores / math.sqrt(dh)        # indented one level too far
+    return (scores.softmax(dim=-1) @ v).transpose(1, 2).reshape(n, t, d) @ w_o
+"""
+
+
+def test_a_scale_inside_the_causal_branch_is_not_proven_to_divide_by_one(grade):
+    report = grade("attention", ATTENTION_SCALE_IN_CAUSAL_BRANCH)
+    d = report.diagnosis
+    assert d is not None
+    # Its causal cases pass: no divisor of 1 explains them, so no "behaves exactly like" claim.
+    assert "behaves exactly like" not in d["name"], d
+    if "scaled by" in d["name"] or "divided by" in d["name"]:
+        assert "causal off" in d["name"], d
+
+
+KV_SCALE_FROM_CACHE_LENGTH = """
+import math
+import torch
+
+def _norm(x, eps=1e-5):
+    m = x.mean(-1, keepdim=True)
+    return (x - m) / torch.sqrt((x - m).pow(2).mean(-1, keepdim=True) + eps)
+
+def causal_lm_step(token_ids, index, cache, w_emb, pos_embed, blocks_weights, num_heads):
+    cache = cache.clone()
+    n, d = token_ids.shape[0], w_emb.shape[1]
+    dh = d // num_heads
+    scale = math.sqrt(cache.shape[-2])   # the cache's length axis, not its head size
+    x = (w_emb[token_ids] + pos_embed[index]).unsqueeze(1)
+    for b, (wq, wk, wv, wo, w1, w2) in enumerate(blocks_weights):
+        h = _norm(x)
+        q, k, v = [(h @ w).view(n, num_heads, dh) for w in (wq, wk, wv)]
+        cache[b, 0, :, :, index] = k
+        cache[b, 1, :, :, index] = v
+        keys, values = cache[b, 0, :, :, :index + 1], cache[b, 1, :, :, :index + 1]
+        weights = torch.softmax((q.unsqueeze(2) @ keys.transpose(-1, -2)) / scale, dim=-1)
+        x = x + (weights @ values).reshape(n, 1, d) @ wo
+        m = _norm(x) @ w1
+        x = x + 0.5 * m * (1 + torch.tanh(math.sqrt(2 / math.pi) * (m + 0.044715 * m ** 3))) @ w2
+    return (_norm(x) @ w_emb.T)[:, 0], cache
+"""
+
+
+def test_a_divisor_read_from_the_wrong_size_is_still_proven_on_every_failing_case(grade):
+    d = grade("kv-cache", KV_SCALE_FROM_CACHE_LENGTH).diagnosis
+    assert d is not None and d["confidence"] == "proven", d
+    assert "dividing by" in d["name"] and "sqrt(" in d["name"], d
+
+
+# --------------------------------------------------------------------------- top-p
+TOP_P_TEMPERATURE_MULTIPLIED = """
+import torch
+
+def top_p_probs(logits, temperature, p):
+    probs = torch.softmax(logits * temperature, dim=-1)   # should divide
+    ranked, order = probs.sort(dim=-1, descending=True)
+    before = ranked.cumsum(-1) - ranked
+    ranked = torch.where(before < p, ranked, torch.zeros_like(ranked))
+    ranked = ranked / ranked.sum(-1, keepdim=True)
+    return torch.zeros_like(probs).scatter(-1, order, ranked)
+"""
+
+
+def test_a_nucleus_count_names_no_cause_it_did_not_test(grade):
+    d = grade("top-p", TOP_P_TEMPERATURE_MULTIPLIED).diagnosis
+    assert d is not None
+    text = (d["name"] + " " + d["explanation"]).lower()
+    for untested in ("not normalised", "or the test stops", "scaled down"):
+        assert untested not in text, d
