@@ -211,3 +211,38 @@ def test_a_nucleus_count_names_no_cause_it_did_not_test(grade):
     text = (d["name"] + " " + d["explanation"]).lower()
     for untested in ("not normalised", "or the test stops", "scaled down"):
         assert untested not in text, d
+
+
+# --------------------------------------------------------------------------- building blocks
+BLOCK_WITH_ITS_OWN_EPS_DEFAULT = """
+import math
+import torch
+
+def layer_norm(x, eps=1e-6):            # a default of its own; the block below always passes 1e-5
+    mu = x.mean(-1, keepdim=True)
+    return (x - mu) / torch.sqrt((x - mu).pow(2).mean(-1, keepdim=True) + eps)
+
+def gelu(x):
+    return 0.5 * x * (1 + torch.tanh(math.sqrt(2 / math.pi) * (x + 0.044715 * x ** 3)))
+
+def multi_head_attention(x, w_q, w_k, w_v, w_o, num_heads, causal=False):
+    n, t, d = x.shape
+    dh = d // num_heads
+    q, k, v = [(x @ w).view(n, t, num_heads, dh).transpose(1, 2) for w in (w_q, w_k, w_v)]
+    s = q @ k.transpose(-1, -2) / math.sqrt(dh)
+    if causal:
+        s = s.masked_fill(torch.ones(t, t, dtype=torch.bool).triu(1), float("-inf"))
+    return (s.softmax(-1) @ v).transpose(1, 2).reshape(n, t, d) @ w_o
+
+def pre_ln_block(x, block_weights, num_heads, causal=False):
+    w_q, w_k, w_v, w_o, w_1, w_2 = block_weights
+    x = x + multi_head_attention(layer_norm(x, 1e-5), w_q, w_k, w_v, w_o, num_heads, causal)
+    return x + gelu(layer_norm(x, 1e-5) @ w_1) @ w_1   # the second matrix should be w_2
+"""
+
+
+def test_a_helper_failing_its_own_cases_is_not_said_to_be_what_the_check_is_built_on(grade):
+    report = grade("transformer-block", BLOCK_WITH_ITS_OWN_EPS_DEFAULT)
+    [stage] = [loc for loc in report.localisation if loc["kind"] == "stage"]
+    assert stage["entry"] == "layer_norm", stage
+    assert "built on it" not in stage["text"] and "was not tested" in stage["text"], stage["text"]
