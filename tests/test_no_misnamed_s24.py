@@ -246,3 +246,32 @@ def test_a_helper_failing_its_own_cases_is_not_said_to_be_what_the_check_is_buil
     [stage] = [loc for loc in report.localisation if loc["kind"] == "stage"]
     assert stage["entry"] == "layer_norm", stage
     assert "built on it" not in stage["text"] and "was not tested" in stage["text"], stage["text"]
+
+
+LAYER_NORM_EPS_TEN_TIMES = """
+import torch
+
+def layer_norm(x, eps=1e-5):
+    centred = x - x.mean(-1, keepdim=True)
+    return centred / torch.sqrt(centred.square().mean(-1, keepdim=True) + 10 * eps)   # a 'safer' eps
+"""
+
+LAYER_NORM_CLAMPED_VARIANCE = """
+import torch
+
+def layer_norm(x, eps=1e-5):
+    centred = x - x.mean(-1, keepdim=True)
+    var = centred.square().mean(-1, keepdim=True).clamp(min=eps)   # a floor, not an addition
+    return centred / var.sqrt()
+"""
+
+
+def test_a_larger_eps_is_told_its_value_not_that_rows_are_not_divided_by_their_spread(grade):
+    d = grade("layer-norm", LAYER_NORM_EPS_TEN_TIMES).diagnosis
+    assert "same wrong variance" not in d["name"] and "not by sqrt(var + eps) of the row" not in d["name"], d
+    assert "0.0001" in d["name"], d
+
+
+def test_a_variance_floor_is_still_told_its_form_is_not_sqrt_var_plus_eps(grade):
+    d = grade("layer-norm", LAYER_NORM_CLAMPED_VARIANCE).diagnosis
+    assert "not applied as sqrt(var + eps)" in d["name"], d
