@@ -275,3 +275,41 @@ def test_a_larger_eps_is_told_its_value_not_that_rows_are_not_divided_by_their_s
 def test_a_variance_floor_is_still_told_its_form_is_not_sqrt_var_plus_eps(grade):
     d = grade("layer-norm", LAYER_NORM_CLAMPED_VARIANCE).diagnosis
     assert "not applied as sqrt(var + eps)" in d["name"], d
+
+
+# --------------------------------------------------------------------------- sample's frequency reading
+def _sample_properties():
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "problems" / "sample" / "properties.py"
+    spec = importlib.util.spec_from_file_location("_sample_properties_for_test", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _draws_following(rows: torch.Tensor, n: int) -> torch.Tensor:
+    """n draws per row, laid out as the probe does (draw k of row r at k * R + r), with exact frequencies."""
+    cols = []
+    for row in rows:
+        counts = torch.round(row * n).long()
+        counts[counts.argmax()] += n - int(counts.sum())
+        cols.append(torch.repeat_interleave(torch.arange(len(row)), counts))
+    return torch.stack(cols, 1).reshape(-1)
+
+
+def test_draws_right_with_two_tokens_and_flatter_with_more_name_no_cause():
+    props = _sample_properties()
+    follow = torch.tensor([[0.1, 0.3, 0.05, 0.25, 0.1, 0.2], [0.6, 0.0, 0.1, 0.1, 0.0, 0.2],
+                           [0.0, 0.7, 0.0, 0.0, 0.3, 0.0]], dtype=torch.float64)
+    flatter = follow.clone()
+    flatter[:2] = follow[:2] ** 0.6 / (follow[:2] ** 0.6).sum(-1, keepdim=True)  # two-token row left exact
+    sharper = follow.clone()
+    sharper[:2] = follow[:2] ** 1.6 / (follow[:2] ** 1.6).sum(-1, keepdim=True)
+    trials = [dict(probs=follow)]
+    flat = props.frequencies_follow([_draws_following(flatter, 3000)], trials)
+    sharp = props.frequencies_follow([_draws_following(sharper, 3000)], trials)
+    # Flatter: a logistic noise that is not Gumbel gives it, so no "combined the wrong way round".
+    assert "right when only two tokens are possible" in flat.name and "wrong way round" not in flat.name, flat
+    assert "wrong way round" in sharp.name, sharp  # the Gumbel noise of the wrong sign keeps its reading
