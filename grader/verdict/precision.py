@@ -19,6 +19,7 @@ from ..evidence.finding import Confidence, EvidenceKind, Finding
 from .sources import source_for
 
 FLOAT32_SIZE = (1e-5, 1e-5)  # (atol, rtol): what computing in float32 can cost
+FLOAT32_ROUNDING_SIZE = (2.0 ** -26, 16 * 2.0 ** -24)  # a quarter to 16 units of float32's last place, relative
 
 
 def _dtype(case: Case) -> torch.dtype | None:
@@ -41,7 +42,7 @@ def float32_finding(problem, report, cases: list[Case], values: dict) -> Finding
                                            for r in report.cases if not r.passed):
         return None
     source = source_for(problem)
-    worst, exact = 0.0, True
+    worst, relative, exact = 0.0, 0.0, True
     for r in failing:
         case = by_name.get(r.name)
         out = (values.get(r.name) or {}).get("output") if isinstance(values.get(r.name), dict) else None
@@ -54,6 +55,8 @@ def float32_finding(problem, report, cases: list[Case], values: dict) -> Finding
         if not close(expected, out, *FLOAT32_SIZE):
             return None  # more than float32's rounding: something else is wrong
         worst = max(worst, float((out - expected).abs().max()))
+        scale = float(expected[torch.isfinite(expected)].abs().max()) if bool(torch.isfinite(expected).any()) else 0.0
+        relative = max(relative, float((out - expected).abs().max()) / scale if scale > 0 else float("inf"))
         exact = exact and _float32_exact(out) and not _float32_exact(expected)
     names = ", ".join(f'"{r.name}"' for r in failing)
     seen = (f"every float32 case passes; on the float64 case(s) {names} the largest error is {worst:.2g}, "
@@ -69,9 +72,13 @@ def float32_finding(problem, report, cases: list[Case], values: dict) -> Finding
     # Not float32 numbers: a float32 step inside is one way to get errors of this size, a constant with too few
     # digits another; the cases do not tell them apart, so the name is the measurement.
     # Said as the check measured it (5.7e-05 on values near 17 is not float32's rounding, so no size is named).
-    seen = (f"every float32 case passes; on the float64 case(s) {names} your values are off by up to {worst:.2g}, "
-            "more than float64's tolerance allows")
-    return Finding(name=f"your float64 results are off by up to {worst:.2g} while every float32 case passes",
+    # The size is compared with float32's rounding (2^-24, about 6e-08 relative) only as a measurement, and only when
+    # it is of that size (a few units of the last float32 place): it names no cause.
+    size = (f" (relative to the largest value {relative:.2g}, the size of float32's rounding)"
+            if FLOAT32_ROUNDING_SIZE[0] <= relative <= FLOAT32_ROUNDING_SIZE[1] else "")
+    seen = (f"every float32 case passes; on the float64 case(s) {names} your values are off by up to {worst:.2g}"
+            f"{size}, more than float64's tolerance allows")
+    return Finding(name=f"your float64 results are off by up to {worst:.2g}{size} while every float32 case passes",
                    evidence=EvidenceKind.CHECK,
                    changed="the check's own cases, read by dtype", seen=seen,
                    explanation=f"{seen[0].upper()}{seen[1:]}. Your values there are not float32 numbers, and the "
