@@ -314,3 +314,17 @@ def test_draws_right_with_two_tokens_and_flatter_with_more_name_no_cause():
     # Flatter: a logistic noise that is not Gumbel gives it, so no "combined the wrong way round".
     assert "right when only two tokens are possible" in flat.name and "wrong way round" not in flat.name, flat
     assert "wrong way round" in sharp.name, sharp  # the Gumbel noise of the wrong sign keeps its reading
+
+
+# --------------------------------------------------------------------------- kv-cache reading its cache
+KV_ONLY_THE_NEW_SLOT = KV_SCALE_FROM_CACHE_LENGTH.replace(
+    "scale = math.sqrt(cache.shape[-2])   # the cache's length axis, not its head size", "scale = math.sqrt(dh)").replace(
+    "cache[b, 0, :, :, :index + 1], cache[b, 1, :, :, :index + 1]",
+    "cache[b, 0, :, :, index:index + 1], cache[b, 1, :, :, index:index + 1]   # only the new slot")
+
+
+def test_a_step_attending_only_to_its_new_slot_is_not_told_its_keys_come_from_elsewhere(grade):
+    assert "index:index + 1" in KV_ONLY_THE_NEW_SLOT and "math.sqrt(dh)" in KV_ONLY_THE_NEW_SLOT
+    d = grade("kv-cache", KV_ONLY_THE_NEW_SLOT).diagnosis
+    text = (d["name"] + " " + d["explanation"]).lower()
+    assert "come from somewhere else" not in text and "kept between calls, or recomputed" not in text, d
