@@ -328,3 +328,16 @@ def test_a_step_attending_only_to_its_new_slot_is_not_told_its_keys_come_from_el
     d = grade("kv-cache", KV_ONLY_THE_NEW_SLOT).diagnosis
     text = (d["name"] + " " + d["explanation"]).lower()
     assert "come from somewhere else" not in text and "kept between calls, or recomputed" not in text, d
+
+
+# --------------------------------------------------------------------------- variant matches in one place
+def test_matches_in_one_place_do_not_send_the_learner_there():
+    """An equivalence proves the output, not the line: a head count passed wrong at the call site matches edits
+    inside the head split, so the place is named as where the RIGHT code can be edited, not where to look."""
+    from grader.verdict.variant_match import SAME_EFFECT, VariantTable, variant_finding
+
+    out = torch.zeros(3)
+    table = VariantTable(("a constant doubled in the head split", "an axis changed in the head split"),
+                         ("the head split", "the head split"), {"c": out}, {"c": [out + 1, out + 1]})
+    finding = variant_finding(table, [0, 1])
+    assert "look there" not in finding.explanation and SAME_EFFECT in finding.explanation, finding
