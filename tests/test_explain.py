@@ -287,7 +287,7 @@ def test_a_kv_step_that_ignores_its_cache_is_named(grade):
                             "    cache_in, cache = cache, _KV['c']\n    N = token_ids.shape[0]\n")
     source = source.replace("    return logits[:, 0], cache\n", "    cache_in.copy_(cache)\n    return logits[:, 0], cache_in\n")
     d = grade("kv-cache", source).diagnosis
-    assert d["evidence"] == "property" and "ignores the cache it is handed" in d["name"], d
+    assert d["evidence"] == "property" and "do not depend on the past in the cache it is handed" in d["name"], d
 
 
 def test_an_mlm_that_mixes_the_batch_is_named_not_read_as_a_stage(grade):

@@ -7,7 +7,11 @@ each division by a square root of the reference is routed through a hook
 (grader/evidence/variants.py's `scale_sites`), and on each failing deterministic case the
 divisor is fitted (a log-spaced grid, then a golden-section search) until the reference's
 output equals the learner's within the check's tolerance. Only when that happens on EVERY
-fitted case, at one place, with a divisor that differs from the right one, is it said: the
+failing case (the two smallest fitted; the others run with the one divisor found, or each
+fitted when the divisors differ by case), at one place, with a divisor that differs from
+the right one, and, for one divisor, when the cases the learner passed agree with it too
+(a scale written inside the causal branch fits 1 on the non-causal cases, and the causal
+ones refute it), is it said: the
 fit is exact on every value of every case, so the name is what was measured ("your code
 behaves exactly like the right one with the division by a square root in <role> dividing by
 4 = sqrt(16) where the right one divides by 2.828 = sqrt(8)"). Trusted code only (the
@@ -29,10 +33,10 @@ from ..evidence.variants import ScaleSetting, build, scale_sites, solution_units
 from .inprocess import LocalContext, load_probe
 from .torch_threads import one_torch_thread
 
-MAX_CASES = MIN_CASES = 2  # failing cases fitted, each an independent fit of the divisor (the smallest); both must fit
+MAX_CASES = MIN_CASES = 2  # failing cases fitted first (the smallest), each an independent fit; both must fit
 # The search's cost, counted in runs of the reference (not seconds: a loaded machine must not change what is
 # said): the pass-through runs of every failing case, then about 50 per fitted case and place.
-MAX_RUNS = 260
+MAX_RUNS = 420  # every failing case is fitted when the divisors differ by case (about 55 runs each)
 
 
 class _OutOfRuns(Exception):
@@ -92,8 +96,14 @@ def _fit(run, learner, tol, right: float) -> float | None:
             d = lo + ratio * (hi - lo)
             fd = _error(run(math.exp(d)), learner, tol)
     s = math.exp(c if fc <= fd else d)
-    out = run(s)
-    return s if out is not None and close(out, learner, *tol) else None
+    # The search stops at a relative 1e-7, short of a float64 case's tolerance: a divisor that is the root of a
+    # whole number (sqrt(max_len)) or a whole number is tried as such too.
+    for candidate in dict.fromkeys((s, math.sqrt(round(s * s)), float(round(s)))):
+        if candidate > 0 and abs(candidate / s - 1) < 1e-5:
+            out = run(candidate)
+            if out is not None and close(out, learner, *tol):
+                return candidate
+    return None
 
 
 def diagnose_by_fitted_scale(problem: Problem, report, cases: list[Case], values: dict, table) -> Finding | None:
@@ -114,6 +124,11 @@ def diagnose_by_fitted_scale(problem: Problem, report, cases: list[Case], values
             judged.append((c, learner))
     if not judged:
         return None
+    passing = []  # the deterministic cases the learner passed, with its outputs: a fitted divisor must keep them
+    for c in cases:
+        learner = values.get(c.name, {}).get("output") if isinstance(values.get(c.name), dict) else None
+        if c.name not in failing and c.name in table.reference and isinstance(learner, torch.Tensor):
+            passing.append((c, learner, case_tolerance(problem, c)))
     units = solution_units(problem.reference, problem.entry)
     sites = scale_sites(units)
     if not sites:
@@ -125,11 +140,11 @@ def diagnose_by_fitted_scale(problem: Problem, report, cases: list[Case], values
             warnings.simplefilter("ignore")
             for site in sites:
                 try:
-                    found = _fit_site(problem, probe, units, site, judged, table)
+                    found = _fit_site(problem, probe, units, site, judged, table, passing)
                 except _OutOfRuns:
                     return None
                 if found:
-                    finding = _finding(units, site, found)
+                    finding = _finding(units, site, found, len(judged))
                     report.diagnosis = finding.to_dict()
                     return finding
     finally:
@@ -137,7 +152,9 @@ def diagnose_by_fitted_scale(problem: Problem, report, cases: list[Case], values
     return None
 
 
-def _fit_site(problem, probe, units, site, judged, table) -> list | None:
+def _fit_site(problem, probe, units, site, judged, table, passing=()) -> list | None:
+    """Every failing case in `judged` must be reproduced: the smallest MAX_CASES are fitted; with one divisor
+    among them the rest are run with it, otherwise each is fitted too (within the run budget, else nothing)."""
     try:
         fn = build(units, (site,))
     except Exception:
@@ -155,7 +172,13 @@ def _fit_site(problem, probe, units, site, judged, table) -> list | None:
             return None
         ready.append((_size(case), case, learner, tol, seen[0]))
     ready.sort(key=lambda r: r[0])  # the smallest cases (the quickest): each fit runs the reference about 50 times
-    for _, case, learner, tol, right in ready[:MAX_CASES]:
+    for n, (_, case, learner, tol, right) in enumerate(ready):
+        if n >= MAX_CASES and _one_divisor(found):
+            # One divisor explains the fitted cases: every other failing case must give the learner's output with it.
+            out = _run(problem, probe, fn, case, found[0][2])
+            if out is None or not close(out, learner, *tol):
+                return None
+            continue
         fitted = _fit(lambda s, case=case: _run(problem, probe, fn, case, s), learner, tol, right)
         if fitted is None:
             return None
@@ -168,7 +191,24 @@ def _fit_site(problem, probe, units, site, judged, table) -> list | None:
         found.append((case, right, fitted))
     if len(found) < MIN_CASES or not any(abs(f / r - 1) > 1e-3 for _, r, f in found):
         return None
+    if _one_divisor(found) and not _passing_agree(problem, probe, fn, passing, found[0][2]):
+        return None
     return found
+
+
+def _one_divisor(found) -> bool:
+    return bool(found) and all(abs(f / found[0][2] - 1) < 1e-6 for _, _, f in found)
+
+
+def _passing_agree(problem, probe, fn, passing, divisor: float) -> bool:
+    """The distinguishing condition of one divisor: the cases the learner PASSED give the learner's output with it
+    too (a scale written inside the causal branch fits 1 on every non-causal case, and the causal cases, which the
+    learner's code does scale, refute "your code divides by 1")."""
+    for case, learner, tol in passing:
+        out = _run(problem, probe, fn, case, divisor)
+        if out is None or not close(out, learner, *tol):
+            return False
+    return True
 
 
 def _size(case: Case) -> int:
@@ -182,21 +222,28 @@ def _number(x: float) -> str:
     return f"{x:.4g}{root}"
 
 
-def _finding(units, site, found) -> Finding:
+def _finding(units, site, found, reproduced: int) -> Finding:
+    """`found`: the fitted cases; `reproduced`: every failing case the divisor(s) gave the learner's output on."""
     unit = units[site.unit]
     where = f"{site.phrase} in {unit.roles.get(site.line) or unit.role}"
     pairs = list(dict.fromkeys((round(f, 6), round(r, 6)) for _, r, f in found))
+    per_case = [f'on the case "{c.name}" by {_number(f)} where the right one divides by {_number(r)}'
+                for c, r, f in found]
     if len(pairs) == 1:
         f, r = pairs[0]
-        what = f"{where} dividing by {_number(f)} where the right one divides by {_number(r)}"
+        what = full = f"{where} dividing by {_number(f)} where the right one divides by {_number(r)}"
     else:
-        what = f"{where} dividing by another number: " + "; ".join(
-            f'on the case "{c.name}" by {_number(f)} where the right one divides by {_number(r)}' for c, r, f in found)
+        more = len(per_case) - MAX_CASES
+        what = f"{where} dividing by another number: " + "; ".join(per_case[:MAX_CASES]) + \
+            (f"; and {more} more failing case(s), each by its own number" if more > 0 else "")
+        full = f"{where} dividing by another number: " + "; ".join(per_case)
     cases = ", ".join(f'"{c.name}"' for c, _, _ in found)
+    checked = (f" The {reproduced - len(found)} other failing case(s) give your output with that divisor too, and the "
+               "cases you passed agree with it." if reproduced > len(found) else "")
     return Finding(name=f"your code behaves exactly like the right one with {what}",
                    explanation=(f"The grader ran the right solution with {where} set to a free number and fitted that "
-                                f"number to your output on the failing case(s) {cases}: with {what}, the right "
-                                "solution gives your output on every value, within the check's tolerance."),
+                                f"number to your output on the failing case(s) {cases}: with {full}, the right "
+                                "solution gives your output on every value, within the check's tolerance." + checked),
                    evidence=EvidenceKind.VARIANT, changed="the right solution with one divisor fitted, on the check's "
-                   "own failing cases", seen="your output on every fitted case, within the check's tolerance",
+                   "own failing cases", seen="your output on every failing case, within the check's tolerance",
                    confidence=Confidence.PROVEN)

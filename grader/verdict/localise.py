@@ -207,7 +207,11 @@ def stage_entry(stage: Problem, sub, fine, skipped, file=None, origin: str = "")
         if sub.diagnosis.get("hint"):
             lines.append(f"      hint: {sub.diagnosis['hint']}")
     how = f"`{stage_check_command(stage, file, origin)}`"
-    lines.append(f"Fix `{stage.entry}` first: what comes after it is built on it. {how} shows its full report.")
+    # Measured on the helper alone: whether the helper's failure is why THIS check fails was not tested (a
+    # helper whose default eps differs fails its own cases, while the block always passes eps=1e-5).
+    lines.append(f"Measured on `{stage.entry}` alone, with its own problem's cases: whether this is why this check "
+                 f"fails was not tested (its cases may use what your code never does, such as a default argument). "
+                 f"{how} shows its full report.")
     return {"title": f"first wrong building block: {stage.entry}", "kind": "stage", "stage": stage.slug,
             "entry": stage.entry, "passed_stages": [p.slug for p, _ in fine],
             "diagnosis": sub.diagnosis, "text": "\n".join(lines)}

@@ -253,7 +253,7 @@ def variant_finding(table: VariantTable, found: list[int]) -> Finding | None:
         name = f"your code behaves exactly like the right one with a change in {place}"
         explanation = (f"The grader ran the right solution with automatic edits on the same cases. {len(descriptions)} "
                        f"different edits in {place} each give your output on every case (the cases cannot tell "
-                       "them apart), and none elsewhere does: look there.")
+                       "them apart), and none elsewhere does. " + SAME_EFFECT)
     else:
         return None
     return Finding(name=name, explanation=explanation, evidence=EvidenceKind.VARIANT,

@@ -58,6 +58,11 @@ def equal_scores(outs, trials):
                       "the output's features are the right ones in another order: the heads are split or merged back "
                       "in different orders ((N, T, d) -> (N, H, T, d_head) and back must be inverse reshapes, with the "
                       "same transposes)")
+    if near(y, torch.zeros_like(y)):
+        # Zeros are not an averaging fault: something zeroed with w_q = w_k = 0 (the values or the weights) made
+        # them, and this trial does not tell which (values projected with w_k once read as "not the mean").
+        return Broken(seen, "with w_q = w_k = 0 and w_v = w_o = I your output is all zeros: a part that must not "
+                            "depend on w_q or w_k is zeroed with them")
     return Broken(seen, "with all scores equal the output is not the mean of the values")
 
 
@@ -155,10 +160,12 @@ def scale_reading(outs, trials):
     if abs(scale - right_scale) < 1e-3 * right_scale:
         return None
     seen = f"the scores were divided by {scale:.4g} (d_model = {D}, {h} heads, sqrt(d_head) = {right_scale:.4g})"
+    # Read with causal off only: a scale written inside the causal branch is right with causal on, so the name
+    # says under which condition it was read.
     for name, value in SCALES.items():
         if value is not None and abs(scale - value) < 1e-3 * value:
-            return Broken(seen, f"the scores are scaled by {name} instead of sqrt(d_head)")
-    return Broken(seen, f"the scores are divided by {scale:.4g}, not sqrt(d_head)")
+            return Broken(seen, f"with causal off, the scores are scaled by {name} instead of sqrt(d_head)")
+    return Broken(seen, f"with causal off, the scores are divided by {scale:.4g}, not sqrt(d_head)")
 
 
 def properties(seed: int) -> list[Property]:

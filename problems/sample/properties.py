@@ -118,6 +118,10 @@ def frequencies_follow(outs, trials):
              "are sharper than the distribution)" if sharper else
              "the likely tokens are drawn LESS often than their probability (the draws are flatter than the "
              "distribution)" if flatter else "")
+    if shape and bool((~off[two]).all()) and bool(off[~two].all()) and bool(two.any()) and not sharper:
+        # Right with two tokens and FLATTER with more is what a noise of logistic differences that is not Gumbel
+        # gives (log u - log(1 - u)); a Gumbel noise of the wrong sign draws sharper. Not told apart: measured only.
+        return Broken(seen, f"the draws are right when only two tokens are possible and wrong with more: {shape}")
     if shape and bool((~off[two]).all()) and bool(off[~two].all()) and bool(two.any()):
         # Exactly right when two tokens are possible, wrong with more: the draw compares the right DIFFERENCES
         # of two tokens' scores but is not a draw from the distribution (a noise whose differences are

@@ -51,14 +51,15 @@ def nucleus_size(outs, trials):
     if len(fits) == 1:
         return Broken(seen, fits[0])
     differ = counts != right
+    # Counted, not explained: what is summed, the temperature and the test all move the count the same way, and
+    # this experiment does not tell them apart, so no cause is named (a hedge of untested causes misleads).
+    untold = ("The experiment counts the kept tokens; it does not tell which step makes the count wrong.")
     if bool((counts[differ] < right[differ]).all()):
-        return Broken(seen, "too few tokens are kept (never too many): the running total reaches p too early, so what "
-                      "is summed is larger than the probabilities softmax(logits / T) (not normalised to sum to 1, or "
-                      "at another temperature), or the test stops a token early")
+        return Broken(seen, "too few tokens are kept (never too many): your running total reaches p too early",
+                      untold)
     if bool((counts[differ] > right[differ]).all()):
-        return Broken(seen, "too many tokens are kept (never too few): the running total reaches p too late, so what "
-                      "is summed is smaller than the probabilities softmax(logits / T) (at another temperature, or "
-                      "scaled down), or the test stops a token late")
+        return Broken(seen, "too many tokens are kept (never too few): your running total reaches p too late",
+                      untold)
     return Broken(seen, "the kept set is not the smallest prefix whose mass reaches p")
 
 

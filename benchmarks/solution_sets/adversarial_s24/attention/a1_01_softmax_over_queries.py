@@ -1,0 +1,15 @@
+"""
+MISTAKE: the softmax is taken over the query axis (dim=-2) instead of the keys.
+"""
+import math
+import torch
+
+def multi_head_attention(x, w_q, w_k, w_v, w_o, num_heads, causal=False):
+    N, T, d = x.shape
+    h = d // num_heads
+    q, k, v = [(x @ w).view(N, T, num_heads, h).transpose(1, 2) for w in (w_q, w_k, w_v)]
+    s = q @ k.transpose(-1, -2) / math.sqrt(h)
+    if causal:
+        s = s.masked_fill(torch.ones(T, T, dtype=torch.bool).triu(1), float("-inf"))
+    a = s.softmax(-2).nan_to_num(0.0)
+    return (a @ v).transpose(1, 2).reshape(N, T, d) @ w_o
