@@ -43,6 +43,13 @@ def explain(problem: Problem, report, *, job: Job, sandbox, seed: int, shared=No
     nothing; label a catalogue diagnosis with its evidence. Returns the new finding.
     `shared`: a class's stages and properties, computed once (grader/verdict/class_work.py)."""
     if report.diagnosis is not None:
+        if not report.passed and report.error is None and not report.violations:
+            from .precision import nudge_experiment
+
+            try:
+                nudge_experiment(problem, report, job=job, sandbox=sandbox)  # a float32 step, or a formula off
+            except Exception:
+                pass  # the measured reading stays
         report.diagnosis.setdefault("evidence", EvidenceKind.KNOWN_MISTAKE.value)
         report.diagnosis.setdefault("confidence", confidence_of(report.diagnosis["evidence"]))
         return None
