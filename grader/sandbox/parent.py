@@ -862,6 +862,27 @@ def _watch(pid: int | None, out_r: int, res_r: int, watch: _Watch) -> int | None
         return None
     if not killed and watch.problem is None and len(watch.results) == watch.n_cases:
         return None  # every case came back: reaped later, see _reap
+    return _wait_within(pid, watch, killed)
+
+
+def _wait_within(pid: int, watch: _Watch, killed: bool) -> int | None:
+    """The child's wait status, waiting no longer than its deadline: a child that closed
+    both pipes (or had them closed) and then sleeps is killed at its wall clock like one
+    that kept them open, never waited for."""
+    while not killed:
+        try:
+            done, status = os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:
+            return None
+        if done:
+            return status
+        now = time.monotonic()
+        if now >= watch.deadline:
+            if watch.problem is None:
+                watch.problem = ("timeout", watch.timeout_message(now))
+            _kill(pid)
+            break
+        time.sleep(min(0.005, watch.deadline - now))
     try:
         _, status = os.waitpid(pid, 0)
     except ChildProcessError:
