@@ -20,6 +20,7 @@ import os
 import signal
 import sys
 from pathlib import Path
+from typing import Callable
 
 from torch.overrides import TorchFunctionMode, _get_current_function_mode_stack
 from torch.utils._python_dispatch import TorchDispatchMode, _get_current_dispatch_mode_stack
@@ -69,6 +70,9 @@ class Guard:
         self._depth = 0  # re-entrant: the child holds it over every case, each call enters it again
         self._held = False
         self._pushed_for_collections: list[list] = []
+        # Set by the child: each violation leaves the process the moment it is recorded, so
+        # that no end of the case (a kill at a limit, an exit, a forged result) can lose it.
+        self.on_violation: Callable[[Violation], None] | None = None
 
     def hit(self, api: str, how: str) -> None:
         where = self.frames.innermost()
@@ -78,7 +82,13 @@ class Guard:
         key = (api, file, line)
         if key not in self._seen:
             self._seen.add(key)
-            self.violations.append(Violation(api, self.display(file), line, how))
+            violation = Violation(api, self.display(file), line, how)
+            self.violations.append(violation)
+            if self.on_violation is not None:
+                try:
+                    self.on_violation(violation)
+                except OSError:
+                    pass  # the pipe is gone: so is every result the child could still send
         raise BannedAPIError(f"{api} is banned in this problem ({how})")
 
     def __enter__(self):
