@@ -472,3 +472,45 @@ def layer_norm(x, eps=1e-5):
         time.sleep(0.5)
 """, box)
     assert report.violations, [c.status.value for c in report.cases]
+
+
+# =========================================================================== G. links in an upload
+def _gradescope_root(tmp_path: Path) -> Path:
+    import json
+
+    (tmp_path / "source").mkdir()
+    (tmp_path / "submission").mkdir()
+    (tmp_path / "source" / "gradescope.json").write_text(json.dumps(
+        {"problems": ["layer-norm"], "seed": 5, "points": {"layer-norm": 1.0}, "visibility": "visible"}))
+    return tmp_path
+
+
+@pytest.mark.parametrize("link", ["folder", "file"])
+def test_a_link_in_the_upload_does_not_submit_the_reference(tmp_path, link):
+    """A zip upload may hold symbolic links (unzip restores them): a folder linked to the
+    course's reference directory, or the solution file linked to the reference file. The
+    autograder must not grade the reference as the learner's file."""
+    from grader.instructor import gradescope
+
+    root = _gradescope_root(tmp_path)
+    if link == "folder":
+        (root / "submission" / "mine").symlink_to(REPO / "reference", target_is_directory=True)
+    else:
+        (root / "submission" / "layer_norm.py").symlink_to(REPO / "reference" / "layer_norm.py")
+    results = gradescope.run(root)
+    [test] = results["tests"]
+    assert test["score"] == 0.0 and test["status"] == "failed", test
+    assert SENTINEL not in str(results)
+
+
+def test_a_learner_folder_linked_to_the_reference_is_not_graded_as_the_learner(tmp_path, course):
+    """`grader grade` on a class folder where one learner's folder is a link (an extracted
+    archive, a learner with write access to a shared drive) to the reference directory."""
+    from grader.instructor.batch import find_submissions
+
+    root = tmp_path / "class"
+    root.mkdir()
+    (root / "mallory").symlink_to(REPO / "reference", target_is_directory=True)
+    found = find_submissions(root, course, ["layer-norm"])
+    graded = [s for s in found.submissions if s.learner == "mallory" and s.path is not None]
+    assert not graded, f"the reference would be graded as mallory's file: {graded}"
