@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import _signal
 import gc
+import inspect
 import os
 import signal
 import sys
 from pathlib import Path
 from typing import Callable
 
+import torch
 from torch.overrides import TorchFunctionMode, _get_current_function_mode_stack
 from torch.utils._python_dispatch import TorchDispatchMode, _get_current_dispatch_mode_stack
 
@@ -74,7 +76,7 @@ class Guard:
         # that no end of the case (a kill at a limit, an exit, a forged result) can lose it.
         self.on_violation: Callable[[Violation], None] | None = None
 
-    def hit(self, api: str, how: str) -> None:
+    def hit(self, api: str, how: str, kind: str = "banned") -> None:
         where = self.frames.innermost()
         if where is None:
             return
@@ -82,7 +84,7 @@ class Guard:
         key = (api, file, line)
         if key not in self._seen:
             self._seen.add(key)
-            violation = Violation(api, self.display(file), line, how)
+            violation = Violation(api, self.display(file), line, how, kind)
             self.violations.append(violation)
             if self.on_violation is not None:
                 try:
@@ -272,9 +274,26 @@ class _DispatchMode(TorchDispatchMode):
         self.guard = guard
 
     def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        for kind in types:
+            if _runs_code_outside_the_modes(kind):
+                self.guard.hit(f"{kind.__name__}.__torch_dispatch__", "run time: a tensor subclass's __torch_dispatch__ "
+                               "runs with the run-time checks switched off", "forbidden")
         name = func.overloadpacket.__name__
         public = self.guard.spec.aten.get(name)
         if public is not None:
             label = f"aten.{name}" if public.endswith(name) else f"aten.{name}, the kernel behind {public}"
             self.guard.hit(public, f"run time: {label}")
         return func(*args, **(kwargs or {}))
+
+
+_PLAIN_DISPATCH = inspect.getattr_static(torch.Tensor, "__torch_dispatch__", None)
+
+
+def _runs_code_outside_the_modes(kind: type) -> bool:
+    """A tensor subclass of code other than torch's own whose __torch_dispatch__ torch calls
+    after popping the guard's dispatch mode, with torch functions switched off: whatever it
+    runs there is seen by neither mode. Torch's own subclasses (nested, sparse) run torch's code."""
+    if inspect.getattr_static(kind, "__torch_dispatch__", None) is _PLAIN_DISPATCH:
+        return False
+    module = getattr(kind, "__module__", "") or ""
+    return not (isinstance(module, str) and (module == "torch" or module.startswith("torch.")))
