@@ -514,3 +514,23 @@ def test_a_learner_folder_linked_to_the_reference_is_not_graded_as_the_learner(t
     found = find_submissions(root, course, ["layer-norm"])
     graded = [s for s in found.submissions if s.learner == "mallory" and s.path is not None]
     assert not graded, f"the reference would be graded as mallory's file: {graded}"
+
+
+# =========================================================================== H. the grader's own process
+def test_the_scan_of_huge_helper_modules_does_not_hold_the_grader(tmp_path, default_box, course):
+    """The static scan runs in the grader's process, outside every limit of the sandbox:
+    helper modules of dense code (each under the 1 MiB file cap) cost it about 35 s each,
+    and a workspace may hold 128 of them. In `grader grade` or on Gradescope one learner
+    would hold a worker for an hour."""
+    from grader.verdict.runner import check_problem
+
+    helpers = 3
+    for i in range(helpers):
+        (tmp_path / f"helper{i}.py").write_text("t = 1\n" + "a=t\n" * 250000)
+    imports = "".join(f"from helper{i} import a as a{i}\n" for i in range(helpers))
+    (tmp_path / "layer_norm.py").write_text("import torch\n" + imports + "\ndef layer_norm(x, eps=1e-5):\n" + RIGHT)
+    started = time.monotonic()
+    report = check_problem(course, course.get("layer-norm"), file=tmp_path / "layer_norm.py", workspace=tmp_path,
+                           sandbox=default_box, limits=FAST, localise=False)
+    elapsed = time.monotonic() - started
+    assert elapsed < 30, f"the check took {elapsed:.0f} s (verdict: passed={report.passed})"
