@@ -534,3 +534,29 @@ def test_the_scan_of_huge_helper_modules_does_not_hold_the_grader(tmp_path, defa
                            sandbox=default_box, limits=FAST, localise=False)
     elapsed = time.monotonic() - started
     assert elapsed < 30, f"the check took {elapsed:.0f} s (verdict: passed={report.passed})"
+
+
+# =========================================================================== I. learner text on the instructor's terminal
+TITLE = "\x1b]0;pwned\x07\x1b[2J\x1b[H"
+
+
+def test_grade_and_gradebook_show_draw_no_learner_escape_on_the_terminal(tmp_path):
+    """A learner folder named with escape sequences (a retitled window, a cleared screen)
+    and a file whose syntax error quotes a line holding them: `grader grade` and `grader
+    gradebook show` print learner names, notes and errors on the instructor's terminal."""
+    from click.testing import CliRunner
+
+    from grader.cli import main
+
+    subs = tmp_path / "class"
+    evil = subs / f"mallory{TITLE}"
+    evil.mkdir(parents=True)
+    (evil / "layer_norm.py").write_text(f'x = "{TITLE}" +\n')
+    (evil / "layer-norm.py").write_text(f'y = "{TITLE}" +\n')  # both names: a note names the folder
+    book = tmp_path / "book.sqlite"
+    graded = CliRunner().invoke(main, ["grade", str(subs), "--workers", "1", "--gradebook", str(book)],
+                                env={"COLUMNS": "300"})
+    shown = CliRunner().invoke(main, ["gradebook", "show", str(book)], env={"COLUMNS": "300"})
+    for result in (graded, shown):
+        text = result.output
+        assert "\x1b]" not in text and "\x1b[2J" not in text and "\x07" not in text, repr(text[-2000:])
