@@ -560,3 +560,29 @@ def test_grade_and_gradebook_show_draw_no_learner_escape_on_the_terminal(tmp_pat
     for result in (graded, shown):
         text = result.output
         assert "\x1b]" not in text and "\x1b[2J" not in text and "\x07" not in text, repr(text[-2000:])
+
+
+# =========================================================================== J. a finalizer inside a guard handler
+def test_a_finalizer_freed_inside_a_kernel_the_guard_runs_is_seen(graded, unscanned, box):
+    """Known from s23: an object whose last reference goes inside an aten kernel (a storage
+    carrying a learner attribute, replaced by `set_`) is finalized there, inside the guard's
+    dispatch handler, where torch has popped the dispatch mode: an aten-only banned call in
+    its `__del__` was unseen."""
+    report = graded("""import torch
+SEEN = {}
+
+class Later:
+    def __del__(self):
+        x = SEEN['x']
+        SEEN['y'] = torch.ops.aten.native_layer_norm(x, [x.shape[-1]], None, None, SEEN['eps'])[0]
+
+def layer_norm(x, eps=1e-5):
+    SEEN['x'], SEEN['eps'] = x, eps
+    t = torch.zeros(3)
+    s = t.untyped_storage()
+    s.later = Later()
+    del s
+    t.set_(torch.zeros(4).untyped_storage())
+    return SEEN['y']
+""", box, right=True)
+    assert_banned_seen(report)
