@@ -72,6 +72,8 @@ class Guard:
         self._depth = 0  # re-entrant: the child holds it over every case, each call enters it again
         self._held = False
         self._pushed_for_collections: list[list] = []
+        self._pushed_for_learner_frames: list[tuple[object, list]] = []
+        self._learner_code: dict = {}  # code object -> whether it is the learner's (the profile function's cache)
         # Set by the child: each violation leaves the process the moment it is recorded, so
         # that no end of the case (a kill at a limit, an exit, a forged result) can lose it.
         self.on_violation: Callable[[Violation], None] | None = None
@@ -161,6 +163,22 @@ class Guard:
 
         run._grader_learner_handler = handler
         return run
+
+    def learner_frames_under_guard(self, frame, event: str, arg) -> None:
+        """A profile function, set only while a kernel runs inside the dispatch mode's handler
+        (where torch has popped that mode): learner code that runs there (a `__del__` of an
+        object the kernel frees) runs with the modes pushed back, popped when it returns.
+        Kernels are C++: nothing else calls it."""
+        if event == "call":
+            code = frame.f_code
+            mine = self._learner_code.get(code)
+            if mine is None:
+                mine = self._learner_code[code] = self.frames.is_learner(code.co_filename)
+            if mine:
+                self._pushed_for_learner_frames.append((frame, self._push_missing_modes()))
+        elif event == "return" and self._pushed_for_learner_frames and self._pushed_for_learner_frames[-1][0] is frame:
+            for mode in reversed(self._pushed_for_learner_frames.pop()[1]):
+                mode.__exit__(None, None, None)
 
     def _push_missing_modes(self) -> list:
         """Push the modes torch's stacks lack now (inside a mode's own handler, torch pops
@@ -283,7 +301,17 @@ class _DispatchMode(TorchDispatchMode):
         if public is not None:
             label = f"aten.{name}" if public.endswith(name) else f"aten.{name}, the kernel behind {public}"
             self.guard.hit(public, f"run time: {label}")
-        return func(*args, **(kwargs or {}))
+        if not _mutates(func):
+            return func(*args, **(kwargs or {}))
+        # A kernel that writes its arguments (set_, resize_, in-place ops) can drop the last
+        # reference to an object a learner hung a `__del__` on (a replaced storage): that
+        # finalizer runs inside the kernel, where torch has popped this mode.
+        previous = sys.getprofile()
+        sys.setprofile(self.guard.learner_frames_under_guard)
+        try:
+            return func(*args, **(kwargs or {}))
+        finally:
+            sys.setprofile(previous)
 
 
 _PLAIN_DISPATCH = inspect.getattr_static(torch.Tensor, "__torch_dispatch__", None)
@@ -297,3 +325,15 @@ def _runs_code_outside_the_modes(kind: type) -> bool:
         return False
     module = getattr(kind, "__module__", "") or ""
     return not (isinstance(module, str) and (module == "torch" or module.startswith("torch.")))
+
+
+_MUTATES: dict = {}
+
+
+def _mutates(func) -> bool:
+    """Whether an aten overload may write its arguments (cached: a schema lookup per op)."""
+    known = _MUTATES.get(func)
+    if known is None:
+        schema = getattr(func, "_schema", None)
+        known = _MUTATES[func] = bool(getattr(schema, "is_mutable", True))
+    return known
