@@ -586,3 +586,51 @@ def layer_norm(x, eps=1e-5):
     return SEEN['y']
 """, box, right=True)
     assert_banned_seen(report)
+
+
+# =========================================================================== K. the warm server, and the new violation frames
+def test_the_child_cannot_reach_a_unix_stream_socket_like_the_check_servers(graded, unscanned, box, tmp_path):
+    """`grader check`'s warm server listens on a unix stream socket: a child that reached one
+    could ask it to run commands as the learner's user, outside the sandbox."""
+    path = f"/tmp/gatk-s24-{secrets.token_hex(4)}.sock"
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind(path)
+    os.chmod(path, 0o777)
+    server.listen(1)
+    server.setblocking(False)
+    try:
+        graded(attack(f"""
+import socket
+for family, kind in ((socket.AF_UNIX, socket.SOCK_STREAM), (socket.AF_UNIX, socket.SOCK_DGRAM)):
+    try:
+        s = socket.socket(family, kind)
+        s.connect({path!r})
+        print('CONNECTED')
+    except OSError:
+        pass
+    try:
+        a, b = socket.socketpair(family, kind)
+        a.connect({path!r})
+        print('CONNECTED pair')
+    except OSError:
+        pass
+""", right=True), box, right=True)
+        with pytest.raises(BlockingIOError):
+            server.accept()
+    finally:
+        server.close()
+        Path(path).unlink(missing_ok=True)
+
+
+def test_a_flood_of_forged_violation_frames_is_a_verdict_in_time(graded, unscanned, box):
+    """The child may write 'violation' frames (only ever against itself): a flood of them is
+    read within the wall clock and kept to 100."""
+    report = graded(attack("import gc, json, os, struct", """
+    rep = next(o for o in gc.get_objects() if type(o).__name__ == '_Reporter')
+    head = json.dumps({'event': 'violation', 'api': 'x' * 1000, 'file': 'f', 'line': 1, 'how': 'h'}).encode()
+    frame = struct.pack('!I', len(head)) + head + struct.pack('!Q', 0)
+    for _ in range(20000):
+        os.write(rep.res_w, frame)
+"""), box)
+    assert report.elapsed_for_test < 40
+    assert len(report.violations) <= 100
