@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 import click
-from rich.markup import escape
+from .verdict.report import escape  # markup escaped and control characters replaced: learner names and errors
 
 from .cli_support import JsonAwareCommand, console, echo, err_console, fail, finish, load_course, missing_course
 from .course.loader import Course, CourseError

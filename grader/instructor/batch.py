@@ -75,6 +75,12 @@ def find_submissions(root: str | Path, course: Course, slugs: list[str] | None =
     files: dict[str, dict[str, Path]] = {}
     for folder in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))):
         mine: dict[str, Path] = {}
+        if folder.is_symlink() or not folder.resolve().is_relative_to(root):
+            # A link to another folder (an extracted archive can hold one): what it leads to is not
+            # the learner's (the course's reference directory, another learner's folder). Graded as missing.
+            found.notes.append(f"{folder.name}: a link to another folder; not graded")
+            files[folder.name] = mine
+            continue
         for path in sorted(folder.glob("*.py")):
             slug = path.stem.replace("_", "-")
             if slug not in course.problems:

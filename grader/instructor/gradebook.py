@@ -67,6 +67,18 @@ def error_kind_of(report) -> tuple[str | None, str | None]:
     return None, None
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _inert_cell(value):
+    """A text cell a spreadsheet shows as text: learner names (an LMS names folders after
+    them) and messages that start like a formula get a leading apostrophe (OWASP's
+    advice for CSV injection). Numbers are left alone."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 class Gradebook:
     def __init__(self, path: str | Path):
         self.path = Path(path)
@@ -157,7 +169,7 @@ class Gradebook:
                                                              for v in row["violations"]))
                 flat["diagnosis"] = row["diagnosis"]["name"] if row["diagnosis"] else ""
                 flat["error"] = (row["error"] or "").splitlines()[0] if row["error"] else ""
-                writer.writerow(flat)
+                writer.writerow({k: _inert_cell(v) for k, v in flat.items()})
         return len(rows)
 
     def to_json(self, points: dict[str, float] | None = None) -> dict:

@@ -16,11 +16,14 @@ from __future__ import annotations
 
 import _signal
 import gc
+import inspect
 import os
 import signal
 import sys
 from pathlib import Path
+from typing import Callable
 
+import torch
 from torch.overrides import TorchFunctionMode, _get_current_function_mode_stack
 from torch.utils._python_dispatch import TorchDispatchMode, _get_current_dispatch_mode_stack
 
@@ -69,8 +72,13 @@ class Guard:
         self._depth = 0  # re-entrant: the child holds it over every case, each call enters it again
         self._held = False
         self._pushed_for_collections: list[list] = []
+        self._pushed_for_learner_frames: list[tuple[object, list]] = []
+        self._learner_code: dict = {}  # code object -> whether it is the learner's (the profile function's cache)
+        # Set by the child: each violation leaves the process the moment it is recorded, so
+        # that no end of the case (a kill at a limit, an exit, a forged result) can lose it.
+        self.on_violation: Callable[[Violation], None] | None = None
 
-    def hit(self, api: str, how: str) -> None:
+    def hit(self, api: str, how: str, kind: str = "banned") -> None:
         where = self.frames.innermost()
         if where is None:
             return
@@ -78,7 +86,13 @@ class Guard:
         key = (api, file, line)
         if key not in self._seen:
             self._seen.add(key)
-            self.violations.append(Violation(api, self.display(file), line, how))
+            violation = Violation(api, self.display(file), line, how, kind)
+            self.violations.append(violation)
+            if self.on_violation is not None:
+                try:
+                    self.on_violation(violation)
+                except OSError:
+                    pass  # the pipe is gone: so is every result the child could still send
         raise BannedAPIError(f"{api} is banned in this problem ({how})")
 
     def __enter__(self):
@@ -149,6 +163,22 @@ class Guard:
 
         run._grader_learner_handler = handler
         return run
+
+    def learner_frames_under_guard(self, frame, event: str, arg) -> None:
+        """A profile function, set only while a kernel runs inside the dispatch mode's handler
+        (where torch has popped that mode): learner code that runs there (a `__del__` of an
+        object the kernel frees) runs with the modes pushed back, popped when it returns.
+        Kernels are C++: nothing else calls it."""
+        if event == "call":
+            code = frame.f_code
+            mine = self._learner_code.get(code)
+            if mine is None:
+                mine = self._learner_code[code] = self.frames.is_learner(code.co_filename)
+            if mine:
+                self._pushed_for_learner_frames.append((frame, self._push_missing_modes()))
+        elif event == "return" and self._pushed_for_learner_frames and self._pushed_for_learner_frames[-1][0] is frame:
+            for mode in reversed(self._pushed_for_learner_frames.pop()[1]):
+                mode.__exit__(None, None, None)
 
     def _push_missing_modes(self) -> list:
         """Push the modes torch's stacks lack now (inside a mode's own handler, torch pops
@@ -262,9 +292,48 @@ class _DispatchMode(TorchDispatchMode):
         self.guard = guard
 
     def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        for kind in types:
+            if _runs_code_outside_the_modes(kind):
+                self.guard.hit(f"{kind.__name__}.__torch_dispatch__", "run time: a tensor subclass's __torch_dispatch__ "
+                               "runs with the run-time checks switched off", "forbidden")
         name = func.overloadpacket.__name__
         public = self.guard.spec.aten.get(name)
         if public is not None:
             label = f"aten.{name}" if public.endswith(name) else f"aten.{name}, the kernel behind {public}"
             self.guard.hit(public, f"run time: {label}")
-        return func(*args, **(kwargs or {}))
+        if not _mutates(func):
+            return func(*args, **(kwargs or {}))
+        # A kernel that writes its arguments (set_, resize_, in-place ops) can drop the last
+        # reference to an object a learner hung a `__del__` on (a replaced storage): that
+        # finalizer runs inside the kernel, where torch has popped this mode.
+        previous = sys.getprofile()
+        sys.setprofile(self.guard.learner_frames_under_guard)
+        try:
+            return func(*args, **(kwargs or {}))
+        finally:
+            sys.setprofile(previous)
+
+
+_PLAIN_DISPATCH = inspect.getattr_static(torch.Tensor, "__torch_dispatch__", None)
+
+
+def _runs_code_outside_the_modes(kind: type) -> bool:
+    """A tensor subclass of code other than torch's own whose __torch_dispatch__ torch calls
+    after popping the guard's dispatch mode, with torch functions switched off: whatever it
+    runs there is seen by neither mode. Torch's own subclasses (nested, sparse) run torch's code."""
+    if inspect.getattr_static(kind, "__torch_dispatch__", None) is _PLAIN_DISPATCH:
+        return False
+    module = getattr(kind, "__module__", "") or ""
+    return not (isinstance(module, str) and (module == "torch" or module.startswith("torch.")))
+
+
+_MUTATES: dict = {}
+
+
+def _mutates(func) -> bool:
+    """Whether an aten overload may write its arguments (cached: a schema lookup per op)."""
+    known = _MUTATES.get(func)
+    if known is None:
+        schema = getattr(func, "_schema", None)
+        known = _MUTATES[func] = bool(getattr(schema, "is_mutable", True))
+    return known

@@ -1039,12 +1039,48 @@ def _scan_tree(tree: ast.AST, display: str, spec: BannedSpec, policy: ImportPoli
     return scanner
 
 
-def workspace_definitions(workspace: Path) -> Callable[[str], frozenset[str]]:
-    """What each workspace module defines by def or class, read once per scan."""
+@dataclass
+class ScanBudget:
+    """What one scan (a file and the workspace files it imports) may read: the scan runs in
+    the grader's own process, outside every limit of the sandbox, and costs about 35 s per
+    MiB of dense code (parsing alone 5 s): 128 helper modules of 1 MiB held a check, a
+    class's grading worker or the Gradescope autograder for over an hour. The largest
+    reference is 3,700 syntax nodes and 15 KiB."""
+
+    bytes_left: int = 512 * 1024
+    nodes_left: int = 100_000
+
+    def take_bytes(self, path: Path) -> bool:
+        try:
+            size = path.stat().st_size
+        except OSError:
+            return True  # reading it fails on its own
+        self.bytes_left -= size
+        return self.bytes_left >= 0
+
+    def take_nodes(self, tree: ast.AST) -> bool:
+        self.nodes_left -= sum(1 for _ in ast.walk(tree))
+        return self.nodes_left >= 0
+
+
+TOO_LARGE = "too large to check"
+
+
+def too_large(display: str) -> Violation:
+    budget = ScanBudget()
+    return Violation(TOO_LARGE, display, 0, f"the file and the workspace files it imports are larger than the checks "
+                     f"read ({budget.bytes_left // 1024} KiB, {budget.nodes_left} syntax nodes in all)", "forbidden")
+
+
+def workspace_definitions(workspace: Path, budget: ScanBudget | None = None) -> Callable[[str], frozenset[str]]:
+    """What each workspace module defines by def or class, read once per scan (within the
+    scan's budget: nothing is parsed past it)."""
 
     @functools.lru_cache(maxsize=None)
     def definitions(module: str) -> frozenset[str]:
         path = workspace / f"{module}.py"
+        if budget is not None and not budget.take_bytes(path):
+            return frozenset()
         try:
             return top_level_definitions(ast.parse(path.read_text(encoding="utf-8", errors="replace")))
         except (OSError, SyntaxError, RecursionError, MemoryError, ValueError):
@@ -1055,8 +1091,9 @@ def workspace_definitions(workspace: Path) -> Callable[[str], frozenset[str]]:
 
 def scan_file(path: Path, spec: BannedSpec, workspace: Path | None = None,
               _visited: set[Path] | None = None, *,
-              policy: ImportPolicy | None = None) -> tuple[list[Violation], SyntaxError | None]:
-    """Scan one learner file and the workspace files it imports."""
+              policy: ImportPolicy | None = None, _budget: ScanBudget | None = None,
+              _definitions: Callable[[str], frozenset[str]] | None = None) -> tuple[list[Violation], SyntaxError | None]:
+    """Scan one learner file and the workspace files it imports, within one ScanBudget."""
     policy = policy or DEFAULT_POLICY
     path = Path(path).resolve()
     top_level = _visited is None
@@ -1065,18 +1102,25 @@ def scan_file(path: Path, spec: BannedSpec, workspace: Path | None = None,
         return [], None
     visited.add(path)
     workspace = Path(workspace).resolve() if workspace else path.parent
+    budget = _budget if _budget is not None else ScanBudget()
+    definitions = _definitions or workspace_definitions(workspace, budget)
     shadowed = shadowed_modules(workspace)
     local_modules = workspace_files(workspace) - set(shadowed)
     display = path.name if path.parent == workspace else str(path)
+    if not budget.take_bytes(path):
+        return [too_large(display)], None
     tree, syntax, violations = _parse(path.read_text(encoding="utf-8", errors="replace"), display)
     if top_level:
         violations = [shadowing_violation(name, workspace) for name in shadowed] + violations
     if tree is None:
         return violations, syntax
-    scanner = _scan_tree(tree, display, spec, policy, local_modules - {path.stem}, workspace_definitions(workspace))
+    if not budget.take_nodes(tree):
+        return violations + [too_large(display)], None
+    scanner = _scan_tree(tree, display, spec, policy, local_modules - {path.stem}, definitions)
     violations.extend(scanner.violations)
     for name in sorted(scanner.imported_local):
-        sub, _ = scan_file(workspace / f"{name}.py", spec, workspace, visited, policy=policy)
+        sub, _ = scan_file(workspace / f"{name}.py", spec, workspace, visited, policy=policy, _budget=budget,
+                           _definitions=definitions)
         violations.extend(sub)
     return violations, None
 

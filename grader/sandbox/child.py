@@ -493,6 +493,10 @@ class _Reporter:
         os.write(1, f"\x1egrader-case-{self.marker}:{index}\n".encode())
         wire.write_all(self.res_w, wire.encode({"event": "start", "case": index}))
 
+    def violation(self, violation) -> None:
+        """A violation as the guard records it, in a frame of its own (Guard.on_violation)."""
+        wire.write_all(self.res_w, wire.encode({"event": "violation", **violation.to_dict()}))
+
     def result(self, index: int, header: dict, payload: bytes) -> None:
         self._flush()
         wire.write_all(self.res_w, wire.encode({"event": "result", "case": index, **header}, payload))
@@ -578,6 +582,7 @@ def _run_all(spec, cases, sources, probe, guard, frames, display, reporter, refu
     _install_audit_hook(spec.get("hidden") or [])
     _show_warnings_at_learner_lines(frames, display)
     reporter.stream = sys.stdout
+    guard.on_violation = reporter.violation
     guard.hold()  # from the learner's import to the end: their finalizers and handlers run under it too
     reported = 0
     fatal: ChildFailure | None = refused

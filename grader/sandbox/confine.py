@@ -416,7 +416,7 @@ _SYSCALLS = {
                    process_vm_readv=310, process_vm_writev=311, mount=165, umount2=166, pivot_root=155,
                    unshare=272, setns=308, chroot=161, mount_setattr=442, move_mount=429, open_tree=428,
                    fsopen=430, fsconfig=431, fsmount=432, fspick=433, socket=41, bpf=321, perf_event_open=298,
-                   keyctl=250, add_key=248, request_key=249, userfaultfd=323, io_uring_setup=425,
+                   socketpair=53, keyctl=250, add_key=248, request_key=249, userfaultfd=323, io_uring_setup=425,
                    io_uring_enter=426, io_uring_register=427, kexec_load=246, kexec_file_load=320,
                    init_module=175, finit_module=313, delete_module=176, pidfd_open=434, pidfd_getfd=438,
                    pidfd_send_signal=424, open_by_handle_at=304, name_to_handle_at=303, kill=62, tkill=200,
@@ -431,7 +431,7 @@ _SYSCALLS = {
     "aarch64": dict(clone=220, clone3=435, execve=221, execveat=281, ptrace=117, process_vm_readv=270,
                     process_vm_writev=271, mount=40, umount2=39, pivot_root=41, unshare=97, setns=268, chroot=51,
                     mount_setattr=442, move_mount=429, open_tree=428, fsopen=430, fsconfig=431, fsmount=432,
-                    fspick=433, socket=198, bpf=280, perf_event_open=241, keyctl=219, add_key=217,
+                    fspick=433, socket=198, socketpair=199, bpf=280, perf_event_open=241, keyctl=219, add_key=217,
                     request_key=218, userfaultfd=282, io_uring_setup=425, io_uring_enter=426,
                     io_uring_register=427, kexec_load=104, kexec_file_load=294, init_module=105,
                     finit_module=273, delete_module=106, pidfd_open=434, pidfd_getfd=438,
@@ -448,7 +448,10 @@ _SYSCALLS = {
 REFUSED_ALWAYS = (
     "fork", "vfork", "execve", "execveat", "ptrace", "process_vm_readv", "process_vm_writev", "mount", "umount2",
     "pivot_root", "unshare", "setns", "chroot", "mount_setattr", "move_mount", "open_tree", "fsopen", "fsconfig",
-    "fsmount", "fspick", "socket", "bpf", "perf_event_open", "keyctl", "add_key", "request_key", "userfaultfd",
+    "fsmount", "fspick", "socket",
+    # socketpair too: a datagram socket of a pair sends to any address (sendto), an abstract name
+    # of the host's network namespace (shared at the uid level) or a socket file (journald, syslog).
+    "socketpair", "bpf", "perf_event_open", "keyctl", "add_key", "request_key", "userfaultfd",
     "io_uring_setup", "io_uring_enter", "io_uring_register", "kexec_load", "kexec_file_load", "init_module",
     "finit_module", "delete_module", "pidfd_open", "pidfd_getfd", "pidfd_send_signal", "open_by_handle_at",
     "name_to_handle_at", "tkill", "rt_sigqueueinfo", "rt_tgsigqueueinfo", "setpriority",

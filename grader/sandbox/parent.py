@@ -264,7 +264,9 @@ class Sandbox:
             index = len(got)
             if index > 0 and died.status not in STOPPING and died.status != Status.SANDBOX_ERROR:
                 alone, again = self._run_child(job.subset([todo[index]]))
+                seen = died.violations
                 died = alone[0] if alone else again
+                died.violations += [v for v in seen if v not in died.violations]  # the first run's stand
             outcomes[todo[index]] = died
             if died.status in STOPPING or died.status == Status.SANDBOX_ERROR:
                 break
@@ -466,9 +468,16 @@ def _read_reply(header: dict, payload: bytes, n_cases: int) -> tuple[list[Outcom
         offset += size
         outcomes.append(outcome)
     end = header.get("end")
-    died = _outcome(end) if isinstance(end, dict) and len(outcomes) < n_cases else None
+    ended = _outcome(end) if isinstance(end, dict) else None
+    died = ended if len(outcomes) < n_cases else None
     if died is None and len(outcomes) < n_cases:
         died = Outcome(Status.SANDBOX_ERROR, message="the child stopped without saying why")
+    if ended is not None and ended is not died:
+        # Every violation the child recorded (sent as it happened), on the last case that
+        # came back, even when the case's own result said none (a forged frame).
+        holder = died or (outcomes[-1] if outcomes else None)
+        if holder is not None:
+            holder.violations += [v for v in ended.violations if v not in holder.violations]
     return outcomes, died
 
 
@@ -715,6 +724,7 @@ class _Watch:
         self.output = bytearray()
         self.output_dropped = 0
         self.problem: tuple[str, str] | None = None  # (status, message) that ended the child
+        self.violations: list[dict] = []  # as the guard recorded them, whatever became of their case
 
     def on_result_bytes(self, chunk: bytes) -> None:
         try:
@@ -729,6 +739,9 @@ class _Watch:
                 self.current = len(self.results)
                 self.case_started = now
                 self.deadline = min(now + self.wall, self.last_call)
+            elif event == "violation":
+                if len(self.violations) < 100:
+                    self.violations.append({k: header.get(k) for k in ("api", "file", "line", "how", "kind")})
             elif event == "refused":
                 self.problem = ("sandbox-error", f"the child could not be confined: {str(header.get('message'))[:500]}")
                 return
@@ -862,6 +875,27 @@ def _watch(pid: int | None, out_r: int, res_r: int, watch: _Watch) -> int | None
         return None
     if not killed and watch.problem is None and len(watch.results) == watch.n_cases:
         return None  # every case came back: reaped later, see _reap
+    return _wait_within(pid, watch, killed)
+
+
+def _wait_within(pid: int, watch: _Watch, killed: bool) -> int | None:
+    """The child's wait status, waiting no longer than its deadline: a child that closed
+    both pipes (or had them closed) and then sleeps is killed at its wall clock like one
+    that kept them open, never waited for."""
+    while not killed:
+        try:
+            done, status = os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:
+            return None
+        if done:
+            return status
+        now = time.monotonic()
+        if now >= watch.deadline:
+            if watch.problem is None:
+                watch.problem = ("timeout", watch.timeout_message(now))
+            _kill(pid)
+            break
+        time.sleep(min(0.005, watch.deadline - now))
     try:
         _, status = os.waitpid(pid, 0)
     except ChildProcessError:
@@ -932,7 +966,7 @@ def _describe(watch: _Watch, status: int | None, spec: dict, marker: str, elapse
         cases.append(meta)
         payloads.append(payload)
     end = {"elapsed": time.monotonic() - watch.case_started, "output": printable(by_case.get(len(cases), head)),
-           "output_truncated": lost}
+           "output_truncated": lost, "violations": watch.violations}
     if status is not None:
         if os.WIFSIGNALED(status):
             end["signal"] = os.WTERMSIG(status)

@@ -173,7 +173,7 @@ def _header(report: Report) -> Text:
         n_ok = sum(c.passed for c in report.cases)
         pieces.append(Text(f"{n_ok}/{len(report.cases)} cases", style="green" if ok else "yellow"))
     pieces.append(Text(f"score {report.score:.2f}", style="bold"))
-    pieces.append(Text(report.file, style="dim"))
+    pieces.append(Text(printable(report.file), style="dim"))  # a path's folders are named by whoever made them
     if report.isolation:
         started = f" ({report.start_method})" if report.start_method else ""  # spawn: grader/sandbox/start_method.py
         pieces.append(Text(f"isolation: {report.isolation}{started}",
