@@ -1,0 +1,198 @@
+"""Formulas in hints and the statement, evaluated against what the reference computes.
+
+A hint's `2 ** (-8 * torch.arange(H) / H)` is code: evaluated with the names bound to
+the reference's own locals on a case (grader/instructor/reference_trace.py), it gives a
+value that can be compared with every intermediate the reference computed, and with the
+intermediates of each known mistake run on the same case.
+
+The rule (what is a defect, and how sure): a formula whose value equals a local of a known
+mistake's run (`slopes` of "slopes counted from head 0"), where the reference's local of
+the same name and shape holds something else, and which equals nothing the reference
+computed on any traced case, teaches that mistake: an error. Only a tensor of two or more
+elements is judged (a coincidence there is implausible); a single number is not: a name
+such as `d` may mean another quantity in the hint than in the reference, and a loop's
+variables are traced at their last value. A formula that matches neither is not reported:
+the reference's locals are not all of its intermediates, so "matches nothing" proves
+nothing.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+from dataclasses import dataclass
+
+import torch
+
+from ..course.cases import Case
+from ..course.loader import Problem
+from ..verdict.inprocess import load_probe
+from .reference_trace import Trace, recording, trace_run
+from .statement_text import Snippet, Where
+
+TRACED_CASES = 3
+
+
+@dataclass(frozen=True)
+class FormulaFinding:
+    snippet: Snippet
+    formula: str
+    mistake: str
+    name: str  # the local both compute
+    case: str
+    formula_value: str
+    reference_value: str
+
+
+def _expressions(snippet: Snippet) -> list[str]:
+    """The evaluable expressions of a snippet: itself, or each line (the right side of `name = ...`)."""
+    texts = [snippet.text] if snippet.where is Where.INLINE else [snippet.text] + snippet.text.split("\n")
+    out = []
+    for text in texts:
+        text = text.split("#", 1)[0].strip().rstrip(",;")
+        if not text:
+            continue
+        try:
+            tree = ast.parse(text)
+        except SyntaxError:
+            continue
+        if len(tree.body) != 1:
+            continue
+        node = tree.body[0]
+        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            node = node.value
+        elif isinstance(node, ast.Expr):
+            node = node.value
+        else:
+            continue
+        if not any(isinstance(n, (ast.Call, ast.BinOp, ast.Subscript)) for n in ast.walk(node)):
+            continue  # a bare name or constant says nothing
+        try:
+            expression = ast.unparse(node)
+            compile(expression, "<formula>", "eval")
+        except (SyntaxError, ValueError):
+            continue
+        out.append(expression)
+    return list(dict.fromkeys(out))
+
+
+def _as_tensor(value) -> torch.Tensor | None:
+    if isinstance(value, torch.Tensor) and not value.is_complex():
+        return value.detach().to(torch.float64)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return torch.tensor(float(value), dtype=torch.float64)
+    return None
+
+
+def same(a, b) -> bool:
+    x, y = _as_tensor(a), _as_tensor(b)
+    if x is None or y is None:
+        return False
+    if x.shape != y.shape:
+        x, y = x.squeeze(), y.squeeze()
+        if x.shape != y.shape:
+            return False
+    return bool(torch.allclose(x, y, rtol=1e-4, atol=1e-6, equal_nan=True))
+
+
+def _evaluate(expression: str, trace: Trace):
+    """The expression's value in the first frame of the trace where all its names are bound."""
+    code = compile(expression, "<formula>", "eval")
+    names = {n.id for n in ast.walk(ast.parse(expression, mode="eval")) if isinstance(n, ast.Name)}
+    base = {"torch": torch, "math": math, "F": torch.nn.functional}
+    for frame in reversed(trace.frames):  # the entry point returns last
+        scope = {**base, **frame.values}
+        if not names <= scope.keys():
+            continue
+        scope = {k: (v.clone() if isinstance(v, torch.Tensor) else v) for k, v in scope.items()}
+        try:
+            value = eval(code, {"__builtins__": {"abs": abs, "min": min, "max": max, "sum": sum, "len": len,
+                                                 "range": range, "float": float, "int": int}}, scope)
+        except Exception:
+            continue
+        if _as_tensor(value) is not None:
+            return value
+    return None
+
+
+def _short(value) -> str:
+    t = _as_tensor(value)
+    flat = t.flatten().tolist()
+    shown = ", ".join(f"{v:.4g}" for v in flat[:6])
+    return shown if t.dim() == 0 else f"[{shown}{', ...' if len(flat) > 6 else ''}]"
+
+
+def _mistake_match(value, reference: Trace, mistake: Trace) -> str | None:
+    """The name of a mistake's local equal to `value` whose reference namesake differs."""
+    for _, name, theirs in mistake.every_value():
+        if name == "output" or not same(value, theirs):
+            continue
+        ours = reference.named(name)
+        if ours and all(_as_tensor(o) is not None and _as_tensor(o).shape == _as_tensor(theirs).shape
+                        and not same(o, theirs) for o in ours):
+            return name
+    return None
+
+
+def check_formulas(problem: Problem, snippets: list[Snippet], cases: list[Case]) -> list[FormulaFinding]:
+    ref = problem.reference
+    entry = getattr(ref, problem.entry)
+    mistakes = [m for m in (getattr(ref, "MISTAKES", None) or []) if callable(getattr(m, "fn", None))]
+    expressions = [(s, e) for s in snippets for e in _expressions(s)]
+    if not mistakes or not expressions:
+        return []
+    probe, folders = load_probe(problem), [problem.reference_path.parent]
+    agrees: set[int] = set()  # expressions that equal something the reference computes
+    hits: dict[int, FormulaFinding] = {}
+    for case in cases[:TRACED_CASES]:
+        try:
+            reference = trace_run(problem, probe, entry, case, folders)
+        except Exception:
+            continue
+        open_ = {}  # expression index -> its value, equal to no named value of the reference
+        for i, (_, expression) in enumerate(expressions):
+            if i in agrees:
+                continue
+            value = _evaluate(expression, reference)
+            if value is None or _as_tensor(value).numel() < 2:
+                continue
+            if any(same(value, v) for _, _, v in reference.every_value()):
+                agrees.add(i)
+            else:
+                open_[i] = value
+        if not open_:
+            continue
+        found = _mistake_hits(problem, probe, folders, mistakes, case, reference, expressions, open_)
+        if not found:
+            continue
+        inside: list = []  # every intermediate of the reference's files, named or not
+        try:
+            with recording(problem, inside):
+                trace_run(problem, probe, entry, case, [])
+        except Exception:
+            inside = []
+        for i, finding in found.items():
+            if any(same(open_[i], v) for v in inside):
+                agrees.add(i)
+            else:
+                hits.setdefault(i, finding)
+    return [f for i, f in sorted(hits.items()) if i not in agrees]
+
+
+def _mistake_hits(problem, probe, folders, mistakes, case, reference, expressions, open_) -> dict[int, FormulaFinding]:
+    """{expression index: finding} for the open expressions that reproduce a known mistake's local."""
+    found: dict[int, FormulaFinding] = {}
+    for mistake in mistakes:
+        try:
+            trace = trace_run(problem, probe, mistake.fn, case, folders)
+        except Exception:
+            continue
+        for i, value in open_.items():
+            if i in found:
+                continue
+            name = _mistake_match(value, reference, trace)
+            if name:
+                snippet, expression = expressions[i]
+                found[i] = FormulaFinding(snippet, expression, mistake.name, name, case.name, _short(value),
+                                          _short(reference.named(name)[-1]))
+    return found
