@@ -8,7 +8,10 @@ intermediates of each known mistake run on the same case.
 The rule (what is a defect, and how sure): a formula whose value equals a local of a known
 mistake's run (`slopes` of "slopes counted from head 0"), where the reference's local of
 the same name and shape holds something else, and which equals nothing the reference
-computed on any traced case, teaches that mistake: an error. Only a tensor of two or more
+computed on any traced case (its named locals and every unnamed intermediate of its files),
+teaches that mistake: an error. A formula assigned to a name (`ms = (x * x).sum(-1)`) also
+counts when the reference's `ms` differs and the mistake computes the formula's value
+anywhere, named or not. Only a tensor of two or more
 elements is judged (a coincidence there is implausible); a single number is not: a name
 such as `d` may mean another quantity in the hint than in the reference, and a loop's
 variables are traced at their last value. A formula that matches neither is not reported:
@@ -44,8 +47,8 @@ class FormulaFinding:
     reference_value: str
 
 
-def _expressions(snippet: Snippet) -> list[str]:
-    """The evaluable expressions of a snippet: itself, or each line (the right side of `name = ...`)."""
+def _expressions(snippet: Snippet) -> list[tuple[str, str]]:
+    """(expression, the name it is assigned to or "") of a snippet: itself, or each line."""
     texts = [snippet.text] if snippet.where is Where.INLINE else [snippet.text] + snippet.text.split("\n")
     out = []
     for text in texts:
@@ -59,7 +62,9 @@ def _expressions(snippet: Snippet) -> list[str]:
         if len(tree.body) != 1:
             continue
         node = tree.body[0]
+        target = ""
         if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target = node.targets[0].id if isinstance(node.targets[0], ast.Name) else ""
             node = node.value
         elif isinstance(node, ast.Expr):
             node = node.value
@@ -72,7 +77,7 @@ def _expressions(snippet: Snippet) -> list[str]:
             compile(expression, "<formula>", "eval")
         except (SyntaxError, ValueError):
             continue
-        out.append(expression)
+        out.append((expression, target))
     return list(dict.fromkeys(out))
 
 
@@ -122,15 +127,23 @@ def _short(value) -> str:
     return shown if t.dim() == 0 else f"[{shown}{', ...' if len(flat) > 6 else ''}]"
 
 
-def _mistake_match(value, reference: Trace, mistake: Trace) -> str | None:
-    """The name of a mistake's local equal to `value` whose reference namesake differs."""
+def _differs(reference: Trace, name: str, value) -> bool:
+    """The reference binds `name` to values of `value`'s shape, none of them equal to it."""
+    ours, shape = reference.named(name), _as_tensor(value).shape
+    return bool(ours) and all(_as_tensor(o) is not None and _as_tensor(o).shape == shape and not same(o, value)
+                              for o in ours)
+
+
+def _mistake_match(value, target: str, reference: Trace, mistake: Trace, inside: list) -> str | None:
+    """The name under which `value` is what the mistake computes and not what the reference
+    computes: a mistake's local equal to it whose reference namesake differs, or the name the
+    formula assigns (`ms = ...`) when the reference's `ms` differs and the mistake computes it."""
     for _, name, theirs in mistake.every_value():
-        if name == "output" or not same(value, theirs):
-            continue
-        ours = reference.named(name)
-        if ours and all(_as_tensor(o) is not None and _as_tensor(o).shape == _as_tensor(theirs).shape
-                        and not same(o, theirs) for o in ours):
+        if name != "output" and same(value, theirs) and _differs(reference, name, theirs):
             return name
+    if target and _differs(reference, target, value) and \
+            any(same(value, v) for v in inside + [v for _, _, v in mistake.every_value()]):
+        return target
     return None
 
 
@@ -138,7 +151,7 @@ def check_formulas(problem: Problem, snippets: list[Snippet], cases: list[Case])
     ref = problem.reference
     entry = getattr(ref, problem.entry)
     mistakes = [m for m in (getattr(ref, "MISTAKES", None) or []) if callable(getattr(m, "fn", None))]
-    expressions = [(s, e) for s in snippets for e in _expressions(s)]
+    expressions = [(s, e, t) for s in snippets for e, t in _expressions(s)]
     if not mistakes or not expressions:
         return []
     probe, folders = load_probe(problem), [problem.reference_path.parent]
@@ -150,7 +163,7 @@ def check_formulas(problem: Problem, snippets: list[Snippet], cases: list[Case])
         except Exception:
             continue
         open_ = {}  # expression index -> its value, equal to no named value of the reference
-        for i, (_, expression) in enumerate(expressions):
+        for i, (_, expression, _) in enumerate(expressions):
             if i in agrees:
                 continue
             value = _evaluate(expression, reference)
@@ -183,16 +196,18 @@ def _mistake_hits(problem, probe, folders, mistakes, case, reference, expression
     """{expression index: finding} for the open expressions that reproduce a known mistake's local."""
     found: dict[int, FormulaFinding] = {}
     for mistake in mistakes:
+        inside: list = []
         try:
-            trace = trace_run(problem, probe, mistake.fn, case, folders)
+            with recording(problem, inside):
+                trace = trace_run(problem, probe, mistake.fn, case, folders)
         except Exception:
             continue
         for i, value in open_.items():
             if i in found:
                 continue
-            name = _mistake_match(value, reference, trace)
+            name = _mistake_match(value, expressions[i][2], reference, trace, inside)
             if name:
-                snippet, expression = expressions[i]
+                snippet, expression, _ = expressions[i]
                 found[i] = FormulaFinding(snippet, expression, mistake.name, name, case.name, _short(value),
                                           _short(reference.named(name)[-1]))
     return found
