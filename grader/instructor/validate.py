@@ -8,7 +8,9 @@ reference loads, its cases are deterministic per seed and change with the seed; 
 reference, run as if it were a learner's file, passes its own check in the sandbox
 (so the probe, limits, tolerances and judge agree with it); every known mistake is
 rejected on at least one case of every seed tried (run in-process through the
-problem's probe and judge); the reference uses no banned API; the reference breaks none of
+problem's probe and judge); worked examples written in prose and formulas in the hints and
+statement agree with what the reference computes (grader/instructor/statement_checks.py);
+the reference uses no banned API; the reference breaks none of
 the problem's properties and ablation stages (the evidence layer never diagnoses it); and a public judge
 (problems/<slug>/judge.py) imports nothing but torch, math and grader's public helpers
 (never the reference) and gets plain data from the reference's `expected(case)`. Every finding says
