@@ -126,3 +126,20 @@ def test_validate_runs_both_checks_and_fails_on_a_prose_example(tmp_path, sandbo
     [v] = validate_course(course_with(tmp_path, {STATEMENT: (MATH, claim)}), ["rms-norm"], sandbox)
     assert {"prose examples", "formulas"} <= set(v.ran)
     assert [f.check for f in v.errors] == ["prose examples"], [f.message for f in v.errors]
+
+
+def test_a_table_row_and_names_bound_earlier_in_the_paragraph_are_read(tmp_path):
+    # The call uses `x`, assigned in an inline span of the same paragraph; a table's cells
+    # separate a call from its value. The table's first row is right, the second wrong.
+    claim = (MATH + "\nTake `x = torch.tensor([3.0, 4.0])`:\n`rms_norm(x, eps=0.0)` gives `[0.8485, 1.1314]`.\n\n"
+             "| call | result |\n|---|---|\n| `rms_norm(torch.tensor([1.0, 1.0]))` | `[1.0000, 1.0000]` |\n"
+             "| `rms_norm(torch.tensor([2.0, 0.0]))` | `[1.0000, 0.0000]` |\n")
+    found = messages(course_with(tmp_path, {STATEMENT: (MATH, claim)}))
+    assert len(found) == 1 and "`rms_norm(torch.tensor([2.0, 0.0]))` shows [1.0000, 0.0000]" in found[0], found
+    assert "the reference gives [1.41421, 0]" in found[0], found
+
+
+def test_a_name_from_another_paragraph_is_not_used(tmp_path):
+    # `x` is bound in one paragraph; the claim in the next one cannot be read: skipped.
+    claim = MATH + "\nTake `x = torch.tensor([3.0, 4.0])`.\n\n`rms_norm(x, eps=0.0)` gives `[0.1, 0.2]`.\n"
+    assert findings(course_with(tmp_path, {STATEMENT: (MATH, claim)})) == []

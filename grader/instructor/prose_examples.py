@@ -24,9 +24,12 @@ from typing import Callable
 
 import torch
 
-from .statement_text import Snippet
+from .statement_text import Snippet, Where
 
-ARROW = re.compile(r"^\s*(?:->|→|=>|==|=|≈|~=|gives|returns|is|evaluates to)\s*(?:about\s+|approximately\s+)?")
+# What may stand between a call and its shown value: an arrow, `=`, a word, a table's `|`,
+# or a comment's `#` (`f(x)   # tensor([...])`).
+ARROW = re.compile(r"^\s*(?:->|→|=>|==|=|≈|~=|\||gives|returns|is|evaluates to|#\s*(?:->|→|=>|=)?)"
+                   r"\s*(?:about\s+|approximately\s+)?")
 NUMBER = re.compile(r"(?<![\w.])[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?(?![\w.])|[-+]?\binf\b|\bnan\b")
 NOISE = re.compile(r",?\s*(?:dtype|device|grad_fn|requires_grad|size)\s*=\s*[\w.<>]+")
 MAX_TRIES = 64
@@ -56,21 +59,34 @@ def _balanced(text: str, start: int) -> int:
     return -1
 
 
+RELATION_WORDS = {"times", "as", "more", "less", "larger", "smaller", "bigger", "than", "of", "plus", "minus",
+                  "over", "divided", "squared", "per", "to", "or"}
+
+
+def _ends_a_value(after: str) -> bool:
+    """What follows a printed number leaves it a value: the end, punctuation, or a word that
+    does not make it part of a formula or a relation (`0.5 * x`, `2 times f(1)`, `0.5 x`)."""
+    if re.match(r"^\s*$|^[.,;:|`]\s|^[.,;:|`]$|^\s*[.,;:|)]", after):
+        return True
+    word = re.match(r"^\s+([A-Za-z]+)\b", after)
+    return bool(word) and len(word.group(1)) > 1 and word.group(1).lower() not in RELATION_WORDS
+
+
 def _shown_value(rest: str) -> str | None:
     """The value text right after an arrow: `tensor(...)`, a bracketed list, or a number."""
-    rest = rest.replace("`", "").lstrip()
+    rest = rest.replace("`", " ").lstrip()
     m = ARROW.match(rest)
     if not m:
         return None
-    rest = rest[m.end():].lstrip().replace("`", "")
+    rest = rest[m.end():].lstrip()
     if rest.startswith("tensor("):
         end = _balanced(rest, len("tensor"))
         return rest[:end] if end > 0 else None
     if rest[:1] in "[(":
         end = _balanced(rest, 0)
-        return rest[:end] if end > 0 else None
+        return rest[:end] if end > 0 and _ends_a_value(rest[end:]) else None
     number = NUMBER.match(rest)
-    if not number or re.match(r"\s*[-+*/^@(]", rest[number.end():]):
+    if not number or not _ends_a_value(rest[number.end():]):
         return None  # `f(x) = 0.5 * x * ...`: a formula, not a value
     return number.group(0)
 
@@ -130,13 +146,40 @@ def _variants(value) -> list:
     return [value]
 
 
-def _evaluate(call: str, entry: str, fn: Callable):
+BASE_NAMES = {"torch": torch, "math": math, "F": torch.nn.functional, "tensor": torch.tensor,
+              "inf": math.inf, "nan": math.nan}
+
+
+def _assignments(text: str) -> list[tuple[str, str]]:
+    """(name, expression) of a code line `x = ...` or of inline spans `` `x = ...` ``."""
+    out = []
+    for piece in [text.strip()] + re.findall(r"`([^`]+)`", text):
+        try:
+            tree = ast.parse(piece.strip())
+        except SyntaxError:
+            continue
+        if len(tree.body) == 1 and isinstance(tree.body[0], ast.Assign) and len(tree.body[0].targets) == 1 \
+                and isinstance(tree.body[0].targets[0], ast.Name):
+            out.append((tree.body[0].targets[0].id, ast.unparse(tree.body[0].value)))
+    return out
+
+
+def _bind(scope: dict, text: str) -> None:
+    """Values the text assigns (`x = torch.tensor([1., 2.])`), for the calls after it."""
+    for name, expression in _assignments(text):
+        try:
+            scope[name] = eval(compile(expression, "<example>", "eval"), {**BASE_NAMES, **scope,
+                                                                           "__builtins__": {}})
+        except Exception:
+            scope.pop(name, None)  # a name we cannot know must not keep an older value
+
+
+def _evaluate(call: str, entry: str, fn: Callable, scope: dict | None = None):
     """The reference's result for the call text, or raise (the call is not readable)."""
     tree = ast.parse(call, mode="eval").body
     if not (isinstance(tree, ast.Call) and isinstance(tree.func, ast.Name) and tree.func.id == entry):
         raise ValueError("not a call of the entry point")
-    names = {"torch": torch, "math": math, "F": torch.nn.functional, "tensor": torch.tensor,
-             "inf": math.inf, "nan": math.nan, "__builtins__": {}}
+    names = {**BASE_NAMES, **(scope or {}), "__builtins__": {}}
     for node in ast.walk(tree):
         if isinstance(node, ast.Name) and node.id not in names and node.id != entry:
             raise NameError(node.id)
@@ -177,15 +220,19 @@ def _short(values: list[float]) -> str:
 
 def check_prose(snippets: list[Snippet], entry: str, fn: Callable) -> list[ProseMismatch]:
     """The prose examples whose numbers the reference does not give."""
-    out = []
+    out, scope, file = [], {}, None
     for snippet in snippets:
+        if snippet.file != file or not snippet.text.strip() or snippet.text.lstrip().startswith("```"):
+            scope, file = {}, snippet.file  # names live within one paragraph or block
+        if snippet.where is Where.LINE:
+            _bind(scope, snippet.text)
         for call, shown_text in claims(snippet, entry):
             shown = _numbers(shown_text)
             if not shown:
                 continue
             try:
                 torch.manual_seed(0)
-                got = _flat(_evaluate(call, entry, fn))
+                got = _flat(_evaluate(call, entry, fn, {k: _copy(v) for k, v in scope.items()}))
             except Exception:
                 continue  # not a call we can make: skipped, never reported
             if got is None or len(got) != len(shown):
@@ -193,3 +240,7 @@ def check_prose(snippets: list[Snippet], entry: str, fn: Callable) -> list[Prose
             if not _agrees(got, shown):
                 out.append(ProseMismatch(snippet, call, shown_text, _short(got)))
     return out
+
+
+def _copy(value):
+    return value.clone() if isinstance(value, torch.Tensor) else value
