@@ -89,7 +89,13 @@ def _as_tensor(value) -> torch.Tensor | None:
     return None
 
 
+def _numel(value) -> int:
+    return value.numel() if isinstance(value, torch.Tensor) else 1
+
+
 def same(a, b) -> bool:
+    if _numel(a) != _numel(b):
+        return False
     x, y = _as_tensor(a), _as_tensor(b)
     if x is None or y is None:
         return False
@@ -174,7 +180,7 @@ def check_formulas(problem: Problem, snippets: list[Snippet], cases: list[Case])
             else:
                 open_[i] = value
         if not open_:
-            continue
+            break  # every formula agrees with the reference or cannot be read: no case will change that
         found = _mistake_hits(problem, probe, folders, mistakes, case, reference, expressions, open_)
         if not found:
             continue

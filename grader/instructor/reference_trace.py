@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import inspect
+import os
 import sys
 from contextlib import contextmanager
 import warnings
@@ -161,14 +162,40 @@ def _functions(module) -> list[tuple[str, object]]:
     return out
 
 
+def _modules_in(folder: Path) -> list:
+    """The loaded modules whose file is directly in `folder` (siblings of the reference)."""
+    names = {str(folder), str(folder.resolve())}
+    out = []
+    for module in list(sys.modules.values()):
+        where = getattr(module, "__file__", None)
+        if not isinstance(where, str):
+            continue
+        parent = os.path.dirname(where)
+        if parent in names or (os.path.basename(parent) == folder.name and os.path.realpath(parent) in names):
+            out.append(module)
+    return out
+
+
+def _recording_codes(path: Path) -> dict[str, object]:
+    """The file's functions compiled with every intermediate recorded (kept per file content)."""
+    source = path.read_text(encoding="utf-8")
+    key = (str(path), source)
+    if key not in _COMPILED:
+        tree = _Wrap().visit(ast.parse(source, filename=str(path)))
+        _COMPILED.clear() if len(_COMPILED) > 64 else None
+        _COMPILED[key] = _codes(compile(ast.fix_missing_locations(tree), str(path), "exec"))
+    return _COMPILED[key]
+
+
+_COMPILED: dict[tuple[str, str], dict[str, object]] = {}
+
+
 @contextmanager
 def recording(problem: Problem, values: list):
     """While inside, the functions of the reference and of the modules it loaded from its
     folder run as compiled again with every arithmetic, call and subscript recorded in
     `values` (so a value never bound to a name is seen too). Their code is put back after."""
-    folder = str(problem.reference_path.parent.resolve())
-    modules = [problem.reference] + [m for m in list(sys.modules.values())
-                                     if str(Path(getattr(m, "__file__", None) or "/").resolve()).startswith(folder + "/")]
+    modules = [problem.reference] + _modules_in(problem.reference_path.parent)
     budget = [MAX_KEPT_VALUES]
 
     def record(value):
@@ -182,9 +209,7 @@ def recording(problem: Problem, values: list):
     swapped = []
     try:
         for module in dict.fromkeys(modules):
-            path = Path(module.__file__)
-            tree = _Wrap().visit(ast.parse(path.read_text(encoding="utf-8"), filename=str(path)))
-            codes = _codes(compile(ast.fix_missing_locations(tree), str(path), "exec"))
+            codes = _recording_codes(Path(module.__file__))
             vars(module)[RECORDER] = record
             for name, fn in _functions(module):
                 new = codes.get(name)
