@@ -14,7 +14,8 @@ counts when the reference's `ms` differs and the mistake computes the formula's 
 anywhere, named or not. Only a tensor of two or more
 elements is judged (a coincidence there is implausible); a single number is not: a name
 such as `d` may mean another quantity in the hint than in the reference, and a loop's
-variables are traced at their last value. A formula that matches neither is not reported:
+variables are traced at their last value (a formula using a name the frame bound twice is not
+evaluated there). A formula that matches neither is not reported:
 the reference's locals are not all of its intermediates, so "matches nothing" proves
 nothing.
 """
@@ -115,6 +116,9 @@ def _evaluate(expression: str, trace: Trace):
         scope = {**base, **frame.values}
         if not names <= scope.keys():
             continue
+        bound = [n for n, _ in frame.history]
+        if any(bound.count(n) > 1 for n in names):
+            continue  # a loop's variable or a rebound name: its last value is not the one the text means
         scope = {k: (v.clone() if isinstance(v, torch.Tensor) else v) for k, v in scope.items()}
         try:
             value = eval(code, {"__builtins__": {"abs": abs, "min": min, "max": max, "sum": sum, "len": len,
