@@ -121,8 +121,7 @@ def _evaluate(expression: str, trace: Trace):
             continue  # a loop's variable or a rebound name: its last value is not the one the text means
         scope = {k: (v.clone() if isinstance(v, torch.Tensor) else v) for k, v in scope.items()}
         try:
-            value = eval(code, {"__builtins__": {"abs": abs, "min": min, "max": max, "sum": sum, "len": len,
-                                                 "range": range, "float": float, "int": int}}, scope)
+            value = eval(code, scope)  # the author's own text, trusted like the reference
         except Exception:
             continue
         if _as_tensor(value) is not None:

@@ -168,8 +168,7 @@ def _bind(scope: dict, text: str) -> None:
     """Values the text assigns (`x = torch.tensor([1., 2.])`), for the calls after it."""
     for name, expression in _assignments(text):
         try:
-            scope[name] = eval(compile(expression, "<example>", "eval"), {**BASE_NAMES, **scope,
-                                                                           "__builtins__": {}})
+            scope[name] = eval(compile(expression, "<example>", "eval"), {**BASE_NAMES, **scope})
         except Exception:
             scope.pop(name, None)  # a name we cannot know must not keep an older value
 
@@ -179,7 +178,7 @@ def _evaluate(call: str, entry: str, fn: Callable, scope: dict | None = None):
     tree = ast.parse(call, mode="eval").body
     if not (isinstance(tree, ast.Call) and isinstance(tree.func, ast.Name) and tree.func.id == entry):
         raise ValueError("not a call of the entry point")
-    names = {**BASE_NAMES, **(scope or {}), "__builtins__": {}}
+    names = {**BASE_NAMES, **(scope or {})}
     for node in ast.walk(tree):
         if isinstance(node, ast.Name) and node.id not in names and node.id != entry:
             raise NameError(node.id)
