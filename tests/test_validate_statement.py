@@ -113,7 +113,7 @@ def test_a_statement_block_defining_the_entry_that_agrees_passes(tmp_path):
     assert findings(course_with(tmp_path, {STATEMENT: (MATH, block)})) == []
 
 
-@pytest.mark.parametrize("slug", ["attention", "layer-norm", "top-p"])
+@pytest.mark.parametrize("slug", ["attention", "layer-norm", "top-p", "kv-cache"])
 def test_shipped_problems_make_no_contradicted_claim(slug):
     course = Course()
     p = course.get(slug)
@@ -143,3 +143,16 @@ def test_a_name_from_another_paragraph_is_not_used(tmp_path):
     # `x` is bound in one paragraph; the claim in the next one cannot be read: skipped.
     claim = MATH + "\nTake `x = torch.tensor([3.0, 4.0])`.\n\n`rms_norm(x, eps=0.0)` gives `[0.1, 0.2]`.\n"
     assert findings(course_with(tmp_path, {STATEMENT: (MATH, claim)})) == []
+
+
+def test_a_formula_over_a_loop_variable_is_not_evaluated():
+    # A loop leaves `i` at its last value: `x * i` would not be what the text means.
+    import torch
+
+    from grader.instructor.formula_check import _evaluate
+    from grader.instructor.reference_trace import Frame, Trace
+
+    x = torch.arange(4.0)
+    trace = Trace([Frame("f", {"i": 3, "x": x}, (("x", x), ("i", 0), ("i", 1), ("i", 2), ("i", 3)))])
+    assert _evaluate("x * i", trace) is None
+    assert torch.equal(_evaluate("x * 2", trace), x * 2)
