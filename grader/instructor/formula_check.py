@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import ast
 import math
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 import torch
@@ -34,7 +35,7 @@ from ..verdict.inprocess import load_probe
 from .reference_trace import Trace, recording, trace_run
 from .statement_text import Snippet, Where
 
-TRACED_CASES = 3
+TRACED_CASES = 2
 
 
 @dataclass(frozen=True)
@@ -204,10 +205,11 @@ def check_formulas(problem: Problem, snippets: list[Snippet], cases: list[Case])
 def _mistake_hits(problem, probe, folders, mistakes, case, reference, expressions, open_) -> dict[int, FormulaFinding]:
     """{expression index: finding} for the open expressions that reproduce a known mistake's local."""
     found: dict[int, FormulaFinding] = {}
+    named = any(expressions[i][2] for i in open_)  # only `name = formula` looks at unnamed values
     for mistake in mistakes:
         inside: list = []
         try:
-            with recording(problem, inside):
+            with recording(problem, inside) if named else nullcontext():
                 trace = trace_run(problem, probe, mistake.fn, case, folders)
         except Exception:
             continue
