@@ -156,3 +156,18 @@ def test_a_formula_over_a_loop_variable_is_not_evaluated():
     trace = Trace([Frame("f", {"i": 3, "x": x}, (("x", x), ("i", 0), ("i", 1), ("i", 2), ("i", 3)))])
     assert _evaluate("x * i", trace) is None
     assert torch.equal(_evaluate("x * 2", trace), x * 2)
+
+
+def test_a_doctest_in_the_stub_docstring_runs_against_the_reference(tmp_path):
+    from grader.instructor.examples import docstring_blocks, run_examples
+
+    doc = ('    """x: (..., d) -> (..., d), same dtype as x."""',
+           '    """x: (..., d) -> (..., d), same dtype as x.\n\n'
+           '    >>> rms_norm(torch.tensor([3.0, 4.0]), eps=0.0)\n    tensor([0.8485, 1.1314])\n'
+           '    >>> rms_norm(torch.tensor([1.0, 3.0]), eps=0.0)\n    tensor([0.3162, 0.9487])\n    """')
+    p = course_with(tmp_path, {STUB: doc}).get("rms-norm")
+    ran, failed = run_examples(p.stub_path, p.entry, p.reference.rms_norm, docstring_blocks)
+    assert ran == 2 and len(failed) == 1, failed
+    line = next(n for n, t in enumerate(p.stub_path.read_text().splitlines(), 1) if "[1.0, 3.0]" in t)
+    assert (failed[0].line, failed[0].expected, failed[0].got) == (line, "tensor([0.3162, 0.9487])",
+                                                                  "tensor([0.4472, 1.3416])"), failed

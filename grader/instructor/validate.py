@@ -649,16 +649,17 @@ class _Validator:
 
     # -- the statement's worked examples hold --------------------------------------------------
     def check_examples(self) -> None:
-        from .examples import run_examples
+        from .examples import docstring_blocks, example_blocks, run_examples
 
         p = self.problem
         entry = getattr(self.reference, p.entry, None)
         if entry is None:
             return
-        _, failed = run_examples(p.statement_path, p.entry, entry)
-        for f in failed:
-            self.error("examples", f"{self.rel(p.statement_path)}:{f.line}: the worked example `{f.source}` shows "
-                       f"{f.expected!r} but the reference gives {f.got!r}: fix the statement (or the reference)")
+        for path, blocks in ((p.statement_path, example_blocks), (p.stub_path, docstring_blocks)):
+            _, failed = run_examples(path, p.entry, entry, blocks)
+            for f in failed:
+                self.error("examples", f"{self.rel(path)}:{f.line}: the worked example `{f.source}` shows "
+                           f"{f.expected!r} but the reference gives {f.got!r}: fix the statement (or the reference)")
 
     # -- the statement's prose examples and formulas agree with the reference ---------------------
     def check_prose_examples(self) -> None:
