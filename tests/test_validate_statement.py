@@ -171,3 +171,8 @@ def test_a_doctest_in_the_stub_docstring_runs_against_the_reference(tmp_path):
     line = next(n for n, t in enumerate(p.stub_path.read_text().splitlines(), 1) if "[1.0, 3.0]" in t)
     assert (failed[0].line, failed[0].expected, failed[0].got) == (line, "tensor([0.3162, 0.9487])",
                                                                   "tensor([0.4472, 1.3416])"), failed
+
+
+def test_a_shape_after_the_arrow_is_not_read_as_values(tmp_path):
+    claim = MATH + "\n    rms_norm(torch.ones(1, 2))  ->  (1, 2)\n"
+    assert findings(course_with(tmp_path, {STATEMENT: (MATH, claim)})) == []

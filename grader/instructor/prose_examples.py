@@ -84,6 +84,8 @@ def _shown_value(rest: str) -> str | None:
         return rest[:end] if end > 0 else None
     if rest[:1] in "[(":
         end = _balanced(rest, 0)
+        if rest[0] == "(" and re.fullmatch(r"\(\s*\d+\s*(?:,\s*\d+\s*)*,?\s*\)", rest[:end] if end > 0 else ""):
+            return None  # `(2, 5)`: a shape, not values
         return rest[:end] if end > 0 and _ends_a_value(rest[end:]) else None
     number = NUMBER.match(rest)
     if not number or not _ends_a_value(rest[number.end():]):
