@@ -176,3 +176,10 @@ def test_a_doctest_in_the_stub_docstring_runs_against_the_reference(tmp_path):
 def test_a_shape_after_the_arrow_is_not_read_as_values(tmp_path):
     claim = MATH + "\n    rms_norm(torch.ones(1, 2))  ->  (1, 2)\n"
     assert findings(course_with(tmp_path, {STATEMENT: (MATH, claim)})) == []
+
+
+def test_a_prose_claim_in_a_hint_without_code_spans_is_placed_on_its_line(tmp_path):
+    hint = ('"Use the `eps` you are given, keep the input\'s dtype, and build a new tensor rather than editing `x`.",',
+            '"Use the eps you are given: rms_norm([3.0, 4.0], eps=0.0) -> [0.6, 0.8].",')
+    found = messages(course_with(tmp_path, {TOML: hint}))
+    assert len(found) == 1 and found[0].startswith("problems/rms-norm/problem.toml:11 (hint 3): "), found

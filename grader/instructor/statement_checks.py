@@ -20,28 +20,19 @@ from ..course.loader import Problem
 from .formula_check import check_formulas
 from .prose_examples import check_prose
 from .statement_solutions import check_blocks
-from .statement_text import Snippet, Where, hint_snippets, statement_snippets, text_lines
+from .statement_text import hint_lines, hint_snippets, statement_snippets, text_lines
 from .validation import Finding
 
 PROSE, FORMULAS = "prose examples", "formulas"
-
-
-def _hint_lines(problem: Problem, rel: Callable) -> list[Snippet]:
-    """Each hint as one line of text, placed where it is in problem.toml."""
-    spans = hint_snippets(problem.dir / "problem.toml", list(problem.hints), rel(problem.dir / "problem.toml"))
-    lines = {}
-    for s in spans:
-        lines.setdefault(s.label, s.line)
-    return [Snippet(rel(problem.dir / "problem.toml"), lines.get(f"hint {i}", 1), hint, Where.LINE, f"hint {i}")
-            for i, hint in enumerate(problem.hints, 1) if isinstance(hint, str)]
 
 
 def prose_findings(problem: Problem, rel: Callable) -> list[Finding]:
     entry = getattr(problem.reference, problem.entry, None)
     if entry is None:
         return []
-    snippets = (text_lines(problem.statement_path, rel(problem.statement_path)) + _hint_lines(problem, rel)
-                + text_lines(problem.stub_path, rel(problem.stub_path)))
+    toml = problem.dir / "problem.toml"
+    snippets = (text_lines(problem.statement_path, rel(problem.statement_path))
+                + hint_lines(toml, list(problem.hints), rel(toml)) + text_lines(problem.stub_path, rel(problem.stub_path)))
     return [Finding("error", PROSE, f"{m.snippet.at()}: the worked example `{m.call}` shows {m.shown} but the "
                     f"reference gives {m.got}: fix the statement (or the reference)")
             for m in check_prose(snippets, problem.entry, entry)]

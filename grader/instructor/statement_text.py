@@ -94,18 +94,25 @@ def statement_snippets(statement: Path, file: str) -> list[Snippet]:
     return out
 
 
+def hint_line(source: str, hint: str) -> int:
+    """The line of problem.toml where a hint starts (1 when its text is escaped beyond recognition)."""
+    probe = hint[:40]
+    at = source.find(probe) if probe else -1
+    return _line_of(source, at) if at >= 0 else 1
+
+
 def hint_snippets(toml_path: Path, hints: list[str], file: str) -> list[Snippet]:
     """Inline spans of each hint, located on the line of problem.toml where the hint is."""
     source = toml_path.read_text(encoding="utf-8", errors="replace") if toml_path.exists() else ""
-    out = []
-    for i, hint in enumerate(hints, 1):
-        if not isinstance(hint, str):
-            continue
-        probe = hint[:40]
-        at = source.find(probe) if probe else -1
-        line = _line_of(source, at) if at >= 0 else 1
-        out.extend(inline_spans(hint, file, line, f"hint {i}"))
-    return out
+    return [span for i, hint in enumerate(hints, 1) if isinstance(hint, str)
+            for span in inline_spans(hint, file, hint_line(source, hint), f"hint {i}")]
+
+
+def hint_lines(toml_path: Path, hints: list[str], file: str) -> list[Snippet]:
+    """Each hint as one line of text, placed where it is in problem.toml."""
+    source = toml_path.read_text(encoding="utf-8", errors="replace") if toml_path.exists() else ""
+    return [Snippet(file, hint_line(source, hint), hint, Where.LINE, f"hint {i}")
+            for i, hint in enumerate(hints, 1) if isinstance(hint, str)]
 
 
 def text_lines(path: Path, file: str) -> list[Snippet]:
