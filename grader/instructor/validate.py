@@ -8,7 +8,9 @@ reference loads, its cases are deterministic per seed and change with the seed; 
 reference, run as if it were a learner's file, passes its own check in the sandbox
 (so the probe, limits, tolerances and judge agree with it); every known mistake is
 rejected on at least one case of every seed tried (run in-process through the
-problem's probe and judge); the reference uses no banned API; the reference breaks none of
+problem's probe and judge); worked examples written in prose and formulas in the hints and
+statement agree with what the reference computes (grader/instructor/statement_checks.py);
+the reference uses no banned API; the reference breaks none of
 the problem's properties and ablation stages (the evidence layer never diagnoses it); and a public judge
 (problems/<slug>/judge.py) imports nothing but torch, math and grader's public helpers
 (never the reference) and gets plain data from the reference's `expected(case)`. Every finding says
@@ -135,16 +137,18 @@ class _Validator:
                  ("statement", self.check_statement), ("stub", self.check_stub),
                  ("reference", self.check_reference), ("signature", self.check_signature),
                  ("cases", self.check_cases), ("examples", self.check_examples),
+                 ("prose examples", self.check_prose_examples), ("formulas", self.check_formulas),
                  ("public judge", self.check_public_judge), ("own check", self.check_own), ("stub fails", self.check_stub_fails),
                  ("mistakes", self.check_mistakes), ("tolerance", self.check_tolerance),
                  ("trivial answers", self.check_trivial), ("reference bans", self.check_reference_bans),
                  ("evidence", self.check_evidence), ("variants", self.check_variants)]
         after_own = ("mistakes", "variants", "tolerance", "trivial answers", "evidence")
+        statement_claims = ("prose examples", "formulas")
         for name, step in steps:
             if name in ("cases", "examples", "own check", "stub fails", "reference bans", "evidence") + after_own \
-                    and self.reference is None:
+                    + statement_claims and self.reference is None:
                 continue  # nothing to run without a reference that loads
-            if name in ("own check", "stub fails") + after_own and not self.cases_by_seed:
+            if name in ("own check", "stub fails", "formulas") + after_own and not self.cases_by_seed:
                 continue  # nor without cases
             if name in ("own check", "stub fails", "reference bans") and self.spec is None:
                 continue  # nor without a config that resolves
@@ -645,16 +649,29 @@ class _Validator:
 
     # -- the statement's worked examples hold --------------------------------------------------
     def check_examples(self) -> None:
-        from .examples import run_examples
+        from .examples import docstring_blocks, example_blocks, run_examples
 
         p = self.problem
         entry = getattr(self.reference, p.entry, None)
         if entry is None:
             return
-        _, failed = run_examples(p.statement_path, p.entry, entry)
-        for f in failed:
-            self.error("examples", f"{self.rel(p.statement_path)}:{f.line}: the worked example `{f.source}` shows "
-                       f"{f.expected!r} but the reference gives {f.got!r}: fix the statement (or the reference)")
+        for path, blocks in ((p.statement_path, example_blocks), (p.stub_path, docstring_blocks)):
+            _, failed = run_examples(path, p.entry, entry, blocks)
+            for f in failed:
+                self.error("examples", f"{self.rel(path)}:{f.line}: the worked example `{f.source}` shows "
+                           f"{f.expected!r} but the reference gives {f.got!r}: fix the statement (or the reference)")
+
+    # -- the statement's prose examples and formulas agree with the reference ---------------------
+    def check_prose_examples(self) -> None:
+        from .statement_checks import prose_findings
+
+        self.v.findings.extend(prose_findings(self.problem, self.rel))
+
+    def check_formulas(self) -> None:
+        from .statement_checks import formula_findings
+
+        self.v.findings.extend(formula_findings(self.problem, self.cases_by_seed[next(iter(self.cases_by_seed))],
+                                                self.rel))
 
     # -- the cases reject the reference's automatic variants ---------------------------------
     def _start_variants(self) -> None:

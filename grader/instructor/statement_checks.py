@@ -1,0 +1,58 @@
+"""The statement's and hints' own claims, checked against the reference: two checks of
+`grader validate` that need no foreseen mistake.
+
+- "prose examples": worked examples written as text (`f(...) -> 0.6395`) in the
+  statement, the hints and the stub (grader/instructor/prose_examples.py). A mismatch is
+  an error: only a readable call of the entry point is judged.
+- "formulas": code in hints and the statement evaluated on the reference's own
+  intermediates (grader/instructor/formula_check.py): one that reproduces a known
+  mistake's value (a tensor) and not the reference's is an error;
+  a statement block that defines the entry point and fails cases the reference passes is
+  a warning (grader/instructor/statement_solutions.py).
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from ..course.cases import Case
+from ..course.loader import Problem
+from .formula_check import check_formulas
+from .prose_examples import check_prose
+from .statement_solutions import check_blocks
+from .statement_text import hint_lines, hint_snippets, statement_snippets, text_lines
+from .validation import Finding
+
+PROSE, FORMULAS = "prose examples", "formulas"
+
+
+def prose_findings(problem: Problem, rel: Callable) -> list[Finding]:
+    entry = getattr(problem.reference, problem.entry, None)
+    if entry is None:
+        return []
+    toml = problem.dir / "problem.toml"
+    snippets = (text_lines(problem.statement_path, rel(problem.statement_path))
+                + hint_lines(toml, list(problem.hints), rel(toml)) + text_lines(problem.stub_path, rel(problem.stub_path)))
+    return [Finding("error", PROSE, f"{m.snippet.at()}: the worked example `{m.call}` shows {m.shown} but the "
+                    f"reference gives {m.got}: fix the statement (or the reference)")
+            for m in check_prose(snippets, problem.entry, entry)]
+
+
+def formula_findings(problem: Problem, cases: list[Case], rel: Callable) -> list[Finding]:
+    toml = problem.dir / "problem.toml"
+    snippets = statement_snippets(problem.statement_path, rel(problem.statement_path)) + \
+        hint_snippets(toml, list(problem.hints), rel(toml))
+    out = []
+    for f in check_formulas(problem, snippets, cases):
+        out.append(Finding("error", FORMULAS,
+                           f"{f.snippet.at()}: `{f.formula}` computes what the known mistake {f.mistake!r} computes "
+                           f"(its `{f.name}` = {f.formula_value} on case {f.case!r}), not the reference's "
+                           f"`{f.name}` = {f.reference_value}: a learner who follows it makes that mistake; fix "
+                           "the text (or the reference)"))
+    for b in check_blocks(problem, statement_snippets(problem.statement_path, rel(problem.statement_path)), cases):
+        shown = ", ".join(f"{c.case!r} ({c.message})" for c in b.failed[:3])
+        out.append(Finding("warning", FORMULAS,
+                           f"{b.snippet.at()}: the statement's code defining `{problem.entry}` fails "
+                           f"{len(b.failed)} of {b.total} cases the reference passes: {shown}; if it is meant as "
+                           "a right solution, the statement and the reference disagree"))
+    return out
