@@ -233,3 +233,51 @@ def test_a_classs_cases_are_encoded_once_and_never_stale():
     changed = encoded_cases(cases)
     assert changed != first and torch.equal(wire.load_trusted(changed)[0]["inputs"]["x"], torch.arange(1.0, 7.0))
     assert encoded_cases([JobCase({"x": x}, {"k": 2}, "a")]) != encoded_cases(cases)  # other options: other bytes
+
+
+def test_a_job_frame_names_its_cases_and_the_zygote_side_reads_known_ones_without_decoding():
+    import torch
+
+    from grader.sandbox import wire
+    from grader.sandbox.parent import Job, JobCase, job_frame, read_job
+
+    x = torch.arange(4.0)
+    job = Job(entry="f", module_name="m", cases=[JobCase({"x": x}, {}, "a")], banned=["eval"])
+    frames = []
+    for _ in range(2):
+        header, payload = wire.FrameReader(1 << 30).feed(job_frame(job, [], job="check"))[0]
+        frames.append((header, payload))
+    (first, raw), (second, _) = frames
+    assert first["spec"]["banned"] == ["eval"] and first["spec"]["entry"] == "f"  # the spec is plain JSON
+    assert first["cases"]["digest"] == second["cases"]["digest"]
+    assert (first["cases"]["shared"], second["cases"]["shared"]) == (False, True)  # sent before: a class's cases
+    spec, cases = read_job(first, raw)
+    assert spec["module_name"] == "m" and torch.equal(cases[0]["inputs"]["x"], x)
+    held = [{"inputs": {"x": torch.zeros(1)}, "options": {}, "name": "held"}]
+    assert read_job(second, b"not a torch file", {second["cases"]["digest"]: held})[1] is held
+
+
+def test_a_zygote_keeps_a_classs_cases_and_still_runs_every_check_on_them(tmp_path):
+    """The second and third checks on the same cases read them from what the zygote holds: the
+    results are those of the cases sent (an in-place edit between checks is new cases)."""
+    import torch
+
+    from grader.sandbox.parent import Job, JobCase, Sandbox
+    from grader.sandbox.status import Status
+
+    (tmp_path / "twice.py").write_text("def twice(x):\n    return x * 2\n")
+    x = torch.arange(3.0)
+    cases = [JobCase({"x": x}, {}, "a")]
+    with Sandbox() as box:
+        outs = []
+        for edit in (False, False, False, True):
+            if edit:
+                x.add_(10)
+            job = Job(entry="twice", module_name="twice", cases=cases, learner_file=str(tmp_path / "twice.py"),
+                      workspace=str(tmp_path))
+            outcome = box.run_check(job)[0]
+            assert outcome.status == Status.OK, outcome.message
+            outs.append(outcome.value["output"])
+    for out in outs[:3]:
+        assert torch.equal(out, torch.arange(3.0) * 2)
+    assert torch.equal(outs[3], (torch.arange(3.0) + 10) * 2)
