@@ -530,7 +530,7 @@ def _run_case(probe, entry, case: dict, guard: Guard, frames, display) -> tuple[
             raise ChildFailure("exited", f"your code raised SystemExit({exc.code!r}) (sys.exit) instead of returning")
         status = "not-implemented" if isinstance(exc, NotImplementedError) else "exception"
         raise ChildFailure(status, f"{type(exc).__name__}: {exc}"[:2000], _learner_traceback(exc, frames, display))
-    return {"status": "ok"}, wire.dump_value(sanitize(result))
+    return {"status": "ok"}, wire.dump_plain(sanitize(result))
 
 
 def child_main(spec: dict, cases: list, out_w: int, res_w: int, level: Isolation, marker: str) -> None:
