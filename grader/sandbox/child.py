@@ -4,7 +4,7 @@ Everything here runs after fork, in the process that will execute learner code. 
 order: a trusted phase that reads what the child will need while it still can (the
 learner's workspace files, the probe), then confinement (grader/sandbox/confine.py), then
 learner code, case after case. It sends back plain data only: per case a JSON header
-and `torch.save` bytes, framed by grader/sandbox/wire.py.
+and packed bytes (grader/sandbox/wire.py's dump_plain), framed by grader/sandbox/wire.py.
 """
 
 from __future__ import annotations

@@ -11,15 +11,16 @@ for it. So the job, the outputs and the reply live only in processes that are go
 after the check. The child is confined by the operating system (grader/sandbox/confine.py:
 namespaces, or a per-check unprivileged uid, Landlock, a seccomp filter and limits),
 imports the learner's file under the run-time guard, runs the problem's probe on each
-case and streams back one frame per case (a JSON header and `torch.save` bytes). The
+case and streams back one frame per case (a JSON header and packed bytes, wire.py). The
 supervisor enforces the wall clock per case and the check's total budget, the size of
 everything, and kills the child (its pid, its group and, at the uid level, every
 process of its uid) when the check ends. A case during which the child died is run
 again alone, so its verdict names it.
 
-The grader trusts nothing that comes back: no pickle on any channel (jobs go down as
-`torch.save` data too), every frame is length-capped and parsed defensively, payloads
-are loaded with `weights_only=True` and reduced to plain CPU tensors, and a malformed
+The grader trusts nothing that comes back: no pickle on any channel (a job goes down as
+a JSON spec and its cases as `torch.save` data), every frame is length-capped and parsed
+defensively, results are unpacked with every size checked first (or, the fallback, loaded
+with `weights_only=True`) and reduced to plain CPU tensors, and a malformed
 reply is a `sandbox-error` or `bad-output` verdict, never a crash. The verdict itself
 is computed in the grader's process, which the child cannot reach.
 """
@@ -533,9 +534,11 @@ def _warm_up() -> None:
         a = torch.randn(4, 4, dtype=torch.float64)
         (torch.softmax(a @ a.T, -1).float().mean(-1, keepdim=True) * 2).sum()
     _warm_printing()
-    # torch.save (each child's results) and torch.load's weights-only unpickler (each supervisor's
-    # job: its first use builds the table of allowed globals, some 12 ms a check if not made here).
-    wire.load_trusted(wire.dump_value({"job": child.sanitize({"a": a, "b": [a.float(), 1, "x"]})}))
+    # A result's packing (each child), torch.save and torch.load's weights-only unpickler (the cases
+    # of a job the zygote does not hold yet): the first use of each in a process costs up to ~12 ms.
+    sample = child.sanitize({"a": a, "b": [a.float(), 1, "x"]})
+    wire.dump_plain(sample)
+    wire.load_trusted(wire.dump_value({"job": sample}))
     _warm_file_readers()
 
 

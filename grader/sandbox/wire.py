@@ -1,9 +1,11 @@
 """The bytes that cross between grader, zygote and child, and how they are read back.
 
-No pickle anywhere a child can write: a frame is a JSON header and an optional
-`torch.save` payload, each length-prefixed and capped. Reading never trusts the
-writer: a frame too large, truncated or malformed raises `ProtocolError`, and a
-payload is loaded with `weights_only=True` and then reduced to plain data (exact CPU
+No pickle anywhere a child can write: a frame is a JSON header and an optional payload
+(a child's result packed, `dump_plain`; a job's cases as `torch.save` data), each
+length-prefixed and capped. Reading never trusts the writer: a frame too large, truncated
+or malformed raises `ProtocolError`, and a result is unpacked with every size, offset and
+dtype checked first (or, from a `torch.save` fallback, loaded with `weights_only=True`),
+then reduced to plain data (exact CPU
 strided tensors, numbers, strings, lists, dicts); anything else becomes a marker the
 judge reports as unusable output.
 """
