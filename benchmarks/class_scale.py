@@ -11,12 +11,31 @@ each with one realistic mistake), half correct (held-out correct files). `--befo
 also grades the class with the grader package found in DIR (e.g. an export of an older
 commit: `git archive COMMIT | tar -x -C DIR`), for a before/after figure.
 
-Measured 2026-12-07 (s23-scale against main 7a428d3 as --before, one run; 2 cores shared
-with other work at load 11-13, so CPU figures are the steadier ones): fresh check 11,183 ms
-wall / 4,557 ms CPU per file; local pool 386 ms wall / 205 ms CPU per file (29.0x wall,
-22.3x CPU, 44.6x with 2 idle cores), main 531 / 267 (21.1x, 17.1x), same verdicts and
-diagnoses; LocalCluster 0.92x the pool's wall (0.72x grading, 1.30x CPU), same verdicts;
-allocating without end 5.7 s against looping 13.0 s (0.44x).
+Measured 2026-12-07, s24-scale (094ffbc) against main 7f86ee7 as --before, two runs, each
+with its own baseline; 2 cores shared with ~7 other engineers at load 15-21 (wall figures
+swing 25% between neighbouring minutes: the CPU figures are the steadier ones):
+  run 1: fresh check 16,834 ms wall / 3,416 ms CPU per file; pool 405 ms wall / 137.5 ms CPU
+         per file (41.5x wall, 24.9x CPU, 49.7x with 2 idle cores); main 336 / 160.2 (50.0x
+         wall in a quieter minute, 21.3x CPU); same verdicts and diagnoses.
+  run 2: fresh check 15,667 / 3,647; pool 334 / 135.9 (46.9x wall, 26.8x CPU, 53.7x with 2
+         idle cores); main 423 / 167.5 (37.1x wall, 21.8x CPU); same verdicts and diagnoses.
+  So 14-19% less CPU per file than main. Idle estimate (no idle minute this session): main
+  was measured at 146 ms per file wall on an idle machine in the last session (fresh check
+  3,633 ms: 24.9x); scaled by the CPU saved, ~120-125 ms,
+  i.e. ~30x, NOT the 40x target (the "with 2 idle cores" figure assumes both cores busy all
+  the time, which two serial workers are not: it said 44.6x where 24.9x was measured).
+  LocalCluster (run 1): grading 1.14x the pool's, wall 1.35x, CPU 1.49x, same verdicts.
+  Allocating without end 10.5 s against looping 15.4 s (0.68x; both end in the wall-clock
+  limit at this load, the remaining cases skipped).
+Where a file's CPU went (one worker, load ~10): per check in the supervisor, reading the
+job cost ~30 ms (torch.load of the spec and of the cases: now a JSON header, and the class's
+cases held decoded by the zygote), the child's set-up ~10 ms more (now warmed in the
+zygote), the grader ~2 ms a case reading results through torch.load's Python unpickler
+(now ~0.5: packed); the class's start read its variant tables for 2.5 s (now ~0.3 s,
+packed). Left per check (measured loaded): two forks (13-15 ms each), the new root (7-17 ms
+alone, most of it detaching the old root: mounts are 0.5 ms), the guard's two torch modes around every op
+(causal-lm: 24 ms of learner work costs 80 ms under them), and ~30 ms of the grader's
+own Python per file (the evidence's tensor comparisons, the static scan, the catalogue).
 """
 
 from __future__ import annotations

@@ -233,3 +233,113 @@ def test_a_classs_cases_are_encoded_once_and_never_stale():
     changed = encoded_cases(cases)
     assert changed != first and torch.equal(wire.load_trusted(changed)[0]["inputs"]["x"], torch.arange(1.0, 7.0))
     assert encoded_cases([JobCase({"x": x}, {"k": 2}, "a")]) != encoded_cases(cases)  # other options: other bytes
+
+
+def test_a_job_frame_names_its_cases_and_the_zygote_side_reads_known_ones_without_decoding():
+    import torch
+
+    from grader.sandbox import wire
+    from grader.sandbox.parent import Job, JobCase, job_frame, read_job
+
+    x = torch.arange(4.0)
+    job = Job(entry="f", module_name="m", cases=[JobCase({"x": x}, {}, "a")], banned=["eval"])
+    frames = []
+    for _ in range(2):
+        header, payload = wire.FrameReader(1 << 30).feed(job_frame(job, [], job="check"))[0]
+        frames.append((header, payload))
+    (first, raw), (second, _) = frames
+    assert first["spec"]["banned"] == ["eval"] and first["spec"]["entry"] == "f"  # the spec is plain JSON
+    assert first["cases"]["digest"] == second["cases"]["digest"]
+    assert (first["cases"]["shared"], second["cases"]["shared"]) == (False, True)  # sent before: a class's cases
+    spec, cases = read_job(first, raw)
+    assert spec["module_name"] == "m" and torch.equal(cases[0]["inputs"]["x"], x)
+    held = [{"inputs": {"x": torch.zeros(1)}, "options": {}, "name": "held"}]
+    assert read_job(second, b"not a torch file", {second["cases"]["digest"]: held})[1] is held
+
+
+def test_a_zygote_keeps_a_classs_cases_and_still_runs_every_check_on_them(tmp_path):
+    """The second and third checks on the same cases read them from what the zygote holds: the
+    results are those of the cases sent (an in-place edit between checks is new cases)."""
+    import torch
+
+    from grader.sandbox.parent import Job, JobCase, Sandbox
+    from grader.sandbox.status import Status
+
+    (tmp_path / "twice.py").write_text("def twice(x):\n    return x * 2\n")
+    x = torch.arange(3.0)
+    cases = [JobCase({"x": x}, {}, "a")]
+    with Sandbox() as box:
+        outs = []
+        for edit in (False, False, False, True):
+            if edit:
+                x.add_(10)
+            job = Job(entry="twice", module_name="twice", cases=cases, learner_file=str(tmp_path / "twice.py"),
+                      workspace=str(tmp_path))
+            outcome = box.run_check(job)[0]
+            assert outcome.status == Status.OK, outcome.message
+            outs.append(outcome.value["output"])
+    for out in outs[:3]:
+        assert torch.equal(out, torch.arange(3.0) * 2)
+    assert torch.equal(outs[3], (torch.arange(3.0) + 10) * 2)
+
+
+def _same_value(a, b) -> bool:
+    import torch
+
+    if isinstance(a, torch.Tensor):
+        return type(b) is torch.Tensor and a.dtype == b.dtype and a.shape == b.shape and b.is_contiguous() \
+            and torch.equal(a, b)
+    if isinstance(a, dict):
+        return type(b) is dict and list(a) == list(b) and all(_same_value(a[k], b[k]) for k in a)
+    if isinstance(a, list):
+        return type(b) is list and len(a) == len(b) and all(_same_value(x, y) for x, y in zip(a, b))
+    return type(a) is type(b) and (a == b or (a != a and b != b))
+
+
+def test_a_packed_result_reads_back_as_the_torch_file_did():
+    """A child's result packed (no unpickler in the grader) is the value the torch.save path gave,
+    a learner's dict key that looks like a marker included."""
+    import torch
+
+    from grader.sandbox import wire
+    from grader.sandbox.child import sanitize
+
+    value = sanitize({"output": torch.randn(2, 3, 5)[:, 1], "inputs_after": {"ids": torch.arange(6).view(2, 3)},
+                      "~t": 0, "k": {"~dict": [1, 2]}, "odd": [None, True, 2 ** 70, -0.0, float("nan"), "é\u202e"],
+                      "kinds": [torch.zeros(0, 4), torch.tensor(True), torch.ones(3, dtype=torch.bfloat16),
+                                torch.tensor([1 + 2j]), torch.arange(3, dtype=torch.int8)]})
+    packed = wire.dump_plain(value)
+    assert packed.startswith(wire.PACKED_MAGIC)
+    assert _same_value(wire.load_value(wire.dump_value(value)), wire.load_value(packed))
+
+
+def test_a_forged_packed_result_is_a_protocol_error_never_a_crash():
+    import json
+    import struct
+
+    import pytest
+    import torch
+
+    from grader.sandbox import wire
+
+    def forged(head: dict, tail: bytes = b"\0" * 64) -> bytes:
+        text = json.dumps(head).encode()
+        start = len(wire.PACKED_MAGIC) + 8 + len(text)
+        return wire.PACKED_MAGIC + struct.pack("!Q", len(text)) + text + b"\0" * (-start % 16) + tail
+
+    assert torch.equal(wire.load_value(forged({"v": {"x": {"~t": 0}}, "t": [["float32", [4], 0]]}))["x"],
+                       torch.zeros(4))  # the forger's frame itself is well-formed
+    for head in ({"v": {"~t": 0}, "t": [["float32", [100], 0]]},  # more bytes than were sent
+                 {"v": {"~t": 0}, "t": [["float32", [2], 4]]},  # off its boundary
+                 {"v": {"~t": 0}, "t": [["float32", [1 << 20, 1 << 20], 0]]},  # a terabyte claimed
+                 {"v": {"~t": 0}, "t": [["object", [1], 0]]},  # no such dtype
+                 {"v": {"~t": 3}, "t": [["float32", [1], 0]]},  # a tensor it does not hold
+                 {"v": {"~t": 0}, "t": [["float32", [-1], 0]]},
+                 {"v": {"~dict": [[1, 2]]}, "t": []},
+                 {"v": 1}):
+        with pytest.raises(wire.ProtocolError):
+            wire.load_value(forged(head))
+    with pytest.raises(wire.ProtocolError):
+        wire.load_value(wire.PACKED_MAGIC + struct.pack("!Q", 1 << 40) + b"{}")
+    with pytest.raises(wire.ProtocolError):
+        wire.load_value(forged({"v": [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]], "t": []}))

@@ -4,7 +4,7 @@ Everything here runs after fork, in the process that will execute learner code. 
 order: a trusted phase that reads what the child will need while it still can (the
 learner's workspace files, the probe), then confinement (grader/sandbox/confine.py), then
 learner code, case after case. It sends back plain data only: per case a JSON header
-and `torch.save` bytes, framed by grader/sandbox/wire.py.
+and packed bytes (grader/sandbox/wire.py's dump_plain), framed by grader/sandbox/wire.py.
 """
 
 from __future__ import annotations
@@ -534,7 +534,7 @@ def _run_case(probe, entry, case: dict, guard: Guard, frames, display) -> tuple[
             raise ChildFailure("exited", f"your code raised SystemExit({exc.code!r}) (sys.exit) instead of returning")
         status = "not-implemented" if isinstance(exc, NotImplementedError) else "exception"
         raise ChildFailure(status, f"{type(exc).__name__}: {exc}"[:2000], _learner_traceback(exc, frames, display))
-    return {"status": "ok"}, wire.dump_value(sanitize(result))
+    return {"status": "ok"}, wire.dump_plain(sanitize(result))
 
 
 def child_main(spec: dict, cases: list, out_w: int, res_w: int, level: Isolation, marker: str) -> None:

@@ -11,15 +11,16 @@ for it. So the job, the outputs and the reply live only in processes that are go
 after the check. The child is confined by the operating system (grader/sandbox/confine.py:
 namespaces, or a per-check unprivileged uid, Landlock, a seccomp filter and limits),
 imports the learner's file under the run-time guard, runs the problem's probe on each
-case and streams back one frame per case (a JSON header and `torch.save` bytes). The
+case and streams back one frame per case (a JSON header and packed bytes, wire.py). The
 supervisor enforces the wall clock per case and the check's total budget, the size of
 everything, and kills the child (its pid, its group and, at the uid level, every
 process of its uid) when the check ends. A case during which the child died is run
 again alone, so its verdict names it.
 
-The grader trusts nothing that comes back: no pickle on any channel (jobs go down as
-`torch.save` data too), every frame is length-capped and parsed defensively, payloads
-are loaded with `weights_only=True` and reduced to plain CPU tensors, and a malformed
+The grader trusts nothing that comes back: no pickle on any channel (a job goes down as
+a JSON spec and its cases as `torch.save` data), every frame is length-capped and parsed
+defensively, results are unpacked with every size checked first (or, the fallback, loaded
+with `weights_only=True`) and reduced to plain CPU tensors, and a malformed
 reply is a `sandbox-error` or `bad-output` verdict, never a crash. The verdict itself
 is computed in the grader's process, which the child cannot reach.
 """
@@ -29,9 +30,11 @@ from __future__ import annotations
 import dataclasses
 import functools
 import gc
+import hashlib
 import importlib
 import json
 import os
+import pickle
 import re
 import secrets
 import select
@@ -293,7 +296,7 @@ class Sandbox:
             if not self._hello():
                 self.close()
                 return [], Outcome(Status.SANDBOX_ERROR, message=f"the sandbox could not confine the child: {self.error}")
-            wire.write_all(self._to_zygote, wire.encode({"job": "check"}, _encode_job(job, self.hidden)))
+            wire.write_all(self._to_zygote, job_frame(job, self.hidden, job="check"))
             if not _reply_within(self._from_zygote, job):
                 self.close()
                 return [], Outcome(Status.SANDBOX_ERROR, message="the sandbox gave no reply in time (it was restarted)")
@@ -374,21 +377,42 @@ def job_limits(job: Job) -> dict:
     return limits
 
 
-def _encode_job(job: Job, extra_hidden: list[str]) -> bytes:
-    spec = {f.name: getattr(job, f.name) for f in dataclasses.fields(job)
+def job_frame(check: Job, extra_hidden: list[str], **header) -> bytes:
+    """One check's job as one frame: the spec (plain data) in the JSON header, the cases as
+    the payload (torch.save bytes, `encoded_cases`). The header also names the cases by
+    their digest and says whether the grader has sent them before (`shared`: every learner
+    of a class gets the same ones), so that the zygote can keep them decoded for the next
+    checks (`_KNOWN_CASES`): cases are the grader's inputs, never a secret."""
+    spec = {f.name: getattr(check, f.name) for f in dataclasses.fields(check)
             if f.name not in ("cases", "limits", "budget")}
-    spec["limits"] = job_limits(job)
-    spec["hidden"] = hidden_paths(job, extra_hidden)
-    return wire.dump_value({"spec": spec, "cases": encoded_cases(job.cases)})
+    spec["limits"] = job_limits(check)
+    spec["hidden"] = hidden_paths(check, extra_hidden)
+    data, digest, shared = _encoded(check.cases)
+    return wire.encode({**header, "spec": spec, "cases": {"digest": digest, "shared": shared}}, data)
 
 
-_ENCODED: dict[tuple, tuple[list, bytes]] = {}  # the last few jobs' cases, encoded (oldest first)
+def read_job(header: dict, payload: bytes, known: dict | None = None) -> tuple[dict, list]:
+    """(spec, cases) of a job frame (`job_frame`), on the zygote's side: the cases from
+    `known` (digest -> decoded cases) when they are there, else decoded from the payload."""
+    about = header.get("cases") or {}
+    cases = (known or {}).get(about.get("digest"))
+    if cases is None:
+        cases = wire.load_trusted(payload)
+    return header["spec"], cases
+
+
+_ENCODED: dict[tuple, tuple[list, bytes, str]] = {}  # the last few jobs' cases, encoded (oldest first)
 _ENCODED_LOCK = threading.Lock()
 
 
 def encoded_cases(cases: list[JobCase]) -> bytes:
-    """A job's cases as torch.save bytes (read back with `decoded_cases`), kept for the next
-    job with the same cases: every learner of a class is checked on the same input objects
+    """A job's cases as torch.save bytes (read back with `wire.load_trusted`)."""
+    return _encoded(cases)[0]
+
+
+def _encoded(cases: list[JobCase]) -> tuple[bytes, str, bool]:
+    """(bytes, digest, sent before) of a job's cases, kept for the next job with the same
+    cases: every learner of a class is checked on the same input objects
     (grader/verdict/class_work.py), so a class encodes them once per problem, not once per
     file. Keyed by the objects themselves (held here, so no id is reused) and each tensor's
     version counter, which an in-place edit moves on: an entry is never stale."""
@@ -398,19 +422,14 @@ def encoded_cases(cases: list[JobCase]) -> bytes:
         hit = _ENCODED.pop(key, None)
         if hit is not None:
             _ENCODED[key] = hit  # the most recent last
-            return hit[1]
+            return hit[1], hit[2], True
     data = wire.dump_value([{"inputs": c.inputs, "options": c.options, "name": c.name} for c in cases])
+    digest = hashlib.blake2b(data, digest_size=16).hexdigest()
     with _ENCODED_LOCK:
-        _ENCODED[key] = ([c.inputs for c in cases], data)
+        _ENCODED[key] = ([c.inputs for c in cases], data, digest)
         while len(_ENCODED) > 8:
             _ENCODED.pop(next(iter(_ENCODED)))
-    return data
-
-
-def decoded_cases(message: dict) -> list:
-    """The cases of a job message (`encoded_cases`), on the zygote's side."""
-    cases = message["cases"]
-    return wire.load_trusted(cases) if isinstance(cases, bytes) else cases
+    return data, digest, False
 
 
 def hidden_paths(job: Job, extra: list[str]) -> list[str]:
@@ -524,7 +543,26 @@ def _warm_up() -> None:
         a = torch.randn(4, 4, dtype=torch.float64)
         (torch.softmax(a @ a.T, -1).float().mean(-1, keepdim=True) * 2).sum()
     _warm_printing()
-    torch.save(child.sanitize({"a": a, "b": [a.float()]}), __import__("io").BytesIO())
+    # A result's packing (each child), torch.save and torch.load's weights-only unpickler (the cases
+    # of a job the zygote does not hold yet): the first use of each in a process costs up to ~12 ms.
+    sample = child.sanitize({"a": a, "b": [a.float(), 1, "x"]})
+    wire.dump_plain(sample)
+    wire.load_trusted(wire.dump_value({"job": sample}))
+    _warm_file_readers()
+
+
+def _warm_file_readers() -> None:
+    """Import the modules whose file readers each child disarms (grader/sandbox/child.py's
+    FILE_READERS): numpy.core.records alone is a 15 ms import (a deprecation shim) that
+    every child would otherwise pay again before its first case."""
+    import warnings
+
+    from .child import FILE_READERS, _resolve
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for owner, _ in FILE_READERS:
+            _resolve(owner)
 
 
 def _warm_printing() -> None:
@@ -607,7 +645,7 @@ def _zygote_loop(job_r: int, res_w: int, requested: Isolation | None = None, pre
             how = f"signal {_signal_name(os.WTERMSIG(status))}" if os.WIFSIGNALED(status) else \
                 f"status {os.WEXITSTATUS(status)}"
             wire.write_all(res_w, wire.encode(_no_reply(f"the check's supervisor ended without a reply ({how})")))
-        _warm_banned(notes_r)
+        _take_notes(notes_r)
         _reap()
         if said == GRADER_WENT:
             _wait(supervisor)
@@ -645,41 +683,62 @@ def _wait(pid: int) -> int:
             return 0
 
 
-def _warm_banned(notes_r: int) -> None:
-    """The banned lists the last check used (a problem's configuration, never learner
-    data), resolved here once so that every later supervisor and child inherits them."""
+_KNOWN_CASES: dict[str, list] = {}  # in the zygote: a class's cases, decoded once (digest -> cases)
+KNOWN_CASES_KEPT = 8
+NOTE_CASES_CAP = 64 * MiB
+
+
+def _take_notes(notes_r: int) -> None:
+    """What the last check's supervisor left for the next ones (a problem's configuration and
+    the grader's inputs, never learner data): its banned lists, resolved here once, and the
+    cases the grader sends to every learner of a class, decoded here once; every later
+    supervisor and child inherits both instead of making them again."""
     try:
-        raw = os.read(notes_r, 1 << 16)
-        names = json.loads(raw.decode()) if raw else None
-        if isinstance(names, dict):
-            build_spec([str(n) for n in names.get("banned", [])], [str(n) for n in names.get("banned_aten", [])])
-    except (OSError, ValueError, ImportError, AttributeError, TypeError):
+        header, payload = wire.read_frame(notes_r, NOTE_CASES_CAP)
+        build_spec([str(n) for n in header.get("banned", [])], [str(n) for n in header.get("banned_aten", [])])
+        digest = header.get("cases")
+        if payload and isinstance(digest, str) and digest not in _KNOWN_CASES:
+            _KNOWN_CASES[digest] = wire.load_trusted(payload)
+            while len(_KNOWN_CASES) > KNOWN_CASES_KEPT:
+                _KNOWN_CASES.pop(next(iter(_KNOWN_CASES)))
+            gc.freeze()  # out of the collector's reach too, like everything the zygote made before
+    except (EOFError, OSError, ValueError, ImportError, AttributeError, TypeError, wire.ProtocolError,
+            pickle.UnpicklingError, RuntimeError):
         pass
     finally:
         os.close(notes_r)
 
 
+def _leave_notes(notes_w: int, spec: dict, header: dict, payload: bytes) -> None:
+    """The supervisor's notes for the zygote (`_take_notes`), written once its reply is out:
+    the cases go along only when the grader says it sends them to every learner and the
+    zygote does not hold them yet."""
+    try:
+        about = header.get("cases") or {}
+        digest = about.get("digest")
+        keep = bool(about.get("shared")) and isinstance(digest, str) and digest not in _KNOWN_CASES \
+            and len(payload) <= NOTE_CASES_CAP
+        note = {"banned": list(spec["banned"]), "banned_aten": list(spec["banned_aten"]),
+                "cases": digest if keep else None}
+        wire.write_all(notes_w, wire.encode(note, payload if keep else b""))
+    except (OSError, TypeError, ValueError, KeyError):
+        pass
+    finally:
+        os.close(notes_w)
+
+
 def _supervise_one(job_r: int, res_w: int, level: Isolation, notes_w: int, done_w: int) -> int:
     """In a process of its own (gone after this check): read one job from the grader,
-    run it in a confined child, write the reply to the grader, then tell the zygote
-    (closing `done_w`) that the next check may begin while this process ends."""
+    run it in a confined child, write the reply to the grader, tell the zygote (closing
+    `done_w`) that the next check may begin, and leave it notes while this process ends."""
     confine.die_with_parent()
     try:
-        _, raw = wire.read_frame(job_r, 1 << 40)
+        job, raw = wire.read_frame(job_r, 1 << 40)
     except EOFError:
         os.write(done_w, GRADER_WENT)
         return SUPERVISOR_SAW_EOF
-    message = wire.load_trusted(raw)
-    del raw
-    spec, cases = message["spec"], decoded_cases(message)
+    spec, cases = read_job(job, raw, _KNOWN_CASES)
     build_spec(spec["banned"], spec["banned_aten"])  # cached in the zygote after the first check, inherited
-    try:
-        note = json.dumps({"banned": list(spec["banned"]), "banned_aten": list(spec["banned_aten"])}).encode()
-        if len(note) < 1 << 15:
-            os.write(notes_w, note)
-    except (OSError, TypeError, ValueError):
-        pass
-    os.close(notes_w)
     if level is Isolation.UID:
         confine.protect_paths(spec["hidden"])
         spec["check_uid"] = confine.check_uid(os.getpid())
@@ -690,6 +749,7 @@ def _supervise_one(job_r: int, res_w: int, level: Isolation, notes_w: int, done_
     wire.write_all(res_w, wire.encode(header, payload))
     os.write(done_w, REPLIED)
     os.close(done_w)
+    _leave_notes(notes_w, spec, job, raw)
     return 0
 
 

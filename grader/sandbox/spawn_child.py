@@ -83,8 +83,7 @@ def main() -> None:
     sandbox._warm_up()  # torch's lazy first-use costs, paid while waiting for the job
     stdin = sys.stdin.fileno()
     header, raw = wire.read_frame(stdin, JOB_CAP)
-    message = wire.load_trusted(raw)
-    spec, cases, marker = message["spec"], sandbox.decoded_cases(message), str(header["marker"])
+    (spec, cases), marker = sandbox.read_job(header, raw), str(header["marker"])
     res_w, out_w = os.dup(1), os.dup(2)
     reporter = _Reporter(res_w, marker)
     try:

@@ -57,7 +57,7 @@ class SpawnWorkers:
     def run_child(self, job, hidden: list[str]):
         """(outcomes of the cases that finished, how the child ended early or None), as
         Sandbox._run_child returns them."""
-        from .parent import Outcome, _describe, _encode_job, _read_reply, _Watch, job_limits
+        from .parent import Outcome, _describe, _read_reply, _Watch, job_frame, job_limits
         from .status import Status
 
         proc = self._spare or self._launch()
@@ -65,7 +65,7 @@ class SpawnWorkers:
         marker = secrets.token_hex(8)
         spec = {"limits": job_limits(job)}  # the check's one budget, as the zygote reads it
         try:
-            proc.stdin.write(wire.encode({"job": "check", "marker": marker}, _encode_job(job, hidden)))
+            proc.stdin.write(job_frame(job, hidden, job="check", marker=marker))
             proc.stdin.close()
         except OSError as exc:
             _kill(proc)

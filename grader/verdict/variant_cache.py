@@ -34,6 +34,7 @@ from ..course.cases import Case, case_tolerance
 from ..course.loader import Problem
 from .inprocess import load_probe, run_in_process
 from .judge import judge
+from .packed_values import is_packed, pack, unpack
 from ..sandbox.parent import Outcome
 from ..evidence.variants import (
     Unit,
@@ -131,14 +132,55 @@ def _cache_file(problem: Problem, digest: str, what: str) -> Path:
 
 
 def load_cached(path: Path) -> dict | None:
-    try:
-        data = torch.load(path, weights_only=True)
-    except Exception:  # missing, half-written by a crashed run, or from another format: recompute
+    """The cached dict at `path`: its packed copy (grader/verdict/packed_values.py) when there
+    is one, else the file itself, then packed beside it for the next run (the plain file
+    stays, for a grader of another version sharing the cache)."""
+    packed = _read(_packed_path(path))
+    if is_packed(packed):
+        try:
+            data = unpack(packed)
+        except Exception:  # a half-written or foreign file: the plain one, else recompute
+            data = None
+        if isinstance(data, dict):
+            return data
+    data = _read(path)
+    if not isinstance(data, dict):
         return None
-    return data if isinstance(data, dict) else None
+    if is_packed(data):  # written packed under the plain name: read, never re-packed
+        try:
+            data = unpack(data)
+        except Exception:
+            return None
+        return data if isinstance(data, dict) else None
+    _write(_packed_path(path), pack(data))
+    return data
 
 
 def save_cached(path: Path, data: dict) -> None:
+    """Packed (a class's start then reads thousands of tensors in milliseconds, not
+    seconds) when it can be, else as it is."""
+    packed = pack(data)
+    if packed is not None:
+        _write(_packed_path(path), packed)
+    else:
+        _write(path, data)
+
+
+def _packed_path(path: Path) -> Path:
+    return path.with_name(path.stem + ".packed" + path.suffix)
+
+
+def _read(path: Path):
+    try:
+        return torch.load(path, weights_only=True)
+    except Exception:  # missing, half-written by a crashed run, or from another format: recompute
+        return None
+
+
+def _write(path: Path, data) -> None:
+    """Atomically (a temporary file renamed): concurrent runs never see half a file."""
+    if data is None:
+        return
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".pt")
