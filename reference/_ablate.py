@@ -159,14 +159,17 @@ def block_stages(seed, forward, mistakes, *, N=2, T=6, d=16, num_heads=4, dtype=
     return mark_informative(stages, {})
 
 
-def lm_stages(seed, base, forward, mistakes, *, causal, words, readings=True, one_position=None, final_norm=False):
+def lm_stages(seed, base, forward, mistakes, *, causal, words, readings=True, one_position=None, final_norm=False,
+              extra_readings=None):
     """The model ladder. `base`: the entry's inputs (w_emb, pos_embed, blocks_weights with >= 2 blocks);
     `forward(**inputs)`: the reference's output; `words`: problem-specific wrong_means for
     "head" (embedding and head alone), "positions", and optionally "causal" (the causal stage),
     "single" (one position), "stacking" and "indexing" (two identical, two different blocks: what
     else those stages exercise in this problem); `final_norm`: the model ends with a layer norm,
     whose place the first stage in which a block changes the stream also exercises (while the
-    blocks are the identity, a layer norm before them reads the same); `one_position(base) -> changed inputs` cuts the sequence to one position."""
+    blocks are the identity, a layer norm before them reads the same); `one_position(base) -> changed inputs` cuts the sequence to one position;
+    `extra_readings(stage name, inputs, expected) -> Readings`: the problem's own observed readings (what its
+    output is when computed a specific other way, e.g. the final layer norm placed elsewhere)."""
     bw = base["blocks_weights"]
     zero_blocks = bw[:0]
     zero_pos = torch.zeros_like(base["pos_embed"])
@@ -211,6 +214,11 @@ def lm_stages(seed, base, forward, mistakes, *, causal, words, readings=True, on
         found = readings_for(mistakes, inputs, expected) if readings else ()
         if name == "two different blocks":
             found += block_order_readings(forward, inputs, expected)
+        if name == "embedding, positions and head":
+            found += position_shift_readings(forward, inputs, expected)
+        found += block_short_readings(forward, inputs, expected)
+        if extra_readings is not None:
+            found += tuple(extra_readings(name, _copy(inputs), expected))
         if name == ANOTHER_EMBEDDING and stages:
             found += (Reading(stages[0].expected, "a head kept from the first embedding",
                               "your output equals the right output for the ORIGINAL w_emb (the stage before): "
@@ -234,6 +242,48 @@ def block_order_readings(forward, inputs, expected):
         if not close(expected, got, 1e-6, 1e-5):
             out.append(Reading(got, seen, seen, observed=True))
     return tuple(out)
+
+
+def observed(expected, got, seen, group="", group_seen=""):
+    """An observed reading, when `got` differs from the right answer (else it would tell nothing)."""
+    if type(got) is not torch.Tensor or got.shape != expected.shape or close(expected, got, 1e-6, 1e-5):
+        return ()
+    return (Reading(got, seen, seen, observed=True, group=group, group_seen=group_seen),)
+
+
+def position_shift_readings(forward, inputs, expected):
+    """No blocks: the right output when position t reads row t + s of pos_embed (s = 1 .. rows - T). A learner's
+    output equal to one says which rows its positions used, as a measured fact."""
+    ids, pos = inputs.get("input_ids"), inputs.get("pos_embed")
+    if type(ids) is not torch.Tensor or type(pos) is not torch.Tensor or ids.ndim != 2:
+        return ()
+    T, rows = ids.shape[1], pos.shape[0]
+    out = ()
+    for s in range(1, rows - T + 1):
+        last = " (the last T rows of the table)" if s == rows - T else ""
+        got = forward(**_copy({**inputs, "pos_embed": torch.roll(pos, -s, 0)}))
+        out += observed(expected, got, f"with no blocks, your output equals the right output when position t reads "
+                                       f"row t + {s} of pos_embed{last} instead of row t: the positions are taken "
+                                       f"from rows {s}..{s + T - 1}, not 0..{T - 1}")
+    return out
+
+
+FEWER_BLOCKS = "one block fewer"
+
+
+def block_short_readings(forward, inputs, expected):
+    """With n >= 1 blocks: the right output with the last block left out (grouped across stages: a model that
+    runs one block fewer than it is given shows it on every stage with a block)."""
+    bw = inputs.get("blocks_weights")
+    if type(bw) is not torch.Tensor or bw.ndim != 4 or bw.shape[0] < 1:
+        return ()
+    n = bw.shape[0]
+    got = forward(**_copy({**inputs, "blocks_weights": bw[:-1]}))
+    seen = (f"with {n} block(s), your output equals the right output with the last block left out "
+            f"({n - 1} block(s))")
+    return observed(expected, got, seen, FEWER_BLOCKS,
+                    "your model runs one block fewer than it is given: with one block it returns the right output "
+                    "for no blocks, with two the right output for the first block alone (the last block is never run)")
 
 
 ANOTHER_EMBEDDING = "embedding and head alone, another embedding"
