@@ -147,6 +147,9 @@ def block_stages(seed, forward, mistakes, *, N=2, T=6, d=16, num_heads=4, dtype=
         found = readings_for(mistakes, inputs, expected)
         if name == IDENTITY_STAGE:
             found += identity_readings(inputs["x"], expected)
+        if name == "one block with only its MLP":
+            found += mlp_order_readings(inputs, expected)
+        found += weight_swap_readings(forward, inputs, expected)
         stages.append(Stage(name, inputs, expected, changed, wrong_means, hint, readings=found))
     for causal in (False, True):
         inputs = {"x": x, "block_weights": bw, "num_heads": num_heads, "causal": causal}
@@ -217,6 +220,7 @@ def lm_stages(seed, base, forward, mistakes, *, causal, words, readings=True, on
         if name == "embedding, positions and head":
             found += position_shift_readings(forward, inputs, expected)
         found += block_short_readings(forward, inputs, expected)
+        found += weight_swap_readings(forward, inputs, expected)
         if extra_readings is not None:
             found += tuple(extra_readings(name, _copy(inputs), expected))
         if name == ANOTHER_EMBEDDING and stages:
@@ -266,6 +270,77 @@ def position_shift_readings(forward, inputs, expected):
                                        f"row t + {s} of pos_embed{last} instead of row t: the positions are taken "
                                        f"from rows {s}..{s + T - 1}, not 0..{T - 1}")
     return out
+
+
+def _swapped(bw, i, j):
+    out = bw.clone()
+    out[..., i, :, :], out[..., j, :, :] = bw[..., j, :, :], bw[..., i, :, :]
+    return out
+
+
+def _replaced(bw, i, by):
+    out = bw.clone()
+    out[..., i, :, :] = bw[..., by, :, :]
+    return out
+
+
+def _transposed(bw, i):
+    out = bw.clone()
+    out[..., i, :, :] = bw[..., i, :, :].transpose(-2, -1)
+    return out
+
+
+# (what the weights were changed to, in words): the right output with these weights, equal to a learner's, says which
+# matrix its code used where; the same change in every block.
+WEIGHT_SWAPS = (
+    ("w_k replaced by w_q (the keys projected with the query weight)", lambda bw: _replaced(bw, W_K, W_Q)),
+    ("w_q replaced by w_k (the queries projected with the key weight)", lambda bw: _replaced(bw, W_Q, W_K)),
+    ("w_v replaced by w_q (the values projected with the query weight)", lambda bw: _replaced(bw, W_V, W_Q)),
+    ("w_v replaced by w_k (the values projected with the key weight)", lambda bw: _replaced(bw, W_V, W_K)),
+    ("w_v and w_o swapped", lambda bw: _swapped(bw, W_V, W_O)),
+    ("w_mlp1 and w_mlp2 swapped (the MLP's matrices in the other order)", lambda bw: _swapped(bw, W_MLP1, W_MLP2)),
+    ("w_v transposed", lambda bw: _transposed(bw, W_V)),
+    ("w_o transposed", lambda bw: _transposed(bw, W_O)),
+    ("w_mlp1 transposed", lambda bw: _transposed(bw, W_MLP1)),
+    ("w_mlp2 transposed", lambda bw: _transposed(bw, W_MLP2)),
+)
+
+
+def weight_swap_readings(forward, inputs, expected):
+    """The right output with one weight matrix used in place of another (or transposed), in every block: grouped
+    across stages, so it is named only when the learner's output equals it on every stage where it changes the
+    answer, and on a single stage said as what that stage measured."""
+    key = "blocks_weights" if "blocks_weights" in inputs else "block_weights"
+    bw = inputs.get(key)
+    if type(bw) is not torch.Tensor or bw.ndim < 3 or bw.shape[-3] != 6 or bw.numel() == 0:
+        return ()
+    out = ()
+    for words, change in WEIGHT_SWAPS:
+        try:
+            got = forward(**_copy({**inputs, key: change(bw)}))
+        except Exception:
+            continue
+        out += observed(expected, got, f"your output equals the right one computed with {words}", "swap: " + words,
+                        f"your output equals the right one computed with {words}, on every stage where that "
+                        "changes the answer")
+    return out
+
+
+def mlp_order_readings(inputs, expected):
+    """Only the MLP on (w_o = 0): the block's output when the GELU sits elsewhere in the MLP branch."""
+    M = _model()
+    x, bw = inputs["x"], inputs["block_weights"]
+    h, w1, w2 = M.layer_norm(x), bw[W_MLP1], bw[W_MLP2]
+    return (observed(expected, x + M.gelu(h) @ w1 @ w2, "with only its MLP on, your block returns "
+                     "x + gelu(layer_norm(x)) @ w_mlp1 @ w_mlp2: the GELU is applied before the first matrix product "
+                     "instead of between the two")
+            + observed(expected, x + h @ w1 @ w2, "with only its MLP on, your block returns "
+                       "x + layer_norm(x) @ w_mlp1 @ w_mlp2: no GELU is applied"))
+
+
+def _model():
+    from grader.course import sibling
+    return sibling(__file__, "_model")
 
 
 FEWER_BLOCKS = "one block fewer"
