@@ -149,6 +149,11 @@ def block_stages(seed, forward, mistakes, *, N=2, T=6, d=16, num_heads=4, dtype=
             found += identity_readings(inputs["x"], expected)
         if name == "one block with only its MLP":
             found += mlp_order_readings(inputs, expected)
+        if "only attention" in name:
+            found += observed(expected, inputs["x"], "with only attention on (the MLP adds zero), your block returns "
+                              "its input x unchanged", "attention lost", "with only attention on (the MLP adds zero), "
+                              "your block returns its input x unchanged on every such stage: attention's update "
+                              "never reaches the block's output")
         found += weight_swap_readings(forward, inputs, expected)
         stages.append(Stage(name, inputs, expected, changed, wrong_means, hint, readings=found))
     for causal in (False, True):
@@ -315,15 +320,46 @@ def weight_swap_readings(forward, inputs, expected):
     if type(bw) is not torch.Tensor or bw.ndim < 3 or bw.shape[-3] != 6 or bw.numel() == 0:
         return ()
     out = ()
-    for words, change in WEIGHT_SWAPS:
+    heads = inputs.get("num_heads")
+    swaps = WEIGHT_SWAPS + (head_layout_swaps(bw.shape[-1], heads) if isinstance(heads, int) and heads > 1 else ())
+    for words, change in swaps:
         try:
             got = forward(**_copy({**inputs, key: change(bw)}))
         except Exception:
             continue
         out += observed(expected, got, f"your output equals the right one computed with {words}", "swap: " + words,
-                        f"your output equals the right one computed with {words}, on every stage where that "
+                        f"your output equals what the right model gives with {words}, on every stage where that "
                         "changes the answer")
     return out
+
+
+def head_layout_swaps(d, heads):
+    """Head layouts as weight permutations: heads that take interleaved columns (head h owns h, h + H, ...) give
+    exactly the right output of w_q, w_k, w_v with their columns permuted (and w_o's rows, when merged back the same
+    way)."""
+    if d % heads:
+        return ()
+    dh = d // heads
+    perm = torch.tensor([j * heads + h for h in range(heads) for j in range(dh)])
+
+    def cols(bw, which):
+        out = bw.clone()
+        for i in which:
+            out[..., i, :, :] = bw[..., i, :, :][..., :, perm]
+        return out
+
+    def rows(bw):
+        out = bw.clone()
+        out[..., W_O, :, :] = bw[..., W_O, :, :][..., perm, :]
+        return out
+
+    return (("the heads split from interleaved columns (head h owning columns h, h + H, h + 2H, ...) and merged back "
+             "the same way, where head h owns the consecutive columns h*d_head .. (h+1)*d_head - 1",
+             lambda bw: rows(cols(bw, (W_Q, W_K, W_V)))),
+            ("the heads split from interleaved columns (head h owning columns h, h + H, h + 2H, ...) but merged back "
+             "consecutively", lambda bw: cols(bw, (W_Q, W_K, W_V))),
+            ("the heads split right but merged back interleaved (d_head before num_heads: head h's outputs land in "
+             "columns h, h + H, ...)", rows))
 
 
 def mlp_order_readings(inputs, expected):
