@@ -42,7 +42,7 @@ def _prefix_mean(v, lo=None, hi=None):
     return torch.stack(rows, 1)
 
 
-def _attend(x, w_q, w_k, w_v, w_o, h, causal=False, fill=float("-inf")):
+def _attend(x, w_q, w_k, w_v, w_o, h, causal=False, fill=float("-inf"), shift_axis=None):
     """The contract's attention, with the value the hidden scores are filled with as a parameter: what a learner's
     output is compared with when it fills them with something else."""
     n, t, d = x.shape
@@ -51,7 +51,12 @@ def _attend(x, w_q, w_k, w_v, w_o, h, causal=False, fill=float("-inf")):
     scores = q @ k.transpose(-2, -1) / math.sqrt(d // h)
     if causal:
         scores = scores.masked_fill(torch.ones(t, t, dtype=torch.bool).triu(1), fill)
-    out = torch.softmax(scores, -1) @ v
+    if shift_axis is None:
+        weights = torch.softmax(scores, -1)
+    else:  # a hand-written softmax that subtracts the max over `shift_axis` and normalises over the keys
+        e = torch.exp(scores - scores.amax(dim=shift_axis, keepdim=True))
+        weights = e / e.sum(-1, keepdim=True)
+    out = weights @ v
     return out.transpose(1, 2).reshape(n, t, d) @ w_o
 
 
@@ -75,6 +80,11 @@ def mask_fill(outs, trials):
             return Broken(seen + f"; it equals attention whose hidden scores are set to {words}",
                           f"the hidden (future) scores are set to {words} instead of -inf: exp({words}) is not 0, so "
                           "every position still gives weight to the positions after it")
+    if near(y, _attend(*args, causal=True, shift_axis=-2)):
+        return Broken(seen + "; it equals a softmax that subtracts the max over the queries (dim -2) and normalises "
+                             "over the keys (dim -1)",
+                      "the softmax is stabilised with the max over the queries axis (dim -2), not each row's max over "
+                      "the keys (dim -1): the shift differs from key to key within a row, so the weights change")
     return None
 
 
