@@ -200,3 +200,13 @@ def layer_norm(x, eps=1e-5):
 '''
     name = name_of(grade("layer-norm", source))
     assert "divides the row's sum by 2 (the size of axis 0)" in name, name
+
+
+def test_a_wrong_width_is_told_which_inputs_have_that_size_and_nothing_when_none_does():
+    from grader.verdict.size_readings import size_reading
+
+    inputs = {"w_emb": torch.zeros(50, 32), "w_head": torch.zeros(32, 50), "num_heads": 4}
+    said = size_reading(inputs, [0, 50], [0, 32])
+    assert "axis 1 has size 32, the size of axis 1 of `w_emb`" in said and "where 50" in said, said
+    assert size_reading(inputs, [0, 50], [0, 33]) == ""  # no input of that size: nothing to say
+    assert size_reading(inputs, [2, 50], [3, 32]) == ""  # two axes differ: not one size to explain

@@ -29,6 +29,7 @@ from ..evidence.properties import Broken, Property, read_properties
 from ..evidence.ablation import stage_from_plain, stage_to_plain  # noqa: F401 (for callers)
 from ..sandbox.parent import Job, JobCase
 from .exception_readings import exception_reading
+from .size_readings import size_reading
 from .sources import source_for
 from ..sandbox.status import Status
 
@@ -130,6 +131,9 @@ def from_the_failing_check(report, *, job: Job, sandbox, case=None) -> Finding |
     where = f'the case "{case.name}"' + (f" ({case.about})" if case.about else "")
     message = " ".join(case.message.split())
     if case.status == Status.OK and case.rule:
+        if i < len(job.cases) and len(job.cases) == len(report.cases):
+            message += size_reading(job.cases[i].inputs, case.details.get("expected_shape"),
+                                    case.details.get("actual_shape"))
         name = headline(message, 240)
         rest = message[len(name) - 2:].lstrip(",;: ") if name != message else ""
         # The name says what was measured; the explanation adds the rule and the rest, without saying it twice.
