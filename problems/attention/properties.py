@@ -240,7 +240,7 @@ def properties(seed: int) -> list[Property]:
         Property("with all scores equal and real w_v, w_o: mean(x @ w_v) @ w_o", (_uniform(x, False, w(), w()),),
                  value_path, "the value path (w_v, w_o) is wrong", "w_q = w_k = 0, random w_v and w_o",
                  "v = x @ w_v, and the merged heads are multiplied by w_o."),
-        Property("scores scaled by sqrt(d_head)", (dict(x=two, w_q=w() * 3, w_k=w() * 3, w_v=_eye(), w_o=_eye(),
+        Property("attention weights softmax((x @ w_q) . (x @ w_k) / sqrt(d_head))", (dict(x=two, w_q=w() * 3, w_k=w() * 3, w_v=_eye(), w_o=_eye(),
                                                        num_heads=H, causal=False),),
                  scale_reading, "the attention weights are wrong", "two positions, w_v = w_o = I, 2 heads",
                  "scores = q @ k.transpose(-2, -1) / math.sqrt(d // num_heads)."),
