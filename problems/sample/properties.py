@@ -118,6 +118,14 @@ def frequencies_follow(outs, trials):
              "are sharper than the distribution)" if sharper else
              "the likely tokens are drawn LESS often than their probability (the draws are flatter than the "
              "distribution)" if flatter else "")
+    race = _race_frequencies(p)
+    if bool(((freq - race).abs() <= 5 * torch.sqrt(race * (1 - race) / n) + 1.0 / n).all()):
+        # What the draws ARE: within sampling error, the frequencies of argmax(log p - log u), u uniform (computed
+        # here by trusted simulation), and not those of p.
+        return Broken(seen + f"; argmax(log p - log u) with one uniform u per token gives "
+                             f"{[round(float(x), 3) for x in race[r]]}",
+                      "your draws follow argmax(log p - log u) with u uniform: the noise takes one log where a "
+                      "Gumbel-max draw takes two (argmax(log p - log(-log u)))")
     if shape and bool((~off[two]).all()) and bool(off[~two].all()) and bool(two.any()):
         # Exactly right when two tokens are possible, wrong with more: the draw compares the right DIFFERENCES
         # of two tokens' scores but is not a draw from the distribution (a noise whose differences are
@@ -128,6 +136,16 @@ def frequencies_follow(outs, trials):
     if shape:
         return Broken(seen, f"the draws' frequencies do not follow the probabilities: {shape}")
     return Broken(seen, "the draws' frequencies do not follow the probabilities")
+
+
+def _race_frequencies(p, draws=200_000):
+    """(R, V): how often argmax(log p - log u) picks each token, u uniform per token (a fixed seed: the same
+    numbers every run)."""
+    g = torch.Generator().manual_seed(12345)
+    u = torch.rand(draws, *p.shape, generator=g, dtype=torch.float64).clamp(min=1e-300)
+    picked = (p.log()[None] - u.log()).argmax(-1)  # (draws, R)
+    return torch.stack([torch.bincount(picked[:, r], minlength=p.shape[-1]).double() / draws
+                        for r in range(p.shape[0])])
 
 
 def properties(seed: int) -> list[Property]:
