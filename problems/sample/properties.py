@@ -138,6 +138,32 @@ def frequencies_follow(outs, trials):
     return Broken(seen, "the draws' frequencies do not follow the probabilities")
 
 
+def draws_are_ranks(outs, trials):
+    """Says something only when the draws ARE ranks: id j drawn as often as the j-th most likely token should be
+    (and not as token j itself should be). Otherwise no word."""
+    probs = trials[0]["probs"]
+    R = probs.shape[0]
+    cols = _columns(outs[0], R)
+    if cols is None:
+        return None
+    n = cols.shape[0]
+    freq = torch.stack([torch.bincount(cols[:, r].clamp(0, V - 1), minlength=V)[:V].double() / n for r in range(R)])
+    p = probs.double()
+    ranked = p.sort(-1, descending=True).values
+
+    def fits(q):
+        return bool(((freq - q).abs() <= 5 * torch.sqrt(q * (1 - q) / n) + 1.0 / n).all())
+
+    if fits(p) or not fits(ranked):
+        return None
+    r = int((ranked - p).abs().sum(-1).argmax())
+    return Broken(f"distribution {[round(float(x), 2) for x in p[r]]} drawn {n} times gave frequencies "
+                  f"{[round(float(x), 3) for x in freq[r]]}; the same probabilities sorted from the largest are "
+                  f"{[round(float(x), 2) for x in ranked[r]]}",
+                  "the draw returns the token's rank in the sorted distribution, not its id: id j comes out as often "
+                  "as the j-th most likely token should, and is never mapped back through the sort's indices")
+
+
 def _race_frequencies(p, draws=200_000):
     """(R, V): how often argmax(log p - log u) picks each token, u uniform per token (a fixed seed: the same
     numbers every run)."""
@@ -156,6 +182,10 @@ def properties(seed: int) -> list[Property]:
     follow = torch.tensor([[0.1, 0.3, 0.05, 0.25, 0.1, 0.2], [0.6, 0.0, 0.1, 0.1, 0.0, 0.2],
                            [0.0, 0.7, 0.0, 0.0, 0.3, 0.0]], dtype=torch.float64)
     return [
+        Property("returning token ids, not ranks in sorted order", (dict(probs=follow),), draws_are_ranks,
+                 "the draws are ranks", "three distributions, 3000 draws each",
+                 "Map a position in the sorted order back to its token with the sort's indices.",
+                 options=(_opts(seed, 3000),), key="draws"),
         Property("drawing a token of probability 1 every time, in every row",
                  (dict(probs=one_hot),) + tuple(dict(probs=one_hot[i:i + 1]) for i in range(len(ONE_HOT_TOKENS))),
                  certain_tokens, "certain tokens are not drawn", f"4 rows, each with all its mass on one token "
