@@ -131,7 +131,7 @@ def from_the_failing_check(report, *, job: Job, sandbox, case=None) -> Finding |
     where = f'the case "{case.name}"' + (f" ({case.about})" if case.about else "")
     message = " ".join(case.message.split())
     if case.status == Status.OK and case.rule:
-        if i < len(job.cases) and len(job.cases) == len(report.cases):
+        if job is not None and i < len(job.cases) and len(job.cases) == len(report.cases):
             message += size_reading(job.cases[i].inputs, case.details.get("expected_shape"),
                                     case.details.get("actual_shape"))
         name = headline(message, 240)
