@@ -68,9 +68,9 @@ def _which_are_kept(logits, kept, seen):
     if bool((gathered == kept)[rows].all()) and not bool((gathered == (rank < counts))[rows].all()):
         return Broken(seen + f"; in every row, token i is kept exactly when the token ranked i-th has index < k "
                              f"(the sort indices read as ranks)",
-                      "the keep-mask of the sorted tokens is mapped back to token order with the sort permutation "
-                      "itself (a gather with the sort indices), not with its inverse: token i gets the flag of rank "
-                      "order[i] instead of its own rank's",
+                      "what is kept in sorted order is mapped back to token order with the sort permutation itself "
+                      "(a gather with the sort indices), not with its inverse: token i is kept when the rank "
+                      "order[i] is, not when its own rank is",
                       "Map the sorted mask back with a scatter: mask.scatter(-1, order, keep_sorted), or index "
                       "with the inverse permutation (order.argsort(-1)).")
     top_kept = kept.gather(-1, order[:, :1]).squeeze(-1)
