@@ -110,6 +110,7 @@ def test_a_flatten_never_restored_is_read_from_the_shapes_alone():
     assert "merged" not in shape_reading((2, 5, 50), (2, 50, 5))
     added = shape_reading((12,), (1, 12))
     assert "extra leading axis" in added and "broadcast" not in added
+    assert "broadcast" in shape_reading((), (1,))  # from a 0-d result, a (1,) constant does add that axis
 
 
 def test_an_exception_message_is_read_only_when_it_states_a_fact():

@@ -62,6 +62,10 @@ def shape_reading(expected: tuple, actual: tuple) -> str:
 
     if len(actual) > len(expected) and actual[len(actual) - len(expected):] == expected \
             and all(s == 1 for s in actual[:len(actual) - len(expected)]):
+        if not expected:  # a 0-d result: a value of shape (1,) combined with it broadcasts it to (1,) as well
+            return (" (an extra leading axis of size 1: something of shape (1,) was broadcast into the result, e.g. a "
+                    "constant made with torch.tensor([c]), or an axis added and never removed)")
+        # From an input of one axis or more, a (1,)-shaped value broadcasts away: the axis was added in front.
         return " (the right shape with an extra leading axis of size 1 in front: an axis was added and never removed)"
     merged = merged_axes(expected, actual)
     if merged:
