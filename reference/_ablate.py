@@ -147,6 +147,14 @@ def block_stages(seed, forward, mistakes, *, N=2, T=6, d=16, num_heads=4, dtype=
         found = readings_for(mistakes, inputs, expected)
         if name == IDENTITY_STAGE:
             found += identity_readings(inputs["x"], expected)
+        if name == "one block with only its MLP":
+            found += mlp_order_readings(inputs, expected)
+        if "only attention" in name:
+            found += observed(expected, inputs["x"], "with only attention on (the MLP adds zero), your block returns "
+                              "its input x unchanged", "attention lost", "with only attention on (the MLP adds zero), "
+                              "your block returns its input x unchanged on every such stage: attention's update "
+                              "never reaches the block's output")
+        found += weight_swap_readings(forward, inputs, expected)
         stages.append(Stage(name, inputs, expected, changed, wrong_means, hint, readings=found))
     for causal in (False, True):
         inputs = {"x": x, "block_weights": bw, "num_heads": num_heads, "causal": causal}
@@ -159,14 +167,18 @@ def block_stages(seed, forward, mistakes, *, N=2, T=6, d=16, num_heads=4, dtype=
     return mark_informative(stages, {})
 
 
-def lm_stages(seed, base, forward, mistakes, *, causal, words, readings=True, one_position=None, final_norm=False):
+def lm_stages(seed, base, forward, mistakes, *, causal, words, readings=True, one_position=None, final_norm=False,
+              extra_readings=None, other_ways=True):
     """The model ladder. `base`: the entry's inputs (w_emb, pos_embed, blocks_weights with >= 2 blocks);
     `forward(**inputs)`: the reference's output; `words`: problem-specific wrong_means for
     "head" (embedding and head alone), "positions", and optionally "causal" (the causal stage),
     "single" (one position), "stacking" and "indexing" (two identical, two different blocks: what
     else those stages exercise in this problem); `final_norm`: the model ends with a layer norm,
     whose place the first stage in which a block changes the stream also exercises (while the
-    blocks are the identity, a layer norm before them reads the same); `one_position(base) -> changed inputs` cuts the sequence to one position."""
+    blocks are the identity, a layer norm before them reads the same); `one_position(base) -> changed inputs` cuts the sequence to one position;
+    `extra_readings(stage name, inputs, expected) -> Readings`: the problem's own observed readings (what its
+    output is when computed a specific other way, e.g. the final layer norm placed elsewhere); `other_ways`: the
+    block-count and weight-swap readings (one forward per swap and stage: off where a forward is slow and tokens say little)."""
     bw = base["blocks_weights"]
     zero_blocks = bw[:0]
     zero_pos = torch.zeros_like(base["pos_embed"])
@@ -211,6 +223,14 @@ def lm_stages(seed, base, forward, mistakes, *, causal, words, readings=True, on
         found = readings_for(mistakes, inputs, expected) if readings else ()
         if name == "two different blocks":
             found += block_order_readings(forward, inputs, expected)
+        if name == "embedding, positions and head":
+            found += position_shift_readings(forward, inputs, expected)
+        if other_ways:
+            found += block_short_readings(forward, inputs, expected)
+            if name.startswith("one block"):  # one block isolates a matrix's use; two add cost, not evidence
+                found += weight_swap_readings(forward, inputs, expected)
+        if extra_readings is not None:
+            found += tuple(extra_readings(name, _copy(inputs), expected))
         if name == ANOTHER_EMBEDDING and stages:
             found += (Reading(stages[0].expected, "a head kept from the first embedding",
                               "your output equals the right output for the ORIGINAL w_emb (the stage before): "
@@ -234,6 +254,153 @@ def block_order_readings(forward, inputs, expected):
         if not close(expected, got, 1e-6, 1e-5):
             out.append(Reading(got, seen, seen, observed=True))
     return tuple(out)
+
+
+def observed(expected, got, seen, group="", group_seen=""):
+    """An observed reading, when `got` differs from the right answer (else it would tell nothing)."""
+    if type(got) is not torch.Tensor or got.shape != expected.shape or close(expected, got, 1e-6, 1e-5):
+        return ()
+    return (Reading(got, seen, seen, observed=True, group=group, group_seen=group_seen),)
+
+
+def position_shift_readings(forward, inputs, expected):
+    """No blocks: the right output when position t reads row t + s of pos_embed (s = 1 .. rows - T). A learner's
+    output equal to one says which rows its positions used, as a measured fact."""
+    ids, pos = inputs.get("input_ids"), inputs.get("pos_embed")
+    if type(ids) is not torch.Tensor or type(pos) is not torch.Tensor or ids.ndim != 2:
+        return ()
+    T, rows = ids.shape[1], pos.shape[0]
+    out = ()
+    for s in range(1, rows - T + 1):
+        last = " (the last T rows of the table)" if s == rows - T else ""
+        got = forward(**_copy({**inputs, "pos_embed": torch.roll(pos, -s, 0)}))
+        out += observed(expected, got, f"with no blocks, your output equals the right output when position t reads "
+                                       f"row t + {s} of pos_embed{last} instead of row t: the positions are taken "
+                                       f"from rows {s}..{s + T - 1}, not 0..{T - 1}")
+    return out
+
+
+def _swapped(bw, i, j):
+    out = bw.clone()
+    out[..., i, :, :], out[..., j, :, :] = bw[..., j, :, :], bw[..., i, :, :]
+    return out
+
+
+def _replaced(bw, i, by):
+    out = bw.clone()
+    out[..., i, :, :] = bw[..., by, :, :]
+    return out
+
+
+def _transposed(bw, i):
+    out = bw.clone()
+    out[..., i, :, :] = bw[..., i, :, :].transpose(-2, -1)
+    return out
+
+
+# (what the weights were changed to, in words): the right output with these weights, equal to a learner's, says which
+# matrix its code used where; the same change in every block.
+WEIGHT_SWAPS = (
+    ("w_k replaced by w_q (the keys projected with the query weight)", lambda bw: _replaced(bw, W_K, W_Q)),
+    ("w_q replaced by w_k (the queries projected with the key weight)", lambda bw: _replaced(bw, W_Q, W_K)),
+    ("w_v replaced by w_q (the values projected with the query weight)", lambda bw: _replaced(bw, W_V, W_Q)),
+    ("w_v replaced by w_k (the values projected with the key weight)", lambda bw: _replaced(bw, W_V, W_K)),
+    ("w_v and w_o swapped", lambda bw: _swapped(bw, W_V, W_O)),
+    ("w_mlp1 and w_mlp2 swapped (the MLP's matrices in the other order)", lambda bw: _swapped(bw, W_MLP1, W_MLP2)),
+    ("w_v transposed", lambda bw: _transposed(bw, W_V)),
+    ("w_o transposed", lambda bw: _transposed(bw, W_O)),
+    ("w_mlp1 transposed", lambda bw: _transposed(bw, W_MLP1)),
+    ("w_mlp2 transposed", lambda bw: _transposed(bw, W_MLP2)),
+)
+
+
+def weight_swap_readings(forward, inputs, expected):
+    """The right output with one weight matrix used in place of another (or transposed), in every block: grouped
+    across stages, so it is named only when the learner's output equals it on every stage where it changes the
+    answer, and on a single stage said as what that stage measured."""
+    key = "blocks_weights" if "blocks_weights" in inputs else "block_weights"
+    bw = inputs.get(key)
+    if type(bw) is not torch.Tensor or bw.ndim < 3 or bw.shape[-3] != 6 or bw.numel() == 0:
+        return ()
+    out = ()
+    heads = inputs.get("num_heads")
+    swaps = WEIGHT_SWAPS + (head_layout_swaps(bw.shape[-1], heads) if isinstance(heads, int) and heads > 1 else ())
+    for words, change in swaps:
+        changed = change(bw)
+        if torch.equal(changed, bw):
+            continue  # the stage switched those matrices off or made them equal: nothing to read
+        try:
+            got = forward(**_copy({**inputs, key: changed}))
+        except Exception:
+            continue
+        out += observed(expected, got, f"your output equals the right one computed with {words}", "swap: " + words,
+                        f"your output equals what the right model gives with {words}, on every stage where that "
+                        "changes the answer")
+    return out
+
+
+def head_layout_swaps(d, heads):
+    """Head layouts as weight permutations: heads that take interleaved columns (head h owns h, h + H, ...) give
+    exactly the right output of w_q, w_k, w_v with their columns permuted (and w_o's rows, when merged back the same
+    way)."""
+    if d % heads:
+        return ()
+    dh = d // heads
+    perm = torch.tensor([j * heads + h for h in range(heads) for j in range(dh)])
+
+    def cols(bw, which):
+        out = bw.clone()
+        for i in which:
+            out[..., i, :, :] = bw[..., i, :, :][..., :, perm]
+        return out
+
+    def rows(bw):
+        out = bw.clone()
+        out[..., W_O, :, :] = bw[..., W_O, :, :][..., perm, :]
+        return out
+
+    return (("the heads split from interleaved columns (head h owning columns h, h + H, h + 2H, ...) and merged back "
+             "the same way, where head h owns the consecutive columns h*d_head .. (h+1)*d_head - 1",
+             lambda bw: rows(cols(bw, (W_Q, W_K, W_V)))),
+            ("the heads split from interleaved columns (head h owning columns h, h + H, h + 2H, ...) but merged back "
+             "consecutively", lambda bw: cols(bw, (W_Q, W_K, W_V))),
+            ("the heads split right but merged back interleaved (d_head before num_heads: head h's outputs land in "
+             "columns h, h + H, ...)", rows))
+
+
+def mlp_order_readings(inputs, expected):
+    """Only the MLP on (w_o = 0): the block's output when the GELU sits elsewhere in the MLP branch."""
+    M = _model()
+    x, bw = inputs["x"], inputs["block_weights"]
+    h, w1, w2 = M.layer_norm(x), bw[W_MLP1], bw[W_MLP2]
+    return (observed(expected, x + M.gelu(h) @ w1 @ w2, "with only its MLP on, your block returns "
+                     "x + gelu(layer_norm(x)) @ w_mlp1 @ w_mlp2: the GELU is applied before the first matrix product "
+                     "instead of between the two")
+            + observed(expected, x + h @ w1 @ w2, "with only its MLP on, your block returns "
+                       "x + layer_norm(x) @ w_mlp1 @ w_mlp2: no GELU is applied"))
+
+
+def _model():
+    from grader.course import sibling
+    return sibling(__file__, "_model")
+
+
+FEWER_BLOCKS = "one block fewer"
+
+
+def block_short_readings(forward, inputs, expected):
+    """With n >= 1 blocks: the right output with the last block left out (grouped across stages: a model that
+    runs one block fewer than it is given shows it on every stage with a block)."""
+    bw = inputs.get("blocks_weights")
+    if type(bw) is not torch.Tensor or bw.ndim != 4 or bw.shape[0] < 1:
+        return ()
+    n = bw.shape[0]
+    got = forward(**_copy({**inputs, "blocks_weights": bw[:-1]}))
+    seen = (f"with {n} block(s), your output equals the right output with the last block left out "
+            f"({n - 1} block(s))")
+    return observed(expected, got, seen, FEWER_BLOCKS,
+                    "your model runs one block fewer than it is given: with one block it returns the right output "
+                    "for no blocks, with two the right output for the first block alone (the last block is never run)")
 
 
 ANOTHER_EMBEDDING = "embedding and head alone, another embedding"

@@ -129,10 +129,40 @@ WORDS = {"another_embedding": "the embedding and head alone are right, but with 
                    "positions 0..i (itself included, nothing after it)"}
 
 
+def _final_norm_readings(name, inputs, expected):
+    """Observed readings of where the final layer norm sits: the logits computed with it after every block (none
+    with no blocks), on the logits instead of the hidden state, or with the unbiased variance (d - 1)."""
+    ab = sibling(__file__, "_ablate")
+    ids, w_emb, bw, heads = inputs["input_ids"], inputs["w_emb"], inputs["blocks_weights"], inputs["num_heads"]
+    h = w_emb[ids] + inputs["pos_embed"][:ids.shape[1]]
+    each = h
+    for block_weights in bw:
+        h = M.pre_ln_block(h, block_weights, heads, causal=True)
+        each = M.layer_norm(M.pre_ln_block(each, block_weights, heads, causal=True))
+    n = bw.shape[0]
+    centred = h - h.mean(-1, keepdim=True)
+    unbiased = centred / torch.sqrt(centred.pow(2).sum(-1, keepdim=True) / (h.shape[-1] - 1) + 1e-5)
+    stage = "with no blocks" if n == 0 else f"with {n} block(s)"
+    return (ab.observed(expected, each @ w_emb.T,
+                        "with no blocks, your logits equal (w_emb[input_ids] + pos_embed[:T]) @ w_emb.T: no final "
+                        "layer norm is applied" if n == 0 else f"{stage}, your logits equal the right ones with the "
+                        f"final layer norm applied after every block ({n} times)", "final norm per block",
+                        "your final layer norm is applied after every block instead of once after the last: with no "
+                        "blocks your logits have no final layer norm at all, with two blocks there is one after each")
+            + ab.observed(expected, M.layer_norm(h @ w_emb.T),
+                          f"{stage}, your logits equal layer_norm(h @ w_emb.T), normalised over the vocabulary axis, "
+                          "where the right ones are layer_norm(h) @ w_emb.T: the final layer norm is applied to the "
+                          "logits instead of to the hidden state h before the head")
+            + ab.observed(expected, unbiased @ w_emb.T,
+                          f"{stage}, your logits equal the right ones with the final layer norm's variance divided "
+                          "by d - 1 (torch's unbiased var/std) instead of by d (the biased variance)"))
+
+
 @functools.lru_cache(maxsize=4)
 def ablations(seed: int) -> list:
     """The model with parts switched off through its weights (reference/_ablate.py)."""
     base = L.lm_inputs(seed, "ablation", N=2, T=6, max_len=9, d=16, V=20, num_heads=4, num_blocks=2, mask=None,
                        block_scale=1.5)
     return sibling(__file__, "_ablate").lm_stages(seed, base, causal_lm_forward, MISTAKES, causal=True, words=WORDS, final_norm=True,
-                                                  one_position=lambda b: {"input_ids": b["input_ids"][:, :1]})
+                                                  one_position=lambda b: {"input_ids": b["input_ids"][:, :1]},
+                                                  extra_readings=_final_norm_readings)

@@ -415,4 +415,5 @@ def ablations(seed: int) -> list:
     base["w_emb"] = base["w_emb"] + 2.0 * randn(g, 24, 1)
     base["pos_embed"] = base["pos_embed"] * 3.0  # positions strong enough to change the greedy tokens
     return sibling(__file__, "_ablate").lm_stages(seed, base, generate, MISTAKES, causal=True, words=WORDS, final_norm=True,
-                                                  one_position=lambda b: {"prompt_ids": b["prompt_ids"][:, :1], "max_new_tokens": 1})
+                                                  one_position=lambda b: {"prompt_ids": b["prompt_ids"][:, :1], "max_new_tokens": 1},
+                                                  other_ways=False)

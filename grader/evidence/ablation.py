@@ -33,6 +33,10 @@ class Reading:
     # True: `output` is the RIGHT answer on other inputs (blocks [B0, B0] for [B0, B1]), so a match is a measured
     # fact about which inputs the learner's code used, said as the finding; False: a slip's output, never shown.
     observed: bool = False
+    # A reading that belongs to a pattern across stages (e.g. "one block fewer than given": no blocks with one, the
+    # first alone with two): named as `group_seen` when the learner matches it on EVERY stage that declares it.
+    group: str = ""
+    group_seen: str = ""
 
 
 @dataclass(frozen=True)
@@ -99,6 +103,9 @@ def read_ladder(results: list[StageResult]) -> Finding | None:
     stage = wrong.stage
     if wrong.nonfinite:
         return _nonfinite_finding(results, first)
+    grouped = _group_finding(results, first)
+    if grouped is not None:
+        return grouped
     observed = [r for r in wrong.readings if r.observed]
     if len(observed) == 1:
         return _observed_finding(results, first, observed[0])
@@ -131,6 +138,28 @@ def _observed_finding(results: list[StageResult], first: int, reading: Reading) 
             f"{reading.seen}.")
     return Finding(name=reading.seen, explanation=text, evidence=EvidenceKind.ABLATION, changed=stage.changed,
                    seen=reading.seen, hint=stage.hint, confidence=Confidence.CONSISTENT)
+
+
+def _group_finding(results: list[StageResult], first: int) -> Finding | None:
+    """A pattern across stages: the first wrong stage matches a grouped reading, and every other stage that
+    declares a reading of the same group is wrong and matches it too (at least two stages in all)."""
+    for reading in (r for r in results[first].readings if r.group):
+        declaring = [(i, next(x for x in res.stage.readings if x.group == reading.group))
+                     for i, res in enumerate(results) if any(x.group == reading.group for x in res.stage.readings)]
+        if len(declaring) < 2:
+            continue
+        if all(results[i].right is False and any(m is x or m.group == reading.group for m in results[i].readings)
+               for i, x in declaring):
+            stage = results[first].stage
+            shown = "; ".join(f"{results[i].stage.name}: {x.seen}" for i, x in declaring)
+            lines = [f"  {r.stage.name}: {'right' if r.right else ('wrong' if r.right is False else r.seen)}"
+                     for r in results]
+            text = ("The grader switched parts of your model off through its weights and compared each stage with the "
+                    "right answer:\n" + "\n".join(lines) + f"\nOn every stage where it tells, your output equals one "
+                    f"computed a specific other way ({shown}): {reading.group_seen}.")
+            return Finding(name=reading.group_seen, explanation=text, evidence=EvidenceKind.ABLATION,
+                           changed=stage.changed, seen=shown, hint=stage.hint, confidence=Confidence.CONSISTENT)
+    return None
 
 
 def _nonfinite_finding(results: list[StageResult], first: int) -> Finding:
@@ -169,13 +198,14 @@ def multiple_of(expected: torch.Tensor, actual, tol) -> str:
 def stage_to_plain(stage: Stage) -> dict:
     """A stage as plain data, for a learner bundle's fixtures."""
     data = dataclasses.asdict(stage)
-    data["readings"] = [{"output": r.output, "means": r.means, "seen": r.seen, "observed": r.observed}
-                        for r in stage.readings]
+    data["readings"] = [{"output": r.output, "means": r.means, "seen": r.seen, "observed": r.observed,
+                         "group": r.group, "group_seen": r.group_seen} for r in stage.readings]
     return data
 
 
 def stage_from_plain(data: dict) -> Stage:
-    readings = tuple(Reading(r["output"], r["means"], r["seen"], bool(r.get("observed", False)))
+    readings = tuple(Reading(r["output"], r["means"], r["seen"], bool(r.get("observed", False)),
+                             r.get("group", ""), r.get("group_seen", ""))
                      for r in data.get("readings", []))
     return Stage(name=data["name"], inputs=data["inputs"], expected=data["expected"], changed=data["changed"],
                  wrong_means=data["wrong_means"], hint=data.get("hint", ""), options=dict(data.get("options") or {}),

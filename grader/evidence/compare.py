@@ -62,8 +62,14 @@ def shape_reading(expected: tuple, actual: tuple) -> str:
 
     if len(actual) > len(expected) and actual[len(actual) - len(expected):] == expected \
             and all(s == 1 for s in actual[:len(actual) - len(expected)]):
-        return (" (an extra leading axis of size 1: something of shape (1,) was broadcast into the result, e.g. a "
-                "constant made with torch.tensor([c]), or a batch axis added and never removed)")
+        if not expected:  # a 0-d result: a value of shape (1,) combined with it broadcasts it to (1,) as well
+            return (" (an extra leading axis of size 1: something of shape (1,) was broadcast into the result, e.g. a "
+                    "constant made with torch.tensor([c]), or an axis added and never removed)")
+        # From an input of one axis or more, a (1,)-shaped value broadcasts away: the axis was added in front.
+        return " (the right shape with an extra leading axis of size 1 in front: an axis was added and never removed)"
+    merged = merged_axes(expected, actual)
+    if merged:
+        return merged
     if len(actual) > len(expected) and no_ones(actual) == no_ones(expected):
         return " (an extra axis of size 1: a keepdim=True, unsqueeze or [:, None] left in, or a slice where an index belongs)"
     if len(actual) < len(expected) and no_ones(actual) == no_ones(expected):
@@ -71,6 +77,25 @@ def shape_reading(expected: tuple, actual: tuple) -> str:
                 "slice belongs; squeeze only the axis you mean)")
     if sorted(actual) == sorted(expected):
         return " (the same sizes in another order: axes transposed or permuted)"
+    return ""
+
+
+def merged_axes(expected: tuple, actual: tuple) -> str:
+    """' (the right shape with axes 1 and 2 merged ...)', when `actual` is `expected` with consecutive axes merged
+    into one of their product's size (a flatten or reshape not undone)."""
+    n, m = len(expected), len(actual)
+    if not 0 < m < n:
+        return ""
+    span = n - m + 1
+    for i in range(m):
+        size = 1
+        for s in expected[i:i + span]:
+            size *= s
+        if actual == expected[:i] + (size,) + expected[i + span:] and all(s > 1 for s in expected[i:i + span]):
+            axes = " and ".join(str(k) for k in range(i, i + span))
+            sizes = " x ".join(str(s) for s in expected[i:i + span])
+            return (f" (the right shape with its axes {axes} merged into one of size {size} = {sizes}: the axes were "
+                    "flattened together and never restored)")
     return ""
 
 

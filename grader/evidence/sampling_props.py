@@ -49,9 +49,37 @@ def keeps_the_largest(outs, trials):
             if bool(kept[row, low].all()):
                 return Broken(f"row {row} keeps the {k} LEAST likely tokens", "the least likely tokens are kept, "
                               "not the most likely")
-            return Broken(f"row {row} keeps tokens {kept[row].nonzero().flatten().tolist()}, the {k} most likely "
-                          f"are {sorted(top.tolist())}", "the kept tokens are not the most likely ones")
+            seen = f"row {row} keeps tokens {kept[row].nonzero().flatten().tolist()}, the {k} most likely are " \
+                   f"{sorted(top.tolist())}"
+            return _which_are_kept(logits, kept, seen) or Broken(seen, "the kept tokens are not the most likely ones")
     return HELD
+
+
+def _which_are_kept(logits, kept, seen):
+    """When the kept set is wrong: what it IS, if it is one exact thing on every row (the top-ranked token left out,
+    or the sorted keep-mask mapped back with the sort permutation instead of its inverse)."""
+    order = logits.argsort(-1, descending=True)  # order[r, j]: the token of rank j
+    rank = order.argsort(-1)  # rank[r, i]: token i's rank
+    counts = kept.sum(-1, keepdim=True)
+    rows = counts.squeeze(-1) > 0
+    if not bool(rows.any()):
+        return None
+    gathered = order < counts  # token i kept when order[i] < k: keep_sorted.gather(-1, order)
+    if bool((gathered == kept)[rows].all()) and not bool((gathered == (rank < counts))[rows].all()):
+        return Broken(seen + f"; in every row, token i is kept exactly when the token ranked i-th has index < k "
+                             f"(the sort indices read as ranks)",
+                      "what is kept in sorted order is mapped back to token order with the sort permutation itself "
+                      "(a gather with the sort indices), not with its inverse: token i is kept when the rank "
+                      "order[i] is, not when its own rank is",
+                      "Map the sorted mask back with a scatter: mask.scatter(-1, order, keep_sorted), or index "
+                      "with the inverse permutation (order.argsort(-1)).")
+    top_kept = kept.gather(-1, order[:, :1]).squeeze(-1)
+    if not bool(top_kept[rows].any()):
+        ranks = [sorted((rank[r][kept[r]] + 1).tolist()) for r in range(min(3, logits.shape[0])) if bool(rows[r])]
+        return Broken(seen + f"; the most likely token is kept in none of the {int(rows.sum())} rows that keep "
+                             f"anything (kept ranks, 1 = most likely, in the first rows: {ranks})",
+                      "the most likely token of each row is never kept: the mask drops the top-ranked token")
+    return None
 
 
 def temperature_reading(outs, trials):

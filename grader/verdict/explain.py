@@ -28,6 +28,8 @@ from ..evidence.finding import Confidence, EvidenceKind, Finding, confidence_of
 from ..evidence.properties import Broken, Property, read_properties
 from ..evidence.ablation import stage_from_plain, stage_to_plain  # noqa: F401 (for callers)
 from ..sandbox.parent import Job, JobCase
+from .exception_readings import exception_reading
+from .size_readings import size_reading
 from .sources import source_for
 from ..sandbox.status import Status
 
@@ -136,6 +138,9 @@ def from_the_failing_check(report, *, job: Job, sandbox, case=None) -> Finding |
     where = f'the case "{case.name}"' + (f" ({case.about})" if case.about else "")
     message = " ".join(case.message.split())
     if case.status == Status.OK and case.rule:
+        if job is not None and i < len(job.cases) and len(job.cases) == len(report.cases):
+            message += size_reading(job.cases[i].inputs, case.details.get("expected_shape"),
+                                    case.details.get("actual_shape"))
         name = headline(message, 240)
         rest = message[len(name) - 2:].lstrip(",;: ") if name != message else ""
         # The name says what was measured; the explanation adds the rule and the rest, without saying it twice.
@@ -172,6 +177,10 @@ def from_the_failing_check(report, *, job: Job, sandbox, case=None) -> Finding |
                                    "process; run alone in a fresh process on the same inputs, it raised nothing. Something from an "
                                    "earlier call is kept (a module-level variable, a default argument, a cache, an "
                                    "attribute) and reused.")
+    reading = exception_reading(message)
+    if reading:
+        return Finding(name=reading, evidence=EvidenceKind.CHECK, changed=where, seen=raised,
+                       explanation=f"{sentence_case(where)} raised {raised}. That message states it: {reading}.")
     return Finding(name=f"your code raises {raised} on {where}", evidence=EvidenceKind.CHECK, changed=where,
                    seen=raised, explanation=f"{sentence_case(where)} raised {raised}" +
                    (" (in a fresh process too)" if alone is not None else "") +

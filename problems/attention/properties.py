@@ -42,6 +42,52 @@ def _prefix_mean(v, lo=None, hi=None):
     return torch.stack(rows, 1)
 
 
+def _attend(x, w_q, w_k, w_v, w_o, h, causal=False, fill=float("-inf"), shift_axis=None):
+    """The contract's attention, with the value the hidden scores are filled with as a parameter: what a learner's
+    output is compared with when it fills them with something else."""
+    n, t, d = x.shape
+    split = lambda m: m.view(n, t, h, d // h).transpose(1, 2)  # noqa: E731
+    q, k, v = split(x @ w_q), split(x @ w_k), split(x @ w_v)
+    scores = q @ k.transpose(-2, -1) / math.sqrt(d // h)
+    if causal:
+        scores = scores.masked_fill(torch.ones(t, t, dtype=torch.bool).triu(1), fill)
+    if shift_axis is None:
+        weights = torch.softmax(scores, -1)
+    else:  # a hand-written softmax that subtracts the max over `shift_axis` and normalises over the keys
+        e = torch.exp(scores - scores.amax(dim=shift_axis, keepdim=True))
+        weights = e / e.sum(-1, keepdim=True)
+    out = weights @ v
+    return out.transpose(1, 2).reshape(n, t, d) @ w_o
+
+
+def mask_fill(outs, trials):
+    """Real scores, causal on and off: when the causal output is wrong, what it IS (the code's own non-causal
+    output, or attention whose hidden scores are set to 0 rather than -inf). Otherwise no word."""
+    tr = trials[0]
+    y, y_open = tensor(outs[0], tr["x"].shape), tensor(outs[1], tr["x"].shape)
+    args = (tr["x"], tr["w_q"], tr["w_k"], tr["w_v"], tr["w_o"], tr["num_heads"])
+    right = _attend(*args, causal=True)
+    if y is None or near(y, right):
+        return None
+    seen = f"position 0 of sequence 0 got {show(y[0, 0])}; the right causal output there is {show(right[0, 0])}"
+    if y_open is not None and near(y, y_open, 1e-9, 1e-9) and not near(y, _attend(*args, causal=False)):
+        return None  # the same as the non-causal call, itself wrong: nothing specific to the mask
+    if y_open is not None and near(y, y_open, 1e-9, 1e-9):
+        return Broken(seen + "; your causal output equals your non-causal output exactly",
+                      "causal=True changes nothing in your output: the causal mask never reaches the scores")
+    for fill, words in ((0.0, "0"), (-1.0, "-1")):
+        if near(y, _attend(*args, causal=True, fill=fill)):
+            return Broken(seen + f"; it equals attention whose hidden scores are set to {words}",
+                          f"the hidden (future) scores are set to {words} instead of -inf: exp({words}) is not 0, so "
+                          "every position still gives weight to the positions after it")
+    if near(y, _attend(*args, causal=True, shift_axis=-2)):
+        return Broken(seen + "; it equals a softmax that subtracts the max over the queries (dim -2) and normalises "
+                             "over the keys (dim -1)",
+                      "the softmax is stabilised with the max over the queries axis (dim -2), not each row's max over "
+                      "the keys (dim -1): the shift differs from key to key within a row, so the weights change")
+    return None
+
+
 def equal_scores(outs, trials):
     x = trials[0]["x"]
     y = tensor(outs[0], x.shape)
@@ -78,7 +124,7 @@ def equal_scores_causal(outs, trials):
     t = x.shape[1]
     readings = [
         (x.mean(1, keepdim=True).expand_as(x), "with all scores equal the causal mask has no effect: every "
-         "position averages all positions (masked scores set to 0 instead of -inf, or causal ignored)"),
+         "position averages all positions"),
         (_prefix_mean(x, hi=lambda i: i), "the causal mask also hides the diagonal: position i sees only j < i"),
         (_prefix_mean(x, hi=lambda i: i + 2), "the causal mask lets position i see position i + 1"),
         (_prefix_mean(x, lo=lambda i: i, hi=lambda i: t), "the causal mask is flipped: position i sees positions "
@@ -152,6 +198,12 @@ def scale_reading(outs, trials):
         return None
     scale = sorted(implied)[len(implied) // 2]
     if scale <= 0 or max(abs(v - scale) for v in implied) > 1e-3 * abs(scale):
+        args = (x, w_q, w_k, tr["w_v"], tr["w_o"], h)
+        for words, got in (("the keys projected with w_q (the query weight) instead of w_k", _attend(x, w_q, w_q, *args[3:])),
+                           ("the queries projected with w_k (the key weight) instead of w_q", _attend(x, w_k, w_k, *args[3:])),
+                           ("queries and keys swapped (w_k for the queries, w_q for the keys)", _attend(x, w_k, w_q, *args[3:]))):
+            if near(y, got) and not near(y, _attend(*args)):
+                return Broken(f"your output equals the right attention with {words}", f"{words}")
         # No one divisor explains every weight: the scores are not (x @ w_q) . (x @ w_k) over some
         # constant, and a divisor read off them would name a scaling that is not the cause.
         return Broken("with w_v = w_o = I and two positions, no single divisor c makes the attention weights "
@@ -173,6 +225,10 @@ def properties(seed: int) -> list[Property]:
     x = _x(seed, "equal")
     w = lambda: randn(g, D, D, dtype=torch.float64, scale=D ** -0.5)  # noqa: E731
     two = _x(seed, "two", t=2)
+    g_real = generator(seed, "properties: attention, real scores")  # its own: the others' weights stay as they were
+    real = dict(x=x, w_q=randn(g_real, D, D, dtype=torch.float64, scale=3 * D ** -0.5),
+                w_k=randn(g_real, D, D, dtype=torch.float64, scale=3 * D ** -0.5), w_v=_eye(), w_o=_eye(), num_heads=H,
+                causal=True)
     return [
         keeps_dtype(dict(x=x, w_q=w(), w_k=w(), w_v=w(), w_o=w(), num_heads=H, causal=True), "x"),
         batch_swap(dict(x=x, w_q=w(), w_k=w(), w_v=w(), w_o=w(), num_heads=H, causal=True), ("x",)),
@@ -180,6 +236,9 @@ def properties(seed: int) -> list[Property]:
                  "with all scores equal the output is not the mean of the values",
                  "w_q = w_k = 0 (every score equal), w_v = w_o = I, causal off",
                  "Softmax over the keys (the last axis of q @ k^T); merge the heads back before w_o."),
+        Property("causal: the hidden scores filled with -inf", (real, dict(real, causal=False)), mask_fill,
+                 "the causal mask is applied wrongly", "random w_q, w_k (real scores), w_v = w_o = I, causal on, then off",
+                 "scores.masked_fill(future, float('-inf')), and use what masked_fill returns (it is not in place)."),
         Property("causal, with all scores equal: position i gets the mean of positions 0..i",
                  (_uniform(x, True),), equal_scores_causal, "the causal mask is wrong",
                  "w_q = w_k = 0, w_v = w_o = I, causal on",
@@ -188,7 +247,7 @@ def properties(seed: int) -> list[Property]:
         Property("with all scores equal and real w_v, w_o: mean(x @ w_v) @ w_o", (_uniform(x, False, w(), w()),),
                  value_path, "the value path (w_v, w_o) is wrong", "w_q = w_k = 0, random w_v and w_o",
                  "v = x @ w_v, and the merged heads are multiplied by w_o."),
-        Property("scores scaled by sqrt(d_head)", (dict(x=two, w_q=w() * 3, w_k=w() * 3, w_v=_eye(), w_o=_eye(),
+        Property("attention weights softmax((x @ w_q) . (x @ w_k) / sqrt(d_head))", (dict(x=two, w_q=w() * 3, w_k=w() * 3, w_v=_eye(), w_o=_eye(),
                                                        num_heads=H, causal=False),),
                  scale_reading, "the attention weights are wrong", "two positions, w_v = w_o = I, 2 heads",
                  "scores = q @ k.transpose(-2, -1) / math.sqrt(d // num_heads)."),

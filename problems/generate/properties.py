@@ -146,6 +146,14 @@ def top_k_kept(outs, trials):
         return Broken(seen, "the top-k probabilities are not renormalised before the draw: the kept tokens are drawn "
                       "with their plain softmax(logits / T) probabilities, and the missing mass lands on tokens outside "
                       "the top k (divide the kept probabilities by their sum)")
+    ranked = torch.zeros(V, dtype=torch.float64)
+    ranked[:k] = torch.softmax(logits.double().topk(k).values / t["temperature"], -1)
+    if bool((draws < k).all()) and _fits(draws, ranked):
+        # What the draws ARE: token id j drawn as often as the j-th most likely token should be.
+        return Broken(seen + f"; every draw is an id below {k}, and id j comes out as often as the top-k token of "
+                             f"rank j should ({show(ranked[:k], n=k, digits=3)})",
+                      "the drawn position in the top-k list is returned as the token id: it is never mapped back "
+                      "through top-k's indices to the token it stands for")
     return Broken(seen, "tokens outside the top k are drawn")
 
 

@@ -83,6 +83,50 @@ def mean_and_variance(outs, trials):
     return Broken(seen, "the output rows do not have mean 0 over the last axis")
 
 
+def _normalised(x, dims, mean_div=None, var_div=None, eps=1e-5):
+    n = 1
+    for k in dims:
+        n *= x.shape[k]
+    mean = x.sum(dims, keepdim=True) / (mean_div or n)
+    var = ((x - mean) ** 2).sum(dims, keepdim=True) / (var_div or n)
+    return (x - mean) / torch.sqrt(var + eps)
+
+
+def what_is_normalised(outs, trials):
+    """Says something only when the output IS a layer norm computed another exact way: over other axes, or with the
+    row's sums divided by another size than d. Otherwise no word (the other properties read the symptoms)."""
+    x = trials[0]["x"]
+    y = tensor(outs[0], x.shape)
+    if y is None or near(y, _normalised(x, (-1,)), 1e-6, 1e-5):
+        return None
+    nd, d = x.ndim, x.shape[-1]
+    seen = f"x[0, 0] = {show(x[0, 0])} -> {show(y[0, 0])}"
+    for dims in [tuple(range(k, nd)) for k in range(nd - 1)] + [(k,) for k in range(nd - 1)]:
+        if near(y, _normalised(x, dims), 1e-6, 1e-5):
+            axes = ", ".join(str(k) for k in dims)
+            return Broken(seen, f"your output is the input normalised over axes ({axes}) of the {nd}-d input together, "
+                                "not over the last axis alone" if len(dims) > 1 else
+                                f"your output is the input normalised over axis {dims[0]} of the {nd}-d input, not over "
+                                "the last axis",
+                          f"Your output equals (x - mean) / sqrt(var + eps) with mean and variance taken over axes "
+                          f"({axes}) of the input of shape {tuple(x.shape)}; a layer norm takes them over the last axis "
+                          "only, each row of d numbers on its own.")
+    sizes = {f"the size of axis {k}": x.shape[k] for k in range(nd - 1) if x.shape[k] != d}
+    sizes["d - 1"] = d - 1
+    for mean_words, mean_div in [("d", d), *sizes.items()]:
+        for var_words, var_div in [("d", d), *sizes.items()]:
+            if (mean_div, var_div) == (d, d) or (mean_words, var_words) == ("d", "d - 1"):
+                continue  # right, or the unbiased variance that the mean-and-variance property names
+            if near(y, _normalised(x, (-1,), mean_div, var_div), 1e-6, 1e-5):
+                parts = [f"the mean divides the row's sum by {mean_div} ({mean_words})" if mean_div != d else "",
+                         f"the variance divides by {var_div} ({var_words})" if var_div != d else ""]
+                said = " and ".join(p for p in parts if p)
+                return Broken(seen, f"{said}, instead of by d = {d}, the size of the last axis",
+                              f"Your output equals a layer norm over the last axis of the input of shape "
+                              f"{tuple(x.shape)} in which {said}; both divide by d = {d}.")
+    return None
+
+
 def eps_reading(outs, trials):
     """Rows of standard deviation s: the right output's spread is s / sqrt(s^2 + eps)."""
     read = []
@@ -127,6 +171,9 @@ def properties(seed: int) -> list[Property]:
     z = (z - z.mean(-1, keepdim=True)) / z.std(-1, unbiased=False, keepdim=True)
     return [
         keeps_dtype(dict(x=x), "x"),
+        Property("a layer norm over the last axis, whose mean and variance divide by d", (dict(x=x),),
+                 what_is_normalised, "the output is normalised another way", "(2, 3, 8) rows of mean about 1, spread 2",
+                 "mean = x.mean(-1, keepdim=True); var = ((x - mean) ** 2).mean(-1, keepdim=True)."),
         batch_swap(dict(x=x), ("x",), what="row"),
         Property("unchanged when a constant is added to a row", (dict(x=x), dict(x=x + 10)), shift_invariant,
                  "the output changes when a constant is added to a row", "rows of 8 numbers, then the same rows + 10",

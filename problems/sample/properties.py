@@ -118,6 +118,14 @@ def frequencies_follow(outs, trials):
              "are sharper than the distribution)" if sharper else
              "the likely tokens are drawn LESS often than their probability (the draws are flatter than the "
              "distribution)" if flatter else "")
+    race = _race_frequencies(p)
+    if bool(((freq - race).abs() <= 5 * torch.sqrt(race * (1 - race) / n) + 1.0 / n).all()):
+        # What the draws ARE: within sampling error, the frequencies of argmax(log p - log u), u uniform (computed
+        # here by trusted simulation), and not those of p.
+        return Broken(seen + f"; argmax(log p - log u) with one uniform u per token gives "
+                             f"{[round(float(x), 3) for x in race[r]]}",
+                      "your draws follow argmax(log p - log u) with u uniform: the noise takes one log where a "
+                      "Gumbel-max draw takes two (argmax(log p - log(-log u)))")
     if shape and bool((~off[two]).all()) and bool(off[~two].all()) and bool(two.any()) and not sharper:
         # Right with two tokens and FLATTER with more is what a noise of logistic differences that is not Gumbel
         # gives (log u - log(1 - u)); a Gumbel noise of the wrong sign draws sharper. Not told apart: measured only.
@@ -134,6 +142,42 @@ def frequencies_follow(outs, trials):
     return Broken(seen, "the draws' frequencies do not follow the probabilities")
 
 
+def draws_are_ranks(outs, trials):
+    """Says something only when the draws ARE ranks: id j drawn as often as the j-th most likely token should be
+    (and not as token j itself should be). Otherwise no word."""
+    probs = trials[0]["probs"]
+    R = probs.shape[0]
+    cols = _columns(outs[0], R)
+    if cols is None:
+        return None
+    n = cols.shape[0]
+    freq = torch.stack([torch.bincount(cols[:, r].clamp(0, V - 1), minlength=V)[:V].double() / n for r in range(R)])
+    p = probs.double()
+    ranked = p.sort(-1, descending=True).values
+
+    def fits(q):
+        return bool(((freq - q).abs() <= 5 * torch.sqrt(q * (1 - q) / n) + 1.0 / n).all())
+
+    if fits(p) or not fits(ranked):
+        return None
+    r = int((ranked - p).abs().sum(-1).argmax())
+    return Broken(f"distribution {[round(float(x), 2) for x in p[r]]} drawn {n} times gave frequencies "
+                  f"{[round(float(x), 3) for x in freq[r]]}; the same probabilities sorted from the largest are "
+                  f"{[round(float(x), 2) for x in ranked[r]]}",
+                  "the draw returns the token's rank in the sorted distribution, not its id: id j comes out as often "
+                  "as the j-th most likely token should, and is never mapped back through the sort's indices")
+
+
+def _race_frequencies(p, draws=200_000):
+    """(R, V): how often argmax(log p - log u) picks each token, u uniform per token (a fixed seed: the same
+    numbers every run)."""
+    g = torch.Generator().manual_seed(12345)
+    u = torch.rand(draws, *p.shape, generator=g, dtype=torch.float64).clamp(min=1e-300)
+    picked = (p.log()[None] - u.log()).argmax(-1)  # (draws, R)
+    return torch.stack([torch.bincount(picked[:, r], minlength=p.shape[-1]).double() / draws
+                        for r in range(p.shape[0])])
+
+
 def properties(seed: int) -> list[Property]:
     one_hot = torch.zeros(len(ONE_HOT_TOKENS), V, dtype=torch.float64)
     one_hot[torch.arange(len(ONE_HOT_TOKENS)), torch.tensor(ONE_HOT_TOKENS)] = 1.0
@@ -142,6 +186,10 @@ def properties(seed: int) -> list[Property]:
     follow = torch.tensor([[0.1, 0.3, 0.05, 0.25, 0.1, 0.2], [0.6, 0.0, 0.1, 0.1, 0.0, 0.2],
                            [0.0, 0.7, 0.0, 0.0, 0.3, 0.0]], dtype=torch.float64)
     return [
+        Property("returning token ids, not ranks in sorted order", (dict(probs=follow),), draws_are_ranks,
+                 "the draws are ranks", "three distributions, 3000 draws each",
+                 "Map a position in the sorted order back to its token with the sort's indices.",
+                 options=(_opts(seed, 3000),), key="draws"),
         Property("drawing a token of probability 1 every time, in every row",
                  (dict(probs=one_hot),) + tuple(dict(probs=one_hot[i:i + 1]) for i in range(len(ONE_HOT_TOKENS))),
                  certain_tokens, "certain tokens are not drawn", f"4 rows, each with all its mass on one token "

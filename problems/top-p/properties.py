@@ -46,6 +46,9 @@ def nucleus_size(outs, trials):
         (_count(torch.softmax(logits, -1), tr["p"]), "the nucleus is chosen on softmax(logits), before the "
          "temperature is applied"),
         (torch.full_like(right, logits.shape[-1]), "nothing is removed"),
+        (_count(torch.exp(logits / tr["temperature"] - (logits / tr["temperature"]).amax(-1, keepdim=True)), tr["p"]),
+         "the running total sums exp(logits / T - max), the weights before they are divided by their sum (the top "
+         "token alone weighs 1): the mass is compared with p on the wrong scale"),
     ]
     fits = [means for r, means in readings if bool((counts == r).all())]
     if len(fits) == 1:
