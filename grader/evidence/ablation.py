@@ -42,7 +42,7 @@ class Stage:
     expected: object  # the reference's output on `inputs`
     changed: str  # what was switched off: "w_o = 0 in the only block"
     wrong_means: str  # what a first wrong result here shows
-    hint: str = ""
+    hint: str = ""  # the formula of what the stage switches on: data for authors, never shown under its finding
     options: dict = field(default_factory=dict)  # handed to the problem's probe
     readings: tuple[Reading, ...] = ()
     right_means: str = ""  # said when right, if more than "right"
@@ -117,8 +117,10 @@ def read_ladder(results: list[StageResult]) -> Finding | None:
             "with the right answer:\n" + "\n".join(lines) + f"\nThe first stage that disagrees: {stage.name} "
             f"({stage.changed}); there {wrong.seen.removeprefix('your ')}. Every stage before it is right, so what "
             "differs comes in with what this stage switches on; the experiment does not isolate which part of it.")
+    # No hint: the stage's hint is the formula of what it switches on, and shown under a finding that only
+    # localises it reads as "this part is wrong" when the cause may lie elsewhere (`grader hint` still has hints).
     return Finding(name=name, explanation=text, evidence=EvidenceKind.ABLATION, changed=stage.changed,
-                   seen=wrong.seen, hint=stage.hint, also=also)
+                   seen=wrong.seen, also=also, confidence=Confidence.LOCALISED)
 
 
 def _observed_finding(results: list[StageResult], first: int, reading: Reading) -> Finding:
@@ -129,8 +131,10 @@ def _observed_finding(results: list[StageResult], first: int, reading: Reading) 
     text = ("The grader switched parts of your model off through its weights and compared each stage with the right "
             "answer:\n" + "\n".join(lines) + f"\nAt the first stage that disagrees ({stage.name}: {stage.changed}), "
             f"{reading.seen}.")
+    # No hint: what was measured is which inputs the output equals, not which line made it; the stage's hint is
+    # about the part it switches on.
     return Finding(name=reading.seen, explanation=text, evidence=EvidenceKind.ABLATION, changed=stage.changed,
-                   seen=reading.seen, hint=stage.hint, confidence=Confidence.CONSISTENT)
+                   seen=reading.seen, confidence=Confidence.CONSISTENT)
 
 
 def _nonfinite_finding(results: list[StageResult], first: int) -> Finding:

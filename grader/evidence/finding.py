@@ -48,6 +48,9 @@ class Finding:
     seen: str  # what the learner's code returned
     hint: str = ""
     also: tuple[str, ...] = field(default_factory=tuple)  # other explanations that fit as well
+    # Other measurements that failed too, not shown as causes: nothing measured says they are independent of
+    # this finding (one wrong line breaks several properties). Data for tools, never on the learner's screen.
+    also_failed: tuple[str, ...] = field(default_factory=tuple)
     confidence: Confidence | None = None  # None: the evidence kind's own (DEFAULT_CONFIDENCE)
 
     def to_dict(self) -> dict:
@@ -56,4 +59,6 @@ class Finding:
                 "confidence": (self.confidence or DEFAULT_CONFIDENCE[self.evidence.value]).value}
         if self.also:
             data["also"] = list(self.also)
+        if self.also_failed:
+            data["also_failed"] = list(self.also_failed)
         return data

@@ -25,6 +25,10 @@ class Broken:
     seen: str  # "row [1, 2, 3] -> [...]; row + 10 -> [...]"
     name: str = ""  # sharper than the property's own `broken`, when the evidence supports it
     explanation: str = ""
+    # True only when the check's own reading isolates the cause (a fitted constant, the one slip whose output the
+    # learner's equals on these inputs, the measured fact itself: a dtype not kept): then the property's hint,
+    # which names what to write, is about what was proven. A symptom alone gets no hint.
+    isolated: bool = False
 
 
 class _Held:
@@ -51,9 +55,13 @@ class Property:
 
 
 def read_properties(results: list[tuple[Property, "Broken | _Held | None"]]) -> Finding | None:
-    """The first broken property (they are declared most telling first); the others
-    broken too are listed, never named instead; those that were checked and held are
-    listed as satisfied (one that could not be checked is not listed at all)."""
+    """The first broken property (they are declared most telling first) is the finding; those
+    that were checked and held are listed as satisfied (one that could not be checked is not
+    listed at all). The others broken too are NOT in the explanation: one wrong line breaks
+    several properties (a float32 buffer fails a float64 scale reading by its precision alone),
+    nothing measured says they are independent of the first, and listed under it they read as
+    further causes. They are kept as `also_failed`, data for tools. The property's hint is
+    given only when the check isolated the cause (`Broken.isolated`)."""
     broken = [(p, b) for p, b in results if isinstance(b, Broken)]
     if not broken:
         return None
@@ -64,12 +72,11 @@ def read_properties(results: list[tuple[Property, "Broken | _Held | None"]]) -> 
     if first.explanation:
         lines.append(first.explanation)
     held = [p.name for p, b in results if b is HELD]
-    if len(broken) > 1:
-        lines.append("Also not satisfied: " + "; ".join(p.name for p, _ in broken[1:]) + ".")
     if held:
         lines.append("Satisfied: " + "; ".join(held) + ".")
     return Finding(name=name, explanation="\n".join(lines), evidence=EvidenceKind.PROPERTY,
-                   changed=prop.changed, seen=first.seen, hint=prop.hint)
+                   changed=prop.changed, seen=first.seen, hint=prop.hint if first.isolated else "",
+                   also_failed=tuple(p.name for p, _ in broken[1:]))
 
 
 # `grader.properties`, the author-facing path (docs/authoring.md), is this module too, even
