@@ -157,8 +157,8 @@ def scale_reading(outs, trials):
     seen = f"the scores were divided by {scale:.4g} (d_model = {D}, {h} heads, sqrt(d_head) = {right_scale:.4g})"
     for name, value in SCALES.items():
         if value is not None and abs(scale - value) < 1e-3 * value:
-            return Broken(seen, f"the scores are scaled by {name} instead of sqrt(d_head)")
-    return Broken(seen, f"the scores are divided by {scale:.4g}, not sqrt(d_head)")
+            return Broken(seen, f"the scores are scaled by {name} instead of sqrt(d_head)", isolated=True)
+    return Broken(seen, f"the scores are divided by {scale:.4g}, not sqrt(d_head)", isolated=True)
 
 
 def properties(seed: int) -> list[Property]:

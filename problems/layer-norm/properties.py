@@ -46,7 +46,7 @@ def shift_invariant_float32(outs, trials):
                   f"(largest change {moved:.3g}; rounding the input explains about 4e-05)",
                   "the variance cancels catastrophically when a row's mean is large: it is computed as "
                   "E[x^2] - E[x]^2 (or similar) in float32, which loses the digits that matter; centre first: "
-                  "((x - mean) ** 2).mean(-1)")
+                  "((x - mean) ** 2).mean(-1)", isolated=True)
 
 
 def mean_and_variance(outs, trials):
@@ -64,7 +64,7 @@ def mean_and_variance(outs, trials):
         if near(var, right * (d - 1) / d, 1e-6, 1e-4):
             return Broken(seen, "unbiased variance (divided by d - 1, not d)",
                           f"Every row comes out with variance (d - 1)/d = {(d - 1) / d:.4g}: the variance was "
-                          "divided by d - 1 (torch.var's default), not by d.")
+                          "divided by d - 1 (torch.var's default), not by d.", isolated=True)
         if near(var.sqrt(), torch.ones_like(var) * float(var.sqrt().median()), 1e-4, 1e-3):
             return Broken(seen, "every output row has the same wrong variance: the division is not by "
                                 "sqrt(var + eps) of the row")
@@ -93,13 +93,13 @@ def eps_reading(outs, trials):
     seen = (f"a row of standard deviation 0.001 comes out with spread {r_small:.4g} (right: {right[0]:.4g}); "
             f"one of 0.1 with eps = 0.01 passed, {r_eps:.4g} (right: {right[1]:.4g})")
     if abs(r_small - s1 / (s1 + 1e-5)) < 1e-4:
-        return Broken(seen, "eps is added to the standard deviation, outside the square root")
+        return Broken(seen, "eps is added to the standard deviation, outside the square root", isolated=True)
     if abs(r_small - 1) < 1e-4:
-        return Broken(seen, "eps is missing (or far too small)")
+        return Broken(seen, "eps is missing (or far too small)", isolated=True)
     if abs(r_small - right[0]) < 1e-4 and abs(r_eps - s2 / (s2 ** 2 + 1e-5) ** 0.5) < 1e-4:
-        return Broken(seen, "the eps argument is ignored (1e-5 is always used)")
+        return Broken(seen, "the eps argument is ignored (1e-5 is always used)", isolated=True)
     implied = s1 ** 2 * (1 / max(r_small, 1e-12) ** 2 - 1)
-    return Broken(seen, f"eps is not applied as sqrt(var + eps) (the output implies eps = {implied:.3g})")
+    return Broken(seen, f"eps is not applied as sqrt(var + eps) (the output implies eps = {implied:.3g})", isolated=True)
 
 
 def properties(seed: int) -> list[Property]:
