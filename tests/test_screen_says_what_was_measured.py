@@ -158,3 +158,27 @@ def test_heads_split_without_their_transpose_are_told_the_measurement_not_the_ma
     for c in causal:
         assert "a later token moves an earlier position's output" in c.message
         assert "mask" not in c.message and "see the future" not in c.message
+
+
+def test_values_made_from_the_query_weight_are_told_the_output_is_zero_with_no_formula(grade):
+    # v = x @ w_q: with w_q = w_k = 0 the output is exactly zero. That is the measurement; neither the softmax
+    # axis nor the merging of the heads (the property's hint) is a cause, and no hint is shown.
+    source = '''
+    import math
+    import torch
+
+    def multi_head_attention(x, w_q, w_k, w_v, w_o, num_heads, causal=False):
+        n, t, d = x.shape
+        hd = d // num_heads
+        q, k, v = ((x @ w).view(n, t, num_heads, hd).transpose(1, 2) for w in (w_q, w_k, w_q))
+        s = q @ k.transpose(-1, -2) / math.sqrt(hd)
+        if causal:
+            s = s.masked_fill(torch.ones(t, t, dtype=torch.bool).triu(1), float("-inf"))
+        return (s.softmax(-1) @ v).transpose(1, 2).reshape(n, t, d) @ w_o
+    '''
+    report = grade("attention", source)
+    d = report.diagnosis
+    assert not report.passed and d is not None
+    if d["evidence"] == "property":  # a variant match (proven) may name it first; a property must say the zero
+        assert "exactly zero" in d["name"] and not d.get("hint"), d
+        assert "Also not satisfied" not in d["explanation"]

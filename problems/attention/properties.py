@@ -53,6 +53,13 @@ def equal_scores(outs, trials):
     seen = f"position 0 of sequence 0 got {show(y[0, 0])}, the mean of the values is {show(right[0, 0])}"
     if near(y, x):
         return Broken(seen, "with all scores equal each position gets only its own value, not the mean of the values")
+    if bool((y == 0).all()) and bool((right != 0).any()):
+        # Measured: only w_q, w_k (and the scores made from them) are zero here, with w_v = w_o = I; an output of
+        # exact zeros says the values or the output went through one of them. Which one is not isolated.
+        return Broken(seen + "; your whole output is exactly zero",
+                      "with w_q = w_k = 0 (and w_v = w_o = I) your output is exactly zero: the values or the output "
+                      "pass through something that is zero here, w_q, w_k or the scores, which should only weigh "
+                      "the values, never make them")
     if near(y.sort(-1).values, right.sort(-1).values):
         return Broken(seen + "; the same numbers in another order along the last axis",
                       "the output's features are the right ones in another order: the heads are split or merged back "
