@@ -182,3 +182,17 @@ def test_values_made_from_the_query_weight_are_told_the_output_is_zero_with_no_f
     if d["evidence"] == "property":  # a variant match (proven) may name it first; a property must say the zero
         assert "exactly zero" in d["name"] and not d.get("hint"), d
         assert "Also not satisfied" not in d["explanation"]
+
+
+def test_the_screen_prints_no_hint_under_a_localisation_whatever_the_diagnosis_carries():
+    # A learner's bundle (fixtures from an older export) may still carry a stage's hint: the screen drops it.
+    from grader.verdict.results import Report
+
+    def shown(confidence: str) -> str:
+        report = Report(problem="causal-lm", title="t", file="f.py", seed=0)
+        report.diagnosis = {"name": "the stage X differs", "explanation": "stages compared", "evidence": "ablation",
+                            "hint": "x + formula_of_stage_x(x)", "confidence": confidence}
+        return screen_of(report)
+
+    assert "formula_of_stage_x" not in shown("localised only")
+    assert "formula_of_stage_x" in shown("proven")

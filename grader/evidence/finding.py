@@ -34,6 +34,15 @@ DEFAULT_CONFIDENCE = {"known-mistake": Confidence.PROVEN, "variant": Confidence.
                       "ablation": Confidence.LOCALISED}
 
 
+def hint_to_show(diagnosis: dict) -> str:
+    """The hint a screen may print under a diagnosis: none under one that only localises (its
+    hint would be the formula of the part found, read as "this part is wrong"). The evidence
+    layers give such findings no hint; this holds for any diagnosis dict, a bundle's too."""
+    if diagnosis.get("confidence") == Confidence.LOCALISED.value:
+        return ""
+    return diagnosis.get("hint") or ""
+
+
 def confidence_of(evidence: str) -> str:
     """The confidence a diagnosis of this evidence kind carries ("localised only" when unknown)."""
     return DEFAULT_CONFIDENCE.get(evidence, Confidence.LOCALISED).value
