@@ -196,3 +196,23 @@ def test_the_screen_prints_no_hint_under_a_localisation_whatever_the_diagnosis_c
 
     assert "formula_of_stage_x" not in shown("localised only")
     assert "formula_of_stage_x" in shown("proven")
+
+
+def test_a_property_isolated_by_its_control_shows_its_hint_and_not_without_it():
+    control, causal = _prop("equal scores, no mask", "mean of the values"), \
+        Property("equal scores, causal", ({},), lambda o, t: None, "the causal mask is wrong", "causal on",
+                 "fill the future with -inf", isolated_given=("equal scores, no mask",))
+    assert read_properties([(control, HELD), (causal, Broken("position 1 got x"))]).hint == "fill the future with -inf"
+    assert read_properties([(control, None), (causal, Broken("position 1 got x"))]).hint == ""  # control unread
+
+
+def test_an_observed_reading_keeps_the_stage_hint_it_is_about():
+    from grader.evidence.ablation import Reading
+    stage = Stage(name="two different blocks", inputs={}, expected=torch.zeros(2), changed="[B0, B1]",
+                  wrong_means="", hint="block i uses weights i", readings=(Reading(torch.ones(2), "m", "ran [B0, B0]",
+                                                                                   observed=True),))
+    results = [StageResult(_stage("embeddings alone"), True, "right"),
+               StageResult(stage, False, "differs", stage.readings)]
+    finding = read_ladder(results)
+    assert finding.name == "ran [B0, B0]" and finding.hint == "block i uses weights i"
+    assert finding.confidence == Confidence.CONSISTENT

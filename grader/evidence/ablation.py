@@ -131,10 +131,11 @@ def _observed_finding(results: list[StageResult], first: int, reading: Reading) 
     text = ("The grader switched parts of your model off through its weights and compared each stage with the right "
             "answer:\n" + "\n".join(lines) + f"\nAt the first stage that disagrees ({stage.name}: {stage.changed}), "
             f"{reading.seen}.")
-    # No hint: what was measured is which inputs the output equals, not which line made it; the stage's hint is
-    # about the part it switches on.
+    # The hint stays: an observed reading is an exact match (the right answer on other inputs: blocks [B0, B0], the
+    # block returning layer_norm(x)), and the stage's hint is the rule for exactly what it measured (which weights
+    # each block uses, what a block with its branches off returns).
     return Finding(name=reading.seen, explanation=text, evidence=EvidenceKind.ABLATION, changed=stage.changed,
-                   seen=reading.seen, confidence=Confidence.CONSISTENT)
+                   seen=reading.seen, hint=stage.hint, confidence=Confidence.CONSISTENT)
 
 
 def _nonfinite_finding(results: list[StageResult], first: int) -> Finding:

@@ -114,13 +114,13 @@ def last_axis(inputs: dict, name: str) -> Property:
             return Broken(f"an input of shape {tuple(x.shape)} gave no usable output (an exception or not a tensor), "
                           f"the same rows as shape {tuple(flat[name].shape)} did",
                           "the function does not work over the last axis of a 3-d input (a fixed dim=1, or the "
-                          "leading axes assumed to be one)")
+                          "leading axes assumed to be one)", isolated=True)
         if a.shape == x.shape and near(a.reshape(-1, x.shape[-1]), b, 1e-6, 1e-5):
             return None
         return Broken(f"an input of shape {tuple(x.shape)} gave shape {tuple(a.shape)}, and its rows differ from "
                       f"the same rows given as shape {tuple(flat[name].shape)}",
                       "the function does not work over the last axis only (a fixed dim=1, or the leading axes "
-                      "mixed)")
+                      "mixed)", isolated=True)
 
     return Property("working over the last axis of any shape", (inputs, flat), check,
                     "a 3-d input is not handled row by row", f"{name} of shape {tuple(x.shape)}, then flattened "

@@ -52,6 +52,10 @@ class Property:
     options: tuple[dict, ...] = field(default_factory=tuple)  # per-trial probe options, if any
     key: str | None = "output"  # which entry of the probe's value the check reads (None: all of it)
     gate: bool = False  # broken, it voids the ablation (e.g. code that is not repeatable: stages mean nothing)
+    # A controlled pair: the names of properties whose inputs differ from this one's only in the part this one adds
+    # (causal on; real w_v, w_o). When they all HELD, this one's failure is isolated to that part, and its hint is
+    # shown even without a reading of the cause.
+    isolated_given: tuple[str, ...] = ()
 
 
 def read_properties(results: list[tuple[Property, "Broken | _Held | None"]]) -> Finding | None:
@@ -61,7 +65,7 @@ def read_properties(results: list[tuple[Property, "Broken | _Held | None"]]) -> 
     several properties (a float32 buffer fails a float64 scale reading by its precision alone),
     nothing measured says they are independent of the first, and listed under it they read as
     further causes. They are kept as `also_failed`, data for tools. The property's hint is
-    given only when the check isolated the cause (`Broken.isolated`)."""
+    given only when the failure is isolated (`Broken.isolated`, or `isolated_given` all held)."""
     broken = [(p, b) for p, b in results if isinstance(b, Broken)]
     if not broken:
         return None
@@ -75,8 +79,14 @@ def read_properties(results: list[tuple[Property, "Broken | _Held | None"]]) -> 
     if held:
         lines.append("Satisfied: " + "; ".join(held) + ".")
     return Finding(name=name, explanation="\n".join(lines), evidence=EvidenceKind.PROPERTY,
-                   changed=prop.changed, seen=first.seen, hint=prop.hint if first.isolated else "",
+                   changed=prop.changed, seen=first.seen, hint=prop.hint if _isolated(prop, first, held) else "",
                    also_failed=tuple(p.name for p, _ in broken[1:]))
+
+
+def _isolated(prop: Property, broken: Broken, held: list[str]) -> bool:
+    """The failure says which part is wrong: the check read its cause, or every property of its
+    controlled pair held (the one difference between the experiments is the part)."""
+    return broken.isolated or (bool(prop.isolated_given) and all(name in held for name in prop.isolated_given))
 
 
 # `grader.properties`, the author-facing path (docs/authoring.md), is this module too, even

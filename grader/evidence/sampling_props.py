@@ -30,7 +30,7 @@ def sums_to_one(outs, trials):
     if abs(float(y.sum()) - 1) < 1e-6 and y.shape[0] > 1:
         return Broken(seen + f"; all {y.shape[0]} rows together sum to 1", "the output is normalised over the whole "
                       "tensor, not row by row: divide each row by its own sum (sum(-1, keepdim=True))", isolated=True)
-    return Broken(seen, "the rows do not sum to 1")
+    return Broken(seen, "the rows do not sum to 1", isolated=True)
 
 
 def keeps_the_largest(outs, trials):
@@ -48,7 +48,7 @@ def keeps_the_largest(outs, trials):
             low = logits[row].topk(k, largest=False).indices
             if bool(kept[row, low].all()):
                 return Broken(f"row {row} keeps the {k} LEAST likely tokens", "the least likely tokens are kept, "
-                              "not the most likely")
+                              "not the most likely", isolated=True)
             return Broken(f"row {row} keeps tokens {kept[row].nonzero().flatten().tolist()}, the {k} most likely "
                           f"are {sorted(top.tolist())}", "the kept tokens are not the most likely ones")
     return HELD

@@ -12,7 +12,7 @@ import torch
 
 from grader.cases import generator, randn
 from grader.common_props import batch_swap, causal_prefix, keeps_dtype
-from grader.properties import Broken, Property
+from grader.properties import HELD, Broken, Property
 from grader.propkit import near, show, tensor
 
 N, T, D, H = 2, 5, 8, 2
@@ -49,7 +49,7 @@ def equal_scores(outs, trials):
         return None
     right = x.mean(1, keepdim=True).expand_as(x)
     if near(y, right):
-        return None
+        return HELD  # the control of the causal and value-path properties (isolated_given)
     seen = f"position 0 of sequence 0 got {show(y[0, 0])}, the mean of the values is {show(right[0, 0])}"
     if near(y, x):
         return Broken(seen, "with all scores equal each position gets only its own value, not the mean of the values")
@@ -168,6 +168,9 @@ def scale_reading(outs, trials):
     return Broken(seen, f"the scores are divided by {scale:.4g}, not sqrt(d_head)", isolated=True)
 
 
+EQUAL = "with all scores equal, the plain mean of the values"  # the control of the two properties after it
+
+
 def properties(seed: int) -> list[Property]:
     g = generator(seed, "properties: attention")
     x = _x(seed, "equal")
@@ -176,18 +179,18 @@ def properties(seed: int) -> list[Property]:
     return [
         keeps_dtype(dict(x=x, w_q=w(), w_k=w(), w_v=w(), w_o=w(), num_heads=H, causal=True), "x"),
         batch_swap(dict(x=x, w_q=w(), w_k=w(), w_v=w(), w_o=w(), num_heads=H, causal=True), ("x",)),
-        Property("with all scores equal, the plain mean of the values", (_uniform(x, False),), equal_scores,
+        Property(EQUAL, (_uniform(x, False),), equal_scores,
                  "with all scores equal the output is not the mean of the values",
                  "w_q = w_k = 0 (every score equal), w_v = w_o = I, causal off",
                  "Softmax over the keys (the last axis of q @ k^T); merge the heads back before w_o."),
         Property("causal, with all scores equal: position i gets the mean of positions 0..i",
                  (_uniform(x, True),), equal_scores_causal, "the causal mask is wrong",
                  "w_q = w_k = 0, w_v = w_o = I, causal on",
-                 "Fill scores where key j > query i with -inf before the softmax."),
+                 "Fill scores where key j > query i with -inf before the softmax.", isolated_given=(EQUAL,)),
         causal_prefix(dict(x=x, w_q=w(), w_k=w(), w_v=w(), w_o=w(), num_heads=H, causal=True), "x"),
         Property("with all scores equal and real w_v, w_o: mean(x @ w_v) @ w_o", (_uniform(x, False, w(), w()),),
                  value_path, "the value path (w_v, w_o) is wrong", "w_q = w_k = 0, random w_v and w_o",
-                 "v = x @ w_v, and the merged heads are multiplied by w_o."),
+                 "v = x @ w_v, and the merged heads are multiplied by w_o.", isolated_given=(EQUAL,)),
         Property("scores scaled by sqrt(d_head)", (dict(x=two, w_q=w() * 3, w_k=w() * 3, w_v=_eye(), w_o=_eye(),
                                                        num_heads=H, causal=False),),
                  scale_reading, "the attention weights are wrong", "two positions, w_v = w_o = I, 2 heads",
