@@ -30,7 +30,7 @@ def keeps_k(outs, trials):
         return Broken(seen, "keeps k - 1 tokens (off by one)", isolated=True)
     if bool((counts == logits.shape[-1]).all()):
         return Broken(seen, "nothing is removed: the tokens outside the top k keep their probability", isolated=True)
-    return Broken(seen, "the number of kept tokens is not k")
+    return Broken(seen, "the number of kept tokens is not k", isolated=True)
 
 
 def shift(outs, trials):
