@@ -216,3 +216,12 @@ def test_an_observed_reading_keeps_the_stage_hint_it_is_about():
     finding = read_ladder(results)
     assert finding.name == "ran [B0, B0]" and finding.hint == "block i uses weights i"
     assert finding.confidence == Confidence.CONSISTENT
+
+
+def test_a_nan_first_seen_at_a_stage_keeps_its_hint_about_nan_not_about_the_stage():
+    results = [StageResult(_stage("embeddings alone"), True, "right"),
+               StageResult(_stage("attention alone", hint="softmax(q @ k.T / sqrt(d)) @ v"), False,
+                           "output: 4 value(s) are NaN or inf", nonfinite=True)]
+    finding = read_ladder(results)
+    assert "NaN" in finding.hint and "softmax" not in finding.hint
+    assert finding.confidence == Confidence.CONSISTENT  # the NaN is measured; the screen shows its hint

@@ -150,9 +150,10 @@ def _nonfinite_finding(results: list[StageResult], first: int) -> Finding:
             + (f"; every stage before it ({'; '.join(before)}) gave finite, right values" if before else "")
             + ". A NaN is not switched off by a zero weight (NaN * 0 is NaN), so this says where a NaN first shows, "
               "not which part of the stage makes it.")
+    # Consistent, not only localised: the NaN itself is measured, and the hint is about it (not about the stage).
     return Finding(name=name, explanation=text, evidence=EvidenceKind.ABLATION, changed=stage.changed,
                    seen=results[first].seen, hint="A NaN comes from arithmetic such as 0 * inf, inf - inf or 0 / 0: "
-                   "look for where your code can meet an infinity or divide by zero.")
+                   "look for where your code can meet an infinity or divide by zero.", confidence=Confidence.CONSISTENT)
 
 
 SCALED = "your output is "

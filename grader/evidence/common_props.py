@@ -65,8 +65,8 @@ def batch_swap(inputs: dict, batch_inputs: tuple[str, ...], *, what: str = "sequ
                 return Broken(seen + f"; changing only the last {what} left every other {what}'s output as it was",
                               f"a {what}'s output depends on the {what}s BEFORE it in the batch, never on those after "
                               "it: the batch is processed as one long sequence (the rows joined along time, under "
-                              "the causal mask)")
-            return Broken(seen, f"a {what}'s output depends on its row in the batch")
+                              "the causal mask)", isolated=True)
+            return Broken(seen, f"a {what}'s output depends on its row in the batch", isolated=True)
         return None
 
     # A gate: every ablation stage's expected output is computed sequence by sequence, so a model that
