@@ -88,7 +88,7 @@ def independent_rows(outs, trials):
         return Broken(seen, f"every row drew token {int(firsts[0, 0])} under every generator seed: the random numbers "
                             "do not change the draw")
     return Broken(seen, "within one call every row drew the same token, and the token changed with the generator "
-                        "seed: the rows of a call are not drawn independently of each other")
+                        "seed: the rows of a call are not drawn independently of each other", isolated=True)
 
 
 def _distribution(logits, temperature, top_k=None):
