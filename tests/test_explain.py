@@ -245,7 +245,7 @@ def _head(init, forward="hidden @ self.w.T"):
 @pytest.mark.parametrize("init, forward, words", [
     ("self.register_buffer('w', embedding.weight.detach().clone())", "hidden @ self.w.T", "keeps a copy of the weight"),
     ("self.w = nn.Parameter(embedding.weight)", "hidden @ self.w.T", "a second Parameter over the embedding's memory"),
-    ("self.w = embedding.weight.detach()", "hidden @ self.w.T", "the weight is detached"),
+    ("self.w = embedding.weight.detach()", "hidden @ self.w.T", "cut out of autograd"),
     ("self.p = nn.Linear(embedding.weight.shape[1], embedding.weight.shape[0]); self.p.weight = embedding.weight",
      "self.p(hidden)", "the head has a bias"),
     ("self.e = embedding", "hidden.float() @ self.e.weight.float().T", "does not keep the input's dtype"),

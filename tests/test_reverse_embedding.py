@@ -123,7 +123,7 @@ NOT_TIED = {  # source, the words the first failing message must contain
     "a new Parameter over the same memory": (holding("self.weight = nn.Parameter(embedding.weight.data)"),
                                              "shares the embedding's memory but is a different Parameter object"),
     "a detached weight": (holding("self.weight = embedding.weight.detach()"),
-                          "no gradient reached the embedding through the head: the weight was detached"),
+                          "no gradient reached the embedding through the head: the weight was cut out of autograd"),
     "nn.Linear with a bias": (holding("self.proj = nn.Linear(embedding.weight.shape[1], embedding.weight.shape[0])"
                                       "; self.proj.weight = embedding.weight", "self.proj(hidden)"),
                               "registers its own parameter `proj.bias` of shape (V,)"),
@@ -132,7 +132,7 @@ NOT_TIED = {  # source, the words the first failing message must contain
 
 # What the evidence layer (problems/reverse-embedding/properties.py) names from the probe's facts.
 NOT_TIED_NAMED = {"a cloned tensor": "keeps a copy of the weight", "a new Parameter from a clone": "a copy of the weight",
-                  "a new Parameter over the same memory": "second Parameter", "a detached weight": "detached",
+                  "a new Parameter over the same memory": "second Parameter", "a detached weight": "cut out of autograd",
                   "nn.Linear with a bias": "has a bias"}
 
 

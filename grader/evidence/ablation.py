@@ -46,7 +46,7 @@ class Stage:
     expected: object  # the reference's output on `inputs`
     changed: str  # what was switched off: "w_o = 0 in the only block"
     wrong_means: str  # what a first wrong result here shows
-    hint: str = ""
+    hint: str = ""  # the formula of what the stage switches on: data for authors, never shown under its finding
     options: dict = field(default_factory=dict)  # handed to the problem's probe
     readings: tuple[Reading, ...] = ()
     right_means: str = ""  # said when right, if more than "right"
@@ -124,8 +124,10 @@ def read_ladder(results: list[StageResult]) -> Finding | None:
             "with the right answer:\n" + "\n".join(lines) + f"\nThe first stage that disagrees: {stage.name} "
             f"({stage.changed}); there {wrong.seen.removeprefix('your ')}. Every stage before it is right, so what "
             "differs comes in with what this stage switches on; the experiment does not isolate which part of it.")
+    # No hint: the stage's hint is the formula of what it switches on, and shown under a finding that only
+    # localises it reads as "this part is wrong" when the cause may lie elsewhere (`grader hint` still has hints).
     return Finding(name=name, explanation=text, evidence=EvidenceKind.ABLATION, changed=stage.changed,
-                   seen=wrong.seen, hint=stage.hint, also=also)
+                   seen=wrong.seen, also=also, confidence=Confidence.LOCALISED)
 
 
 def _observed_finding(results: list[StageResult], first: int, reading: Reading) -> Finding:
@@ -136,6 +138,9 @@ def _observed_finding(results: list[StageResult], first: int, reading: Reading) 
     text = ("The grader switched parts of your model off through its weights and compared each stage with the right "
             "answer:\n" + "\n".join(lines) + f"\nAt the first stage that disagrees ({stage.name}: {stage.changed}), "
             f"{reading.seen}.")
+    # The hint stays: an observed reading is an exact match (the right answer on other inputs: blocks [B0, B0], the
+    # block returning layer_norm(x)), and the stage's hint is the rule for exactly what it measured (which weights
+    # each block uses, what a block with its branches off returns).
     return Finding(name=reading.seen, explanation=text, evidence=EvidenceKind.ABLATION, changed=stage.changed,
                    seen=reading.seen, hint=stage.hint, confidence=Confidence.CONSISTENT)
 
@@ -174,9 +179,10 @@ def _nonfinite_finding(results: list[StageResult], first: int) -> Finding:
             + (f"; every stage before it ({'; '.join(before)}) gave finite, right values" if before else "")
             + ". A NaN is not switched off by a zero weight (NaN * 0 is NaN), so this says where a NaN first shows, "
               "not which part of the stage makes it.")
+    # Consistent, not only localised: the NaN itself is measured, and the hint is about it (not about the stage).
     return Finding(name=name, explanation=text, evidence=EvidenceKind.ABLATION, changed=stage.changed,
                    seen=results[first].seen, hint="A NaN comes from arithmetic such as 0 * inf, inf - inf or 0 / 0: "
-                   "look for where your code can meet an infinity or divide by zero.")
+                   "look for where your code can meet an infinity or divide by zero.", confidence=Confidence.CONSISTENT)
 
 
 SCALED = "your output is "

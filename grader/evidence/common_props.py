@@ -54,7 +54,7 @@ def batch_swap(inputs: dict, batch_inputs: tuple[str, ...], *, what: str = "sequ
             return Broken(f"changing the other {what}s of the batch changed {what} 0's output (largest change "
                           f"{float((a[0] - b[0]).abs().max()):.3g})",
                           f"a {what}'s output depends on the other {what}s in the batch (something is computed "
-                          "across the batch axis)")
+                          "across the batch axis)", isolated=True)
         if not near(a.flip(0), c, 1e-5, 1e-4):
             seen = (f"with the batch reversed, the outputs are not the reversed outputs (largest change "
                     f"{float((a.flip(0) - c).abs().max()):.3g})")
@@ -65,8 +65,8 @@ def batch_swap(inputs: dict, batch_inputs: tuple[str, ...], *, what: str = "sequ
                 return Broken(seen + f"; changing only the last {what} left every other {what}'s output as it was",
                               f"a {what}'s output depends on the {what}s BEFORE it in the batch, never on those after "
                               "it: the batch is processed as one long sequence (the rows joined along time, under "
-                              "the causal mask)")
-            return Broken(seen, f"a {what}'s output depends on its row in the batch")
+                              "the causal mask)", isolated=True)
+            return Broken(seen, f"a {what}'s output depends on its row in the batch", isolated=True)
         return None
 
     # A gate: every ablation stage's expected output is computed sequence by sequence, so a model that
@@ -94,7 +94,7 @@ def keeps_dtype(inputs: dict, name: str) -> Property:
         if None in got:
             return None
         return Broken(f"a float32 input gave {got[0]}, a float64 input gave {got[1]}",
-                      "the output does not keep the input's dtype")
+                      "the output does not keep the input's dtype", isolated=True)
 
     return Property("keeping the input's dtype", (as32, as64), check, "the output does not keep the input's dtype",
                     f"{name} in float32, then in float64", "Compute in the input's dtype, or convert back: "
@@ -114,13 +114,13 @@ def last_axis(inputs: dict, name: str) -> Property:
             return Broken(f"an input of shape {tuple(x.shape)} gave no usable output (an exception or not a tensor), "
                           f"the same rows as shape {tuple(flat[name].shape)} did",
                           "the function does not work over the last axis of a 3-d input (a fixed dim=1, or the "
-                          "leading axes assumed to be one)")
+                          "leading axes assumed to be one)", isolated=True)
         if a.shape == x.shape and near(a.reshape(-1, x.shape[-1]), b, 1e-6, 1e-5):
             return None
         return Broken(f"an input of shape {tuple(x.shape)} gave shape {tuple(a.shape)}, and its rows differ from "
                       f"the same rows given as shape {tuple(flat[name].shape)}",
                       "the function does not work over the last axis only (a fixed dim=1, or the leading axes "
-                      "mixed)")
+                      "mixed)", isolated=True)
 
     return Property("working over the last axis of any shape", (inputs, flat), check,
                     "a 3-d input is not handled row by row", f"{name} of shape {tuple(x.shape)}, then flattened "
@@ -141,7 +141,7 @@ def repeatable(inputs: dict, *, times: int = 3, options: tuple[dict, ...] = ()) 
             return None
         return Broken(f"{times} identical calls gave different outputs",
                       "the same call gives different outputs: your code draws random numbers where it should not "
-                      "(e.g. sampling at temperature 0) or keeps state between calls")
+                      "(e.g. sampling at temperature 0) or keeps state between calls", isolated=True)
 
     return Property("giving the same output for the same call", tuple(inputs for _ in range(times)), check,
                     "the output is not repeatable", f"the same inputs, {times} times in a row",
@@ -204,7 +204,7 @@ def mask_only_selects(inputs: dict, mask_name: str) -> Property:
         return Broken(f"choosing one more position in every sequence changed the logits of {len(rows)} of the "
                       f"{a.shape[0]} positions chosen before (largest change {float(moved.max()):.3g})",
                       f"{mask_name} changes the computation, not only which positions are returned: it must only "
-                      "select rows of the output (not mask attention, not replace or change the chosen tokens)")
+                      "select rows of the output (not mask attention, not replace or change the chosen tokens)", isolated=True)
 
     return Property(f"using {mask_name} only to choose the positions returned", (inputs, wider), check,
                     f"{mask_name} reaches the computation", f"the same inputs with one more position chosen in "
@@ -224,7 +224,7 @@ def logits_not_probabilities(inputs: dict) -> Property:
         if bool(((y >= 0) & (y <= 1)).all()) and bool(((y.sum(-1) - 1).abs() < 1e-4).all()):
             return Broken(f"every row of the output is in [0, 1] and sums to 1 (row 0 sums to {float(y[(0,) * (y.ndim - 1)].sum()):.6g})",
                           "the model returns probabilities, not logits: a softmax is applied after the head (the "
-                          "contract's output is the logits themselves)")
+                          "contract's output is the logits themselves)", isolated=True)
         return None
 
     return Property("returning logits, not probabilities", (inputs,), check, "the output is probabilities, not logits",

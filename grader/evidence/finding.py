@@ -34,6 +34,15 @@ DEFAULT_CONFIDENCE = {"known-mistake": Confidence.PROVEN, "variant": Confidence.
                       "ablation": Confidence.LOCALISED}
 
 
+def hint_to_show(diagnosis: dict) -> str:
+    """The hint a screen may print under a diagnosis: none under one that only localises (its
+    hint would be the formula of the part found, read as "this part is wrong"). The evidence
+    layers give such findings no hint; this holds for any diagnosis dict, a bundle's too."""
+    if diagnosis.get("confidence") == Confidence.LOCALISED.value:
+        return ""
+    return diagnosis.get("hint") or ""
+
+
 def confidence_of(evidence: str) -> str:
     """The confidence a diagnosis of this evidence kind carries ("localised only" when unknown)."""
     return DEFAULT_CONFIDENCE.get(evidence, Confidence.LOCALISED).value
@@ -48,6 +57,9 @@ class Finding:
     seen: str  # what the learner's code returned
     hint: str = ""
     also: tuple[str, ...] = field(default_factory=tuple)  # other explanations that fit as well
+    # Other measurements that failed too, not shown as causes: nothing measured says they are independent of
+    # this finding (one wrong line breaks several properties). Data for tools, never on the learner's screen.
+    also_failed: tuple[str, ...] = field(default_factory=tuple)
     confidence: Confidence | None = None  # None: the evidence kind's own (DEFAULT_CONFIDENCE)
 
     def to_dict(self) -> dict:
@@ -56,4 +68,6 @@ class Finding:
                 "confidence": (self.confidence or DEFAULT_CONFIDENCE[self.evidence.value]).value}
         if self.also:
             data["also"] = list(self.also)
+        if self.also_failed:
+            data["also_failed"] = list(self.also_failed)
         return data

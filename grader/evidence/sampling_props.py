@@ -26,11 +26,11 @@ def sums_to_one(outs, trials):
         probs = torch.softmax(trials[0]["logits"] / trials[0]["temperature"], -1)
         if bool((((probs * kept).sum(-1) - s).abs() < 1e-6).all()):
             return Broken(seen, "the kept probabilities are not renormalised: they keep their softmax values",
-                          "Each row's kept entries equal softmax(logits / T) there, so the row sums to the kept mass.")
+                          "Each row's kept entries equal softmax(logits / T) there, so the row sums to the kept mass.", isolated=True)
     if abs(float(y.sum()) - 1) < 1e-6 and y.shape[0] > 1:
         return Broken(seen + f"; all {y.shape[0]} rows together sum to 1", "the output is normalised over the whole "
-                      "tensor, not row by row: divide each row by its own sum (sum(-1, keepdim=True))")
-    return Broken(seen, "the rows do not sum to 1")
+                      "tensor, not row by row: divide each row by its own sum (sum(-1, keepdim=True))", isolated=True)
+    return Broken(seen, "the rows do not sum to 1", isolated=True)
 
 
 def keeps_the_largest(outs, trials):
@@ -48,7 +48,7 @@ def keeps_the_largest(outs, trials):
             low = logits[row].topk(k, largest=False).indices
             if bool(kept[row, low].all()):
                 return Broken(f"row {row} keeps the {k} LEAST likely tokens", "the least likely tokens are kept, "
-                              "not the most likely")
+                              "not the most likely", isolated=True)
             seen = f"row {row} keeps tokens {kept[row].nonzero().flatten().tolist()}, the {k} most likely are " \
                    f"{sorted(top.tolist())}"
             return _which_are_kept(logits, kept, seen) or Broken(seen, "the kept tokens are not the most likely ones")
@@ -106,12 +106,12 @@ def temperature_reading(outs, trials):
         return HELD
     seen = f"the kept probabilities follow softmax(logits / {t:.4g}); the temperature passed was {temp:g}"
     if abs(t - 1) < 1e-3:
-        return Broken(seen, "the temperature is ignored")
+        return Broken(seen, "the temperature is ignored", isolated=True)
     if abs(t - 1 / temp) < 1e-3 / temp:
-        return Broken(seen, "the logits are multiplied by the temperature instead of divided")
+        return Broken(seen, "the logits are multiplied by the temperature instead of divided", isolated=True)
     if abs(t - temp ** 2) < 1e-3 * temp ** 2:
-        return Broken(seen, "the temperature is applied twice")
-    return Broken(seen, f"the temperature used is {t:.4g}, not {temp:g}")
+        return Broken(seen, "the temperature is applied twice", isolated=True)
+    return Broken(seen, f"the temperature used is {t:.4g}, not {temp:g}", isolated=True)
 
 
 def logits_for(seed_gen, rows: int, vocab: int) -> torch.Tensor:

@@ -123,9 +123,10 @@ def run_evidence(problem: Problem, stages: list[Stage], properties: list[Propert
         return None
     first, others = findings[0], findings[1:]
     if others:
-        also = tuple(f.name for f in others if f.name != first.name)
-        extra = "".join(f"\nAlso seen ({f.evidence.value}): {f.name}. {f.seen}" for f in others)
-        first = dataclasses.replace(first, also=also, explanation=first.explanation + extra)
+        # A second experiment's failure is not a second cause: nothing measured says it is independent of the
+        # first (a property broken by a stage that is wrong). Kept as data, off the learner's screen.
+        failed = tuple(f"{f.name} ({f.evidence.value})" for f in others if f.name != first.name)
+        first = dataclasses.replace(first, also_failed=failed + first.also_failed)
     return first
 
 

@@ -42,6 +42,7 @@ from pathlib import Path
 import torch
 
 from ..course.loader import Course, CourseError, Problem
+from ..evidence.finding import hint_to_show
 from .judge import case_tolerance, expected_output
 from .probes import influence as influence_probe
 from .execute import Submission, check_building_block, load_cases
@@ -204,8 +205,8 @@ def stage_entry(stage: Problem, sub, fine, skipped, file=None, origin: str = "")
         lines.append(f"      first failing case \"{first.name}\": {first.message.splitlines()[0][:200]}")
     if sub.diagnosis:
         lines.append(f"      likely mistake: {sub.diagnosis['name']}. {sub.diagnosis['explanation']}")
-        if sub.diagnosis.get("hint"):
-            lines.append(f"      hint: {sub.diagnosis['hint']}")
+        if hint_to_show(sub.diagnosis):
+            lines.append(f"      hint: {hint_to_show(sub.diagnosis)}")
     how = f"`{stage_check_command(stage, file, origin)}`"
     # Measured on the helper alone: whether the helper's failure is why THIS check fails was not tested (a
     # helper whose default eps differs fails its own cases, while the block always passes eps=1e-5).

@@ -13,6 +13,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from ..evidence.finding import hint_to_show
 from ..sandbox.parent import printable
 from .results import Report
 
@@ -140,8 +141,8 @@ def _sections(report: Report, hint_command: bool, verbose: bool) -> list[_Sectio
         body = f"[bold]{escape(d['name'])}[/bold]\n{prose(d['explanation'])}"
         if d.get("confidence") in CONFIDENCE_WORDS:
             body += f"\n[dim]how sure:[/dim] {escape(CONFIDENCE_WORDS[d['confidence']])}"
-        if d.get("hint"):
-            body += f"\n[dim]hint:[/dim] {prose(d['hint'])}"
+        if hint_to_show(d):
+            body += f"\n[dim]hint:[/dim] {prose(hint_to_show(d))}"
         title = EVIDENCE_TITLES.get(d.get("evidence"), "likely mistake")
         out.append(_Section(Panel(body, title=f"[bold yellow]{title}", border_style="yellow", title_align="left"),
                             "the diagnosis", True))

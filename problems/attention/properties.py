@@ -12,7 +12,7 @@ import torch
 
 from grader.cases import generator, randn
 from grader.common_props import batch_swap, causal_prefix, keeps_dtype
-from grader.properties import Broken, Property
+from grader.properties import HELD, Broken, Property
 from grader.propkit import near, show, tensor
 
 N, T, D, H = 2, 5, 8, 2
@@ -95,10 +95,17 @@ def equal_scores(outs, trials):
         return None
     right = x.mean(1, keepdim=True).expand_as(x)
     if near(y, right):
-        return None
+        return HELD  # the control of the causal and value-path properties (isolated_given)
     seen = f"position 0 of sequence 0 got {show(y[0, 0])}, the mean of the values is {show(right[0, 0])}"
     if near(y, x):
         return Broken(seen, "with all scores equal each position gets only its own value, not the mean of the values")
+    if bool((y == 0).all()) and bool((right != 0).any()):
+        # Measured: only w_q, w_k (and the scores made from them) are zero here, with w_v = w_o = I; an output of
+        # exact zeros says the values or the output went through one of them. Which one is not isolated.
+        return Broken(seen + "; your whole output is exactly zero",
+                      "with w_q = w_k = 0 (and w_v = w_o = I) your output is exactly zero: the values or the output "
+                      "pass through something that is zero here, w_q, w_k or the scores, which should only weigh "
+                      "the values, never make them")
     if near(y.sort(-1).values, right.sort(-1).values):
         return Broken(seen + "; the same numbers in another order along the last axis",
                       "the output's features are the right ones in another order: the heads are split or merged back "
@@ -216,8 +223,11 @@ def scale_reading(outs, trials):
     # says under which condition it was read.
     for name, value in SCALES.items():
         if value is not None and abs(scale - value) < 1e-3 * value:
-            return Broken(seen, f"with causal off, the scores are scaled by {name} instead of sqrt(d_head)")
-    return Broken(seen, f"with causal off, the scores are divided by {scale:.4g}, not sqrt(d_head)")
+            return Broken(seen, f"with causal off, the scores are scaled by {name} instead of sqrt(d_head)", isolated=True)
+    return Broken(seen, f"with causal off, the scores are divided by {scale:.4g}, not sqrt(d_head)", isolated=True)
+
+
+EQUAL = "with all scores equal, the plain mean of the values"  # the control of the two properties after it
 
 
 def properties(seed: int) -> list[Property]:
@@ -232,7 +242,7 @@ def properties(seed: int) -> list[Property]:
     return [
         keeps_dtype(dict(x=x, w_q=w(), w_k=w(), w_v=w(), w_o=w(), num_heads=H, causal=True), "x"),
         batch_swap(dict(x=x, w_q=w(), w_k=w(), w_v=w(), w_o=w(), num_heads=H, causal=True), ("x",)),
-        Property("with all scores equal, the plain mean of the values", (_uniform(x, False),), equal_scores,
+        Property(EQUAL, (_uniform(x, False),), equal_scores,
                  "with all scores equal the output is not the mean of the values",
                  "w_q = w_k = 0 (every score equal), w_v = w_o = I, causal off",
                  "Softmax over the keys (the last axis of q @ k^T); merge the heads back before w_o."),
@@ -242,11 +252,11 @@ def properties(seed: int) -> list[Property]:
         Property("causal, with all scores equal: position i gets the mean of positions 0..i",
                  (_uniform(x, True),), equal_scores_causal, "the causal mask is wrong",
                  "w_q = w_k = 0, w_v = w_o = I, causal on",
-                 "Fill scores where key j > query i with -inf before the softmax."),
+                 "Fill scores where key j > query i with -inf before the softmax.", isolated_given=(EQUAL,)),
         causal_prefix(dict(x=x, w_q=w(), w_k=w(), w_v=w(), w_o=w(), num_heads=H, causal=True), "x"),
         Property("with all scores equal and real w_v, w_o: mean(x @ w_v) @ w_o", (_uniform(x, False, w(), w()),),
                  value_path, "the value path (w_v, w_o) is wrong", "w_q = w_k = 0, random w_v and w_o",
-                 "v = x @ w_v, and the merged heads are multiplied by w_o."),
+                 "v = x @ w_v, and the merged heads are multiplied by w_o.", isolated_given=(EQUAL,)),
         Property("attention weights softmax((x @ w_q) . (x @ w_k) / sqrt(d_head))", (dict(x=two, w_q=w() * 3, w_k=w() * 3, w_v=_eye(), w_o=_eye(),
                                                        num_heads=H, causal=False),),
                  scale_reading, "the attention weights are wrong", "two positions, w_v = w_o = I, 2 heads",

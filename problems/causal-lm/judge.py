@@ -31,9 +31,11 @@ def check_causality(case, value, tol) -> Comparison:
     change = float((after[sequence, position].double() - before[sequence, position].double()).abs().max())
     last = before.shape[1] - 1
     which = f"token {t}" if t == last else f"tokens {t}..{last}"
+    # What was measured, not which line did it: a leaking mask, heads merged across positions, a layer norm over
+    # the whole sequence all move an earlier position; this experiment does not tell them apart.
     return Comparison(False, f"causality: position {position}'s logits changed (by up to {change:.3g}, sequence "
-                      f"{sequence}) when {which} changed: the attention mask lets positions see the future; "
-                      f"position {position} may only attend to positions 0..{position}",
+                      f"{sequence}) when {which} changed: a later token moves an earlier position's output; "
+                      f"position {position}'s logits may depend only on tokens 0..{position}",
                       details={"leaking_position": position, "changed_from": t, "sequence": sequence})
 
 

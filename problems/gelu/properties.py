@@ -47,13 +47,13 @@ def odd_part(outs, trials):
     ratio = float((diff / GRID).median())
     example = f"gelu(2) - gelu(-2) = {float(diff[GRID.sub(2).abs().argmin()]):.4g} (right: 2)"
     if near(y, GRID, 1e-6, 1e-5):
-        return Broken(example, "gelu returns its input unchanged (no activation)")
+        return Broken(example, "gelu returns its input unchanged (no activation)", isolated=True)
     if near(y, ratio * _tanh(GRID), 1e-6, 1e-4):
         if abs(ratio - 2) < 1e-3:
             return Broken(example, "the factor 0.5 is missing",
-                          "Your values are exactly twice the right GELU everywhere: x * (1 + tanh(...)).")
+                          "Your values are exactly twice the right GELU everywhere: x * (1 + tanh(...)).", isolated=True)
         return Broken(example, f"the output is scaled by {ratio:.4g}",
-                      f"Your values are exactly {ratio:.4g} times the right GELU everywhere.")
+                      f"Your values are exactly {ratio:.4g} times the right GELU everywhere.", isolated=True)
     return Broken(example)
 
 
@@ -86,10 +86,10 @@ def shape_fit(outs, trials):
     if near(y, _erf(x), 1e-6, 1e-5):
         return Broken(example, "exact (erf) GELU instead of the tanh approximation",
                       "Your values equal 0.5 x (1 + erf(x / sqrt(2))) everywhere: the exact GELU. The contract's "
-                      "is the tanh approximation, which differs by up to about 5e-4.")
+                      "is the tanh approximation, which differs by up to about 5e-4.", isolated=True)
     if near(y, _sigmoid(x), 1e-6, 1e-5):
         return Broken(example, "sigmoid approximation x * sigmoid(1.702 x) instead of the tanh one",
-                      "Your values equal x * sigmoid(1.702 x) everywhere.")
+                      "Your values equal x * sigmoid(1.702 x) everywhere.", isolated=True)
     u = 2 * y / x - 1
     if not bool((u.abs() < 1 - 1e-9).all()):
         return right_only_near_zero(y, x, example) or Broken(example)
@@ -103,7 +103,7 @@ def shape_fit(outs, trials):
     right = f"the contract's is 0.5 x (1 + tanh({A:.5g} x + {A * C:.5g} x^3))"
     text = f"Fitted on x in [-4, 4]: {found}; {right}."
     if abs(b) > 1e-3 and abs(c3) < 1e-3:
-        return Broken(example, "x**2 instead of x**3 inside the tanh", text)
+        return Broken(example, "x**2 instead of x**3 inside the tanh", text, isolated=True)
     name_a = nearest_constant(a, CONSTANTS)
     if abs(a - A) > 2e-3 * A:
         used = f" ({name_a})" if name_a else ""
@@ -111,13 +111,13 @@ def shape_fit(outs, trials):
             # The whole argument halved: sigmoid(z) = (1 + tanh(z / 2)) / 2, so this is also what
             # sigmoid(z) gives where sigmoid(2z) belongs. Both readings are said, neither guessed.
             used += ", or sigmoid(z) where sigmoid(2z) belongs, since sigmoid(z) = (1 + tanh(z / 2)) / 2"
-        return Broken(example, f"the constant in front is {a:.5g}{used}, not sqrt(2/pi) = {A:.5g}", text)
+        return Broken(example, f"the constant in front is {a:.5g}{used}, not sqrt(2/pi) = {A:.5g}", text, isolated=True)
     if abs(c3) < 1e-4:
-        return Broken(example, "the cubic term 0.044715 x^3 is missing", text)
+        return Broken(example, "the cubic term 0.044715 x^3 is missing", text, isolated=True)
     if abs(c3 - C) < 2e-3 * C:
         return Broken(example, "sqrt(2/pi) multiplies only x, not the cubic term (tanh(sqrt(2/pi) x + 0.044715 x^3))",
-                      text)
-    return Broken(example, f"the cubic coefficient is {c3 / a:.5g}, not 0.044715", text)
+                      text, isolated=True)
+    return Broken(example, f"the cubic coefficient is {c3 / a:.5g}, not 0.044715", text, isolated=True)
 
 
 TAILS = torch.tensor([10.0, 20.0, 50.0, 100.0, 1000.0, -10.0, -20.0, -50.0, -100.0, -1000.0])
@@ -144,7 +144,7 @@ def tails(outs, trials):
         pos = y[(x > 0) & bad]  # the wrong ones among the large positive inputs
         if len(pos) > 1 and float(pos.max() - pos.min()) < 1e-6 * float(pos.abs().max() + 1):
             return Broken(seen, f"gelu stops growing for large inputs (it stays at {float(pos.max()):.6g}): the input "
-                          "or the output is clamped, while gelu(x) must keep following x")
+                          "or the output is clamped, while gelu(x) must keep following x", isolated=True)
         return Broken(seen, "gelu is wrong for large inputs: it must approach x for large x and 0 for large "
                       "negative x")
     return None

@@ -190,8 +190,8 @@ def judge_sampling(case, inputs, value, expected):
         if outside is not None:
             r, s = outside
             verdicts.append(Comparison(False, f"row {r} drew token {int(new[r, s])} at position {T0 + s}, which is not "
-                                       f"among the top_k = {k} tokens of its logits: sample from "
-                                       "top_k_probs(logits, temperature, top_k)"))
+                                       f"among the top_k = {k} tokens of its logits (every draw must be one of "
+                                       "them)"))
     # The first new token of each prompt's copies follows the distribution.
     R = opts["prompts"]
     probs = expected["first_probs"]  # (R, V): rows 0..R-1 are the distinct prompts

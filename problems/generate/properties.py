@@ -88,7 +88,7 @@ def independent_rows(outs, trials):
         return Broken(seen, f"every row drew token {int(firsts[0, 0])} under every generator seed: the random numbers "
                             "do not change the draw")
     return Broken(seen, "within one call every row drew the same token, and the token changed with the generator "
-                        "seed: the rows of a call are not drawn independently of each other")
+                        "seed: the rows of a call are not drawn independently of each other", isolated=True)
 
 
 def _distribution(logits, temperature, top_k=None):
@@ -118,7 +118,7 @@ def temperature_read(outs, trials):
                 (temp ** 2, f"the temperature is applied twice{when}")]
     fits = [name for scale, name in readings if _fits(draws, _distribution(logits, scale, k))]
     if len(fits) == 1:
-        return Broken(seen, fits[0])
+        return Broken(seen, fits[0], isolated=True)
     return None  # something else is wrong with the draws: other properties or the cases say it, not a guess
 
 
@@ -136,7 +136,7 @@ def top_k_kept(outs, trials):
     seen = (f"with top_k = {k} the only possible tokens are {sorted(logits.topk(k).indices.tolist())}; the draws "
             f"included {outside} (frequencies {_freq(draws)})")
     if _fits(draws, torch.softmax(logits / t["temperature"], -1)):
-        return Broken(seen, "top_k is ignored when sampling: the draws follow the whole softmax(logits / T)")
+        return Broken(seen, "top_k is ignored when sampling: the draws follow the whole softmax(logits / T)", isolated=True)
     p = torch.softmax(logits / t["temperature"], -1)
     n = draws.numel()
     freq = torch.bincount(draws.clamp(0, V - 1), minlength=V)[:V].double() / n
@@ -145,7 +145,7 @@ def top_k_kept(outs, trials):
         # mass went to tokens outside the top k.
         return Broken(seen, "the top-k probabilities are not renormalised before the draw: the kept tokens are drawn "
                       "with their plain softmax(logits / T) probabilities, and the missing mass lands on tokens outside "
-                      "the top k (divide the kept probabilities by their sum)")
+                      "the top k (divide the kept probabilities by their sum)", isolated=True)
     ranked = torch.zeros(V, dtype=torch.float64)
     ranked[:k] = torch.softmax(logits.double().topk(k).values / t["temperature"], -1)
     if bool((draws < k).all()) and _fits(draws, ranked):

@@ -190,9 +190,8 @@ def check_cache(before, after, expected_written, index, tol, when) -> Comparison
     if first[0] == 0:
         msg += ": write each block's k = LN(x) @ w_k and v = LN(x) @ w_v for this token, split into heads as " \
                "(num_heads, d_head)"
-    else:  # the earlier blocks wrote the right k, v: block first[0] got a wrong input
-        msg += f"; the blocks before it wrote the right ones, so block {first[0] - 1}'s output (its attention or " \
-               "MLP) is what differs"
+    else:  # measured: the earlier blocks wrote the right k, v; which part of the step makes this block's differ is not
+        msg += "; the blocks before it wrote the right ones"
     return Comparison(False, msg, details={"position": index, "index": index})
 
 

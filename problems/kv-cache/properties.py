@@ -28,7 +28,7 @@ def reads_its_cache(outs, trials):
     return Broken(f"the step at index {trials[0]['input_ids'].shape[1] - 1}, handed two different filled caches, "
                   f"returned the same logits {show(a[0])}",
                   "the step's logits do not depend on the past in the cache it is handed: two different filled caches "
-                  "gave the same logits")
+                  "gave the same logits", isolated=True)
 
 
 # Block i's w_k and w_v in the cache-contents trial: distinct multiples of the identity.
@@ -89,7 +89,7 @@ def _contents(outs, trials, crossed):
             j, other = others[0]
             which = f"block {j}'s {words[other]}" if j != i else f"its {words[other]}"
             return Broken(seen, f"the cache slot for {where} holds {which}: each block writes its own keys and "
-                          "values into its own slot, cache[i, 0] keys and cache[i, 1] values")
+                          "values into its own slot, cache[i, 0] keys and cache[i, 1] values", isolated=True)
         if i > 0 or crossed:
             continue  # block 1's input rests on block 0 being the identity: no claim beyond the above
         ratio = float((got * e).sum() / (e * e).sum())
@@ -101,7 +101,7 @@ def _contents(outs, trials, crossed):
             factor = f"{ratio:.4g}" + (f" = {label}" if label else "")
             return Broken(seen, f"the cache holds {words[kv]} multiplied by {factor}: it must hold "
                           f"{formula[kv]} as they are (any scale belongs in the scores), so a cache filled by "
-                          "another implementation is misread and yours misleads one")
+                          "another implementation is misread and yours misleads one", isolated=True)
         return Broken(seen, f"the {words[kv]} cached by the first block are not {formula[kv]} split into heads "
                       "for this token (x = w_emb[token] + pos_embed[index])")
     return None

@@ -46,7 +46,7 @@ def shift_invariant_float32(outs, trials):
                   f"(largest change {moved:.3g}; rounding the input explains about 4e-05)",
                   "the variance cancels catastrophically when a row's mean is large: it is computed as "
                   "E[x^2] - E[x]^2 (or similar) in float32, which loses the digits that matter; centre first: "
-                  "((x - mean) ** 2).mean(-1)")
+                  "((x - mean) ** 2).mean(-1)", isolated=True)
 
 
 def mean_and_variance(outs, trials):
@@ -64,13 +64,13 @@ def mean_and_variance(outs, trials):
         if near(var, right * (d - 1) / d, 1e-6, 1e-4):
             return Broken(seen, "unbiased variance (divided by d - 1, not d)",
                           f"Every row comes out with variance (d - 1)/d = {(d - 1) / d:.4g}: the variance was "
-                          "divided by d - 1 (torch.var's default), not by d.")
+                          "divided by d - 1 (torch.var's default), not by d.", isolated=True)
         implied = (xv * (1 / var - 1)).flatten()  # each row read as sqrt(var + e): its e
         if bool((implied > 0).all()) and float((implied / implied.median() - 1).abs().max()) < 0.05:
             # One e for every row: the division IS by sqrt(var + e) of the row, with another e (an eps of 1e-4
             # read as "the same wrong variance, not divided by sqrt(var + eps)"). The eps property reads its value.
             return Broken(seen, f"every row reads as divided by sqrt(var + eps) with eps = {float(implied.median()):.3g}, "
-                                "not the eps passed (1e-05)")
+                                "not the eps passed (1e-05)", isolated=True)
         if near(var.sqrt(), torch.ones_like(var) * float(var.sqrt().median()), 1e-4, 1e-3):
             return Broken(seen, "every output row has the same wrong variance: the division is not by "
                                 "sqrt(var + eps) of the row")
@@ -143,11 +143,11 @@ def eps_reading(outs, trials):
     seen = (f"a row of standard deviation 0.001 comes out with spread {r_small:.4g} (right: {right[0]:.4g}); "
             f"one of 0.1 with eps = 0.01 passed, {r_eps:.4g} (right: {right[1]:.4g})")
     if abs(r_small - s1 / (s1 + 1e-5)) < 1e-4:
-        return Broken(seen, "eps is added to the standard deviation, outside the square root")
+        return Broken(seen, "eps is added to the standard deviation, outside the square root", isolated=True)
     if abs(r_small - 1) < 1e-4:
-        return Broken(seen, "eps is missing (or far too small)")
+        return Broken(seen, "eps is missing (or far too small)", isolated=True)
     if abs(r_small - right[0]) < 1e-4 and abs(r_eps - s2 / (s2 ** 2 + 1e-5) ** 0.5) < 1e-4:
-        return Broken(seen, "the eps argument is ignored (1e-5 is always used)")
+        return Broken(seen, "the eps argument is ignored (1e-5 is always used)", isolated=True)
     # Read as sqrt(var + e), each trial implies an e. One e for both (though they pass 1e-5 and 0.01): the form is
     # right and the number is not the one passed. Otherwise the form is not told apart from the number: the
     # name is the measurement (a hard-coded 1e-6 once was told "not applied as sqrt(var + eps)").
@@ -156,10 +156,10 @@ def eps_reading(outs, trials):
            f"eps = {implied[1]:.3g} (passed: 0.01)"
     if min(implied) > 0 and abs(implied[0] / implied[1] - 1) < 0.05:
         return Broken(seen, f"the eps argument is ignored: both rows read as sqrt(var + eps) with eps = "
-                            f"{implied[0]:.3g} (passed: 1e-05, then 0.01)")
+                            f"{implied[0]:.3g} (passed: 1e-05, then 0.01)", isolated=True)
     ratios = [implied[0] / 1e-5, implied[1] / 1e-2]
     if min(ratios) > 0 and abs(ratios[0] / ratios[1] - 1) < 0.05:
-        return Broken(seen, f"eps is used {ratios[0]:.3g} times over: both rows read as sqrt(var + {ratios[0]:.3g} * eps)")
+        return Broken(seen, f"eps is used {ratios[0]:.3g} times over: both rows read as sqrt(var + {ratios[0]:.3g} * eps)", isolated=True)
     # Neither one number nor one multiple of the eps passed explains both rows: the form is not sqrt(var + eps).
     return Broken(seen, f"eps is not applied as sqrt(var + eps): no one eps explains both rows ({both})")
 

@@ -62,9 +62,9 @@ def judge(case, value, tol, expected):
         verdicts.append(Comparison(False, "no gradient reached the embedding's weight at all"))
     elif type(grad) is torch.Tensor and grad.shape == both.shape and not close(both, grad, *tol) \
             and close(embedding_only, grad, *tol):
-        verdicts.append(Comparison(False, "no gradient reached the embedding through the head: the weight was "
-                                   "detached (.detach() or .data cuts it out of autograd); its gradient must be "
-                                   "the sum of both uses", rule=BOTH_USES))
+        verdicts.append(Comparison(False, "no gradient reached the embedding through the head: the weight was cut "
+                                   "out of autograd there (.detach(), .data and torch.no_grad() all do that); its "
+                                   "gradient must be the sum of both uses", rule=BOTH_USES))
     elif type(grad) is torch.Tensor and expected.get("grad_head_only") is not None \
             and grad.shape == both.shape and not close(both, grad, *tol) and close(expected["grad_head_only"], grad, *tol):
         verdicts.append(Comparison(False, "no gradient flows back through the hidden states your head receives: the "

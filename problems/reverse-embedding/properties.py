@@ -38,7 +38,7 @@ def only_the_weight(outs, trials):
     if tuple(p["shape"]) == (V,):
         return Broken(seen, "the head has a bias (a parameter of its own, of shape (V,))",
                       "A tied head is hidden @ weight.T and nothing else: nn.Linear(d, V) keeps its own bias "
-                      "unless bias=False.")
+                      "unless bias=False.", isolated=True)
     if p.get("shares_storage"):
         return Broken(seen + " but shares its memory", "the head registers its own parameter, a second "
                       "Parameter over the embedding's memory (nn.Parameter(weight)): the head's gradient goes to it, "
@@ -62,7 +62,7 @@ def follows_edits(outs, trials):
     if near(after, before, 1e-6, 1e-6):
         return Broken("after an in-place edit of embedding.weight the head's output did not change at all",
                       "the head keeps a copy of the weight: an in-place edit of the embedding (an optimizer step) "
-                      "does not reach it")
+                      "does not reach it", isolated=True)
     return None  # it moved, but not as expected: the output identity below says what it is
 
 
@@ -92,8 +92,8 @@ def gradient_from_both(outs, trials):
     if any(p.get("shares_storage") and not p.get("is_weight") for p in facts["params"]):
         return None  # a second Parameter: said more precisely by `only_the_weight`
     return Broken("the embedding's gradient is the one of the input use alone; nothing came through the head",
-                  "the weight is detached in the head (.detach() or .data): no gradient reaches the embedding "
-                  "through the output")
+                  "no gradient reaches the embedding through the head's use of the weight: it is cut out of "
+                  "autograd there (.detach(), .data or torch.no_grad() all do that)", isolated=True)
 
 
 def plain_product(outs, trials):
@@ -109,10 +109,10 @@ def plain_product(outs, trials):
     seen = f"hidden @ weight.T = {show(want)}, the head gave {show(got)}"
     offset = (got - want).reshape(-1, want.shape[-1])
     if near(offset, offset[:1].expand_as(offset), 1e-4, 1e-4):
-        return Broken(seen, "the head adds a bias (the same offset for every row)")
+        return Broken(seen, "the head adds a bias (the same offset for every row)", isolated=True)
     scale = float((got * want).sum() / (want * want).sum())
     if near(got, want * scale, 1e-4, 1e-4):
-        return Broken(seen, f"the logits are scaled by {scale:.4g}")
+        return Broken(seen, f"the logits are scaled by {scale:.4g}", isolated=True)
     w = t["weight"].double()
     if near(got, t["hidden"].double() @ w.reshape(w.shape[1], w.shape[0]), 1e-4, 1e-4):
         return Broken(seen, "the weight is reshaped to (d, V) (view or reshape), not transposed: a reshape re-reads "
@@ -137,7 +137,7 @@ def properties(seed: int) -> list[Property]:
                  key=None),
         Property("passing gradient to the embedding through the output", (t,), gradient_from_both,
                  "no gradient reaches the embedding through the head", "a loss using the embedding on input and "
-                 "the head on output, then backward()", "Use embedding.weight itself, never .detach() or .data.",
+                 "the head on output, then backward()", "Use embedding.weight itself, never .detach(), .data or torch.no_grad().",
                  key=None),
         Property("returning hidden @ weight.T", (t,), plain_product, "the output is not hidden @ weight.T",
                  "hidden of shape (3, 2, 7) through a head on an (11, 7) weight", "logits = hidden @ weight.T: "

@@ -83,7 +83,7 @@ def independent_rows(outs, trials):
         return Broken(seen, f"token {constant[0]} (probability {float(probs[constant[0]]):.2g}) every time, in every "
                             f"row and under every generator seed: the random numbers do not change the draw")
     return Broken(seen, "within one call every row drew the same token, and the token changed with the generator "
-                        "seed: the rows of a call are not drawn independently of each other")
+                        "seed: the rows of a call are not drawn independently of each other", isolated=True)
 
 
 def frequencies_follow(outs, trials):

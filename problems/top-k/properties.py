@@ -25,12 +25,12 @@ def keeps_k(outs, trials):
         return None
     seen = f"with k = {K}, the rows keep {counts.tolist()} tokens"
     if bool((counts == K + 1).all()):
-        return Broken(seen, "keeps k + 1 tokens (the k-th largest is taken at the wrong index, off by one)")
+        return Broken(seen, "keeps k + 1 tokens (the k-th largest is taken at the wrong index, off by one)", isolated=True)
     if bool((counts == K - 1).all()):
-        return Broken(seen, "keeps k - 1 tokens (off by one)")
+        return Broken(seen, "keeps k - 1 tokens (off by one)", isolated=True)
     if bool((counts == logits.shape[-1]).all()):
-        return Broken(seen, "nothing is removed: the tokens outside the top k keep their probability")
-    return Broken(seen, "the number of kept tokens is not k")
+        return Broken(seen, "nothing is removed: the tokens outside the top k keep their probability", isolated=True)
+    return Broken(seen, "the number of kept tokens is not k", isolated=True)
 
 
 def shift(outs, trials):
@@ -47,7 +47,7 @@ def finite_for_large(outs, trials):
     shifted, spread = tensor(outs[0]), tensor(outs[1])
     if shifted is not None and not bool(torch.isfinite(shifted).all()):
         return Broken(f"logits + {BIG:g} (T = {trials[0]['temperature']:g}) gave {show(shifted[0])}",
-                      "large logits give NaN or inf: exp overflows because the row maximum is not subtracted before it")
+                      "large logits give NaN or inf: exp overflows because the row maximum is not subtracted before it", isolated=True)
     if spread is not None and not bool(torch.isfinite(spread).all()):
         return Broken(f"logits spread far apart (times {SPREAD:g}) gave {show(spread[0])}, while the same logits "
                       f"plus {BIG:g} were fine", "widely spread logits give NaN or inf while the same logits plus "
@@ -72,7 +72,7 @@ def one_row_lowered(outs, trials):
     if near(alone[0], before[0], 1e-7, 1e-5) and near(lowered[1:], before[1:], 1e-7, 1e-5):
         return Broken(seen, f"a row lowered by {LOWER:g} comes out wrong in the batch and right alone: what is "
                             "subtracted before exp is shared by the rows of the batch (each row's own maximum would "
-                            "not change with the other rows)")
+                            "not change with the other rows)", isolated=True)
     return None  # wrong alone too: not isolated here (overflow and the shift's own property say what they see)
 
 

@@ -75,7 +75,7 @@ def p_one(outs, trials):
     if near(y, right, 1e-7, 1e-5):
         return HELD
     return Broken(f"row 0 -> {show(y[0])}; softmax(logits / T) is {show(right[0])}",
-                  "p = 1 does not return softmax(logits / T)")
+                  "p = 1 does not return softmax(logits / T)", isolated=True)
 
 
 def properties(seed: int) -> list[Property]:
