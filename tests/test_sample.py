@@ -140,6 +140,13 @@ def test_draws_not_independent_or_not_from_the_state_fail(grade, label):
     words, source = CONTRACT_BREAKERS[label]
     report = grade("sample", source)
     assert not report.passed
+    if label == "own generator from (initial_seed, calls on this generator)":
+        # Its count is keyed by id(generator): which later generator reuses a freed one's id depends on the
+        # child's memory layout, so the second-process run may repeat the fresh draws (a later state, same
+        # draws) or differ from them (the same seed, other draws): both fail it, by what was measured.
+        assert words in failing_messages(report) or "in a second run" in failing_messages(report), \
+            failing_messages(report)
+        return
     assert words in failing_messages(report), failing_messages(report)
 
 
