@@ -183,3 +183,22 @@ def test_a_prose_claim_in_a_hint_without_code_spans_is_placed_on_its_line(tmp_pa
             '"Use the eps you are given: rms_norm([3.0, 4.0], eps=0.0) -> [0.6, 0.8].",')
     found = messages(course_with(tmp_path, {TOML: hint}))
     assert len(found) == 1 and found[0].startswith("problems/rms-norm/problem.toml:11 (hint 3): "), found
+
+
+HINT_2 = "`eps` goes inside the square root: `x / torch.sqrt(ms + eps)`, or `x * torch.rsqrt(ms + eps)`."
+
+
+def test_a_hint_formula_over_a_name_it_defines_after_is_an_unnamed_step_of_a_mistake(tmp_path):
+    # "f(u) with u = ...": the name is the hint's own, defined after its use; the formula is the mistake
+    # "sum instead of mean" (its return expression, never named) and nothing the reference computes.
+    wrong = "`eps` goes inside the root: `x / torch.sqrt(s2 + eps)` with `s2 = (x * x).sum(dim=-1, keepdim=True)`."
+    found = messages(course_with(tmp_path, {TOML: (HINT_2, wrong)}))
+    assert len(found) == 1 and "(hint 2): `x / torch.sqrt(s2 + eps)` computes what the known mistake " \
+                                "'sum instead of mean' computes (a step of it equals" in found[0], found
+
+
+def test_a_hint_or_statement_that_names_a_slip_to_avoid_is_not_reported(tmp_path):
+    # The same formula, said as what NOT to write: a warning, not an instruction.
+    warned = ("`eps` goes inside the root: `x / torch.sqrt(m2 + eps)` with `m2 = (x * x).mean(dim=-1, keepdim=True)`, "
+              "not `x / torch.sqrt(s2 + eps)` with `s2 = (x * x).sum(dim=-1, keepdim=True)`.")
+    assert messages(course_with(tmp_path, {TOML: (HINT_2, warned)})) == []

@@ -108,17 +108,34 @@ def same(a, b) -> bool:
     return bool(torch.allclose(x, y, rtol=1e-4, atol=1e-6, equal_nan=True))
 
 
-def _evaluate(expression: str, trace: Trace):
-    """The expression's value in the first frame of the trace where all its names are bound."""
+def _names(expression: str) -> set[str]:
+    return {n.id for n in ast.walk(ast.parse(expression, mode="eval")) if isinstance(n, ast.Name)}
+
+
+def _evaluate(expression: str, trace: Trace, defined: dict[str, str] | None = None):
+    """The expression's value in the first frame of the trace where all its names are bound.
+    `defined`: names the same hint or line of text defines (`u * torch.sigmoid(u)` "with
+    `u = x @ w_up`"), evaluated in that frame first: the text's own meaning of the name."""
     code = compile(expression, "<formula>", "eval")
-    names = {n.id for n in ast.walk(ast.parse(expression, mode="eval")) if isinstance(n, ast.Name)}
+    names = _names(expression)
+    defined = {k: v for k, v in (defined or {}).items() if k in names}
     base = {"torch": torch, "math": math, "F": torch.nn.functional}
     for frame in reversed(trace.frames):  # the entry point returns last
         scope = {**base, **frame.values}
+        bound = [n for n, _ in frame.history]
+        own = {}
+        for name, definition in defined.items():
+            needs = _names(definition)
+            if needs <= scope.keys() and not any(bound.count(n) > 1 for n in needs):
+                try:
+                    own[name] = eval(compile(definition, "<formula>", "eval"),
+                                     {k: (v.clone() if isinstance(v, torch.Tensor) else v) for k, v in scope.items()})
+                except Exception:
+                    pass
+        scope.update(own)
         if not names <= scope.keys():
             continue
-        bound = [n for n, _ in frame.history]
-        if any(bound.count(n) > 1 for n in names):
+        if any(bound.count(n) > 1 for n in names - own.keys()):
             continue  # a loop's variable or a rebound name: its last value is not the one the text means
         scope = {k: (v.clone() if isinstance(v, torch.Tensor) else v) for k, v in scope.items()}
         try:
@@ -154,6 +171,8 @@ def _mistake_match(value, target: str, reference: Trace, mistake: Trace, inside:
     if target and _differs(reference, target, value) and \
             any(same(value, v) for v in inside + [v for _, _, v in mistake.every_value()]):
         return target
+    if not target and any(same(value, v) for v in inside):
+        return ""  # an unnamed step of the mistake (`u * torch.sigmoid(u)` inside its return expression)
     return None
 
 
@@ -164,6 +183,12 @@ def check_formulas(problem: Problem, snippets: list[Snippet], cases: list[Case])
     expressions = [(s, e, t) for s in snippets for e, t in _expressions(s)]
     if not mistakes or not expressions:
         return []
+    # What a hint (or one line of text) defines by assignment, for its other formulas.
+    group = lambda s: (s.file, s.label) if s.label else (s.file, s.line)  # noqa: E731
+    definitions: dict[tuple, dict[str, str]] = {}
+    for snippet, expression, target in expressions:
+        if target:
+            definitions.setdefault(group(snippet), {}).setdefault(target, expression)
     probe, folders = load_probe(problem), [problem.reference_path.parent]
     agrees: set[int] = set()  # expressions that equal something the reference computes
     hits: dict[int, FormulaFinding] = {}
@@ -176,7 +201,9 @@ def check_formulas(problem: Problem, snippets: list[Snippet], cases: list[Case])
         for i, (_, expression, _) in enumerate(expressions):
             if i in agrees:
                 continue
-            value = _evaluate(expression, reference)
+            snippet, target = expressions[i][0], expressions[i][2]
+            defined = {k: v for k, v in definitions.get(group(snippet), {}).items() if k != target}
+            value = _evaluate(expression, reference, defined)
             if value is None or _as_tensor(value).numel() < 2:
                 continue
             if any(same(value, v) for _, _, v in reference.every_value()):
@@ -205,7 +232,7 @@ def check_formulas(problem: Problem, snippets: list[Snippet], cases: list[Case])
 def _mistake_hits(problem, probe, folders, mistakes, case, reference, expressions, open_) -> dict[int, FormulaFinding]:
     """{expression index: finding} for the open expressions that reproduce a known mistake's local."""
     found: dict[int, FormulaFinding] = {}
-    named = any(expressions[i][2] for i in open_)  # only `name = formula` looks at unnamed values
+    named = True  # a formula is compared with the mistake's unnamed steps too (it must still match none of the reference's)
     for mistake in mistakes:
         inside: list = []
         try:
@@ -217,8 +244,8 @@ def _mistake_hits(problem, probe, folders, mistakes, case, reference, expression
             if i in found:
                 continue
             name = _mistake_match(value, expressions[i][2], reference, trace, inside)
-            if name:
+            if name is not None:
                 snippet, expression, _ = expressions[i]
                 found[i] = FormulaFinding(snippet, expression, mistake.name, name, case.name, _short(value),
-                                          _short(reference.named(name)[-1]))
+                                          _short(reference.named(name)[-1]) if name else "")
     return found

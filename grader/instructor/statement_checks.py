@@ -13,6 +13,8 @@
 
 from __future__ import annotations
 
+import re
+
 from typing import Callable
 
 from ..course.cases import Case
@@ -38,17 +40,37 @@ def prose_findings(problem: Problem, rel: Callable) -> list[Finding]:
             for m in check_prose(snippets, problem.entry, entry)]
 
 
+NEGATION = re.compile(r"\b(not|never|instead|avoid|wrong|mistake|slip|don't|do not|rather than)\b", re.IGNORECASE)
+
+
+def _teaches(snippet, hints: list[str]) -> bool:
+    """Whether the snippet is in a hint that says to compute it: a statement may list the usual slips
+    ("`x**2` for `x**3`"), and a hint may warn against one; only a hint with no word of negation
+    is read as an instruction."""
+    if not snippet.label.startswith("hint "):
+        return False
+    try:
+        text = hints[int(snippet.label.split()[1]) - 1]
+    except (ValueError, IndexError):
+        return False
+    return snippet.text in text and not NEGATION.search(text)
+
+
 def formula_findings(problem: Problem, cases: list[Case], rel: Callable) -> list[Finding]:
     toml = problem.dir / "problem.toml"
     snippets = statement_snippets(problem.statement_path, rel(problem.statement_path)) + \
         hint_snippets(toml, list(problem.hints), rel(toml))
     out = []
     for f in check_formulas(problem, snippets, cases):
+        if not f.name and not _teaches(f.snippet, list(problem.hints)):
+            continue  # an unnamed step matched: said only of a hint that tells the learner to write it
+        what = (f"(its `{f.name}` = {f.formula_value} on case {f.case!r}), not the reference's `{f.name}` = "
+                f"{f.reference_value}" if f.name else
+                f"(a step of it equals {f.formula_value} on case {f.case!r}), which nothing the reference computes "
+                "equals")
         out.append(Finding("error", FORMULAS,
                            f"{f.snippet.at()}: `{f.formula}` computes what the known mistake {f.mistake!r} computes "
-                           f"(its `{f.name}` = {f.formula_value} on case {f.case!r}), not the reference's "
-                           f"`{f.name}` = {f.reference_value}: a learner who follows it makes that mistake; fix "
-                           "the text (or the reference)"))
+                           f"{what}: a learner who follows it makes that mistake; fix the text (or the reference)"))
     for b in check_blocks(problem, statement_snippets(problem.statement_path, rel(problem.statement_path)), cases):
         shown = ", ".join(f"{c.case!r} ({c.message})" for c in b.failed[:3])
         out.append(Finding("warning", FORMULAS,
