@@ -14,7 +14,11 @@ follows the load, CPU much less. Figures (issue 20's target: cold <= 10 s on 2 c
 - after (2 forked workers; unreached variants take the reference's outputs; kv-cache's probe
   skips its work count; a stuck variant dropped at its limit + 2 s), load 12: kv-cache 8.8 s
   CPU, generate 27.9 s CPU, sample 5.7 s CPU, causal-lm 5.7 s CPU; wall-clock at that load
-  (46, 136, 26, 15 s) says nothing. On an idle machine wall ~ CPU / 2 for the big tables.
+  (46, 136, 26, 15 s) says nothing. At load 1-3 (the second core mostly taken by others):
+  kv-cache 7.0 s wall / 8.1 s CPU, sample 6.7 s / 6.7 s, generate 28.1 s / 27.7 s (serial
+  there: 26.2 s / 22.8 s: forking costs ~15% CPU and pays only with a free second core).
+  generate is still above the 10 s target: each of its ~540 reached variants decodes every
+  greedy case (~40 ms of small torch ops), which only two free cores or fewer runs would cut.
 The tables are the same variants with the same outputs (checked on all 13 problems at
 load 15, bit for bit, except variants that read the global RNG, now seeded per variant, and
 variants dropped as too slow, which follow the load as before).
