@@ -14,8 +14,11 @@ class LocalContext:
     job = None
     guard = None
 
-    def __init__(self, options: dict):
+    def __init__(self, options: dict, outputs_only: bool = False):
         self.options = options
+        # The caller reads only the probe's "output": a probe may skip what only its judge reads
+        # (kv-cache's count of work). Never set for a run that is judged.
+        self.outputs_only = outputs_only
 
     def call(self, fn, *args, **kwargs):
         return fn(*args, **kwargs)

@@ -225,8 +225,11 @@ def as_float64(value):
     return value
 
 
+FLOAT64_SUFFIX = " [float64 copy]"
+
+
 def float64_case(case: Case) -> Case:
-    return Case(case.name + " [float64 copy]", as_float64(case.inputs), case.about, None, dict(case.options))
+    return Case(case.name + FLOAT64_SUFFIX, as_float64(case.inputs), case.about, None, dict(case.options))
 
 
 # --------------------------------------------------------------------------- running
@@ -244,18 +247,19 @@ class _Job:
 _JOB: _Job | None = None  # what forked workers read (set before the pool starts)
 
 
-def _rejected(problem: Problem, probe, fn, cases: list[Case]) -> bool:
+def _rejected(problem: Problem, probe, fn, cases: list[Case]) -> str | None:
+    """The name of the first case that fails (None: all pass)."""
     for case in cases:
         try:
             value = run_in_process(problem, probe, fn, case)
         except Exception:
-            return True  # a learner's code raising here fails the case
+            return case.name  # a learner's code raising here fails the case
         try:
             if not judge(problem, case, Outcome("ok", value=value)).passed:
-                return True
+                return case.name
         except Exception:
-            return True
-    return False
+            return case.name
+    return None
 
 
 def _equivalent(problem: Problem, probe, fn, checks) -> bool:
@@ -356,8 +360,12 @@ def _judge_variant(job: _Job, fn) -> str:
     probe = load_probe(job.problem)
     with warnings.catch_warnings(), torch.no_grad():
         warnings.simplefilter("ignore")
-        if all(_rejected(job.problem, probe, fn, job.cases_by_seed[s]) for s in job.seeds):
-            exact = [c for c in job.equivalence_cases if c[2] == FLOAT64_TOL]
+        failed = [_rejected(job.problem, probe, fn, job.cases_by_seed[s]) for s in job.seeds]
+        if all(failed):
+            # The float64 copy of the case that failed first: most variants part from the reference there
+            # too, so the rest (the same checks, whatever their order) are rarely run.
+            exact = sorted((c for c in job.equivalence_cases if c[2] == FLOAT64_TOL),
+                           key=lambda c: c[0].name != failed[0] + FLOAT64_SUFFIX)
             if exact and _equivalent(job.problem, probe, fn, exact) \
                     and _rounding_only(job.problem, probe, fn, job.cases_by_seed[job.seeds[0]]):
                 return Verdict.TOO_TIGHT.value
@@ -376,7 +384,7 @@ def _prepare(problem: Problem, seeds: tuple[int, ...], cases_by_seed: dict[int, 
     variants = single_variants(units)
     probe = load_probe(problem)
     entry = getattr(problem.reference, problem.entry)
-    checks = []
+    checks, cost = [], []
     started = time.monotonic()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -384,13 +392,19 @@ def _prepare(problem: Problem, seeds: tuple[int, ...], cases_by_seed: dict[int, 
             cases = cases_by_seed.get(seed) or list(problem.reference.cases(seed))
             for case in cases:
                 if seed != seeds[0]:
+                    began = time.monotonic()
                     checks.append((case, run_in_process(problem, probe, entry, case), case_tolerance(problem, case)))
+                    cost.append(time.monotonic() - began)
                 wide = float64_case(case)
                 if not agree(wide.inputs, case.inputs, 0, 0):
                     try:
+                        began = time.monotonic()
                         checks.append((wide, run_in_process(problem, probe, entry, wide), FLOAT64_TOL))
+                        cost.append(time.monotonic() - began)
                     except Exception:
                         pass  # a case that only makes sense in float32
+    # Cheapest first: a variant that is not equivalent is told apart sooner (an equivalent one runs them all).
+    checks = [c for _, _, c in sorted(zip(cost, range(len(checks)), checks), key=lambda t: t[:2])]
     judged = {seeds[0]: _cheapest_first(problem, probe, entry, [_with_expected(problem, c)
                                                                for c in cases_by_seed[seeds[0]]])}
     elapsed = time.monotonic() - started

@@ -18,6 +18,7 @@ random (a sampler's draws) are left out: the reference run twice must agree exac
 
 from __future__ import annotations
 
+import io
 import signal
 import threading
 import time
@@ -33,12 +34,15 @@ from ..evidence.finding import Confidence, EvidenceKind, Finding
 from .inprocess import load_probe, run_in_process
 from .torch_threads import one_torch_thread
 from .variant_cache import _cache_file, load_cached, problem_digest, save_cached
+from ..evidence.variant_reach import reached_lines, unreached
 from ..evidence.variants import single_variants, solution_units, uniform_variants, variant_function
+from .variant_pool import can_fork, default_workers, run_all
 
 _MEMO: dict = {}  # cache file -> (case names, table), this process's copy
 # A variant slower than SLOW_FACTOR times the reference on a seed's cases (at least VARIANT_FLOOR s, at most
 # VARIANT_SECONDS) is left out: a learner's code like it would time out, and waiting for it is the precompute's cost.
 VARIANT_SECONDS, VARIANT_FLOOR, SLOW_FACTOR = 2.0, 0.3, 10.0
+FORK_ABOVE = 1.0  # seconds the variants would take in this process (the reference's time each): below, forking costs more
 FORMAT = 4  # 4: a call moved over the operation after it; uniform variants after the single ones; sites
 
 
@@ -92,22 +96,75 @@ def _variant_outputs(problem: Problem, probe, fn, cases: list[Case]) -> list:
     outs = []
     for case in cases:
         try:
-            outs.append(_output(sanitize(probe(fn, case.pristine_inputs(), LocalContext(case.options)))))
+            outs.append(_output(sanitize(probe(fn, case.pristine_inputs(), LocalContext(case.options, outputs_only=True)))))
         except Exception:
             outs.append(None)
     return outs
 
 
-def compute_table(problem: Problem, cases: list[Case]) -> VariantTable | None:
-    """Every single variant run on the deterministic cases (trusted code, this process).
-    Only in the main thread: a variant that loops forever is stopped by an alarm."""
+def compute_table(problem: Problem, cases: list[Case], workers: int | None = None) -> VariantTable | None:
+    """Every single variant run on the deterministic cases (trusted code, this process and
+    forked workers). Only in the main thread: a variant that loops forever is stopped by an alarm."""
     if threading.current_thread() is not threading.main_thread():
         return None
     with one_torch_thread():
-        return _compute_table(problem, cases)
+        return _compute_table(problem, cases, default_workers() if workers is None else workers)
 
 
-def _compute_table(problem: Problem, cases: list[Case]) -> VariantTable:
+@dataclass
+class _TableJob:
+    """What a worker needs to run one variant (forked workers inherit it)."""
+
+    problem: Problem
+    units: list
+    variants: list
+    cases: list[Case]
+    limit: float  # seconds a variant may take on all the cases
+    probe: object
+
+
+_TABLE_JOB: _TableJob | None = None
+BROKEN, TOO_SLOW = "broken", "too slow"
+
+
+def _run_variant(index: int):
+    """The variant's outputs on the job's cases (a list), or BROKEN / TOO_SLOW."""
+    job = _TABLE_JOB
+    fn = variant_function(job.units, job.variants[index])
+    if fn is None:
+        return BROKEN
+    previous = signal.signal(signal.SIGALRM, _alarm)
+    torch.default_generator.manual_seed(0)  # a variant that reads the global RNG reads the same draws in any worker, in any order
+    signal.setitimer(signal.ITIMER_REAL, job.limit)
+    try:
+        with warnings.catch_warnings(), torch.no_grad():
+            warnings.simplefilter("ignore")
+            return _variant_outputs(job.problem, job.probe, fn, job.cases)
+    except _TooSlow:
+        return TOO_SLOW
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _run_variant_packed(index: int):
+    """`_run_variant` for a worker: outputs go back as `torch.save` bytes (read with weights_only)."""
+    outs = _run_variant(index)
+    if isinstance(outs, str):
+        return outs
+    buffer = io.BytesIO()
+    torch.save(outs, buffer)
+    return buffer.getvalue()
+
+
+def _unpack(value):
+    if isinstance(value, bytes):
+        return torch.load(io.BytesIO(value), weights_only=True)
+    return value
+
+
+def _compute_table(problem: Problem, cases: list[Case], workers: int = 1) -> VariantTable:
+    global _TABLE_JOB
     started = time.monotonic()
     units = solution_units(problem.reference, problem.entry)
     singles = single_variants(units, diagnosis=True)
@@ -117,36 +174,42 @@ def _compute_table(problem: Problem, cases: list[Case]) -> VariantTable:
     reference, kept = {}, []
     with warnings.catch_warnings(), torch.no_grad():
         warnings.simplefilter("ignore")
-        for case in cases:
-            out = _deterministic(problem, probe, entry, case)
-            if out is not None:
-                reference[case.name] = out
-                kept.append(case)
+        with reached_lines(units) as lines:  # what the reference runs on these cases (it is run twice each)
+            for case in cases:
+                out = _deterministic(problem, probe, entry, case)
+                if out is not None:
+                    reference[case.name] = out
+                    kept.append(case)
         timed = time.monotonic()
-        _variant_outputs(problem, probe, entry, kept)
-        limit = min(VARIANT_SECONDS, max(VARIANT_FLOOR, SLOW_FACTOR * (time.monotonic() - timed)))
-        outputs = {c.name: [] for c in kept}
-        descriptions, places, sites = [], [], []
-        previous = signal.signal(signal.SIGALRM, _alarm)
-        try:
-            for variant in variants:
-                fn = variant_function(units, variant)
-                if fn is None:
-                    continue
-                signal.setitimer(signal.ITIMER_REAL, limit)
-                try:
-                    outs = _variant_outputs(problem, probe, fn, kept)
-                except _TooSlow:
-                    continue
-                finally:
-                    signal.setitimer(signal.ITIMER_REAL, 0)
-                descriptions.append(variant.description)
-                places.append(_place(units, variant))
-                sites.append("+".join(f"{e.unit}:{e.node}" for e in variant.edits))
-                for case, out in zip(kept, outs):
-                    outputs[case.name].append(out)
-        finally:
-            signal.signal(signal.SIGALRM, previous)
+        own = _variant_outputs(problem, probe, entry, kept)
+        own_seconds = time.monotonic() - timed
+        limit = min(VARIANT_SECONDS, max(VARIANT_FLOOR, SLOW_FACTOR * own_seconds))
+    # A variant whose edits the reference never reaches on these cases gives the reference's outputs.
+    unreached_here = unreached(units, variants, lines)
+    runs: dict[int, object] = {i: own for i in unreached_here}
+    live = [i for i in range(len(variants)) if i not in unreached_here]
+    _TABLE_JOB = _TableJob(problem, units, variants, kept, limit, probe)
+    try:
+        for i in unreached_here:
+            if variant_function(units, variants[i]) is None:
+                runs[i] = BROKEN
+        if can_fork(workers) and own_seconds * len(live) >= FORK_ABOVE:
+            runs.update({i: _unpack(v) for i, v in run_all(_run_variant_packed, live, workers, limit).items()})
+        else:
+            runs.update({i: _run_variant(i) for i in live})
+    finally:
+        _TABLE_JOB = None
+    outputs = {c.name: [] for c in kept}
+    descriptions, places, sites = [], [], []
+    for i, variant in enumerate(variants):
+        outs = runs.get(i, TOO_SLOW)  # missing: stopped past its limit
+        if isinstance(outs, str):
+            continue
+        descriptions.append(variant.description)
+        places.append(_place(units, variant))
+        sites.append("+".join(f"{e.unit}:{e.node}" for e in variant.edits))
+        for case, out in zip(kept, outs):
+            outputs[case.name].append(out)
     return VariantTable(tuple(descriptions), tuple(places), reference, outputs, time.monotonic() - started,
                         tuple(sites))
 

@@ -68,6 +68,18 @@ def _elements(values) -> int:
     return n
 
 
+class _NotCounted:
+    """In place of MatmulFlops when nobody reads the counts: no dispatch mode, counts of 0."""
+
+    total = work = 0
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
 IDS = ("input_ids", "other_ids")  # whose tokens a scheduled call gets
 CACHES = ("reference_cache", "other_cache")  # whose cache
 
@@ -104,13 +116,15 @@ def probe(entry, inputs, ctx):
     w_emb, pos_embed, blocks_weights = inputs["w_emb"], inputs["pos_embed"], inputs["blocks_weights"]
     num_heads = inputs["num_heads"]
     calls = step_calls(inputs)
+    # A caller that reads only "output" (the grader's table of the reference's variants) skips the count.
+    counting = not getattr(ctx, "outputs_only", False)
     # Without a reference cache (the explanations' ablation stages), the steps chain their own caches.
     chained = "cache" not in inputs and inputs.get("reference_cache") is None
     running = zero_cache(inputs) if chained else None
     logits, caches, flops, work = [], [], [], []
     for call in calls:
         t, ids = call[0], inputs[call[1]]
-        counter = MatmulFlops()
+        counter = MatmulFlops() if counting else _NotCounted()
         with counter:
             result = ctx.call(entry, token_ids=ids[:, t].clone(), index=t,
                               cache=running if chained else cache_before(inputs, call), w_emb=w_emb,
