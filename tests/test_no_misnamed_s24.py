@@ -128,7 +128,7 @@ def test_values_that_vanish_with_w_k_are_said_as_zeros_not_as_a_wrong_average(gr
     d = grade("attention", ATTENTION_VALUES_FROM_W_K).diagnosis
     assert d is not None
     assert d["name"] != "with all scores equal the output is not the mean of the values", d
-    assert "all zeros" in d["name"], d
+    assert "all zeros" in d["name"] or "exactly zero" in d["name"], d
 
 
 ATTENTION_SCALE_IN_CAUSAL_BRANCH = """
@@ -341,3 +341,48 @@ def test_matches_in_one_place_do_not_send_the_learner_there():
                          ("the head split", "the head split"), {"c": out}, {"c": [out + 1, out + 1]})
     finding = variant_finding(table, [0, 1])
     assert "look there" not in finding.explanation and SAME_EFFECT in finding.explanation, finding
+
+
+LAYER_NORM_DEFAULT_EPS_TOO_SMALL = """
+import torch
+
+def layer_norm(x, eps=1e-6):
+    mu = x.mean(-1, keepdim=True)
+    var = ((x - mu) ** 2).mean(-1, keepdim=True)
+    return (x - mu) / torch.sqrt(var + eps)
+"""
+
+
+def test_a_wrong_default_eps_is_told_as_the_default_not_as_the_form(grade):
+    # eps is applied as sqrt(var + eps) whenever it is passed; only the default differs.
+    report = grade("layer-norm", LAYER_NORM_DEFAULT_EPS_TOO_SMALL)
+    assert not report.passed
+    d = report.diagnosis
+    assert d is not None, report
+    assert "not applied as sqrt(var + eps)" not in said(report), d
+    assert "default eps is not 1e-5" in d["name"] and "1e-06" in d["name"], d
+
+
+ATTENTION_SCALE_PRECEDENCE = """
+import math
+import torch
+
+def multi_head_attention(x, w_q, w_k, w_v, w_o, num_heads, causal=False):
+    N, T, d = x.shape
+    dh = d // num_heads
+    split = lambda t: t.view(N, T, num_heads, dh).transpose(1, 2)
+    q, k, v = split(x @ w_q), split(x @ w_k), split(x @ w_v)
+    s = q @ k.transpose(-2, -1) / dh ** 1/2          # meant: dh ** 0.5
+    if causal:
+        s = s.masked_fill(torch.ones(T, T, dtype=torch.bool).triu(1), float("-inf"))
+    out = torch.softmax(s, -1) @ v
+    return out.transpose(1, 2).reshape(N, T, d) @ w_o
+"""
+
+
+def test_a_divisor_two_quantities_share_in_the_trial_is_said_as_a_number(grade):
+    # With 2 heads, 2 * d_head = d_model: the divisor is measured (8), the quantity is not told apart.
+    report = grade("attention", ATTENTION_SCALE_PRECEDENCE)
+    assert not report.passed
+    text = said(report) + " " + " ".join(str(x) for x in (report.diagnosis or {}).get("also_failed", []))
+    assert "scaled by d_model" not in text, report.diagnosis

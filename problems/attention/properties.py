@@ -221,10 +221,16 @@ def scale_reading(outs, trials):
     seen = f"the scores were divided by {scale:.4g} (d_model = {D}, {h} heads, sqrt(d_head) = {right_scale:.4g})"
     # Read with causal off only: a scale written inside the causal branch is right with causal on, so the name
     # says under which condition it was read.
-    for name, value in SCALES.items():
-        if value is not None and abs(scale - value) < 1e-3 * value:
-            return Broken(seen, f"with causal off, the scores are scaled by {name} instead of sqrt(d_head)", isolated=True)
-    return Broken(seen, f"with causal off, the scores are divided by {scale:.4g}, not sqrt(d_head)", isolated=True)
+    # A quantity is named only when no other a learner could have written has the same value in this trial
+    # (with 2 heads, d_model = 2 * d_head: `d_head ** 1/2` divides by 2 * d_head and once was told "d_model").
+    others = {"sqrt(d_model)": math.sqrt(D), "1 (no scaling)": 1.0, "d_head (not its square root)": D / h,
+              "d_model": float(D), "2 * d_head": 2.0 * D / h, "d_head / 2": D / h / 2, "the number of heads": float(h),
+              "sqrt(the number of heads)": math.sqrt(h), "d_model / 2": D / 2}
+    fits = [name for name, value in others.items() if abs(scale - value) < 1e-3 * value]
+    if len(fits) == 1 and fits[0] in SCALES:
+        return Broken(seen, f"with causal off, the scores are scaled by {fits[0]} instead of sqrt(d_head)", isolated=True)
+    return Broken(seen, f"with causal off, the scores are divided by {scale:.4g}, not sqrt(d_head) = {right_scale:.4g}",
+                  isolated=True)
 
 
 EQUAL = "with all scores equal, the plain mean of the values"  # the control of the two properties after it

@@ -152,11 +152,16 @@ def eps_reading(outs, trials):
     # right and the number is not the one passed. Otherwise the form is not told apart from the number: the
     # name is the measurement (a hard-coded 1e-6 once was told "not applied as sqrt(var + eps)").
     implied = [s ** 2 * (1 / max(r, 1e-12) ** 2 - 1) for s, r in ((s1, r_small), (s2, r_eps))]
-    both = f"the row of standard deviation 0.001 implies eps = {implied[0]:.3g} (passed: 1e-05), the one of 0.1 " \
-           f"eps = {implied[1]:.3g} (passed: 0.01)"
+    both = f"the row of standard deviation 0.001 implies eps = {implied[0]:.3g} (none passed: the default, 1e-05), " \
+           f"the one of 0.1 eps = {implied[1]:.3g} (passed: 0.01)"
+    if implied[0] > 0 and abs(implied[1] / 1e-2 - 1) < 0.05 and abs(implied[0] / 1e-5 - 1) >= 0.05:
+        # Right when eps is passed, another eps when it is not: the default value (a 1e-6 default once was told
+        # "eps is not applied as sqrt(var + eps)").
+        return Broken(seen, f"the default eps is not 1e-5: with eps = 0.01 passed the row reads as sqrt(var + 0.01), "
+                            f"with none passed as sqrt(var + {implied[0]:.3g})", isolated=True)
     if min(implied) > 0 and abs(implied[0] / implied[1] - 1) < 0.05:
         return Broken(seen, f"the eps argument is ignored: both rows read as sqrt(var + eps) with eps = "
-                            f"{implied[0]:.3g} (passed: 1e-05, then 0.01)", isolated=True)
+                            f"{implied[0]:.3g} (none passed, then 0.01)", isolated=True)
     ratios = [implied[0] / 1e-5, implied[1] / 1e-2]
     if min(ratios) > 0 and abs(ratios[0] / ratios[1] - 1) < 0.05:
         return Broken(seen, f"eps is used {ratios[0]:.3g} times over: both rows read as sqrt(var + {ratios[0]:.3g} * eps)", isolated=True)
