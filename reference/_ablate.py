@@ -256,11 +256,12 @@ def block_order_readings(forward, inputs, expected):
     return tuple(out)
 
 
-def observed(expected, got, seen, group="", group_seen=""):
-    """An observed reading, when `got` differs from the right answer (else it would tell nothing)."""
+def observed(expected, got, seen, group="", group_seen="", alone=True):
+    """An observed reading, when `got` differs from the right answer (else it would tell nothing); `alone`
+    False: said only as its group (grader/evidence/ablation.py)."""
     if type(got) is not torch.Tensor or got.shape != expected.shape or close(expected, got, 1e-6, 1e-5):
         return ()
-    return (Reading(got, seen, seen, observed=True, group=group, group_seen=group_seen),)
+    return (Reading(got, seen, seen, observed=True, group=group, group_seen=group_seen, alone=alone),)
 
 
 def position_shift_readings(forward, inputs, expected):
@@ -400,7 +401,8 @@ def block_short_readings(forward, inputs, expected):
             f"({n - 1} block(s))")
     return observed(expected, got, seen, FEWER_BLOCKS,
                     "your model runs one block fewer than it is given: with one block it returns the right output "
-                    "for no blocks, with two the right output for the first block alone (the last block is never run)")
+                    "for no blocks, with two the right output for the first block alone (the last block is never run)",
+                    alone=False)  # one stage alone: blocks that each read the embeddings, or a block adding zero
 
 
 ANOTHER_EMBEDDING = "embedding and head alone, another embedding"

@@ -101,6 +101,10 @@ def test_a_grouped_reading_is_not_named_when_one_declaring_stage_is_right():
     assert both.name == "THE PATTERN"
     one = read_ladder([StageResult(sa, False, "wrong", (a,)), StageResult(sb, True, "right")])
     assert one.name == "stage a reads X"  # only what that stage measured
+    # A reading that may not stand alone (one stage does not tell it from other causes) is not said from one stage.
+    lone = Reading(torch.ones(1), "m", "stage a reads Y", observed=True, group="h", group_seen="P", alone=False)
+    sl = _stage("a", (lone,))
+    assert "reads Y" not in read_ladder([StageResult(sl, False, "wrong", (lone,)), StageResult(sb, True, "right")]).name
 
 
 # --------------------------------------------------------------------------- shapes and messages
@@ -211,3 +215,16 @@ def test_a_wrong_width_is_told_which_inputs_have_that_size_and_nothing_when_none
     assert "axis 1 has size 32, the size of axis 1 of `w_emb`" in said and "where 50" in said, said
     assert size_reading(inputs, [0, 50], [0, 33]) == ""  # no input of that size: nothing to say
     assert size_reading(inputs, [2, 50], [3, 32]) == ""  # two axes differ: not one size to explain
+
+
+def test_blocks_that_each_read_the_embeddings_are_not_called_one_block_short(grade):
+    # With two identical blocks, blocks that are not chained give the right output of one block, as a loop one
+    # short does; alone, that stage does not tell them apart, so the grouped reading is not said from it.
+    source = RIGHT_LM.replace("    for bw in blocks_weights:\n        h = block(h, *bw, num_heads)",
+                              "    e = h\n    for bw in blocks_weights:\n        h = block(e, *bw, num_heads)")
+    assert source != RIGHT_LM
+    report = grade("causal-lm", source)
+    assert not report.passed
+    d = report.diagnosis or {}
+    said = (d.get("name", "") + " " + d.get("explanation", "")).lower()
+    assert "left out" not in said and "one block fewer" not in said, d

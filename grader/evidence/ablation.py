@@ -37,6 +37,9 @@ class Reading:
     # first alone with two): named as `group_seen` when the learner matches it on EVERY stage that declares it.
     group: str = ""
     group_seen: str = ""
+    # False: said only as its group, never from one stage (alone that stage does not tell it from other causes:
+    # "one block fewer" at two identical blocks is also blocks that each read the embeddings).
+    alone: bool = True
 
 
 @dataclass(frozen=True)
@@ -106,7 +109,7 @@ def read_ladder(results: list[StageResult]) -> Finding | None:
     grouped = _group_finding(results, first)
     if grouped is not None:
         return grouped
-    observed = [r for r in wrong.readings if r.observed]
+    observed = [r for r in wrong.readings if r.observed and r.alone]
     if len(observed) == 1:
         return _observed_finding(results, first, observed[0])
     lines = []
@@ -205,13 +208,13 @@ def stage_to_plain(stage: Stage) -> dict:
     """A stage as plain data, for a learner bundle's fixtures."""
     data = dataclasses.asdict(stage)
     data["readings"] = [{"output": r.output, "means": r.means, "seen": r.seen, "observed": r.observed,
-                         "group": r.group, "group_seen": r.group_seen} for r in stage.readings]
+                         "group": r.group, "group_seen": r.group_seen, "alone": r.alone} for r in stage.readings]
     return data
 
 
 def stage_from_plain(data: dict) -> Stage:
     readings = tuple(Reading(r["output"], r["means"], r["seen"], bool(r.get("observed", False)),
-                             r.get("group", ""), r.get("group_seen", ""))
+                             r.get("group", ""), r.get("group_seen", ""), bool(r.get("alone", True)))
                      for r in data.get("readings", []))
     return Stage(name=data["name"], inputs=data["inputs"], expected=data["expected"], changed=data["changed"],
                  wrong_means=data["wrong_means"], hint=data.get("hint", ""), options=dict(data.get("options") or {}),
