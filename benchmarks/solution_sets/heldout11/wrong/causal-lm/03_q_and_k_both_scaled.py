@@ -1,0 +1,48 @@
+"""WRONG: divides both q and k by sqrt(d_head) before the dot product, so the scores are divided by d_head instead
+of sqrt(d_head) (right only for d_head = 1). A good grader should say the attention scale is 1/d_head instead of
+1/sqrt(d_head).
+"""
+
+import math
+
+import torch
+
+def layer_norm(x, eps=1e-5):
+    mean = x.mean(dim=-1, keepdim=True)
+    centered = x - mean
+    var = (centered * centered).mean(dim=-1, keepdim=True)
+    return centered / torch.sqrt(var + eps)
+
+def gelu(x):
+    c = math.sqrt(2.0 / math.pi)
+    return 0.5 * x * (1.0 + torch.tanh(c * (x + 0.044715 * x ** 3)))
+
+
+def causal_attention(h, w_q, w_k, w_v, w_o, num_heads, hide):
+    N, T, d = h.shape
+    dh = d // num_heads
+    q = (h @ w_q).view(N, T, num_heads, dh).transpose(1, 2)
+    k = (h @ w_k).view(N, T, num_heads, dh).transpose(1, 2)
+    v = (h @ w_v).view(N, T, num_heads, dh).transpose(1, 2)
+    q = q / math.sqrt(dh)
+    k = k / math.sqrt(dh)
+    scores = q @ k.transpose(-2, -1)
+    scores = scores.masked_fill(hide, float("-inf"))
+    heads = torch.softmax(scores, dim=-1) @ v
+    merged = heads.transpose(1, 2).reshape(N, T, d)
+    return merged @ w_o
+
+
+def causal_lm_forward(input_ids: torch.Tensor, w_emb: torch.Tensor, pos_embed: torch.Tensor,
+                      blocks_weights: torch.Tensor, num_heads: int) -> torch.Tensor:
+    """input_ids (N, T) int64; w_emb (V, d); pos_embed (max_len, d); blocks_weights (num_blocks, 6, d, d)
+    ->  (N, T, V) logits."""
+    N, T = input_ids.shape
+    x = w_emb[input_ids] + pos_embed[:T]
+    hide = torch.triu(torch.ones(T, T, dtype=torch.bool), diagonal=1)
+    for w in blocks_weights:
+        w_q, w_k, w_v, w_o, w_mlp1, w_mlp2 = w
+        x = x + causal_attention(layer_norm(x), w_q, w_k, w_v, w_o, num_heads, hide)
+        x = x + gelu(layer_norm(x) @ w_mlp1) @ w_mlp2
+    x = layer_norm(x)
+    return x @ w_emb.T
