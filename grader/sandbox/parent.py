@@ -48,6 +48,8 @@ from pathlib import Path
 
 import torch
 
+from .printable import printable  # noqa: F401 (re-exported: learner text made safe)
+
 from . import confine, wire, zygote_launch
 from ..policy.banned import build_spec
 from .confine import Isolation
@@ -150,18 +152,6 @@ class Outcome:
 # The rest of a check is not run after these: an endless loop, or an allocation without
 # end, costs its limit once, not once per case.
 STOPPING = (Status.TIMEOUT, Status.CPU_LIMIT, Status.MEMORY_LIMIT)
-# C0 and C1 controls (U+009B is an 8-bit CSI, U+009D an OSC, to terminals that read them),
-# the bidi marks and overrides, zero-width and invisible format characters, the line and
-# paragraph separators: newline and tab are the only controls learner text keeps.
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]")
-
-
-def printable(text: str) -> str:
-    """Learner output shown in a terminal: no escape sequences (7- or 8-bit), carriage
-    returns, bidi marks or overrides that could clear the screen or redraw the verdict."""
-    return _CONTROL.sub("\ufffd", text)
-
-
 # --------------------------------------------------------------------------- parent side
 class Sandbox:
     """Owns a zygote. Start it before loading any reference; reuse it for many checks.

@@ -14,7 +14,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..evidence.finding import hint_to_show
-from ..sandbox.parent import printable
+from ..sandbox.printable import printable
 from .results import Report
 
 
