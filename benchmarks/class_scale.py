@@ -11,6 +11,12 @@ each with one realistic mistake), half correct (held-out correct files). `--befo
 also grades the class with the grader package found in DIR (e.g. an export of an older
 commit: `git archive COMMIT | tar -x -C DIR`), for a before/after figure.
 
+Merged main 222537c, load 1.6 at start (idle but for this run), one run: fresh check 3,559 ms
+wall per file; pool 126.5 ms per file with start-up (103.8 ms grading only): 28.1x wall (target
+40x), CPU 187.7 ms per file (19.7x); 80 of 80 wrong files failed, 79 named; LocalCluster of 2:
+0.93x the pool's wall (0.70x grading, 1.12x CPU), same verdicts; loop 11.63 s, allocation
+6.81 s (0.59x).
+
 Measured 2026-12-07, s24-scale (094ffbc) against main 7f86ee7 as --before, two runs, each
 with its own baseline; 2 cores shared with ~7 other engineers at load 15-21 (wall figures
 swing 25% between neighbouring minutes: the CPU figures are the steadier ones):

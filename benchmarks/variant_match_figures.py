@@ -19,6 +19,9 @@ follows the load, CPU much less. Figures (issue 20's target: cold <= 10 s on 2 c
   there: 26.2 s / 22.8 s: forking costs ~15% CPU and pays only with a free second core).
   generate is still above the 10 s target: each of its ~540 reached variants decodes every
   greedy case (~40 ms of small torch ops), which only two free cores or fewer runs would cut.
+- merged main (222537c), load 1.6, the machine otherwise idle: generate 10.58 s wall / 20.0 s
+  CPU, sample 4.83 / 8.4, kv-cache 4.34 / 7.6, causal-lm 2.50 / 4.4, the rest <= 2.0 s;
+  matching medians 0.8-25.1 ms (target 50).
 The tables are the same variants with the same outputs (checked on all 13 problems at
 load 15, bit for bit, except variants that read the global RNG, now seeded per variant, and
 variants dropped as too slow, which follow the load as before).
