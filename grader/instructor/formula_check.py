@@ -123,28 +123,32 @@ def _evaluate(expression: str, trace: Trace, defined: dict[str, str] | None = No
     for frame in reversed(trace.frames):  # the entry point returns last
         scope = {**base, **frame.values}
         bound = [n for n, _ in frame.history]
+        # a loop's variable or a rebound name: its last value is not the one the text means
+        rebound = lambda needed: any(bound.count(n) > 1 for n in needed)  # noqa: E731
         own = {}
         for name, definition in defined.items():
             needs = _names(definition)
-            if needs <= scope.keys() and not any(bound.count(n) > 1 for n in needs):
-                try:
-                    own[name] = eval(compile(definition, "<formula>", "eval"),
-                                     {k: (v.clone() if isinstance(v, torch.Tensor) else v) for k, v in scope.items()})
-                except Exception:
-                    pass
+            if needs <= scope.keys() and not rebound(needs):
+                value = _eval_on_copies(definition, scope)
+                if value is not None:
+                    own[name] = value
         scope.update(own)
-        if not names <= scope.keys():
+        if not names <= scope.keys() or rebound(names - own.keys()):
             continue
-        if any(bound.count(n) > 1 for n in names - own.keys()):
-            continue  # a loop's variable or a rebound name: its last value is not the one the text means
-        scope = {k: (v.clone() if isinstance(v, torch.Tensor) else v) for k, v in scope.items()}
-        try:
-            value = eval(code, scope)  # the author's own text, trusted like the reference
-        except Exception:
-            continue
+        value = _eval_on_copies(code, scope)
         if _as_tensor(value) is not None:
             return value
     return None
+
+
+def _eval_on_copies(code, scope: dict):
+    """The author's own text (trusted like the reference) evaluated on copies of the frame's
+    tensors, so an in-place operation in it cannot change what later formulas read; None if it
+    raises."""
+    try:
+        return eval(code, {k: (v.clone() if isinstance(v, torch.Tensor) else v) for k, v in scope.items()})
+    except Exception:
+        return None
 
 
 def _short(value) -> str:
