@@ -223,8 +223,8 @@ def scale_reading(outs, trials):
     # says under which condition it was read.
     # A quantity is named only when no other a learner could have written has the same value in this trial
     # (with 2 heads, d_model = 2 * d_head: `d_head ** 1/2` divides by 2 * d_head and once was told "d_model").
-    others = {"sqrt(d_model)": math.sqrt(D), "1 (no scaling)": 1.0, "d_head (not its square root)": D / h,
-              "d_model": float(D), "2 * d_head": 2.0 * D / h, "d_head / 2": D / h / 2, "the number of heads": float(h),
+    others = {**{name: value for name, value in SCALES.items() if value is not None},
+              "2 * d_head": 2.0 * D / h, "d_head / 2": D / h / 2, "the number of heads": float(h),
               "sqrt(the number of heads)": math.sqrt(h), "d_model / 2": D / 2}
     fits = [name for name, value in others.items() if abs(scale - value) < 1e-3 * value]
     if len(fits) == 1 and fits[0] in SCALES:
