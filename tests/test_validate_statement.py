@@ -178,6 +178,13 @@ def test_a_shape_after_the_arrow_is_not_read_as_values(tmp_path):
     assert findings(course_with(tmp_path, {STATEMENT: (MATH, claim)})) == []
 
 
+def test_a_sentence_ending_at_its_arrow_is_skipped_not_a_crash(tmp_path):
+    # The value is on the next line: nothing is claimed on this one (a check that crashed
+    # here failed a good problem: "the check itself failed: IndexError").
+    claim = MATH + "\nWith eps = 0: `rms_norm(torch.tensor([3.0, 4.0]), 0.0)` gives\n`[0.8485, 1.1314]`.\n"
+    assert findings(course_with(tmp_path, {STATEMENT: (MATH, claim)})) == []
+
+
 def test_a_prose_claim_in_a_hint_without_code_spans_is_placed_on_its_line(tmp_path):
     hint = ('"Use the `eps` you are given, keep the input\'s dtype, and build a new tensor rather than editing `x`.",',
             '"Use the eps you are given: rms_norm([3.0, 4.0], eps=0.0) -> [0.6, 0.8].",')

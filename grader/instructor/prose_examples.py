@@ -82,7 +82,7 @@ def _shown_value(rest: str) -> str | None:
     if rest.startswith("tensor("):
         end = _balanced(rest, len("tensor"))
         return rest[:end] if end > 0 else None
-    if rest[:1] in "[(":
+    if rest[:1] and rest[0] in "[(":  # ("" is in every string: a line ending at the arrow shows nothing)
         end = _balanced(rest, 0)
         if rest[0] == "(" and re.fullmatch(r"\(\s*\d+\s*(?:,\s*\d+\s*)*,?\s*\)", rest[:end] if end > 0 else ""):
             return None  # `(2, 5)`: a shape, not values
