@@ -209,3 +209,15 @@ def test_a_hint_or_statement_that_names_a_slip_to_avoid_is_not_reported(tmp_path
     warned = ("`eps` goes inside the root: `x / torch.sqrt(m2 + eps)` with `m2 = (x * x).mean(dim=-1, keepdim=True)`, "
               "not `x / torch.sqrt(s2 + eps)` with `s2 = (x * x).sum(dim=-1, keepdim=True)`.")
     assert messages(course_with(tmp_path, {TOML: (HINT_2, warned)})) == []
+
+
+def test_a_negation_in_another_sentence_of_the_hint_does_not_hide_the_formula_it_teaches(tmp_path):
+    # The formula's own sentence teaches it; "not" belongs to the next sentence's remark.
+    taught = ("`eps` goes inside the root: `x / torch.sqrt(s2 + eps)` with `s2 = (x * x).sum(dim=-1, keepdim=True)`. "
+              "It is not the same as adding eps after the root.")
+    found = messages(course_with(tmp_path, {TOML: (HINT_2, taught)}))
+    assert len(found) == 1 and "'sum instead of mean'" in found[0], found
+    # ...while a negation inside the formula's sentence still reads it as a slip to avoid.
+    warned = ("It is not the same as adding eps after the root. Do not write `x / torch.sqrt(s2 + eps)` with "
+              "`s2 = (x * x).sum(dim=-1, keepdim=True)`.")
+    assert messages(course_with(tmp_path, {TOML: (HINT_2, warned)})) == []

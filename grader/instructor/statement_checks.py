@@ -43,17 +43,31 @@ def prose_findings(problem: Problem, rel: Callable) -> list[Finding]:
 NEGATION = re.compile(r"\b(not|never|instead|avoid|wrong|mistake|slip|don't|do not|rather than)\b", re.IGNORECASE)
 
 
+def _sentence_with(text: str, code: str) -> str | None:
+    """The sentence (or `;`-clause) of `text` that holds the code `code`, read with every code
+    span masked (a span's own dots and semicolons end nothing)."""
+    spans: list[str] = []
+    masked = re.sub(r"`[^`]*`", lambda m: spans.append(m.group(0)) or f"\x00{len(spans) - 1}\x00", text)
+    for sentence in re.split(r"(?<=[.!?;])\s+", masked):
+        restored = re.sub("\x00(\\d+)\x00", lambda m: spans[int(m.group(1))], sentence)
+        if code in restored:
+            return restored
+    return None
+
+
 def _teaches(snippet, hints: list[str]) -> bool:
     """Whether the snippet is in a hint that says to compute it: a statement may list the usual slips
-    ("`x**2` for `x**3`"), and a hint may warn against one; only a hint with no word of negation
-    is read as an instruction."""
+    ("`x**2` for `x**3`"), and a hint may warn against one; only a hint sentence with no word of
+    negation is read as an instruction ("... by P: `formula`. It is not symmetric." teaches the
+    formula; "Use `a`, not `b`." teaches neither)."""
     if not snippet.label.startswith("hint "):
         return False
     try:
         text = hints[int(snippet.label.split()[1]) - 1]
     except (ValueError, IndexError):
         return False
-    return snippet.text in text and not NEGATION.search(text)
+    sentence = _sentence_with(text, snippet.text)
+    return sentence is not None and not NEGATION.search(sentence)
 
 
 def formula_findings(problem: Problem, cases: list[Case], rel: Callable) -> list[Finding]:
