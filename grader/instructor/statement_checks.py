@@ -9,6 +9,10 @@
   mistake's value (a tensor) and not the reference's is an error;
   a statement block that defines the entry point and fails cases the reference passes is
   a warning (grader/instructor/statement_solutions.py).
+- "relations": a bound written in the texts (`i - window < j <= i`) over names the
+  reference's entry point relates too, compared with the reference's relations on a grid
+  of small integers (grader/instructor/relation_check.py): one that agrees with none of
+  them, their parts or their negations, is an error.
 """
 
 from __future__ import annotations
@@ -21,11 +25,12 @@ from ..course.cases import Case
 from ..course.loader import Problem
 from .formula_check import check_formulas
 from .prose_examples import check_prose
+from .relation_check import check_relations
 from .statement_solutions import check_blocks
 from .statement_text import hint_lines, hint_snippets, statement_snippets, text_lines
 from .validation import Finding
 
-PROSE, FORMULAS = "prose examples", "formulas"
+PROSE, FORMULAS, RELATIONS = "prose examples", "formulas", "relations"
 
 
 def prose_findings(problem: Problem, rel: Callable) -> list[Finding]:
@@ -38,6 +43,19 @@ def prose_findings(problem: Problem, rel: Callable) -> list[Finding]:
     return [Finding("error", PROSE, f"{m.snippet.at()}: the worked example `{m.call}` shows {m.shown} but the "
                     f"reference gives {m.got}: fix the statement (or the reference)")
             for m in check_prose(snippets, problem.entry, entry)]
+
+
+def relation_findings(problem: Problem, rel: Callable) -> list[Finding]:
+    entry = getattr(problem.reference, problem.entry, None)
+    if entry is None:
+        return []
+    toml = problem.dir / "problem.toml"
+    snippets = (text_lines(problem.statement_path, rel(problem.statement_path))
+                + hint_lines(toml, list(problem.hints), rel(toml)) + text_lines(problem.stub_path, rel(problem.stub_path)))
+    return [Finding("error", RELATIONS, f"{c.snippet.at()}: the text states `{c.relation}`, which agrees with no "
+                    f"relation the reference computes over the same names (it computes `{c.reference}`): a learner "
+                    "who follows the text is off at the boundary; fix the text (or the reference)")
+            for c in check_relations(snippets, entry)]
 
 
 NEGATION = re.compile(r"\b(not|never|instead|avoid|wrong|mistake|slip|don't|do not|rather than)\b", re.IGNORECASE)

@@ -138,12 +138,13 @@ class _Validator:
                  ("reference", self.check_reference), ("signature", self.check_signature),
                  ("cases", self.check_cases), ("examples", self.check_examples),
                  ("prose examples", self.check_prose_examples), ("formulas", self.check_formulas),
+                 ("relations", self.check_relations),
                  ("public judge", self.check_public_judge), ("own check", self.check_own), ("stub fails", self.check_stub_fails),
                  ("mistakes", self.check_mistakes), ("tolerance", self.check_tolerance),
                  ("trivial answers", self.check_trivial), ("reference bans", self.check_reference_bans),
                  ("evidence", self.check_evidence), ("variants", self.check_variants)]
         after_own = ("mistakes", "variants", "tolerance", "trivial answers", "evidence")
-        statement_claims = ("prose examples", "formulas")
+        statement_claims = ("prose examples", "formulas", "relations")
         for name, step in steps:
             if name in ("cases", "examples", "own check", "stub fails", "reference bans", "evidence") + after_own \
                     + statement_claims and self.reference is None:
@@ -672,6 +673,11 @@ class _Validator:
 
         self.v.findings.extend(formula_findings(self.problem, self.cases_by_seed[next(iter(self.cases_by_seed))],
                                                 self.rel))
+
+    def check_relations(self) -> None:
+        from .statement_checks import relation_findings
+
+        self.v.findings.extend(relation_findings(self.problem, self.rel))
 
     # -- the cases reject the reference's automatic variants ---------------------------------
     def _start_variants(self) -> None:
