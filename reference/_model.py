@@ -30,6 +30,7 @@ def gelu(x):
 
 def split_heads(t, num_heads):
     N, T, d = t.shape
+    # effect: arguments 3 and 4 of `view` swapped => the head count and the head size exchanged (d / num_heads heads of num_heads features each)
     return t.view(N, T, num_heads, d // num_heads).transpose(1, 2)  # (N, h, T, d_head)
 
 

@@ -25,13 +25,16 @@ import re
 import sys
 import textwrap
 import types
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
 import torch
 
 ROLE_COMMENT = re.compile(r"#\s*role:\s*(.+?)\s*$")
+# `# effect: arguments 3 and 4 of view swapped => the head count and the head size exchanged`:
+# the author's words for what one automatic edit of the line does to the data.
+EFFECT_COMMENT = re.compile(r"#\s*effect:\s*(.+?)\s*=>\s*(.+?)\s*$")
 MAX_LOCAL_SWAPS = 3  # other locals tried in place of one
 PACKED_INDICES = range(6)  # (num_blocks, 6, d, d): w_q, w_k, w_v, w_o, w_mlp1, w_mlp2
 NON_COMMUTATIVE = (ast.Sub, ast.Div, ast.MatMult, ast.Pow, ast.Mod, ast.FloorDiv)
@@ -103,6 +106,7 @@ class Unit:
     file: Path
     roles: dict[int, str]  # line -> role from `# role:` comments
     role: str  # the unit's own role
+    effects: dict[int, dict[str, str]] = field(default_factory=dict)  # line -> {edit phrase: author's words}
 
     @property
     def label(self) -> str:
@@ -124,6 +128,21 @@ def _line_roles(lines: list[str], node: ast.AST) -> dict[int, str]:
             target = lineno + 1 if lines[lineno - 1].strip().startswith("#") else lineno
             roles[target] = m.group(1)
     return roles
+
+
+def _plain(phrase: str) -> str:
+    return " ".join(phrase.replace("`", "").lower().split())
+
+
+def _line_effects(lines: list[str], node: ast.AST) -> dict[int, dict[str, str]]:
+    """`# effect: <edit phrase> => <its effect>`, placed like `# role:` (alone: the line below)."""
+    effects: dict[int, dict[str, str]] = {}
+    for lineno in range(node.lineno, (node.end_lineno or node.lineno) + 1):
+        m = EFFECT_COMMENT.search(lines[lineno - 1])
+        if m:
+            target = lineno + 1 if lines[lineno - 1].strip().startswith("#") else lineno
+            effects.setdefault(target, {})[_plain(m.group(1))] = m.group(2)
+    return effects
 
 
 def _in_folder(obj, folder: Path) -> bool:
@@ -158,7 +177,8 @@ def solution_units(module: types.ModuleType, entry: str) -> list[Unit]:
             continue
         roles_table = getattr(home, "ROLES", {}) or {}
         role = roles_table.get(node.name) or ("the solution" if not units else "a helper of the solution")
-        units.append(Unit(home, node.name, node, Path(home.__file__), _line_roles(lines, node), role))
+        units.append(Unit(home, node.name, node, Path(home.__file__), _line_roles(lines, node), role,
+                          _line_effects(lines, node)))
         for sub in ast.walk(node):
             if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Load):
                 pending.append((home, sub.id))
@@ -541,7 +561,8 @@ def describe(units: list[Unit], edits: tuple[Edit, ...]) -> str:
     for e in edits:
         unit = units[e.unit]
         role = unit.roles.get(e.line) or unit.role
-        parts.append(f"{e.phrase} in {role}")
+        phrase = unit.effects.get(e.line, {}).get(_plain(e.phrase), e.phrase)
+        parts.append(f"{phrase} in {role}")
     return "; and ".join(parts)
 
 
