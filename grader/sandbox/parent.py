@@ -290,7 +290,8 @@ class Sandbox:
             if not _reply_within(self._from_zygote, job):
                 self.close()
                 return [], Outcome(Status.SANDBOX_ERROR, message="the sandbox gave no reply in time (it was restarted)")
-            header, payload = wire.read_frame(self._from_zygote, job.limits.result_mb * MiB + MiB)
+            header, payload = wire.read_frame(self._from_zygote, job.limits.result_mb * MiB + MiB,
+                                              reply_header_cap(len(job.cases), job.limits.output_bytes))
         except (EOFError, BrokenPipeError, OSError, wire.ProtocolError) as exc:
             self.close()
             return [], Outcome(Status.SANDBOX_ERROR, message=f"the sandbox stopped unexpectedly ({exc!r})")
@@ -790,8 +791,8 @@ class _Watch:
                 self.case_started = now
                 self.deadline = min(now + self.wall, self.last_call)
             elif event == "violation":
-                if len(self.violations) < 100:
-                    self.violations.append({k: header.get(k) for k in ("api", "file", "line", "how", "kind")})
+                if len(self.violations) < VIOLATIONS_KEPT:
+                    self.violations.append(capped_violation(header))
             elif event == "refused":
                 self.problem = ("sandbox-error", f"the child could not be confined: {str(header.get('message'))[:500]}")
                 return
@@ -1005,11 +1006,54 @@ def _split_output(watch: _Watch, marker: str) -> tuple[dict[int, str], dict[int,
     return by_case, dropped, head[:watch.output_cap], watch.output_dropped
 
 
+VIOLATIONS_KEPT = 100  # of the violation frames, and of the violations all result headers carry together
+MESSAGE_CAP, TRACEBACK_CAP = 4000, 8000  # as the grader keeps them (_outcome)
+
+
+def _text(value, cap: int) -> str:
+    return "" if value is None else str(value)[:cap]
+
+
+def capped_violation(v: dict) -> dict:
+    """A violation as the child wrote it, each field cut to what the grader keeps."""
+    line = v.get("line")
+    return {"api": _text(v.get("api"), 200), "file": _text(v.get("file"), 500),
+            "line": line if type(line) is int and 0 <= line < 1 << 31 else 0,
+            "how": _text(v.get("how"), 500), "kind": _text(v.get("kind", "banned"), 20)}
+
+
+def capped_result(header: dict, violations_left: list[int]) -> dict:
+    """A child's result header as the supervisor passes it on: every field the child chose
+    cut to what the grader keeps (a reply of many cases stays under the grader's header
+    cap, reply_header_cap)."""
+    status = _text(header.get("status"), 40)
+    message = _text(header.get("message"), MESSAGE_CAP)
+    traceback = header.get("traceback")
+    claimed = header.get("violations")
+    violations = []
+    for v in claimed if isinstance(claimed, list) else []:
+        if violations_left[0] <= 0:
+            break
+        if isinstance(v, dict):
+            violations.append(capped_violation(v))
+            violations_left[0] -= 1
+    return {"status": status, "message": message,
+            "traceback": None if traceback is None else _text(traceback, TRACEBACK_CAP),
+            "violations": violations, "elapsed": header.get("elapsed")}
+
+
+def reply_header_cap(n_cases: int, output_bytes: int) -> int:
+    """The largest reply header a supervisor writes for `n_cases` (capped_result, capped_violation,
+    the output cap), JSON escapes included (six bytes a character at most)."""
+    return wire.HEADER_CAP + n_cases * 6 * (MESSAGE_CAP + TRACEBACK_CAP + 2 * int(output_bytes) + 1024)
+
+
 def _describe(watch: _Watch, status: int | None, spec: dict, marker: str, elapsed: float) -> tuple[dict, bytes]:
     by_case, dropped, head, lost = _split_output(watch, marker)
     cases, payloads = [], []
+    violations_left = [VIOLATIONS_KEPT]
     for index, (header, payload) in enumerate(watch.results):
-        meta = {k: header.get(k) for k in ("status", "message", "traceback", "violations", "elapsed")}
+        meta = capped_result(header, violations_left)
         meta["output"] = printable((head if index == 0 else "") + by_case.get(index, ""))
         meta["output_truncated"] = dropped.get(index, 0) + (lost if index == len(watch.results) - 1 else 0)
         meta["payload"] = len(payload)

@@ -64,8 +64,8 @@ def _read_exact(fd: int, n: int) -> bytes:
     return b"".join(chunks)
 
 
-def _checked_header_size(size: int) -> int:
-    if size > HEADER_CAP:
+def _checked_header_size(size: int, cap: int = HEADER_CAP) -> int:
+    if size > cap:
         raise ProtocolError(f"a header of {size} bytes")
     return size
 
@@ -76,11 +76,12 @@ def _checked_payload_size(length: int, cap: int) -> int:
     return length
 
 
-def read_frame(fd: int, payload_cap: int) -> tuple[dict, bytes]:
+def read_frame(fd: int, payload_cap: int, header_cap: int = HEADER_CAP) -> tuple[dict, bytes]:
     """One frame from a blocking descriptor. EOFError at a clean end, ProtocolError on
-    anything malformed or over the caps (nothing is allocated before it is checked)."""
+    anything malformed or over the caps (nothing is allocated before it is checked).
+    `header_cap`: a supervisor's reply of many cases may be larger than one child's frame."""
     (size,) = _HEAD.unpack(_read_exact(fd, _HEAD.size))
-    header = parse_header(_read_exact(fd, _checked_header_size(size)))
+    header = parse_header(_read_exact(fd, _checked_header_size(size, header_cap)))
     (length,) = _BODY.unpack(_read_exact(fd, _BODY.size))
     length = _checked_payload_size(length, payload_cap)
     return header, _read_exact(fd, length) if length else b""
