@@ -776,6 +776,7 @@ class _Watch:
         self.output_dropped = 0
         self.problem: tuple[str, str] | None = None  # (status, message) that ended the child
         self.violations: list[dict] = []  # as the guard recorded them, whatever became of their case
+        self.confined = False  # the child said its walls are up: learner code may run from now on
 
     def on_result_bytes(self, chunk: bytes) -> None:
         try:
@@ -793,8 +794,13 @@ class _Watch:
             elif event == "violation":
                 if len(self.violations) < VIOLATIONS_KEPT:
                     self.violations.append(capped_violation(header))
-            elif event == "refused":
+            elif event == "confined":
+                self.confined = True
+            elif event == "refused" and not self.confined:
                 self.problem = ("sandbox-error", f"the child could not be confined: {str(header.get('message'))[:500]}")
+                return
+            elif event == "refused":  # only the trusted phase may say it, and it is over: learner code wrote this
+                self.problem = ("bad-output", "the result was not well-formed (a frame only the sandbox may send)")
                 return
             elif event == "result" and len(self.results) < self.n_cases:
                 self.result_bytes += len(payload)
@@ -1008,6 +1014,10 @@ def _split_output(watch: _Watch, marker: str) -> tuple[dict[int, str], dict[int,
 
 VIOLATIONS_KEPT = 100  # of the violation frames, and of the violations all result headers carry together
 MESSAGE_CAP, TRACEBACK_CAP = 4000, 8000  # as the grader keeps them (_outcome)
+# What only the supervisor says of a case: a child's result claiming one of these is its own
+# words in the grader's voice ("the sandbox failed"), read as unusable output.
+SUPERVISOR_STATUSES = frozenset({Status.TIMEOUT, Status.CPU_LIMIT, Status.CRASHED, Status.SANDBOX_ERROR,
+                                 Status.SKIPPED})
 
 
 def _text(value, cap: int) -> str:
@@ -1025,9 +1035,11 @@ def capped_violation(v: dict) -> dict:
 def capped_result(header: dict, violations_left: list[int]) -> dict:
     """A child's result header as the supervisor passes it on: every field the child chose
     cut to what the grader keeps (a reply of many cases stays under the grader's header
-    cap, reply_header_cap)."""
-    status = _text(header.get("status"), 40)
+    cap, reply_header_cap), and a status only the child may give."""
+    status = Status.parse(header.get("status"))
     message = _text(header.get("message"), MESSAGE_CAP)
+    if status in SUPERVISOR_STATUSES:
+        status, message = Status.BAD_OUTPUT, f"the result claimed the status '{status.value}', which only the grader gives"
     traceback = header.get("traceback")
     claimed = header.get("violations")
     violations = []
@@ -1037,7 +1049,7 @@ def capped_result(header: dict, violations_left: list[int]) -> dict:
         if isinstance(v, dict):
             violations.append(capped_violation(v))
             violations_left[0] -= 1
-    return {"status": status, "message": message,
+    return {"status": status.value, "message": message,
             "traceback": None if traceback is None else _text(traceback, TRACEBACK_CAP),
             "violations": violations, "elapsed": header.get("elapsed")}
 
