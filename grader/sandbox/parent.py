@@ -473,6 +473,9 @@ def _read_reply(header: dict, payload: bytes, n_cases: int) -> tuple[list[Outcom
                 outcome.value = wire.load_value(payload[offset:offset + size]) if size else None
             except wire.ProtocolError as exc:
                 outcome.status, outcome.message = Status.BAD_OUTPUT, f"the result could not be read back: {exc}"
+            except Exception as exc:  # whatever torch refuses in the learner's bytes: their output, never the sandbox's
+                outcome.status = Status.BAD_OUTPUT
+                outcome.message = f"the result could not be read back ({type(exc).__name__})"
             if outcome.status == Status.OK and not isinstance(outcome.value, dict):
                 outcome.status, outcome.message = Status.BAD_OUTPUT, "the result was not well-formed"
         offset += size

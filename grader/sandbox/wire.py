@@ -228,7 +228,7 @@ def _load_packed(payload: bytes):
     for entry in head["t"]:
         if not (isinstance(entry, list) and len(entry) == 3 and entry[0] in _DTYPE_NAMES
                 and isinstance(entry[1], list) and len(entry[1]) <= MAX_DIMS and type(entry[2]) is int
-                and all(type(d) is int and d >= 0 for d in entry[1])):
+                and all(type(d) is int and 0 <= d <= MAX_TENSOR_ELEMENTS for d in entry[1])):
             raise ProtocolError("a packed tensor's layout is malformed")
         dtype, shape, offset = _DTYPE_NAMES[entry[0]], entry[1], entry[2]
         numel = 1
@@ -326,6 +326,8 @@ def _plain_tensor(t: torch.Tensor, budget: list | None = None):
             return bad(f"a tensor of dtype {t.dtype}")
         if t.dim() > MAX_DIMS:
             return bad(f"a tensor with {t.dim()} dimensions")
+        if any(int(size) > MAX_TENSOR_ELEMENTS for size in t.shape):  # (2**62, 0): no element, and no sense
+            return bad(f"a tensor of shape {tuple(t.shape)}")
         too_big = oversized(t, budget[1] if budget is not None and len(budget) > 1 else MAX_COPY_BYTES)
         if too_big:
             return bad(too_big)
