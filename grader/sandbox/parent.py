@@ -462,7 +462,7 @@ def _read_reply(header: dict, payload: bytes, n_cases: int) -> tuple[list[Outcom
     cases = header["cases"]
     if not isinstance(cases, list) or len(cases) > n_cases:
         raise wire.ProtocolError("case list")
-    outcomes, offset = [], 0
+    outcomes, offset, budget = [], 0, wire.ReplyBudget()
     for meta in cases:
         outcome = _outcome(meta)
         size = int(meta.get("payload", 0))
@@ -470,7 +470,7 @@ def _read_reply(header: dict, payload: bytes, n_cases: int) -> tuple[list[Outcom
             raise wire.ProtocolError("payload bounds")
         if outcome.status == Status.OK:
             try:
-                outcome.value = wire.load_value(payload[offset:offset + size]) if size else None
+                outcome.value = wire.load_value(payload[offset:offset + size], budget) if size else None
             except wire.ProtocolError as exc:
                 outcome.status, outcome.message = Status.BAD_OUTPUT, f"the result could not be read back: {exc}"
             except Exception as exc:  # whatever torch refuses in the learner's bytes: their output, never the sandbox's
