@@ -458,3 +458,123 @@ for option, arg in ((15, ctypes.c_char_p(b'python -m grader')), (36, 1), (0x5961
 print('PRCTL', RESULTS)
 """, right=True), box, right=True)
     assert report.passed, [c.message for c in report.cases]
+
+
+# =========================================================================== G. round two: against this session's own fixes
+def test_a_reply_at_every_cap_at_once_is_a_verdict(graded, unscanned, box, course):
+    """Every case's result at its caps, in characters that JSON escapes to six bytes (message,
+    traceback, 100 violations), and 8 KiB of bytes that are no UTF-8 printed per case: the
+    supervisor's reply is as large as it can be, and must still be read as a verdict."""
+    before = box.pid
+    wide = "\\u2028"
+    body = f"""    CALLS.append(1)
+    if len(CALLS) == 1:
+        for i in range({n_cases(course)}):
+            _os.write(1, b'\\xff' * 9000)
+            _send(_frame({{'event': 'result', 'case': i, 'status': 'exception', 'message': '{wide}' * 5000,
+                          'traceback': '{wide}' * 9000,
+                          'violations': [{{'api': '{wide}' * 300, 'file': '{wide}' * 600, 'line': 1,
+                                          'how': '{wide}' * 600, 'kind': '{wide}' * 30}}] * 100}}))
+        for i in range(120):
+            _send(_frame({{'event': 'violation', 'api': '{wide}' * 300, 'file': '{wide}' * 600, 'line': i,
+                          'how': '{wide}' * 600, 'kind': 'banned'}}))
+        _os._exit(0)
+"""
+    report = graded(attack(SEND, body), box)
+    not_the_sandboxes_fault(report)
+    assert box.pid == before, "the zygote was restarted"
+
+
+@pytest.mark.parametrize("status", [None, 7, 1.5, True, [], {"a": 1}, "x" * 100_000, "ok\u0000", "OK"])
+def test_odd_statuses_in_a_result_are_bad_output(graded, unscanned, box, course, status):
+    body = forged_results(n_cases(course), f"{{'event': 'result', 'case': i, 'status': {status!r}}}",
+                          "_packed({'output': {'~t': 0}, 'inputs_after': {}}, [['float32', [2], 0]], b'\\0' * 16)")
+    report = graded(attack(SEND, body), box)
+    not_the_sandboxes_fault(report)
+
+
+def test_more_results_than_cases_in_any_order_forge_nothing(graded, unscanned, box, course):
+    """Result frames for cases that do not exist, out of order, repeated: the supervisor keeps
+    as many as there are cases, in the order they came; none is a pass."""
+    n = n_cases(course)
+    body = forged_results(3 * n, "{'event': 'result', 'case': (i * 7) % 100 - 50, 'status': 'ok'}",
+                          "_packed({'output': {'~t': 0}, 'inputs_after': {}}, [['float32', [2, 5, 16], 0]], "
+                          "b'\\0' * 640)")
+    report = graded(attack(SEND, body), box)
+    assert not report.passed
+
+
+def test_a_banned_call_run_by_a_collection_between_the_return_and_the_copy_is_seen(graded, unscanned, box):
+    """The same chain of C callables, hung on a reference cycle, with the collector set to run
+    at the next allocation: the collection comes in the grader's code between the learner's
+    return and the copy of its output (the guard held, no learner call in progress)."""
+    report = graded("""import functools
+import gc
+import weakref
+import torch
+import torch.nn.functional as F
+
+class Box:
+    pass
+
+def gelu(x):
+    out = torch.empty_like(x)
+    holder = Box()
+    holder.me = holder  # a cycle: freed by a collection only
+    weakref.finalize(holder, list, map(out.copy_, map(functools.partial(F.gelu, approximate='tanh'), [x])))
+    del holder
+    gc.set_threshold(1, 1, 1)
+    return out
+""", box, slug="gelu", right=True)
+    assert report.violations, f"a banned call went unseen: passed={report.passed}"
+    assert report.score == 0.0
+
+
+def test_a_replaced_result_pipe_is_a_verdict(graded, unscanned, box):
+    """The child closes its result pipe and opens a pipe of its own on the same descriptor:
+    the grader's frames go nowhere the supervisor reads; the check ends in time, a verdict."""
+    body = """    CALLS.append(1)
+    if len(CALLS) == 1:
+        fds = [fd for fd in range(3, 64) if _is_open(fd)]
+        for fd in fds:
+            _os.close(fd)
+        r, w = _os.pipe()
+        _os.set_blocking(w, False)
+"""
+    prelude = SEND + """
+def _is_open(fd):
+    try:
+        _os.fstat(fd)
+        return True
+    except OSError:
+        return False
+"""
+    report = graded(attack(prelude, body), box)
+    assert report.elapsed_for_test < 60
+    assert not report.passed
+
+
+@pytest.mark.xfail(strict=True, reason="known limit, by design: one child runs every step of a decode, and the "
+                   "reference cache each step's input is cut from is in its memory (a second-net read: the scan "
+                   "refuses frames and gc)")
+def test_a_kv_cache_step_cannot_read_the_cache_it_is_asked_to_write(graded, unscanned, box):
+    """The step at `index` is handed a cache zeroed from `index` on; the expected cache (what
+    the step must write at `index`) must not be within its reach."""
+    report = graded("""import sys
+import torch
+
+def causal_lm_step(token_ids, index, cache, w_emb, pos_embed, blocks_weights, num_heads):
+    found = False
+    f = sys._getframe(1)
+    while f is not None:
+        for value in list(f.f_locals.values()):
+            if type(value) is dict:
+                for t in value.values():
+                    if type(t) is torch.Tensor and t.shape == cache.shape and t.dtype == cache.dtype \\
+                            and bool(t[..., index, :].abs().sum() > 0) and not bool(cache[..., index, :].abs().sum() > 0):
+                        found = True
+        f = f.f_back
+    print('FOUND' if found else 'NOTHING')
+    return torch.zeros(token_ids.shape[0], w_emb.shape[0], dtype=w_emb.dtype), cache
+""", box, slug="kv-cache")
+    assert "FOUND" not in output(report), output(report)[:400]
