@@ -19,21 +19,21 @@ from dataclasses import dataclass
 
 import torch
 
+from . import packed_layout
+
 MiB = 1024 * 1024
 HEADER_CAP = 4 * MiB
 _HEAD = struct.Struct("!I")
 _BODY = struct.Struct("!Q")
-MAX_DEPTH = 32
 MAX_ITEMS = 100_000
-MAX_DIMS = 16
-# What the grader copies out of a reply, read from sizes and strides before any copy:
-# a stride-0 (expanded) or overlapping view of a few bytes can claim a terabyte.
-MAX_TENSOR_ELEMENTS = 1 << 26
-MAX_COPY_BYTES = 512 * MiB  # every tensor of one reply together
-PLAIN_DTYPES = {
-    torch.float16, torch.bfloat16, torch.float32, torch.float64, torch.int8, torch.int16, torch.int32, torch.int64,
-    torch.uint8, torch.bool, torch.complex64, torch.complex128,
-}
+# The layout's own caps (grader/sandbox/packed_layout.py), which plain() keeps too: what the
+# grader copies out of a reply is read from sizes and strides before any copy (a stride-0
+# or overlapping view of a few bytes can claim a terabyte).
+MAX_DEPTH = packed_layout.MAX_DEPTH
+MAX_DIMS = packed_layout.MAX_DIMS
+MAX_TENSOR_ELEMENTS = packed_layout.MAX_TENSOR_ELEMENTS
+MAX_COPY_BYTES = packed_layout.MAX_BYTES  # every tensor of one reply together
+PLAIN_DTYPES = frozenset(packed_layout.DTYPE_NAMES.values())
 
 
 class ProtocolError(Exception):
@@ -134,16 +134,13 @@ def dump_value(value) -> bytes:
     return buf.getvalue()
 
 
-# A child's result, packed: MAGIC, the JSON text's length, the JSON text (the value, each
-# tensor a {"~t": index} marker, a dict with a key beginning "~" as {"~dict": pairs}, and
-# each tensor's dtype, shape and offset), then the tensors' bytes, each on a 16-byte
-# boundary. No unpickler in the grader at all, and no torch.save fallback: what the packer
-# cannot keep is a marker the judge reports (torch.load's weights-only unpickler read a
-# forged file of a million nested lists for seconds a case, in the grader's process).
+# A child's result, packed: MAGIC, the JSON text's length, the JSON text ({"v": the value,
+# "t": its tensors' layout}, grader/sandbox/packed_layout.py, the variant cache's format
+# too), then the tensors' bytes, each on a 16-byte boundary. No unpickler in the grader at
+# all, and no torch.save fallback: what the layout cannot keep is a marker the judge reports
+# (torch.load's weights-only unpickler read a forged file of a million nested lists for
+# seconds a case, in the grader's process).
 PACKED_MAGIC = b"GRPK1\n"
-_ALIGN = 16
-_DTYPE_NAMES = {str(d).removeprefix("torch."): d for d in PLAIN_DTYPES}
-_ITEMSIZE = {d: torch.empty((), dtype=d).element_size() for d in PLAIN_DTYPES}
 # What one reply may hold, all its cases together, read in the grader's process outside every
 # limit of the child: tensors (each costs some 50 us to make and copy: 100,000 empty tensors a
 # case, the item cap, cost 5 s a case) and packed text (a 4 MiB text of small objects takes
@@ -164,52 +161,22 @@ def dump_plain(value) -> bytes:
     """A child's sanitized result (grader/sandbox/child.py's `sanitize`: exact CPU tensors, plain
     containers) as packed bytes; a tensor or object the layout cannot keep is a marker."""
     tensors: list = []
-    packed = _pack(value, tensors)
-    layout, offset = [], 0
-    for t in tensors:
-        layout.append([str(t.dtype).removeprefix("torch."), list(t.shape), offset])
-        offset += -(-t.numel() * t.element_size() // _ALIGN) * _ALIGN
-    head = json.dumps({"v": packed, "t": layout}, allow_nan=True).encode()
+    packed = packed_layout.encode(value, tensors, replace=lambda _, why: bad(why))
+    entries, size = packed_layout.layout(tensors)
+    head = json.dumps({"v": packed, "t": entries}, allow_nan=True).encode()
     start = len(PACKED_MAGIC) + 8 + len(head)
-    start += -start % _ALIGN
-    out = bytearray(start + offset)
+    start += -start % packed_layout.ALIGN
+    out = bytearray(start + size)
     out[:len(PACKED_MAGIC) + 8 + len(head)] = PACKED_MAGIC + struct.pack("!Q", len(head)) + head
-    if offset:
-        blob = torch.frombuffer(out, dtype=torch.uint8, offset=start, count=offset)
-        for t, (_, _, at) in zip(tensors, layout):
-            n = t.numel() * t.element_size()
-            if n:
-                blob[at:at + n] = t.contiguous().reshape(-1).view(torch.uint8)
+    if size:
+        packed_layout.fill(torch.frombuffer(out, dtype=torch.uint8, offset=start, count=size), tensors, entries)
     return bytes(out)
 
 
-def _pack(value, tensors: list):
-    if value is None or type(value) in (bool, int, str):
-        return value
-    if type(value) is float:
-        return value  # NaN and the infinities too: the text allows them (allow_nan)
-    if type(value) is torch.Tensor:
-        if value.dtype not in _ITEMSIZE:
-            return bad(f"a tensor of dtype {value.dtype}")
-        kind = _unusual_kind(value) or ("a conjugate or negative view" if value.is_conj() or value.is_neg() else "")
-        if kind:
-            return bad(kind)
-        tensors.append(value.detach())
-        return {"~t": len(tensors) - 1}
-    if type(value) in (list, tuple):
-        return [_pack(v, tensors) for v in value]
-    if type(value) is dict and all(type(k) is str for k in value):
-        if any(k.startswith("~") for k in value):
-            return {"~dict": [[k, _pack(v, tensors)] for k, v in value.items()]}
-        return {k: _pack(v, tensors) for k, v in value.items()}
-    if type(value) is dict:
-        return bad("a dict whose keys are not strings")
-    return bad(f"a {type(value).__name__}")
-
-
 def _load_packed(payload: bytes, budget: ReplyBudget | None = None):
-    """A packed result back, every size, offset and dtype checked before anything is made;
-    tensors are views of one copy of the bytes until `plain` copies them out."""
+    """A packed result back, every size, offset and dtype checked before anything is made
+    (packed_layout.tensors_of); tensors are views of one copy of the bytes until `plain`
+    copies them out."""
     head_at = len(PACKED_MAGIC) + 8
     if len(payload) < head_at:
         raise ProtocolError("a packed result cut short")
@@ -224,55 +191,20 @@ def _load_packed(payload: bytes, budget: ReplyBudget | None = None):
         head = json.loads(payload[head_at:head_at + size].decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise ProtocolError(f"a packed result whose text is not JSON ({type(exc).__name__})") from None
-    if not isinstance(head, dict) or not isinstance(head.get("t"), list) or len(head["t"]) > MAX_ITEMS:
+    if not isinstance(head, dict) or not isinstance(head.get("t"), list):
         raise ProtocolError("a packed result without its tensors' layout")
     budget.tensors -= len(head["t"])
     if budget.tensors < 0:
         raise ProtocolError(f"a reply holding more than {MAX_REPLY_TENSORS} tensors")
     start = head_at + size
-    start += -start % _ALIGN
+    start += -start % packed_layout.ALIGN
     blob = torch.frombuffer(bytearray(payload[start:]) or bytearray(1), dtype=torch.uint8)
-    end = len(payload) - start if len(payload) > start else 0
-    tensors, copied = [], 0
-    for entry in head["t"]:
-        if not (isinstance(entry, list) and len(entry) == 3 and entry[0] in _DTYPE_NAMES
-                and isinstance(entry[1], list) and len(entry[1]) <= MAX_DIMS and type(entry[2]) is int
-                and all(type(d) is int and 0 <= d <= MAX_TENSOR_ELEMENTS for d in entry[1])):
-            raise ProtocolError("a packed tensor's layout is malformed")
-        dtype, shape, offset = _DTYPE_NAMES[entry[0]], entry[1], entry[2]
-        numel = 1
-        for d in shape:
-            numel *= d
-        nbytes = numel * _ITEMSIZE[dtype]
-        copied += nbytes
-        if numel > MAX_TENSOR_ELEMENTS or copied > MAX_COPY_BYTES:
-            raise ProtocolError("a packed result larger than a result may be")
-        if offset < 0 or offset % _ALIGN or offset + nbytes > end:
-            raise ProtocolError("a packed tensor outside its bytes")
-        tensors.append(blob.narrow(0, offset, nbytes).view(dtype).view(shape) if nbytes else
-                       torch.empty(shape, dtype=dtype))
-    return _unpack(head.get("v"), tensors)
-
-
-def _unpack(value, tensors: list, depth: int = 0):
-    if depth > MAX_DEPTH:
-        raise ProtocolError("a packed result nested too deeply")
-    if type(value) is list:
-        return [_unpack(v, tensors, depth + 1) for v in value]
-    if type(value) is dict:
-        if len(value) == 1 and "~t" in value:
-            index = value["~t"]
-            if type(index) is not int or not 0 <= index < len(tensors):
-                raise ProtocolError("a packed result naming a tensor it does not hold")
-            return tensors[index]
-        if len(value) == 1 and "~dict" in value:
-            pairs = value["~dict"]
-            if type(pairs) is not list or not all(type(p) is list and len(p) == 2 and type(p[0]) is str
-                                                  for p in pairs):
-                raise ProtocolError("a packed result with a malformed dict")
-            return {k: _unpack(v, tensors, depth + 1) for k, v in pairs}
-        return {k: _unpack(v, tensors, depth + 1) for k, v in value.items()}
-    return value
+    if len(payload) <= start:
+        blob = blob[:0]
+    try:
+        return packed_layout.decode(head.get("v"), packed_layout.tensors_of(head["t"], blob))
+    except packed_layout.Malformed as exc:
+        raise ProtocolError(str(exc).replace("packed value", "packed result")) from None
 
 
 def load_value(payload: bytes, budget: ReplyBudget | None = None):
