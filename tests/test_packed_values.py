@@ -64,3 +64,47 @@ def test_the_cache_reads_a_plain_file_then_its_packed_copy_and_survives_a_broken
     assert load_cached(plain) is None  # nothing readable: the caller recomputes
     save_cached(plain, table)
     assert same(load_cached(plain), table) and not plain.exists()
+
+
+def test_the_trusted_reader_checks_every_entry_as_the_childs_does():
+    """One layout and one reader for the variant cache and a child's result
+    (grader/sandbox/packed_layout.py): a cache file whose layout lies is refused, never read
+    out of bounds, whoever wrote it."""
+    import json
+
+    import pytest
+
+    packed = pack(a_table())
+    layout = json.loads(packed["layout"])
+    for lie in ([["float32", [1 << 20, 1 << 20], 0]], [["float32", [2], 4]], [["object", [1], 0]],
+                [["float32", [-1], 0]], [["float32", [2 ** 70, 0], 0]], [layout[0][:2]],
+                [["float32", [len(packed["bytes"])], 0]]):
+        with pytest.raises(ValueError):
+            unpack({**packed, "layout": json.dumps(lie)})
+    with pytest.raises(ValueError):
+        unpack({**packed, "json": json.dumps({"~t": len(layout)})})
+    with pytest.raises(ValueError):
+        unpack({**packed, "json": json.dumps([[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]])})
+
+
+def test_a_childs_packed_result_and_the_cache_share_one_layout():
+    """The bytes a child's result is made of read back through the cache's reader, and the
+    other way round (tuples and non-string keys aside, which plain() turns into lists and
+    markers for a child)."""
+    import json
+    import struct
+
+    from grader.sandbox import packed_layout, wire
+
+    value = {"output": torch.randn(3, 4), "kinds": [torch.tensor([True]), torch.arange(3, dtype=torch.int16)],
+             "~t": 1, "nan": float("nan")}
+    raw = wire.dump_plain(value)
+    (size,) = struct.unpack_from("!Q", raw, len(wire.PACKED_MAGIC))
+    head_at = len(wire.PACKED_MAGIC) + 8
+    head = json.loads(raw[head_at:head_at + size])
+    start = head_at + size + (-(head_at + size) % packed_layout.ALIGN)
+    blob = torch.frombuffer(bytearray(raw[start:]), dtype=torch.uint8)
+    as_cache = {"format": "packed-values-1", "json": json.dumps(head["v"]), "layout": json.dumps(head["t"]),
+                "bytes": blob}
+    assert same(unpack(as_cache), value)
+    assert same(wire.load_value(raw), value)

@@ -67,6 +67,14 @@ def _sha(path: Path) -> str | None:
     return learner_sha256(path, path.parent)
 
 
+def learner_name(folder: str) -> str:
+    """A learner's name from their folder's: bytes that are no UTF-8 (an archive made on
+    another system) are written as escapes (`b\\xffb`), distinct for distinct folders,
+    never as the lone surrogates Python decodes them to, which no gradebook, export or
+    terminal can write."""
+    return folder.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
 def find_submissions(root: str | Path, course: Course, slugs: list[str] | None = None) -> Found:
     """Every learner folder under `root` and its file per problem. Problems graded: `slugs`,
     else every problem at least one learner has a file for (others get "missing")."""
@@ -75,11 +83,12 @@ def find_submissions(root: str | Path, course: Course, slugs: list[str] | None =
     files: dict[str, dict[str, Path]] = {}
     for folder in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))):
         mine: dict[str, Path] = {}
+        learner = learner_name(folder.name)
         if folder.is_symlink() or not folder.resolve().is_relative_to(root):
             # A link to another folder (an extracted archive can hold one): what it leads to is not
             # the learner's (the course's reference directory, another learner's folder). Graded as missing.
-            found.notes.append(f"{folder.name}: a link to another folder; not graded")
-            files[folder.name] = mine
+            found.notes.append(f"{learner}: a link to another folder; not graded")
+            files[learner] = mine
             continue
         for path in sorted(folder.glob("*.py")):
             slug = path.stem.replace("_", "-")
@@ -89,11 +98,11 @@ def find_submissions(root: str | Path, course: Course, slugs: list[str] | None =
             problem = course.problems[slug]
             if slug in mine:  # both layer-norm.py and layer_norm.py: the importable name wins
                 keep = path if path.stem == problem.module_name else mine[slug]
-                found.notes.append(f"{folder.name}: both {mine[slug].name} and {path.name}; grading {keep.name}")
+                found.notes.append(f"{learner}: both {mine[slug].name} and {path.name}; grading {keep.name}")
                 mine[slug] = keep
             else:
                 mine[slug] = path
-        files[folder.name] = mine
+        files[learner] = mine
     found.learners = list(files)
     wanted = [course.get(s).slug for s in slugs] if slugs else \
         [p.slug for p in course if any(p.slug in mine for mine in files.values())]

@@ -72,6 +72,7 @@ class Guard:
         self._depth = 0  # re-entrant: the child holds it over every case, each call enters it again
         self._held = False
         self._pushed_for_collections: list[list] = []
+        self._collecting = 0  # inside a collection the held guard watches (its gc callback)
         self._pushed_for_learner_frames: list[tuple[object, list]] = []
         self._learner_code: dict = {}  # code object -> whether it is the learner's (the profile function's cache)
         # Set by the child: each violation leaves the process the moment it is recorded, so
@@ -80,6 +81,13 @@ class Guard:
 
     def hit(self, api: str, how: str, kind: str = "banned") -> None:
         where = self.frames.innermost()
+        if where is None and (self._depth >= 2 or self._collecting) and self.frames.files:
+            # Inside a learner call only the learner's code runs, even with none of its lines on
+            # the stack: C callables it chained (a weakref.finalize of maps, run as its frame
+            # is cleared at the return), which the grader's own code never makes; and a
+            # collection runs finalizers, none of the grader's calling a banned API.
+            where = (next(iter(self.frames.files)), 0)
+            how += ", by your code with none of its lines on the stack (a finalizer or callback)"
         if where is None:
             return
         file, line = where
@@ -133,8 +141,11 @@ class Guard:
     def _collection_under_guard(self, phase: str, info: dict) -> None:
         """A gc callback: the modes pushed back for the collection, popped after it."""
         if phase == "start":
+            self._collecting += 1
             self._pushed_for_collections.append(self._push_missing_modes())
-        elif self._pushed_for_collections:
+            return
+        self._collecting = max(0, self._collecting - 1)
+        if self._pushed_for_collections:
             for mode in reversed(self._pushed_for_collections.pop()):
                 mode.__exit__(None, None, None)
 

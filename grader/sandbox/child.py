@@ -577,6 +577,8 @@ def _display(workspace: Path | None):
 
 
 def _run_all(spec, cases, sources, probe, guard, frames, display, reporter, refused=None) -> None:
+    # Before any learner code: from here on a "refused" frame is the learner's, not the sandbox's.
+    wire.write_all(reporter.res_w, wire.encode({"event": "confined"}))
     sys.meta_path.insert(0, _WorkspaceFinder(sources, spec["module_name"], frames.is_learner))
     sys.meta_path.insert(0, _BlockReferences(spec.get("blocked_dirs") or []))
     _install_audit_hook(spec.get("hidden") or [])

@@ -290,7 +290,8 @@ class Sandbox:
             if not _reply_within(self._from_zygote, job):
                 self.close()
                 return [], Outcome(Status.SANDBOX_ERROR, message="the sandbox gave no reply in time (it was restarted)")
-            header, payload = wire.read_frame(self._from_zygote, job.limits.result_mb * MiB + MiB)
+            header, payload = wire.read_frame(self._from_zygote, job.limits.result_mb * MiB + MiB,
+                                              reply_header_cap(len(job.cases), job.limits.output_bytes))
         except (EOFError, BrokenPipeError, OSError, wire.ProtocolError) as exc:
             self.close()
             return [], Outcome(Status.SANDBOX_ERROR, message=f"the sandbox stopped unexpectedly ({exc!r})")
@@ -461,7 +462,7 @@ def _read_reply(header: dict, payload: bytes, n_cases: int) -> tuple[list[Outcom
     cases = header["cases"]
     if not isinstance(cases, list) or len(cases) > n_cases:
         raise wire.ProtocolError("case list")
-    outcomes, offset = [], 0
+    outcomes, offset, budget = [], 0, wire.ReplyBudget()
     for meta in cases:
         outcome = _outcome(meta)
         size = int(meta.get("payload", 0))
@@ -469,9 +470,12 @@ def _read_reply(header: dict, payload: bytes, n_cases: int) -> tuple[list[Outcom
             raise wire.ProtocolError("payload bounds")
         if outcome.status == Status.OK:
             try:
-                outcome.value = wire.load_value(payload[offset:offset + size]) if size else None
+                outcome.value = wire.load_value(payload[offset:offset + size], budget) if size else None
             except wire.ProtocolError as exc:
                 outcome.status, outcome.message = Status.BAD_OUTPUT, f"the result could not be read back: {exc}"
+            except Exception as exc:  # whatever torch refuses in the learner's bytes: their output, never the sandbox's
+                outcome.status = Status.BAD_OUTPUT
+                outcome.message = f"the result could not be read back ({type(exc).__name__})"
             if outcome.status == Status.OK and not isinstance(outcome.value, dict):
                 outcome.status, outcome.message = Status.BAD_OUTPUT, "the result was not well-formed"
         offset += size
@@ -775,6 +779,7 @@ class _Watch:
         self.output_dropped = 0
         self.problem: tuple[str, str] | None = None  # (status, message) that ended the child
         self.violations: list[dict] = []  # as the guard recorded them, whatever became of their case
+        self.confined = False  # the child said its walls are up: learner code may run from now on
 
     def on_result_bytes(self, chunk: bytes) -> None:
         try:
@@ -790,10 +795,15 @@ class _Watch:
                 self.case_started = now
                 self.deadline = min(now + self.wall, self.last_call)
             elif event == "violation":
-                if len(self.violations) < 100:
-                    self.violations.append({k: header.get(k) for k in ("api", "file", "line", "how", "kind")})
-            elif event == "refused":
+                if len(self.violations) < VIOLATIONS_KEPT:
+                    self.violations.append(capped_violation(header))
+            elif event == "confined":
+                self.confined = True
+            elif event == "refused" and not self.confined:
                 self.problem = ("sandbox-error", f"the child could not be confined: {str(header.get('message'))[:500]}")
+                return
+            elif event == "refused":  # only the trusted phase may say it, and it is over: learner code wrote this
+                self.problem = ("bad-output", "the result was not well-formed (a frame only the sandbox may send)")
                 return
             elif event == "result" and len(self.results) < self.n_cases:
                 self.result_bytes += len(payload)
@@ -1005,11 +1015,60 @@ def _split_output(watch: _Watch, marker: str) -> tuple[dict[int, str], dict[int,
     return by_case, dropped, head[:watch.output_cap], watch.output_dropped
 
 
+VIOLATIONS_KEPT = 100  # of the violation frames, and of the violations all result headers carry together
+MESSAGE_CAP, TRACEBACK_CAP = 4000, 8000  # as the grader keeps them (_outcome)
+# What only the supervisor says of a case: a child's result claiming one of these is its own
+# words in the grader's voice ("the sandbox failed"), read as unusable output.
+SUPERVISOR_STATUSES = frozenset({Status.TIMEOUT, Status.CPU_LIMIT, Status.CRASHED, Status.SANDBOX_ERROR,
+                                 Status.SKIPPED})
+
+
+def _text(value, cap: int) -> str:
+    return "" if value is None else str(value)[:cap]
+
+
+def capped_violation(v: dict) -> dict:
+    """A violation as the child wrote it, each field cut to what the grader keeps."""
+    line = v.get("line")
+    return {"api": _text(v.get("api"), 200), "file": _text(v.get("file"), 500),
+            "line": line if type(line) is int and 0 <= line < 1 << 31 else 0,
+            "how": _text(v.get("how"), 500), "kind": _text(v.get("kind", "banned"), 20)}
+
+
+def capped_result(header: dict, violations_left: list[int]) -> dict:
+    """A child's result header as the supervisor passes it on: every field the child chose
+    cut to what the grader keeps (a reply of many cases stays under the grader's header
+    cap, reply_header_cap), and a status only the child may give."""
+    status = Status.parse(header.get("status"))
+    message = _text(header.get("message"), MESSAGE_CAP)
+    if status in SUPERVISOR_STATUSES:
+        status, message = Status.BAD_OUTPUT, f"the result claimed the status '{status.value}', which only the grader gives"
+    traceback = header.get("traceback")
+    claimed = header.get("violations")
+    violations = []
+    for v in claimed if isinstance(claimed, list) else []:
+        if violations_left[0] <= 0:
+            break
+        if isinstance(v, dict):
+            violations.append(capped_violation(v))
+            violations_left[0] -= 1
+    return {"status": status.value, "message": message,
+            "traceback": None if traceback is None else _text(traceback, TRACEBACK_CAP),
+            "violations": violations, "elapsed": header.get("elapsed")}
+
+
+def reply_header_cap(n_cases: int, output_bytes: int) -> int:
+    """The largest reply header a supervisor writes for `n_cases` (capped_result, capped_violation,
+    the output cap), JSON escapes included (six bytes a character at most)."""
+    return wire.HEADER_CAP + n_cases * 6 * (MESSAGE_CAP + TRACEBACK_CAP + 2 * int(output_bytes) + 1024)
+
+
 def _describe(watch: _Watch, status: int | None, spec: dict, marker: str, elapsed: float) -> tuple[dict, bytes]:
     by_case, dropped, head, lost = _split_output(watch, marker)
     cases, payloads = [], []
+    violations_left = [VIOLATIONS_KEPT]
     for index, (header, payload) in enumerate(watch.results):
-        meta = {k: header.get(k) for k in ("status", "message", "traceback", "violations", "elapsed")}
+        meta = capped_result(header, violations_left)
         meta["output"] = printable((head if index == 0 else "") + by_case.get(index, ""))
         meta["output_truncated"] = dropped.get(index, 0) + (lost if index == len(watch.results) - 1 else 0)
         meta["payload"] = len(payload)

@@ -4,10 +4,9 @@ No pickle anywhere a child can write: a frame is a JSON header and an optional p
 (a child's result packed, `dump_plain`; a job's cases as `torch.save` data), each
 length-prefixed and capped. Reading never trusts the writer: a frame too large, truncated
 or malformed raises `ProtocolError`, and a result is unpacked with every size, offset and
-dtype checked first (or, from a `torch.save` fallback, loaded with `weights_only=True`),
-then reduced to plain data (exact CPU
-strided tensors, numbers, strings, lists, dicts); anything else becomes a marker the
-judge reports as unusable output.
+dtype checked first (a child's result is never a torch file: no unpickler reads what a
+child wrote), then reduced to plain data (exact CPU strided tensors, numbers, strings,
+lists, dicts); anything else becomes a marker the judge reports as unusable output.
 """
 
 from __future__ import annotations
@@ -16,25 +15,25 @@ import io
 import json
 import os
 import struct
-import zipfile
+from dataclasses import dataclass
 
 import torch
+
+from . import packed_layout
 
 MiB = 1024 * 1024
 HEADER_CAP = 4 * MiB
 _HEAD = struct.Struct("!I")
 _BODY = struct.Struct("!Q")
-MAX_DEPTH = 32
 MAX_ITEMS = 100_000
-MAX_DIMS = 16
-# What the grader copies out of a reply, read from sizes and strides before any copy:
-# a stride-0 (expanded) or overlapping view of a few bytes can claim a terabyte.
-MAX_TENSOR_ELEMENTS = 1 << 26
-MAX_COPY_BYTES = 512 * MiB  # every tensor of one reply together
-PLAIN_DTYPES = {
-    torch.float16, torch.bfloat16, torch.float32, torch.float64, torch.int8, torch.int16, torch.int32, torch.int64,
-    torch.uint8, torch.bool, torch.complex64, torch.complex128,
-}
+# The layout's own caps (grader/sandbox/packed_layout.py), which plain() keeps too: what the
+# grader copies out of a reply is read from sizes and strides before any copy (a stride-0
+# or overlapping view of a few bytes can claim a terabyte).
+MAX_DEPTH = packed_layout.MAX_DEPTH
+MAX_DIMS = packed_layout.MAX_DIMS
+MAX_TENSOR_ELEMENTS = packed_layout.MAX_TENSOR_ELEMENTS
+MAX_COPY_BYTES = packed_layout.MAX_BYTES  # every tensor of one reply together
+PLAIN_DTYPES = frozenset(packed_layout.DTYPE_NAMES.values())
 
 
 class ProtocolError(Exception):
@@ -64,8 +63,8 @@ def _read_exact(fd: int, n: int) -> bytes:
     return b"".join(chunks)
 
 
-def _checked_header_size(size: int) -> int:
-    if size > HEADER_CAP:
+def _checked_header_size(size: int, cap: int = HEADER_CAP) -> int:
+    if size > cap:
         raise ProtocolError(f"a header of {size} bytes")
     return size
 
@@ -76,11 +75,12 @@ def _checked_payload_size(length: int, cap: int) -> int:
     return length
 
 
-def read_frame(fd: int, payload_cap: int) -> tuple[dict, bytes]:
+def read_frame(fd: int, payload_cap: int, header_cap: int = HEADER_CAP) -> tuple[dict, bytes]:
     """One frame from a blocking descriptor. EOFError at a clean end, ProtocolError on
-    anything malformed or over the caps (nothing is allocated before it is checked)."""
+    anything malformed or over the caps (nothing is allocated before it is checked).
+    `header_cap`: a supervisor's reply of many cases may be larger than one child's frame."""
     (size,) = _HEAD.unpack(_read_exact(fd, _HEAD.size))
-    header = parse_header(_read_exact(fd, _checked_header_size(size)))
+    header = parse_header(_read_exact(fd, _checked_header_size(size, header_cap)))
     (length,) = _BODY.unpack(_read_exact(fd, _BODY.size))
     length = _checked_payload_size(length, payload_cap)
     return header, _read_exact(fd, length) if length else b""
@@ -134,149 +134,86 @@ def dump_value(value) -> bytes:
     return buf.getvalue()
 
 
-def _check_archive(payload: bytes) -> None:
-    """torch.save writes an uncompressed zip; anything else could expand in the grader's
-    memory (a 200 KB deflated archive holds 200 MB of zeros) or declare storages the bytes
-    do not hold. So: a zip, every member stored as is, no more bytes than were sent."""
-    try:
-        with zipfile.ZipFile(io.BytesIO(payload)) as archive:
-            members = archive.infolist()
-    except (zipfile.BadZipFile, ValueError, OSError) as exc:
-        raise ProtocolError(f"a result that is not a torch file ({type(exc).__name__})") from None
-    if any(m.compress_type != zipfile.ZIP_STORED for m in members):
-        raise ProtocolError("a compressed result (torch.save never compresses)")
-    if sum(m.file_size for m in members) > len(payload):
-        raise ProtocolError("a result whose parts claim more bytes than it holds")
-
-
-# A child's result, packed: MAGIC, the JSON text's length, the JSON text (the value, each
-# tensor a {"~t": index} marker, a dict with a key beginning "~" as {"~dict": pairs}, and
-# each tensor's dtype, shape and offset), then the tensors' bytes, each on a 16-byte
-# boundary. No unpickler in the grader at all (torch.load's weights-only one reads ~1 ms a
-# case in Python, under the lock two worker threads share), and a torch.save fallback for
-# whatever the packer does not take.
+# A child's result, packed: MAGIC, the JSON text's length, the JSON text ({"v": the value,
+# "t": its tensors' layout}, grader/sandbox/packed_layout.py, the variant cache's format
+# too), then the tensors' bytes, each on a 16-byte boundary. No unpickler in the grader at
+# all, and no torch.save fallback: what the layout cannot keep is a marker the judge reports
+# (torch.load's weights-only unpickler read a forged file of a million nested lists for
+# seconds a case, in the grader's process).
 PACKED_MAGIC = b"GRPK1\n"
-_ALIGN = 16
-_DTYPE_NAMES = {str(d).removeprefix("torch."): d for d in PLAIN_DTYPES}
+# What one reply may hold, all its cases together, read in the grader's process outside every
+# limit of the child: tensors (each costs some 50 us to make and copy: 100,000 empty tensors a
+# case, the item cap, cost 5 s a case) and packed text (a 4 MiB text of small objects takes
+# json 0.7 s). A probe's result holds a few dozen tensors and a few KiB of text.
+MAX_REPLY_TENSORS = 16_384
+MAX_REPLY_TEXT = 1 * MiB
+
+
+@dataclass
+class ReplyBudget:
+    """What is left of one reply's caps, shared by its cases (see `load_value`)."""
+
+    tensors: int = MAX_REPLY_TENSORS
+    text: int = MAX_REPLY_TEXT
 
 
 def dump_plain(value) -> bytes:
     """A child's sanitized result (grader/sandbox/child.py's `sanitize`: exact CPU tensors, plain
-    containers) as packed bytes, or as torch.save bytes if it holds anything else."""
+    containers) as packed bytes; a tensor or object the layout cannot keep is a marker."""
     tensors: list = []
-    try:
-        packed = _pack(value, tensors)
-        layout, offset = [], 0
-        for t in tensors:
-            layout.append([str(t.dtype).removeprefix("torch."), list(t.shape), offset])
-            offset += -(-t.numel() * t.element_size() // _ALIGN) * _ALIGN
-        text = json.dumps({"v": packed, "t": layout}, allow_nan=True)
-    except (ValueError, TypeError, RecursionError):
-        return dump_value(value)
-    head = text.encode()
+    packed = packed_layout.encode(value, tensors, replace=lambda _, why: bad(why))
+    entries, size = packed_layout.layout(tensors)
+    head = json.dumps({"v": packed, "t": entries}, allow_nan=True).encode()
     start = len(PACKED_MAGIC) + 8 + len(head)
-    pad = -start % _ALIGN
-    out = bytearray(PACKED_MAGIC + struct.pack("!Q", len(head)) + head + b"\0" * pad)
-    try:
-        for t, (_, _, at) in zip(tensors, layout):
-            out += b"\0" * (at - (len(out) - start - pad))
-            if t.numel():
-                out += t.contiguous().reshape(-1).view(torch.uint8).numpy().tobytes()
-    except (RuntimeError, TypeError, ValueError, ImportError):  # no numpy here: the plain torch file
-        return dump_value(value)
+    start += -start % packed_layout.ALIGN
+    out = bytearray(start + size)
+    out[:len(PACKED_MAGIC) + 8 + len(head)] = PACKED_MAGIC + struct.pack("!Q", len(head)) + head
+    if size:
+        packed_layout.fill(torch.frombuffer(out, dtype=torch.uint8, offset=start, count=size), tensors, entries)
     return bytes(out)
 
 
-def _pack(value, tensors: list):
-    if value is None or type(value) in (bool, int, float, str):
-        return value
-    if type(value) is torch.Tensor and str(value.dtype).removeprefix("torch.") in _DTYPE_NAMES \
-            and value.layout == torch.strided and value.device.type == "cpu" and not value.is_quantized \
-            and not value.is_conj() and not value.is_neg():
-        tensors.append(value.detach())
-        return {"~t": len(tensors) - 1}
-    if type(value) in (list, tuple):
-        return [_pack(v, tensors) for v in value]
-    if type(value) is dict and all(type(k) is str for k in value):
-        if any(k.startswith("~") for k in value):
-            return {"~dict": [[k, _pack(v, tensors)] for k, v in value.items()]}
-        return {k: _pack(v, tensors) for k, v in value.items()}
-    raise TypeError(type(value).__name__)
-
-
-def _load_packed(payload: bytes):
-    """A packed result back, every size, offset and dtype checked before anything is made;
-    tensors are views of one copy of the bytes until `plain` copies them out."""
+def _load_packed(payload: bytes, budget: ReplyBudget | None = None):
+    """A packed result back, every size, offset and dtype checked before anything is made
+    (packed_layout.tensors_of); tensors are views of one copy of the bytes until `plain`
+    copies them out."""
     head_at = len(PACKED_MAGIC) + 8
     if len(payload) < head_at:
         raise ProtocolError("a packed result cut short")
     (size,) = struct.unpack_from("!Q", payload, len(PACKED_MAGIC))
+    budget = budget if budget is not None else ReplyBudget()
     if size > min(HEADER_CAP, len(payload) - head_at):
         raise ProtocolError("a packed result whose text is larger than it")
+    budget.text -= size
+    if budget.text < 0:
+        raise ProtocolError(f"a reply whose packed texts are larger than {MAX_REPLY_TEXT // MiB} MiB")
     try:
         head = json.loads(payload[head_at:head_at + size].decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise ProtocolError(f"a packed result whose text is not JSON ({type(exc).__name__})") from None
-    if not isinstance(head, dict) or not isinstance(head.get("t"), list) or len(head["t"]) > MAX_ITEMS:
+    if not isinstance(head, dict) or not isinstance(head.get("t"), list):
         raise ProtocolError("a packed result without its tensors' layout")
+    budget.tensors -= len(head["t"])
+    if budget.tensors < 0:
+        raise ProtocolError(f"a reply holding more than {MAX_REPLY_TENSORS} tensors")
     start = head_at + size
-    start += -start % _ALIGN
+    start += -start % packed_layout.ALIGN
     blob = torch.frombuffer(bytearray(payload[start:]) or bytearray(1), dtype=torch.uint8)
-    end = len(payload) - start if len(payload) > start else 0
-    tensors, copied = [], 0
-    for entry in head["t"]:
-        if not (isinstance(entry, list) and len(entry) == 3 and entry[0] in _DTYPE_NAMES
-                and isinstance(entry[1], list) and len(entry[1]) <= MAX_DIMS and type(entry[2]) is int
-                and all(type(d) is int and d >= 0 for d in entry[1])):
-            raise ProtocolError("a packed tensor's layout is malformed")
-        dtype, shape, offset = _DTYPE_NAMES[entry[0]], entry[1], entry[2]
-        numel = 1
-        for d in shape:
-            numel *= d
-        itemsize = torch.empty((), dtype=dtype).element_size()
-        nbytes = numel * itemsize
-        copied += nbytes
-        if numel > MAX_TENSOR_ELEMENTS or copied > MAX_COPY_BYTES:
-            raise ProtocolError("a packed result larger than a result may be")
-        if offset < 0 or offset % _ALIGN or offset + nbytes > end:
-            raise ProtocolError("a packed tensor outside its bytes")
-        tensors.append(blob.narrow(0, offset, nbytes).view(dtype).view(shape) if nbytes else
-                       torch.empty(shape, dtype=dtype))
-    return _unpack(head.get("v"), tensors)
-
-
-def _unpack(value, tensors: list, depth: int = 0):
-    if depth > MAX_DEPTH:
-        raise ProtocolError("a packed result nested too deeply")
-    if type(value) is list:
-        return [_unpack(v, tensors, depth + 1) for v in value]
-    if type(value) is dict:
-        if len(value) == 1 and "~t" in value:
-            index = value["~t"]
-            if type(index) is not int or not 0 <= index < len(tensors):
-                raise ProtocolError("a packed result naming a tensor it does not hold")
-            return tensors[index]
-        if len(value) == 1 and "~dict" in value:
-            pairs = value["~dict"]
-            if type(pairs) is not list or not all(type(p) is list and len(p) == 2 and type(p[0]) is str
-                                                  for p in pairs):
-                raise ProtocolError("a packed result with a malformed dict")
-            return {k: _unpack(v, tensors, depth + 1) for k, v in pairs}
-        return {k: _unpack(v, tensors, depth + 1) for k, v in value.items()}
-    return value
-
-
-def load_value(payload: bytes):
-    """A child's result: packed (`dump_plain`), or torch.load with weights_only (no code
-    runs); then plain data only. Raises ProtocolError when the bytes are neither."""
-    if payload[:len(PACKED_MAGIC)] == PACKED_MAGIC:
-        return plain(_load_packed(payload))
-    _check_archive(payload)
+    if len(payload) <= start:
+        blob = blob[:0]
     try:
-        value = torch.load(io.BytesIO(payload), weights_only=True, map_location="cpu")
-    except Exception as exc:  # a forged or broken file is no result
-        raise ProtocolError(f"a result that is not plain tensors ({type(exc).__name__})") from None
-    return plain(value)
+        return packed_layout.decode(head.get("v"), packed_layout.tensors_of(head["t"], blob))
+    except packed_layout.Malformed as exc:
+        raise ProtocolError(str(exc).replace("packed value", "packed result")) from None
+
+
+def load_value(payload: bytes, budget: ReplyBudget | None = None):
+    """A child's result (`dump_plain`), then plain data only. Raises ProtocolError when the
+    bytes are not a well-formed packed result. `budget`: what the reply's earlier cases left
+    (one ReplyBudget shared by a reply's cases; a fresh one without)."""
+    if payload[:len(PACKED_MAGIC)] != PACKED_MAGIC:
+        raise ProtocolError("a result that is not packed (the sandbox packs every result; nothing else is read)")
+    return plain(_load_packed(payload, budget))
 
 
 def load_trusted(payload: bytes):
@@ -325,6 +262,8 @@ def _plain_tensor(t: torch.Tensor, budget: list | None = None):
             return bad(f"a tensor of dtype {t.dtype}")
         if t.dim() > MAX_DIMS:
             return bad(f"a tensor with {t.dim()} dimensions")
+        if any(int(size) > MAX_TENSOR_ELEMENTS for size in t.shape):  # (2**62, 0): no element, and no sense
+            return bad(f"a tensor of shape {tuple(t.shape)}")
         too_big = oversized(t, budget[1] if budget is not None and len(budget) > 1 else MAX_COPY_BYTES)
         if too_big:
             return bad(too_big)

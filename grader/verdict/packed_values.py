@@ -9,6 +9,8 @@ tiny `torch.save` file that is still read with `weights_only=True`.
 
 `pack` returns None for anything it cannot keep exactly (a tensor that is not a plain
 CPU tensor, a dtype or a key JSON cannot carry): the caller keeps the plain format then.
+The layout, its writer and its one reader are grader/sandbox/packed_layout.py, shared with
+the child's results (which are untrusted: so the reader checks every entry, here too).
 """
 
 from __future__ import annotations
@@ -17,38 +19,22 @@ import json
 
 import torch
 
+from ..sandbox import packed_layout
+
 FORMAT = "packed-values-1"
-_ALIGN = 16  # every tensor starts on a multiple of 16 bytes, so its bytes view as any dtype
-_DTYPES = {str(d): d for d in (torch.float16, torch.bfloat16, torch.float32, torch.float64, torch.complex64,
-                               torch.complex128, torch.int8, torch.int16, torch.int32, torch.int64, torch.uint8,
-                               torch.bool)}
-
-
-_SIZES = {d: torch.empty((), dtype=d).element_size() for d in _DTYPES.values()}
-
-
-class _Unpackable(Exception):
-    pass
 
 
 def pack(value) -> dict | None:
-    """{"format", "json", "bytes"} for `value`, or None when it holds what this cannot keep."""
+    """{"format", "json", "layout", "bytes"} for `value`, or None when it holds what the layout
+    cannot keep (grader/sandbox/packed_layout.py, the format of a child's results too)."""
     tensors: list[torch.Tensor] = []
     try:
-        text = json.dumps(_encode(value, tensors), allow_nan=True)
-    except (_Unpackable, TypeError, ValueError, RecursionError):
+        text = json.dumps(packed_layout.encode(value, tensors), allow_nan=True)
+    except (packed_layout.Unpackable, TypeError, ValueError, RecursionError):
         return None
-    offsets, size = [], 0
-    for t in tensors:
-        offsets.append(size)
-        size += -(-t.numel() * t.element_size() // _ALIGN) * _ALIGN
-    blob = torch.zeros(size, dtype=torch.uint8)
-    for t, offset in zip(tensors, offsets):
-        n = t.numel() * t.element_size()
-        if n:
-            blob[offset:offset + n] = t.contiguous().reshape(-1).view(torch.uint8)
-    layout = [[str(t.dtype), list(t.shape), offset] for t, offset in zip(tensors, offsets)]
-    return {"format": FORMAT, "json": text, "layout": json.dumps(layout), "bytes": blob}
+    entries, size = packed_layout.layout(tensors)
+    blob = packed_layout.fill(torch.zeros(size, dtype=torch.uint8), tensors, entries)
+    return {"format": FORMAT, "json": text, "layout": json.dumps(entries), "bytes": blob}
 
 
 def is_packed(data) -> bool:
@@ -56,60 +42,8 @@ def is_packed(data) -> bool:
 
 
 def unpack(data: dict):
-    """The value `pack` was given: tensors as contiguous copies of their own."""
-    blob = data["bytes"]
-    if blob.dtype != torch.uint8 or blob.dim() != 1:
-        raise ValueError("a packed value whose bytes are not one uint8 buffer")
-    tensors = []
-    end = blob.numel()
-    for dtype_name, shape, offset in json.loads(data["layout"]):
-        dtype = _DTYPES[dtype_name]
-        count = 1
-        for dim in shape:
-            count *= int(dim)
-        n = count * _SIZES[dtype]
-        if not 0 <= offset <= offset + n <= end:
-            raise ValueError("a packed tensor outside its buffer")
-        tensors.append(blob.narrow(0, offset, n).view(dtype).view(shape).clone())
-    return _decode(json.loads(data["json"]), tensors)
-
-
-def _encode(value, tensors: list):
-    if value is None or type(value) in (bool, int, float, str):
-        return value
-    if type(value) is torch.Tensor:
-        if value.device.type != "cpu" or value.layout != torch.strided or value.requires_grad \
-                or str(value.dtype) not in _DTYPES or value.is_quantized or value.is_conj() or value.is_neg():
-            raise _Unpackable
-        tensors.append(value.detach())
-        return {"~t": len(tensors) - 1}
-    if type(value) is list:
-        return [_encode(v, tensors) for v in value]
-    if type(value) is tuple:
-        return {"~tuple": [_encode(v, tensors) for v in value]}
-    if type(value) is dict:
-        if all(type(k) is str and not k.startswith("~") for k in value):
-            return {k: _encode(v, tensors) for k, v in value.items()}
-        return {"~dict": [[_encode(k, tensors), _encode(v, tensors)] for k, v in value.items()]}
-    raise _Unpackable
-
-
-def _decode(value, tensors: list):
-    if type(value) is list:
-        return [_decode(v, tensors) for v in value]
-    if type(value) is dict:
-        if len(value) == 1:
-            (key, inner), = value.items()
-            if key == "~t":
-                return tensors[inner]
-            if key == "~tuple":
-                return tuple(_decode(v, tensors) for v in inner)
-            if key == "~dict":
-                return {_key(_decode(k, tensors)): _decode(v, tensors) for k, v in inner}
-        return {k: _decode(v, tensors) for k, v in value.items()}
-    return value
-
-
-def _key(key):
-    """A dict key back as it was (a tuple key came back as a tuple; a list cannot be a key)."""
-    return tuple(_key(k) for k in key) if isinstance(key, (list, tuple)) else key
+    """The value `pack` was given: tensors as contiguous copies of their own. Read as a child's
+    result is, every entry checked (packed_layout.Malformed, a ValueError, when one is not
+    what the layout allows: a cache file half written or written by something else)."""
+    tensors = [t.clone() for t in packed_layout.tensors_of(json.loads(data["layout"]), data["bytes"])]
+    return packed_layout.decode(json.loads(data["json"]), tensors)
