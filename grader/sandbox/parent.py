@@ -52,6 +52,7 @@ import torch
 from .printable import printable  # noqa: F401 (re-exported: learner text made safe)
 
 from . import confine, wire, zygote_launch
+from .pipes import wide_pipe
 from ..policy.banned import build_spec
 from .confine import Isolation
 from .start_method import StartMethod, chosen_start_method
@@ -869,7 +870,7 @@ def _supervise(spec: dict, cases: list, level: Isolation) -> tuple[dict, bytes]:
     supervisor with the zygote, so killing the zygote or the grader ends the check:
     nothing is left running."""
     out_r, out_w = os.pipe()
-    res_r, res_w = os.pipe()
+    res_r, res_w = wide_pipe()
     marker = secrets.token_hex(8)
     start = time.monotonic()
     if level is Isolation.NAMESPACES:

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from . import confine
 from .confine import Isolation
+from .pipes import wide_pipe
 from .start_method import StartMethod, chosen_start_method
 
 GRADER_DIR = str(Path(__file__).resolve().parent.parent)  # all of grader/, not one wing
@@ -63,8 +64,8 @@ def zygote_environment(level: Isolation | None) -> dict[str, str]:
 
 
 def spawn(requested: Isolation | None, preload: tuple[str, ...] = ()) -> Launched:
-    job_r, job_w = os.pipe()
-    res_r, res_w = os.pipe()
+    job_r, job_w = wide_pipe()
+    res_r, res_w = wide_pipe()
     argv = [sys.executable, "-s", *(["-P"] if sys.version_info >= (3, 11) else []), "-m", "grader.sandbox.zygote",
             str(job_r), str(res_w), *([",".join(preload)] if preload else [])]
     try:
