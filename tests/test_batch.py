@@ -162,3 +162,30 @@ def test_files_for_problems_the_course_does_not_know_are_named_when_others_match
     assert result.exit_code == 0, result.output
     assert "not graded, no problem of this course by that name: rms_norm.py" in result.output
     assert "--course" in result.output
+
+
+def test_a_check_takes_a_sandbox_only_after_its_scan_and_runs_all_in_that_one(course, pool, tmp_path, monkeypatch):
+    """A graded file's static scan holds no sandbox (another check's cases may run meanwhile);
+    from its first run to its end a check holds one, every run of it in that one, given back after."""
+    from grader.instructor.batch import _Lease
+    from grader.verdict.runner import check_problem
+
+    taken, used = [], []
+    real_acquire = pool.acquire
+    monkeypatch.setattr(pool, "acquire", lambda: taken.append(real_acquire()) or taken[-1])
+    for sandbox in pool.sandboxes:
+        real_run = sandbox.run_check
+        monkeypatch.setattr(sandbox, "run_check", lambda job, s=sandbox, run=real_run: used.append(s) or run(job))
+    klass = make_class(tmp_path, {"a": {"layer_norm.py": "def layer_norm(x, eps=1e-5:\n"}, "b": {"layer_norm.py": UNBIASED}})
+    lease = _Lease(pool)
+    report = check_problem(course, course.get("layer-norm"), file=klass / "a" / "layer_norm.py", seed=3, sandbox=lease)
+    lease.release()
+    assert report.error_kind == "syntax-error" and taken == [] and used == []  # nothing to run: no sandbox taken
+
+    lease = _Lease(pool)
+    report = check_problem(course, course.get("layer-norm"), file=klass / "b" / "layer_norm.py", seed=3, sandbox=lease)
+    assert not report.passed and len(taken) == 1
+    assert used and set(used) == {taken[0]}  # every run of the check in the one it took
+    assert pool.free.qsize() == len(pool) - 1  # held until the check is over...
+    lease.release()
+    assert pool.free.qsize() == len(pool)  # ...then back in the pool
