@@ -14,6 +14,7 @@ guard, limits, judge and diagnosis.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import queue
 import secrets
@@ -252,8 +253,8 @@ def _grade_submissions(course: Course, submissions: list[Submission], seed: int,
         finally:
             lease.release()
 
-    # Twice as many threads as sandboxes: while one thread scans its file (this process's Python,
-    # no sandbox held), another's cases run in the sandbox it would otherwise leave idle.
+    # Twice as many threads as sandboxes: while one thread scans its file or names its mistake (this
+    # process's Python, no sandbox held), another's cases run in the sandbox it would leave idle.
     executor = ThreadPoolExecutor(max_workers=2 * len(pool), thread_name_prefix="grader-worker")
     futures = [executor.submit(one, sub) for sub in submissions]
     try:
@@ -270,10 +271,11 @@ def _grade_submissions(course: Course, submissions: list[Submission], seed: int,
 
 class _Lease:
     """One check's sandbox from the pool, taken when the check first needs one (the runner's
-    `sandbox.start()`, after the static scan) and given back when the check ends: a scan, 17 ms
-    of this process's Python per file, never holds a sandbox that another check's cases could
-    run in. Held from then to the end, so the check's time budget (which starts with its first
-    run) never counts a wait for a sandbox, and every run of one check is in one sandbox."""
+    `sandbox.start()`, after the static scan) and given back when the check ends, and lent
+    while the check names its mistake (`idle`): a scan, 17 ms of this process's Python per
+    file, or a naming, 20-40 ms, never holds a sandbox that another check's cases could run
+    in. The check's time budget starts after the sandbox is taken and is given back the
+    naming's time, a wait for the sandbox included: no wait for one is counted against it."""
 
     def __init__(self, pool: SandboxPool):
         self._pool = pool
@@ -291,6 +293,16 @@ class _Lease:
 
     def close(self) -> None:
         """The pool's sandboxes outlive a check: nothing to close."""
+
+    @contextlib.contextmanager
+    def idle(self):
+        """Lent back to the pool while the check does without one (the runner, while it names
+        the mistake), taken again (perhaps another of the pool's) before it goes on."""
+        self.release()
+        try:
+            yield
+        finally:
+            self.start()
 
     def __getattr__(self, name: str):
         if self._held is None:
