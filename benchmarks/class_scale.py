@@ -174,7 +174,8 @@ print(json.dumps(out))
 
 
 def profile(root: Path, tmp: Path) -> str:
-    """Where a file's time goes in a worker: one sandbox, every file in turn, the stages of a check timed."""
+    """Where a file's time goes in a worker: one sandbox, one grading thread (the pool runs two
+    per sandbox), every file in turn, the stages of a check timed."""
     code = r"""
 import collections, sys, time
 from pathlib import Path
@@ -185,6 +186,11 @@ from grader.instructor import batch as batch_mod
 from grader.course.loader import Course
 from grader.instructor.gradebook import Gradebook
 spent = collections.Counter()
+import concurrent.futures
+class OneThread(concurrent.futures.ThreadPoolExecutor):  # the stages below are timed one file at a time
+    def __init__(self, max_workers=None, **kwargs):
+        super().__init__(max_workers=1, **kwargs)
+batch_mod.ThreadPoolExecutor = OneThread
 def timed(module, name, label):
     real = getattr(module, name)
     def wrapper(*a, **k):

@@ -167,7 +167,7 @@ def test_files_for_problems_the_course_does_not_know_are_named_when_others_match
 def test_a_check_holds_a_sandbox_only_while_it_runs_learner_code(course, pool, tmp_path, monkeypatch):
     """A graded file's static scan and the naming of its mistake hold no sandbox (another
     check's cases may run meanwhile); the check's runs do, and it is given back at the end."""
-    from grader.instructor.batch import _Lease
+    from grader.instructor.batch import SandboxLease
     from grader.verdict import execute
     from grader.verdict.runner import check_problem
 
@@ -181,12 +181,12 @@ def test_a_check_holds_a_sandbox_only_while_it_runs_learner_code(course, pool, t
 
     monkeypatch.setattr("grader.verdict.runner.name_the_mistake", naming)
     klass = make_class(tmp_path, {"a": {"layer_norm.py": "def layer_norm(x, eps=1e-5:\n"}, "b": {"layer_norm.py": UNBIASED}})
-    lease = _Lease(pool)
+    lease = SandboxLease(pool)
     report = check_problem(course, course.get("layer-norm"), file=klass / "a" / "layer_norm.py", seed=3, sandbox=lease)
     lease.release()
     assert report.error_kind == "syntax-error" and taken == []  # nothing to run: no sandbox taken
 
-    lease = _Lease(pool)
+    lease = SandboxLease(pool)
     report = check_problem(course, course.get("layer-norm"), file=klass / "b" / "layer_norm.py", seed=3, sandbox=lease)
     assert not report.passed and report.diagnosis is not None
     assert free_while_naming == [len(pool)]  # lent back while the mistake was named

@@ -243,7 +243,7 @@ def _grade_submissions(course: Course, submissions: list[Submission], seed: int,
         work = prepared[sub.slug]
         if isinstance(work, str):
             return Outcome(sub, error=work)
-        lease = _Lease(pool)
+        lease = SandboxLease(pool)
         try:
             report = check_problem(course, course.get(sub.slug), file=sub.path, workspace=sub.path.parent, seed=seed,
                                    sandbox=lease, shared=work, localise=localise)
@@ -269,7 +269,7 @@ def _grade_submissions(course: Course, submissions: list[Submission], seed: int,
         executor.shutdown(wait=True, cancel_futures=True)
 
 
-class _Lease:
+class SandboxLease:
     """One check's sandbox from the pool, taken when the check first needs one (the runner's
     `sandbox.start()`, after the static scan) and given back when the check ends, and lent
     while the check names its mistake (`idle`): a scan, 17 ms of this process's Python per
