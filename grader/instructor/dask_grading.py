@@ -5,10 +5,8 @@ client (`grader grade --scheduler ADDRESS`, or `--local-cluster N` for a trial) 
 with the learner's folder's Python files (their helper modules import as in `grader
 check`), so workers need no shared file system, only the grader and the course at the
 same path. Each worker process grades with the same sandbox as the local pool: one
-`Sandbox` per two worker threads (one for a worker of one thread), started lazily as a
-fresh interpreter (a fork of a worker, whose threads may hold locks, could hang) and kept
-for the worker's life, and lent to each check as the local pool lends its own (a `SandboxLease`:
-held while learner code runs, not while the grader scans or names a mistake); what a class
+`Sandbox` per worker thread, started lazily as a fresh interpreter (a fork of a worker,
+whose threads may hold locks, could hang) and kept for the worker's life; what a class
 shares for a problem (grader/verdict/class_work.py) is computed once per worker process, never
 in a zygote. The report comes back to the client, the gradebook's only writer.
 
@@ -20,14 +18,13 @@ once), so no row is written twice.
 from __future__ import annotations
 
 import os
-import queue
 import shutil
 import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from .batch import Outcome, Submission, SandboxLease
+from .batch import Outcome, Submission
 
 MAX_WORKSPACE_BYTES = 4 * 1024 * 1024  # a learner folder's Python files, sent with each task
 
@@ -59,23 +56,9 @@ def make_task(sub: Submission, seed: int, course_dir: str | None, localise: bool
 
 
 # --------------------------------------------------------------------------- worker side
-def _sandboxes_here() -> int:
-    """How many sandboxes this worker process keeps: one per two of its threads, as the local
-    pool runs two grading threads per sandbox (grader/instructor/batch.py), and one at least."""
-    try:
-        from distributed import get_worker
-
-        worker = get_worker()
-        threads = int(getattr(getattr(worker, "state", worker), "nthreads", 1))
-    except (ImportError, ValueError, AttributeError):
-        threads = 1
-    return max(1, threads // 2)
-
-
 class _WorkerState:
     """What one worker process keeps between tasks: its courses, each problem's class
-    work at a seed, a scratch directory, and its sandboxes (`_sandboxes_here`), lent to one
-    check at a time."""
+    work at a seed, a scratch directory, and one sandbox per thread."""
 
     def __init__(self):
         import torch
@@ -87,24 +70,20 @@ class _WorkerState:
         self.scratch = Path(tempfile.mkdtemp(prefix="grader-dask-"))
         self.courses: dict = {}
         self.work: dict = {}
+        self.local = threading.local()
         self.boxes: list = []
-        self.free: queue.Queue = queue.Queue()
 
-    def acquire(self):
-        """A free sandbox of this process, started the first time one more is wanted (up to
-        `_sandboxes_here`), else the next one given back."""
+    def sandbox(self):
         from ..sandbox.parent import Sandbox
 
-        with self.lock:
-            if self.free.empty() and len(self.boxes) < _sandboxes_here():
-                box = Sandbox(spawn=True, hidden=[self.scratch])  # no child sees another learner's files
-                box.start()
+        box = getattr(self.local, "sandbox", None)
+        if box is None:
+            box = Sandbox(spawn=True, hidden=[self.scratch])  # no child sees another learner's files
+            box.start()
+            self.local.sandbox = box
+            with self.lock:
                 self.boxes.append(box)
-                return box
-        return self.free.get()
-
-    def release(self, box) -> None:
-        self.free.put(box)
+        return box
 
     def course(self, course_dir: str | None):
         from ..course.loader import Course
@@ -155,16 +134,15 @@ def grade_task(task: Task):
     state = _state()
     course = state.course(task.course_dir)
     work = state.class_work(course, task.course_dir, task.slug, task.seed)
-    lease = SandboxLease(state)
+    sandbox = state.sandbox()
     folder = Path(tempfile.mkdtemp(dir=state.scratch)) / task.learner
     folder.mkdir()
     try:
         for name, data in task.files:
             (folder / Path(name).name).write_bytes(data)
         return check_problem(course, course.get(task.slug), file=folder / task.filename, workspace=folder,
-                             seed=task.seed, sandbox=lease, shared=work, localise=task.localise)
+                             seed=task.seed, sandbox=sandbox, shared=work, localise=task.localise)
     finally:
-        lease.release()
         shutil.rmtree(folder.parent, ignore_errors=True)
 
 
@@ -180,12 +158,7 @@ def close_worker_state() -> None:
 
 def worker_isolation() -> str | None:
     """Run on every worker: the isolation level its children get (None: none can run)."""
-    state = _state()
-    box = state.acquire()
-    try:
-        level = box.level()
-    finally:
-        state.release(box)
+    level = _state().sandbox().level()
     return level.value if level is not None else None
 
 
@@ -201,19 +174,17 @@ class DaskPool:
     @classmethod
     def connect(cls, scheduler: str | None = None, local_workers: int | None = None,
                 course_dir: str | None = None) -> "DaskPool":
-        """To the scheduler at ADDRESS, or to a LocalCluster of `local_workers` processes (each one
-        sandbox and two threads, as the local pool's workers)."""
+        """To the scheduler at ADDRESS, or to a LocalCluster of `local_workers` processes (one thread each)."""
         from distributed import Client, LocalCluster
 
         if scheduler:
             return cls(Client(scheduler), course_dir)
-        cluster = LocalCluster(n_workers=local_workers or 1, threads_per_worker=2, processes=True,
+        cluster = LocalCluster(n_workers=local_workers or 1, threads_per_worker=1, processes=True,
                                dashboard_address=None)
         return cls(Client(cluster), course_dir, cluster)
 
     def __len__(self) -> int:
-        """Sandboxes across the cluster (`_sandboxes_here` on each worker)."""
-        return sum(max(1, w.get("nthreads", 1) // 2) for w in self.client.scheduler_info()["workers"].values()) or 1
+        return sum(w.get("nthreads", 1) for w in self.client.scheduler_info()["workers"].values()) or 1
 
     def isolation(self):
         """The weakest isolation level among the workers (None: one cannot run learner code)."""
