@@ -129,7 +129,7 @@ class _PooledSandbox(Sandbox):
 
 
 class SandboxPool:
-    """N sandboxes, one per worker thread. Start it before loading any reference."""
+    """N sandboxes, lent to 2N grading threads (SandboxLease). Start it before loading any reference."""
 
     def __init__(self, size: int, hidden=()):
         """`hidden`: what no child may see besides its own check's course and workspace
