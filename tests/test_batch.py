@@ -162,3 +162,34 @@ def test_files_for_problems_the_course_does_not_know_are_named_when_others_match
     assert result.exit_code == 0, result.output
     assert "not graded, no problem of this course by that name: rms_norm.py" in result.output
     assert "--course" in result.output
+
+
+def test_a_check_holds_a_sandbox_only_while_it_runs_learner_code(course, pool, tmp_path, monkeypatch):
+    """A graded file's static scan and the naming of its mistake hold no sandbox (another
+    check's cases may run meanwhile); the check's runs do, and it is given back at the end."""
+    from grader.instructor.batch import SandboxLease
+    from grader.verdict import execute
+    from grader.verdict.runner import check_problem
+
+    taken, free_while_naming = [], []
+    real_acquire, real_naming = pool.acquire, execute.name_the_mistake
+    monkeypatch.setattr(pool, "acquire", lambda: taken.append(real_acquire()) or taken[-1])
+
+    def naming(*args, **kwargs):
+        free_while_naming.append(pool.free.qsize())
+        return real_naming(*args, **kwargs)
+
+    monkeypatch.setattr("grader.verdict.runner.name_the_mistake", naming)
+    klass = make_class(tmp_path, {"a": {"layer_norm.py": "def layer_norm(x, eps=1e-5:\n"}, "b": {"layer_norm.py": UNBIASED}})
+    lease = SandboxLease(pool)
+    report = check_problem(course, course.get("layer-norm"), file=klass / "a" / "layer_norm.py", seed=3, sandbox=lease)
+    lease.release()
+    assert report.error_kind == "syntax-error" and taken == []  # nothing to run: no sandbox taken
+
+    lease = SandboxLease(pool)
+    report = check_problem(course, course.get("layer-norm"), file=klass / "b" / "layer_norm.py", seed=3, sandbox=lease)
+    assert not report.passed and report.diagnosis is not None
+    assert free_while_naming == [len(pool)]  # lent back while the mistake was named
+    assert len(taken) == 2 and pool.free.qsize() == len(pool) - 1  # taken again after it, held to the end...
+    lease.release()
+    assert pool.free.qsize() == len(pool)  # ...then back in the pool

@@ -80,3 +80,26 @@ def test_under_spawn_the_first_child_is_prestarted_and_adopted(monkeypatch):
     finally:
         sandbox.close()
     assert child.poll() is not None
+
+
+def test_a_pool_adopts_one_prestarted_zygote_per_sandbox(monkeypatch):
+    """`grader grade --workers N` prestarts N zygotes; each sandbox of the pool adopts its own."""
+    monkeypatch.delenv("GRADER_ISOLATION", raising=False)
+    monkeypatch.delenv("GRADER_START_METHOD", raising=False)
+    monkeypatch.setattr(zygote_launch, "_prestarted", None)
+    monkeypatch.setattr(zygote_launch, "_spare_zygotes", [])
+    if Sandbox().start_method is not StartMethod.FORK:
+        pytest.skip("a zygote exists only under the fork start method")
+    zygote_launch.prestart(count=2)
+    started = {zygote_launch._prestarted.proc.pid, *(z.proc.pid for z in zygote_launch._spare_zygotes)}
+    assert len(started) == 2
+    sandboxes = [Sandbox(), Sandbox()]
+    try:
+        for sandbox in sandboxes:
+            sandbox.start()
+        assert {sandbox.pid for sandbox in sandboxes} == started  # both adopted, none started anew
+        assert all(sandbox.level() is not None for sandbox in sandboxes), sandboxes[0].error
+        assert zygote_launch.adopt(None) is None  # nothing left over
+    finally:
+        for sandbox in sandboxes:
+            sandbox.close()

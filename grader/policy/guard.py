@@ -307,12 +307,15 @@ class _DispatchMode(TorchDispatchMode):
             if _runs_code_outside_the_modes(kind):
                 self.guard.hit(f"{kind.__name__}.__torch_dispatch__", "run time: a tensor subclass's __torch_dispatch__ "
                                "runs with the run-time checks switched off", "forbidden")
-        name = func.overloadpacket.__name__
+        facts = _OP_FACTS.get(id(func))
+        if facts is None or facts[0] is not func:
+            facts = _op_facts(func)
+        _, name, mutates = facts
         public = self.guard.spec.aten.get(name)
         if public is not None:
             label = f"aten.{name}" if public.endswith(name) else f"aten.{name}, the kernel behind {public}"
             self.guard.hit(public, f"run time: {label}")
-        if not _mutates(func):
+        if not mutates:
             return func(*args, **(kwargs or {}))
         # A kernel that writes its arguments (set_, resize_, in-place ops) can drop the last
         # reference to an object a learner hung a `__del__` on (a replaced storage): that
@@ -338,13 +341,23 @@ def _runs_code_outside_the_modes(kind: type) -> bool:
     return not (isinstance(module, str) and (module == "torch" or module.startswith("torch.")))
 
 
-_MUTATES: dict = {}
+_OP_FACTS: dict = {}  # id(overload) -> (overload, its packet's name, whether it may write its arguments)
+
+
+def _op_facts(func) -> tuple:
+    """What the dispatch mode asks of an aten overload, once per overload and process (the
+    zygote's warm-up fills it for every child): its name and whether it may write its
+    arguments. Keyed by id, the overload held so that no id is reused: OpOverload's
+    own hash is a Python method, and the packet's name a property, on every op otherwise."""
+    schema = getattr(func, "_schema", None)
+    facts = (func, func.overloadpacket.__name__, bool(getattr(schema, "is_mutable", True)))
+    _OP_FACTS[id(func)] = facts
+    return facts
 
 
 def _mutates(func) -> bool:
     """Whether an aten overload may write its arguments (cached: a schema lookup per op)."""
-    known = _MUTATES.get(func)
-    if known is None:
-        schema = getattr(func, "_schema", None)
-        known = _MUTATES[func] = bool(getattr(schema, "is_mutable", True))
-    return known
+    facts = _OP_FACTS.get(id(func))
+    if facts is None or facts[0] is not func:
+        facts = _op_facts(func)
+    return facts[2]

@@ -33,6 +33,7 @@ import gc
 import hashlib
 import importlib
 import json
+import math
 import os
 import pickle
 import re
@@ -51,6 +52,7 @@ import torch
 from .printable import printable  # noqa: F401 (re-exported: learner text made safe)
 
 from . import confine, wire, zygote_launch
+from .pipes import wide_pipe
 from ..policy.banned import build_spec
 from .confine import Isolation
 from .start_method import StartMethod, chosen_start_method
@@ -536,6 +538,7 @@ def _warm_up() -> None:
     with Guard(build_spec([]), LearnerFrames([])):
         a = torch.randn(4, 4, dtype=torch.float64)
         (torch.softmax(a @ a.T, -1).float().mean(-1, keepdim=True) * 2).sum()
+        _warm_common_ops()
     _warm_printing()
     # A result's packing (each child), torch.save and torch.load's weights-only unpickler (the cases
     # of a job the zygote does not hold yet): the first use of each in a process costs up to ~12 ms.
@@ -543,6 +546,42 @@ def _warm_up() -> None:
     wire.dump_plain(sample)
     wire.load_trusted(wire.dump_value({"job": sample}))
     _warm_file_readers()
+
+
+def _warm_common_ops() -> None:
+    """Run, under the guard, the ops a language model's pieces are commonly written with (in
+    float32, as cases are, with autograd recording and not; no backward pass: no autograd
+    threads in a process that forks): each op's first call in a process
+    fills caches (the guard's facts about the op, torch's registry of Python kernels and
+    dispatch keys) that every child forked after this inherits instead of filling again,
+    3-4 ms of a check's CPU. Trusted code on random data; nothing of a learner."""
+    import torch.nn.functional as F
+
+    for grad in (False, True):
+        with torch.set_grad_enabled(grad):
+            x = torch.randn(2, 3, 8, requires_grad=grad)
+            w = torch.randn(8, 8, requires_grad=grad)
+            mean = x.mean(-1, keepdim=True)
+            var = x.var(-1, keepdim=True, unbiased=False) + ((x - mean) ** 2).mean(-1, keepdim=True)
+            y = (x - mean) / torch.sqrt(var + 1e-5) * torch.ones(8) + torch.zeros(8)
+            y = y * torch.rsqrt(var + 1e-5) + F.layer_norm(x, (8,)) + F.gelu(x) + F.gelu(x, approximate="tanh")
+            y = 0.5 * y * (1.0 + torch.tanh(0.79788456 * (y + 0.044715 * torch.pow(y, 3)))) + torch.erf(y)
+            q, k, v = (y @ w).split(4, dim=-1)[0], y.chunk(2, dim=-1)[1], y.view(2, 3, 2, 4).transpose(1, 2)
+            scores = q @ k.transpose(-2, -1) / math.sqrt(4)
+            mask = torch.tril(torch.ones(3, 3, dtype=torch.bool)) & ~torch.triu(torch.ones(3, 3), 1).bool()
+            scores = scores.masked_fill(~mask, float("-inf")).masked_fill(mask == 0, -1e9)
+            att = torch.softmax(scores, dim=-1) + F.softmax(scores, -1) + scores.exp() / scores.exp().sum(-1, True)
+            out = torch.matmul(att, v.reshape(2, 3, 8)[..., :4]) + torch.bmm(att, q) + torch.einsum("bij,bjd->bid", att, q)
+            out = torch.cat([out, out], -1).permute(0, 2, 1).contiguous().view(2, -1) + torch.stack([out, out]).sum()
+            out = F.linear(out.reshape(2, 3, 8), w, torch.zeros(8)) + torch.where(out.reshape(2, 3, 8) > 0, 1.0, 0.0)
+            emb = torch.nn.functional.embedding(torch.arange(3).unsqueeze(0).expand(2, 3), w) + w[torch.tensor([0, 1, 2])]
+            logits = (out + emb) @ w.T + torch.full((8,), 0.5) + out.max(-1, keepdim=True).values - out.amax(-1, True)
+            loss = F.cross_entropy(logits.reshape(-1, 8), torch.zeros(6, dtype=torch.long)) + F.log_softmax(logits, -1).sum()
+            logits.clone().abs().min() + logits.argmax(-1).float().sum() + torch.topk(logits, 2).values.sum() + loss
+    buf = torch.zeros(2, 8)
+    buf.add_(1).mul_(2).masked_fill_(buf > 2, 0.0).copy_(torch.ones(2, 8))
+    buf[0] = torch.arange(8.0)
+    torch.multinomial(torch.softmax(buf, -1), 1, generator=torch.Generator().manual_seed(0))
 
 
 def _warm_file_readers() -> None:
@@ -841,7 +880,7 @@ def _supervise(spec: dict, cases: list, level: Isolation) -> tuple[dict, bytes]:
     supervisor with the zygote, so killing the zygote or the grader ends the check:
     nothing is left running."""
     out_r, out_w = os.pipe()
-    res_r, res_w = os.pipe()
+    res_r, res_w = wide_pipe()
     marker = secrets.token_hex(8)
     start = time.monotonic()
     if level is Isolation.NAMESPACES:

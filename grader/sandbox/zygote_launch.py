@@ -24,6 +24,7 @@ from pathlib import Path
 
 from . import confine
 from .confine import Isolation
+from .pipes import wide_pipe
 from .start_method import StartMethod, chosen_start_method
 
 GRADER_DIR = str(Path(__file__).resolve().parent.parent)  # all of grader/, not one wing
@@ -39,6 +40,7 @@ class Launched:
 
 
 _prestarted: Launched | None = None
+_spare_zygotes: list[Launched] = []  # more prestarted zygotes, for a pool of sandboxes (`grader grade`)
 _prestarted_child: subprocess.Popen | None = None
 
 
@@ -62,8 +64,8 @@ def zygote_environment(level: Isolation | None) -> dict[str, str]:
 
 
 def spawn(requested: Isolation | None, preload: tuple[str, ...] = ()) -> Launched:
-    job_r, job_w = os.pipe()
-    res_r, res_w = os.pipe()
+    job_r, job_w = wide_pipe()
+    res_r, res_w = wide_pipe()
     argv = [sys.executable, "-s", *(["-P"] if sys.version_info >= (3, 11) else []), "-m", "grader.sandbox.zygote",
             str(job_r), str(res_w), *([",".join(preload)] if preload else [])]
     try:
@@ -76,17 +78,22 @@ def spawn(requested: Isolation | None, preload: tuple[str, ...] = ()) -> Launche
     return Launched(proc, job_w, res_r, requested, tuple(preload))
 
 
-def prestart() -> None:
+def prestart(count: int = 1) -> None:
     """Start now what the sandbox this command will open runs learner code in: under fork a
     zygote (at the level asked by GRADER_ISOLATION, if any), under spawn (macOS, Windows)
-    the first spawned child. Harmless if none adopts it (it ends with this process)."""
+    the first spawned child. Harmless if none adopts it (it ends with this process).
+    `count`: as many zygotes, for a pool of that many sandboxes (`grader grade`: their torch
+    imports run beside this process's instead of after it)."""
     global _prestarted, _prestarted_child
     try:
         if chosen_start_method() is StartMethod.SPAWN:
             if _prestarted_child is None:
                 _prestarted_child = launch_spawned_child()
-        elif _prestarted is None:
+            return
+        if _prestarted is None:
             _prestarted = spawn(None)
+        while 1 + len(_spare_zygotes) < count:
+            _spare_zygotes.append(spawn(None))
     except (OSError, ValueError):
         pass
 
@@ -95,6 +102,8 @@ def adopt(requested: Isolation | None, preload: tuple[str, ...] = ()) -> Launche
     """The prestarted zygote, if there is one for this level and preload (taken once)."""
     global _prestarted
     launched, _prestarted = _prestarted, None
+    if launched is None and _spare_zygotes:
+        launched = _spare_zygotes.pop(0)
     if launched is None:
         return None
     if launched.requested == requested and launched.preload == tuple(preload) and launched.proc.poll() is None:

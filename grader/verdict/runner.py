@@ -98,7 +98,7 @@ def _check(course: Course, problem: Problem, submission: Submission, seed: int, 
         settle(report, cases)
         if options.diagnose and not report.passed:
             naming = time.monotonic()
-            with _explaining(report, "which mistake"):
+            with _sandbox_idle(sandbox), _explaining(report, "which mistake"):
                 name_the_mistake(problem, report, cases, run.values, shared)
             # Naming runs trusted code in this process (a cold variant precompute, a fit): no learner code ran, so
             # that time is not taken from the check's budget, or a cold cache would starve the evidence trials.
@@ -157,6 +157,14 @@ def unsafe_learner_files(submission: Submission) -> str | None:
         return str(exc)
     problems = unsafe_modules(folder)
     return "; ".join(problems[:3]) if problems else None
+
+
+def _sandbox_idle(sandbox):
+    """While the check names the mistake (this process's Python only), a sandbox that can be
+    lent (a class's, grader/instructor/batch.py) serves another check; it is back before the
+    naming's time is given back to the budget, so a wait for it costs the check no budget."""
+    idle = getattr(type(sandbox), "idle", None)
+    return idle(sandbox) if idle is not None else contextlib.nullcontext()
 
 
 @contextlib.contextmanager
