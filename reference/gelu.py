@@ -37,6 +37,8 @@ def cases(seed: int) -> list[Case]:
         Case("edge: zero and tiny values", {"x": torch.tensor([0.0, 1e-7, -1e-7, 1e-4, -1e-4, 1e-2, -1e-2])},
              "GELU(0) = 0; near 0 it is about x / 2"),
         Case("edge: 0-d tensor", {"x": torch.tensor(1.5)}, "a single number, no dimensions"),
+        Case("edge: 0-d float64", {"x": torch.tensor(-0.75, dtype=torch.float64)}, "a single number in float64: "
+             "it stays a 0-d float64 tensor"),
         Case("edge: empty (0, 8)", {"x": torch.zeros(0, 8)}, "no elements: return an empty tensor of the same shape "
              "(credited only with the typical case: an empty answer is no work)",
              options={CREDIT_WITH: "typical (4, 32)"}),

@@ -22,6 +22,9 @@ def cases(seed: int) -> list[Case]:
         Case("1-D vector", {"x": randn(g("1d"), 32)}, "one vector, no batch dimension"),
         Case("edge: d = 1", {"x": randn(g("d1"), 4, 1)}, "a single feature: every output is 0 (credited only with "
              "the typical case: zeros alone are no work)", options={CREDIT_WITH: "typical (2, 5, 16)"}),
+        Case("edge: d = 1, float64", {"x": randn(g("d1-f64"), 3, 1, dtype=torch.float64)}, "a single feature in "
+             "float64: zeros of the input's dtype (credited only with the typical case)",
+             options={CREDIT_WITH: "typical (2, 5, 16)"}),
         Case("edge: constant rows", {"x": torch.cat([torch.full((3, 8), 7.0), randn(g("const"), 1, 8, shift=7.0)])},
              "variance 0: eps keeps it finite (beside one row that varies)"),
         Case("tiny variance", {"x": randn(g("tiny"), 4, 64, scale=1e-3)}, "where eps matters"),

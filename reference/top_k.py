@@ -101,6 +101,8 @@ def cases(seed: int) -> list[Case]:
                              scale=2.0), "logits"),
         _case("edge: k = 1, T = 2", g("k1"), (3, 20), 2.0, 1,
               "only the top token survives: probability 1", scale=2.0),
+        _case("edge: k = 1, float64", g("k1-f64"), (3, 20), 1.5, 1,
+              "one-hot on the top token, in the logits' dtype (float64 stays float64)", scale=2.0, dtype=torch.float64),
         _case("edge: k = V, T = 0.6", g("kV"), (3, 16), 0.6, 16,
               "nothing is cut: the plain softmax of logits / T", scale=2.0),
         _case("cold: T = 0.05, k = 6", g("cold"), (3, 40), 0.05, 6,
