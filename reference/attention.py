@@ -9,7 +9,7 @@ import math
 
 import torch
 
-from grader.cases import Case, generator, randn
+from grader.cases import Case, generator, non_contiguous, randn
 from grader.course import sibling
 from grader.mistakes import Mistake
 
@@ -64,6 +64,8 @@ def cases(seed: int) -> list[Case]:
         Case(large, _large_scores(_inputs(generator(seed, large), 2, 6, 16, 4, True)),
              "scores in the hundreds: exp overflows float32 unless the row maximum is subtracted (torch.softmax does)",
              tolerance=(1e-4, 1e-3)),  # float32 rounds a score of 200 by ~1e-5, and the softmax passes that on
+        non_contiguous(case("non-contiguous x (2, 5, 16), 4 heads", "x in another memory layout (a transposed "
+                            "view): `.view` raises, `reshape` works", 2, 5, 16, 4, False), "x"),
         case("longer causal (1, 24, 32), 4 heads", "a longer sequence", 1, 24, 32, 4, True),
         case("float64 causal (2, 5, 16), 4 heads", "keep the input's dtype", 2, 5, 16, 4, True, dtype=torch.float64),
         case("float64 (2, 6, 24), 3 heads", "float64, bidirectional", 2, 6, 24, 3, False, dtype=torch.float64),
