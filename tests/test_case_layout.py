@@ -312,3 +312,34 @@ def test_an_unstabilised_softmax_in_the_kv_cache_step_fails_the_large_scores_cas
     assert wrong.diagnosis and wrong.diagnosis["name"] == "softmax without the row maximum subtracted"
     right = grade("kv-cache", KV_STEP.replace("STABILISE", "s - s.amax(-1, keepdim=True)"))
     assert right.passed, [(c.name, c.message) for c in right.cases if not c.passed]
+
+
+BLOCK = """
+import math
+import torch
+def _ln(x, eps=1e-5):
+    m = x.mean(-1, keepdim=True)
+    return (x - m) / torch.sqrt(((x - m) ** 2).mean(-1, keepdim=True) + eps)
+def pre_ln_block(x, block_weights, num_heads, causal=False):
+    w_q, w_k, w_v, w_o, w1, w2 = block_weights
+    N, T, d = x.shape
+    h = _ln(x)
+    split = lambda t: t.reshape(N, T, num_heads, d // num_heads).transpose(1, 2)
+    q, k, v = split(h @ w_q), split(h @ w_k), split(h @ w_v)
+    s = q @ k.transpose(-2, -1) / math.sqrt(d // num_heads)
+    if causal:
+        s = s.masked_fill(torch.ones(T, T, dtype=torch.bool).triu(1), float("-inf"))
+    s = STABILISE
+    e = torch.exp(s)
+    x = x + ((e / e.sum(-1, keepdim=True)) @ v).transpose(1, 2).reshape(N, T, d) @ w_o
+    u = _ln(x) @ w1
+    return x + 0.5 * u * (1.0 + torch.tanh(math.sqrt(2.0 / math.pi) * (u + 0.044715 * u ** 3))) @ w2
+"""
+
+
+def test_an_unstabilised_softmax_inside_the_block_fails_the_large_scores_case_and_is_named(grade):
+    wrong = grade("transformer-block", BLOCK.replace("STABILISE", "s"))
+    assert [c.name for c in wrong.cases if not c.passed] == ["large attention scores (up to 200), causal (2, 6, 32), 4 heads"]
+    assert wrong.diagnosis and wrong.diagnosis["name"] == "attention's softmax without the row maximum subtracted"
+    right = grade("transformer-block", BLOCK.replace("STABILISE", "s - s.amax(-1, keepdim=True)"))
+    assert right.passed, [(c.name, c.message) for c in right.cases if not c.passed]
