@@ -441,8 +441,8 @@ class _Validator:
                            "which is not a tensor input of the case")
             elif non_contiguous_copy(value).is_contiguous():
                 self.error("cases", f"{self.rel(path)}: case {case.name!r}: input `{name}` of shape "
-                           f"{tuple(value.shape)} has no other layout (give it two or more dimensions, each longer "
-                           "than 1), so it reaches the learner contiguous")
+                           f"{tuple(value.shape)} has no other layout (give every dimension two or "
+                           "more entries), so it reaches the learner contiguous")
 
     # -- the public judge ----------------------------------------------------------------
     def check_public_judge(self) -> None:
