@@ -9,7 +9,7 @@ import math
 
 import torch
 
-from grader.cases import Case, generator, randn
+from grader.cases import Case, generator, non_contiguous, randn
 from grader.course import sibling
 from grader.mistakes import Mistake
 
@@ -28,9 +28,28 @@ def _inputs(g, N, T, d, num_heads, causal, dtype=torch.float32, x_scale=1.0):
             "w_o": w[3], "num_heads": num_heads, "causal": causal}
 
 
+LARGE_SCORE = 200.0  # exp(88.7) overflows float32: a softmax without the row maximum subtracted gives NaN
+
+
+def _scores(inputs: dict) -> torch.Tensor:
+    x, h = inputs["x"].double(), inputs["num_heads"]
+    q = M.split_heads(x @ inputs["w_q"].double(), h)
+    k = M.split_heads(x @ inputs["w_k"].double(), h)
+    return q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])
+
+
+def _large_scores(inputs: dict) -> dict:
+    """x rescaled so the largest score is LARGE_SCORE (scores grow as x squared): every seed overflows
+    an unstabilised softmax, and the right answer stays finite."""
+    factor = math.sqrt(LARGE_SCORE / float(_scores(inputs).amax()))
+    return {**inputs, "x": (inputs["x"].double() * factor).to(inputs["x"].dtype)}
+
+
 def cases(seed: int) -> list[Case]:
     def case(name, about, *shape, **kw):
         return Case(name, _inputs(generator(seed, name), *shape, **kw), about)
+
+    large = "large scores (up to 200), causal (2, 6, 16), 4 heads"
 
     return [
         case("typical (2, 5, 16), 4 heads", "bidirectional: every position sees every position", 2, 5, 16, 4, False),
@@ -42,6 +61,11 @@ def cases(seed: int) -> list[Case]:
         case("edge: N = 1, causal (1, 7, 16), 2 heads", "a single sequence", 1, 7, 16, 2, True),
         case("larger scores (x scaled by 2), 8 heads", "sharper softmax: the scale matters more", 2, 6, 32, 8, False,
              x_scale=2.0),
+        Case(large, _large_scores(_inputs(generator(seed, large), 2, 6, 16, 4, True)),
+             "scores in the hundreds: exp overflows float32 unless the row maximum is subtracted (torch.softmax does)",
+             tolerance=(1e-4, 1e-3)),  # float32 rounds a score of 200 by ~1e-5, and the softmax passes that on
+        non_contiguous(case("non-contiguous x (2, 5, 16), 4 heads", "x in another memory layout (a transposed "
+                            "view): `.view` raises, `reshape` works", 2, 5, 16, 4, False), "x"),
         case("longer causal (1, 24, 32), 4 heads", "a longer sequence", 1, 24, 32, 4, True),
         case("float64 causal (2, 5, 16), 4 heads", "keep the input's dtype", 2, 5, 16, 4, True, dtype=torch.float64),
         case("float64 (2, 6, 24), 3 heads", "float64, bidirectional", 2, 6, 24, 3, False, dtype=torch.float64),
@@ -66,7 +90,8 @@ def _allowed(T, diagonal=0):
 
 
 def _attn(x, w_q, w_k, w_v, w_o, num_heads, causal, *, scale=None, split=_heads, merge=_merge, allowed=_allowed,
-          fill=float("-inf"), softmax_dim=-1, mask_after=False, scale_after=False, swap_qk=False, use_w_o=True):
+          fill=float("-inf"), softmax_dim=-1, mask_after=False, scale_after=False, swap_qk=False, use_w_o=True,
+          stable=True):
     """The reference, with one knob per slip."""
     N, T, d = x.shape
     d_head = d // num_heads
@@ -79,7 +104,11 @@ def _attn(x, w_q, w_k, w_v, w_o, num_heads, causal, *, scale=None, split=_heads,
         scores = scores / s
     if causal and not mask_after:
         scores = scores.masked_fill(~allowed(T), fill)
-    weights = torch.softmax(scores, dim=softmax_dim)
+    if stable:
+        weights = torch.softmax(scores, dim=softmax_dim)
+    else:
+        e = torch.exp(scores)  # exp(s) overflows float32 for s > 88.7: inf / inf is NaN
+        weights = e / e.sum(dim=softmax_dim, keepdim=True)
     if scale_after:
         weights = weights / s
     if causal and mask_after:
@@ -188,6 +217,10 @@ def _softmax_dim(dim):
     return fn
 
 
+def _unstable_softmax(x, w_q, w_k, w_v, w_o, num_heads, causal=False):
+    return _attn(x, w_q, w_k, w_v, w_o, num_heads, causal, stable=False)
+
+
 def _swap_qk(x, w_q, w_k, w_v, w_o, num_heads, causal=False):
     return _attn(x, w_q, w_k, w_v, w_o, num_heads, causal, swap_qk=True)
 
@@ -267,6 +300,10 @@ MISTAKES = [
             "Only mask when causal is True."),
     Mistake("softmax over the wrong dimension", _softmax_dim(-2), *_SOFTMAX),
     Mistake("softmax over the wrong dimension", _softmax_dim(1), *_SOFTMAX),
+    Mistake("softmax without the row maximum subtracted", _unstable_softmax,
+            "The softmax was written as exp(scores) / exp(scores).sum(): exp overflows to inf once a score passes "
+            "about 88 in float32, and inf / inf is NaN. The right answer is finite: softmax(s) = softmax(s - max).",
+            "Use torch.softmax(scores, dim=-1), or subtract scores.amax(dim=-1, keepdim=True) before exp."),
     Mistake("queries and keys swapped", _swap_qk,
             "The scores are k @ q^T, the transpose of q @ k^T: row i should be query i against every key.",
             "scores = q @ k.transpose(-2, -1)."),

@@ -4,7 +4,7 @@ import math
 
 import torch
 
-from grader.cases import CREDIT_WITH, Case, generator, randn
+from grader.cases import CREDIT_WITH, Case, generator, non_contiguous, randn
 from grader.course import sibling
 from grader.mistakes import Mistake
 
@@ -37,10 +37,14 @@ def cases(seed: int) -> list[Case]:
         Case("edge: zero and tiny values", {"x": torch.tensor([0.0, 1e-7, -1e-7, 1e-4, -1e-4, 1e-2, -1e-2])},
              "GELU(0) = 0; near 0 it is about x / 2"),
         Case("edge: 0-d tensor", {"x": torch.tensor(1.5)}, "a single number, no dimensions"),
+        Case("edge: 0-d float64", {"x": torch.tensor(-0.75, dtype=torch.float64)}, "a single number in float64: "
+             "it stays a 0-d float64 tensor"),
         Case("edge: empty (0, 8)", {"x": torch.zeros(0, 8)}, "no elements: return an empty tensor of the same shape "
              "(credited only with the typical case: an empty answer is no work)",
              options={CREDIT_WITH: "typical (4, 32)"}),
         Case("4-D input (2, 3, 4, 5)", {"x": randn(g("4d"), 2, 3, 4, 5, scale=3.0)}, "any shape works elementwise"),
+        non_contiguous(Case("non-contiguous (3, 4, 10)", {"x": randn(g("strided"), 3, 4, 10, scale=3.0)},
+                            "x in another memory layout (a transposed view): `.view` raises, `reshape` works"), "x"),
         Case("float64", {"x": randn(g("f64"), 3, 50, dtype=torch.float64, scale=3.0)}, "keep the input's dtype"),
         Case("float64 spread over [-8, 8]", {"x": spread("grid64", 801, -8.0, 8.0, torch.float64)},
              "float64 precision over the whole interesting range"),

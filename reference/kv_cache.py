@@ -67,6 +67,24 @@ def _decode_case(seed, name, about, *, T, **shape):
     return Case(name, {**inputs, "reference_cache": filled_cache(inputs, T)}, about)
 
 
+LARGE_SCORE = 200.0  # exp(88.7) overflows float32: a softmax without the row maximum subtracted gives NaN
+
+
+def _large_scores_case(seed, name, about, *, T, **shape):
+    """A decode whose first block's largest causal score is LARGE_SCORE: every block's w_q and w_k
+    scaled by one factor (scores grow as its square), so every seed overflows an unstabilised
+    softmax while the right logits stay finite."""
+    inputs = _model_inputs(seed, name, T=T, **shape)
+    weights = inputs["blocks_weights"].double()
+    h = M.layer_norm(M.embed(inputs["input_ids"], inputs["w_emb"].double(), inputs["pos_embed"].double()))
+    q, k = (M.split_heads(h @ weights[0, i], inputs["num_heads"]) for i in (0, 1))
+    scores = (q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])).masked_fill(~torch.ones(T, T).tril().bool(), -math.inf)
+    weights[:, 0:2] *= math.sqrt(LARGE_SCORE / float(scores.amax()))
+    inputs = {**inputs, "blocks_weights": weights.to(inputs["blocks_weights"].dtype)}
+    # float32 rounds a score of 200 by ~1e-5 and the softmax passes that on: a looser tolerance
+    return Case(name, {**inputs, "reference_cache": filled_cache(inputs, T)}, about, tolerance=(1e-3, 1e-3))
+
+
 def _prefilled_case(seed, name, about, *, index, **shape):
     """The reference fills positions < index; the learner's step runs once, at index."""
     inputs = _model_inputs(seed, name, T=index + 1, **shape)
@@ -110,6 +128,9 @@ def cases(seed: int) -> list[Case]:
                      num_blocks=2, vocab=20),
         _decode_case(seed, "8 heads of size 4", "d_head = 4", N=2, T=7, max_len=7, pos_rows=9, d=32, num_heads=8,
                      num_blocks=1, vocab=30),
+        _large_scores_case(seed, "large attention scores (up to 200)", "w_q and w_k scaled up: exp overflows float32 "
+                           "unless the row maximum is subtracted (torch.softmax does)", N=2, T=8, max_len=8, d=16,
+                           num_heads=2, num_blocks=2, vocab=20),
         _decode_case(seed, "float64", "keep the dtype; tight tolerance", N=2, T=8, max_len=10, d=24, num_heads=3,
                      num_blocks=2, vocab=30, dtype=torch.float64),
         _interleaved_case(seed, "two sequences in turns, caches swapped", "12 calls over two sequences, some on "
@@ -158,7 +179,8 @@ def expected(case):
 
 # --------------------------------------------------------------------------- known mistakes
 def _variant_step(token_ids, index, cache, w_emb, pos_embed, blocks_weights, num_heads, *, write_at=0,
-                  position=None, all_slots=False, ln_f=True, d_model_scale=False, include_self=True):
+                  position=None, all_slots=False, ln_f=True, d_model_scale=False, include_self=True,
+                  stable=True):
     """The reference step with one realistic error switched on. (A step that never writes
     the cache gives the right logits on the reference's cache: the public judge names it.)"""
     out_cache = cache.clone()
@@ -174,7 +196,12 @@ def _variant_step(token_ids, index, cache, w_emb, pos_embed, blocks_weights, num
         stop = out_cache.shape[4] if all_slots else slot + (1 if include_self else 0)
         keys, values = out_cache[i, 0, :, :, :stop], out_cache[i, 1, :, :, :stop]
         scores = q @ keys.transpose(-2, -1) / math.sqrt(d if d_model_scale else q.shape[-1])
-        x = x + M.merge_heads(torch.softmax(scores, dim=-1) @ values) @ w_o
+        if stable:
+            weights = torch.softmax(scores, dim=-1)
+        else:
+            e = torch.exp(scores)  # overflows float32 for a score above ~88.7: inf / inf is NaN
+            weights = e / e.sum(dim=-1, keepdim=True)
+        x = x + M.merge_heads(weights @ values) @ w_o
         x = x + M.gelu(M.layer_norm(x) @ w_mlp1) @ w_mlp2
     if ln_f:
         x = M.layer_norm(x)
@@ -210,6 +237,10 @@ MISTAKES = [
     Mistake("scaled by sqrt(d_model)", _mistake(d_model_scale=True),
             "Attention scores are divided by sqrt(d_model) instead of sqrt(d_head).",
             "Each head's scores are q k^T / sqrt(d_head), with d_head = d_model // num_heads."),
+    Mistake("softmax without the row maximum subtracted", _mistake(stable=False),
+            "The softmax was written as exp(scores) / exp(scores).sum(): exp overflows to inf once a score passes "
+            "about 88 in float32, and inf / inf is NaN. The right answer is finite: softmax(s) = softmax(s - max).",
+            "Use torch.softmax(scores, dim=-1), or subtract scores.amax(dim=-1, keepdim=True) before exp."),
     Mistake("current position left out of attention", _mistake(include_self=False),
             "The step attends over cache[..., :index, :], the earlier positions only; a token must also attend "
             "to itself (at index 0 there is nothing to attend to at all).",

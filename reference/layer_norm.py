@@ -2,7 +2,7 @@
 
 import torch
 
-from grader.cases import CREDIT_WITH, Case, generator, randn
+from grader.cases import CREDIT_WITH, Case, generator, non_contiguous, randn
 from grader.mistakes import Mistake
 
 
@@ -22,6 +22,9 @@ def cases(seed: int) -> list[Case]:
         Case("1-D vector", {"x": randn(g("1d"), 32)}, "one vector, no batch dimension"),
         Case("edge: d = 1", {"x": randn(g("d1"), 4, 1)}, "a single feature: every output is 0 (credited only with "
              "the typical case: zeros alone are no work)", options={CREDIT_WITH: "typical (2, 5, 16)"}),
+        Case("edge: d = 1, float64", {"x": randn(g("d1-f64"), 3, 1, dtype=torch.float64)}, "a single feature in "
+             "float64: zeros of the input's dtype (credited only with the typical case)",
+             options={CREDIT_WITH: "typical (2, 5, 16)"}),
         Case("edge: constant rows", {"x": torch.cat([torch.full((3, 8), 7.0), randn(g("const"), 1, 8, shift=7.0)])},
              "variance 0: eps keeps it finite (beside one row that varies)"),
         Case("tiny variance", {"x": randn(g("tiny"), 4, 64, scale=1e-3)}, "where eps matters"),
@@ -33,6 +36,8 @@ def cases(seed: int) -> list[Case]:
              "(x - mean)^2 does not",
              tolerance=(5e-5, 1e-4)),  # float32's step at 100 is 8e-6: a two-pass answer is off by ~1.5e-5
         Case("4-D input", {"x": randn(g("4d"), 2, 3, 4, 8)}, "normalise the last dimension only"),
+        non_contiguous(Case("non-contiguous (3, 4, 16)", {"x": randn(g("strided"), 3, 4, 16, scale=2.0, shift=0.5)},
+                            "x in another memory layout (a transposed view): `.view` raises, `reshape` works"), "x"),
         Case("float64", {"x": randn(g("f64"), 3, 7, 20, dtype=torch.float64, scale=2.0)},
              "keep the input's dtype"),
         Case("wide rows (1, 768)", {"x": randn(g("wide"), 1, 768, scale=5.0)}, "a GPT-2-sized vector"),

@@ -38,6 +38,9 @@ def cases(seed: int) -> list:
              **{**typical, "num_blocks": 0}),
         case("edge: nothing masked", "M = 0: the result has shape (0, V) (credited only with the typical case: "
              "an empty answer is no work)", options={CREDIT_WITH: TYPICAL}, **{**typical, "mask": "none"}),
+        case("edge: nothing masked, float64", "M = 0 with float64 weights: the (0, V) result keeps their dtype "
+             "(credited only with the typical case)", options={CREDIT_WITH: TYPICAL},
+             **{**typical, "N": 2, "T": 5, "mask": "none", "dtype": torch.float64}),
         case("edge: one masked position", "M = 1: the result is (1, V), not (V,)", **{**typical, "N": 2, "T": 5, "mask": "one"}),
         case("edge: every position masked", "M = N * T", **{**typical, "N": 3, "T": 5, "mask": "all"}),
         case("max_len > T", "pos_embed has more rows than the sequence has positions",

@@ -8,7 +8,7 @@ import math
 import torch
 from torch import nn
 
-from grader.cases import Case, generator, randint, randn
+from grader.cases import Case, generator, non_contiguous, randint, randn
 from grader.mistakes import Mistake
 
 
@@ -42,6 +42,8 @@ def cases(seed: int) -> list[Case]:
         _case(seed, "1-D hidden (d,)", "one vector", 12, 6, ()),
         _case(seed, "V < d", "fewer tokens than features", 6, 20, (3, 2)),
         _case(seed, "square weight (V = d)", "where a missing transpose still runs", 12, 12, (2, 3)),
+        non_contiguous(_case(seed, "non-contiguous hidden (3, 4, 16)", "hidden in another memory layout (a "
+                             "transposed view): `.view` raises, `reshape` works", 40, 16, (3, 4)), "hidden"),
         _case(seed, "float64", "keep the dtype", 25, 10, (2, 4), dtype=torch.float64),
         _case(seed, "larger (V=1000, d=64)", "a realistic vocabulary", 1000, 64, (1, 3)),
     ]

@@ -9,7 +9,7 @@ import math
 
 import torch
 
-from grader.cases import Case, generator, randn
+from grader.cases import Case, generator, non_contiguous, randn
 from grader.mistakes import Mistake
 
 
@@ -96,8 +96,13 @@ def cases(seed: int) -> list[Case]:
               "one distribution, no batch dimension", scale=2.0),
         _case("3-D logits (2, 3, 30), k = 4, T = 0.7", g("3d"), (2, 3, 30), 0.7, 4,
               "(N, T, V): every position of every sequence", scale=2.0),
+        non_contiguous(_case("non-contiguous (3, 4, 30) logits, k = 5, T = 0.9", g("strided"), (3, 4, 30), 0.9, 5,
+                             "logits in another memory layout (a transposed view): `.view` raises, `reshape` works",
+                             scale=2.0), "logits"),
         _case("edge: k = 1, T = 2", g("k1"), (3, 20), 2.0, 1,
               "only the top token survives: probability 1", scale=2.0),
+        _case("edge: k = 1, float64", g("k1-f64"), (3, 20), 1.5, 1,
+              "one-hot on the top token, in the logits' dtype (float64 stays float64)", scale=2.0, dtype=torch.float64),
         _case("edge: k = V, T = 0.6", g("kV"), (3, 16), 0.6, 16,
               "nothing is cut: the plain softmax of logits / T", scale=2.0),
         _case("cold: T = 0.05, k = 6", g("cold"), (3, 40), 0.05, 6,

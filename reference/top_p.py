@@ -4,7 +4,7 @@ import math
 
 import torch
 
-from grader.cases import Case, generator
+from grader.cases import Case, generator, non_contiguous
 from grader.course import sibling
 from grader.mistakes import Mistake
 
@@ -82,6 +82,9 @@ def cases(seed: int) -> list[Case]:
               "one distribution, no batch dimension", scale=2.0),
         _case("3-D logits (2, 3, 30), p = 0.8, T = 0.7", g("3d"), (2, 3, 30), 0.7, 0.8,
               "(N, T, V): every position of every sequence", scale=2.0),
+        non_contiguous(_case("non-contiguous (3, 4, 30) logits, p = 0.8, T = 0.9", g("strided"), (3, 4, 30), 0.9, 0.8,
+                             "logits in another memory layout (a transposed view): `.view` raises, `reshape` works",
+                             scale=2.0), "logits"),
         _case("peaked: p = 0.5, T = 0.5", g("peaked"), (4, 30), 0.5, 0.5,
               "a few tokens hold most of the mass", scale=2.0),
         _case("edge: p = 1, T = 1.1", g("p1"), (3, 16), 1.1, 1.0,

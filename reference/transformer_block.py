@@ -31,9 +31,24 @@ def _inputs(g, N, T, d, num_heads, causal, dtype=torch.float32, x_scale=1.0, x_s
             "num_heads": num_heads, "causal": causal}
 
 
+def _large_scores(inputs: dict) -> dict:
+    """w_q and w_k scaled by one factor (scores grow as its square) so that the largest score of the
+    block's attention on layer_norm(x) is ATTENTION.LARGE_SCORE: an unstabilised softmax overflows."""
+    bw = inputs["block_weights"].double()
+    h = M.layer_norm(inputs["x"].double())
+    scores = ATTENTION._scores({"x": h, "w_q": bw[0], "w_k": bw[1], "num_heads": inputs["num_heads"]})
+    T = scores.shape[-1]
+    if inputs["causal"]:
+        scores = scores.masked_fill(~torch.ones(T, T, dtype=torch.bool).tril(), -float("inf"))
+    bw[0:2] *= (ATTENTION.LARGE_SCORE / float(scores.amax())) ** 0.5
+    return {**inputs, "block_weights": bw.to(inputs["block_weights"].dtype)}
+
+
 def cases(seed: int) -> list[Case]:
     def case(name, about, *shape, **kw):
         return Case(name, _inputs(generator(seed, name), *shape, **kw), about)
+
+    large = "large attention scores (up to 200), causal (2, 6, 32), 4 heads"
 
     return [
         case("typical (2, 6, 32), 4 heads", "bidirectional (an encoder block)", 2, 6, 32, 4, False),
@@ -46,6 +61,9 @@ def cases(seed: int) -> list[Case]:
              "variance 1", 2, 6, 32, 4, False, x_scale=5.0, x_shift=2.0),
         case("strong weights (scale 2 / sqrt(d)), causal", "larger branch outputs and GELU inputs", 2, 5, 32, 4, True,
              w_scale=2.0),
+        Case(large, _large_scores(_inputs(generator(seed, large), 2, 6, 32, 4, True)),
+             "w_q and w_k scaled up: exp overflows float32 unless the row maximum is subtracted (torch.softmax does)",
+             tolerance=(1e-4, 1e-3)),  # float32 rounds a score of 200 by ~1e-5, and the softmax passes that on
         case("float64 (2, 5, 24), 3 heads", "keep the input's dtype", 2, 5, 24, 3, False, dtype=torch.float64),
         case("float64 causal (2, 6, 16), 2 heads", "float64, causal", 2, 6, 16, 2, True, dtype=torch.float64),
     ]
@@ -221,6 +239,11 @@ MISTAKES = [
     *_named("attention's causal mask hides the diagonal", _attention_mistake("causal mask hides the diagonal"),
             "The causal mask also hides position t from itself; position 0 then sees nothing (NaN).",
             "Allowed is j <= i: tril() with the default diagonal."),
+    *_named("attention's softmax without the row maximum subtracted",
+            _attention_mistake("softmax without the row maximum subtracted"),
+            "Inside attention the softmax was written as exp(scores) / exp(scores).sum(): exp overflows to inf once "
+            "a score passes about 88 in float32, and inf / inf is NaN.",
+            "torch.softmax(scores, dim=-1), or subtract the row maximum before exp."),
     *_named("attention's output projection w_o missing", _attention_mistake("output projection w_o missing"),
             "The attention branch returns the concatenated heads without multiplying by w_o.",
             "Multiply the merged heads by w_o."),

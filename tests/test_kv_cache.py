@@ -24,7 +24,7 @@ def test_reference_step_matches_the_full_forward(course):
         full = ref.M.causal_lm_forward(inp["input_ids"], inp["w_emb"], inp["pos_embed"], inp["blocks_weights"],
                                        inp["num_heads"])
         expected = full[:, -1] if "cache" in inp else full
-        tol = 1e-5 if full.dtype == torch.float32 else 1e-12
+        tol, rtol = case.tolerance or ((1e-5, 1e-5) if full.dtype == torch.float32 else (1e-12, 1e-5))
         got = ref.drive(ref.causal_lm_step, **inp)
         if "schedule" in inp:  # a call whose token and cache are one sequence's gives that sequence's logits
             other = ref.M.causal_lm_forward(inp["other_ids"], inp["w_emb"], inp["pos_embed"], inp["blocks_weights"],
@@ -32,7 +32,7 @@ def test_reference_step_matches_the_full_forward(course):
             own = [(j, (full, other)[a][:, t]) for j, (t, a, b) in enumerate(inp["schedule"].tolist()) if a == b]
             assert {a for _, a, b in inp["schedule"].tolist() if a != b} == {0, 1}  # and some calls mix them
             got, expected = got[:, [j for j, _ in own]], torch.stack([e for _, e in own], dim=1)
-        torch.testing.assert_close(got, expected, atol=tol, rtol=1e-5)
+        torch.testing.assert_close(got, expected, atol=tol, rtol=rtol)
 
 
 def test_flop_formulas_are_what_the_counter_measures(course):

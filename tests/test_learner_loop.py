@@ -82,7 +82,7 @@ def test_notebook_check_passes_a_correct_function_and_names_a_wrong_one():
     assert good.passed, [c.message for c in good.cases if not c.passed]
     bad = check("layer-norm", eps_outside, show=False)
     assert not bad.passed and bad.diagnosis["name"] == "eps outside the square root"
-    assert repr(bad).endswith("/11 cases, likely mistake: eps outside the square root>")
+    assert repr(bad).endswith(f"/{len(bad.cases)} cases, likely mistake: eps outside the square root>")
 
 
 def test_notebook_source_carries_helpers_imports_and_constants():

@@ -278,3 +278,12 @@ def test_the_walkthrough_passes_every_new_check(tmp_path, sandbox, monkeypatch):
     assert v.ok, [f.message for f in v.errors]
     assert v.variants["rejected"] > 20 and v.variants["score"] == 1.0
     assert v.trivial == {"zeros": 0.0, "a constant": 0.0, "noise": 0.0, "the input echoed": 0.0}
+
+
+def test_a_non_contiguous_input_with_no_other_layout_is_reported(tmp_path, sandbox):
+    course = course_with(tmp_path, {REF: ('{"x": randn(g("1d"), 32)}, "one vector, no batch dimension"',
+                                          '{"x": randn(g("1d"), 1, 32)}, "one vector, no batch dimension", '
+                                          'options={"non_contiguous": ["x", "y"]}')})
+    found = errors(course, sandbox, "cases")
+    assert any("input `x` of shape (1, 32) has no other layout" in m for m in found), found
+    assert any("names `y`, which is not a tensor input" in m for m in found), found

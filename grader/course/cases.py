@@ -24,6 +24,18 @@ class Case:
         return clone(self.inputs)
 
 
+NON_CONTIGUOUS = "non_contiguous"  # a case option: these inputs reach the learner as non-contiguous views
+# (the same values; honoured by the sandbox child, grader/sandbox/case_layout.py, whose name this mirrors)
+
+
+def non_contiguous(case: Case, *names: str) -> Case:
+    """`case`, asking for the named tensor inputs to be handed to the learner non-contiguous
+    (a `.view` that merges their dimensions raises; `reshape` works). Give them two or more
+    dimensions, each longer than 1: a dimension of length 1 has no layout to get wrong."""
+    case.options = {**case.options, NON_CONTIGUOUS: list(names)}
+    return case
+
+
 CREDIT_WITH = "credit_with"  # a case option: this case earns credit only if the named case passes too
 
 

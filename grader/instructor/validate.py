@@ -45,6 +45,7 @@ from ..verdict.runner import check_problem
 from ..verdict.explain import ablation_stages, problem_properties, run_evidence
 from ..verdict.torch_threads import one_torch_thread
 from ..sandbox.parent import Job, Limits, Outcome, Sandbox
+from ..sandbox.case_layout import NON_CONTIGUOUS, non_contiguous as non_contiguous_copy
 
 # What references import from the grader (the authors' API): the zygote that runs a
 # reference as a learner's file (the own check) imports it first, as trusted code.
@@ -404,6 +405,8 @@ class _Validator:
                 except TypeError as exc:
                     self.error("cases", f"{self.rel(path)}: case {case.name!r}: its inputs do not fit "
                                f"`{p.entry}{signature}`: {exc}")
+        for case in a:
+            self._check_layout(path, case)
         every_input = {k for c in a for k in c.inputs}
         for name in p.mutable_inputs:
             if name not in every_input:
@@ -421,6 +424,26 @@ class _Validator:
                 got = self._cases(seed)
                 if got is not None:
                     self.cases_by_seed[seed] = got
+
+    def _check_layout(self, path: Path, case: Case) -> None:
+        """A case asking for non-contiguous inputs (grader/sandbox/case_layout.py) names tensors whose
+        layout can change: otherwise it tests nothing it says it does."""
+        names = case.options.get(NON_CONTIGUOUS) if isinstance(case.options, dict) else None
+        if names is None:
+            return
+        if isinstance(names, str) or not isinstance(names, (list, tuple)):
+            self.error("cases", f"{self.rel(path)}: case {case.name!r}: `{NON_CONTIGUOUS}` must list input names, "
+                       f"got {names!r}")
+            return
+        for name in names:
+            value = case.inputs.get(name)
+            if type(value) is not torch.Tensor:
+                self.error("cases", f"{self.rel(path)}: case {case.name!r}: `{NON_CONTIGUOUS}` names `{name}`, "
+                           "which is not a tensor input of the case")
+            elif non_contiguous_copy(value).is_contiguous():
+                self.error("cases", f"{self.rel(path)}: case {case.name!r}: input `{name}` of shape "
+                           f"{tuple(value.shape)} has no other layout (give every dimension two or "
+                           "more entries), so it reaches the learner contiguous")
 
     # -- the public judge ----------------------------------------------------------------
     def check_public_judge(self) -> None:

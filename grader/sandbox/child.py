@@ -24,6 +24,7 @@ from pathlib import Path
 import torch
 
 from . import confine, wire
+from .case_layout import arranged
 from ..policy.banned import build_spec
 from .confine import Isolation
 from ..policy.guard import BannedAPIError, Guard, LearnerFrames
@@ -522,7 +523,7 @@ def _load_learner(name: str, frames, display):
 def _run_case(probe, entry, case: dict, guard: Guard, frames, display) -> tuple[dict, bytes]:
     ctx = ProbeContext(case.get("options") or {}, guard)
     try:
-        result = probe(entry, case["inputs"], ctx)
+        result = probe(entry, arranged(case["inputs"], ctx.options), ctx)
     except ChildFailure:
         raise
     except BaseException as exc:
