@@ -65,8 +65,10 @@ GLOBAL_RNG = {
 }
 NOT_ADVANCED = {
     "name": "generator not advanced",
-    "explanation": "Each call started again from the generator's seed (generator.initial_seed(), a reseed) instead of "
-                   "its current state, so two calls on one generator gave the same draws.",
+    # What was measured, not how: a reseed from initial_seed() and a copy of the current state (a new Generator
+    # given generator.get_state()) both give it, and the copy was once told it "started again from the seed".
+    "explanation": "A second call on the same generator gave the very same draws as the first: your draws do not "
+                   "move the generator on, so every call repeats the numbers of the one before.",
     "hint": "Draw from the generator itself, torch.rand(..., generator=generator): it advances as it is used.",
 }
 SEED_ONLY = {
