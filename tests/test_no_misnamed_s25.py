@@ -251,3 +251,39 @@ def test_a_copied_generator_state_is_not_told_it_restarted_from_the_seed(grade):
     assert d is not None, report
     assert "initial_seed" not in said(report) and "started again" not in said(report), d
     assert "same draws" in said(report), d
+
+
+KV_POSITION_AHEAD = """
+import math
+import torch
+
+def _ln(x, eps=1e-5):
+    c = x - x.mean(-1, keepdim=True)
+    return c / torch.sqrt((c * c).mean(-1, keepdim=True) + eps)
+
+def _gelu(x):
+    return 0.5 * x * (1 + torch.tanh(math.sqrt(2 / math.pi) * (x + 0.044715 * x ** 3)))
+
+def causal_lm_step(token_ids, index, cache, w_emb, pos_embed, blocks_weights, num_heads):
+    N, d = token_ids.shape[0], w_emb.shape[1]
+    dh = d // num_heads
+    x = w_emb[token_ids] + pos_embed[index + 1]        # positions counted from 1
+    for b, (wq, wk, wv, wo, w1, w2) in enumerate(blocks_weights):
+        h = _ln(x)
+        cache[b, 0, :, :, index] = (h @ wk).view(N, num_heads, dh)
+        cache[b, 1, :, :, index] = (h @ wv).view(N, num_heads, dh)
+        q = (h @ wq).view(N, num_heads, 1, dh)
+        keys, vals = cache[b, 0, :, :, :index + 1], cache[b, 1, :, :, :index + 1]
+        att = torch.softmax(q @ keys.transpose(-2, -1) / math.sqrt(dh), -1)
+        x = x + (att @ vals).reshape(N, d) @ wo
+        x = x + _gelu(_ln(x) @ w1) @ w2
+    return _ln(x) @ w_emb.T, cache
+"""
+
+
+def test_first_block_keys_off_by_their_input_are_not_told_to_fix_the_projection(grade):
+    report = grade("kv-cache", KV_POSITION_AHEAD)
+    assert not report.passed
+    messages = " ".join(c.message for c in report.cases if not c.passed)
+    assert "write each block's k" not in messages
+    assert "pos_embed[index]" in messages

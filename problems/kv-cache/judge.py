@@ -188,8 +188,11 @@ def check_cache(before, after, expected_written, index, tol, when) -> Comparison
     msg = f"{label} holds wrong {'keys' if first[1] == 0 else 'values'} at position {index} " \
           f"({_where(first)}; expected {e:.6g}, got {a:.6g})"
     if first[0] == 0:
-        msg += ": write each block's k = LN(x) @ w_k and v = LN(x) @ w_v for this token, split into heads as " \
-               "(num_heads, d_head)"
+        # Measured: the first block's keys already differ; what comes before them is not told apart (positions read
+        # from index + 1 were once told "write each block's k = LN(x) @ w_k ..." as if the projection were wrong).
+        msg += ": already in the first block, whose keys and values are LN(x) @ w_k and LN(x) @ w_v (split into " \
+               "heads as (num_heads, d_head)) of this token's x = w_emb[token] + pos_embed[index]: x, the layer " \
+               "norm or the projection differs"
     else:  # measured: the earlier blocks wrote the right k, v; which part of the step makes this block's differ is not
         msg += "; the blocks before it wrote the right ones"
     return Comparison(False, msg, details={"position": index, "index": index})
