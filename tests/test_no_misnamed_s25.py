@@ -287,3 +287,31 @@ def test_first_block_keys_off_by_their_input_are_not_told_to_fix_the_projection(
     messages = " ".join(c.message for c in report.cases if not c.passed)
     assert "write each block's k" not in messages
     assert "pos_embed[index]" in messages
+
+
+def test_a_temperature_read_at_two_is_not_called_applied_twice():
+    """logits / (2 * T) read at T = 2 follows T = 4 = T * T: it was told "the temperature is applied twice"."""
+    from grader.evidence.sampling_props import temperature_reading
+
+    logits = torch.tensor([[0.0, 1.0, 2.5, -1.0], [1.0, -0.5, 0.3, 2.0]], dtype=torch.float64)
+    for used, passed, named in ((4.0, 2.0, False), (2.25, 1.5, True)):
+        trials = [dict(logits=logits, temperature=passed)]
+        broken = temperature_reading([torch.softmax(logits / used, -1)], trials)
+        assert isinstance(broken, Broken), broken
+        assert ("applied twice" in broken.name) == named, broken
+        assert named or f"{used:g}" in broken.name, broken
+
+
+
+
+
+def test_generate_draws_at_twice_the_temperature_are_not_called_applied_twice(grade):
+    from tests.conftest import REPO
+
+    path = REPO / "benchmarks/solution_sets/adversarial_s25/wrong/generate/08_temperature_doubled.py"
+    report = grade("generate", path.read_text())
+    assert not report.passed
+    d = report.diagnosis
+    assert d is not None, report
+    assert "applied twice" not in d["name"], d
+    assert "temperature 4" in d["name"], d
