@@ -315,3 +315,23 @@ def test_generate_draws_at_twice_the_temperature_are_not_called_applied_twice(gr
     assert d is not None, report
     assert "applied twice" not in d["name"], d
     assert "temperature 4" in d["name"], d
+
+
+SAMPLE_RESEEDED = """
+import torch
+
+def sample(probs, generator):
+    mine = torch.Generator().manual_seed(generator.initial_seed())   # a private copy, same seed
+    u = torch.rand(probs.shape[0], 1, generator=mine, dtype=torch.float64)
+    cdf = probs.double().cumsum(-1)
+    return torch.searchsorted(cdf, u * cdf[:, -1:], right=True).clamp(max=probs.shape[1] - 1).view(-1)
+"""
+
+
+def test_a_reseed_from_the_initial_seed_is_still_named_as_one(grade):
+    """The later-state experiment tells a reseed (the seed decides the draws) from a copied state."""
+    report = grade("sample", SAMPLE_RESEEDED)
+    assert not report.passed
+    assert "initial_seed" in said(report), report.diagnosis
+    copied = grade("sample", SAMPLE_STATE_COPY)
+    assert "do not move it on" in said(copied) and "initial_seed" not in said(copied), copied.diagnosis
