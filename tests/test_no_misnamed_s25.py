@@ -335,3 +335,24 @@ def test_a_reseed_from_the_initial_seed_is_still_named_as_one(grade):
     assert "initial_seed" in said(report), report.diagnosis
     copied = grade("sample", SAMPLE_STATE_COPY)
     assert "do not move it on" in said(copied) and "initial_seed" not in said(copied), copied.diagnosis
+
+
+def test_cache_keys_in_another_layout_are_said_as_a_layout():
+    """The first-block message no longer sends every wrong key to the projection: the right numbers in another order
+    are said as a layout of the heads (an interleaved split), anything else as what feeds the keys."""
+    from tests.conftest import REPO
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("_kv_judge_s25", REPO / "problems" / "kv-cache" / "judge.py")
+    judge = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(judge)
+    before = torch.zeros(1, 2, 1, 2, 3, 2, dtype=torch.float64)
+    written = torch.arange(8, dtype=torch.float64).view(1, 2, 1, 2, 2) + 1
+    interleaved = before.clone()
+    interleaved[:, :, :, :, 0] = written.reshape(1, 2, 1, 4).view(1, 2, 1, 2, 2).transpose(-1, -2)
+    msg = judge.check_cache(before, interleaved, written, 0, (1e-9, 1e-9), "by the step").message
+    assert "another order" in msg and "layout of the heads" in msg, msg
+    shifted = before.clone()
+    shifted[:, :, :, :, 0] = written + 0.5
+    msg = judge.check_cache(before, shifted, written, 0, (1e-9, 1e-9), "by the step").message
+    assert "another order" not in msg and "x, the layer norm or the projection differs" in msg, msg

@@ -187,7 +187,14 @@ def check_cache(before, after, expected_written, index, tol, when) -> Comparison
     e, a = float(expected[first]), float(after[first])
     msg = f"{label} holds wrong {'keys' if first[1] == 0 else 'values'} at position {index} " \
           f"({_where(first)}; expected {e:.6g}, got {a:.6g})"
-    if first[0] == 0:
+    b, kv, n = first[:3]
+    got_here, want_here = after[b, kv, n, :, index].flatten(), expected[b, kv, n, :, index].flatten()
+    if torch.allclose(got_here.sort().values.double(), want_here.sort().values.double(), rtol=rtol, atol=atol):
+        # The right numbers in another order (the heads or d_head laid out another way): the split is what differs.
+        msg += (f": they are the right numbers in another order, so the layout of the heads differs: position "
+                f"{index} must hold this token's k.view(N, num_heads, d_head) (head h owns columns "
+                "h*d_head:(h+1)*d_head)")
+    elif first[0] == 0:
         # Measured: the first block's keys already differ; what comes before them is not told apart (positions read
         # from index + 1 were once told "write each block's k = LN(x) @ w_k ..." as if the projection were wrong).
         msg += ": already in the first block, whose keys and values are LN(x) @ w_k and LN(x) @ w_v (split into " \
