@@ -356,3 +356,23 @@ def test_cache_keys_in_another_layout_are_said_as_a_layout():
     shifted[:, :, :, :, 0] = written + 0.5
     msg = judge.check_cache(before, shifted, written, 0, (1e-9, 1e-9), "by the step").message
     assert "another order" not in msg and "x, the layer norm or the projection differs" in msg, msg
+
+
+TOP_K_TWICE = """
+import torch
+
+def top_k_probs(logits, temperature, k):
+    z = logits / temperature
+    kth = z.topk(k, dim=-1).values[..., -1:]
+    z = torch.where(z >= kth, z, torch.full_like(z, float("-inf")))
+    return torch.softmax(z / temperature, dim=-1)                     # divided again
+"""
+
+TOP_K_DOUBLED = TOP_K_TWICE.replace("z / temperature, dim=-1)", "z / 2, dim=-1)")
+
+
+def test_top_k_reads_its_temperature_where_twice_and_doubled_differ(grade):
+    twice = grade("top-k", TOP_K_TWICE).diagnosis
+    assert twice is not None and "temperature" in twice["name"], twice
+    doubled = grade("top-k", TOP_K_DOUBLED).diagnosis
+    assert doubled is not None and "applied twice" not in doubled["name"], doubled
