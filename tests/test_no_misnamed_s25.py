@@ -355,7 +355,14 @@ def test_cache_keys_in_another_layout_are_said_as_a_layout():
     shifted = before.clone()
     shifted[:, :, :, :, 0] = written + 0.5
     msg = judge.check_cache(before, shifted, written, 0, (1e-9, 1e-9), "by the step").message
-    assert "another order" not in msg and "x, the layer norm or the projection differs" in msg, msg
+    assert "another order" not in msg and "already in the first block" in msg, msg
+    two_blocks = torch.zeros(2, 2, 1, 2, 3, 2, dtype=torch.float64)
+    written2 = torch.stack([written[0], written[0] * 3])
+    overwritten = two_blocks.clone()
+    overwritten[0, :, :, :, 0] = written2[1]  # block 0's slot holds block 1's keys and values
+    overwritten[1, :, :, :, 0] = written2[1]
+    msg = judge.check_cache(two_blocks, overwritten, written2, 0, (1e-9, 1e-9), "by the step").message
+    assert "block 0's slot holds the keys block 1 computes" in msg, msg
 
 
 TOP_K_TWICE = """

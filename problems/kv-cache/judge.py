@@ -194,12 +194,18 @@ def check_cache(before, after, expected_written, index, tol, when) -> Comparison
         msg += (f": they are the right numbers in another order, so the layout of the heads differs: position "
                 f"{index} must hold this token's k.view(N, num_heads, d_head) (head h owns columns "
                 "h*d_head:(h+1)*d_head)")
+    elif any(torch.allclose(after[b, kv, :, :, index].double(), expected[o, kv, :, :, index].double(), rtol=rtol,
+                            atol=atol) for o in range(after.shape[0]) if o != b):
+        # Measured exactly: this block's slot holds what another block writes (a block index fixed or off by one).
+        other = next(o for o in range(after.shape[0]) if o != b and torch.allclose(
+            after[b, kv, :, :, index].double(), expected[o, kv, :, :, index].double(), rtol=rtol, atol=atol))
+        msg += (f": block {b}'s slot holds the {'keys' if kv == 0 else 'values'} block {other} computes; block i "
+                "writes cache[i]")
     elif first[0] == 0:
         # Measured: the first block's keys already differ; what comes before them is not told apart (positions read
         # from index + 1 were once told "write each block's k = LN(x) @ w_k ..." as if the projection were wrong).
-        msg += ": already in the first block, whose keys and values are LN(x) @ w_k and LN(x) @ w_v (split into " \
-               "heads as (num_heads, d_head)) of this token's x = w_emb[token] + pos_embed[index]: x, the layer " \
-               "norm or the projection differs"
+        msg += " (already in the first block: its keys and values are LN(x) @ w_k and LN(x) @ w_v of this " \
+               "token's x = w_emb[token] + pos_embed[index], split into heads as (num_heads, d_head))"
     else:  # measured: the earlier blocks wrote the right k, v; which part of the step makes this block's differ is not
         msg += "; the blocks before it wrote the right ones"
     return Comparison(False, msg, details={"position": index, "index": index})
