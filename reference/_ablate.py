@@ -152,8 +152,11 @@ def block_stages(seed, forward, mistakes, *, N=2, T=6, d=16, num_heads=4, dtype=
         if "only attention" in name:
             found += observed(expected, inputs["x"], "with only attention on (the MLP adds zero), your block returns "
                               "its input x unchanged", "attention lost", "with only attention on (the MLP adds zero), "
-                              "your block returns its input x unchanged on every such stage: attention's update "
-                              "never reaches the block's output")
+                              "your block returns its input x unchanged on every such stage: attention adds "
+                              "zero to the stream",
+                              # x unchanged: attention added zero, from its value path or from a zero input (a layer
+                              # norm over a length-1 axis); the value path's hint was once shown for the latter.
+                              hinted=False)
         found += weight_swap_readings(forward, inputs, expected)
         stages.append(Stage(name, inputs, expected, changed, wrong_means, hint, readings=found))
     for causal in (False, True):
@@ -256,12 +259,13 @@ def block_order_readings(forward, inputs, expected):
     return tuple(out)
 
 
-def observed(expected, got, seen, group="", group_seen="", alone=True):
+def observed(expected, got, seen, group="", group_seen="", alone=True, hinted=True):
     """An observed reading, when `got` differs from the right answer (else it would tell nothing); `alone`
-    False: said only as its group (grader/evidence/ablation.py)."""
+    False: said only as its group (grader/evidence/ablation.py); `hinted` False: the stage's hint is not shown
+    under it (what it measured has causes outside the part the hint is about)."""
     if type(got) is not torch.Tensor or got.shape != expected.shape or close(expected, got, 1e-6, 1e-5):
         return ()
-    return (Reading(got, seen, seen, observed=True, group=group, group_seen=group_seen, alone=alone),)
+    return (Reading(got, seen, seen, observed=True, group=group, group_seen=group_seen, alone=alone, hinted=hinted),)
 
 
 def position_shift_readings(forward, inputs, expected):

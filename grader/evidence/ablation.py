@@ -40,6 +40,9 @@ class Reading:
     # False: said only as its group, never from one stage (alone that stage does not tell it from other causes:
     # "one block fewer" at two identical blocks is also blocks that each read the embeddings).
     alone: bool = True
+    # False: the stage's hint is not shown under this reading: what it measured has causes outside the part the hint
+    # is about (a block returning x unchanged at one position: the value path, or attention's input being zero).
+    hinted: bool = True
 
 
 @dataclass(frozen=True)
@@ -145,7 +148,7 @@ def _observed_finding(results: list[StageResult], first: int, reading: Reading) 
     # block returning layer_norm(x)), and the stage's hint is the rule for exactly what it measured (which weights
     # each block uses, what a block with its branches off returns).
     return Finding(name=reading.seen, explanation=text, evidence=EvidenceKind.ABLATION, changed=stage.changed,
-                   seen=reading.seen, hint=stage.hint, confidence=Confidence.CONSISTENT)
+                   seen=reading.seen, hint=stage.hint if reading.hinted else "", confidence=Confidence.CONSISTENT)
 
 
 def _group_finding(results: list[StageResult], first: int) -> Finding | None:
@@ -166,7 +169,8 @@ def _group_finding(results: list[StageResult], first: int) -> Finding | None:
                     "right answer:\n" + "\n".join(lines) + f"\nOn every stage where it tells, your output equals one "
                     f"computed a specific other way ({shown}): {reading.group_seen}.")
             return Finding(name=reading.group_seen, explanation=text, evidence=EvidenceKind.ABLATION,
-                           changed=stage.changed, seen=shown, hint=stage.hint, confidence=Confidence.CONSISTENT)
+                           changed=stage.changed, seen=shown, hint=stage.hint if reading.hinted else "",
+                           confidence=Confidence.CONSISTENT)
     return None
 
 
@@ -208,13 +212,15 @@ def stage_to_plain(stage: Stage) -> dict:
     """A stage as plain data, for a learner bundle's fixtures."""
     data = dataclasses.asdict(stage)
     data["readings"] = [{"output": r.output, "means": r.means, "seen": r.seen, "observed": r.observed,
-                         "group": r.group, "group_seen": r.group_seen, "alone": r.alone} for r in stage.readings]
+                         "group": r.group, "group_seen": r.group_seen, "alone": r.alone, "hinted": r.hinted}
+                        for r in stage.readings]
     return data
 
 
 def stage_from_plain(data: dict) -> Stage:
     readings = tuple(Reading(r["output"], r["means"], r["seen"], bool(r.get("observed", False)),
-                             r.get("group", ""), r.get("group_seen", ""), bool(r.get("alone", True)))
+                             r.get("group", ""), r.get("group_seen", ""), bool(r.get("alone", True)),
+                             bool(r.get("hinted", True)))
                      for r in data.get("readings", []))
     return Stage(name=data["name"], inputs=data["inputs"], expected=data["expected"], changed=data["changed"],
                  wrong_means=data["wrong_means"], hint=data.get("hint", ""), options=dict(data.get("options") or {}),

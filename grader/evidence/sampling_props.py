@@ -109,8 +109,10 @@ def temperature_reading(outs, trials):
         return Broken(seen, "the temperature is ignored", isolated=True)
     if abs(t - 1 / temp) < 1e-3 / temp:
         return Broken(seen, "the logits are multiplied by the temperature instead of divided", isolated=True)
-    if abs(t - temp ** 2) < 1e-3 * temp ** 2:
+    if abs(t - temp ** 2) < 1e-3 * temp ** 2 and abs(temp ** 2 - 2 * temp) >= 1e-3 * temp ** 2:
         return Broken(seen, "the temperature is applied twice", isolated=True)
+    # At T = 2, T * T and 2 * T are both 4: the number read is said, not which of them made it (logits / (2 * T)
+    # was once told "the temperature is applied twice").
     return Broken(seen, f"the temperature used is {t:.4g}, not {temp:g}", isolated=True)
 
 

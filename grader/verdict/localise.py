@@ -440,8 +440,10 @@ def influence_entry(case, mine: torch.Tensor, theirs: torch.Tensor, labels: list
             "expected": theirs.tolist()}
     scope = f" (its first {cut} positions)" if cut else ""
     if not extra and not missing:
+        # Measured: which inputs move which outputs, not by how much. "Mixed correctly; the error is in the values"
+        # once stood here, under a scale that was wrong (the weights, not the values, were off).
         text = (f"Case \"{case.name}\"{scope}: your output at each {out_name} depends on exactly the {in_name}s "
-                f"it should. The positions are mixed correctly; the error is in the values.")
+                f"it should (this measures which {in_name}s reach each {out_name}, not how much each one weighs).")
         return {"title": title, "text": text, **data}
     lines = [f"Case \"{case.name}\"{scope}: {in_name} j (columns) changed one at a time; "
              f"{YES} the output at {out_name} i (rows) moved beyond tolerance, {NO} it did not."]

@@ -225,12 +225,18 @@ def scale_reading(outs, trials):
     # (with 2 heads, d_model = 2 * d_head: `d_head ** 1/2` divides by 2 * d_head and once was told "d_model").
     others = {**{name: value for name, value in SCALES.items() if value is not None},
               "2 * d_head": 2.0 * D / h, "d_head / 2": D / h / 2, "the number of heads": float(h),
-              "sqrt(the number of heads)": math.sqrt(h), "d_model / 2": D / 2}
+              "sqrt(the number of heads)": math.sqrt(h), "d_model / 2": D / 2,
+              # The trial's two positions: a scale read from the sequence length has these values here (sqrt(T // h)
+              # is 1 with 2 heads and was once told "1 (no scaling)").
+              "the sequence length": 2.0, "sqrt(the sequence length)": math.sqrt(2.0),
+              "the sequence length / the number of heads": 2.0 / h}
     fits = [name for name, value in others.items() if abs(scale - value) < 1e-3 * value]
     if len(fits) == 1 and fits[0] in SCALES:
         return Broken(seen, f"with causal off, the scores are scaled by {fits[0]} instead of sqrt(d_head)", isolated=True)
-    return Broken(seen, f"with causal off, the scores are divided by {scale:.4g}, not sqrt(d_head) = {right_scale:.4g}",
-                  isolated=True)
+    # The number read is this trial's (two positions, d_model = D, h heads): said with them, since a divisor computed
+    # from a size takes another value at other sizes.
+    return Broken(seen, f"with causal off, two positions, d_model = {D} and {h} heads, the scores are divided by "
+                        f"{scale:.4g}, not sqrt(d_head) = {right_scale:.4g}", isolated=True)
 
 
 EQUAL = "with all scores equal, the plain mean of the values"  # the control of the two properties after it

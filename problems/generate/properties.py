@@ -117,6 +117,11 @@ def temperature_read(outs, trials):
                 (1 / temp, f"the logits are multiplied by the temperature instead of divided{when}"),
                 (temp ** 2, f"the temperature is applied twice{when}")]
     fits = [name for scale, name in readings if _fits(draws, _distribution(logits, scale, k))]
+    if len(fits) == 1 and fits[0].startswith("the temperature is applied twice") and abs(temp ** 2 - 2 * temp) < 1e-9:
+        # At T = 2, T * T and 2 * T are both 4: the draws say the temperature, not which of them made it (logits
+        # / (2 * T) was once told "the temperature is applied twice").
+        return Broken(seen, f"the draws follow temperature {temp ** 2:g}, not {temp:g}{when} (at T = {temp:g}, "
+                            f"T * T and 2 * T are both {temp ** 2:g})", isolated=True)
     if len(fits) == 1:
         return Broken(seen, fits[0], isolated=True)
     return None  # something else is wrong with the draws: other properties or the cases say it, not a guess

@@ -187,9 +187,25 @@ def check_cache(before, after, expected_written, index, tol, when) -> Comparison
     e, a = float(expected[first]), float(after[first])
     msg = f"{label} holds wrong {'keys' if first[1] == 0 else 'values'} at position {index} " \
           f"({_where(first)}; expected {e:.6g}, got {a:.6g})"
-    if first[0] == 0:
-        msg += ": write each block's k = LN(x) @ w_k and v = LN(x) @ w_v for this token, split into heads as " \
-               "(num_heads, d_head)"
+    b, kv, n = first[:3]
+    got_here, want_here = after[b, kv, n, :, index].flatten(), expected[b, kv, n, :, index].flatten()
+    if torch.allclose(got_here.sort().values.double(), want_here.sort().values.double(), rtol=rtol, atol=atol):
+        # The right numbers in another order (the heads or d_head laid out another way): the split is what differs.
+        msg += (f": they are the right numbers in another order, so the layout of the heads differs: position "
+                f"{index} must hold this token's k.view(N, num_heads, d_head) (head h owns columns "
+                "h*d_head:(h+1)*d_head)")
+    elif any(torch.allclose(after[b, kv, :, :, index].double(), expected[o, kv, :, :, index].double(), rtol=rtol,
+                            atol=atol) for o in range(after.shape[0]) if o != b):
+        # Measured exactly: this block's slot holds what another block writes (a block index fixed or off by one).
+        other = next(o for o in range(after.shape[0]) if o != b and torch.allclose(
+            after[b, kv, :, :, index].double(), expected[o, kv, :, :, index].double(), rtol=rtol, atol=atol))
+        msg += (f": block {b}'s slot holds the {'keys' if kv == 0 else 'values'} block {other} computes; block i "
+                "writes cache[i]")
+    elif first[0] == 0:
+        # Measured: the first block's keys already differ; what comes before them is not told apart (positions read
+        # from index + 1 were once told "write each block's k = LN(x) @ w_k ..." as if the projection were wrong).
+        msg += " (already in the first block: its keys and values are LN(x) @ w_k and LN(x) @ w_v of this " \
+               "token's x = w_emb[token] + pos_embed[index], split into heads as (num_heads, d_head))"
     else:  # measured: the earlier blocks wrote the right k, v; which part of the step makes this block's differ is not
         msg += "; the blocks before it wrote the right ones"
     return Comparison(False, msg, details={"position": index, "index": index})

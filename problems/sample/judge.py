@@ -65,9 +65,26 @@ GLOBAL_RNG = {
 }
 NOT_ADVANCED = {
     "name": "generator not advanced",
-    "explanation": "Each call started again from the generator's seed (generator.initial_seed(), a reseed) instead of "
-                   "its current state, so two calls on one generator gave the same draws.",
+    # What was measured, not how: a reseed from initial_seed() and a copy of the current state (a new Generator
+    # given generator.get_state()) both give it, and the copy was once told it "started again from the seed".
+    "explanation": "A second call on the same generator gave the very same draws as the first: your draws do not "
+                   "move the generator on, so every call repeats the numbers of the one before.",
     "hint": "Draw from the generator itself, torch.rand(..., generator=generator): it advances as it is used.",
+}
+# Told apart by the later-state experiment below: when a generator in a later state gives the fresh one's draws too,
+# the draws come from the seed, so a reseed is what was measured; when it gives other draws, they follow the state.
+NOT_ADVANCED_RESEEDED = {
+    "name": "generator not advanced",
+    "explanation": "Each call started again from the generator's seed (generator.initial_seed(), a reseed) instead of "
+                   "its current state, so two calls on one generator gave the same draws (and a generator in a later "
+                   "state gave them too).",
+    "hint": NOT_ADVANCED["hint"],
+}
+NOT_ADVANCED_STATE = {
+    "name": "generator not advanced",
+    "explanation": "A second call on the same generator gave the very same draws as the first, while a generator in a "
+                   "later state gave other draws: your draws read the generator's state but do not move it on.",
+    "hint": NOT_ADVANCED["hint"],
 }
 SEED_ONLY = {
     "name": "draws decided by the seed, not the generator's state",
@@ -140,17 +157,20 @@ def _reproducibility(case, value: dict, counts) -> list[Comparison]:
     advanced = value.get("draws_after_advance")
     check, _ = validate(advanced, rows, n, "draws (second call on the same generator)")
     second_valid = check.passed
+    later = (value.get("rerun") or {}).get("draws_later_state")  # same initial seed, a later state, a fresh process
+    later_valid = validate(later, rows, n, "draws (a generator with the same seed in a later state)")[0].passed
+    not_advanced = NOT_ADVANCED if not later_valid else \
+        NOT_ADVANCED_RESEEDED if torch.equal(later, draws) else NOT_ADVANCED_STATE
     if check.passed and torch.equal(advanced, draws):
         check = Comparison(False, "a second call on the same generator gave the very same draws: the generator must "
                            "advance as you draw from it (torch.rand(..., generator=generator)); deriving a seed from "
-                           "it, or reseeding anything, repeats the same numbers", mistake=NOT_ADVANCED)
+                           "it, or reseeding anything, repeats the same numbers", mistake=not_advanced)
     out.append(check)
     before = value.get("draws_before_advance")
     check, _ = validate(before, rows, n, "draws (first call on a generator)")
     if check.passed and second_valid:
         check = calls_independent(before, advanced, rows)
     out.append(check)
-    later = (value.get("rerun") or {}).get("draws_later_state")  # same initial seed, a later state, a fresh process
     check, _ = validate(later, rows, n, "draws (a generator with the same seed in a later state)")
     if check.passed and torch.equal(later, draws):
         check = Comparison(False, "a generator seeded as in the first run but advanced beyond its seed (a later "

@@ -106,8 +106,11 @@ def properties(seed: int) -> list[Property]:
                  "the same rows", "torch.topk gives the k largest; scatter them back to their token ids."),
         Property("rows summing to 1", (t,), sums_to_one, "the rows do not sum to 1", "the same rows",
                  "Renormalise: divide by the kept mass, or take the softmax of the masked logits."),
-        Property("the kept probabilities in the ratios of softmax(logits / T)", (t,), temperature_reading,
-                 "the temperature is used wrongly", "the same rows, T = 2", "softmax(logits / temperature)."),
+        # Read at T = 1.5, where T * T, 2 * T, 1 / T and 1 differ (at T = 2, T * T = 2 * T: the read number could not
+        # be named as "applied twice").
+        Property("the kept probabilities in the ratios of softmax(logits / T)", (dict(t, temperature=1.5),),
+                 temperature_reading, "the temperature is used wrongly", "the same rows, T = 1.5",
+                 "softmax(logits / temperature)."),
         Property("unchanged when one row is lowered by a constant",
                  (t, dict(t, logits=torch.cat([logits[:1] - LOWER, logits[1:]])), dict(t, logits=logits[:1] - LOWER)),
                  one_row_lowered, "a row lowered by a constant changes its output",

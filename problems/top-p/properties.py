@@ -58,10 +58,10 @@ def nucleus_size(outs, trials):
     # this experiment does not tell them apart, so no cause is named (a hedge of untested causes misleads).
     untold = ("The experiment counts the kept tokens; it does not tell which step makes the count wrong.")
     if bool((counts[differ] < right[differ]).all()):
-        return Broken(seen, "too few tokens are kept (never too many): your running total reaches p too early",
+        return Broken(seen, "too few tokens are kept (never too many)",
                       untold)
     if bool((counts[differ] > right[differ]).all()):
-        return Broken(seen, "too many tokens are kept (never too few): your running total reaches p too late",
+        return Broken(seen, "too many tokens are kept (never too few)",
                       untold)
     return Broken(seen, "the kept set is not the smallest prefix whose mass reaches p")
 
