@@ -148,15 +148,16 @@ def test_list_fits_80_columns_one_line_per_problem_with_human_times(tmp_path, mo
     assert runner.invoke(main, ["init", "."]).exit_code == 0
     state_path = tmp_path / ".grader" / "state.json"
     state = json.loads(state_path.read_text())
-    two_hours = (datetime.now() - timedelta(hours=2, minutes=5)).strftime("%Y-%m-%dT%H:%M:%S")
-    state["problems"]["gelu"].update(attempts=1, last_verdict="failed", last_cases="3/10", last_checked=two_hours)
+    # 20 minutes, not hours: "2 h ago" became "yesterday" in the two hours after midnight
+    twenty_min = (datetime.now() - timedelta(minutes=20, seconds=30)).strftime("%Y-%m-%dT%H:%M:%S")
+    state["problems"]["gelu"].update(attempts=1, last_verdict="failed", last_cases="3/10", last_checked=twenty_min)
     state_path.write_text(json.dumps(state))
     result = runner.invoke(main, ["list"], env={"COLUMNS": "80"}, terminal_width=80)
     lines = result.output.splitlines()
     assert max(cell_len(line) for line in lines) <= 80
     gelu = [line for line in lines if " gelu " in line]
-    assert len(gelu) == 1 and "failed 3/10" in gelu[0] and "2 h ago" in gelu[0]
-    assert "T" not in gelu[0].split("2 h ago")[0].split("failed")[1]  # no raw ISO timestamp
+    assert len(gelu) == 1 and "failed 3/10" in gelu[0] and "20 min ago" in gelu[0]
+    assert "T" not in gelu[0].split("20 min ago")[0].split("failed")[1]  # no raw ISO timestamp
     rows = [line for line in lines if line.startswith(" ") and any(p in line for p in ("untouched", "attempted"))]
     assert len(rows) == 13  # one line per problem: titles are not wrapped
 
