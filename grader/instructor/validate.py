@@ -688,6 +688,7 @@ class _Validator:
             self.pending_variants = None  # check_variants runs them itself, and reports what fails
 
     def check_variants(self) -> None:
+        from ..verdict.case_coverage import with_coverage
         from ..verdict.variant_cache import adequacy
 
         p = self.problem
@@ -695,6 +696,7 @@ class _Validator:
         pending, self.pending_variants = self.pending_variants, None
         result = pending.result() if pending is not None else adequacy(p, self.cases_by_seed, seeds,
                                                                        workers=self.workers)
+        result = with_coverage(p, result, self.cases_by_seed)  # sizes, arguments, branches the cases never vary
         accept = p.spec.variants.accept
         survivors = result.survivors
         accepted = [r for r in survivors if r.id in accept]
