@@ -138,17 +138,18 @@ class _Validator:
                  ("reference", self.check_reference), ("signature", self.check_signature),
                  ("cases", self.check_cases), ("examples", self.check_examples),
                  ("prose examples", self.check_prose_examples), ("formulas", self.check_formulas),
+                 ("claims", self.check_claims),
                  ("public judge", self.check_public_judge), ("own check", self.check_own), ("stub fails", self.check_stub_fails),
                  ("mistakes", self.check_mistakes), ("tolerance", self.check_tolerance),
                  ("trivial answers", self.check_trivial), ("reference bans", self.check_reference_bans),
                  ("evidence", self.check_evidence), ("variants", self.check_variants)]
         after_own = ("mistakes", "variants", "tolerance", "trivial answers", "evidence")
-        statement_claims = ("prose examples", "formulas")
+        statement_claims = ("prose examples", "formulas", "claims")
         for name, step in steps:
             if name in ("cases", "examples", "own check", "stub fails", "reference bans", "evidence") + after_own \
                     + statement_claims and self.reference is None:
                 continue  # nothing to run without a reference that loads
-            if name in ("own check", "stub fails", "formulas") + after_own and not self.cases_by_seed:
+            if name in ("own check", "stub fails", "formulas", "claims") + after_own and not self.cases_by_seed:
                 continue  # nor without cases
             if name in ("own check", "stub fails", "reference bans") and self.spec is None:
                 continue  # nor without a config that resolves
@@ -672,6 +673,12 @@ class _Validator:
 
         self.v.findings.extend(formula_findings(self.problem, self.cases_by_seed[next(iter(self.cases_by_seed))],
                                                 self.rel))
+
+    def check_claims(self) -> None:
+        from .text_claims import claim_findings
+
+        self.v.findings.extend(claim_findings(self.problem, self.cases_by_seed[next(iter(self.cases_by_seed))],
+                                              self.rel))
 
     # -- the cases reject the reference's automatic variants ---------------------------------
     def _start_variants(self) -> None:
