@@ -30,14 +30,15 @@ import torch
 from .variants import RECORD_HOOK, Edit, EditKind, Unit, Variant, _call_name, _number_node, _parents
 
 SCALARS = (bool, int, float, str, type(None))
-OTHER = ("other",)  # a value a site's variant cannot spell as a constant (a tensor argument)
+OTHER = ("other",)
+CLAMPS = ("clamp", "clamp_min", "clamp_max", "clip")  # a value a site's variant cannot spell as a constant (a tensor argument)
 
 
 @dataclass(frozen=True)
 class Site:
     unit: int
     node: int  # index in ast.walk order of the unit (as Edit.node)
-    kind: str  # "size", "sizes", "rank", "argument", "where", "fill", "if"
+    kind: str  # "size", "sizes", "rank", "argument", "where", "fill", "clamp", "if"
     what: str  # plain words: "the size of axis 1 of `scores`"
     line: int
     part: int | str | None = None  # the element of an unpacked shape, or the argument's name
@@ -65,6 +66,15 @@ def _int(node) -> int | None:
             and type(node.operand.value) is int:
         return -node.operand.value
     return None
+
+
+def _tiny_bound(call: ast.Call) -> bool:
+    """A clamp to a tiny literal (`clamp(min=1e-12)` before a log): a guard against rounding, which
+    cases of ordinary values never reach by design."""
+    from .variants import _num
+
+    bounds = [_num(a) for a in call.args] + [_num(k.value) for k in call.keywords]
+    return any(b is not None and 0 < abs(b) <= 1e-6 for b in bounds)
 
 
 def _tensor_words(node, params: set[str]) -> str:
@@ -123,6 +133,10 @@ def coverage_sites(units: list[Unit]) -> list[Site]:
             elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
                     and node.func.attr in ("masked_fill", "masked_fill_") and len(node.args) == 2:
                 sites.append(Site(ui, i, "fill", "a `masked_fill`", line))
+            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in CLAMPS \
+                    and not (isinstance(node.func.value, ast.Name) and node.func.value.id in ("torch", "math", "F")) \
+                    and not _tiny_bound(node):
+                sites.append(Site(ui, i, "clamp", "a clamp", line))
             elif isinstance(node, (ast.If, ast.IfExp)) and not isinstance(parent, ast.comprehension):
                 sites.append(Site(ui, i, "if", "an `if` test" if isinstance(node, ast.If) else
                                   "a conditional expression's test", line))
@@ -136,9 +150,17 @@ def coverage_sites(units: list[Unit]) -> list[Site]:
 def summary(value):
     """What a site's value says, in plain comparable data: a number, a shape, or, for a
     condition, whether it was ever true and ever false."""
+    if isinstance(value, tuple) and len(value) == 3 and value[0] == CLAMPS[0]:  # a clamp: its input, its output
+        before, after = value[1], value[2]
+        if isinstance(before, torch.Tensor) and isinstance(after, torch.Tensor) and before.shape == after.shape:
+            changed = before != after
+            return ("mask", bool(changed.any()), bool((~changed).any()))
+        return OTHER
     if isinstance(value, torch.Tensor):
-        if value.dtype == torch.bool:
+        if value.dtype == torch.bool and value.numel():
             return ("mask", bool(value.any()), bool((~value).any()))
+        if value.numel() and not value.is_complex() and bool((value == value.flatten()[0]).all()):
+            return ("filled", value.flatten()[0].item())  # every element the same (a mask of ones, zeros)
         return OTHER
     if isinstance(value, torch.Size) or isinstance(value, tuple) and all(type(v) is int for v in value):
         return ("shape", tuple(value))
@@ -185,6 +207,14 @@ def apply_coverage_edit(node: ast.AST, edit: Edit, replace) -> None:
             node.args[0] = _noting(key, node.args[0])
         elif what == "if":
             node.test = _noting(key, node.test)
+        elif what == "clamp":  # (lambda r: note(key, ("clamp", r, r.clamp(...)))[2])(receiver)
+            arg = "__variant_clamped"
+            call = copy.copy(node)
+            call.func = ast.Attribute(ast.Name(arg, ast.Load()), node.func.attr, ast.Load())
+            noted = _noting(key, ast.Tuple([ast.Constant(CLAMPS[0]), ast.Name(arg, ast.Load()), call], ast.Load()))
+            fn = ast.Lambda(ast.arguments([], [ast.arg(arg)], None, [], [], None, []),
+                            ast.Subscript(noted, ast.Constant(2), ast.Load()))
+            replace(node, ast.Call(fn, [node.func.value], []))
         elif what == "argument":
             node.body.insert(0, ast.Expr(_noting(key, ast.Name(detail[3], ast.Load()))))
         return
@@ -200,13 +230,18 @@ def apply_coverage_edit(node: ast.AST, edit: Edit, replace) -> None:
                                    ast.Load())
         elif what == "argument":
             node.body.insert(0, ast.Assign([ast.Name(detail[1], ast.Store())], _constant(detail[2])))
+        elif what == "filled":  # a tensor argument replaced by one of its shape and dtype, every element the value
+            name = ast.Name(detail[1], ast.Load())
+            full = ast.Call(ast.Attribute(name, "new_full", ast.Load()),
+                            [ast.Attribute(ast.Name(detail[1], ast.Load()), "shape", ast.Load()), _constant(detail[2])], [])
+            node.body.insert(0, ast.Assign([ast.Name(detail[1], ast.Store())], full))
         return
     # ONE_SIDED: ("where" | "fill" | "if", always-true?)
     what, always = detail[0], detail[1]
     if what == "where":
         replace(node, node.args[1] if always else node.args[2])
-    elif what == "fill":
-        replace(node, node.func.value)  # never true: nothing filled
+    elif what in ("fill", "clamp"):
+        replace(node, node.func.value)  # never true: nothing filled, nothing clamped
     elif what == "if":
         node.test = ast.Constant(bool(always))
 
@@ -234,12 +269,17 @@ def _role(units: list[Unit], s: Site) -> str:
 
 
 def _variant(units: list[Unit], s: Site, seen: list) -> Variant | None:
-    if s.kind in ("where", "fill", "if"):
+    if s.kind in ("where", "fill", "if", "clamp"):
         true = any(v[0] == "mask" and v[1] or v[0] == "value" and bool(v[2]) for v in seen)
         false = any(v[0] == "mask" and v[2] or v[0] == "value" and not bool(v[2]) for v in seen)
         if true and false or not (true or false):
             return None
-        if s.kind == "fill":
+        if s.kind == "clamp":
+            if true:
+                return None  # the clamp binds somewhere; that it never spares a value is the cases' business
+            phrase = f"{s.what} that never changes a value, dropped: no case reaches its bound"
+            detail = ("clamp", False)
+        elif s.kind == "fill":
             if true:
                 return None  # always filled everywhere: said by the fill's value, not a branch
             phrase = f"{s.what} that never fills anything, dropped: no case has a position it fills"
@@ -257,6 +297,8 @@ def _variant(units: list[Unit], s: Site, seen: list) -> Variant | None:
         if len(seen) != 1:
             return None
         tag = seen[0]
+        if s.kind == "argument" and tag[0] == "mask" and tag[1] != tag[2]:
+            tag = ("filled", tag[1])  # a boolean tensor, all true (or all false) in every case
         if s.kind == "sizes":
             if tag[0] != "shape" or any(len(v[1]) != len(tag[1]) for v in seen):
                 return None
@@ -267,12 +309,18 @@ def _variant(units: list[Unit], s: Site, seen: list) -> Variant | None:
                 return None
             value = tag[2]
             detail = (s.kind, value)
+        elif tag[0] == "filled":  # a tensor argument
+            value = tag[1]
+            detail = ("filled", s.part, value)
+            phrase = f"{s.what} replaced by a tensor of {value!r} everywhere: in every case each of its elements " \
+                     f"is {value!r}, so a solution that ignores it passes"
         else:  # an argument
             if tag[0] != "value":
                 return None
             value = tag[2]
             detail = ("argument", s.part, value)
         noun = "passes" if s.kind == "argument" else "has"
-        phrase = f"{s.what} hard-coded to {value!r}: no case {noun} another value"
+        if tag[0] != "filled":
+            phrase = f"{s.what} hard-coded to {value!r}: no case {noun} another value"
         edit = Edit(EditKind.HARD_CODED, s.unit, s.node, detail, phrase, s.line)
     return Variant((edit,), f"{edit.phrase} (in {_role(units, s)})", _where(units, s))
