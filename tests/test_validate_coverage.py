@@ -229,3 +229,17 @@ def test_shipped_problems_have_no_unaccepted_coverage_survivor(slug):
 @pytest.mark.parametrize("slug", [p.slug for p in Course()])
 def test_shipped_problems_make_no_contradicted_shape_or_default_claim(slug):
     assert claims(Course(), slug) == []
+
+
+def test_validate_fails_on_a_coverage_survivor_and_a_contradicted_claim(tmp_path, sandbox, monkeypatch):
+    from grader.instructor.validate import validate_course
+
+    monkeypatch.setenv("GRADER_CACHE_DIR", str(tmp_path / "cache"))
+    c = course(tmp_path / "course", keep=", keepdim=True")
+    softcap, pool = validate_course(c, ["softcap", "pool"], sandbox)
+    assert "claims" in softcap.ran
+    [error] = [f for f in softcap.errors if f.check == "variants"]
+    assert "the argument `causal` hard-coded to False: no case passes another value" in error.message
+    assert softcap.variants["survived"] >= 2 and softcap.variants["score"] < 1.0
+    assert any(f.check == "claims" and "says the result is (N, d)" in f.message for f in pool.errors), \
+        [f.message for f in pool.errors]
