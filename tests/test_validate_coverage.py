@@ -243,3 +243,16 @@ def test_validate_fails_on_a_coverage_survivor_and_a_contradicted_claim(tmp_path
     assert softcap.variants["survived"] >= 2 and softcap.variants["score"] < 1.0
     assert any(f.check == "claims" and "says the result is (N, d)" in f.message for f in pool.errors), \
         [f.message for f in pool.errors]
+
+
+def test_a_tolerance_in_words_that_is_not_the_problems_is_an_error(tmp_path):
+    c = course(tmp_path)
+    atol, rtol = c.get("scale-heads").tolerance("float32")
+    readme = tmp_path / "problems" / "scale-heads" / "README.md"
+    base = readme.read_text()
+    readme.write_text(base + f"\nValues must match within `{atol:g} + {rtol:g}·|expected|` in float32.\n")
+    assert claims(Course(tmp_path), "scale-heads") == []
+    readme.write_text(base + f"\nValues must match within `{atol / 10:g} + {rtol:g}·|expected|` in float32.\n")
+    [found] = claims(Course(tmp_path), "scale-heads")
+    assert found.startswith(f"README.md:5: says values must match within `{atol / 10:g} + {rtol:g}·|expected|` in "
+                            f"float32, but the problem's float32 tolerance is atol = {atol:g}, rtol = {rtol:g}"), found

@@ -8,6 +8,8 @@ and the reference's signature are: a text that answers for itself.
   argument's value, and one size per letter within one file.
 - Defaults: "`eps` (default `1e-5`)", "`eps` defaults to `1e-5`" against the reference's
   signature.
+- Tolerances: "`1e-5 + 1e-4·|expected|` in float32" against the problem's tolerance for that
+  dtype (or a case's own).
 - Case names: "4 heads (2, 4, 7, 7)". When the author's names give input shapes (at least one
   name's tuple IS a shape of its case's inputs), a name's tuple that is no input's shape
   but has the rank of one input and agrees with it in more than half its positions
@@ -206,6 +208,35 @@ def _default_findings(problem: Problem, texts: list[tuple[str, str]]) -> list[Fi
     return out
 
 
+# --------------------------------------------------------------------------- tolerances
+TOLERANCE = re.compile(r"`\s*([0-9.]+(?:e-?[0-9]+)?)\s*\+\s*([0-9.]+(?:e-?[0-9]+)?)\s*(?:·|\*|x|×)?\s*\|expected\|\s*`"
+                       r"\s*(?:in|for)?\s*\(?\s*(float16|bfloat16|float32|float64)\b")
+
+
+def _tolerance_findings(problem: Problem, texts: list[tuple[str, str]], cases: list[Case]) -> list[Finding]:
+    """"`1e-5 + 1e-4·|expected|` in float32": the problem's tolerance for that dtype, or some case's own."""
+    from ..course.cases import case_tolerance
+
+    out = []
+    for file, text in texts:
+        for m in TOLERANCE.finditer(text):
+            try:
+                claimed = (float(m.group(1)), float(m.group(2)))
+            except ValueError:
+                continue
+            dtype = m.group(3)
+            allowed = {tuple(problem.tolerance(dtype))}
+            allowed |= {tuple(case_tolerance(problem, c)) for c in cases if c.tolerance is not None}
+            if not any(abs(a - claimed[0]) <= 1e-12 * max(1.0, a) + 1e-15 and abs(r - claimed[1]) <= 1e-15 + 1e-9 * r
+                       for a, r in allowed):
+                atol, rtol = problem.tolerance(dtype)
+                out.append(Finding("error", CLAIMS, f"{file}:{_line(text, m.start())}: says values must match within "
+                                   f"`{m.group(1)} + {m.group(2)}·|expected|` in {dtype}, but the problem's {dtype} "
+                                   f"tolerance is atol = {atol:g}, rtol = {rtol:g} (problem.toml's [tolerance], or "
+                                   "the default) and no case has that one: fix the text (or the tolerance)"))
+    return out
+
+
 # --------------------------------------------------------------------------- case names
 def _name_tuples(case: Case) -> list[tuple[int, ...]]:
     return [tuple(int(x) for x in m.group(1).split(",") if x.strip()) for m in NAME_TUPLE.finditer(case.name)]
@@ -241,4 +272,5 @@ def claim_findings(problem: Problem, cases: list[Case], rel: Callable) -> list[F
         if Path(path).exists():
             texts.append((rel(path), Path(path).read_text(encoding="utf-8", errors="replace")))
     claims = [c for file, text in texts for c in shape_claims(text, file, params)]
-    return _shape_findings(problem, claims, cases) + _default_findings(problem, texts) + _case_name_findings(cases)
+    return (_shape_findings(problem, claims, cases) + _default_findings(problem, texts)
+            + _tolerance_findings(problem, texts, cases) + _case_name_findings(cases))
