@@ -256,3 +256,18 @@ def test_a_tolerance_in_words_that_is_not_the_problems_is_an_error(tmp_path):
     [found] = claims(Course(tmp_path), "scale-heads")
     assert found.startswith(f"README.md:5: says values must match within `{atol / 10:g} + {rtol:g}·|expected|` in "
                             f"float32, but the problem's float32 tolerance is atol = {atol:g}, rtol = {rtol:g}"), found
+
+
+def test_a_stub_docstring_formula_that_is_a_known_mistake_fails(tmp_path):
+    # The walkthrough's rms-norm; its known mistake "sum instead of mean", written in the stub's docstring.
+    from test_validate import course_with
+    from grader.instructor.statement_checks import formula_findings
+
+    stub = ("No centring, no learned scale.\n",
+            "No centring, no learned scale: `ms = (x * x).sum(dim=-1, keepdim=True)`.\n")
+    for edits, expected in (({}, 0), ({"problems/rms-norm/stub.py": stub}, 1)):
+        c = course_with(tmp_path / str(expected), edits)
+        p = c.get("rms-norm")
+        found = [f.message for f in formula_findings(p, p.reference.cases(0), lambda path: Path(path).name)]
+        assert len(found) == expected, found
+        assert all(m.startswith("stub.py:") and "the known mistake 'sum instead of mean'" in m for m in found), found

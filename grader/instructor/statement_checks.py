@@ -4,7 +4,7 @@
 - "prose examples": worked examples written as text (`f(...) -> 0.6395`) in the
   statement, the hints and the stub (grader/instructor/prose_examples.py). A mismatch is
   an error: only a readable call of the entry point is judged.
-- "formulas": code in hints and the statement evaluated on the reference's own
+- "formulas": code in hints, the statement and the stub's inline spans evaluated on the reference's own
   intermediates (grader/instructor/formula_check.py): one that reproduces a known
   mistake's value (a tensor) and not the reference's is an error;
   a statement block that defines the entry point and fails cases the reference passes is
@@ -22,7 +22,7 @@ from ..course.loader import Problem
 from .formula_check import check_formulas
 from .prose_examples import check_prose
 from .statement_solutions import check_blocks
-from .statement_text import hint_lines, hint_snippets, statement_snippets, text_lines
+from .statement_text import hint_lines, hint_snippets, inline_spans, statement_snippets, text_lines
 from .validation import Finding
 
 PROSE, FORMULAS = "prose examples", "formulas"
@@ -56,10 +56,16 @@ def _teaches(snippet, hints: list[str]) -> bool:
     return snippet.text in text and not NEGATION.search(text)
 
 
+def _stub_spans(problem: Problem, rel: Callable) -> list:
+    """The stub's inline code: its docstrings are the first text a learner reads."""
+    path = problem.stub_path
+    return inline_spans(path.read_text(encoding="utf-8", errors="replace"), rel(path)) if path.exists() else []
+
+
 def formula_findings(problem: Problem, cases: list[Case], rel: Callable) -> list[Finding]:
     toml = problem.dir / "problem.toml"
     snippets = statement_snippets(problem.statement_path, rel(problem.statement_path)) + \
-        hint_snippets(toml, list(problem.hints), rel(toml))
+        hint_snippets(toml, list(problem.hints), rel(toml)) + _stub_spans(problem, rel)
     out = []
     for f in check_formulas(problem, snippets, cases):
         if not f.name and not _teaches(f.snippet, list(problem.hints)):
