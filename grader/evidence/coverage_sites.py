@@ -45,7 +45,8 @@ class Site:
 
     @property
     def key(self) -> str:
-        return f"{self.unit}:{self.node}:{self.kind}:{self.part}"
+        """What its noted values are filed under: an unpacked shape is noted once for all its sizes."""
+        return f"{self.unit}:{self.node}:{self.kind}:{self.part if self.kind == 'argument' else None}"
 
 
 # --------------------------------------------------------------------------- finding sites
@@ -173,17 +174,11 @@ def recording_edits(sites: list[Site]) -> tuple[Edit, ...]:
     """One edit per site's node (an unpacked shape is noted whole), routing its value through the hook."""
     out, seen = [], set()
     for s in sites:
-        spot = (s.unit, s.node, s.kind, s.part if s.kind == "argument" else None)
-        if spot in seen:
+        if s.key in seen:
             continue
-        seen.add(spot)
-        out.append(Edit(EditKind.RECORD, s.unit, s.node, ("record", s.kind, _record_key(s), s.part), "",
-                        s.line))
+        seen.add(s.key)
+        out.append(Edit(EditKind.RECORD, s.unit, s.node, ("record", s.kind, s.key, s.part), "", s.line))
     return tuple(out)
-
-
-def _record_key(site: Site) -> str:
-    return f"{site.unit}:{site.node}:{site.kind}:{site.part if site.kind == 'argument' else None}"
 
 
 def _noting(key: str, value: ast.expr) -> ast.expr:
@@ -250,7 +245,7 @@ def never_varied(units: list[Unit], sites: list[Site], recorded: dict[str, list]
     """The variants of the sites that took one value (or one side) over every run."""
     out = []
     for s in sites:
-        seen = recorded.get(_record_key(s))
+        seen = recorded.get(s.key)
         if not seen or OTHER in seen:
             continue  # never reached, or not a value a constant spells
         variant = _variant(units, s, seen)
