@@ -6,7 +6,7 @@ an argument of the entry point (an int, float, bool, str or None), a `torch.wher
 `masked_fill` condition, an `if` test and a conditional expression: each is a site. The
 reference runs once on every case with each site noted (a RECORD edit routes its value
 through grader/evidence/variants.py's recording hook). A site that takes ONE value over
-every case of every seed gives a variant that replaces it by that value (HARD_CODED: "the
+every case of the first seed (the seed variants are judged at) gives a variant that replaces it by that value (HARD_CODED: "the
 size of axis 1 of `scores` hard-coded to 8"); a condition that is never true (or never
 false) anywhere gives one that takes the side the cases reach (ONE_SIDED). Such a variant
 computes exactly what the reference computes on every case, so it survives by

@@ -1,4 +1,4 @@
-"""Case coverage as mutation, measured: the reference run once on every case with its
+"""Case coverage as mutation, measured: the reference run once on every case of the first seed with its
 coverage sites noted (grader/evidence/coverage_sites.py); the sites that took one value, or
 reached one side, become surviving variants of validation's mutation score.
 
@@ -23,7 +23,8 @@ from .variant_cache import Adequacy, Verdict, VariantResult
 
 
 def coverage_variants(problem: Problem, cases_by_seed: dict[int, list[Case]]) -> tuple[list, list[Variant]]:
-    """(the solution's units, the variants of the sites the cases never vary) over every case of every seed."""
+    """(the solution's units, the variants of the sites the cases never vary) over every case of the first
+    seed: the seed the variants' verdicts are made at (a variant survives when every case of it passes)."""
     units = solution_units(problem.reference, problem.entry)
     sites = coverage_sites(units)
     if not sites:
@@ -34,12 +35,11 @@ def coverage_variants(problem: Problem, cases_by_seed: dict[int, list[Case]]) ->
     try:
         with warnings.catch_warnings(), torch.no_grad():
             warnings.simplefilter("ignore")
-            for cases in cases_by_seed.values():
-                for case in cases:
-                    try:
-                        run_in_process(problem, probe, fn, case)
-                    except Exception:
-                        pass  # the own check says what the reference does wrong on a case
+            for case in next(iter(cases_by_seed.values()), []):
+                try:
+                    run_in_process(problem, probe, fn, case)
+                except Exception:
+                    pass  # the own check says what the reference does wrong on a case
         recorded = {k: list(v) for k, v in engine.RECORDED.items()}
     finally:
         engine.RECORDED.clear()
