@@ -69,6 +69,9 @@ class EditKind(str, enum.Enum):
     FLAG = "flag"
     MOVED_CALL = "moved call"  # f(a) @ b -> f(a @ b): a function applied after the operation that follows it
     SCALE_HOOK = "scale hook"  # a division by a square root routed through a hook that can set the divisor
+    HARD_CODED = "hard-coded"  # a size or an argument replaced by the one value the cases give it (coverage)
+    ONE_SIDED = "one-sided"  # a condition replaced by the one side the cases reach (coverage)
+    RECORD = "record"  # a site's value noted as the reference runs (tracing coverage; never a variant)
 
 
 @dataclass(frozen=True)
@@ -484,6 +487,10 @@ def _apply(tree: ast.AST, edit: Edit) -> None:
         replace(node, ast.Call(call.func, [ast.BinOp(call.args[0], node.op, node.right)], []))
     elif kind is EditKind.SCALE_HOOK:
         node.right = ast.Call(ast.Name(SCALE_HOOK, ast.Load()), [node.right], [])
+    elif kind in (EditKind.HARD_CODED, EditKind.ONE_SIDED, EditKind.RECORD):
+        from .coverage_sites import apply_coverage_edit
+
+        apply_coverage_edit(node, edit, replace)
     elif kind is EditKind.STATEMENTS:
         body = getattr(node, detail[0])
         j = detail[1]
@@ -552,6 +559,7 @@ def build(units: list[Unit], edits: tuple[Edit, ...]) -> Callable:
         space.update(objects)
         space["__variant_f32"] = _f32_roundtrip
         space[SCALE_HOOK] = scale_divisor
+        space[RECORD_HOOK] = record_value
     return objects["__variant_unit_0"]
 
 
@@ -583,6 +591,22 @@ def single_variants(units: list[Unit], *, diagnosis: bool = False) -> list[Varia
         unit = units[e.unit]
         out.append(Variant((e,), describe(units, (e,)), f"{unit.file.name}:{e.line}"))
     return out
+
+
+# --------------------------------------------------------------------------- noting values (coverage)
+RECORD_HOOK = "__variant_record"
+RECORDED: dict[str, list] = {}  # site key -> the values seen there, in this process (trusted code, one thread)
+
+
+def record_value(key: str, value):
+    """Note what a site computed (grader/evidence/coverage_sites.py reads it) and pass it through."""
+    from .coverage_sites import summary
+
+    seen = RECORDED.setdefault(key, [])
+    noted = summary(value)
+    if noted not in seen and len(seen) < 4:
+        seen.append(noted)
+    return value
 
 
 # --------------------------------------------------------------------------- a fitted divisor

@@ -4,7 +4,7 @@
 - "prose examples": worked examples written as text (`f(...) -> 0.6395`) in the
   statement, the hints and the stub (grader/instructor/prose_examples.py). A mismatch is
   an error: only a readable call of the entry point is judged.
-- "formulas": code in hints and the statement evaluated on the reference's own
+- "formulas": code in hints, the statement and the stub's inline spans evaluated on the reference's own
   intermediates (grader/instructor/formula_check.py): one that reproduces a known
   mistake's value (a tensor) and not the reference's is an error;
   a statement block that defines the entry point and fails cases the reference passes is
@@ -27,7 +27,7 @@ from .formula_check import check_formulas
 from .prose_examples import check_prose
 from .relation_check import check_relations
 from .statement_solutions import check_blocks
-from .statement_text import hint_lines, hint_snippets, statement_snippets, text_lines
+from .statement_text import hint_lines, hint_snippets, inline_spans, statement_snippets, text_lines
 from .validation import Finding
 
 PROSE, FORMULAS, RELATIONS = "prose examples", "formulas", "relations"
@@ -88,10 +88,16 @@ def _teaches(snippet, hints: list[str]) -> bool:
     return sentence is not None and not NEGATION.search(sentence)
 
 
+def _stub_spans(problem: Problem, rel: Callable) -> list:
+    """The stub's inline code: its docstrings are the first text a learner reads."""
+    path = problem.stub_path
+    return inline_spans(path.read_text(encoding="utf-8", errors="replace"), rel(path)) if path.exists() else []
+
+
 def formula_findings(problem: Problem, cases: list[Case], rel: Callable) -> list[Finding]:
     toml = problem.dir / "problem.toml"
     snippets = statement_snippets(problem.statement_path, rel(problem.statement_path)) + \
-        hint_snippets(toml, list(problem.hints), rel(toml))
+        hint_snippets(toml, list(problem.hints), rel(toml)) + _stub_spans(problem, rel)
     out = []
     for f in check_formulas(problem, snippets, cases):
         if not f.name and not _teaches(f.snippet, list(problem.hints)):

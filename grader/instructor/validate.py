@@ -140,17 +140,18 @@ class _Validator:
                  ("cases", self.check_cases), ("examples", self.check_examples),
                  ("prose examples", self.check_prose_examples), ("formulas", self.check_formulas),
                  ("relations", self.check_relations),
+                 ("claims", self.check_claims),
                  ("public judge", self.check_public_judge), ("own check", self.check_own), ("stub fails", self.check_stub_fails),
                  ("mistakes", self.check_mistakes), ("tolerance", self.check_tolerance),
                  ("trivial answers", self.check_trivial), ("reference bans", self.check_reference_bans),
                  ("evidence", self.check_evidence), ("variants", self.check_variants)]
         after_own = ("mistakes", "variants", "tolerance", "trivial answers", "evidence")
-        statement_claims = ("prose examples", "formulas", "relations")
+        statement_claims = ("prose examples", "formulas", "relations", "claims")
         for name, step in steps:
             if name in ("cases", "examples", "own check", "stub fails", "reference bans", "evidence") + after_own \
                     + statement_claims and self.reference is None:
                 continue  # nothing to run without a reference that loads
-            if name in ("own check", "stub fails", "formulas") + after_own and not self.cases_by_seed:
+            if name in ("own check", "stub fails", "formulas", "claims") + after_own and not self.cases_by_seed:
                 continue  # nor without cases
             if name in ("own check", "stub fails", "reference bans") and self.spec is None:
                 continue  # nor without a config that resolves
@@ -702,6 +703,12 @@ class _Validator:
 
         self.v.findings.extend(relation_findings(self.problem, self.rel))
 
+    def check_claims(self) -> None:
+        from .text_claims import claim_findings
+
+        self.v.findings.extend(claim_findings(self.problem, self.cases_by_seed[next(iter(self.cases_by_seed))],
+                                              self.rel))
+
     # -- the cases reject the reference's automatic variants ---------------------------------
     def _start_variants(self) -> None:
         """The variants are the longest check: their workers start as soon as the cases are
@@ -717,6 +724,7 @@ class _Validator:
             self.pending_variants = None  # check_variants runs them itself, and reports what fails
 
     def check_variants(self) -> None:
+        from ..verdict.case_coverage import with_coverage
         from ..verdict.variant_cache import adequacy
 
         p = self.problem
@@ -724,6 +732,7 @@ class _Validator:
         pending, self.pending_variants = self.pending_variants, None
         result = pending.result() if pending is not None else adequacy(p, self.cases_by_seed, seeds,
                                                                        workers=self.workers)
+        result = with_coverage(p, result, self.cases_by_seed)  # sizes, arguments, branches the cases never vary
         accept = p.spec.variants.accept
         survivors = result.survivors
         accepted = [r for r in survivors if r.id in accept]

@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass, field
 DEFAULT_SEEDS = (0, 1)
 
 CHECKS = ["scaffold", "config", "statement", "stub", "reference", "signature", "cases", "examples",
-          "prose examples", "formulas", "relations", "public judge",
+          "prose examples", "formulas", "relations", "claims", "public judge",
           "own check", "stub fails", "mistakes", "variants", "tolerance", "trivial answers", "reference bans", "evidence"]
 
 
