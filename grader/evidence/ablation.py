@@ -149,25 +149,41 @@ def _observed_finding(results: list[StageResult], first: int, reading: Reading) 
 
 
 def _group_finding(results: list[StageResult], first: int) -> Finding | None:
-    """A pattern across stages: the first wrong stage matches a grouped reading, and every other stage that
-    declares a reading of the same group is wrong and matches it too (at least two stages in all)."""
+    """A pattern across stages: the first wrong stage matches a grouped reading, every other stage that
+    declares a reading of the same group is wrong and matches it too (at least two stages in all), and every
+    stage where that other way gives the right answer is right. Named only when exactly one group fits."""
+    passing = {}
     for reading in (r for r in results[first].readings if r.group):
-        declaring = [(i, next(x for x in res.stage.readings if x.group == reading.group))
-                     for i, res in enumerate(results) if any(x.group == reading.group for x in res.stage.readings)]
-        if len(declaring) < 2:
+        declaring = _declaring(results, reading.group)
+        if reading.group in passing or len(declaring) < 2:
             continue
-        if all(results[i].right is False and any(m is x or m.group == reading.group for m in results[i].readings)
-               for i, x in declaring):
-            stage = results[first].stage
-            shown = "; ".join(f"{results[i].stage.name}: {x.seen}" for i, x in declaring)
-            lines = [f"  {r.stage.name}: {'right' if r.right else ('wrong' if r.right is False else r.seen)}"
-                     for r in results]
-            text = ("The grader switched parts of your model off through its weights and compared each stage with the "
-                    "right answer:\n" + "\n".join(lines) + f"\nOn every stage where it tells, your output equals one "
-                    f"computed a specific other way ({shown}): {reading.group_seen}.")
-            return Finding(name=reading.group_seen, explanation=text, evidence=EvidenceKind.ABLATION,
-                           changed=stage.changed, seen=shown, hint=stage.hint, confidence=Confidence.CONSISTENT)
-    return None
+        # Where the other way gives the right answer, the learner's must be right too: a stage wrong there is
+        # something this reading does not explain (it would be named on part of the evidence).
+        elsewhere = [r for i, r in enumerate(results) if i not in {j for j, _ in declaring}]
+        if all(r.right is not False for r in elsewhere) and all(
+                results[i].right is False and any(m is x or m.group == reading.group for m in results[i].readings)
+                for i, x in declaring):
+            passing[reading.group] = (reading, declaring)
+    if len(passing) != 1:
+        return None  # none, or several other ways equal the learner's output on every stage: naming one is a guess
+    reading, declaring = next(iter(passing.values()))
+    stage = results[first].stage
+    seens = list(dict.fromkeys(x.seen for _, x in declaring))
+    shown = ("; ".join(results[i].stage.name for i, _ in declaring) + f": {seens[0]}" if len(seens) == 1
+             else "; ".join(f"{results[i].stage.name}: {x.seen}" for i, x in declaring))
+    lines = [f"  {r.stage.name}: {'right' if r.right else ('wrong' if r.right is False else r.seen)}"
+             for r in results]
+    text = ("The grader switched parts of your model off through its weights and compared each stage with the "
+            "right answer:\n" + "\n".join(lines) + f"\nOn every stage where it tells, your output equals one "
+            f"computed a specific other way ({shown}): {reading.group_seen}.")
+    return Finding(name=reading.group_seen, explanation=text, evidence=EvidenceKind.ABLATION,
+                   changed=stage.changed, seen=shown, hint=stage.hint, confidence=Confidence.CONSISTENT)
+
+
+def _declaring(results: list[StageResult], group: str) -> list[tuple[int, Reading]]:
+    """(stage index, its reading of `group`) for every stage where that other way changes the answer."""
+    return [(i, next(x for x in res.stage.readings if x.group == group))
+            for i, res in enumerate(results) if any(x.group == group for x in res.stage.readings)]
 
 
 def _nonfinite_finding(results: list[StageResult], first: int) -> Finding:
