@@ -155,6 +155,7 @@ def block_stages(seed, forward, mistakes, *, N=2, T=6, d=16, num_heads=4, dtype=
                               "your block returns its input x unchanged on every such stage: attention's update "
                               "never reaches the block's output")
         found += weight_swap_readings(forward, inputs, expected)
+        found += _other_ways().readings(forward, inputs, expected)
         stages.append(Stage(name, inputs, expected, changed, wrong_means, hint, readings=found))
     for causal in (False, True):
         inputs = {"x": x, "block_weights": bw, "num_heads": num_heads, "causal": causal}
@@ -227,8 +228,10 @@ def lm_stages(seed, base, forward, mistakes, *, causal, words, readings=True, on
             found += position_shift_readings(forward, inputs, expected)
         if other_ways:
             found += block_short_readings(forward, inputs, expected)
-            if name.startswith("one block"):  # one block isolates a matrix's use; two add cost, not evidence
-                found += weight_swap_readings(forward, inputs, expected)
+            # Every stage with a block: a grouped reading is named only when the stages where it gives the right answer
+            # are right too, so it is computed wherever it could tell (grader/evidence/ablation.py).
+            found += weight_swap_readings(forward, inputs, expected)
+            found += _other_ways().readings(forward, inputs, expected)
         if extra_readings is not None:
             found += tuple(extra_readings(name, _copy(inputs), expected))
         if name == ANOTHER_EMBEDDING and stages:
@@ -366,7 +369,11 @@ def head_layout_swaps(d, heads):
             ("the heads split from interleaved columns (head h owning columns h, h + H, h + 2H, ...) but merged back "
              "consecutively", lambda bw: cols(bw, (W_Q, W_K, W_V))),
             ("the heads split right but merged back interleaved (d_head before num_heads: head h's outputs land in "
-             "columns h, h + H, ...)", rows))
+             "columns h, h + H, ...)", rows),
+            ("the keys and values split into heads from interleaved columns (head h owning columns h, h + H, ...), "
+             "while the queries are split right and the heads merged back right", lambda bw: cols(bw, (W_K, W_V))),
+            ("the queries and keys split into heads from interleaved columns (head h owning columns h, h + H, ...), "
+             "while the values are split right and the heads merged back right", lambda bw: cols(bw, (W_Q, W_K))))
 
 
 def mlp_order_readings(inputs, expected):
@@ -384,6 +391,12 @@ def mlp_order_readings(inputs, expected):
 def _model():
     from grader.course import sibling
     return sibling(__file__, "_model")
+
+
+def _other_ways():
+    """The right model computed another way inside a stage (reference/_other_ways.py)."""
+    from grader.course import sibling
+    return sibling(__file__, "_other_ways")
 
 
 FEWER_BLOCKS = "one block fewer"
