@@ -52,6 +52,14 @@ def explain(problem: Problem, report, *, job: Job, sandbox, seed: int, shared=No
                 nudge_experiment(problem, report, job=job, sandbox=sandbox)  # a float32 step, or a formula off
             except Exception:
                 pass  # the measured reading stays
+            try:
+                from .sharpen import sharpen_place
+
+                sharpen_place(problem, report, job=job, sandbox=sandbox, seed=seed,
+                              properties=list(shared.properties) if shared is not None and shared.properties is not None
+                              else None)  # a variant that only names a place: a property may read the cause
+            except Exception:
+                pass  # the place stays what is said
         report.diagnosis.setdefault("evidence", EvidenceKind.KNOWN_MISTAKE.value)
         report.diagnosis.setdefault("confidence", confidence_of(report.diagnosis["evidence"]))
         return None
