@@ -126,6 +126,18 @@ def frequencies_follow(outs, trials):
                              f"{[round(float(x), 3) for x in race[r]]}",
                       "your draws follow argmax(log p - log u) with u uniform: the noise takes one log where a "
                       "Gumbel-max draw takes two (argmax(log p - log(-log u)))")
+    for over, support in (("the tokens of nonzero probability", p > 0), ("every token, those of probability 0 too",
+                                                                           torch.ones_like(p, dtype=torch.bool))):
+        as_logits = torch.where(support, p.exp(), torch.zeros_like(p))
+        as_logits = as_logits / as_logits.sum(-1, keepdim=True)
+        if not bool(((as_logits - p).abs() <= slack).all()) and bool(
+                ((freq - as_logits).abs() <= 5 * torch.sqrt(as_logits * (1 - as_logits) / n) + 1.0 / n).all()):
+            # What the draws ARE: within sampling error, softmax of the probabilities themselves (exp(p_i) / sum
+            # exp(p_j)), the distribution a Gumbel-max draw on p, not on log p, follows.
+            return Broken(seen + f"; softmax(p) over {over} is {[round(float(x), 3) for x in as_logits[r]]}",
+                          f"your draws follow softmax(p) over {over}: the probabilities are used as if they were "
+                          "logits (exp(p_i) / sum exp(p_j)); a Gumbel-max draw adds its noise to log p, not to p",
+                          isolated=True)
     if shape and bool((~off[two]).all()) and bool(off[~two].all()) and bool(two.any()) and not sharper:
         # Right with two tokens and FLATTER with more is what a noise of logistic differences that is not Gumbel
         # gives (log u - log(1 - u)); a Gumbel noise of the wrong sign draws sharper. Not told apart: measured only.
