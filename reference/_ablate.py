@@ -232,6 +232,8 @@ def lm_stages(seed, base, forward, mistakes, *, causal, words, readings=True, on
             # are right too, so it is computed wherever it could tell (grader/evidence/ablation.py).
             found += weight_swap_readings(forward, inputs, expected)
             found += _other_ways().readings(forward, inputs, expected)
+        else:  # a slow forward: only whether the causal mask is there at all
+            found += _other_ways().readings(forward, inputs, expected, only=("causal_mask",))
         if extra_readings is not None:
             found += tuple(extra_readings(name, _copy(inputs), expected))
         if name == ANOTHER_EMBEDDING and stages:

@@ -248,15 +248,19 @@ def _input_changes(inputs):
 
 
 # --------------------------------------------------------------------------- readings
-def readings(forward, inputs, expected):
+def readings(forward, inputs, expected, only=None):
     """The right model computed each other way on this stage's inputs, as grouped observed readings
-    (reference/_ablate.py's `observed`): named only as a pattern over every stage where it tells."""
+    (reference/_ablate.py's `observed`): named only as a pattern over every stage where it tells.
+    `only`: the names of the building blocks to replace, and no input changes (where a forward is slow)."""
     ab = sibling(__file__, "_ablate")
     if type(expected) is not torch.Tensor:
         return ()
     found = ()
-    tries = [(words, functools.partial(forward, **changed), None) for words, changed in _input_changes(inputs)]
-    for i, (words, _, _) in enumerate(BUILDING_BLOCKS):
+    tries = [] if only is not None else [(words, functools.partial(forward, **changed), None)
+                                         for words, changed in _input_changes(inputs)]
+    for i, (words, name, _) in enumerate(BUILDING_BLOCKS):
+        if only is not None and name not in only:
+            continue
         private = _private_model(i)
         fn = _rebound(forward, private) if private is not None else None
         if fn is not None:
