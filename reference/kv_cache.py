@@ -159,7 +159,7 @@ def expected(case):
 # --------------------------------------------------------------------------- known mistakes
 def _variant_step(token_ids, index, cache, w_emb, pos_embed, blocks_weights, num_heads, *, write_at=0,
                   position=None, all_slots=False, ln_f=True, d_model_scale=False, include_self=True,
-                  read_block=None, read_before_write=False):
+                  read_block=None, read_before_write=False, kv_from_stream=False):
     """The reference step with one realistic error switched on. (A step that never writes
     the cache gives the right logits on the reference's cache: the public judge names it.)"""
     out_cache = cache.clone()
@@ -168,7 +168,8 @@ def _variant_step(token_ids, index, cache, w_emb, pos_embed, blocks_weights, num
     d = x.shape[-1]
     for i, (w_q, w_k, w_v, w_o, w_mlp1, w_mlp2) in enumerate(blocks_weights):
         h = M.layer_norm(x)
-        q, k, v = (M.split_heads(h @ w, num_heads) for w in (w_q, w_k, w_v))  # (N, h, 1, d_head)
+        q, k, v = (M.split_heads((x if kv_from_stream and w is not w_q else h) @ w, num_heads)
+                   for w in (w_q, w_k, w_v))  # (N, h, 1, d_head)
         slot = index + write_at
         stop = out_cache.shape[4] if all_slots else slot + (1 if include_self else 0)
         read = i if read_block is None else read_block
@@ -249,7 +250,9 @@ def _decoded_logits(input_ids, max_len, w_emb, pos_embed, blocks_weights, num_he
 CACHE_WAYS = (("every block attending over block 0's cached keys and values (cache[0]) instead of its own slot "
                "cache[i]", {"read_block": 0}),
               ("the keys and values read from the cache BEFORE this step's own are written into it (the new position "
-               "attends to an empty slot, a zero key and value, instead of to itself)", {"read_before_write": True}))
+               "attends to an empty slot, a zero key and value, instead of to itself)", {"read_before_write": True}),
+              ("the keys and values projected from the stream x itself, not from layer_norm(x) (the queries from "
+               "layer_norm(x))", {"kv_from_stream": True}))
 
 
 def _cache_readings(name, inputs, expected):
