@@ -56,8 +56,9 @@ def explain(problem: Problem, report, *, job: Job, sandbox, seed: int, shared=No
                 from .sharpen import sharpen_place
 
                 sharpen_place(problem, report, job=job, sandbox=sandbox, seed=seed,
-                              properties=list(shared.properties) if shared is not None and shared.properties is not None
-                              else None)  # a variant that only names a place: a property may read the cause
+                              stages=shared.stages if shared is not None else None,
+                              properties=shared.properties if shared is not None else None)
+                # a variant that only names a place: a stage reading or a property may read the cause
             except Exception:
                 pass  # the place stays what is said
         report.diagnosis.setdefault("evidence", EvidenceKind.KNOWN_MISTAKE.value)
