@@ -86,6 +86,9 @@ def explain(problem: Problem, report, *, job: Job, sandbox, seed: int, shared=No
                 if stages or properties else None
             if finding is None:
                 finding = from_the_failing_check(report, job=job, sandbox=sandbox)
+                from .infinite_inputs import place_the_nan
+
+                finding = place_the_nan(problem, report, finding, job=job, sandbox=sandbox)  # from the infinities?
     except Exception as exc:  # help, never a reason for a check to break
         report.localisation.append({"title": "explanation unavailable", "kind": "error",
                                     "text": f"The grader could not run its extra experiments "
