@@ -238,3 +238,17 @@ def top_k_probs(logits, temperature, k):
     report = grade("top-k", source)
     assert not report.passed
     assert "infinite inputs are replaced" not in said(report)
+
+
+def test_a_cumulative_sum_down_the_batch_is_read_from_which_rows_move_a_draw(grade):
+    source = '''
+import torch
+
+
+def sample(probs, generator):
+    running = probs.double().cumsum(0)          # slip: down the batch, not along the vocabulary
+    u = torch.rand(probs.shape[0], 1, generator=generator, dtype=torch.float64)
+    picked = (running < u).sum(-1)
+    return picked.clamp(max=probs.shape[-1] - 1).long()
+'''
+    assert_named(grade("sample", source), "rows BEFORE it in the batch", "cumulative sum over dim 0")
