@@ -252,3 +252,23 @@ def sample(probs, generator):
     return picked.clamp(max=probs.shape[-1] - 1).long()
 '''
     assert_named(grade("sample", source), "rows BEFORE it in the batch", "cumulative sum over dim 0")
+
+
+def test_values_projected_with_the_query_weight_are_named_by_which_weight_makes_them(grade):
+    source = '''
+import math
+import torch
+
+
+def multi_head_attention(x, w_q, w_k, w_v, w_o, num_heads, causal=False):
+    b, t, d = x.shape
+    e = d // num_heads
+    q = (x @ w_q).view(b, t, num_heads, e).transpose(1, 2)
+    k = (x @ w_k).view(b, t, num_heads, e).transpose(1, 2)
+    v = (x @ w_q).view(b, t, num_heads, e).transpose(1, 2)   # slip: the values come from w_q
+    s = q @ k.transpose(-2, -1) / math.sqrt(e)
+    if causal:
+        s = s.masked_fill(torch.ones(t, t, dtype=torch.bool).triu(1), float("-inf"))
+    return (s.softmax(-1) @ v).transpose(1, 2).reshape(b, t, d) @ w_o
+'''
+    assert_named(grade("attention", source), "values are projected with w_q")
