@@ -261,12 +261,12 @@ def block_order_readings(forward, inputs, expected):
     return tuple(out)
 
 
-def observed(expected, got, seen, group="", group_seen="", alone=True):
+def observed(expected, got, seen, group="", group_seen="", alone=True, whole=False):
     """An observed reading, when `got` differs from the right answer (else it would tell nothing); `alone`
-    False: said only as its group (grader/evidence/ablation.py)."""
+    False: said only as its group; `whole`: the whole model computed another way (grader/evidence/ablation.py)."""
     if type(got) is not torch.Tensor or got.shape != expected.shape or close(expected, got, 1e-6, 1e-5):
         return ()
-    return (Reading(got, seen, seen, observed=True, group=group, group_seen=group_seen, alone=alone),)
+    return (Reading(got, seen, seen, observed=True, group=group, group_seen=group_seen, alone=alone, whole=whole),)
 
 
 def position_shift_readings(forward, inputs, expected):
@@ -341,7 +341,7 @@ def weight_swap_readings(forward, inputs, expected):
             continue
         out += observed(expected, got, f"your output equals the right one computed with {words}", "swap: " + words,
                         f"your output equals what the right model gives with {words}, on every stage where that "
-                        "changes the answer")
+                        "changes the answer", whole=True)
     return out
 
 
@@ -417,7 +417,7 @@ def block_short_readings(forward, inputs, expected):
     return observed(expected, got, seen, FEWER_BLOCKS,
                     "your model runs one block fewer than it is given: with one block it returns the right output "
                     "for no blocks, with two the right output for the first block alone (the last block is never run)",
-                    alone=False)  # one stage alone: blocks that each read the embeddings, or a block adding zero
+                    alone=False, whole=True)  # one stage alone: blocks that each read the embeddings, or a block adding zero
 
 
 ANOTHER_EMBEDDING = "embedding and head alone, another embedding"

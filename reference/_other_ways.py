@@ -272,7 +272,7 @@ def readings(forward, inputs, expected, only=None):
             continue
         found += ab.observed(expected, got, f"your output equals the right model's with {words}", GROUP + words,
                              f"your output equals what the right model gives with {words}, on every stage of the "
-                             "experiment where that changes the answer", alone=False)
+                             "experiment where that changes the answer", alone=False, whole=True)
     return found
 
 

@@ -265,7 +265,7 @@ def _cache_readings(name, inputs, expected):
             continue
         found += ab.observed(expected, got, f"your logits equal the right step's with {words}", "cache: " + words,
                              f"your logits equal what the right step gives with {words}, on every stage of the "
-                             "experiment where that changes the answer", alone=False)
+                             "experiment where that changes the answer", alone=False, whole=True)
     return found
 
 

@@ -157,9 +157,9 @@ def _stage(name, readings=()):
     return Stage(name, {}, torch.zeros(1), "changed", "wrong means", readings=tuple(readings))
 
 
-def _reading(group):
+def _reading(group, whole=True):
     return Reading(torch.zeros(1), group, f"seen {group}", observed=True, group=group, group_seen=f"named {group}",
-                   alone=False)
+                   alone=False, whole=whole)
 
 
 def test_a_group_is_named_when_it_explains_every_stage():
@@ -178,6 +178,14 @@ def test_a_group_is_not_named_when_a_stage_where_it_gives_the_right_answer_is_wr
                StageResult(_stage("s2", [a]), False, "wrong", (a,)),
                StageResult(_stage("s3"), False, "wrong")]  # A predicts the right answer here: not explained
     assert "named" not in read_ladder(results).name
+
+
+def test_a_pattern_of_some_stages_only_is_not_refuted_by_the_other_stages():
+    a = _reading("lost: A", whole=False)  # what attention-only stages return: silent about the whole block
+    results = [StageResult(_stage("s1", [a]), False, "wrong", (a,)),
+               StageResult(_stage("s2", [a]), False, "wrong", (a,)),
+               StageResult(_stage("whole"), False, "wrong")]
+    assert read_ladder(results).name == "named lost: A"
 
 
 def test_two_groups_that_fit_equally_are_not_named():

@@ -40,6 +40,10 @@ class Reading:
     # False: said only as its group, never from one stage (alone that stage does not tell it from other causes:
     # "one block fewer" at two identical blocks is also blocks that each read the embeddings).
     alone: bool = True
+    # True: the reading is the WHOLE model computed another way (weights swapped in every block, a building block
+    # replaced): where it gives the right answer the learner's must be right too, or it is not named. False: a
+    # pattern of some stages only (what attention-only stages return), which says nothing about the others.
+    whole: bool = False
 
 
 @dataclass(frozen=True)
@@ -160,7 +164,7 @@ def _group_finding(results: list[StageResult], first: int) -> Finding | None:
         # Where the other way gives the right answer, the learner's must be right too: a stage wrong there is
         # something this reading does not explain (it would be named on part of the evidence).
         elsewhere = [r for i, r in enumerate(results) if i not in {j for j, _ in declaring}]
-        if all(r.right is not False for r in elsewhere) and all(
+        if (not reading.whole or all(r.right is not False for r in elsewhere)) and all(
                 results[i].right is False and any(m is x or m.group == reading.group for m in results[i].readings)
                 for i, x in declaring):
             passing[reading.group] = (reading, declaring)
@@ -224,13 +228,15 @@ def stage_to_plain(stage: Stage) -> dict:
     """A stage as plain data, for a learner bundle's fixtures."""
     data = dataclasses.asdict(stage)
     data["readings"] = [{"output": r.output, "means": r.means, "seen": r.seen, "observed": r.observed,
-                         "group": r.group, "group_seen": r.group_seen, "alone": r.alone} for r in stage.readings]
+                         "group": r.group, "group_seen": r.group_seen, "alone": r.alone, "whole": r.whole}
+                        for r in stage.readings]
     return data
 
 
 def stage_from_plain(data: dict) -> Stage:
     readings = tuple(Reading(r["output"], r["means"], r["seen"], bool(r.get("observed", False)),
-                             r.get("group", ""), r.get("group_seen", ""), bool(r.get("alone", True)))
+                             r.get("group", ""), r.get("group_seen", ""), bool(r.get("alone", True)),
+                             bool(r.get("whole", False)))
                      for r in data.get("readings", []))
     return Stage(name=data["name"], inputs=data["inputs"], expected=data["expected"], changed=data["changed"],
                  wrong_means=data["wrong_means"], hint=data.get("hint", ""), options=dict(data.get("options") or {}),
