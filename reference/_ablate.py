@@ -311,6 +311,8 @@ WEIGHT_SWAPS = (
     ("w_q replaced by w_k (the queries projected with the key weight)", lambda bw: _replaced(bw, W_Q, W_K)),
     ("w_v replaced by w_q (the values projected with the query weight)", lambda bw: _replaced(bw, W_V, W_Q)),
     ("w_v replaced by w_k (the values projected with the key weight)", lambda bw: _replaced(bw, W_V, W_K)),
+    ("w_q and w_k swapped (the queries projected with the key weight and the keys with the query weight)",
+     lambda bw: _swapped(bw, W_Q, W_K)),
     ("w_v and w_o swapped", lambda bw: _swapped(bw, W_V, W_O)),
     ("w_mlp1 and w_mlp2 swapped (the MLP's matrices in the other order)", lambda bw: _swapped(bw, W_MLP1, W_MLP2)),
     ("w_v transposed", lambda bw: _transposed(bw, W_V)),
