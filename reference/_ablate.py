@@ -158,6 +158,7 @@ def block_stages(seed, forward, mistakes, *, N=2, T=6, d=16, num_heads=4, dtype=
                               # norm over a length-1 axis); the value path's hint was once shown for the latter.
                               hinted=False)
         found += weight_swap_readings(forward, inputs, expected)
+        found += _other_ways().readings(forward, inputs, expected)
         stages.append(Stage(name, inputs, expected, changed, wrong_means, hint, readings=found))
     for causal in (False, True):
         inputs = {"x": x, "block_weights": bw, "num_heads": num_heads, "causal": causal}
@@ -230,8 +231,12 @@ def lm_stages(seed, base, forward, mistakes, *, causal, words, readings=True, on
             found += position_shift_readings(forward, inputs, expected)
         if other_ways:
             found += block_short_readings(forward, inputs, expected)
-            if name.startswith("one block"):  # one block isolates a matrix's use; two add cost, not evidence
-                found += weight_swap_readings(forward, inputs, expected)
+            # Every stage with a block: a grouped reading is named only when the stages where it gives the right answer
+            # are right too, so it is computed wherever it could tell (grader/evidence/ablation.py).
+            found += weight_swap_readings(forward, inputs, expected)
+            found += _other_ways().readings(forward, inputs, expected)
+        else:  # a slow forward: only whether the causal mask is there at all
+            found += _other_ways().readings(forward, inputs, expected, only=("causal_mask",))
         if extra_readings is not None:
             found += tuple(extra_readings(name, _copy(inputs), expected))
         if name == ANOTHER_EMBEDDING and stages:
@@ -259,13 +264,15 @@ def block_order_readings(forward, inputs, expected):
     return tuple(out)
 
 
-def observed(expected, got, seen, group="", group_seen="", alone=True, hinted=True):
+def observed(expected, got, seen, group="", group_seen="", alone=True, hinted=True, whole=False):
     """An observed reading, when `got` differs from the right answer (else it would tell nothing); `alone`
-    False: said only as its group (grader/evidence/ablation.py); `hinted` False: the stage's hint is not shown
-    under it (what it measured has causes outside the part the hint is about)."""
+    False: said only as its group; `hinted` False: the stage's hint is not shown under it (what it measured
+    has causes outside the part the hint is about); `whole`: the whole model computed another way
+    (grader/evidence/ablation.py)."""
     if type(got) is not torch.Tensor or got.shape != expected.shape or close(expected, got, 1e-6, 1e-5):
         return ()
-    return (Reading(got, seen, seen, observed=True, group=group, group_seen=group_seen, alone=alone, hinted=hinted),)
+    return (Reading(got, seen, seen, observed=True, group=group, group_seen=group_seen, alone=alone, hinted=hinted,
+                    whole=whole),)
 
 
 def position_shift_readings(forward, inputs, expected):
@@ -310,6 +317,8 @@ WEIGHT_SWAPS = (
     ("w_q replaced by w_k (the queries projected with the key weight)", lambda bw: _replaced(bw, W_Q, W_K)),
     ("w_v replaced by w_q (the values projected with the query weight)", lambda bw: _replaced(bw, W_V, W_Q)),
     ("w_v replaced by w_k (the values projected with the key weight)", lambda bw: _replaced(bw, W_V, W_K)),
+    ("w_q and w_k swapped (the queries projected with the key weight and the keys with the query weight)",
+     lambda bw: _swapped(bw, W_Q, W_K)),
     ("w_v and w_o swapped", lambda bw: _swapped(bw, W_V, W_O)),
     ("w_mlp1 and w_mlp2 swapped (the MLP's matrices in the other order)", lambda bw: _swapped(bw, W_MLP1, W_MLP2)),
     ("w_v transposed", lambda bw: _transposed(bw, W_V)),
@@ -340,7 +349,7 @@ def weight_swap_readings(forward, inputs, expected):
             continue
         out += observed(expected, got, f"your output equals the right one computed with {words}", "swap: " + words,
                         f"your output equals what the right model gives with {words}, on every stage where that "
-                        "changes the answer")
+                        "changes the answer", whole=True)
     return out
 
 
@@ -370,7 +379,11 @@ def head_layout_swaps(d, heads):
             ("the heads split from interleaved columns (head h owning columns h, h + H, h + 2H, ...) but merged back "
              "consecutively", lambda bw: cols(bw, (W_Q, W_K, W_V))),
             ("the heads split right but merged back interleaved (d_head before num_heads: head h's outputs land in "
-             "columns h, h + H, ...)", rows))
+             "columns h, h + H, ...)", rows),
+            ("the keys and values split into heads from interleaved columns (head h owning columns h, h + H, ...), "
+             "while the queries are split right and the heads merged back right", lambda bw: cols(bw, (W_K, W_V))),
+            ("the queries and keys split into heads from interleaved columns (head h owning columns h, h + H, ...), "
+             "while the values are split right and the heads merged back right", lambda bw: cols(bw, (W_Q, W_K))))
 
 
 def mlp_order_readings(inputs, expected):
@@ -390,6 +403,12 @@ def _model():
     return sibling(__file__, "_model")
 
 
+def _other_ways():
+    """The right model computed another way inside a stage (reference/_other_ways.py)."""
+    from grader.course import sibling
+    return sibling(__file__, "_other_ways")
+
+
 FEWER_BLOCKS = "one block fewer"
 
 
@@ -406,7 +425,7 @@ def block_short_readings(forward, inputs, expected):
     return observed(expected, got, seen, FEWER_BLOCKS,
                     "your model runs one block fewer than it is given: with one block it returns the right output "
                     "for no blocks, with two the right output for the first block alone (the last block is never run)",
-                    alone=False)  # one stage alone: blocks that each read the embeddings, or a block adding zero
+                    alone=False, whole=True)  # one stage alone: blocks that each read the embeddings, or a block adding zero
 
 
 ANOTHER_EMBEDDING = "embedding and head alone, another embedding"

@@ -180,7 +180,7 @@ def expected(case):
 # --------------------------------------------------------------------------- known mistakes
 def _variant_step(token_ids, index, cache, w_emb, pos_embed, blocks_weights, num_heads, *, write_at=0,
                   position=None, all_slots=False, ln_f=True, d_model_scale=False, include_self=True,
-                  stable=True):
+                  stable=True, read_block=None, read_before_write=False, kv_from_stream=False):
     """The reference step with one realistic error switched on. (A step that never writes
     the cache gives the right logits on the reference's cache: the public judge names it.)"""
     out_cache = cache.clone()
@@ -189,12 +189,17 @@ def _variant_step(token_ids, index, cache, w_emb, pos_embed, blocks_weights, num
     d = x.shape[-1]
     for i, (w_q, w_k, w_v, w_o, w_mlp1, w_mlp2) in enumerate(blocks_weights):
         h = M.layer_norm(x)
-        q, k, v = (M.split_heads(h @ w, num_heads) for w in (w_q, w_k, w_v))  # (N, h, 1, d_head)
+        q, k, v = (M.split_heads((x if kv_from_stream and w is not w_q else h) @ w, num_heads)
+                   for w in (w_q, w_k, w_v))  # (N, h, 1, d_head)
         slot = index + write_at
+        stop = out_cache.shape[4] if all_slots else slot + (1 if include_self else 0)
+        read = i if read_block is None else read_block
+        if read_before_write:
+            keys, values = out_cache[read, 0, :, :, :stop].clone(), out_cache[read, 1, :, :, :stop].clone()
         out_cache[i, 0, :, :, slot] = k[:, :, 0]
         out_cache[i, 1, :, :, slot] = v[:, :, 0]
-        stop = out_cache.shape[4] if all_slots else slot + (1 if include_self else 0)
-        keys, values = out_cache[i, 0, :, :, :stop], out_cache[i, 1, :, :, :stop]
+        if not read_before_write:
+            keys, values = out_cache[read, 0, :, :, :stop], out_cache[read, 1, :, :, :stop]
         scores = q @ keys.transpose(-2, -1) / math.sqrt(d if d_model_scale else q.shape[-1])
         if stable:
             weights = torch.softmax(scores, dim=-1)
@@ -270,6 +275,30 @@ def _decoded_logits(input_ids, max_len, w_emb, pos_embed, blocks_weights, num_he
     return drive(causal_lm_step, input_ids, max_len, w_emb, pos_embed, blocks_weights, num_heads)
 
 
+# The step reading the cache another way, on a stage's inputs: grouped readings (reference/_ablate.py), named only
+# when the learner's logits equal one on every stage where it changes the answer.
+CACHE_WAYS = (("every block attending over block 0's cached keys and values (cache[0]) instead of its own slot "
+               "cache[i]", {"read_block": 0}),
+              ("the keys and values read from the cache BEFORE this step's own are written into it (the new position "
+               "attends to an empty slot, a zero key and value, instead of to itself)", {"read_before_write": True}),
+              ("the keys and values projected from the stream x itself, not from layer_norm(x) (the queries from "
+               "layer_norm(x))", {"kv_from_stream": True}))
+
+
+def _cache_readings(name, inputs, expected):
+    ab = sibling(__file__, "_ablate")
+    found = ()
+    for words, switch in CACHE_WAYS:
+        try:
+            got = drive(lambda *a: _variant_step(*a, **switch), **inputs)
+        except Exception:
+            continue
+        found += ab.observed(expected, got, f"your logits equal the right step's with {words}", "cache: " + words,
+                             f"your logits equal what the right step gives with {words}, on every stage of the "
+                             "experiment where that changes the answer", alone=False, whole=True)
+    return found
+
+
 @functools.lru_cache(maxsize=4)
 def ablations(seed: int) -> list:
     """Decoding with parts of the model switched off through its weights, through the problem's own
@@ -279,4 +308,5 @@ def ablations(seed: int) -> list:
             "num_heads": 4}
     base["blocks_weights"] = base["blocks_weights"] * 1.5
     return sibling(__file__, "_ablate").lm_stages(seed, base, _decoded_logits, MISTAKES, causal=True, words=WORDS, final_norm=True,
-                                                  one_position=lambda b: {"input_ids": b["input_ids"][:, :1], "max_len": 1})
+                                                  one_position=lambda b: {"input_ids": b["input_ids"][:, :1], "max_len": 1},
+                                                  extra_readings=_cache_readings)

@@ -125,10 +125,11 @@ def multi_head_attention(x, w_q, w_k, w_v, w_o, num_heads, causal=False):
 
 
 def test_values_that_vanish_with_w_k_are_said_as_zeros_not_as_a_wrong_average(grade):
+    # Since the recall round the two extra equal-score trials (only w_k real, only w_q real) name the weight itself.
     d = grade("attention", ATTENTION_VALUES_FROM_W_K).diagnosis
     assert d is not None
     assert d["name"] != "with all scores equal the output is not the mean of the values", d
-    assert "all zeros" in d["name"] or "exactly zero" in d["name"], d
+    assert "values are projected with w_k" in d["name"], d
 
 
 ATTENTION_SCALE_IN_CAUSAL_BRANCH = """

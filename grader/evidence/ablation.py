@@ -43,6 +43,10 @@ class Reading:
     # False: the stage's hint is not shown under this reading: what it measured has causes outside the part the hint
     # is about (a block returning x unchanged at one position: the value path, or attention's input being zero).
     hinted: bool = True
+    # True: the reading is the WHOLE model computed another way (weights swapped in every block, a building block
+    # replaced): where it gives the right answer the learner's must be right too, or it is not named. False: a
+    # pattern of some stages only (what attention-only stages return), which says nothing about the others.
+    whole: bool = False
 
 
 @dataclass(frozen=True)
@@ -152,26 +156,42 @@ def _observed_finding(results: list[StageResult], first: int, reading: Reading) 
 
 
 def _group_finding(results: list[StageResult], first: int) -> Finding | None:
-    """A pattern across stages: the first wrong stage matches a grouped reading, and every other stage that
-    declares a reading of the same group is wrong and matches it too (at least two stages in all)."""
+    """A pattern across stages: the first wrong stage matches a grouped reading, every other stage that
+    declares a reading of the same group is wrong and matches it too (at least two stages in all), and every
+    stage where that other way gives the right answer is right. Named only when exactly one group fits."""
+    passing = {}
     for reading in (r for r in results[first].readings if r.group):
-        declaring = [(i, next(x for x in res.stage.readings if x.group == reading.group))
-                     for i, res in enumerate(results) if any(x.group == reading.group for x in res.stage.readings)]
-        if len(declaring) < 2:
+        declaring = _declaring(results, reading.group)
+        if reading.group in passing or len(declaring) < 2:
             continue
-        if all(results[i].right is False and any(m is x or m.group == reading.group for m in results[i].readings)
-               for i, x in declaring):
-            stage = results[first].stage
-            shown = "; ".join(f"{results[i].stage.name}: {x.seen}" for i, x in declaring)
-            lines = [f"  {r.stage.name}: {'right' if r.right else ('wrong' if r.right is False else r.seen)}"
-                     for r in results]
-            text = ("The grader switched parts of your model off through its weights and compared each stage with the "
-                    "right answer:\n" + "\n".join(lines) + f"\nOn every stage where it tells, your output equals one "
-                    f"computed a specific other way ({shown}): {reading.group_seen}.")
-            return Finding(name=reading.group_seen, explanation=text, evidence=EvidenceKind.ABLATION,
-                           changed=stage.changed, seen=shown, hint=stage.hint if reading.hinted else "",
-                           confidence=Confidence.CONSISTENT)
-    return None
+        # Where the other way gives the right answer, the learner's must be right too: a stage wrong there is
+        # something this reading does not explain (it would be named on part of the evidence).
+        elsewhere = [r for i, r in enumerate(results) if i not in {j for j, _ in declaring}]
+        if (not reading.whole or all(r.right is not False for r in elsewhere)) and all(
+                results[i].right is False and any(m is x or m.group == reading.group for m in results[i].readings)
+                for i, x in declaring):
+            passing[reading.group] = (reading, declaring)
+    if len(passing) != 1:
+        return None  # none, or several other ways equal the learner's output on every stage: naming one is a guess
+    reading, declaring = next(iter(passing.values()))
+    stage = results[first].stage
+    seens = list(dict.fromkeys(x.seen for _, x in declaring))
+    shown = ("; ".join(results[i].stage.name for i, _ in declaring) + f": {seens[0]}" if len(seens) == 1
+             else "; ".join(f"{results[i].stage.name}: {x.seen}" for i, x in declaring))
+    lines = [f"  {r.stage.name}: {'right' if r.right else ('wrong' if r.right is False else r.seen)}"
+             for r in results]
+    text = ("The grader switched parts of your model off through its weights and compared each stage with the "
+            "right answer:\n" + "\n".join(lines) + f"\nOn every stage where it tells, your output equals one "
+            f"computed a specific other way ({shown}): {reading.group_seen}.")
+    return Finding(name=reading.group_seen, explanation=text, evidence=EvidenceKind.ABLATION,
+                   changed=stage.changed, seen=shown, hint=stage.hint if reading.hinted else "",
+                   confidence=Confidence.CONSISTENT)
+
+
+def _declaring(results: list[StageResult], group: str) -> list[tuple[int, Reading]]:
+    """(stage index, its reading of `group`) for every stage where that other way changes the answer."""
+    return [(i, next(x for x in res.stage.readings if x.group == group))
+            for i, res in enumerate(results) if any(x.group == group for x in res.stage.readings)]
 
 
 def _nonfinite_finding(results: list[StageResult], first: int) -> Finding:
@@ -212,7 +232,8 @@ def stage_to_plain(stage: Stage) -> dict:
     """A stage as plain data, for a learner bundle's fixtures."""
     data = dataclasses.asdict(stage)
     data["readings"] = [{"output": r.output, "means": r.means, "seen": r.seen, "observed": r.observed,
-                         "group": r.group, "group_seen": r.group_seen, "alone": r.alone, "hinted": r.hinted}
+                         "group": r.group, "group_seen": r.group_seen, "alone": r.alone, "hinted": r.hinted,
+                         "whole": r.whole}
                         for r in stage.readings]
     return data
 
@@ -220,7 +241,7 @@ def stage_to_plain(stage: Stage) -> dict:
 def stage_from_plain(data: dict) -> Stage:
     readings = tuple(Reading(r["output"], r["means"], r["seen"], bool(r.get("observed", False)),
                              r.get("group", ""), r.get("group_seen", ""), bool(r.get("alone", True)),
-                             bool(r.get("hinted", True)))
+                             bool(r.get("hinted", True)), bool(r.get("whole", False)))
                      for r in data.get("readings", []))
     return Stage(name=data["name"], inputs=data["inputs"], expected=data["expected"], changed=data["changed"],
                  wrong_means=data["wrong_means"], hint=data.get("hint", ""), options=dict(data.get("options") or {}),

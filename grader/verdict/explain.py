@@ -52,6 +52,15 @@ def explain(problem: Problem, report, *, job: Job, sandbox, seed: int, shared=No
                 nudge_experiment(problem, report, job=job, sandbox=sandbox)  # a float32 step, or a formula off
             except Exception:
                 pass  # the measured reading stays
+            try:
+                from .sharpen import sharpen_place
+
+                sharpen_place(problem, report, job=job, sandbox=sandbox, seed=seed,
+                              stages=shared.stages if shared is not None else None,
+                              properties=shared.properties if shared is not None else None)
+                # a variant that only names a place: a stage reading or a property may read the cause
+            except Exception:
+                pass  # the place stays what is said
         report.diagnosis.setdefault("evidence", EvidenceKind.KNOWN_MISTAKE.value)
         report.diagnosis.setdefault("confidence", confidence_of(report.diagnosis["evidence"]))
         return None
@@ -77,6 +86,9 @@ def explain(problem: Problem, report, *, job: Job, sandbox, seed: int, shared=No
                 if stages or properties else None
             if finding is None:
                 finding = from_the_failing_check(report, job=job, sandbox=sandbox)
+                from .infinite_inputs import place_the_nan
+
+                finding = place_the_nan(problem, report, finding, job=job, sandbox=sandbox)  # from the infinities?
     except Exception as exc:  # help, never a reason for a check to break
         report.localisation.append({"title": "explanation unavailable", "kind": "error",
                                     "text": f"The grader could not run its extra experiments "

@@ -100,6 +100,9 @@ def equal_scores(outs, trials):
     if near(y, x):
         return Broken(seen, "with all scores equal each position gets only its own value, not the mean of the values")
     if bool((y == 0).all()) and bool((right != 0).any()):
+        told = _values_from(outs[1:], trials[1:])
+        if told:
+            return Broken(seen + "; your whole output is exactly zero; " + told[0], told[1], isolated=True)
         # Measured: only w_q, w_k (and the scores made from them) are zero here, with w_v = w_o = I; an output of
         # exact zeros says the values or the output went through one of them. Which one is not isolated.
         return Broken(seen + "; your whole output is exactly zero",
@@ -117,6 +120,26 @@ def equal_scores(outs, trials):
         return Broken(seen, "with w_q = w_k = 0 and w_v = w_o = I your output is all zeros: a part that must not "
                             "depend on w_q or w_k is zeroed with them")
     return Broken(seen, "with all scores equal the output is not the mean of the values")
+
+
+def _values_from(outs, trials):
+    """Two more trials with every score still equal: w_q = 0 with a real w_k, then w_k = 0 with a real w_q (w_v =
+    w_o = I). Values projected with w_k give mean(x @ w_k) in the first and zeros in the second; with w_q, the other
+    way round. (what was seen, what it means), or None when neither fits exactly."""
+    if len(outs) != 2 or len(trials) != 2:
+        return None
+    x = trials[0]["x"]
+    ys = [tensor(o, x.shape) for o in outs]
+    if any(y is None for y in ys):
+        return None
+    for words, weight, real_at in (("w_k (the key weight)", "w_k", 0), ("w_q (the query weight)", "w_q", 1)):
+        w = trials[real_at][weight]
+        mean = (x @ w).mean(1, keepdim=True).expand_as(x)
+        if near(ys[real_at], mean) and bool((ys[1 - real_at] == 0).all()):
+            return (f"with only {weight} nonzero (the scores still all equal) your output is mean(x @ {weight}) at "
+                    f"every position, and zero when only the other one is",
+                    f"the values are projected with {words} instead of w_v")
+    return None
 
 
 def equal_scores_causal(outs, trials):
@@ -247,6 +270,8 @@ def properties(seed: int) -> list[Property]:
     x = _x(seed, "equal")
     w = lambda: randn(g, D, D, dtype=torch.float64, scale=D ** -0.5)  # noqa: E731
     two = _x(seed, "two", t=2)
+    g_other = generator(seed, "properties: attention, which weight makes the values")  # its own: w()'s draws stay
+    other = lambda: randn(g_other, D, D, dtype=torch.float64, scale=D ** -0.5)  # noqa: E731
     g_real = generator(seed, "properties: attention, real scores")  # its own: the others' weights stay as they were
     real = dict(x=x, w_q=randn(g_real, D, D, dtype=torch.float64, scale=3 * D ** -0.5),
                 w_k=randn(g_real, D, D, dtype=torch.float64, scale=3 * D ** -0.5), w_v=_eye(), w_o=_eye(), num_heads=H,
@@ -254,7 +279,8 @@ def properties(seed: int) -> list[Property]:
     return [
         keeps_dtype(dict(x=x, w_q=w(), w_k=w(), w_v=w(), w_o=w(), num_heads=H, causal=True), "x"),
         batch_swap(dict(x=x, w_q=w(), w_k=w(), w_v=w(), w_o=w(), num_heads=H, causal=True), ("x",)),
-        Property(EQUAL, (_uniform(x, False),), equal_scores,
+        Property(EQUAL, (_uniform(x, False), dict(_uniform(x, False), w_k=other()), dict(_uniform(x, False), w_q=other())),
+                 equal_scores,
                  "with all scores equal the output is not the mean of the values",
                  "w_q = w_k = 0 (every score equal), w_v = w_o = I, causal off",
                  "Softmax over the keys (the last axis of q @ k^T); merge the heads back before w_o."),

@@ -50,17 +50,39 @@ def certain_tokens(outs, trials):
         # never mapped back to the row's own tokens (a rank in sorted order), and the experiment does not tell them apart.
         return Broken(seen, f"every row drew token {int(cols[0, 0])}, though each row's only possible token is a "
                             f"different one ({ONE_HOT_TOKENS})")
-    alone = outs[1:]
+    alone = outs[1:1 + len(ONE_HOT_TOKENS)]
     if len(alone) == len(ONE_HOT_TOKENS) and all(type(o) is torch.Tensor and o.numel() == 1 for o in alone) \
             and [int(o) for o in alone] == ONE_HOT_TOKENS:
         return Broken(seen + f"; each row ALONE (a batch of one) drew its token {ONE_HOT_TOKENS}",
                       "a row's draw depends on the other rows of the batch: the rows are mixed (a sum, cumulative "
                       "sum or normalisation over the batch axis, dim 0, instead of the vocabulary)")
+    extra = outs[1 + len(ONE_HOT_TOKENS):]
+    before = rows_before_only(extra[:3], len(ONE_HOT_TOKENS)) or rows_before_only(extra[3:], PREFIX_ROWS)
+    if before:
+        return Broken(seen + f"; {before}", "a row's draw depends on the rows BEFORE it in the batch and never on "
+                      "those after it: something accumulates down the batch axis (dim 0), as a cumulative sum over "
+                      "dim 0 does, where the cumulative sum belongs along the vocabulary (the last axis)",
+                      isolated=True)
     varies = bool((cols != cols[:1]).any(0).all())  # every row drew several different tokens over the draws
     if varies:
         return Broken(seen, "tokens of probability 0 are drawn, and each row's draws vary from draw to draw: "
                       "a probability of 0 does not exclude a token from your draw")
     return Broken(seen, "a token of probability 1 is not always drawn")
+
+
+def rows_before_only(outs, rows: int) -> str:
+    """Three calls of one draw each, under one generator seed: a batch (one-hot rows, or spread distributions over
+    many tokens, where a running total down the batch still crosses u), then with its LAST row changed, then with
+    its FIRST row changed. What was seen, when the rows before the changed one never moved and some row
+    after the first one did; else ""."""
+    if len(outs) != 3 or not all(type(o) is torch.Tensor and o.shape == (rows,) for o in outs):
+        return ""
+    base, last_changed, first_changed = (o.tolist() for o in outs)
+    if base[:-1] != last_changed[:-1] or first_changed[1:] == base[1:]:
+        return ""
+    return (f"with one draw per row and the same generator seed, changing the LAST row left the draws of the rows "
+            f"before it as they were ({base} then {last_changed}), while changing the FIRST row changed the draws of "
+            f"rows after it ({first_changed})")
 
 
 def independent_rows(outs, trials):
@@ -126,6 +148,18 @@ def frequencies_follow(outs, trials):
                              f"{[round(float(x), 3) for x in race[r]]}",
                       "your draws follow argmax(log p - log u) with u uniform: the noise takes one log where a "
                       "Gumbel-max draw takes two (argmax(log p - log(-log u)))")
+    for over, support in (("the tokens of nonzero probability", p > 0), ("every token, those of probability 0 too",
+                                                                           torch.ones_like(p, dtype=torch.bool))):
+        as_logits = torch.where(support, p.exp(), torch.zeros_like(p))
+        as_logits = as_logits / as_logits.sum(-1, keepdim=True)
+        if not bool(((as_logits - p).abs() <= slack).all()) and bool(
+                ((freq - as_logits).abs() <= 5 * torch.sqrt(as_logits * (1 - as_logits) / n) + 1.0 / n).all()):
+            # What the draws ARE: within sampling error, softmax of the probabilities themselves (exp(p_i) / sum
+            # exp(p_j)), the distribution a Gumbel-max draw on p, not on log p, follows.
+            return Broken(seen + f"; softmax(p) over {over} is {[round(float(x), 3) for x in as_logits[r]]}",
+                          f"your draws follow softmax(p) over {over}: the probabilities are used as if they were "
+                          "logits (exp(p_i) / sum exp(p_j)); a Gumbel-max draw adds its noise to log p, not to p",
+                          isolated=True)
     if shape and bool((~off[two]).all()) and bool(off[~two].all()) and bool(two.any()) and not sharper:
         # Right with two tokens and FLATTER with more is what a noise of logistic differences that is not Gumbel
         # gives (log u - log(1 - u)); a Gumbel noise of the wrong sign draws sharper. Not told apart: measured only.
@@ -178,6 +212,27 @@ def _race_frequencies(p, draws=200_000):
                         for r in range(p.shape[0])])
 
 
+def _changed_row(one_hot, row):
+    """The one-hot batch with `row`'s mass moved to another token (the last one, unused by the others)."""
+    out = one_hot.clone()
+    out[row] = 0.0
+    out[row, V - 1] = 1.0
+    return out
+
+
+PREFIX_ROWS, PREFIX_V = 6, 32  # many tokens: a running total down the batch stays below most u for several rows
+
+
+def _prefix_batches(seed):
+    """A batch of spread distributions, the same with its last row changed, and with its first row changed."""
+    g = torch.Generator().manual_seed(4242 + seed)
+    base = torch.softmax(torch.randn(PREFIX_ROWS, PREFIX_V, generator=g, dtype=torch.float64), -1)
+    last, first = base.clone(), base.clone()
+    last[-1] = base[-1].roll(7)
+    first[0] = base[0].roll(7)
+    return base, last, first
+
+
 def properties(seed: int) -> list[Property]:
     one_hot = torch.zeros(len(ONE_HOT_TOKENS), V, dtype=torch.float64)
     one_hot[torch.arange(len(ONE_HOT_TOKENS)), torch.tensor(ONE_HOT_TOKENS)] = 1.0
@@ -191,11 +246,14 @@ def properties(seed: int) -> list[Property]:
                  "Map a position in the sorted order back to its token with the sort's indices.",
                  options=(_opts(seed, 3000),), key="draws"),
         Property("drawing a token of probability 1 every time, in every row",
-                 (dict(probs=one_hot),) + tuple(dict(probs=one_hot[i:i + 1]) for i in range(len(ONE_HOT_TOKENS))),
+                 (dict(probs=one_hot),) + tuple(dict(probs=one_hot[i:i + 1]) for i in range(len(ONE_HOT_TOKENS)))
+                 + (dict(probs=one_hot), dict(probs=_changed_row(one_hot, -1)), dict(probs=_changed_row(one_hot, 0)))
+                 + tuple(dict(probs=b) for b in _prefix_batches(seed)),
                  certain_tokens, "certain tokens are not drawn", f"4 rows, each with all its mass on one token "
                  f"({ONE_HOT_TOKENS}), together, then each alone",
                  "Draw u in [0, 1) per row; the token is the first whose cumulative probability exceeds u.",
-                 options=(_opts(seed, 20),) + tuple(_opts(seed + i, 1) for i in range(len(ONE_HOT_TOKENS))),
+                 options=(_opts(seed, 20),) + tuple(_opts(seed + i, 1) for i in range(len(ONE_HOT_TOKENS)))
+                 + (_opts(seed + 50, 1),) * 6,
                  key="draws"),
         Property("drawing the rows independently", tuple(dict(probs=spread) for _ in seeds), independent_rows,
                  "the rows are not drawn independently", "300 copies of [0.35, 0.4, 0.25, 0, 0, 0], six generator seeds",
