@@ -137,8 +137,15 @@ def _bytes_of(storage) -> torch.Tensor:
     return torch.empty(0, dtype=torch.uint8).set_(storage)
 
 
+def _words_of(storage) -> torch.Tensor:
+    """The storage's bytes as the widest integers that tile it (comparing 8 bytes at a time)."""
+    n = storage.nbytes()
+    dtype = torch.int64 if n % 8 == 0 else torch.int32 if n % 4 == 0 else torch.uint8
+    return torch.empty(0, dtype=dtype).set_(storage)
+
+
 def _same_bytes(a, b) -> bool:
-    return a.nbytes() == b.nbytes() and bool(torch.equal(_bytes_of(a), _bytes_of(b)))
+    return a.nbytes() == b.nbytes() and bool(torch.equal(_words_of(a), _words_of(b)))
 
 
 def _comparable(tree):
@@ -215,12 +222,8 @@ class _Copies:
 
 def _fingerprint(storage) -> tuple:
     """A cheap summary of a storage's bytes (only to find candidates: equality is compared)."""
-    data = _bytes_of(storage)
-    n = data.numel()
-    if n % 8 == 0 and n:
-        words = data.view(torch.int64)
-        return n, int(words.sum()), int(words[::7].sum())
-    return n, int(data.sum(dtype=torch.int64))
+    words = _words_of(storage)
+    return storage.nbytes(), int(words.sum(dtype=torch.int64)), int(words[::7].sum(dtype=torch.int64))
 
 
 class _Recorder:
