@@ -112,6 +112,26 @@ def test_a_program_drawing_from_the_global_rng_proves_nothing(tmp_path):
     assert proofs.enabled and not proofs.by_case
 
 
+def test_a_run_under_a_torch_mode_proves_nothing(tmp_path):
+    """A probe that counts every op's work (kv-cache's) sees what a replay outside its mode would not."""
+    from torch.utils._python_dispatch import TorchDispatchMode
+
+    class Counting(TorchDispatchMode):
+        def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+            return func(*args, **(kwargs or {}))
+
+    _, units = _units(tmp_path, SOURCE, "proof_mode")
+    proofs = Proofs(units, build(units, ()))
+    x = _inputs()[0]
+
+    def counted():
+        with Counting():
+            return proofs.base(x.clone())
+
+    proofs.record(0, counted)
+    assert proofs.enabled and not proofs.by_case
+
+
 def test_state_kept_in_a_module_disables_every_proof(tmp_path):
     source = SOURCE.replace("def _width(x):\n", "SEEN = []\n\n\ndef _width(x):\n    SEEN.append(1)\n")
     _, units = _units(tmp_path, source, "proof_state")

@@ -47,7 +47,9 @@ from ..evidence.variants import (
     variant_function,
 )
 
-PROVE = True  # prove most equivalent variants by replaying their edited function (grader/verdict/variant_proof.py)
+# Prove most equivalent variants by replaying their edited function (grader/verdict/variant_proof.py);
+# GRADER_VARIANT_PROOFS=0 runs every case instead (the same verdicts, slower: for measuring and for doubt).
+PROVE = os.environ.get("GRADER_VARIANT_PROOFS", "1") != "0"
 EQUIVALENCE_SEEDS = (101,)  # a seed beyond validation's, for telling equivalent variants apart
 SLOW_FACTOR, SLOW_FLOOR = 20.0, 2.0  # a variant slower than 20x the reference (and 2 s) counts as rejected
 FLOAT64_TOL = (1e-10, 1e-8)  # (atol, rtol): a float64 copy of a case must agree this closely

@@ -172,6 +172,10 @@ class Call:
     exit_storages: list  # copies of every storage the exit state names, on return
 
 
+def _in_a_mode() -> bool:
+    return torch._C._len_torch_dispatch_stack() > 0 or torch._C._len_torch_function_stack() > 0
+
+
 def _global_rng():
     return torch.get_rng_state(), random.getstate()
 
@@ -234,11 +238,18 @@ class _Recorder:
         self.calls: dict[int, list[Call]] = {}
         self.broken: set[int] = set()  # units with a call that cannot be replayed (raised, odd values)
         self.rng_moved = False
+        self.moded = False
         self._open: dict[int, tuple] = {}  # id(frame) -> (unit, args, entry tree, storages, rng)
 
     def __call__(self, frame, event, arg):
         unit = self.watched.get(frame.f_code)
         if unit is None:
+            return None
+        if _in_a_mode():
+            # A torch function or dispatch mode (kv-cache's probe counts the work of every op) sees what a
+            # replay outside it would not: nothing on this run is proven, and nothing more is recorded.
+            self.moded = True
+            sys.settrace(None)
             return None
         frame.f_trace_lines = False
         try:
@@ -278,6 +289,8 @@ class _Recorder:
 def replay_matches(fn, call: Call) -> bool:
     """Whether `fn` on a fresh copy of the call's entry state returns, and leaves, what the
     recorded call did (bit for bit), the global RNGs untouched."""
+    if _in_a_mode():
+        return False
     storages = [s.clone() for s in call.storages]
     made: dict = {}
     args = [_decode_value(t, storages, made) for t in call.entry[2:]]
@@ -412,7 +425,8 @@ class Proofs:
         finally:
             sys.settrace(None)
         # The global RNGs are watched around the entry's calls: an entry call not recorded leaves them unwatched.
-        if not recorder.rng_moved and 0 not in recorder.broken and (0 in recorder.calls or not recorder.calls):
+        if not recorder.rng_moved and not recorder.moded and 0 not in recorder.broken \
+                and (0 in recorder.calls or not recorder.calls):
             self.by_case[case_key] = (recorder.calls, recorder.broken)
         return value
 
