@@ -132,9 +132,11 @@ def test_a_run_under_a_torch_mode_proves_nothing(tmp_path):
     assert proofs.enabled and not proofs.by_case
 
 
-def test_state_kept_in_a_module_disables_every_proof(tmp_path):
-    source = SOURCE.replace("def _width(x):\n", "SEEN = []\n\n\ndef _width(x):\n    SEEN.append(1)\n")
-    _, units = _units(tmp_path, source, "proof_state")
+@pytest.mark.parametrize("kept", ["SEEN = []\n\n\ndef _width(x):\n    SEEN.append(1)\n",
+                                  "def _width(x):\n    _width.calls = 1\n"])
+def test_state_kept_in_a_module_disables_every_proof(tmp_path, kept):
+    source = SOURCE.replace("def _width(x):\n", kept)
+    _, units = _units(tmp_path, source, f"proof_state_{len(kept)}")
     proofs = _recorded(units, _inputs())
     assert not proofs.enabled and not proofs.by_case
     v = single_variants(units)[0]

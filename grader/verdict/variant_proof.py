@@ -315,7 +315,7 @@ def _comparable_exit(tree):
 
 # --------------------------------------------------------------------------- which functions may be replayed
 def _pure(fn) -> bool:
-    """No global stored; every global read a module, a function, a class or an immutable
+    """No global or attribute stored; every global read a module, a function, a class or an immutable
     constant; not a generator; no closure over outer state (nested code included)."""
     if not isinstance(fn, types.FunctionType) or fn.__closure__ or fn.__code__.co_freevars:
         return False
@@ -328,8 +328,8 @@ def _pure_code(code: types.CodeType, space: dict, top: bool = True) -> bool:
     builtins = space.get("__builtins__", {})
     builtins = vars(builtins) if isinstance(builtins, types.ModuleType) else builtins
     for ins in dis.get_instructions(code):
-        if ins.opname in ("STORE_GLOBAL", "DELETE_GLOBAL"):
-            return False
+        if ins.opname in ("STORE_GLOBAL", "DELETE_GLOBAL", "STORE_ATTR", "DELETE_ATTR"):
+            return False  # a global, or an attribute of some object (a module's, say), set: state a replay cannot see
         if ins.opname == "LOAD_GLOBAL":
             name = ins.argval
             value = space[name] if name in space else builtins.get(name, _MISSING)
