@@ -9,6 +9,21 @@ medians of wall-clock seconds and of the CPU seconds the run used (user + system
 children included: the sandbox and the variants' workers), and the load average at the
 start: on a machine shared with other work, wall-clock time follows the load, CPU time much less.
 The targets (issue 19): cold <= 60 s, cached <= 5 s, on this machine's 2 cores.
+
+GRADER_VARIANT_PROOFS=0 in the environment judges every variant on every case, as before the
+variants' proofs (grader/verdict/variant_proof.py): the same verdicts, for a before/after
+figure in one sitting. Figures (one cold and one cached run each, on a machine shared with
+other work: CPU is the figure, wall-clock follows the load):
+- generate, load 2.9-4.2 at start: proofs on 50.0 s CPU cold, 62.1 s wall; proofs off (as
+  main a15bd91) 94.5 s CPU, 144.5 s wall; cached 0.2 s either way. At load 14-19: off 121.3 s
+  CPU cold (379.8 s wall), on 56.3 s CPU (256.8 s wall). The variants' own part, serial, is
+  about 38 s of it (recording the unedited program's calls 7 s, 592 rejected 8-9 s, 58
+  equivalent 21-22 s: the 12 float32-return edits still run their float64 cases, and the 5
+  edits of `generate`'s own body replay whole decodings); the rest is the other checks,
+  torch imports and the sandbox.
+- kv-cache, proofs on: 39.2 s CPU cold, 38.9 s wall (load 5.8); off, load 8: 48.7 s CPU.
+  Nothing is proven there (its probe counts every op's work under a dispatch mode, which a
+  replay could not see): it costs what it did.
 """
 
 from __future__ import annotations

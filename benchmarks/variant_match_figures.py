@@ -22,6 +22,16 @@ follows the load, CPU much less. Figures (issue 20's target: cold <= 10 s on 2 c
 - merged main (222537c), load 1.6, the machine otherwise idle: generate 10.58 s wall / 20.0 s
   CPU, sample 4.83 / 8.4, kv-cache 4.34 / 7.6, causal-lm 2.50 / 4.4, the rest <= 2.0 s;
   matching medians 0.8-25.1 ms (target 50).
+- proofs (grader/verdict/variant_proof.py: a variant proven, by replaying its one edited
+  function on the argument states the unedited program passed it, to run every case as the
+  reference does takes the reference's outputs), `compute_table` in one process, proofs off
+  (GRADER_VARIANT_PROOFS=0) and on in one sitting at load ~18: generate 29.5 -> 20.5 s CPU,
+  kv-cache 10.7 -> 10.0, sample 14.4 -> 16.0, causal-lm 4.4 -> 4.9, attention 0.62 -> 0.69
+  (the last three within the load's noise, or the recording's cost where few variants are
+  equivalent); the tables bit for bit the same. This benchmark, generate, load ~3-6, one
+  run each: proofs off 26.55 s wall / 22.1 s CPU, on 21.11 s / 17.4 s CPU: still above the
+  10 s target there (the second core was mostly taken). Not measured on free cores: scaling the merged
+  main's 10.6 s wall by the CPU ratio (0.7) gives an ESTIMATE of 7.4 s for generate.
 The tables are the same variants with the same outputs (checked on all 13 problems at
 load 15, bit for bit, except variants that read the global RNG, now seeded per variant, and
 variants dropped as too slow, which follow the load as before).

@@ -36,15 +36,20 @@ from .inprocess import load_probe, run_in_process
 from .judge import judge
 from .packed_values import is_packed, pack, unpack
 from ..sandbox.parent import Outcome
+from .variant_proof import Proofs
 from ..evidence.variants import (
     Unit,
     Variant,
+    build,
     reference_hash,
     single_variants,
     solution_units,
     variant_function,
 )
 
+# Prove most equivalent variants by replaying their edited function (grader/verdict/variant_proof.py);
+# GRADER_VARIANT_PROOFS=0 runs every case instead (the same verdicts, slower: for measuring and for doubt).
+PROVE = os.environ.get("GRADER_VARIANT_PROOFS", "1") != "0"
 EQUIVALENCE_SEEDS = (101,)  # a seed beyond validation's, for telling equivalent variants apart
 SLOW_FACTOR, SLOW_FLOOR = 20.0, 2.0  # a variant slower than 20x the reference (and 2 s) counts as rejected
 FLOAT64_TOL = (1e-10, 1e-8)  # (atol, rtol): a float64 copy of a case must agree this closely
@@ -242,14 +247,18 @@ class _Job:
     cases_by_seed: dict[int, list[Case]]
     equivalence_cases: list[tuple[Case, object, tuple[float, float]]]  # case, reference value, tolerance
     reference_seconds: float  # the reference through every check once
+    proofs: Proofs | None = None  # the unedited program's calls per case (grader/verdict/variant_proof.py)
 
 
 _JOB: _Job | None = None  # what forked workers read (set before the pool starts)
 
 
-def _rejected(problem: Problem, probe, fn, cases: list[Case]) -> str | None:
-    """The name of the first case that fails (None: all pass)."""
+def _rejected(problem: Problem, probe, fn, cases: list[Case], proven=None) -> str | None:
+    """The name of the first case that fails (None: all pass). `proven(case)`: the variant's run
+    of the case is proven to be the reference's (which passes it), so it is not run."""
     for case in cases:
+        if proven is not None and proven(case):
+            continue
         try:
             value = run_in_process(problem, probe, fn, case)
         except Exception:
@@ -262,8 +271,10 @@ def _rejected(problem: Problem, probe, fn, cases: list[Case]) -> str | None:
     return None
 
 
-def _equivalent(problem: Problem, probe, fn, checks) -> bool:
+def _equivalent(problem: Problem, probe, fn, checks, proven=None) -> bool:
     for case, expected, tol in checks:
+        if proven is not None and proven(case):
+            continue  # its run is the reference's, bit for bit
         try:
             value = run_in_process(problem, probe, fn, case)
         except Exception:
@@ -347,7 +358,7 @@ def _verdict(index: int) -> str:
         previous = signal.signal(signal.SIGALRM, _alarm)
         signal.setitimer(signal.ITIMER_REAL, max(SLOW_FLOOR, SLOW_FACTOR * job.reference_seconds))
     try:
-        return _judge_variant(job, fn)
+        return _judge_variant(job, fn, variant)
     except _TooSlow:
         return Verdict.REJECTED.value  # the learner's equivalent would time out, or nearly
     finally:
@@ -356,11 +367,16 @@ def _verdict(index: int) -> str:
             signal.signal(signal.SIGALRM, previous)
 
 
-def _judge_variant(job: _Job, fn) -> str:
+def _judge_variant(job: _Job, fn, variant: Variant | None = None) -> str:
     probe = load_probe(job.problem)
+    proven = None
+    if job.proofs is not None and variant is not None and PROVE:
+        unit = job.proofs.edited(variant)
+        if unit is not None:
+            proven = lambda case: job.proofs.identical(fn, unit, id(case), variant)  # noqa: E731
     with warnings.catch_warnings(), torch.no_grad():
         warnings.simplefilter("ignore")
-        failed = [_rejected(job.problem, probe, fn, job.cases_by_seed[s]) for s in job.seeds]
+        failed = [_rejected(job.problem, probe, fn, job.cases_by_seed[s], proven) for s in job.seeds]
         if all(failed):
             # The float64 copy of the case that failed first: most variants part from the reference there
             # too, so the rest (the same checks, whatever their order) are rarely run.
@@ -370,7 +386,7 @@ def _judge_variant(job: _Job, fn) -> str:
                     and _rounding_only(job.problem, probe, fn, job.cases_by_seed[job.seeds[0]]):
                 return Verdict.TOO_TIGHT.value
             return Verdict.REJECTED.value
-        if _equivalent(job.problem, probe, fn, job.equivalence_cases):
+        if _equivalent(job.problem, probe, fn, job.equivalence_cases, proven):
             return Verdict.EQUIVALENT.value
         return Verdict.SURVIVED.value
 
@@ -405,22 +421,55 @@ def _prepare(problem: Problem, seeds: tuple[int, ...], cases_by_seed: dict[int, 
                         pass  # a case that only makes sense in float32
     # Cheapest first: a variant that is not equivalent is told apart sooner (an equivalent one runs them all).
     checks = [c for _, _, c in sorted(zip(cost, range(len(checks)), checks), key=lambda t: t[:2])]
+    values: dict[int, object] = {}
     judged = {seeds[0]: _cheapest_first(problem, probe, entry, [_with_expected(problem, c)
-                                                               for c in cases_by_seed[seeds[0]]])}
+                                                               for c in cases_by_seed[seeds[0]]], values)}
     elapsed = time.monotonic() - started
-    return _Job(problem, units, variants, tuple(seeds), judged, checks, elapsed)
+    proofs = _record(problem, probe, units, judged[seeds[0]], checks, values) if PROVE else None
+    return _Job(problem, units, variants, tuple(seeds), judged, checks, elapsed, proofs)
 
 
-def _cheapest_first(problem: Problem, probe, entry, cases: list[Case]) -> list[Case]:
+def _record(problem: Problem, probe, units: list[Unit], judged: list[Case], checks, values: dict[int, object]):
+    """The unedited program's calls on every case a variant is judged or compared on, kept
+    only where its run gives the reference's value bit for bit (and passes the judged case)."""
+    proofs = Proofs(units, build(units, ()))
+    if not proofs.enabled:
+        return None
+    with warnings.catch_warnings(), torch.no_grad():
+        warnings.simplefilter("ignore")
+        for case in judged:
+            try:
+                value = proofs.record(id(case), lambda: run_in_process(problem, probe, proofs.base, case))
+                same = id(case) in values and agree(value, values[id(case)], 0, 0) \
+                    and judge(problem, case, Outcome("ok", value=value)).passed
+            except Exception:
+                same = False
+            if not same:
+                proofs.forget(id(case))
+        for case, expected, _ in checks:
+            try:
+                value = proofs.record(id(case), lambda: run_in_process(problem, probe, proofs.base, case))
+                same = agree(value, expected, 0, 0)
+            except Exception:
+                same = False
+            if not same:
+                proofs.forget(id(case))
+    return proofs
+
+
+def _cheapest_first(problem: Problem, probe, entry, cases: list[Case], values: dict | None = None) -> list[Case]:
     """The cases ordered by the reference's time on them: most variants fail the first
-    case they meet, so meeting the cheap ones first makes rejection cheap."""
+    case they meet, so meeting the cheap ones first makes rejection cheap. `values`: filled
+    with the reference's value on each case, by the id of the case."""
     cost = {}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         for case in cases:
             started = time.monotonic()
             try:
-                run_in_process(problem, probe, entry, case)
+                value = run_in_process(problem, probe, entry, case)
+                if values is not None:
+                    values[id(case)] = value
             except Exception:
                 pass
             cost[case.name] = time.monotonic() - started
