@@ -20,6 +20,7 @@ from ..course.cases import Case
 from ..course.loader import CourseError, Problem, cached_module
 
 PUBLIC_JUDGE_FILE = "judge.py"
+STAGES_FORMAT = 1  # of the stages kept on disk (grader/evidence/ablation.py's plain form)
 
 
 # --------------------------------------------------------------------------- public judges
@@ -117,12 +118,31 @@ class HiddenReference(ExpectedSource):
         diagnose_report(self.problem, report, cases, values, known)
 
     def ablation_stages(self, seed: int) -> list:
+        """The reference's stages for `seed`, kept on disk beside the variants' tables (keyed by
+        the reference's hash and the seed): making them runs the model many ways (seconds for a
+        model problem), the same for every learner of a class and every check of a seed."""
         make = getattr(self.problem.reference, "ablations", None)
         if make is None:
             return []
+        from ..evidence.ablation import stage_from_plain, stage_to_plain
+        from .variant_cache import _cache_file, load_cached, problem_digest, save_cached
+
+        try:
+            path = _cache_file(self.problem, problem_digest(self.problem), f"stages-{seed}")
+            kept = load_cached(path)
+            if kept is not None and kept.get("format") == STAGES_FORMAT:
+                return [stage_from_plain(s) for s in kept["stages"]]
+        except Exception:  # an unreadable cache only costs time
+            path = None
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            return list(make(seed))
+            stages = list(make(seed))
+        if path is not None:
+            try:
+                save_cached(path, {"format": STAGES_FORMAT, "stages": [stage_to_plain(s) for s in stages]})
+            except Exception:
+                pass
+        return stages
 
 
 class PublicFixtures(ExpectedSource):
