@@ -11,6 +11,17 @@ each with one realistic mistake), half correct (held-out correct files). `--befo
 also grades the class with the grader package found in DIR (e.g. an export of an older
 commit: `git archive COMMIT | tar -x -C DIR`), for a before/after figure.
 
+Main after session 25's merges (c12f7c5), 2026-12-08, one run each, load ~2 (this run and a CI run
+sharing the 2 cores), the class now drawing on held-out sets 1-12 (more cases per file: non-contiguous,
+large-score and float64-edge cases were added): before the ablation stages were kept on disk
+(e3cc2ad + s25-precision), fresh check 3,768 ms; pool 168.7 ms per file (145.6 grading only), CPU
+216.9: 22.3x wall (the recall round's stages, made once per problem by the class: causal-lm 4.4 s,
+transformer-block 1.2 s of CPU); with them kept (c12f7c5): fresh check 3,992 ms wall / 3,941 ms CPU;
+pool 131.6 ms per file (106.9 grading only) / 176.6 ms CPU: **30.3x wall** (target 40x: NOT met),
+22.3x CPU; 80 of 80 wrong files failed and named; LocalCluster of 2: grading 1.06x the pool's,
+wall 1.40x (its start-up included), CPU 1.29x, same verdicts; looping 11.41 s, allocating 4.07 s
+(0.36x).
+
 s25-scale (ccfdd06) against main a15bd91 as --before, 2026-12-08, three runs, each with its own
 baseline, at load 16-24 (2 cores shared with ~7 other engineers: wall figures are 2-4x an idle
 machine's, the fresh check's far more than the pool's, so the "x wall" ratios below flatter; the
