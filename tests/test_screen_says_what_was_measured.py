@@ -179,8 +179,9 @@ def test_values_made_from_the_query_weight_are_told_the_output_is_zero_with_no_f
     report = grade("attention", source)
     d = report.diagnosis
     assert not report.passed and d is not None
-    if d["evidence"] == "property":  # a variant match (proven) may name it first; a property must say the zero
-        assert "exactly zero" in d["name"] and not d.get("hint"), d
+    if d["evidence"] == "property":  # a variant match (proven) may name it first; a property must say what it read:
+        # since the recall round, two more equal-score trials name the weight the values come from
+        assert ("exactly zero" in d["name"] and not d.get("hint")) or "projected with w_q" in d["name"], d
         assert "Also not satisfied" not in d["explanation"]
 
 

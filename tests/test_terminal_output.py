@@ -79,7 +79,7 @@ def test_a_message_shared_by_every_case_is_said_once(grade):
     report = grade("gelu", BANNED_CALL)
     shown = rendered(report)
     table = shown.split("first failing case")[0]
-    assert "all 10 cases" in table
+    assert f"all {len(report.cases)} cases" in table and len(report.cases) >= 10
     assert table.count("banned API called") == 1  # was once per case row: 10 times, 66 lines
     assert len(shown.splitlines()) < 35
 

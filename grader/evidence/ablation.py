@@ -148,11 +148,14 @@ def _observed_finding(results: list[StageResult], first: int, reading: Reading) 
     text = ("The grader switched parts of your model off through its weights and compared each stage with the right "
             "answer:\n" + "\n".join(lines) + f"\nAt the first stage that disagrees ({stage.name}: {stage.changed}), "
             f"{reading.seen}.")
-    # The hint stays: an observed reading is an exact match (the right answer on other inputs: blocks [B0, B0], the
+    # No hint under a whole-model reading (the model computed another way: a block left out, a layer norm that
+    # overwrites the stream): the stage's hint is the rule of the stage's own part, not of that cause.
+    # Otherwise the hint stays: an observed reading is an exact match (the right answer on other inputs: blocks [B0, B0], the
     # block returning layer_norm(x)), and the stage's hint is the rule for exactly what it measured (which weights
     # each block uses, what a block with its branches off returns).
     return Finding(name=reading.seen, explanation=text, evidence=EvidenceKind.ABLATION, changed=stage.changed,
-                   seen=reading.seen, hint=stage.hint if reading.hinted else "", confidence=Confidence.CONSISTENT)
+                   seen=reading.seen, hint=stage.hint if reading.hinted and not reading.whole else "",
+                   confidence=Confidence.CONSISTENT)
 
 
 def _group_finding(results: list[StageResult], first: int) -> Finding | None:
@@ -184,7 +187,7 @@ def _group_finding(results: list[StageResult], first: int) -> Finding | None:
             "right answer:\n" + "\n".join(lines) + f"\nOn every stage where it tells, your output equals one "
             f"computed a specific other way ({shown}): {reading.group_seen}.")
     return Finding(name=reading.group_seen, explanation=text, evidence=EvidenceKind.ABLATION,
-                   changed=stage.changed, seen=shown, hint=stage.hint if reading.hinted else "",
+                   changed=stage.changed, seen=shown, hint=stage.hint if reading.hinted and not reading.whole else "",
                    confidence=Confidence.CONSISTENT)
 
 

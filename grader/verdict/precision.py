@@ -124,7 +124,9 @@ def nudge_experiment(problem, report, *, job, sandbox) -> Finding | None:
     if not (report.diagnosis or {}).get("name", "").startswith(UNPROVEN_PREFIX):
         return None
     failing = {r.name for r in report.cases if not r.passed}
-    chosen = [c for c in job.cases if c.name in failing][:2]
+    # Three, not two: a case whose right answer cannot move (a layer norm over d = 1 is 0) tells nothing
+    # and is skipped below; the others decide.
+    chosen = [c for c in job.cases if c.name in failing][:3]
     if not chosen:
         return None
     moved = [dataclasses.replace(c, inputs=_nudged(c.inputs), name=f"{c.name} (inputs moved by 2^-32)") for c in chosen]
@@ -145,7 +147,7 @@ def nudge_experiment(problem, report, *, job, sandbox) -> Finding | None:
         finite = torch.isfinite(r0) & torch.isfinite(r1) & torch.isfinite(l0) & torch.isfinite(l1)
         right = (r1 - r0)[finite]
         if right.numel() == 0 or float(right.abs().max()) == 0.0:
-            return None
+            continue  # the right answer does not move on this case: it tells nothing either way
         miss = ((l1 - l0)[finite] - right).abs()
         largest = float(right.abs().max())
         # Frozen: a share of the elements whose change misses FROZEN of their own right change (elements
@@ -153,6 +155,8 @@ def nudge_experiment(problem, report, *, job, sandbox) -> Finding | None:
         judged = right.abs() > FOLLOWS * largest
         frozen = float((miss[judged] > FROZEN * right.abs()[judged]).to(torch.float64).mean()) if judged.any() else 0.0
         ratios.append((float(miss.max()) / largest, frozen))
+    if not ratios:
+        return None
     worst = max(r for r, _ in ratios)
     frozen_share = max(f for _, f in ratios)
     before = report.diagnosis
