@@ -122,15 +122,20 @@ def _module_tree(module: types.ModuleType) -> tuple[ast.Module, list[str]]:
     return ast.parse(source), source.splitlines()
 
 
-def _line_roles(lines: list[str], node: ast.AST) -> dict[int, str]:
-    """`# role: ...` on a line names that line; alone on a line, it names the line below."""
-    roles = {}
+def _annotations(lines: list[str], node: ast.AST, comment: re.Pattern) -> list[tuple[int, re.Match]]:
+    """(the line it is about, its match) of each `comment` in the node: on a line it is about
+    that line; alone on a line, about the line below."""
+    out = []
     for lineno in range(node.lineno, (node.end_lineno or node.lineno) + 1):
-        m = ROLE_COMMENT.search(lines[lineno - 1])
+        m = comment.search(lines[lineno - 1])
         if m:
-            target = lineno + 1 if lines[lineno - 1].strip().startswith("#") else lineno
-            roles[target] = m.group(1)
-    return roles
+            out.append((lineno + 1 if lines[lineno - 1].strip().startswith("#") else lineno, m))
+    return out
+
+
+def _line_roles(lines: list[str], node: ast.AST) -> dict[int, str]:
+    """`# role: ...` names its line (alone: the line below)."""
+    return {target: m.group(1) for target, m in _annotations(lines, node, ROLE_COMMENT)}
 
 
 def _plain(phrase: str) -> str:
@@ -140,11 +145,8 @@ def _plain(phrase: str) -> str:
 def _line_effects(lines: list[str], node: ast.AST) -> dict[int, dict[str, str]]:
     """`# effect: <edit phrase> => <its effect>`, placed like `# role:` (alone: the line below)."""
     effects: dict[int, dict[str, str]] = {}
-    for lineno in range(node.lineno, (node.end_lineno or node.lineno) + 1):
-        m = EFFECT_COMMENT.search(lines[lineno - 1])
-        if m:
-            target = lineno + 1 if lines[lineno - 1].strip().startswith("#") else lineno
-            effects.setdefault(target, {})[_plain(m.group(1))] = m.group(2)
+    for target, m in _annotations(lines, node, EFFECT_COMMENT):
+        effects.setdefault(target, {})[_plain(m.group(1))] = m.group(2)
     return effects
 
 

@@ -33,13 +33,18 @@ from .validation import Finding
 PROSE, FORMULAS, RELATIONS = "prose examples", "formulas", "relations"
 
 
+def _every_line(problem: Problem, rel: Callable) -> list:
+    """Every line of the statement, each hint, and every line of the stub: where prose claims may be."""
+    toml = problem.dir / "problem.toml"
+    return (text_lines(problem.statement_path, rel(problem.statement_path))
+            + hint_lines(toml, list(problem.hints), rel(toml)) + text_lines(problem.stub_path, rel(problem.stub_path)))
+
+
 def prose_findings(problem: Problem, rel: Callable) -> list[Finding]:
     entry = getattr(problem.reference, problem.entry, None)
     if entry is None:
         return []
-    toml = problem.dir / "problem.toml"
-    snippets = (text_lines(problem.statement_path, rel(problem.statement_path))
-                + hint_lines(toml, list(problem.hints), rel(toml)) + text_lines(problem.stub_path, rel(problem.stub_path)))
+    snippets = _every_line(problem, rel)
     return [Finding("error", PROSE, f"{m.snippet.at()}: the worked example `{m.call}` shows {m.shown} but the "
                     f"reference gives {m.got}: fix the statement (or the reference)")
             for m in check_prose(snippets, problem.entry, entry)]
@@ -49,9 +54,7 @@ def relation_findings(problem: Problem, rel: Callable) -> list[Finding]:
     entry = getattr(problem.reference, problem.entry, None)
     if entry is None:
         return []
-    toml = problem.dir / "problem.toml"
-    snippets = (text_lines(problem.statement_path, rel(problem.statement_path))
-                + hint_lines(toml, list(problem.hints), rel(toml)) + text_lines(problem.stub_path, rel(problem.stub_path)))
+    snippets = _every_line(problem, rel)
     return [Finding("error", RELATIONS, f"{c.snippet.at()}: the text states `{c.relation}`, which agrees with no "
                     f"relation the reference computes over the same names (it computes `{c.reference}`): a learner "
                     "who follows the text is off at the boundary; fix the text (or the reference)")
